@@ -1,0 +1,29 @@
+# Two commands do all set-up: `make demo` and `make test`. Both create/reuse .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install lint clean-reports strip
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
+	$(BIN)/socialcrm setup
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)  ## run the example playbook end-to-end on the shipped sample
+	$(BIN)/socialcrm run playbooks/example.yaml
+
+test: $(STAMP)  ## run the whole test suite: unit, doctests, notebooks (nbval-lax), end-to-end
+	$(BIN)/python -m pytest tests socialcrm_utils --doctest-modules
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/
+
+strip:  ## strip notebook outputs before committing
+	$(BIN)/python -m socialcrm_utils.dev strip notebooks/*.ipynb
+
+clean-reports:
+	rm -rf reports/

@@ -1,0 +1,71 @@
+"""Exceptions of the suite: one base class, one subclass per kind of user error.
+
+Every message names the file, key or row that is wrong and says how to fix it. The CLI prints
+``SocialCRMError`` messages on one line without a traceback and exits non-zero; any other
+exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SocialCRMError",
+    "PlaybookError",
+    "PlaybookNotFoundError",
+    "PlaybookSyntaxError",
+    "PlaybookValidationError",
+    "SourceError",
+    "MissingArtifactError",
+    "NotebookExecutionError",
+    "ResourceMissingError",
+]
+
+
+class SocialCRMError(Exception):
+    """Base class: raised when user input or the environment is wrong, never for a bug."""
+
+    exit_code: int = 1
+
+
+class PlaybookError(SocialCRMError):
+    """Raised when a playbook cannot be used; the base of the playbook errors below."""
+
+    exit_code = 2
+
+
+class PlaybookNotFoundError(PlaybookError):
+    """Raised when the playbook path does not exist."""
+
+
+class PlaybookSyntaxError(PlaybookError):
+    """Raised when a playbook is not valid YAML; the message carries file, line and column."""
+
+
+class PlaybookValidationError(PlaybookError):
+    """Raised when a playbook's YAML is well-formed but its content is not allowed.
+
+    Attributes:
+        path: The playbook file.
+        errors: One line per problem, each naming the key path, the value and what is allowed.
+    """
+
+    def __init__(self, path: str, errors: list[str]) -> None:
+        self.path = path
+        self.errors = list(errors)
+        noun = "error" if len(errors) == 1 else "errors"
+        super().__init__(f"{path}: {len(errors)} {noun}\n" + "\n".join(f"  {e}" for e in errors))
+
+
+class SourceError(SocialCRMError):
+    """Raised when a source named in the playbook cannot be read at all (missing file, bad format)."""
+
+
+class MissingArtifactError(SocialCRMError):
+    """Raised when a step needs an artifact an earlier step writes and it is not in the run folder."""
+
+
+class NotebookExecutionError(SocialCRMError):
+    """Raised when a step notebook fails; names the notebook, the cell and the partial output."""
+
+
+class ResourceMissingError(SocialCRMError):
+    """Raised when an offline resource (e.g. the VADER lexicon) is missing; names the command that installs it."""

@@ -1,0 +1,549 @@
+"""Client playbooks: one YAML file per client, validated before anything runs.
+
+A playbook is the single source of truth of a run. :func:`load_playbook` reads the YAML, checks
+every key against the pydantic models below (unknown keys are errors, with the closest allowed
+key suggested), resolves relative paths against the playbook's own folder and returns a frozen
+:class:`Playbook`. Problems are raised as one :class:`~socialcrm_utils.exceptions.PlaybookError`
+whose message lists every error as ``file:line: key.path: what is wrong (allowed: ...)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .exceptions import PlaybookNotFoundError, PlaybookSyntaxError, PlaybookValidationError
+from .schema import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS
+
+__all__ = [
+    "Playbook",
+    "load_playbook",
+    "parse_duration",
+    "format_duration",
+    "WEEKDAYS",
+]
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_CLIENT_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def parse_duration(value: str | int | float | dt.timedelta) -> dt.timedelta:
+    """Parse a duration such as ``30m``, ``4h``, ``2d``, ``1h30m`` or ``1w``.
+
+    Args:
+        value: A string of number+unit pairs (units w, d, h, m, s), a timedelta, or a number of
+            seconds.
+
+    Returns:
+        The duration as a timedelta.
+
+    Raises:
+        ValueError: If the text is not a duration.
+
+    Examples:
+        >>> parse_duration("1h30m")
+        datetime.timedelta(seconds=5400)
+        >>> parse_duration("2d").days
+        2
+    """
+    if isinstance(value, dt.timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, int | float):
+        return dt.timedelta(seconds=float(value))
+    text = str(value).strip().lower().replace(" ", "")
+    if not text or _DURATION_RE.sub("", text):
+        raise ValueError(f"{value!r} is not a duration")
+    seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_RE.findall(text))
+    return dt.timedelta(seconds=seconds)
+
+
+def format_duration(value: dt.timedelta) -> str:
+    """Format a timedelta the way playbooks write it.
+
+    Examples:
+        >>> format_duration(dt.timedelta(hours=1, minutes=30))
+        '1h30m'
+        >>> format_duration(dt.timedelta(days=2))
+        '2d'
+    """
+    seconds = int(round(value.total_seconds()))
+    parts = []
+    for unit in ("d", "h", "m", "s"):
+        count, seconds = divmod(seconds, _UNIT_SECONDS[unit])
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+def _duration(value: Any) -> dt.timedelta:
+    try:
+        parsed = parse_duration(value)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a duration (allowed: a number with a unit, e.g. 30m, 4h, 2d, 1h30m)"
+        ) from None
+    if parsed <= dt.timedelta(0):
+        raise ValueError(f"{value!r} must be longer than zero (e.g. 30m, 4h, 2d)")
+    return parsed
+
+
+Duration = Annotated[
+    dt.timedelta,
+    BeforeValidator(_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+
+def _clock(value: Any) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 08:00 as the sexagesimal integer 480.
+        hours, minutes = divmod(value, 60)
+        if 0 <= hours <= 24:
+            value = f"{hours:02d}:{minutes:02d}"
+    text = str(value).strip()
+    if text in ("24:00", "24:00:00"):
+        return dt.time.max
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a time of day (allowed: HH:MM, e.g. \"08:00\")") from None
+
+
+Clock = Annotated[dt.time, BeforeValidator(_clock)]
+
+
+class _Model(BaseModel):
+    """Base of every playbook section: unknown keys are errors and values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Brand(_Model):
+    """The client's own accounts and how customers name the brand and its competitors."""
+
+    handles: list[str] = Field(min_length=1)
+    terms: list[str] = Field(default_factory=list)
+    competitors: dict[str, list[str]] = Field(default_factory=dict)
+
+    @property
+    def handle_keys(self) -> frozenset[str]:
+        """Handles lower-cased without ``@``, for case-insensitive matching of authors."""
+        return frozenset(h.lower().lstrip("@") for h in self.handles)
+
+
+class FileSource(_Model):
+    """A file export: canonical CSV / JSON lines / Parquet, or any export via ``mapping``.
+
+    ``mapping`` maps canonical column -> column in the file (e.g. ``text: Message``).
+    Timestamps without a zone are read in ``timezone`` (default: the playbook's time zone).
+    """
+
+    kind: Literal["file"]
+    path: Path
+    preset: Literal["canonical"] = "canonical"
+    format: Literal["csv", "jsonl", "json", "parquet"] | None = None
+    name: str | None = None
+    platform: str | None = None
+    mapping: dict[str, str] = Field(default_factory=dict)
+    timezone: str | None = None
+    date_format: str | None = None
+
+    @field_validator("path", mode="after")
+    @classmethod
+    def _resolve(cls, path: Path, info: ValidationInfo) -> Path:
+        base = (info.context or {}).get("base_dir")
+        path = path.expanduser()
+        if base is not None and not path.is_absolute():
+            path = Path(base) / path
+        path = path.resolve()
+        if (info.context or {}).get("check_files", True) and not path.is_file():
+            raise ValueError(f"file not found: {path} (fix the path; relative paths start at the playbook's folder)")
+        return path
+
+    @field_validator("mapping")
+    @classmethod
+    def _known_columns(cls, mapping: dict[str, str]) -> dict[str, str]:
+        for column in mapping:
+            if column not in CANONICAL_COLUMNS:
+                close = difflib.get_close_matches(column, CANONICAL_COLUMNS, n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                raise ValueError(
+                    f"'{column}' is not a canonical column; {hint}(allowed: {', '.join(CANONICAL_COLUMNS)})"
+                )
+        return mapping
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+    @property
+    def label(self) -> str:
+        """How the source is named in counts and errors."""
+        return self.name or self.path.name
+
+
+# One kind today; feeds and APIs join as a discriminated union on ``kind``.
+Source = FileSource
+_SOURCE_KINDS = frozenset({"file"})
+
+
+Metric = Literal[tuple(KPIS)]  # type: ignore[valid-type]
+
+
+class Goal(_Model):
+    """A SMART goal: which KPI, the target value and the deadline; the baseline comes from data."""
+
+    metric: Metric
+    target: float
+    by: dt.date
+    note: str | None = None
+
+
+class Holidays(_Model):
+    """Public holidays of a country (ISO code) and optional subdivision, via the ``holidays`` package."""
+
+    country: str
+    subdivision: str | None = None
+
+    @model_validator(mode="after")
+    def _supported(self) -> Holidays:
+        import holidays as holidays_lib
+
+        supported = holidays_lib.list_supported_countries()
+        if self.country not in supported:
+            close = difflib.get_close_matches(self.country.upper(), supported, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise ValueError(
+                f"'{self.country}' is not a supported holiday country{hint} "
+                "(allowed: ISO 3166 codes such as DE, AT, CH, GB, US, optionally with a "
+                "subdivision: DE-BY)"
+            )
+        subdivisions = supported[self.country]
+        if self.subdivision is not None and self.subdivision not in subdivisions:
+            raise ValueError(
+                f"'{self.subdivision}' is not a subdivision of {self.country} (allowed: {', '.join(subdivisions)})"
+            )
+        return self
+
+
+def _holidays(value: Any) -> Any:
+    if isinstance(value, str):
+        country, _, subdivision = value.partition("-")
+        return {"country": country, "subdivision": subdivision or None}
+    return value
+
+
+class BusinessHours(_Model):
+    """Opening hours the SLA clocks run in: weekdays, one daily window, holidays, closed dates."""
+
+    days: list[Literal[WEEKDAYS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
+    )
+    start: Clock = dt.time(8, 0)
+    end: Clock = dt.time(20, 0)
+    holidays: Annotated[Holidays | None, BeforeValidator(_holidays)] = None
+    closed_dates: list[dt.date] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _order(self) -> BusinessHours:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} must be after start {self.start:%H:%M}")
+        return self
+
+
+class Policy(_Model):
+    """An SLA policy: which conversations it covers (empty = any) and its response targets."""
+
+    intent: Literal[INTENTS] | None = None  # type: ignore[valid-type]
+    platform: str | None = None
+    first_response: Duration
+    resolution: Duration | None = None
+    business_hours: bool = False
+
+    @property
+    def name(self) -> str:
+        """A readable name such as ``complaint/any platform``."""
+        return f"{self.intent or 'any intent'}/{self.platform or 'any platform'}"
+
+
+class Sla(_Model):
+    """Service-level targets: the business hours and the policies, first match wins."""
+
+    business_hours: BusinessHours | None = None
+    policies: list[Policy] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _hours_for_business_policies(self) -> Sla:
+        if self.business_hours is None and any(p.business_hours for p in self.policies):
+            raise ValueError(
+                "a policy uses business_hours: true but sla.business_hours is not set "
+                "(add sla.business_hours or set the policy's business_hours: false)"
+            )
+        return self
+
+
+class Voice(_Model):
+    """Brand-voice rules checked against the brand's own replies."""
+
+    max_length: dict[str, int] = Field(default_factory=dict)
+    must_offer_private_channel_for_pii: bool = True
+    banned_phrases: list[str] = Field(default_factory=list)
+
+
+class Costs(_Model):
+    """Cost per contact by channel, in ``currency`` (defaults are the method's reference figures)."""
+
+    currency: str = "USD"
+    per_contact: dict[str, float] = Field(
+        default_factory=lambda: {"phone": 15.0, "email": 3.0, "store": 20.0, "social": 1.0}
+    )
+
+
+_ROUTING_KEYS = (*INTENTS, "crisis")
+
+
+class Playbook(_Model):
+    """A validated client playbook (see DESIGN.md, "Playbook")."""
+
+    client: str
+    name: str
+    language: Literal["en", "de"] = "en"
+    timezone: str = "Europe/Berlin"
+    brand: Brand
+    sources: list[Source] = Field(min_length=1)
+    goals: list[Goal] = Field(default_factory=list)
+    sla: Sla = Field(default_factory=Sla)
+    routing: dict[Literal[_ROUTING_KEYS], Literal[DEPARTMENTS]] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
+    voice: Voice = Field(default_factory=Voice)
+    costs: Costs = Field(default_factory=Costs)
+    store: str | None = None
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("client")
+    @classmethod
+    def _client_id(cls, value: str) -> str:
+        if not _CLIENT_RE.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a client id (allowed: lower-case letters, digits and single "
+                "hyphens, e.g. acme-air)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str | None, info: ValidationInfo) -> str | None:
+        base = (info.context or {}).get("base_dir")
+        prefix = "sqlite:///"
+        if value and base and value.startswith(prefix) and not value.startswith(prefix + "/"):
+            relative = value.removeprefix(prefix)
+            if relative and relative != ":memory:":
+                return prefix + str((Path(base) / relative).resolve())
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The playbook's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def store_url(self) -> str:
+        """The CRM store URL: ``store`` or an SQLite file under ``reports/<client>/``."""
+        if self.store:
+            return self.store
+        from .config import REPORTS_DIR
+
+        return f"sqlite:///{REPORTS_DIR / self.client / 'crm.sqlite'}"
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone (allowed: e.g. Europe/Berlin, UTC)") from None
+    return value
+
+
+def load_playbook(path: str | Path, *, check_files: bool = True) -> Playbook:
+    """Read, validate and return a client playbook.
+
+    Args:
+        path: The playbook YAML file.
+        check_files: Also check that every file source exists (the runner does, before any
+            notebook starts).
+
+    Returns:
+        The validated playbook, its paths resolved against the playbook's folder.
+
+    Raises:
+        PlaybookNotFoundError: If ``path`` does not exist.
+        PlaybookSyntaxError: If the file is not YAML (message: file, line, column).
+        PlaybookValidationError: If keys or values are not allowed (one line per error).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PlaybookNotFoundError(
+            f"{path}: playbook not found (create one with: socialcrm new CLIENT)"
+        )
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PlaybookSyntaxError(f"{path}{where}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise PlaybookValidationError(
+            str(path), ["the playbook must be a mapping of keys (client:, name:, brand:, ...)"]
+        )
+    context = {"base_dir": path.resolve().parent, "check_files": check_files}
+    try:
+        playbook = Playbook.model_validate(data, context=context)
+    except ValidationError as exc:
+        lines = _yaml_lines(text)
+        errors = [_describe(err, lines) for err in exc.errors(include_url=False)]
+        errors.sort(key=lambda e: int(m.group(1)) if (m := re.match(r"line (\d+)", e)) else 0)
+        raise PlaybookValidationError(str(path), errors) from None
+    return playbook.model_copy(update={"path": path.resolve()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Error messages: key path, line number, value, what is allowed.
+
+
+def _describe(err: dict[str, Any], lines: dict[tuple, int]) -> str:
+    loc = _clean_loc(err["loc"])
+    key = _format_loc(loc) or "(top level)"
+    line = _line_of(loc, lines)
+    where = f"line {line}: " if line else ""
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"{where}{key}: unknown key; {hint}(allowed: {', '.join(allowed)})"
+    if kind == "missing":
+        return f"{where}{key}: required key is missing"
+    value = err.get("input")
+    shown = f"{value!r}" if not isinstance(value, dict | list) else type(value).__name__
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        choices = re.findall(r"'([^']*)'", expected)
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{where}{key}: {shown} is not allowed{hint} (allowed: {expected})"
+    message = err["msg"].removeprefix("Value error, ")
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        return f"{where}{key}: {shown} is not a number (allowed: a number, e.g. 0.9)"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        return f"{where}{key}: {shown} is not a date (allowed: YYYY-MM-DD, e.g. 2027-03-31)"
+    if kind == "value_error":
+        return f"{where}{key}: {message}"
+    return f"{where}{key}: {shown}: {message}"
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    # A discriminated union adds the tag to the location (sources.0.file.path); drop it.
+    return tuple(
+        part
+        for i, part in enumerate(loc)
+        if not (i >= 2 and loc[i - 2] == "sources" and part in _SOURCE_KINDS)
+    )
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Keys allowed at ``loc`` by walking the pydantic models along the path."""
+    model: Any = Playbook
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        model = _model_in(field.annotation)
+        if model is None:
+            return []
+    return [name for name, f in model.model_fields.items() if not f.exclude]
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    if get_origin(annotation) is Annotated:
+        return _model_in(get_args(annotation)[0])
+    return None
+
+
+def _yaml_lines(text: str) -> dict[tuple, int]:
+    """Map each key path in the YAML text to its 1-based line number."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, loc: tuple) -> None:
+        lines[loc] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                child = (*loc, key_node.value)
+                lines[child] = key_node.start_mark.line + 1
+                walk(value_node, child)
+                lines[child] = key_node.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*loc, index))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _line_of(loc: tuple, lines: dict[tuple, int]) -> int | None:
+    for end in range(len(loc), -1, -1):
+        key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
+        if key in lines:
+            return lines[key]
+    return None

@@ -1,0 +1,125 @@
+"""The canonical mention table and the shared vocabularies (intents, departments, KPIs).
+
+Every importer maps into :data:`CANONICAL_COLUMNS`; every step reads it. One row is one post,
+comment, reply or DM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+__all__ = [
+    "CANONICAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "INTENTS",
+    "DEPARTMENTS",
+    "KPIS",
+    "Kpi",
+    "empty_mentions",
+    "conform_mentions",
+]
+
+#: Column -> pandas dtype of the canonical mention table, in order.
+CANONICAL_COLUMNS: dict[str, str] = {
+    "mention_id": "string",
+    "platform": "string",
+    "source": "string",
+    "author_id": "string",
+    "author_name": "string",
+    "text": "string",
+    "created_at": "datetime64[ns, UTC]",
+    "url": "string",
+    "lang": "string",
+    "in_reply_to_id": "string",
+    "conversation_id": "string",
+    "is_brand": "bool",
+    "reach": "Int64",
+    "likes": "Int64",
+    "shares": "Int64",
+    "replies": "Int64",
+}
+
+#: Columns an import must provide (after mapping); the rest get defaults.
+REQUIRED_COLUMNS: tuple[str, ...] = ("mention_id", "text", "created_at")
+
+Intent = Literal["complaint", "question", "praise", "lead", "other"]
+INTENTS: tuple[str, ...] = ("complaint", "question", "praise", "lead", "other")
+
+Department = Literal["service", "marketing", "pr", "sales"]
+DEPARTMENTS: tuple[str, ...] = ("service", "marketing", "pr", "sales")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI the suite measures: the name used in playbooks, a label, a unit, which way is better."""
+
+    name: str
+    label: str
+    unit: str
+    higher_is_better: bool
+
+
+KPIS: dict[str, Kpi] = {
+    k.name: k
+    for k in (
+        Kpi("volume", "Customer mentions", "mentions", True),
+        Kpi("response_rate", "Response rate", "share", True),
+        Kpi("median_first_response_h", "Median first response", "hours", False),
+        Kpi("net_sentiment", "Net sentiment", "share", True),
+        Kpi("share_of_voice", "Share of voice", "share", True),
+        Kpi("sla_attainment", "SLA attainment", "share", True),
+        Kpi("complaint_rate", "Complaint rate", "share", False),
+    )
+}
+
+
+def empty_mentions() -> pd.DataFrame:
+    """Return an empty canonical mention table with the right dtypes.
+
+    Examples:
+        >>> list(empty_mentions().columns)[:3]
+        ['mention_id', 'platform', 'source']
+    """
+    return conform_mentions(pd.DataFrame({c: [] for c in CANONICAL_COLUMNS}))
+
+
+def conform_mentions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with exactly the canonical columns, in order, with canonical dtypes.
+
+    Missing optional columns are added (strings as ``<NA>``, counts as ``<NA>``, ``is_brand``
+    False). ``created_at`` must already be parsed; naive timestamps are taken as UTC. Extra
+    columns are dropped. The input is not modified.
+
+    Args:
+        frame: Mentions with at least :data:`REQUIRED_COLUMNS`.
+
+    Returns:
+        A new frame in the canonical schema.
+
+    Examples:
+        >>> df = conform_mentions(pd.DataFrame({"mention_id": ["1"], "text": ["hi"],
+        ...     "created_at": [pd.Timestamp("2026-01-01 10:00")]}))
+        >>> str(df["created_at"].dtype), bool(df.loc[0, "is_brand"])
+        ('datetime64[ns, UTC]', False)
+    """
+    out = pd.DataFrame(index=frame.index)
+    for column, dtype in CANONICAL_COLUMNS.items():
+        if column in frame.columns:
+            values = frame[column]
+        elif column == "is_brand":
+            values = pd.Series(False, index=frame.index)
+        else:
+            values = pd.Series(pd.NA, index=frame.index, dtype="object")
+        if column == "created_at":
+            values = pd.to_datetime(values, utc=True).astype(dtype)
+        elif dtype == "bool":
+            values = values.fillna(False).astype(bool)
+        elif dtype == "Int64":
+            values = pd.to_numeric(values, errors="coerce").round().astype("Int64")
+        else:
+            values = values.astype("string")
+        out[column] = values
+    return out.reset_index(drop=True)
