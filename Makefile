@@ -23,7 +23,7 @@ test: $(STAMP)  ## run the whole test suite: unit, doctests, notebooks (nbval-la
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider notebooks/
 
 strip:  ## strip notebook outputs before committing
-	$(BIN)/python -m socialcrm_utils.dev strip notebooks/*.ipynb
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 clean-reports:
 	rm -rf reports/

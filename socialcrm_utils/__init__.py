@@ -1,0 +1,40 @@
+"""Social CRM playbook suite: the package behind the six step notebooks.
+
+The public surface is small: load a playbook, read its mentions, run it.
+
+Examples:
+    >>> from socialcrm_utils import load_playbook, run_playbook  # doctest: +SKIP
+    >>> result = run_playbook("playbooks/example.yaml")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+
+__version__ = "0.1.0"
+
+from .exceptions import SocialCRMError  # noqa: E402
+from .playbook import Playbook, load_playbook  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "SocialCRMError",
+    "Playbook",
+    "load_playbook",
+    "read_mentions",
+    "run_playbook",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str):  # lazy: papermill and the sources are heavy to import
+    if name == "run_playbook":
+        from .runner import run_playbook
+
+        return run_playbook
+    if name == "read_mentions":
+        from .sources import read_mentions
+
+        return read_mentions
+    raise AttributeError(name)

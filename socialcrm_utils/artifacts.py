@@ -1,0 +1,93 @@
+"""Artifacts in a run folder: every step writes its outputs here and reads its inputs from here.
+
+A missing input names the step that writes it and the command that runs that step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import ARTIFACT_PRODUCER, STEPS
+from .exceptions import MissingArtifactError
+
+__all__ = ["artifact_path", "read_artifact", "write_artifact"]
+
+logger = logging.getLogger(__name__)
+
+
+def artifact_path(run_dir: str | Path, name: str) -> Path:
+    """Return the path of artifact ``name`` in ``run_dir``.
+
+    Examples:
+        >>> artifact_path("/tmp/run", "goals.csv").name
+        'goals.csv'
+    """
+    return Path(run_dir) / name
+
+
+def write_artifact(data: pd.DataFrame | dict[str, Any] | list[Any], run_dir: str | Path,
+                   name: str) -> Path:
+    """Write ``data`` to ``run_dir/name`` in the format of the name's suffix.
+
+    ``.parquet`` and ``.csv`` take a frame, ``.json`` takes anything JSON can hold. The file is
+    written to a temporary name first and renamed, so a reader never sees half a file.
+
+    Args:
+        data: The frame or JSON-able object.
+        run_dir: The run folder (created if missing).
+        name: File name with suffix.
+
+    Returns:
+        The path written.
+    """
+    path = artifact_path(run_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if name.endswith(".parquet"):
+        data.to_parquet(tmp, index=False)
+    elif name.endswith(".csv"):
+        data.to_csv(tmp, index=False)
+    elif name.endswith(".json"):
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
+                       encoding="utf-8")
+    else:
+        raise ValueError(f"unknown artifact type: {name}")
+    os.replace(tmp, path)
+    logger.info("wrote %s", path)
+    return path
+
+
+def read_artifact(run_dir: str | Path, name: str) -> Any:
+    """Read artifact ``name`` from ``run_dir``.
+
+    Args:
+        run_dir: The run folder.
+        name: File name with suffix (``.parquet``, ``.csv`` or ``.json``).
+
+    Returns:
+        A frame for Parquet/CSV, the parsed object for JSON.
+
+    Raises:
+        MissingArtifactError: If the file is not there; the message names the step to run.
+    """
+    path = artifact_path(run_dir, name)
+    if not path.is_file():
+        step = ARTIFACT_PRODUCER.get(name)
+        if step is None:
+            raise MissingArtifactError(f"{path}: not found")
+        notebook = STEPS[step - 1].notebook
+        raise MissingArtifactError(
+            f"{path}: not found; it is written by step {step} ({notebook}): run that step first, "
+            f"e.g. socialcrm run PLAYBOOK --steps {step}"
+        )
+    if name.endswith(".parquet"):
+        return pd.read_parquet(path)
+    if name.endswith(".csv"):
+        return pd.read_csv(path)
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,164 @@
+"""The ``socialcrm`` command: validate, new, run, sample, setup.
+
+User errors (:class:`SocialCRMError`) print one message without a traceback and exit non-zero
+(2 for playbook errors, 1 otherwise); anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import PLAYBOOKS_DIR, REPORTS_DIR, TEMPLATE_PLAYBOOK
+from .exceptions import PlaybookValidationError, SocialCRMError
+
+__all__ = ["main"]
+
+logger = logging.getLogger("socialcrm_utils")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .playbook import format_duration, load_playbook
+
+    pb = load_playbook(args.playbook)
+    hours = pb.sla.business_hours
+    lines = [
+        f"{args.playbook}: valid",
+        f"  client     {pb.client} ({pb.name}), language {pb.language}, time zone {pb.timezone}",
+        f"  brand      {', '.join(pb.brand.handles)}; competitors: "
+        f"{', '.join(pb.brand.competitors) or 'none'}",
+        f"  sources    {len(pb.sources)}: " + ", ".join(f"{s.label} ({s.kind})" for s in pb.sources),
+        f"  goals      {len(pb.goals)}: "
+        + ", ".join(f"{g.metric} -> {g.target:g} by {g.by}" for g in pb.goals),
+        f"  sla        {len(pb.sla.policies)} policies: "
+        + ", ".join(f"{p.name} {format_duration(p.first_response)}" for p in pb.sla.policies),
+    ]
+    if hours:
+        holidays = hours.holidays.country if hours.holidays else "none"
+        lines.append(f"  hours      {','.join(hours.days)} {hours.start:%H:%M}-{hours.end:%H:%M}, "
+                     f"holidays {holidays}")
+    lines.append(f"  store      {pb.store_url}")
+    print("\n".join(lines))
+    return 0
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    import re
+
+    client = args.client
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", client):
+        raise SocialCRMError(
+            f"'{client}' is not a client id (allowed: lower-case letters, digits and single "
+            "hyphens, e.g. acme-air)"
+        )
+    target = Path(args.dir or PLAYBOOKS_DIR) / f"{client}.yaml"
+    if target.exists() and not args.force:
+        raise SocialCRMError(f"{target} already exists (use --force to overwrite)")
+    name = client.replace("-", " ").title()
+    text = TEMPLATE_PLAYBOOK.read_text(encoding="utf-8")
+    text = text.replace("client: my-client", f"client: {client}").replace(
+        "name: My Client", f"name: {name}"
+    )
+    if target.parent.resolve() != TEMPLATE_PLAYBOOK.parent.resolve():
+        # Keep the template's sample source working from another folder.
+        sample = (TEMPLATE_PLAYBOOK.parent / "../data/sample/mentions.csv").resolve()
+        text = text.replace("../data/sample/mentions.csv", str(sample))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}; edit brand, sources and goals, then: socialcrm validate {target}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run_playbook
+
+    result = run_playbook(args.playbook, out=args.out, steps=args.steps, progress=print,
+                          report=not args.no_report)
+    print(f"summary: {result.summary}")
+    if result.report:
+        print(f"report:  {result.report}")
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    path = write_sample(args.out, args.mentions, seed=args.seed,
+                        include_malformed=not args.clean)
+    print(f"wrote {path}")
+    return 0
+
+
+def _cmd_setup(args: argparse.Namespace) -> int:
+    from .nlp.resources import ensure_vader_lexicon
+
+    print(f"VADER lexicon: {ensure_vader_lexicon()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``socialcrm`` (one sub-command per action)."""
+    parser = argparse.ArgumentParser(
+        prog="socialcrm", description="Social CRM playbook suite: run the six-step method per client."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="debug logging and full tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a playbook and print a summary or every error")
+    p.add_argument("playbook", help="playbooks/<client>.yaml")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("new", help="write playbooks/CLIENT.yaml from the template")
+    p.add_argument("client", help="client id, e.g. acme-air")
+    p.add_argument("--dir", help=f"folder for the playbook (default {PLAYBOOKS_DIR})")
+    p.add_argument("--force", action="store_true", help="overwrite an existing playbook")
+    p.set_defaults(func=_cmd_new)
+
+    p = sub.add_parser("run", help="run the step notebooks of a playbook and build the report")
+    p.add_argument("playbook", help="playbooks/<client>.yaml")
+    p.add_argument("--out", help=f"folder for run folders (default {REPORTS_DIR})")
+    p.add_argument("--steps", help="steps to run, e.g. 1,3-5 (default: all)")
+    p.add_argument("--no-report", action="store_true", help="skip report.html")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("sample", help="generate the fictional sample data (deterministic)")
+    p.add_argument("--out", default="data/sample/mentions.csv", help="CSV or Parquet file")
+    p.add_argument("--mentions", type=int, default=6000, help="approximate number of rows")
+    p.add_argument("--seed", type=int, default=20261123, help="random seed")
+    p.add_argument("--clean", action="store_true", help="leave out the 3 malformed demo rows")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("setup", help="install offline NLP resources into the project folder")
+    p.set_defaults(func=_cmd_setup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``socialcrm`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except PlaybookValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except SocialCRMError as exc:
+        if args.debug:
+            logger.exception("user error")
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Charts of the step notebooks and the report: every chart has a title and labelled axes.
+
+Each function takes an aggregate table (never the raw mentions, so a million rows never reach
+matplotlib) and returns the ``Figure``; notebooks end the cell with ``plt.show()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.rcParams.update({
+    "figure.figsize": (9, 4),
+    "figure.dpi": 100,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titleweight": "bold",
+})
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
+
+__all__ = [
+    "plot_platforms",
+    "plot_daily_volume",
+    "plot_sentiment_by_platform",
+    "plot_first_response",
+    "plot_kpi_goals",
+    "plot_engagement_heatmap",
+    "plot_top_questions",
+]
+
+_BLUE, _RED, _GREY, _GREEN = "#1f6feb", "#cf222e", "#8c959f", "#1a7f37"
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def plot_platforms(table: pd.DataFrame) -> Figure:
+    """Bar charts of customer mentions and audience reach per platform (``summarize_platforms``)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.barh(table["platform"], table["mentions"], color=_BLUE)
+    left.invert_yaxis()
+    left.set(title="Customer mentions per platform", xlabel="mentions", ylabel="platform")
+    right.barh(table["platform"], table["reach"], color=_GREY)
+    right.invert_yaxis()
+    right.set(title="Audience reach per platform", xlabel="followers of unique authors")
+    right.tick_params(labelleft=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_daily_volume(daily: pd.DataFrame, alerts: pd.DataFrame | None = None,
+                      column: str = "complaints") -> Figure:
+    """Daily customer mentions with ``column`` and spike alerts marked.
+
+    Args:
+        daily: ``listening.daily_volume`` output (``date``, ``customer_mentions``, ``column``).
+        alerts: ``listening.detect_spikes`` output; each alert's day gets a red marker.
+        column: The series the alerts are about.
+    """
+    fig, ax = plt.subplots()
+    dates = pd.to_datetime(daily["date"])
+    ax.plot(dates, daily["customer_mentions"], color=_GREY, label="customer mentions")
+    ax.plot(dates, daily[column], color=_BLUE, label=column)
+    if alerts is not None and len(alerts):
+        spike_days = pd.to_datetime(alerts["date"])
+        values = daily.set_index(dates)[column].reindex(spike_days)
+        ax.scatter(spike_days, values, color=_RED, zorder=3, s=60, label="spike alert")
+    ax.set(title=f"Daily volume and {column}", xlabel="day (local time)", ylabel="posts per day")
+    ax.legend(frameon=False)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def plot_sentiment_by_platform(table: pd.DataFrame) -> Figure:
+    """Stacked shares of negative / neutral / positive per platform.
+
+    Args:
+        table: Index platform, columns ``negative``, ``neutral``, ``positive`` (shares).
+    """
+    fig, ax = plt.subplots()
+    left = np.zeros(len(table))
+    for label, color in (("negative", _RED), ("neutral", _GREY), ("positive", _GREEN)):
+        values = table.get(label, pd.Series(0.0, index=table.index)).to_numpy(dtype=float)
+        ax.barh(table.index.astype(str), values, left=left, color=color, label=label)
+        left += values
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(title="Sentiment of customer posts per platform (scored posts)",
+           xlabel="share of scored posts", ylabel="platform")
+    ax.legend(frameon=False, ncols=3, loc="lower center", bbox_to_anchor=(0.5, -0.35))
+    fig.tight_layout()
+    return fig
+
+
+def plot_first_response(hours: pd.Series, targets_h: Sequence[float] = (),
+                        title: str = "First response times") -> Figure:
+    """Histogram of first response times (hours, log-spaced bins) with target lines.
+
+    Args:
+        hours: First response times in hours of answered conversations.
+        targets_h: SLA targets to draw as vertical lines.
+        title: Chart title.
+    """
+    fig, ax = plt.subplots()
+    values = pd.to_numeric(hours, errors="coerce").dropna()
+    values = values[values > 0]
+    if len(values):
+        bins = np.logspace(np.log10(max(values.min(), 1 / 60)), np.log10(values.max() + 1e-9), 30)
+        ax.hist(values, bins=bins, color=_BLUE)
+        ax.set_xscale("log")
+    for target in sorted(set(targets_h)):
+        ax.axvline(target, color=_RED, linestyle="--")
+        ax.annotate(f"target {target:g}h", (target, ax.get_ylim()[1] * 0.9), color=_RED,
+                    xytext=(4, 0), textcoords="offset points")
+    ax.set(title=title, xlabel="hours to first response (log scale)", ylabel="conversations")
+    fig.tight_layout()
+    return fig
+
+
+def plot_kpi_goals(progress: pd.DataFrame) -> Figure:
+    """Baseline, current value and target per goal, each on its own small axis.
+
+    Args:
+        progress: ``goals.goal_progress`` output (``label``, ``baseline``, ``current``, ``target``).
+    """
+    n = max(len(progress), 1)
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.2), squeeze=False)
+    for ax, (_, row) in zip(axes[0], progress.iterrows(), strict=False):
+        values = [row["baseline"], row["current"]]
+        ax.bar(["baseline", "current"], values, color=[_GREY, _BLUE])
+        ax.axhline(row["target"], color=_RED, linestyle="--", label="target")
+        ax.set(title=row["label"], ylabel=row.get("unit", ""))
+        ax.legend(frameon=False, loc="best")
+    fig.suptitle("Goals: baseline, current value and target")
+    fig.tight_layout()
+    return fig
+
+
+def plot_engagement_heatmap(by_slot: pd.DataFrame, value: str = "mean_engagement") -> Figure:
+    """Heatmap of engagement by local weekday x hour (``content.engagement_by_slot``)."""
+    grid = (by_slot.pivot_table(index="weekday", columns="hour", values=value, aggfunc="mean")
+            .reindex(index=range(7), columns=range(24)))
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="Blues")
+    ax.set_yticks(range(7), _WEEKDAYS)
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+    ax.set(title="Engagement by weekday and hour (local time)", xlabel="hour of day",
+           ylabel="weekday")
+    fig.colorbar(image, ax=ax, label="mean likes + shares + replies per post")
+    fig.tight_layout()
+    return fig
+
+
+def plot_top_questions(questions: pd.DataFrame, n: int = 10) -> Figure:
+    """Horizontal bars of the most asked question topics (``content.top_questions``)."""
+    top = questions.head(n)
+    fig, ax = plt.subplots()
+    labels = top["topic"].astype(str) + " (" + top["lang"].astype(str) + ")"
+    ax.barh(labels, top["questions"], color=_BLUE)
+    ax.invert_yaxis()
+    ax.set(title="What customers ask most", xlabel="questions", ylabel="topic (language)")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,245 @@
+"""File exports: canonical CSV / JSON lines / JSON / Parquet, or any export through a mapping.
+
+:func:`read_file_source` reads one ``kind: file`` source of a playbook into the canonical mention
+table. Rows that cannot be mapped are not dropped: they are returned as *rejected* rows with the
+original values, the 1-based data row number and a reason, so the run can write them to
+``rejected.csv``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..exceptions import SourceError
+from ..playbook import FileSource
+from ..schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, conform_mentions
+
+__all__ = ["ImportResult", "read_file_source", "parse_timestamps", "read_table"]
+
+logger = logging.getLogger(__name__)
+
+_SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+                   ".parquet": "parquet", ".pq": "parquet"}
+_ZONE_SUFFIX = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one source gave: the kept mentions, the rejected rows and a note for the reader.
+
+    Attributes:
+        source: The source's label.
+        mentions: Kept rows in the canonical schema.
+        rejected: Rejected rows: ``source``, ``row`` (1-based data row), ``reason`` and the
+            original columns as text.
+        read: Rows read from the source.
+        notes: Human-readable remarks (e.g. timestamps read in the playbook's time zone).
+    """
+
+    source: str
+    mentions: pd.DataFrame
+    rejected: pd.DataFrame
+    read: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def kept(self) -> int:
+        """Rows kept."""
+        return len(self.mentions)
+
+
+def read_table(path: Path, fmt: str | None = None) -> pd.DataFrame:
+    """Read a CSV / JSON lines / JSON / Parquet file as a frame of raw values.
+
+    CSV is read as text (no type guessing, empty cells as ``<NA>``) so nothing is lost before
+    validation.
+
+    Args:
+        path: The file.
+        fmt: ``csv``, ``jsonl``, ``json`` or ``parquet``; from the suffix when None.
+
+    Returns:
+        The file's rows, columns as in the file.
+
+    Raises:
+        SourceError: If the format is unknown or the file cannot be parsed.
+    """
+    fmt = fmt or _SUFFIX_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SourceError(
+            f"{path}: unknown file type '{path.suffix}' (allowed: .csv, .jsonl, .json, .parquet; "
+            "or set format: in the source)"
+        )
+    try:
+        if fmt == "csv":
+            return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""],
+                               encoding="utf-8-sig")
+        if fmt == "jsonl":
+            return pd.read_json(path, lines=True, dtype=False, convert_dates=False)
+        if fmt == "json":
+            records = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(records, dict):  # {"data": [...]} or {"mentions": [...]}
+                lists = [v for v in records.values() if isinstance(v, list)]
+                records = lists[0] if len(lists) == 1 else records
+            return pd.DataFrame.from_records(records)
+        return pd.read_parquet(path)
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SourceError(f"{path}: cannot read as {fmt}: {first}") from None
+
+
+def parse_timestamps(
+    values: pd.Series, timezone: str, date_format: str | None = None
+) -> tuple[pd.Series, int]:
+    """Parse timestamps to UTC; values without a zone are read in ``timezone``.
+
+    ISO 8601 is expected unless ``date_format`` (a ``strftime`` pattern) is given. Values that do
+    not parse become ``NaT``. Local times that do not exist (spring-forward gap) move forward;
+    ambiguous ones (fall-back hour) take the first occurrence (DST).
+
+    Args:
+        values: Raw timestamps (text, or datetimes from Parquet/JSON).
+        timezone: IANA zone for values without an offset.
+        date_format: Optional explicit format.
+
+    Returns:
+        ``(timestamps in UTC, number of values that had no zone)``.
+
+    Examples:
+        >>> ts, naive = parse_timestamps(pd.Series(["2026-07-01T10:00:00Z", "2026-07-01 12:00"]),
+        ...                              "Europe/Berlin")
+        >>> [t.isoformat() for t in ts], naive
+        (['2026-07-01T10:00:00+00:00', '2026-07-01T10:00:00+00:00'], 1)
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC"), 0
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        local = values.dt.tz_localize(timezone, ambiguous=True, nonexistent="shift_forward")
+        return local.dt.tz_convert("UTC"), int(values.notna().sum())
+    text = values.astype("string").str.strip()
+    fmt = date_format or "ISO8601"
+    has_zone = text.str.contains(_ZONE_SUFFIX, regex=True, na=False)
+    if date_format and "%z" in date_format:
+        has_zone = text.notna()
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    if has_zone.any():
+        parsed = pd.to_datetime(text[has_zone], format=fmt, utc=True, errors="coerce")
+        out[has_zone] = parsed.astype("datetime64[ns, UTC]")
+    naive = ~has_zone & text.notna()
+    if naive.any():
+        parsed = pd.to_datetime(text[naive], format=fmt, errors="coerce")
+        local = parsed.dt.tz_localize(timezone, ambiguous=True, nonexistent="shift_forward")
+        out[naive] = local.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    return out, int((naive & out.notna()).sum())
+
+
+def read_file_source(
+    source: FileSource, *, timezone: str, handles: frozenset[str] = frozenset()
+) -> ImportResult:
+    """Read one file source into canonical mentions plus rejected rows.
+
+    Columns are renamed by ``source.mapping`` (canonical -> file column). A row is rejected when
+    its ``mention_id`` is missing or repeats an earlier row, its ``text`` is empty, or its
+    ``created_at`` does not parse. ``is_brand`` is true when the file says so or the author is
+    one of the brand's ``handles`` (case-insensitive, ``@`` optional).
+
+    Args:
+        source: The playbook's source entry (path already resolved).
+        timezone: Zone for timestamps without one (the source's ``timezone`` wins).
+        handles: The brand's handles, lower-case without ``@``.
+
+    Returns:
+        The import result.
+
+    Raises:
+        SourceError: If the file cannot be read or a required column has no mapping.
+    """
+    raw = read_table(source.path, source.format).reset_index(drop=True)
+    label = source.label
+    frame = _apply_mapping(raw, source)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        hint = ", ".join(f"{c}: <column>" for c in missing)
+        raise SourceError(
+            f"source '{label}' ({source.path}): no column for {', '.join(missing)}; the file has "
+            f"{', '.join(map(str, raw.columns[:12]))}; add to the source: mapping: {{{hint}}}"
+        )
+
+    ids = frame["mention_id"].astype("string").str.strip()
+    text = frame["text"].astype("string")
+    zone = source.timezone or timezone
+    created, naive = parse_timestamps(frame["created_at"], zone, source.date_format)
+
+    firsts = ids.dropna().drop_duplicates(keep="first")
+    first_row = ids.map(pd.Series(firsts.index + 1, index=firsts.values)).astype("string")
+    expected = f"format {source.date_format}" if source.date_format else "ISO 8601"
+    hint = ")" if source.date_format else "; or set date_format: in the source)"
+    raw_dates = frame["created_at"].astype("string").fillna("")
+    rules = [  # (row is bad, reason); the first rule that applies names the row's reason
+        (ids.isna() | (ids == ""), "missing mention_id"),
+        (text.isna() | (text.str.strip() == ""), "empty text"),
+        (created.isna(), "unparseable created_at '" + raw_dates + f"' (expected {expected}{hint}"),
+        (ids.duplicated(keep="first") & ids.notna(),
+         "duplicate mention_id '" + ids.fillna("") + "' (first in row " + first_row + ")"),
+    ]
+    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for bad, why in rules:
+        reason = reason.mask(reason.isna() & bad.fillna(False).astype(bool), why)
+
+    rejected_mask = reason.notna()
+    rejected = raw[rejected_mask].astype("string")
+    rejected.insert(0, "reason", reason[rejected_mask])
+    rejected.insert(0, "row", (rejected.index + 1).astype("int64"))
+    rejected.insert(0, "source", label)
+
+    kept = frame[~rejected_mask].copy()
+    kept["mention_id"] = ids[~rejected_mask]
+    kept["created_at"] = created[~rejected_mask]
+    kept["source"] = label
+    if "platform" not in kept.columns or kept["platform"].isna().all():
+        kept["platform"] = source.platform or "unknown"
+    elif source.platform:
+        kept["platform"] = kept["platform"].fillna(source.platform)
+    kept = conform_mentions(kept)
+    kept["platform"] = kept["platform"].str.lower()
+    if handles:
+        author = kept["author_id"].str.lower().str.lstrip("@")
+        kept["is_brand"] = kept["is_brand"] | author.isin(handles).fillna(False).astype(bool)
+
+    notes = []
+    if naive:
+        notes.append(f"{naive} timestamps had no time zone and were read in {zone}")
+    result = ImportResult(label, kept, rejected.reset_index(drop=True), len(raw), tuple(notes))
+    logger.info("source %s: read %d, kept %d, rejected %d", label, result.read, result.kept,
+                len(result.rejected))
+    return result
+
+
+def _apply_mapping(raw: pd.DataFrame, source: FileSource) -> pd.DataFrame:
+    """Rename file columns to canonical names; canonical columns in the file are kept as they are."""
+    missing = [col for col in source.mapping.values() if col not in raw.columns]
+    if missing:
+        raise SourceError(
+            f"source '{source.label}' ({source.path}): mapped column(s) {', '.join(missing)} not in "
+            f"the file (it has: {', '.join(map(str, raw.columns[:20]))})"
+        )
+    frame = pd.DataFrame(index=raw.index)
+    for column in CANONICAL_COLUMNS:
+        name = source.mapping.get(column, column)
+        if name in raw.columns:
+            frame[column] = raw[name]
+    if "is_brand" in frame.columns:
+        frame["is_brand"] = _to_bool(frame["is_brand"])
+    return frame
+
+
+def _to_bool(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.fillna(False).astype(bool)
+    text = values.astype("string").str.strip().str.lower()
+    return text.isin(["true", "1", "yes", "y", "t", "wahr", "ja"]).fillna(False).astype(bool)
