@@ -451,8 +451,8 @@ def _describe(err: dict[str, Any], lines: dict[tuple, int]) -> str:
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.5)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        return f"{where}{key}: unknown key; {hint}(allowed: {', '.join(allowed)})"
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return f"{where}{key}: unknown key{hint} (allowed: {', '.join(allowed)})"
     if kind == "missing":
         return f"{where}{key}: required key is missing"
     value = err.get("input")

@@ -79,8 +79,11 @@ def read_table(path: Path, fmt: str | None = None) -> pd.DataFrame:
         if fmt == "csv":
             return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""],
                                encoding="utf-8-sig")
-        if fmt == "jsonl":
-            return pd.read_json(path, lines=True, dtype=False, convert_dates=False)
+        if fmt == "jsonl":  # parsed by hand: pandas would guess types of columns named *_at
+            with path.open(encoding="utf-8") as lines:
+                return pd.DataFrame.from_records(
+                    [json.loads(line) for line in lines if line.strip()]
+                )
         if fmt == "json":
             records = json.loads(path.read_text(encoding="utf-8"))
             if isinstance(records, dict):  # {"data": [...]} or {"mentions": [...]}

@@ -1,0 +1,176 @@
+"""Playbook validation: the format of DESIGN.md, and one clear line per error."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from socialcrm_utils.config import EXAMPLE_PLAYBOOK, TEMPLATE_PLAYBOOK
+from socialcrm_utils.exceptions import (
+    PlaybookNotFoundError,
+    PlaybookSyntaxError,
+    PlaybookValidationError,
+)
+from socialcrm_utils.playbook import format_duration, load_playbook, parse_duration
+
+CSV = "mention_id,text,created_at\n1,hello,2026-09-01T10:00:00Z\n"
+
+
+@pytest.mark.parametrize("path", [EXAMPLE_PLAYBOOK, TEMPLATE_PLAYBOOK], ids=["example", "template"])
+def test_shipped_playbooks_validate(path):
+    playbook = load_playbook(path)
+    assert playbook.sources[0].path.is_file()
+    assert playbook.sla.policies
+
+
+def test_example_values():
+    pb = load_playbook(EXAMPLE_PLAYBOOK)
+    assert pb.client == "acme-air"
+    assert pb.brand.handle_keys == {"acmeair", "acmeairhelp"}
+    assert pb.sla.policies[0].first_response == dt.timedelta(hours=1)
+    assert pb.sla.business_hours.start == dt.time(8) and pb.sla.business_hours.end == dt.time(20)
+    assert (pb.sla.business_hours.holidays.country, pb.sla.business_hours.holidays.subdivision) == ("DE", "BE")
+    assert pb.costs.per_contact == {"phone": 15, "email": 3, "store": 20, "social": 1}
+    assert pb.store_url.endswith("reports/acme-air/crm.sqlite")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30m", 1800), ("4h", 14400), ("2d", 172800), ("1h30m", 5400), ("1w", 604800),
+     ("90s", 90), (" 2 h ", 7200), (600, 600)],
+)
+def test_parse_duration(text, seconds):
+    assert parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize("text", ["soon", "", "4 hours", "h", "1x", True])
+def test_parse_duration_rejects(text):
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_format_duration_round_trip():
+    for text in ("30m", "4h", "2d", "1h30m", "1d2h"):
+        assert format_duration(parse_duration(text)) == text
+
+
+def test_relative_paths_resolve_against_playbook_folder(tmp_path, write_playbook):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "m.csv").write_text(CSV)
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    path = write_playbook(
+        """
+        client: c1
+        name: C
+        brand: {handles: ["@c"]}
+        sources: [{kind: file, path: data/m.csv}]
+        store: sqlite:///crm.sqlite
+        """
+    )
+    pb = load_playbook(path)
+    assert pb.sources[0].path == (tmp_path / "data" / "m.csv").resolve()
+    assert pb.store_url == f"sqlite:///{(tmp_path / 'crm.sqlite').resolve()}"
+
+
+def test_missing_playbook():
+    with pytest.raises(PlaybookNotFoundError, match="nope.yaml: playbook not found"):
+        load_playbook("nope.yaml")
+
+
+def test_invalid_yaml_names_line_and_column(write_playbook):
+    path = write_playbook("client: a\nname: [b\n")
+    with pytest.raises(PlaybookSyntaxError) as info:
+        load_playbook(path)
+    assert f"{path}:3:1: invalid YAML" in str(info.value)
+
+
+def _errors(write_playbook, body: str) -> list[str]:
+    path = write_playbook(body)
+    with pytest.raises(PlaybookValidationError) as info:
+        load_playbook(path, check_files=False)
+    return info.value.errors
+
+
+BASE = """
+client: c1
+name: C
+brand: {handles: ["@c"]}
+sources: [{kind: file, path: m.csv}]
+"""
+
+
+def test_unknown_key_suggests_closest(write_playbook):
+    errors = _errors(write_playbook, BASE + "golas: []\n")
+    assert errors == [
+        "line 5: golas: unknown key; did you mean 'goals'? (allowed: client, name, language, "
+        "timezone, brand, sources, goals, sla, routing, voice, costs, store)"
+    ]
+
+
+def test_nested_unknown_key(write_playbook):
+    errors = _errors(write_playbook, BASE + "sla: {policies: [{first_respons: 1h}]}\n")
+    assert any("sla.policies[0].first_respons: unknown key; did you mean 'first_response'?" in e
+               for e in errors)
+
+
+def test_wrong_type_and_value(write_playbook):
+    errors = _errors(
+        write_playbook,
+        BASE + "goals: [{metric: response_rate, target: high, by: 2027-03-31}]\n"
+        "sla: {policies: [{intent: complaint, first_response: soon}]}\n",
+    )
+    assert "line 5: goals[0].target: 'high' is not a number (allowed: a number, e.g. 0.9)" in errors
+    assert ("line 6: sla.policies[0].first_response: 'soon' is not a duration (allowed: a number "
+            "with a unit, e.g. 30m, 4h, 2d, 1h30m)") in errors
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("timezone: Mars/Base\n", "timezone: 'Mars/Base' is not an IANA time zone"),
+        ("language: fr\n", "language: 'fr' is not allowed (allowed: 'en' or 'de')"),
+        ("routing: {complaint: servce}\n", "did you mean 'service'?"),
+        ("goals: [{metric: responserate, target: 1, by: 2027-01-01}]\n",
+         "did you mean 'response_rate'?"),
+        ("sla: {business_hours: {start: '20:00', end: '08:00'}}\n",
+         "sla.business_hours: end 08:00 must be after start 20:00"),
+        ("sla: {business_hours: {holidays: XX}}\n", "'XX' is not a supported holiday country"),
+        ("sla: {business_hours: {holidays: DE-XX}}\n", "'XX' is not a subdivision of DE"),
+        ("sla: {policies: [{first_response: 0m}]}\n", "'0m' must be longer than zero"),
+        ("sla: {policies: [{first_response: 1h, business_hours: true}]}\n",
+         "sla.business_hours is not set"),
+    ],
+)
+def test_value_errors(write_playbook, extra, expected):
+    errors = _errors(write_playbook, BASE + extra)
+    assert any(expected in e for e in errors), errors
+
+
+def test_bad_client_id(write_playbook):
+    errors = _errors(write_playbook, BASE.replace("client: c1", "client: Acme Air"))
+    assert errors[0].startswith("line 1: client: 'Acme Air' is not a client id")
+
+
+def test_missing_source_file_names_resolved_path(tmp_path, write_playbook):
+    path = write_playbook(BASE)
+    with pytest.raises(PlaybookValidationError) as info:
+        load_playbook(path)
+    assert info.value.errors == [
+        f"line 4: sources[0].path: file not found: {tmp_path / 'm.csv'} (fix the path; relative "
+        "paths start at the playbook's folder)"
+    ]
+
+
+def test_all_errors_reported_sorted_by_line(write_playbook):
+    errors = _errors(write_playbook, BASE.replace("name: C", "name: C\ntimezone: X") + "foo: 1\n")
+    assert len(errors) == 2
+    assert errors[0].startswith("line 3: timezone") and errors[1].startswith("line 6: foo: unknown key (allowed: client,")
+
+
+def test_unquoted_clock_time_is_read_as_time(write_playbook):
+    # YAML 1.1 reads 08:00 unquoted as the integer 480 (sexagesimal); it still means 08:00.
+    path = write_playbook(BASE + "sla: {business_hours: {start: 08:00, end: 17:30}}\n")
+    pb = load_playbook(path, check_files=False)
+    assert pb.sla.business_hours.start == dt.time(8) and pb.sla.business_hours.end == dt.time(17, 30)
