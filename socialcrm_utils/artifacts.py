@@ -13,12 +13,28 @@ from typing import Any
 
 import pandas as pd
 
-from .config import ARTIFACT_PRODUCER, STEPS
+from .config import ARTIFACT_PRODUCER, REPORTS_DIR, STEPS
 from .exceptions import MissingArtifactError
 
-__all__ = ["artifact_path", "read_artifact", "write_artifact"]
+__all__ = ["artifact_path", "read_artifact", "resolve_run_dir", "write_artifact"]
 
 logger = logging.getLogger(__name__)
+
+
+def resolve_run_dir(run_dir: str | Path, client: str) -> Path:
+    """The run folder a notebook writes to, created if missing.
+
+    The runner passes a fresh ``reports/<client>/<timestamp>`` folder; a notebook opened in
+    JupyterLab with the default empty ``RUN_DIR`` uses ``reports/<client>/interactive``, so the
+    step notebooks run one after the other share their artifacts.
+
+    Examples:
+        >>> resolve_run_dir("", "acme-air").parts[-2:]
+        ('acme-air', 'interactive')
+    """
+    path = Path(run_dir) if str(run_dir) else REPORTS_DIR / client / "interactive"
+    path.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
 
 
 def artifact_path(run_dir: str | Path, name: str) -> Path:

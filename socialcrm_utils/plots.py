@@ -32,6 +32,7 @@ __all__ = [
     "plot_kpi_goals",
     "plot_engagement_heatmap",
     "plot_top_questions",
+    "format_table",
 ]
 
 _BLUE, _RED, _GREY, _GREEN = "#1f6feb", "#cf222e", "#8c959f", "#1a7f37"
@@ -166,3 +167,22 @@ def plot_top_questions(questions: pd.DataFrame, n: int = 10) -> Figure:
     ax.set(title="What customers ask most", xlabel="questions", ylabel="topic (language)")
     fig.tight_layout()
     return fig
+
+
+def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
+                 decimals: dict[str, int] | None = None, thousands: Sequence[str] = ()) -> object:
+    """A display version of a table: percentages, rounded numbers, thousands separators, no index.
+
+    Args:
+        frame: The table (not modified).
+        percent: Columns holding shares in [0, 1], shown as ``42.0%``.
+        decimals: Column -> number of decimals.
+        thousands: Integer columns shown with a thousands separator.
+
+    Returns:
+        A pandas ``Styler`` that renders as an HTML table in notebooks and the report.
+    """
+    formats: dict[str, object] = {c: "{:.1%}" for c in percent if c in frame}
+    formats.update({c: f"{{:,.{n}f}}" for c, n in (decimals or {}).items() if c in frame})
+    formats.update({c: "{:,.0f}" for c in thousands if c in frame})
+    return frame.style.format(formats, na_rep="–").hide(axis="index")
