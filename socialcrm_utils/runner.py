@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .artifacts import write_artifact
-from .config import KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, STEPS, Step
+from .config import ARTIFACT_PRODUCER, KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, STEPS, Step
 from .exceptions import MissingArtifactError, NotebookExecutionError, SocialCRMError
 from .playbook import Playbook, load_playbook
 
@@ -115,15 +115,25 @@ def plan_inputs(steps: list[int], client_dir: Path) -> dict[str, Path]:
                 continue
             source = next((r / name for r in runs if (r / name).is_file()), None)
             if source is None:
-                producer = next(s for s in STEPS if name in s.writes)
+                first = _first_step_to_run(name, runs)
                 raise MissingArtifactError(
-                    f"step {step.number} ({step.notebook}) needs {name} from step "
-                    f"{producer.number}, and no earlier run in {client_dir} has it: run "
-                    f"--steps {producer.number}-{step.number}"
+                    f"step {step.number} ({step.notebook}) needs {name}, which step "
+                    f"{ARTIFACT_PRODUCER[name]} writes, and no earlier run in {client_dir} has "
+                    f"it: run --steps {first}-{step.number}"
                 )
             found[name] = source
         written.update(step.writes)
     return found
+
+
+def _first_step_to_run(name: str, runs: list[Path]) -> int:
+    """The earliest step to run so that artifact ``name`` can be written from scratch."""
+    step = STEPS[ARTIFACT_PRODUCER[name] - 1]
+    earliest = step.number
+    for need in step.needs:
+        if not any((r / need).is_file() for r in runs):
+            earliest = min(earliest, _first_step_to_run(need, runs))
+    return earliest
 
 
 def run_playbook(
