@@ -1,0 +1,112 @@
+"""KPIs and goals on the tiny fixture playbook, every figure computed by hand.
+
+tests/fixtures/tiny/mentions.csv (Europe/Berlin = UTC+2 in September 2026; business hours
+Mon-Fri 09:00-17:00; complaint 1h and question 2h in business time, anything else 4h calendar):
+
+  conversation  first customer post            first brand reply          policy / due         status
+  t1 (+t2,t11)  Tue 01.09 08:00Z complaint     08:30Z  = 0.5h             1h business 09:00Z   met
+  t3 (+t4)      Tue 01.09 09:00Z question      12:00Z  = 3.0h             2h business 11:00Z   breached
+  t5            Wed 02.09 10:00Z praise        none                       4h calendar 14:00Z   open_breached
+  t6 (+t7)      Fri 04.09 14:45Z complaint     Mon 07.09 07:30Z = 64.75h  1h business:         met
+                                               (business: Fri 16:45-17:00 + Mon 09:00-09:30 = 0.75h; due Mon 07:45Z)
+  t10           Fri 04.09 16:00Z lead          none                       4h calendar 20:00Z   open_breached
+  (t8, t9 name only Globex: no conversation the brand owes; t12 is a brand post without replies;
+   t13 has no text and is rejected; as_of = latest timestamp = Mon 07:30Z, after every open due time)
+
+Customer posts about the brand: t1, t3, t5, t6, t10, t11 -> volume 6.
+Sentiment (VADER): positive t5, t10, t11; negative t1, t6; neutral t3 -> net (3 - 2) / 6.
+Complaints t1, t6 -> 2 / 6. Share of voice 6 / (6 + 2 Globex posts) = 0.75.
+Response rate 3 answered / 5 = 0.6; median of 0.5, 3.0, 64.75 = 3.0 h; attainment 2 met / 5 decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from socialcrm_utils.goals import goal_progress, goals_table, measure_kpis
+from socialcrm_utils.kpis import brand_threads, compute_kpis, kpis_document
+from socialcrm_utils.listening import score_mentions
+from socialcrm_utils.playbook import load_playbook
+from socialcrm_utils.sla import build_conversations, first_response_clocks
+from socialcrm_utils.sources import read_mentions
+
+from .conftest import ROOT
+
+TINY = ROOT / "tests" / "fixtures" / "tiny" / "tiny.yaml"
+
+EXPECTED = {
+    "volume": 6,
+    "response_rate": 0.6,
+    "median_first_response_h": 3.0,
+    "net_sentiment": 1 / 6,
+    "share_of_voice": 0.75,
+    "sla_attainment": 0.4,
+    "complaint_rate": 2 / 6,
+}
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    playbook = load_playbook(TINY)
+    mentions = read_mentions(playbook).mentions
+    scored = score_mentions(mentions, playbook)
+    conversations = build_conversations(brand_threads(scored), playbook.brand.handles)
+    clocks = first_response_clocks(conversations, playbook.sla, playbook.timezone)
+    return playbook, mentions, scored, clocks
+
+
+def test_clocks_by_hand(tiny):
+    *_, clocks = tiny
+    table = clocks.set_index("conversation_id")
+    assert table["status"].to_dict() == {"t1": "met", "t3": "breached", "t5": "open_breached",
+                                         "t6": "met", "t10": "open_breached"}
+    assert table.loc["t6", "first_response_h"] == pytest.approx(64.75)
+    assert table.loc["t6", "first_response_business_h"] == pytest.approx(0.75)
+    assert str(table.loc["t6", "due_at"]) == "2026-09-07 07:45:00+00:00"
+
+
+def test_kpis_by_hand(tiny):
+    _, _, scored, clocks = tiny
+    assert compute_kpis(scored, clocks) == pytest.approx(EXPECTED)
+
+
+def test_baselines_measured_like_kpis(tiny):
+    playbook, mentions, *_ = tiny
+    assert measure_kpis(mentions, playbook) == pytest.approx(EXPECTED)
+
+
+def test_goals_and_progress(tiny):
+    playbook, *_ = tiny
+    goals = goals_table(playbook.goals, EXPECTED, as_of=dt.date(2026, 11, 23))
+    assert goals[["metric", "direction", "status"]].values.tolist() == [
+        ["response_rate", "increase", "ok"], ["median_first_response_h", "decrease", "ok"]]
+    assert goals["gap"].tolist() == pytest.approx([0.3, -2.0])
+    progress = goal_progress(goals, {"response_rate": 0.75, "median_first_response_h": 0.8})
+    # response rate: (0.75 - 0.6) / (0.9 - 0.6) = 0.5, not reached; median: (0.8 - 3) / (1 - 3) = 1.1
+    assert progress["progress"].tolist() == pytest.approx([0.5, 1.1])
+    assert progress["on_track"].tolist() == [False, True]
+
+
+def test_goal_status_rules():
+    from socialcrm_utils.playbook import Goal
+
+    goals = [Goal(metric="response_rate", target=0.5, by=dt.date(2027, 1, 1)),
+             Goal(metric="complaint_rate", target=0.1, by=dt.date(2026, 1, 1)),
+             Goal(metric="net_sentiment", target=0.2, by=dt.date(2027, 1, 1))]
+    table = goals_table(goals, {"response_rate": 0.6, "complaint_rate": 0.3,
+                                "net_sentiment": float("nan")}, as_of=dt.date(2026, 11, 23))
+    assert table["status"].tolist() == ["already met", "deadline passed", "no baseline in the data"]
+
+
+def test_kpis_document_is_json_clean(tiny):
+    import json
+
+    _, _, scored, clocks = tiny
+    values = dict(compute_kpis(scored, clocks), net_sentiment=float("nan"))
+    period = (scored["created_at"].min(), scored["created_at"].max())
+    document = kpis_document(values, None, period)
+    text = json.dumps(document, allow_nan=False)
+    assert document["period"] == {"start": "2026-09-01", "end": "2026-09-07"}
+    assert {k["name"]: k["display"] for k in json.loads(text)["kpis"]}["response_rate"] == "60.0%"
