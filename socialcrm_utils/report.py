@@ -92,21 +92,26 @@ def build_report(run_dir: str | Path, playbook: Playbook) -> Path:
     cells = [nbformat.v4.new_markdown_cell(_header(playbook, summary, kpis))]
     figures = run_dir / "figures"
     figures.mkdir(exist_ok=True)
+    alts: list[str] = []
     for step in STEPS:
         path = run_dir / step.notebook
         if not path.is_file():
             continue
         notebook = nbformat.read(path, as_version=4)
-        cells.extend(_section_cells(notebook, step.number, step.title, figures))
+        cells.extend(_section_cells(notebook, step.number, step.title, figures, alts))
     merged = nbformat.v4.new_notebook(cells=cells)
     merged.metadata["title"] = f"Social CRM report: {playbook.name}"
+    quiet = logging.getLogger(f"{__name__}.nbconvert")
+    quiet.setLevel(logging.ERROR)  # alt texts are added below; nbconvert's warning is moot
     exporter = HTMLExporter(
+        log=quiet,
         template_name="lab",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(merged)
+    body = _add_alt_texts(body, alts)
     target = run_dir / "report.html"
     target.write_text(body, encoding="utf-8")
     logger.info("wrote %s", target)
@@ -137,10 +142,31 @@ def _header(playbook: Playbook, summary: dict[str, Any], kpis: dict[str, Any] | 
     return "\n".join(lines)
 
 
-def _section_cells(notebook: Any, number: int, title: str, figures: Path) -> list[Any]:
-    """The cells of one step for the report: headings demoted, code shown as outputs only."""
+_PNG_TAG = re.compile(r'<img\b[^>]*?src="data:image/png[^>]*>')
+_ALT = re.compile(r'\salt="[^"]*"')
+
+
+def _add_alt_texts(body: str, alts: list[str]) -> str:
+    """Give every embedded figure, in order, the heading of its section as alternative text."""
+    remaining = iter(alts)
+
+    def replace(match: re.Match[str]) -> str:
+        alt = html.escape(next(remaining, "figure"), quote=True)
+        return _ALT.sub("", match.group(0)).replace("<img", f'<img alt="{alt}"', 1)
+
+    return _PNG_TAG.sub(replace, body)
+
+
+def _section_cells(notebook: Any, number: int, title: str, figures: Path,
+                   alts: list[str]) -> list[Any]:
+    """The cells of one step for the report: headings demoted, code shown as outputs only.
+
+    Figures are saved as ``figures/step<N>_<k>.png``; ``alts`` receives, per figure, the
+    heading of the section it belongs to.
+    """
     out = []
     figure = 0
+    heading = f"Step {number}: {title}"
     for cell in notebook.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if tags & _HIDDEN_TAGS:
@@ -150,6 +176,9 @@ def _section_cells(notebook: Any, number: int, title: str, figures: Path) -> lis
             if not out:  # the notebook's title becomes the section heading
                 source = re.sub(r"^## .*$", f"## Step {number}: {title}", source, count=1,
                                 flags=re.M)
+            match = re.search(r"^#+ (?:\d+\. )?(.+)$", cell.source, flags=re.M)
+            if match and out:
+                heading = f"Step {number}: {match.group(1).strip()}"
             out.append(nbformat.v4.new_markdown_cell(source))
         elif cell.cell_type == "code" and cell.get("outputs"):
             kept = [o for o in cell.outputs if o.get("output_type") != "stream"
@@ -160,6 +189,7 @@ def _section_cells(notebook: Any, number: int, title: str, figures: Path) -> lis
                     figure += 1
                     png = base64.b64decode(data["image/png"])
                     (figures / f"step{number}_{figure:02d}.png").write_bytes(png)
+                    alts.append(heading)
             if kept:
                 new = nbformat.v4.new_code_cell("")
                 new.outputs = kept

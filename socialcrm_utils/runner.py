@@ -192,6 +192,18 @@ def run_playbook(
     return result
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager on local IPC sockets: no TCP ports, nothing readable from the network."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: object) -> None:
+            kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 def _execute_step(step: Step, playbook: Playbook, run_dir: Path) -> StepResult:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -206,6 +218,7 @@ def _execute_step(step: Step, playbook: Playbook, run_dir: Path) -> StepResult:
             kernel_name=KERNEL_NAME,
             cwd=str(NOTEBOOKS_DIR),
             progress_bar=False,
+            kernel_manager_class=_ipc_kernel_manager(),
         )
     except PapermillExecutionError as exc:
         seconds = time.perf_counter() - started
