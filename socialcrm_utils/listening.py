@@ -1,0 +1,379 @@
+"""Step 3, listen: what do customers say? Sentiment, intent, priority, brand tags and spikes.
+
+Pure functions on the canonical mention table (:mod:`socialcrm_utils.schema`) and the playbook:
+:func:`score_mentions` adds sentiment, intent, priority and brand tags to every mention,
+:func:`daily_volume` counts per local calendar day, :func:`detect_spikes` raises alerts when a
+day's count jumps far above its trailing baseline.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .nlp.intent import classify_intent
+from .nlp.sentiment import score_sentiment
+from .playbook import Brand, Playbook
+
+__all__ = [
+    "PRIORITIES",
+    "HIGH_PRIORITY_SENTIMENT",
+    "HIGH_PRIORITY_REACH",
+    "VIRAL_REACH",
+    "SCORED_COLUMNS",
+    "DAILY_COLUMNS",
+    "ALERT_COLUMNS",
+    "tag_brands",
+    "score_mentions",
+    "daily_volume",
+    "detect_spikes",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Every value of ``priority``, most urgent first.
+PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
+#: A complaint at or below this sentiment is high priority.
+HIGH_PRIORITY_SENTIMENT = -0.5
+#: A complaint from an author with at least this reach (followers) is high priority.
+HIGH_PRIORITY_REACH = 10_000
+#: Any negative customer post from an author with at least this reach is high priority.
+VIRAL_REACH = 50_000
+#: Columns :func:`score_mentions` adds, in order, after the input's columns.
+SCORED_COLUMNS: tuple[str, ...] = (
+    "is_customer",
+    "sentiment",
+    "sentiment_label",
+    "intent",
+    "intent_cue",
+    "priority",
+    "mentions_brand",
+    "competitor",
+)
+#: Columns of :func:`daily_volume`.
+DAILY_COLUMNS: tuple[str, ...] = ("date", "mentions", "customer_mentions", "negative", "complaints")
+#: Columns of :func:`detect_spikes` (the step's ``alerts.csv``).
+ALERT_COLUMNS: tuple[str, ...] = (
+    "date",
+    "metric",
+    "count",
+    "baseline_mean",
+    "baseline_std",
+    "threshold",
+    "ratio",
+    "message",
+)
+_MIN_PRIOR_DAYS = 7
+
+
+def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """Whole-word-ish, case-insensitive pattern for brand terms; None when there are none.
+
+    A term must not touch a letter or digit on either side ("acme air" matches "ACME Air's"
+    and "#acme air", not "acmeairline"); spaces inside a term match any whitespace.
+    """
+    escaped = sorted(
+        {re.escape(t.strip()).replace(r"\ ", r"\s+") for t in terms if t and t.strip()},
+        key=len,
+        reverse=True,
+    )
+    if not escaped:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(escaped) + r")(?!\w)", re.IGNORECASE)
+
+
+def _contains(text: pd.Series, pattern: re.Pattern[str] | None) -> np.ndarray:
+    if pattern is None:
+        return np.zeros(len(text), dtype=bool)
+    return text.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
+
+
+def tag_brands(mentions: pd.DataFrame, brand: Brand) -> pd.DataFrame:
+    """Tag which mentions name the brand and which name a competitor.
+
+    Matching is case-insensitive and whole-word-ish: a term or handle must not touch a letter
+    or digit on either side, so ``acme air`` matches "ACME Air's" but not "acmeairline", and
+    ``@AcmeAir`` does not match "@AcmeAirHelp". A competitor's terms are its list in the
+    playbook (its name when the list is empty); when several competitors appear, the first
+    in playbook order wins.
+
+    Args:
+        mentions: Mentions with a ``text`` column.
+        brand: The playbook's brand section.
+
+    Returns:
+        A copy of ``mentions`` with ``mentions_brand`` (bool: any brand term or handle appears)
+        and ``competitor`` (string: the competitor's name, NA when none appears).
+
+    Examples:
+        >>> brand = Brand(handles=["@AcmeAir"], terms=["acme air"],
+        ...               competitors={"Globex": ["globex"]})
+        >>> tag_brands(pd.DataFrame({"text": ["ACME Air's lounge", "acmeairline", "Globex!"]}),
+        ...            brand)
+                        text  mentions_brand competitor
+        0  ACME Air's lounge            True       <NA>
+        1        acmeairline           False       <NA>
+        2            Globex!           False     Globex
+    """
+    out = mentions.copy()
+    text = mentions["text"].astype("string")
+    out["mentions_brand"] = _contains(text, _term_pattern([*brand.terms, *brand.handles]))
+    competitor = pd.Series(pd.NA, index=mentions.index, dtype="string")
+    for name, terms in reversed(list(brand.competitors.items())):
+        found = _contains(text, _term_pattern(terms or [name]))
+        competitor = competitor.mask(found, name)
+    out["competitor"] = competitor
+    return out
+
+
+def _priority(
+    intent: pd.Series,
+    sentiment: pd.Series,
+    label: pd.Series,
+    reach: pd.Series,
+    customer: np.ndarray,
+) -> np.ndarray:
+    reach_values = pd.to_numeric(reach, errors="coerce").fillna(0).to_numpy(float)
+    score = sentiment.to_numpy(float)
+    complaint = (intent == "complaint").to_numpy(bool)
+    negative = (label == "negative").fillna(False).to_numpy(bool)
+    high = (
+        complaint & ((score <= HIGH_PRIORITY_SENTIMENT) | (reach_values >= HIGH_PRIORITY_REACH))
+    ) | (customer & negative & (reach_values >= VIRAL_REACH))
+    low = intent.isin(["praise", "other"]).to_numpy(bool)
+    return np.select([high, low], ["high", "low"], default="normal")
+
+
+def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
+    """Score every mention: customer or brand, sentiment, intent, priority, brand tags.
+
+    - ``is_customer``: not posted by one of the brand's handles (``not is_brand``).
+    - ``sentiment``, ``sentiment_label``: :func:`~socialcrm_utils.nlp.score_sentiment` (English
+      only in this version; German is ``unscored``). Brand posts are scored too, for the
+      brand-voice checks of step 4.
+    - ``intent``, ``intent_cue``: :func:`~socialcrm_utils.nlp.classify_intent` for customer
+      posts; brand posts are not classified (intent ``other``, cue NA).
+    - ``priority``, first rule that holds:
+
+      1. ``high``: a complaint with sentiment <= :data:`HIGH_PRIORITY_SENTIMENT` (-0.5) or
+         author reach >= :data:`HIGH_PRIORITY_REACH` (10,000), or any negative customer post
+         with reach >= :data:`VIRAL_REACH` (50,000);
+      2. ``low``: praise or other (so every brand post is ``low``);
+      3. ``normal``: everything else (other complaints, questions, leads).
+
+      Unknown reach counts as 0. Unscored (German) complaints are high only by reach until
+      German sentiment exists.
+    - ``mentions_brand``, ``competitor``: :func:`tag_brands`.
+
+    The language of a mention is its ``lang`` column, or ``playbook.language`` where that is
+    NA; the ``lang`` column itself is returned unchanged.
+
+    Args:
+        mentions: The canonical mention table (at least ``text``, ``lang``, ``is_brand`` and
+            ``reach``).
+        playbook: The client's playbook (language, brand).
+
+    Returns:
+        A new frame: the input's columns, then :data:`SCORED_COLUMNS`, on the input's index.
+
+    Raises:
+        ValueError: If a needed column is missing.
+        ResourceMissingError: If the VADER lexicon is missing and cannot be installed.
+    """
+    missing = [c for c in ("text", "lang", "is_brand", "reach") if c not in mentions.columns]
+    if missing:
+        raise ValueError(
+            f"mentions lack column(s) {', '.join(missing)} (conform_mentions adds them)"
+        )
+    out = mentions.drop(columns=list(SCORED_COLUMNS), errors="ignore")
+    brand_tags = tag_brands(mentions[["text"]], playbook.brand)
+    customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
+    lang = mentions["lang"].astype("string").fillna(playbook.language)
+    sentiment = score_sentiment(mentions["text"], lang)
+    intent = pd.DataFrame(
+        {
+            "intent": pd.Series("other", index=mentions.index, dtype="string"),
+            "intent_cue": pd.Series(pd.NA, index=mentions.index, dtype="string"),
+        }
+    )
+    if customer.any():
+        intent.loc[customer] = classify_intent(mentions["text"][customer], lang[customer])
+    out["is_customer"] = customer
+    out["sentiment"] = sentiment["sentiment"]
+    out["sentiment_label"] = sentiment["sentiment_label"]
+    out["intent"] = intent["intent"]
+    out["intent_cue"] = intent["intent_cue"]
+    out["priority"] = pd.array(
+        _priority(
+            intent["intent"],
+            sentiment["sentiment"],
+            sentiment["sentiment_label"],
+            mentions["reach"],
+            customer,
+        ),
+        dtype="string",
+    )
+    out["mentions_brand"] = brand_tags["mentions_brand"]
+    out["competitor"] = brand_tags["competitor"]
+    logger.info(
+        "scored %d mentions: %d from customers, %d high priority",
+        len(out),
+        int(customer.sum()),
+        int((out["priority"] == "high").sum()),
+    )
+    return out
+
+
+def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Count mentions per local calendar day, with days without posts filled with 0.
+
+    Args:
+        scored: Output of :func:`score_mentions` (``created_at`` tz-aware, ``is_customer``,
+            ``sentiment_label``, ``intent``).
+        timezone: IANA time zone whose calendar days are counted (the playbook's).
+
+    Returns:
+        One row per day from the first to the last day with a post: ``date`` (midnight, tz-naive,
+        local), ``mentions`` (all posts), ``customer_mentions``, ``negative`` (customer posts
+        labelled negative) and ``complaints`` (customer complaints, any language).
+
+    Examples:
+        >>> scored = pd.DataFrame({
+        ...     "created_at": pd.to_datetime(["2026-03-01 23:30", "2026-03-03 09:00"], utc=True),
+        ...     "is_customer": [True, False], "sentiment_label": ["negative", "neutral"],
+        ...     "intent": ["complaint", "other"]})
+        >>> daily_volume(scored, "Europe/Berlin")
+                date  mentions  customer_mentions  negative  complaints
+        0 2026-03-02         1                  1         1           1
+        1 2026-03-03         1                  0         0           0
+    """
+    local = pd.to_datetime(scored["created_at"], utc=True).dt.tz_convert(timezone)
+    day = local.dt.tz_localize(None).dt.normalize()
+    customer = scored["is_customer"].fillna(False).astype(bool)
+    counts = pd.DataFrame(
+        {
+            "date": day,
+            "mentions": 1,
+            "customer_mentions": customer.astype("int64"),
+            "negative": (customer & (scored["sentiment_label"] == "negative").fillna(False)).astype(
+                "int64"
+            ),
+            "complaints": (customer & (scored["intent"] == "complaint").fillna(False)).astype(
+                "int64"
+            ),
+        }
+    ).dropna(subset=["date"])
+    if counts.empty:
+        empty = {c: pd.Series(dtype="int64") for c in DAILY_COLUMNS}
+        empty["date"] = pd.Series(dtype="datetime64[ns]")
+        return pd.DataFrame(empty)
+    per_day = counts.groupby("date").sum()
+    days = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D", name="date")
+    return per_day.reindex(days, fill_value=0).astype("int64").reset_index()[list(DAILY_COLUMNS)]
+
+
+def detect_spikes(
+    daily: pd.DataFrame,
+    column: str = "complaints",
+    window: int = 28,
+    k: float = 3.0,
+    min_count: int = 10,
+) -> pd.DataFrame:
+    """Alert on days whose count jumps far above the trailing baseline.
+
+    Rule: a day is a spike when ``count > mean + k * std`` of the previous ``window`` days
+    (trailing, the day itself excluded) **and** ``count >= min_count``. ``std`` is the sample
+    standard deviation (``ddof=1``, pandas' default). A day needs at least 7 previous days to
+    be judged; before that, or with fewer days in the data, there are no alerts. ``min_count``
+    keeps a jump from 0 to 2 from paging anyone. Complaints are counted in every language, so
+    German spikes are caught before German sentiment exists.
+
+    Args:
+        daily: Output of :func:`daily_volume`: one row per consecutive day, a ``date`` column.
+        column: The count to watch (``complaints``, ``negative``, ``mentions`` ...).
+        window: Trailing days in the baseline (at least 7).
+        k: How many standard deviations above the mean count as a spike.
+        min_count: The smallest count that can alert.
+
+    Returns:
+        The alerts, one row per spike day: :data:`ALERT_COLUMNS` (``ratio`` is count /
+        baseline mean, ``inf`` after an all-zero baseline; ``message`` one readable sentence).
+
+    Raises:
+        ValueError: If ``window`` is below 7 or ``column`` is missing.
+
+    Examples:
+        >>> daily = pd.DataFrame({"date": pd.date_range("2026-01-01", periods=29),
+        ...                       "complaints": [4, 6] * 14 + [20]})
+        >>> alert = detect_spikes(daily).iloc[0]
+        >>> str(alert["date"].date()), int(alert["count"]), round(float(alert["threshold"]), 2)
+        ('2026-01-29', 20, 8.06)
+    """
+    if window < _MIN_PRIOR_DAYS:
+        raise ValueError(f"window must be at least {_MIN_PRIOR_DAYS} days, got {window}")
+    if column not in daily.columns:
+        raise ValueError(
+            f"daily counts have no column {column!r} (have: {', '.join(daily.columns)})"
+        )
+    frame = daily.sort_values("date").reset_index(drop=True)
+    counts = frame[column].astype("float64")
+    prior = counts.shift(1).rolling(window, min_periods=_MIN_PRIOR_DAYS)
+    mean, std, days = prior.mean(), prior.std(ddof=1), prior.count()
+    threshold = mean + k * std
+    spike = (counts > threshold) & (counts >= min_count) & threshold.notna()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = counts / mean
+    alerts = pd.DataFrame(
+        {
+            "date": frame["date"],
+            "metric": column,
+            "count": frame[column].astype("int64"),
+            "baseline_mean": mean,
+            "baseline_std": std,
+            "threshold": threshold,
+            "ratio": ratio,
+            "days": days,
+        }
+    )[spike.to_numpy(bool)]
+    alerts["message"] = [
+        _spike_message(*values, metric=column)
+        for values in zip(
+            alerts["date"],
+            alerts["count"],
+            alerts["baseline_mean"],
+            alerts["threshold"],
+            alerts["ratio"],
+            alerts["days"],
+            strict=True,
+        )
+    ]
+    if len(alerts):
+        logger.info("%d %s spike(s), the last on %s", len(alerts), column, alerts["date"].iloc[-1])
+    return (
+        alerts[list(ALERT_COLUMNS)]
+        .reset_index(drop=True)
+        .astype({"metric": "string", "message": "string"})
+    )
+
+
+def _spike_message(
+    date: pd.Timestamp,
+    count: int,
+    mean: float,
+    threshold: float,
+    ratio: float,
+    days: float,
+    *,
+    metric: str,
+) -> str:
+    """One sentence for an alert (a loop over alerts only, which are few)."""
+    when = pd.Timestamp(date).strftime("%Y-%m-%d")
+    usual = f", {ratio:.1f}x the usual" if np.isfinite(ratio) else ""
+    return (
+        f"Spike in {metric.replace('_', ' ')} on {when}: {count} against an average of {mean:.1f} "
+        f"a day over the previous {int(days)} days (alert threshold {threshold:.1f}{usual})."
+    )
