@@ -175,3 +175,13 @@ def test_explicit_date_format(minimal_playbook, tmp_path):
     path.write_text(text)
     m = read_mentions(load_playbook(path)).mentions
     assert m["created_at"].iloc[0] == pd.Timestamp("2026-12-24 17:30", tz="UTC")  # CET = UTC+1
+
+
+def test_rejected_rows_keep_a_source_column_of_the_file(minimal_playbook):
+    csv = """
+    mention_id,text,created_at,source,reason
+    1,,2026-09-01T10:00:00Z,export-7,n/a
+    """
+    rejected = read_mentions(load_playbook(minimal_playbook(csv))).rejected
+    assert rejected.loc[0, ["source", "reason", "original_source", "original_reason"]].tolist() == [
+        "mentions.csv", "empty text", "export-7", "n/a"]

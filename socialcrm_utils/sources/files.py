@@ -196,6 +196,8 @@ def read_file_source(
 
     rejected_mask = reason.notna()
     rejected = raw[rejected_mask].astype("string")
+    clashes = {c: f"original_{c}" for c in ("source", "row", "reason") if c in rejected.columns}
+    rejected = rejected.rename(columns=clashes)  # keep the file's own values, under a new name
     rejected.insert(0, "reason", reason[rejected_mask])
     rejected.insert(0, "row", (rejected.index + 1).astype("int64"))
     rejected.insert(0, "source", label)

@@ -1,0 +1,152 @@
+"""End to end: `socialcrm run` executes the six notebooks and writes the artifacts and the report.
+
+The tiny fixture playbook is run once for the module; its KPIs were computed by hand (see
+tests/test_kpis.py). The example playbook runs on the shipped sample as `make demo` does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+
+from socialcrm_utils.artifacts import read_artifact
+from socialcrm_utils.cli import main
+from socialcrm_utils.config import EXAMPLE_PLAYBOOK, STEPS
+from socialcrm_utils.exceptions import MissingArtifactError
+
+from .conftest import ROOT
+from .test_kpis import EXPECTED, TINY
+
+pytestmark = pytest.mark.e2e
+
+ARTIFACTS = ["mentions.parquet", "rejected.csv", "platforms.csv", "import_counts.json", "goals.csv",
+             "mentions_scored.parquet", "alerts.csv", "conversations.parquet", "sla.csv",
+             "kpis.json", "faq.csv", "content_calendar.csv", "summary.json", "report.html"]
+
+
+def _run_dir(out):
+    runs = [p for p in (out).iterdir() if p.is_dir() and p.name != "latest"]
+    assert len(runs) == 1
+    return runs[0]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    assert main(["run", str(TINY), "--out", str(out)]) == 0
+    return out, _run_dir(out / "tiny-air")
+
+
+def test_tiny_run_writes_every_artifact(tiny_run):
+    _, run_dir = tiny_run
+    for name in ARTIFACTS:
+        assert (run_dir / name).is_file(), name
+    for step in STEPS:
+        executed = nbformat.read(run_dir / step.notebook, as_version=4)
+        assert executed.metadata["papermill"]["parameters"] == {"PLAYBOOK": str(TINY),
+                                                                "RUN_DIR": str(run_dir)}
+    assert (run_dir.parent / "latest").resolve() == run_dir
+
+
+def test_tiny_run_kpis_match_hand_computation(tiny_run):
+    _, run_dir = tiny_run
+    kpis = {k["name"]: k["value"] for k in read_artifact(run_dir, "kpis.json")["kpis"]}
+    assert kpis == pytest.approx(EXPECTED)
+    rejected = pd.read_csv(run_dir / "rejected.csv")
+    assert rejected[["mention_id", "row", "reason"]].values.tolist() == [["t13", 13, "empty text"]]
+    sla = pd.read_csv(run_dir / "sla.csv")
+    assert dict(zip(sla["conversation_id"], sla["status"], strict=True)) == {
+        "t1": "met", "t3": "breached", "t5": "open_breached", "t6": "met", "t10": "open_breached"}
+
+
+def test_summary_json(tiny_run):
+    _, run_dir = tiny_run
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "ok" and summary["client"] == "tiny-air"
+    assert [s["status"] for s in summary["steps"]] == ["ok"] * 6
+    assert summary["imports"] == [{"source": "mentions.csv", "kind": "file", "read": 13, "kept": 12,
+                                   "rejected": 1, "status": "ok", "notes": ""}]
+    assert {k["name"]: k["value"] for k in summary["kpis"]["kpis"]} == pytest.approx(EXPECTED)
+
+
+def test_report_has_summary_first_six_sections_and_figures(tiny_run):
+    _, run_dir = tiny_run
+    html = (run_dir / "report.html").read_text()
+    assert html.index("Executive summary") < html.index("Step 1: Find the platforms")
+    positions = [html.index(f"Step {s.number}: {s.title}") for s in STEPS]
+    assert positions == sorted(positions)
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert len(images) >= 6 and all('src="data:image/png;base64,' in i for i in images)
+    assert all('alt="Step ' in i for i in images)
+    assert "print(" not in html and "load_playbook" not in html, "code inputs are hidden"
+    assert len(list((run_dir / "figures").glob("step*_*.png"))) == len(images)
+
+
+def test_steps_rerun_reuses_the_latest_run(tiny_run, capsys):
+    out, first = tiny_run
+    assert main(["run", str(TINY), "--out", str(out), "--steps", "4-5", "--no-report"]) == 0
+    printed = capsys.readouterr().out
+    assert "reusing mentions_scored.parquet from " + first.name in printed
+    second = max(p for p in (out / "tiny-air").iterdir() if p.name != "latest")
+    assert second != first
+    assert read_artifact(second, "kpis.json")["kpis"] == read_artifact(first, "kpis.json")["kpis"]
+    assert not (second / "03_listen.ipynb").exists()
+
+
+def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_playbook, capsys):
+    (tmp_path / "bad.csv").write_text("mention_id,text,created_at\n1,,2026-01-01T00:00:00Z\n"
+                                      "2,hello,yesterday\n")
+    path = write_playbook(
+        """
+        client: broken
+        name: Broken
+        brand: {handles: ["@b"]}
+        sources: [{kind: file, path: bad.csv}]
+        """
+    )
+    code = main(["run", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    match = re.search(r"step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) \(In \[\d+\]\): "
+                      r"AssertionError: no mentions were read: check the playbook's sources; "
+                      r"partial notebook: (\S+)", err)
+    assert match, err
+    partial = nbformat.read(match.group(2), as_version=4)
+    failed = partial.cells[int(match.group(1)) - 1]
+    assert any(o.get("ename") == "AssertionError" for o in failed.outputs)
+    run_dir = _run_dir(tmp_path / "out" / "broken")
+    assert len(pd.read_csv(run_dir / "rejected.csv")) == 2, "artifacts written before the failure stay"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["steps"][0]["error"].startswith("step 1")
+
+
+def test_missing_artifact_in_a_notebook_names_the_step(tmp_path):
+    with pytest.raises(MissingArtifactError, match=r"written by step 3 \(03_listen.ipynb\)"):
+        read_artifact(tmp_path, "mentions_scored.parquet")
+
+
+def test_example_playbook_on_the_sample(tmp_path, capsys):
+    assert main(["run", str(EXAMPLE_PLAYBOOK), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    run_dir = _run_dir(tmp_path / "acme-air")
+    assert f"report:  {run_dir / 'report.html'}" in printed
+    raw = pd.read_csv(ROOT / "data" / "sample" / "mentions.csv", dtype=str, keep_default_na=False)
+    mentions = pd.read_parquet(run_dir / "mentions.parquet")
+    rejected = pd.read_csv(run_dir / "rejected.csv")
+    assert len(mentions) + len(rejected) == len(raw)
+    assert sorted(r.split(" ")[0] for r in rejected["reason"]) == ["duplicate", "empty",
+                                                                 "unparseable"]
+    assert mentions["platform"].nunique() >= 5 and set(mentions["lang"]) >= {"en", "de"}
+    kpis = {k["name"]: k["value"] for k in read_artifact(run_dir, "kpis.json")["kpis"]}
+    assert kpis["volume"] > 3000
+    assert 0.5 < kpis["response_rate"] < 0.95
+    alerts = pd.read_csv(run_dir / "alerts.csv")
+    assert "2026-10-14" in set(alerts["date"].astype(str)), "the crisis day raises an alert"
+    calendar = pd.read_csv(run_dir / "content_calendar.csv")
+    assert len(calendar) >= 4
+    shutil.rmtree(tmp_path / "acme-air")
