@@ -60,6 +60,9 @@ DOMAIN_STOP_WORDS: frozenset[str] = frozenset(
         "mehr", "nie", "nix", "oft", "okay", "sagen", "sagt", "schon", "sei", "seit", "sogar",
         "sollten", "usw", "viele", "wäre", "wegen", "weiß", "wirklich", "wohl",
         "worden", "wurde", "wurden",
+        # German modal verbs (questions open with them: "Darf ich ...?", "Kann man ...?")
+        "darf", "darfst", "dürfen", "kann", "kannst", "können", "muss", "musst", "müssen",
+        "soll", "sollen", "will", "willst", "wollen", "möchte", "möchten",
     }
 )  # fmt: skip
 
