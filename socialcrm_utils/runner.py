@@ -222,13 +222,38 @@ def _execute_step(step: Step, playbook: Playbook, run_dir: Path) -> StepResult:
         )
     except PapermillExecutionError as exc:
         seconds = time.perf_counter() - started
+        number, first_line = _failed_cell(output)
         error = (
-            f"step {step.number} ({step.notebook}) failed in cell {exc.cell_index + 1} "
-            f"(In [{exc.exec_count}]): {exc.ename}: {_first_line(exc.evalue)}; "
-            f"partial notebook: {output}"
+            f"step {step.number} ({step.notebook}) failed in cell {number} (In [{exc.exec_count}]: "
+            f"{first_line}): {exc.ename}: {_first_line(exc.evalue)}; partial notebook: {output}"
         )
         return StepResult(step.number, step.notebook, "failed", seconds, str(output), error)
     return StepResult(step.number, step.notebook, "ok", time.perf_counter() - started, str(output))
+
+
+_PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}
+
+
+def _failed_cell(executed: Path) -> tuple[int | str, str]:
+    """Number (1-based, as in the source notebook) and first line of the cell that failed.
+
+    Papermill adds cells to the executed notebook (the injected parameters, error markers);
+    they are not counted, so the number is the one a reader sees in ``notebooks/``.
+    """
+    import nbformat
+
+    try:
+        notebook = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return "?", ""
+    position = 0
+    for cell in notebook.cells:
+        if set(cell.get("metadata", {}).get("tags", [])) & _PAPERMILL_TAGS:
+            continue
+        position += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return position, _first_line(cell.source)
+    return "?", ""
 
 
 def _first_line(text: str) -> str:

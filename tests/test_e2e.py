@@ -112,13 +112,17 @@ def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_pl
     code = main(["run", str(path), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
-    match = re.search(r"step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) \(In \[\d+\]\): "
-                      r"AssertionError: no mentions were read: check the playbook's sources; "
-                      r"partial notebook: (\S+)", err)
+    match = re.search(r"step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) \(In \[\d+\]: "
+                      r"imported = read_mentions\(playbook\)\): AssertionError: no mentions were "
+                      r"read: every row was rejected \(see rejected.csv\) or no source could be "
+                      r"read; partial notebook: (\S+)", err)
     assert match, err
+    source = nbformat.read(ROOT / "notebooks" / "01_find_platforms.ipynb", as_version=4)
+    assert source.cells[int(match.group(1)) - 1].source.startswith("imported = read_mentions(")
     partial = nbformat.read(match.group(2), as_version=4)
-    failed = partial.cells[int(match.group(1)) - 1]
-    assert any(o.get("ename") == "AssertionError" for o in failed.outputs)
+    failed = [c for c in partial.cells if any(o.get("output_type") == "error"
+                                              for o in c.get("outputs", []))]
+    assert [c.source for c in failed] == [source.cells[int(match.group(1)) - 1].source]
     run_dir = _run_dir(tmp_path / "out" / "broken")
     assert len(pd.read_csv(run_dir / "rejected.csv")) == 2, "artifacts written before the failure stay"
     summary = json.loads((run_dir / "summary.json").read_text())
