@@ -1,10 +1,10 @@
 """Social CRM playbook suite: the package behind the six step notebooks.
 
-The public surface is small: load a playbook, read its mentions, run it.
+The public surface is small: load a playbook, read its mentions, run it::
 
-Examples:
-    >>> from socialcrm_utils import load_playbook, run_playbook  # doctest: +SKIP
-    >>> result = run_playbook("playbooks/example.yaml")  # doctest: +SKIP
+    from socialcrm_utils import load_playbook, run_playbook
+    result = run_playbook("playbooks/example.yaml")
+    print(result.report)
 """
 
 from __future__ import annotations
