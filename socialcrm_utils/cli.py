@@ -86,6 +86,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
+    if Path(args.out).suffix.lower() not in (".csv", ".parquet"):
+        raise SocialCRMError(f"--out {args.out}: use a .csv or .parquet file name")
     path = write_sample(args.out, args.mentions, seed=args.seed,
                         include_malformed=not args.clean)
     print(f"wrote {path}")
@@ -97,6 +99,21 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 
     print(f"VADER lexicon: {ensure_vader_lexicon()}")
     return 0
+
+
+def _at_least(minimum: int):
+    """An argparse type: an integer of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small (at least {minimum})")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="generate the fictional sample data (deterministic)")
     p.add_argument("--out", default="data/sample/mentions.csv", help="CSV or Parquet file")
-    p.add_argument("--mentions", type=int, default=6000, help="approximate number of rows")
+    p.add_argument("--mentions", type=_at_least(100), default=6000,
+                   help="approximate number of rows (at least 100)")
     p.add_argument("--seed", type=int, default=20261123, help="random seed")
     p.add_argument("--clean", action="store_true", help="leave out the 3 malformed demo rows")
     p.set_defaults(func=_cmd_sample)

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import PercentFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 __all__ = [
     "plot_platforms",
@@ -48,6 +48,7 @@ def plot_platforms(table: pd.DataFrame) -> Figure:
     right.barh(table["platform"], table["reach"], color=_GREY)
     right.invert_yaxis()
     right.set(title="Audience reach per platform", xlabel="followers of unique authors")
+    right.xaxis.set_major_formatter(FuncFormatter(_compact))
     right.tick_params(labelleft=False)
     fig.tight_layout()
     return fig
@@ -185,4 +186,17 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
     formats: dict[str, object] = {c: "{:.1%}" for c in percent if c in frame}
     formats.update({c: f"{{:,.{n}f}}" for c, n in (decimals or {}).items() if c in frame})
     formats.update({c: "{:,.0f}" for c in thousands if c in frame})
-    return frame.style.format(formats, na_rep="–").hide(axis="index")
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    styler = frame.style.format(formats, na_rep="–").hide(axis="index")
+    if text:
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
+        styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"}])
+    return styler
+
+
+def _compact(value: float, _position: object = None) -> str:
+    """Axis label with k / M suffixes: 1500 -> 1.5k, 2000000 -> 2M."""
+    for threshold, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= threshold:
+            return f"{value / threshold:g}{suffix}"
+    return f"{value:g}"

@@ -167,10 +167,11 @@ def _section_cells(notebook: Any, number: int, title: str, figures: Path,
     out = []
     figure = 0
     heading = f"Step {number}: {title}"
-    for cell in notebook.cells:
-        tags = set(cell.get("metadata", {}).get("tags", []))
-        if tags & _HIDDEN_TAGS:
-            continue
+    cells = [c for c in notebook.cells
+             if not set(c.get("metadata", {}).get("tags", [])) & _HIDDEN_TAGS]
+    for index, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and out and not _section_has_output(cells, index):
+            continue  # e.g. "Save and check": nothing a reader of the report can see
         if cell.cell_type == "markdown":
             source = re.sub(r"^(#+) ", lambda m: "#" + m.group(1) + " ", cell.source, flags=re.M)
             if not out:  # the notebook's title becomes the section heading
@@ -195,6 +196,17 @@ def _section_cells(notebook: Any, number: int, title: str, figures: Path,
                 new.outputs = kept
                 out.append(new)
     return out
+
+
+def _section_has_output(cells: list[Any], start: int) -> bool:
+    """Whether any code cell after the markdown cell at ``start``, up to the next one, shows output."""
+    for cell in cells[start + 1:]:
+        if cell.cell_type == "markdown":
+            return False
+        if any(o.get("output_type") != "stream" or o.get("name") == "stdout"
+               for o in cell.get("outputs", [])):
+            return True
+    return False
 
 
 def _read_json(path: Path) -> Any:

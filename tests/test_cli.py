@@ -132,3 +132,14 @@ def test_console_script_has_no_traceback_for_user_errors():
     proc = subprocess.run([*cmd, "validate", "does-not-exist.yaml"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_sample_command(capsys, tmp_path):
+    code, out, _ = run(capsys, "sample", "--mentions", 300, "--out", tmp_path / "s.parquet")
+    assert code == 0 and out == f"wrote {tmp_path / 's.parquet'}\n"
+    code, _, err = run(capsys, "sample", "--out", tmp_path / "s.txt")
+    assert code == 1 and err == f"error: --out {tmp_path / 's.txt'}: use a .csv or .parquet file name\n"
+    with pytest.raises(SystemExit) as info:
+        main(["sample", "--mentions", "10"])
+    assert info.value.code == 2
+    assert "--mentions: 10 is too small (at least 100)" in capsys.readouterr().err
