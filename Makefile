@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lab]" --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
 	$(BIN)/socialcrm setup
 	touch $(STAMP)
 
