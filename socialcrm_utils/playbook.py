@@ -154,18 +154,50 @@ class Brand(_Model):
         return frozenset(h.lower().lstrip("@") for h in self.handles)
 
 
-class FileSource(_Model):
-    """A file export: canonical CSV / JSON lines / Parquet, or any export via ``mapping``.
+def _resolve_path(path: Path, info: ValidationInfo, must_exist: bool = True) -> Path:
+    """Resolve ``path`` against the playbook's folder; check it exists unless told not to."""
+    base = (info.context or {}).get("base_dir")
+    path = path.expanduser()
+    if base is not None and not path.is_absolute():
+        path = Path(base) / path
+    path = path.resolve()
+    if must_exist and (info.context or {}).get("check_files", True) and not path.is_file():
+        raise ValueError(
+            f"file not found: {path} (fix the path; relative paths start at the playbook's folder)"
+        )
+    return path
 
-    ``mapping`` maps canonical column -> column in the file (e.g. ``text: Message``).
-    Timestamps without a zone are read in ``timezone`` (default: the playbook's time zone).
+
+class _Source(_Model):
+    """Fields every source has: a display name and an optional time window (UTC dates)."""
+
+    name: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> _Source:
+        if self.since and self.until and self.until < self.since:
+            raise ValueError(f"until {self.until} is before since {self.since}")
+        return self
+
+
+#: File presets: column layouts of common exports (see sources/presets.py).
+FILE_PRESETS = ("canonical", "twcs", "airline", "hootsuite", "sprout")
+
+
+class FileSource(_Source):
+    """A file export: canonical CSV / JSON lines / Parquet, a preset, or any export via ``mapping``.
+
+    ``mapping`` maps canonical column -> column in the file (e.g. ``text: Message``) and wins
+    over the preset. Timestamps without a zone are read in ``timezone`` (default: the
+    playbook's time zone).
     """
 
     kind: Literal["file"]
     path: Path
-    preset: Literal["canonical"] = "canonical"
+    preset: Literal[FILE_PRESETS] = "canonical"  # type: ignore[valid-type]
     format: Literal["csv", "jsonl", "json", "parquet"] | None = None
-    name: str | None = None
     platform: str | None = None
     mapping: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
@@ -174,14 +206,7 @@ class FileSource(_Model):
     @field_validator("path", mode="after")
     @classmethod
     def _resolve(cls, path: Path, info: ValidationInfo) -> Path:
-        base = (info.context or {}).get("base_dir")
-        path = path.expanduser()
-        if base is not None and not path.is_absolute():
-            path = Path(base) / path
-        path = path.resolve()
-        if (info.context or {}).get("check_files", True) and not path.is_file():
-            raise ValueError(f"file not found: {path} (fix the path; relative paths start at the playbook's folder)")
-        return path
+        return _resolve_path(path, info)
 
     @field_validator("mapping")
     @classmethod
@@ -206,9 +231,157 @@ class FileSource(_Model):
         return self.name or self.path.name
 
 
-# One kind today; feeds and APIs join as a discriminated union on ``kind``.
-Source = FileSource
-_SOURCE_KINDS = frozenset({"file"})
+def _http_url(value: str) -> str:
+    if not re.match(r"https?://[^\s/]+", value):
+        raise ValueError(f"{value!r} is not an http(s) URL (e.g. https://mastodon.social)")
+    return value.rstrip("/")
+
+
+HttpUrl = Annotated[str, BeforeValidator(lambda v: _http_url(str(v)))]
+
+
+class RssSource(_Source):
+    """An RSS or Atom feed (web alerts, blog search), read with feedparser."""
+
+    kind: Literal["rss"]
+    url: HttpUrl
+    platform: str = "web"
+    limit: int = Field(default=500, gt=0)
+
+    @property
+    def label(self) -> str:
+        """How the source is named in counts and errors."""
+        return self.name or f"rss:{self.url}"
+
+
+class MastodonSource(_Source):
+    """A Mastodon instance's public hashtag timeline (``tag``) or status search (``query``)."""
+
+    kind: Literal["mastodon"]
+    instance: HttpUrl
+    tag: str | None = None
+    query: str | None = None
+    limit: int = Field(default=200, gt=0)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> MastodonSource:
+        if (self.tag is None) == (self.query is None):
+            raise ValueError("set exactly one of tag (a hashtag timeline) or query (a search)")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How the source is named in counts and errors."""
+        what = f"#{self.tag.lstrip('#')}" if self.tag else repr(self.query)
+        return self.name or f"mastodon:{what}"
+
+
+class RedditSource(_Source):
+    """Reddit's public search JSON, optionally restricted to one subreddit."""
+
+    kind: Literal["reddit"]
+    query: str
+    subreddit: str | None = None
+    limit: int = Field(default=100, gt=0)
+    base_url: HttpUrl = "https://www.reddit.com"
+
+    @property
+    def label(self) -> str:
+        """How the source is named in counts and errors."""
+        return self.name or f"reddit:{self.query!r}"
+
+
+class HackerNewsSource(_Source):
+    """Hacker News search (Algolia API): stories and comments."""
+
+    kind: Literal["hackernews"]
+    query: str
+    limit: int = Field(default=100, gt=0)
+    base_url: HttpUrl = "https://hn.algolia.com"
+
+    @property
+    def label(self) -> str:
+        """How the source is named in counts and errors."""
+        return self.name or f"hackernews:{self.query!r}"
+
+
+Source = Annotated[
+    FileSource | RssSource | MastodonSource | RedditSource | HackerNewsSource,
+    Field(discriminator="kind"),
+]
+_SOURCE_KINDS = frozenset({"file", "rss", "mastodon", "reddit", "hackernews"})
+
+
+class Http(_Model):
+    """How feeds and APIs are fetched: timeouts, retries, the on-disk cache, the User-Agent."""
+
+    timeout: float = Field(default=20.0, gt=0)
+    retries: int = Field(default=4, ge=0, le=10)
+    backoff: float = Field(default=1.0, ge=0)
+    max_retry_after: float = Field(default=120.0, ge=0)
+    cache_dir: Path | None = None
+    cache_ttl: Duration = dt.timedelta(hours=1)
+    user_agent: str | None = None
+
+    @field_validator("cache_dir", mode="after")
+    @classmethod
+    def _resolve(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        return None if path is None else _resolve_path(path, info, must_exist=False)
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a regular expression: {exc}") from None
+    return value
+
+
+class Listening(_Model):
+    """Step 3 settings: sentiment, personal-data patterns, spike rule."""
+
+    sentiment_extension: bool = True
+    german_lexicon: Path | None = None
+    pii_patterns: dict[str, Annotated[str, BeforeValidator(_regex)]] = Field(default_factory=dict)
+    phone_regions: list[str] = Field(default_factory=lambda: ["DE", "GB", "US"], min_length=1)
+    spike_window: int = Field(default=28, ge=7)
+    spike_k: float = Field(default=3.0, gt=0)
+    spike_min_count: int = Field(default=10, ge=1)
+
+    @field_validator("german_lexicon", mode="after")
+    @classmethod
+    def _resolve(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        return None if path is None else _resolve_path(path, info)
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _regions(cls, regions: list[str]) -> list[str]:
+        import phonenumbers
+
+        known = phonenumbers.SUPPORTED_REGIONS
+        for region in regions:
+            if region.upper() not in known:
+                raise ValueError(f"'{region}' is not a phone region (allowed: ISO codes, e.g. DE, GB, US)")
+        return [r.upper() for r in regions]
+
+
+RANKING_FACTORS = ("mentions", "reach", "negativity", "complaints", "unanswered")
+
+
+class Platforms(_Model):
+    """Step 1 settings: how platforms are ranked (weights of the normalised factors)."""
+
+    weights: dict[Literal[RANKING_FACTORS], float] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: {"mentions": 0.3, "reach": 0.3, "negativity": 0.2,
+                                 "unanswered": 0.2}
+    )
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, weights: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in weights.values()) or not sum(weights.values()) > 0:
+            raise ValueError("weights must be zero or positive and not all zero")
+        return weights
 
 
 Metric = Literal[tuple(KPIS)]  # type: ignore[valid-type]
@@ -342,6 +515,9 @@ class Playbook(_Model):
     )
     voice: Voice = Field(default_factory=Voice)
     costs: Costs = Field(default_factory=Costs)
+    listening: Listening = Field(default_factory=Listening)
+    platforms: Platforms = Field(default_factory=Platforms)
+    http: Http = Field(default_factory=Http)
     store: str | None = None
     path: Path | None = Field(default=None, exclude=True)
 
@@ -432,7 +608,7 @@ def load_playbook(path: str | Path, *, check_files: bool = True) -> Playbook:
         playbook = Playbook.model_validate(data, context=context)
     except ValidationError as exc:
         lines = _yaml_lines(text)
-        errors = [_describe(err, lines) for err in exc.errors(include_url=False)]
+        errors = [_describe(err, lines, data) for err in exc.errors(include_url=False)]
         errors.sort(key=lambda e: int(m.group(1)) if (m := re.match(r"line (\d+)", e)) else 0)
         raise PlaybookValidationError(str(path), errors) from None
     return playbook.model_copy(update={"path": path.resolve()})
@@ -442,14 +618,14 @@ def load_playbook(path: str | Path, *, check_files: bool = True) -> Playbook:
 # Error messages: key path, line number, value, what is allowed.
 
 
-def _describe(err: dict[str, Any], lines: dict[tuple, int]) -> str:
+def _describe(err: dict[str, Any], lines: dict[tuple, int], data: Any) -> str:
     loc = _clean_loc(err["loc"])
     key = _format_loc(loc) or "(top level)"
     line = _line_of(loc, lines)
     where = f"line {line}: " if line else ""
     kind = err["type"]
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1], data)
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.5)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return f"{where}{key}: unknown key{hint} (allowed: {', '.join(allowed)})"
@@ -489,31 +665,47 @@ def _format_loc(loc: tuple) -> str:
     return out
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    """Keys allowed at ``loc`` by walking the pydantic models along the path."""
-    model: Any = Playbook
+def _allowed_keys(loc: tuple, data: Any) -> list[str]:
+    """Keys allowed at ``loc`` by walking the pydantic models (and the data) along the path.
+
+    Where a list holds several kinds of models (sources), the item's ``kind`` picks the model.
+    """
+    models: list[Any] = [Playbook]
+    node = data
     for part in loc:
-        if isinstance(part, int):
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        model = _model_in(field.annotation)
-        if model is None:
-            return []
-    return [name for name, f in model.model_fields.items() if not f.exclude]
+        if not isinstance(part, int):
+            field = _pick(models, node).model_fields.get(part)
+            models = _models_in(field.annotation) if field is not None else []
+            if not models:
+                return []
+        node = _child(node, part)
+    return [name for name, f in _pick(models, node).model_fields.items() if not f.exclude]
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def _pick(models: list[Any], node: Any) -> Any:
+    """The model for ``node``: the only one, or the one whose ``kind`` literal matches."""
+    kind = _child(node, "kind") if isinstance(node, dict) else None
+    for model in models:
+        literal = getattr(model.model_fields.get("kind"), "annotation", None)
+        if kind is not None and kind in get_args(literal):
+            return model
+    return models[0]
+
+
+def _child(node: Any, part: Any) -> Any:
+    try:
+        return node[part]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
+    found: list[type[BaseModel]] = []
     for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    if get_origin(annotation) is Annotated:
-        return _model_in(get_args(annotation)[0])
-    return None
+        found += [m for m in _models_in(arg) if m not in found]
+    return found
 
 
 def _yaml_lines(text: str) -> dict[tuple, int]:

@@ -105,7 +105,8 @@ def test_unknown_key_suggests_closest(write_playbook):
     errors = _errors(write_playbook, BASE + "golas: []\n")
     assert errors == [
         "line 5: golas: unknown key; did you mean 'goals'? (allowed: client, name, language, "
-        "timezone, brand, sources, goals, sla, routing, voice, costs, store)"
+        "timezone, brand, sources, goals, sla, routing, voice, costs, listening, platforms, "
+        "http, store)"
     ]
 
 
@@ -174,3 +175,37 @@ def test_unquoted_clock_time_is_read_as_time(write_playbook):
     path = write_playbook(BASE + "sla: {business_hours: {start: 08:00, end: 17:30}}\n")
     pb = load_playbook(path, check_files=False)
     assert pb.sla.business_hours.start == dt.time(8) and pb.sla.business_hours.end == dt.time(17, 30)
+
+
+def test_unknown_key_of_a_feed_source_lists_that_kind(write_playbook):
+    errors = _errors(
+        write_playbook,
+        BASE.replace("sources: [{kind: file, path: m.csv}]",
+                     "sources: [{kind: mastodon, instance: 'https://m.example', tag: acme, taag: x}]"),
+    )
+    assert errors == ["line 4: sources[0].taag: unknown key; did you mean 'tag'? (allowed: name, "
+                      "since, until, kind, instance, tag, query, limit)"]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{kind: mastodon, instance: 'https://m.example'}", "set exactly one of tag"),
+        ("{kind: rss, url: 'feed.xml'}", "'feed.xml' is not an http(s) URL"),
+        ("{kind: reddit, query: acme, since: 2026-10-01, until: 2026-09-01}",
+         "until 2026-09-01 is before since 2026-10-01"),
+        ("{kind: twitter, query: acme}", "does not match any of the expected tags"),
+        ("{kind: file, path: m.csv, preset: hootsuit}", "did you mean 'hootsuite'?"),
+    ],
+)
+def test_source_errors(write_playbook, source, expected):
+    errors = _errors(write_playbook, BASE.replace("[{kind: file, path: m.csv}]", f"[{source}]"))
+    assert any(expected in e for e in errors), errors
+
+
+def test_listening_and_platform_settings(write_playbook):
+    errors = _errors(write_playbook, BASE + "listening: {pii_patterns: {booking: '[A-Z'}, "
+                     "phone_regions: [XX]}\nplatforms: {weights: {reach: -1}}\n")
+    assert any("pii_patterns.booking: '[A-Z' is not a regular expression" in e for e in errors)
+    assert any("phone_regions: 'XX' is not a phone region" in e for e in errors)
+    assert any("weights must be zero or positive" in e for e in errors)

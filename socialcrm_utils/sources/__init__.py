@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..exceptions import SourceError
-from ..playbook import Playbook
+from ..playbook import Playbook, Source
 from ..schema import empty_mentions
-from .files import ImportResult, read_file_source
+from .files import ImportResult, conform_rows, read_file_source
 
-__all__ = ["ReadResult", "read_mentions", "read_file_source", "ImportResult"]
+__all__ = ["ReadResult", "read_mentions", "read_source", "read_file_source", "ImportResult"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,24 @@ class ReadResult:
         return self.counts.loc[self.counts["status"] != "ok", "source"].tolist()
 
 
+def read_source(source: Source, playbook: Playbook) -> ImportResult:
+    """Read one source of any kind into canonical mentions plus rejected rows.
+
+    Files are read from disk; feeds and APIs (rss, mastodon, reddit, hackernews) are fetched
+    over HTTP by :mod:`socialcrm_utils.sources.feeds` and checked like file rows.
+
+    Raises:
+        SourceError: If the source cannot be read at all (the message says which and why).
+    """
+    handles = playbook.brand.handle_keys
+    if source.kind == "file":
+        return read_file_source(source, timezone=playbook.timezone, handles=handles)
+    from .feeds import fetch_source
+
+    raw = fetch_source(source, playbook.http)
+    return conform_rows(raw, raw, label=source.label, timezone="UTC", handles=handles)
+
+
 def read_mentions(playbook: Playbook) -> ReadResult:
     """Read every source of a playbook into one canonical mention table.
 
@@ -62,9 +80,7 @@ def read_mentions(playbook: Playbook) -> ReadResult:
     rows = []
     for source in playbook.sources:
         try:
-            result = read_file_source(
-                source, timezone=playbook.timezone, handles=playbook.brand.handle_keys
-            )
+            result = read_source(source, playbook)
         except SourceError as exc:
             logger.warning("%s", exc)
             rows.append({"source": source.label, "kind": source.kind, "read": 0, "kept": 0,

@@ -19,7 +19,7 @@ from ..exceptions import SourceError
 from ..playbook import FileSource
 from ..schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, conform_mentions
 
-__all__ = ["ImportResult", "read_file_source", "parse_timestamps", "read_table"]
+__all__ = ["ImportResult", "conform_rows", "read_file_source", "parse_timestamps", "read_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -146,10 +146,8 @@ def read_file_source(
 ) -> ImportResult:
     """Read one file source into canonical mentions plus rejected rows.
 
-    Columns are renamed by ``source.mapping`` (canonical -> file column). A row is rejected when
-    its ``mention_id`` is missing or repeats an earlier row, its ``text`` is empty, or its
-    ``created_at`` does not parse. ``is_brand`` is true when the file says so or the author is
-    one of the brand's ``handles`` (case-insensitive, ``@`` optional).
+    Columns are renamed by ``source.mapping`` (canonical -> file column). Rows are then checked
+    by :func:`conform_rows`.
 
     Args:
         source: The playbook's source entry (path already resolved).
@@ -163,25 +161,60 @@ def read_file_source(
         SourceError: If the file cannot be read or a required column has no mapping.
     """
     raw = read_table(source.path, source.format).reset_index(drop=True)
-    label = source.label
     frame = _apply_mapping(raw, source)
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         hint = ", ".join(f"{c}: <column>" for c in missing)
         raise SourceError(
-            f"source '{label}' ({source.path}): no column for {', '.join(missing)}; the file has "
-            f"{', '.join(map(str, raw.columns[:12]))}; add to the source: mapping: {{{hint}}}"
+            f"source '{source.label}' ({source.path}): no column for {', '.join(missing)}; the "
+            f"file has {', '.join(map(str, raw.columns[:12]))}; add to the source: mapping: "
+            f"{{{hint}}}"
         )
+    return conform_rows(raw, frame, label=source.label, timezone=source.timezone or timezone,
+                        date_format=source.date_format, platform=source.platform,
+                        handles=handles)
 
+
+def conform_rows(
+    raw: pd.DataFrame,
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    timezone: str,
+    date_format: str | None = None,
+    platform: str | None = None,
+    handles: frozenset[str] = frozenset(),
+) -> ImportResult:
+    """Check rows already named in canonical columns; keep the good ones, reject the rest.
+
+    Shared by every source kind (files, feeds, APIs). A row is rejected when its
+    ``mention_id`` is missing or repeats an earlier row, its ``text`` is empty, or its
+    ``created_at`` does not parse. ``is_brand`` is true when the row says so or the author is
+    one of the brand's ``handles`` (case-insensitive, ``@`` optional).
+
+    Args:
+        raw: The rows as read (kept verbatim in the rejected table).
+        frame: The same rows with canonical column names (at least mention_id, text,
+            created_at).
+        label: The source's name (the ``source`` column).
+        timezone: Zone for timestamps without one.
+        date_format: Explicit ``strftime`` format of ``created_at``; ISO 8601 when None.
+        platform: Platform for rows without one.
+        handles: The brand's handles, lower-case without ``@``.
+
+    Returns:
+        The import result.
+    """
+    raw = raw.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
     ids = frame["mention_id"].astype("string").str.strip()
     text = frame["text"].astype("string")
-    zone = source.timezone or timezone
-    created, naive = parse_timestamps(frame["created_at"], zone, source.date_format)
+    created, naive = parse_timestamps(frame["created_at"], timezone, date_format)
 
     firsts = ids.dropna().drop_duplicates(keep="first")
     first_row = ids.map(pd.Series(firsts.index + 1, index=firsts.values)).astype("string")
-    expected = f"format {source.date_format}" if source.date_format else "ISO 8601"
-    hint = ")" if source.date_format else "; or set date_format: in the source)"
+    expected = f"format {date_format}" if date_format else "ISO 8601"
+    hint = ")" if date_format else "; or set date_format: in the source)"
     raw_dates = frame["created_at"].astype("string").fillna("")
     rules = [  # (row is bad, reason); the first rule that applies names the row's reason
         (ids.isna() | (ids == ""), "missing mention_id"),
@@ -207,9 +240,9 @@ def read_file_source(
     kept["created_at"] = created[~rejected_mask]
     kept["source"] = label
     if "platform" not in kept.columns or kept["platform"].isna().all():
-        kept["platform"] = source.platform or "unknown"
-    elif source.platform:
-        kept["platform"] = kept["platform"].fillna(source.platform)
+        kept["platform"] = platform or "unknown"
+    elif platform:
+        kept["platform"] = kept["platform"].fillna(platform)
     kept = conform_mentions(kept)
     kept["platform"] = kept["platform"].str.lower()
     if handles:
@@ -218,7 +251,7 @@ def read_file_source(
 
     notes = []
     if naive:
-        notes.append(f"{naive} timestamps had no time zone and were read in {zone}")
+        notes.append(f"{naive} timestamps had no time zone and were read in {timezone}")
     result = ImportResult(label, kept, rejected.reset_index(drop=True), len(raw), tuple(notes))
     logger.info("source %s: read %d, kept %d, rejected %d", label, result.read, result.kept,
                 len(result.rejected))
