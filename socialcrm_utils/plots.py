@@ -32,6 +32,9 @@ __all__ = [
     "plot_kpi_goals",
     "plot_engagement_heatmap",
     "plot_top_questions",
+    "plot_platform_ranking",
+    "plot_share_of_voice",
+    "plot_weekly_topics",
     "format_table",
 ]
 
@@ -50,6 +53,31 @@ def plot_platforms(table: pd.DataFrame) -> Figure:
     right.set(title="Audience reach per platform", xlabel="followers of unique authors")
     right.xaxis.set_major_formatter(FuncFormatter(_compact))
     right.tick_params(labelleft=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_platform_ranking(ranked: pd.DataFrame) -> Figure:
+    """Ranking score per platform (``platforms.rank_platforms``), best first."""
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    ax.barh(ranked["platform"], ranked["score"], color=_BLUE)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set(title="Where to be present first: platform ranking",
+           xlabel="weighted score (0-1; weights from the playbook)", ylabel="platform")
+    fig.tight_layout()
+    return fig
+
+
+def plot_share_of_voice(sov: pd.DataFrame) -> Figure:
+    """Share of voice of the client and its competitors (``platforms.share_of_voice``)."""
+    fig, ax = plt.subplots(figsize=(9, 3))
+    colors = [_BLUE if client else _GREY for client in sov["is_client"]]
+    ax.barh(sov["name"], sov["share"], color=colors)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(title="Share of voice among customer posts", xlabel="share of brand mentions",
+           ylabel="brand")
     fig.tight_layout()
     return fig
 
@@ -139,6 +167,20 @@ def plot_kpi_goals(progress: pd.DataFrame) -> Figure:
         ax.set(title=row["label"], ylabel=row.get("unit", ""))
         ax.legend(frameon=False, loc="best")
     fig.suptitle("Goals: baseline, current value and target")
+    fig.tight_layout()
+    return fig
+
+
+def plot_weekly_topics(topics: pd.DataFrame, lang: str, n: int = 3) -> Figure:
+    """Top terms per week for one language (``nlp.topics.weekly_topics``), as a grid of bars."""
+    data = topics[(topics["lang"] == lang) & (topics["rank"] <= n)]
+    weeks = sorted(data["week"].unique())
+    fig, ax = plt.subplots(figsize=(10, max(2.5, 0.32 * len(weeks) * n)))
+    labels = data["week"] + "  " + data["term"]
+    ax.barh(labels, data["mentions"], color=_BLUE)
+    ax.invert_yaxis()
+    ax.set(title=f"Top {n} terms per week ({lang})", xlabel="posts containing the term",
+           ylabel="ISO week and term")
     fig.tight_layout()
     return fig
 
