@@ -29,6 +29,8 @@ from datetime import date, timedelta
 import pandas as pd
 from stop_words import get_stop_words
 
+from .schema import text_of
+
 __all__ = [
     "DOMAIN_STOP_WORDS",
     "KEEP_WORDS",
@@ -318,7 +320,7 @@ def top_questions(
         0  change seat          2  0.666667  can I change my seat?
         1         wifi          1  0.333333      Do you have wifi?
     """
-    _require_columns(scored, ("mention_id", "text", "lang", "is_brand", "intent"), "top_questions")
+    _require_columns(scored, ("mention_id", "lang", "is_brand", "intent"), "top_questions")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}.")
     mask = (~scored["is_brand"].fillna(False).astype(bool)) & (
@@ -327,7 +329,7 @@ def top_questions(
     questions = pd.DataFrame(
         {
             "mention_id": scored.loc[mask, "mention_id"].astype("string").to_numpy(),
-            "text": scored.loc[mask, "text"].astype("string").to_numpy(),
+            "text": text_of(scored)[mask].astype("string").to_numpy(),
             "lang": scored.loc[mask, "lang"].astype("string").to_numpy(),
         }
     )

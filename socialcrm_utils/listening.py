@@ -18,6 +18,7 @@ import pandas as pd
 from .nlp.intent import classify_intent
 from .nlp.sentiment import score_sentiment
 from .playbook import Brand, Playbook
+from .schema import TEXT_COLUMNS, text_of
 
 __all__ = [
     "PRIORITIES",
@@ -120,7 +121,7 @@ def tag_brands(mentions: pd.DataFrame, brand: Brand) -> pd.DataFrame:
         2            Globex!           False     Globex
     """
     out = mentions.copy()
-    text = mentions["text"].astype("string")
+    text = text_of(mentions).astype("string")
     out["mentions_brand"] = _contains(text, _term_pattern([*brand.terms, *brand.handles]))
     competitor = pd.Series(pd.NA, index=mentions.index, dtype="string")
     for name, terms in reversed(list(brand.competitors.items())):
@@ -184,16 +185,18 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
         ValueError: If a needed column is missing.
         ResourceMissingError: If the VADER lexicon is missing and cannot be installed.
     """
-    missing = [c for c in ("text", "lang", "is_brand", "reach") if c not in mentions.columns]
+    missing = [c for c in ("lang", "is_brand", "reach") if c not in mentions.columns]
+    missing += [] if set(TEXT_COLUMNS) & set(mentions.columns) else ["text"]
     if missing:
         raise ValueError(
             f"mentions lack column(s) {', '.join(missing)} (conform_mentions adds them)"
         )
     out = mentions.drop(columns=list(SCORED_COLUMNS), errors="ignore")
-    brand_tags = tag_brands(mentions[["text"]], playbook.brand)
+    text = text_of(mentions)
+    brand_tags = tag_brands(mentions, playbook.brand)
     customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
     lang = mentions["lang"].astype("string").fillna(playbook.language)
-    sentiment = score_sentiment(mentions["text"], lang)
+    sentiment = score_sentiment(text, lang)
     intent = pd.DataFrame(
         {
             "intent": pd.Series("other", index=mentions.index, dtype="string"),
@@ -201,7 +204,7 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
         }
     )
     if customer.any():
-        intent.loc[customer] = classify_intent(mentions["text"][customer], lang[customer])
+        intent.loc[customer] = classify_intent(text[customer], lang[customer])
     out["is_customer"] = customer
     out["sentiment"] = sentiment["sentiment"]
     out["sentiment_label"] = sentiment["sentiment_label"]

@@ -20,7 +20,13 @@ __all__ = [
     "Kpi",
     "empty_mentions",
     "conform_mentions",
+    "text_of",
+    "TEXT_COLUMNS",
 ]
+
+#: The text of a mention: ``text_redacted`` once personal data has been redacted (every
+#: artifact), ``text`` straight after import (in memory only).
+TEXT_COLUMNS: tuple[str, ...] = ("text_redacted", "text")
 
 #: Column -> pandas dtype of the canonical mention table, in order.
 CANONICAL_COLUMNS: dict[str, str] = {
@@ -123,3 +129,22 @@ def conform_mentions(frame: pd.DataFrame) -> pd.DataFrame:
             values = values.astype("string")
         out[column] = values
     return out.reset_index(drop=True)
+
+
+def text_of(frame: pd.DataFrame) -> pd.Series:
+    """The mentions' text: ``text_redacted`` when present, else ``text``.
+
+    Step functions read text through this, so they work on redacted artifacts and on freshly
+    imported frames alike.
+
+    Raises:
+        KeyError: If the frame has neither column.
+
+    Examples:
+        >>> text_of(pd.DataFrame({"text_redacted": ["call [PHONE]"]})).tolist()
+        ['call [PHONE]']
+    """
+    for column in TEXT_COLUMNS:
+        if column in frame.columns:
+            return frame[column]
+    raise KeyError("the mentions have no text column (text_redacted or text)")
