@@ -14,11 +14,11 @@ import math
 
 import pandas as pd
 
-from .kpis import brand_threads, compute_kpis, format_kpi
+from .kpis import compute_kpis, format_kpi
 from .listening import score_mentions
 from .playbook import Goal, Playbook
 from .schema import KPIS
-from .sla import build_conversations, first_response_clocks
+from .sla import clock_conversations
 
 __all__ = ["measure_kpis", "goals_table", "goal_progress"]
 
@@ -41,9 +41,7 @@ def measure_kpis(mentions: pd.DataFrame, playbook: Playbook) -> dict[str, float]
         KPI name -> value.
     """
     scored = score_mentions(mentions, playbook)
-    conversations = build_conversations(brand_threads(scored), playbook.brand.handles)
-    clocks = first_response_clocks(conversations, playbook.sla, playbook.timezone)
-    return compute_kpis(scored, clocks)
+    return compute_kpis(scored, clock_conversations(scored, playbook))
 
 
 def goals_table(goals: list[Goal], baselines: dict[str, float],

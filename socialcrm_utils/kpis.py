@@ -13,11 +13,10 @@ import math
 import pandas as pd
 
 from .schema import KPIS
-from .sla import assign_conversations, summarize_sla
+from .listening import about_brand
+from .sla import summarize_sla
 
 __all__ = [
-    "about_brand",
-    "brand_threads",
     "compute_kpis",
     "format_kpi",
     "kpi_table",
@@ -27,48 +26,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def about_brand(scored: pd.DataFrame) -> pd.Series:
-    """Customer posts that concern the client: not about a competitor only.
-
-    A post counts for the brand when it names the brand (``mentions_brand``) or names no
-    competitor (a reply in the brand's thread rarely repeats the brand's name). Posts that name
-    only a competitor are kept in the data for share of voice but are not the client's volume.
-
-    Examples:
-        >>> df = pd.DataFrame({"is_brand": [False, False, False, True],
-        ...     "mentions_brand": [True, False, False, False],
-        ...     "competitor": ["Globex", "Globex", None, None]})
-        >>> about_brand(df).tolist()
-        [True, False, True, False]
-    """
-    customer = ~scored["is_brand"].astype(bool)
-    return customer & (scored["mentions_brand"].astype(bool) | scored["competitor"].isna())
-
-
-def brand_threads(scored: pd.DataFrame) -> pd.DataFrame:
-    """The mentions of every conversation the brand owes an answer to.
-
-    A conversation (see :func:`sla.assign_conversations`) is kept when any of its posts is a
-    customer post about the brand (:func:`about_brand`) or a brand post; threads that only talk
-    about a competitor are left out of response and SLA figures.
-
-    Examples:
-        >>> df = pd.DataFrame({"mention_id": ["1", "2", "3"], "in_reply_to_id": [None, "1", None],
-        ...     "conversation_id": [None, None, None], "is_brand": [False, True, False],
-        ...     "mentions_brand": [False, False, False], "competitor": ["Globex", None, "Globex"]})
-        >>> brand_threads(df)["mention_id"].tolist()
-        ['1', '2']
-    """
-    conversation = assign_conversations(scored)
-    relevant = about_brand(scored) | scored["is_brand"].astype(bool)
-    keep = relevant.groupby(conversation.to_numpy()).transform("any").to_numpy()
-    return scored[keep]
-
-
 def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame) -> dict[str, float]:
     """Compute every KPI of :data:`schema.KPIS` from scored mentions and SLA clocks.
 
-    Formulas (customer posts about the brand, see :func:`about_brand`):
+    Formulas (customer posts about the brand, see :func:`listening.about_brand`):
 
     - ``volume``: number of those posts.
     - ``complaint_rate``: posts with intent ``complaint`` / volume.

@@ -21,6 +21,9 @@ from .playbook import Brand, Playbook
 from .schema import TEXT_COLUMNS, text_of
 
 __all__ = [
+    "PREPARED_COLUMNS",
+    "prepare_mentions",
+    "about_brand",
     "PRIORITIES",
     "HIGH_PRIORITY_SENTIMENT",
     "HIGH_PRIORITY_REACH",
@@ -147,6 +150,69 @@ def _priority(
     ) | (customer & negative & (reach_values >= VIRAL_REACH))
     low = intent.isin(["praise", "other"]).to_numpy(bool)
     return np.select([high, low], ["high", "low"], default="normal")
+
+
+PREPARED_COLUMNS: tuple[str, ...] = (
+    "text_redacted", "pii_types", "pii_count", "private_reply", "duplicate_of", "is_retweet",
+    "mentions_brand", "competitor",
+)
+
+
+def about_brand(scored: pd.DataFrame) -> pd.Series:
+    """Customer posts that concern the client: not about a competitor only.
+
+    A post counts for the brand when it names the brand (``mentions_brand``) or names no
+    competitor (a reply in the brand's thread rarely repeats the brand's name). Posts that name
+    only a competitor are kept in the data for share of voice but are not the client's volume.
+
+    Examples:
+        >>> df = pd.DataFrame({"is_brand": [False, False, False, True],
+        ...     "mentions_brand": [True, False, False, False],
+        ...     "competitor": ["Globex", "Globex", None, None]})
+        >>> about_brand(df).tolist()
+        [True, False, True, False]
+    """
+    customer = ~scored["is_brand"].astype(bool)
+    return customer & (scored["mentions_brand"].astype(bool) | scored["competitor"].isna())
+
+
+def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
+    """Make imported mentions safe to store: personal data redacted, language, duplicates, brands.
+
+    - Personal data (e-mail addresses, phone numbers, IBANs, card numbers, the playbook's
+      ``listening.pii_patterns``) is replaced by typed placeholders in ``text_redacted``; the
+      original ``text`` column is dropped, so no artifact ever holds it. ``pii_types`` and
+      ``pii_count`` say what was found; ``private_reply`` suggests a public answer that moves
+      the conversation to a private channel (NA for brand posts and posts without personal
+      data).
+    - ``lang`` is detected where the source gave none; near-duplicates (retweets, copy-paste
+      campaigns) are flagged in ``duplicate_of`` / ``is_retweet``, never dropped; brand and
+      competitor mentions are tagged.
+
+    Args:
+        mentions: Canonical mentions straight from the sources (with ``text``).
+        playbook: The client's playbook.
+
+    Returns:
+        A new frame: canonical columns without ``text``, plus :data:`PREPARED_COLUMNS`.
+    """
+    from .normalize import normalize_mentions
+    from .nlp.pii import redact_texts, suggest_private_replies
+
+    settings = playbook.listening
+    redacted = redact_texts(mentions["text"], regions=tuple(settings.phone_regions),
+                            patterns=settings.pii_patterns)
+    work = mentions.assign(text=redacted["text_redacted"].to_numpy())
+    work = normalize_mentions(work, playbook)
+    out = work.rename(columns={"text": "text_redacted"})
+    out["pii_types"] = redacted["pii_types"].to_numpy()
+    out["pii_count"] = redacted["pii_count"].to_numpy()
+    public_customer = ~out["is_brand"].astype(bool)
+    replies = suggest_private_replies(out.assign(lang=out["lang"].fillna(playbook.language)))
+    out["private_reply"] = replies.where(public_customer & (out["pii_count"] > 0))
+    logger.info("prepared %d mentions: %d with personal data redacted", len(out),
+                int((out["pii_count"] > 0).sum()))
+    return out
 
 
 def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:

@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .playbook import WEEKDAYS, BusinessHours, Sla
+from .listening import about_brand
+from .playbook import WEEKDAYS, BusinessHours, Playbook, Sla
 
 __all__ = [
     "BusinessCalendar",
@@ -38,6 +39,8 @@ __all__ = [
     "match_policies",
     "first_response_clocks",
     "summarize_sla",
+    "brand_threads",
+    "clock_conversations",
     "CONVERSATION_COLUMNS",
     "CLOCK_COLUMNS",
     "STATUSES",
@@ -775,6 +778,37 @@ def first_response_clocks(
 
 # ---------------------------------------------------------------------------------------------
 # Summaries
+
+
+def brand_threads(scored: pd.DataFrame) -> pd.DataFrame:
+    """The mentions of every conversation the brand owes an answer to.
+
+    A conversation (see :func:`assign_conversations`) is kept when any of its posts is a
+    customer post about the brand (:func:`listening.about_brand`) or a brand post; threads that only talk
+    about a competitor are left out of response and SLA figures.
+
+    Examples:
+        >>> df = pd.DataFrame({"mention_id": ["1", "2", "3"], "in_reply_to_id": [None, "1", None],
+        ...     "conversation_id": [None, None, None], "is_brand": [False, True, False],
+        ...     "mentions_brand": [False, False, False], "competitor": ["Globex", None, "Globex"]})
+        >>> brand_threads(df)["mention_id"].tolist()
+        ['1', '2']
+    """
+    conversation = assign_conversations(scored)
+    relevant = about_brand(scored) | scored["is_brand"].astype(bool)
+    keep = relevant.groupby(conversation.to_numpy()).transform("any").to_numpy()
+    return scored[keep]
+
+
+def clock_conversations(scored: pd.DataFrame, playbook: Playbook,
+                        as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Scored mentions -> SLA clocks of every conversation the brand owes an answer.
+
+    The chain of step 4 in one call: :func:`brand_threads`, :func:`build_conversations` with
+    the playbook's handles, :func:`first_response_clocks` with its SLA and time zone.
+    """
+    conversations = build_conversations(brand_threads(scored), playbook.brand.handles)
+    return first_response_clocks(conversations, playbook.sla, playbook.timezone, as_of)
 
 
 def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy") -> pd.DataFrame:

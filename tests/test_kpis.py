@@ -26,10 +26,10 @@ import datetime as dt
 import pytest
 
 from socialcrm_utils.goals import goal_progress, goals_table, measure_kpis
-from socialcrm_utils.kpis import brand_threads, compute_kpis, kpis_document
+from socialcrm_utils.kpis import compute_kpis, kpis_document
 from socialcrm_utils.listening import score_mentions
 from socialcrm_utils.playbook import load_playbook
-from socialcrm_utils.sla import build_conversations, first_response_clocks
+from socialcrm_utils.sla import brand_threads, build_conversations, first_response_clocks
 from socialcrm_utils.sources import read_mentions
 
 from .conftest import ROOT
