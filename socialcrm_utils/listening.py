@@ -23,6 +23,7 @@ from .schema import TEXT_COLUMNS, text_of
 __all__ = [
     "PREPARED_COLUMNS",
     "prepare_mentions",
+    "redact_frame",
     "about_brand",
     "PRIORITIES",
     "HIGH_PRIORITY_SENTIMENT",
@@ -212,6 +213,36 @@ def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame
     out["private_reply"] = replies.where(public_customer & (out["pii_count"] > 0))
     logger.info("prepared %d mentions: %d with personal data redacted", len(out),
                 int((out["pii_count"] > 0).sum()))
+    return out
+
+
+def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
+    """Every text column of ``frame`` with personal data replaced by placeholders.
+
+    For tables that keep raw values, such as the rejected rows of an import: they are written
+    to disk, so they must not carry personal data either.
+
+    Args:
+        frame: Any table; non-text columns are left as they are.
+        playbook: For the phone regions and the playbook's patterns.
+
+    Returns:
+        A new frame with the same columns.
+    """
+    from .nlp.pii import redact_texts
+
+    settings = playbook.listening
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if column in ("source", "row", "reason") or not (
+            pd.api.types.is_string_dtype(values.dtype) or values.dtype == object
+        ):
+            continue
+        text = values.astype("string")
+        redacted = redact_texts(text.fillna(""), regions=tuple(settings.phone_regions),
+                                patterns=settings.pii_patterns)["text_redacted"]
+        out[column] = redacted.astype("string").where(text.notna())
     return out
 
 
