@@ -49,7 +49,7 @@ STEPS: tuple[Step, ...] = (
         "listen",
         "Listen",
         ("mentions.parquet",),
-        ("mentions_scored.parquet", "alerts.csv"),
+        ("mentions_scored.parquet", "alerts.csv", "topics.csv"),
     ),
     Step(
         4,
