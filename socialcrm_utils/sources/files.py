@@ -8,16 +8,20 @@ original values, the 1-based data row number and a reason, so the run can write 
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..exceptions import SourceError
 from ..playbook import FileSource
 from ..schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, conform_mentions
+from .presets import get_preset, parse_preset_dates
 
 __all__ = ["ImportResult", "conform_rows", "read_file_source", "parse_timestamps", "read_table"]
 
@@ -57,7 +61,12 @@ def read_table(path: Path, fmt: str | None = None) -> pd.DataFrame:
     """Read a CSV / JSON lines / JSON / Parquet file as a frame of raw values.
 
     CSV is read as text (no type guessing, empty cells as ``<NA>``) so nothing is lost before
-    validation.
+    validation. Lines end at ``\\n`` or ``\\r\\n`` (``\\r\\n`` inside a quoted value becomes
+    ``\\n``); a lone ``\\r`` inside a line is kept as part of the value (exports such as twcs.csv
+    have them unquoted in tweet texts), and only a file without any ``\\n`` is read with ``\\r``
+    as the line end (old Mac exports). Bytes that are not UTF-8 are replaced by U+FFFD and
+    logged as a warning with the first bad line, so one damaged byte does not lose a whole
+    export; the affected rows are kept (their text shows the replacement character).
 
     Args:
         path: The file.
@@ -77,8 +86,7 @@ def read_table(path: Path, fmt: str | None = None) -> pd.DataFrame:
         )
     try:
         if fmt == "csv":
-            return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""],
-                               encoding="utf-8-sig")
+            return _read_csv(path)
         if fmt == "jsonl":  # parsed by hand: pandas would guess types of columns named *_at
             with path.open(encoding="utf-8") as lines:
                 return pd.DataFrame.from_records(
@@ -94,6 +102,36 @@ def read_table(path: Path, fmt: str | None = None) -> pd.DataFrame:
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(f"{path}: cannot read as {fmt}: {first}") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV as text: see :func:`read_table` for line ends and invalid UTF-8."""
+    data = path.read_bytes()
+    options: dict[str, Any] = {"dtype": "string", "keep_default_na": False, "na_values": [""],
+                               "encoding": "utf-8-sig", "encoding_errors": "replace"}
+    if b"\n" in data:
+        if b"\r\n" in data:
+            data = data.replace(b"\r\n", b"\n")
+        options["lineterminator"] = "\n"
+    bad = None if data.isascii() else _first_invalid_utf8(data)
+    frame = pd.read_csv(io.BytesIO(data), **options)
+    if bad is not None:
+        line = data.count(b"\n", 0, bad) + 1
+        logger.warning("%s: bytes that are not UTF-8 (first on line %d) were replaced by U+FFFD; "
+                       "re-export the file as UTF-8 to keep the original characters", path, line)
+    return frame
+
+
+def _first_invalid_utf8(data: bytes, chunk: int = 1 << 20) -> int | None:
+    """Byte offset (approximate, +-3) of the first invalid UTF-8 sequence; None when valid."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), chunk):
+        try:
+            decoder.decode(view[start:start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as exc:
+            return max(start + exc.start - 3, 0)
+    return None
 
 
 def parse_timestamps(
@@ -259,20 +297,37 @@ def conform_rows(
 
 
 def _apply_mapping(raw: pd.DataFrame, source: FileSource) -> pd.DataFrame:
-    """Rename file columns to canonical names; canonical columns in the file are kept as they are."""
-    missing = [col for col in source.mapping.values() if col not in raw.columns]
+    """Rename file columns to canonical names through the preset and the source's mapping.
+
+    The preset (:mod:`~socialcrm_utils.sources.presets`) first repairs or derives columns, then
+    its mapping is used for the columns the file has; the source's own ``mapping`` wins column
+    by column and must name existing columns. Canonical columns in the file are kept as they
+    are. The preset's ``date_format`` and ``platform`` apply unless the source sets its own (or
+    maps ``created_at`` itself).
+    """
+    preset = get_preset(source.preset)
+    table = preset.prepare(raw)
+    missing = [col for col in source.mapping.values() if col not in table.columns]
     if missing:
         raise SourceError(
-            f"source '{source.label}' ({source.path}): mapped column(s) {', '.join(missing)} not in "
-            f"the file (it has: {', '.join(map(str, raw.columns[:20]))})"
+            f"source '{source.label}' ({source.path}): mapped column(s) {', '.join(missing)} "
+            f"not in the file (it has: {', '.join(map(str, raw.columns[:20]))})"
         )
+    mapping = {c: col for c, col in preset.mapping.items() if col in table.columns}
+    mapping.update(source.mapping)
     frame = pd.DataFrame(index=raw.index)
     for column in CANONICAL_COLUMNS:
-        name = source.mapping.get(column, column)
-        if name in raw.columns:
-            frame[column] = raw[name]
+        name = mapping.get(column, column)
+        if name in table.columns:
+            frame[column] = table[name]
     if "is_brand" in frame.columns:
         frame["is_brand"] = _to_bool(frame["is_brand"])
+    if (preset.date_format and source.date_format is None and "created_at" in frame.columns
+            and "created_at" not in source.mapping):
+        frame["created_at"] = parse_preset_dates(frame["created_at"], preset.date_format)
+    if preset.platform and source.platform is None:
+        current = frame["platform"] if "platform" in frame.columns else None
+        frame["platform"] = preset.platform if current is None else current.fillna(preset.platform)
     return frame
 
 
