@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import time
-from pathlib import Path
 
 import pandas as pd
 

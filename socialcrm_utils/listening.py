@@ -293,7 +293,8 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     brand_tags = tag_brands(mentions, playbook.brand)
     customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
     lang = mentions["lang"].astype("string").fillna(playbook.language)
-    sentiment = score_sentiment(text, lang)
+    sentiment = score_sentiment(text, lang, extension=playbook.listening.sentiment_extension,
+                                german_lexicon=playbook.listening.german_lexicon)
     intent = pd.DataFrame(
         {
             "intent": pd.Series("other", index=mentions.index, dtype="string"),

@@ -14,7 +14,8 @@ Mon-Fri 09:00-17:00; complaint 1h and question 2h in business time, anything els
    t13 has no text and is rejected; as_of = latest timestamp = Mon 07:30Z, after every open due time)
 
 Customer posts about the brand: t1, t3, t5, t6, t10, t11 -> volume 6.
-Sentiment (VADER): positive t5, t10, t11; negative t1, t6; neutral t3 -> net (3 - 2) / 6.
+Sentiment (VADER with the customer-service extension): positive t5, t11; negative t1, t6;
+neutral t3 and t10 ("I would love a group fare...": a wish, not praise) -> net (2 - 2) / 6 = 0.
 Complaints t1, t6 -> 2 / 6. Share of voice 6 / (6 + 2 Globex posts) = 0.75.
 Response rate 3 answered / 5 = 0.6; median of 0.5, 3.0, 64.75 = 3.0 h; attainment 2 met / 5 decided.
 """
@@ -40,7 +41,7 @@ EXPECTED = {
     "volume": 6,
     "response_rate": 0.6,
     "median_first_response_h": 3.0,
-    "net_sentiment": 1 / 6,
+    "net_sentiment": 0.0,
     "share_of_voice": 0.75,
     "sla_attainment": 0.4,
     "complaint_rate": 2 / 6,

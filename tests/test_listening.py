@@ -160,7 +160,7 @@ def test_score_mentions_values(mentions, playbook):
     ]
     english = [i for i, row in enumerate(ROWS) if row[1] == "en"]
     assert out["sentiment"].iloc[english].tolist() == [_compound(ROWS[i][0]) for i in english]
-    assert pd.isna(out.loc[3, "sentiment"]) and out.loc[3, "sentiment_label"] == "unscored"
+    assert out.loc[3, "sentiment"] < 0 and out.loc[3, "sentiment_label"] == "negative"  # German
     assert out["mentions_brand"].tolist() == [
         True,
         True,
@@ -185,7 +185,7 @@ def test_priority_rule_on_the_fixture(mentions, playbook):
         "high",  # complaint, sentiment <= -0.5
         "high",  # complaint, reach 12,000 >= 10,000
         "normal",  # complaint, mild, small reach
-        "high",  # German complaint (unscored), reach 15,000
+        "high",  # German complaint, reach 15,000
         "high",  # not a complaint, but negative with reach 60,000 >= 50,000
         "normal",  # question
         "low",  # praise
@@ -195,7 +195,7 @@ def test_priority_rule_on_the_fixture(mentions, playbook):
 
 
 def test_priority_thresholds_are_inclusive(monkeypatch, playbook):
-    def fake_sentiment(texts: pd.Series, langs: pd.Series) -> pd.DataFrame:
+    def fake_sentiment(texts: pd.Series, langs: pd.Series, **_: object) -> pd.DataFrame:
         values = texts.map(
             {"c1": -0.5, "c2": -0.49, "c3": -0.49, "o1": -0.3, "o2": -0.3, "b": -0.9}
         )

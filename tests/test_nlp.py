@@ -198,12 +198,12 @@ def test_label_thresholds_are_vaders_and_unique_texts_are_scored_once(monkeypatc
     assert sentiment_module.POSITIVE_THRESHOLD == 0.05
 
 
-def test_german_other_languages_empty_and_unknown_are_unscored():
+def test_german_is_scored_other_languages_empty_and_unknown_are_unscored():
     texts = pd.Series(["Der Flug war super!", "Le vol était super", "", None, "great", "great"])
     langs = pd.Series(["de", "fr", "en", "en", None, "en-US"])
     out = score_sentiment(texts, langs)
-    assert out["sentiment"].isna().tolist() == [True, True, True, True, True, False]
-    assert out["sentiment_label"].tolist() == ["unscored"] * 5 + ["positive"]
+    assert out["sentiment"].isna().tolist() == [False, True, True, True, True, False]
+    assert out["sentiment_label"].tolist() == ["positive"] + ["unscored"] * 4 + ["positive"]
     assert str(out["sentiment"].dtype) == "float64"
 
 

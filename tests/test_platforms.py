@@ -1,7 +1,7 @@
 """Step 1 platform table, ranking and share of voice on the tiny fixture, computed by hand.
 
-About-brand customer posts (t8, t9 name only Globex): twitter t1 (neg), t3 (neutral), t10 (pos),
-t11 (pos); facebook t5 (pos), t6 (neg). Reach per unique author: twitter ann 200 + ben 80 +
+About-brand customer posts (t8, t9 name only Globex): twitter t1 (neg), t3 (neutral), t10
+(neutral), t11 (pos); facebook t5 (pos), t6 (neg). Reach per unique author: twitter ann 200 + ben 80 +
 gus 300 = 580; facebook cara 150 + dan 12,000 = 12,150. Conversations: twitter t1, t3 answered,
 t10 not (2/3); facebook t6 answered, t5 not (1/2).
 """
@@ -22,7 +22,8 @@ def test_platform_table_by_hand(tiny):  # noqa: F811
     assert table["mentions"].tolist() == [4, 2]
     assert table["reach"].tolist() == [580, 12150]
     assert table["reach_share"].tolist() == pytest.approx([580 / 12730, 12150 / 12730])
-    assert table["net_sentiment"].tolist() == pytest.approx([(2 - 1) / 3, (1 - 1) / 2])
+    assert table["net_sentiment"].tolist() == pytest.approx([(1 - 1) / 2, (1 - 1) / 2])
+    assert table["negative_share"].tolist() == pytest.approx([1 / 2, 1 / 2])
     assert table["complaint_share"].tolist() == pytest.approx([1 / 4, 1 / 2])
     assert table["response_rate"].tolist() == pytest.approx([2 / 3, 1 / 2])
     assert table["brand_posts"].tolist() == [3, 1]
@@ -31,9 +32,9 @@ def test_platform_table_by_hand(tiny):  # noqa: F811
 def test_ranking_by_hand(tiny):  # noqa: F811
     _, _, scored, clocks = tiny
     ranked = rank_platforms(summarize_platforms(scored, clocks))
-    # scaled factors: twitter mentions 1, reach 580/12150, negativity (1/3)/(1/2), unanswered
+    # scaled factors: twitter mentions 1, reach 580/12150, negativity (1/2)/(1/2), unanswered
     # (1/3)/(1/2); facebook 0.5, 1, 1, 1. Weights 0.3, 0.3, 0.2, 0.2.
-    twitter = 0.3 * 1 + 0.3 * 580 / 12150 + 0.2 * (2 / 3) + 0.2 * (2 / 3)
+    twitter = 0.3 * 1 + 0.3 * 580 / 12150 + 0.2 * 1 + 0.2 * (2 / 3)
     assert ranked[["platform", "rank"]].values.tolist() == [["facebook", 1], ["twitter", 2]]
     assert ranked["score"].tolist() == pytest.approx([0.85, twitter], abs=1e-6)
 

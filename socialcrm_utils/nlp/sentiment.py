@@ -1,38 +1,104 @@
-"""Sentiment of mentions: NLTK's VADER for English, offline.
+"""Sentiment of mentions, offline: VADER plus a customer-service extension for English, a
+lexicon with German negation, intensifiers and "aber" for German.
 
-VADER (Hutto & Gilbert, 2014) is a lexicon and rules built for social media text; its
-``compound`` score is a normalised sum of valences in [-1, 1]. The lexicon is installed into
-the project-local NLTK data folder by :mod:`socialcrm_utils.nlp.resources`.
+English
+    NLTK's VADER (Hutto & Gilbert, 2014), a lexicon and rules built for social media; its
+    ``compound`` score is a normalised sum of valences in [-1, 1]. The lexicon is installed into
+    the project-local NLTK data folder by :mod:`socialcrm_utils.nlp.resources`. On top of it, the
+    **customer-service extension** (:mod:`socialcrm_utils.nlp.cs_lexicon`, version
+    :data:`CS_EXTENSION_VERSION`) reads service language VADER misses: request words that are
+    not praise ("please help"), service failures ("delayed 3 hours", "still waiting for my
+    refund", "nobody answers", "lost my luggage") and sarcasm ("great, another delay", "thanks
+    for nothing"). It keeps VADER's algorithm: extension words are lexicon entries that VADER's
+    own negation, booster, capitals and "but" rules apply to, phrase cues add their valence at
+    the cue's first word before the "but" rule and the normalisation, and sarcasm negates the
+    praise word as VADER negates a word after "not". Two rules keep VADER's figures where VADER
+    already gets a text right: a text VADER scores negative keeps VADER's score, and the
+    extension never raises a score (it takes the lower of the two). So the extension only
+    changes texts VADER calls neutral or positive, it never changes a negative label, and
+    with ``extension=False`` every score equals
+    ``SentimentIntensityAnalyzer().polarity_scores(text)["compound"]`` exactly.
+
+German
+    :mod:`socialcrm_utils.nlp.german`: a VADER-like lexicon scorer with German negation,
+    intensifiers and "aber" contrast, on a customer-service lexicon written for this project
+    (MIT), optionally merged with a SentiWS-format lexicon the user names
+    (``listening.german_lexicon``; SentiWS itself is CC BY-NC-SA and therefore not shipped).
+
+Labels
+    ``negative`` if the score is at most the language's negative threshold, ``positive`` if it
+    is at least the positive one, ``neutral`` in between: VADER's documented +-0.05 for English
+    (:data:`NEGATIVE_THRESHOLD`, :data:`POSITIVE_THRESHOLD`), a wider band for German
+    (:data:`~socialcrm_utils.nlp.german.DE_NEGATIVE_THRESHOLD`,
+    :data:`~socialcrm_utils.nlp.german.DE_POSITIVE_THRESHOLD`), see :data:`LABEL_THRESHOLDS`.
+
+Speed
+    Each distinct text is scored once. VADER runs with a linear-time re-implementation of its
+    tokenizer that gives exactly NLTK's tokens (NLTK's builds a dictionary of every word times
+    every punctuation mark for each text, most of its run time); the extension re-reads only
+    the words its lexicon changes and runs only the rules whose trigger strings a text holds.
+    From :data:`PARALLEL_MIN_TEXTS` distinct texts on (:data:`PARALLEL_MIN_TEXTS_SPAWNED` where
+    workers cannot be forked), they are scored in chunks on every core; the result is
+    identical.
 """
 
 from __future__ import annotations
 
+import bisect
+import concurrent.futures
+import concurrent.futures.process
+import functools
 import logging
+import multiprocessing
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from nltk.sentiment.vader import SentimentIntensityAnalyzer, SentiText
 
+from . import cs_lexicon, german
+from .cs_lexicon import CS_EXTENSION_VERSION
 from .resources import vader_analyzer
 
 __all__ = [
+    "CS_EXTENSION_VERSION",
+    "LABEL_THRESHOLDS",
     "NEGATIVE_THRESHOLD",
+    "PARALLEL_MIN_TEXTS",
+    "PARALLEL_MIN_TEXTS_SPAWNED",
     "POSITIVE_THRESHOLD",
-    "SENTIMENT_LABELS",
     "SCORED_LANGUAGES",
+    "SENTIMENT_LABELS",
+    "english_compound",
     "normalize_lang",
     "score_sentiment",
 ]
 
 logger = logging.getLogger(__name__)
 
-#: VADER's documented cut-off: ``compound <= -0.05`` is negative.
+#: VADER's documented cut-off for English: ``compound <= -0.05`` is negative.
 NEGATIVE_THRESHOLD = -0.05
-#: VADER's documented cut-off: ``compound >= 0.05`` is positive.
+#: VADER's documented cut-off for English: ``compound >= 0.05`` is positive.
 POSITIVE_THRESHOLD = 0.05
+#: ``(negative, positive)`` label thresholds per language.
+LABEL_THRESHOLDS: dict[str, tuple[float, float]] = {
+    "en": (NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD),
+    "de": (german.DE_NEGATIVE_THRESHOLD, german.DE_POSITIVE_THRESHOLD),
+}
 #: Every value of ``sentiment_label``.
 SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive", "unscored")
-#: Languages with a sentiment lexicon (German follows in a later release).
-SCORED_LANGUAGES: frozenset[str] = frozenset({"en"})
+#: Languages with a sentiment model.
+SCORED_LANGUAGES: frozenset[str] = frozenset(LABEL_THRESHOLDS)
+#: From this many distinct texts on, they are scored in chunks on every core (Linux: forked
+#: workers, which start in milliseconds and inherit the loaded lexicons).
+PARALLEL_MIN_TEXTS = 2_000
+#: The same where workers are spawned (macOS, Windows): each imports the package first.
+PARALLEL_MIN_TEXTS_SPAWNED = 20_000
+_CHUNKS_PER_WORKER = 4
 
 
 def normalize_lang(langs: pd.Series) -> pd.Series:
@@ -53,55 +119,424 @@ def normalize_lang(langs: pd.Series) -> pd.Series:
     return codes.mask(codes == "")
 
 
-def score_sentiment(texts: pd.Series, langs: pd.Series) -> pd.DataFrame:
-    """Score the sentiment of each text: VADER ``compound`` for English, unscored otherwise.
+# --- English: exact VADER, faster ------------------------------------------------------------
 
-    Labels use VADER's documented thresholds: ``negative`` if the score is at most
-    :data:`NEGATIVE_THRESHOLD` (-0.05), ``positive`` if it is at least
-    :data:`POSITIVE_THRESHOLD` (0.05), ``neutral`` in between. German and every other language
-    are not scored in this version (``sentiment`` NaN, label ``unscored``): VADER's lexicon is
-    English, and a German lexicon is planned in a later issue. Texts that are NA or blank, and
-    texts whose language is NA, are unscored too. Each distinct English text is scored once,
-    so repeated texts (retweets, copy-paste complaints) cost nothing extra.
+
+class _LinearSentiText(SentiText):
+    """NLTK's ``SentiText`` with the same tokens, found in linear time.
+
+    NLTK maps a whitespace token to a word when the token is a punctuation mark of
+    ``PUNC_LIST`` glued to a word of the punctuation-free text (``"cat,"`` -> ``"cat"``), by
+    building every punctuation-word pair of the text. A word holds no punctuation, so a token
+    can only be the punctuation run before or after such a word: checking that run against
+    ``PUNC_LIST`` gives the same mapping without the pairs.
+    """
+
+    def _words_and_emoticons(self) -> list[str]:
+        text = self.text
+        words_only = {
+            w for w in self.REGEX_REMOVE_PUNCTUATION.sub("", text).split() if len(w) > 1
+        }
+        marks, chars = _punctuation(tuple(self.PUNC_LIST))
+        out = []
+        for token in text.split():
+            if len(token) <= 1:
+                continue
+            if token[-1] in chars or token[0] in chars:
+                token = _strip_vader_punc(token, words_only, marks, chars)
+            out.append(token)
+        return out
+
+
+@functools.cache
+def _punctuation(punc_list: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """VADER's punctuation marks, and the characters they are made of."""
+    return frozenset(punc_list), frozenset("".join(punc_list))
+
+
+def _strip_vader_punc(
+    token: str, words_only: set[str], marks: frozenset[str], chars: frozenset[str]
+) -> str:
+    """The word a token maps to under NLTK's rule, or the token itself."""
+    end = len(token)
+    while end > 0 and token[end - 1] in chars:
+        end -= 1
+    if 0 < end < len(token) and token[end:] in marks and token[:end] in words_only:
+        return token[:end]
+    start = 0
+    while start < len(token) and token[start] in chars:
+        start += 1
+    if 0 < start < len(token) and token[:start] in marks and token[start:] in words_only:
+        return token[start:]
+    return token
+
+
+def _first_index(words: list[str]) -> dict[str, int]:
+    """Each token's first position: VADER reads a repeated token in its first context."""
+    first: dict[str, int] = {}
+    for idx, token in enumerate(words):
+        first.setdefault(token, idx)
+    return first
+
+
+class _FastVader(SentimentIntensityAnalyzer):
+    """NLTK's analyzer with :class:`_LinearSentiText`; every other method is NLTK's own.
+
+    Built from a loaded analyzer, reusing its lexicon and constants (NLTK's ``__init__`` would
+    read the lexicon file again).
+    """
+
+    def __init__(self, base: SentimentIntensityAnalyzer) -> None:
+        self.lexicon_file = base.lexicon_file
+        self.lexicon = base.lexicon
+        self.constants = base.constants
+
+    def sentitext(self, text: str) -> _LinearSentiText:
+        """The tokenised text, as NLTK's ``SentiText``."""
+        return _LinearSentiText(
+            text, self.constants.PUNC_LIST, self.constants.REGEX_REMOVE_PUNCTUATION
+        )
+
+    def valence_at(self, sentitext: SentiText, item: str, i: int) -> float:
+        """The valence of token ``item`` read at position ``i``: one step of NLTK's loop."""
+        words = sentitext.words_and_emoticons
+        lower = item.lower()
+        if (i < len(words) - 1 and lower == "kind" and words[i + 1].lower() == "of") or (
+            lower in self.constants.BOOSTER_DICT
+        ):
+            return 0
+        return self.sentiment_valence(0, sentitext, item, i, [])[0]
+
+    def valences(self, sentitext: SentiText) -> list[float]:
+        """One valence per token, before the "but" rule: NLTK's ``polarity_scores`` loop."""
+        words = sentitext.words_and_emoticons
+        first = _first_index(words)
+        return [self.valence_at(sentitext, item, first[item]) for item in words]
+
+    def compound_of(self, words: list[str], sentiments: list[float], text: str) -> float:
+        """VADER's "but" rule and normalisation of token valences."""
+        return self.score_valence(self._but_check(words, list(sentiments)), text)["compound"]
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        """Exactly ``SentimentIntensityAnalyzer.polarity_scores``."""
+        sentitext = self.sentitext(text)
+        words = sentitext.words_and_emoticons
+        return self.score_valence(self._but_check(words, self.valences(sentitext)), text)
+
+
+def _compile(fragment: str) -> re.Pattern[str]:
+    return re.compile(fragment, re.IGNORECASE)
+
+
+class _CustomerServiceVader(_FastVader):
+    """VADER with the customer-service extension of :mod:`~socialcrm_utils.nlp.cs_lexicon`."""
+
+    def __init__(self, base: SentimentIntensityAnalyzer) -> None:
+        super().__init__(base)
+        self.lexicon = {**base.lexicon, **cs_lexicon.LEXICON}
+        self._changed = frozenset(cs_lexicon.LEXICON)
+        # Words VADER did not know: their neighbours' valences change too (VADER reads a
+        # booster or a negation only when it is not itself a lexicon word).
+        self._new = frozenset(w for w in cs_lexicon.LEXICON if w not in base.lexicon)
+        self._formulas = tuple(
+            (frozenset(t), _compile(regex)) for _, t, regex in cs_lexicon.FORMULA_RULES
+        )
+        self._sarcasm = tuple(
+            (frozenset(t), _compile(regex)) for _, t, regex in cs_lexicon.SARCASM_RULES
+        )
+        self._phrases = tuple(
+            (frozenset(t), _compile(regex), valence)
+            for _, t, regex, valence in cs_lexicon.PHRASE_RULES
+        )
+        rules = (*self._formulas, *self._sarcasm, *self._phrases)
+        self._triggers = tuple(sorted({t for rule in rules for t in rule[0]}))
+
+    def extended(
+        self, sentitext: SentiText, plain: list[float], text: str
+    ) -> list[float] | None:
+        """Token valences with the extension, or None where it changes nothing.
+
+        Args:
+            sentitext: The tokenised text.
+            plain: VADER's own valences of its tokens.
+            text: The text.
+        """
+        words = sentitext.words_and_emoticons
+        lowered = [word.lower() for word in words]
+        sentiments = list(plain)
+        changed = False
+        if not self._changed.isdisjoint(lowered):
+            # Re-read the tokens whose valence the lexicon entries change, exactly as VADER
+            # would with the extended lexicon.
+            first = _first_index(words)
+            new = [w in self._new for w in lowered] if not self._new.isdisjoint(lowered) else None
+            for pos, item in enumerate(words):
+                i = first[item]
+                if lowered[i] in self._changed or (
+                    new is not None and any(new[max(i - 3, 0) : i])
+                ):
+                    sentiments[pos] = self.valence_at(sentitext, item, i)
+                    changed = True
+        if not cs_lexicon.IRREALIS.isdisjoint(lowered):
+            for i, word in enumerate(lowered):
+                if word in cs_lexicon.IRREALIS:
+                    for j in range(i + 1, min(i + 4, len(words))):
+                        if sentiments[j] > 0:
+                            sentiments[j] = 0.0
+                            changed = True
+        if cs_lexicon.HASHTAG_WORDS and "#" in text:
+            for i, word in enumerate(lowered):
+                if word.startswith("#"):
+                    valence = self.lexicon.get(word[1:].strip(_HASHTAG_TRAIL), 0.0)
+                    if valence < 0:
+                        sentiments[i] += valence
+                        changed = True
+        normalised = " ".join(text.lower().split())
+        found = {t for t in self._triggers if t in normalised}
+        formulas = [p for t, p in self._formulas if not t.isdisjoint(found)]
+        sarcasm = [p for t, p in self._sarcasm if not t.isdisjoint(found)]
+        phrases = [(p, v) for t, p, v in self._phrases if not t.isdisjoint(found)]
+        if not (formulas or sarcasm or phrases):
+            return sentiments if changed else None
+        starts = [m.start() for m in _TOKEN.finditer(text) if len(m.group()) > 1]
+        if len(starts) != len(words):  # exotic whitespace: put cues on the first word
+            starts = [0] * len(words)
+
+        def at(offset: int) -> int:
+            return max(bisect.bisect_right(starts, offset) - 1, 0)
+
+        def group_start(match: re.Match[str]) -> int:
+            return next(
+                match.start(g) for g in range(1, len(match.groups()) + 1) if match.start(g) >= 0
+            )
+
+        for pattern in formulas:
+            for match in pattern.finditer(text):
+                i = at(group_start(match))
+                if sentiments and sentiments[i] > 0:
+                    sentiments[i] = 0.0
+                    changed = True
+        for pattern in sarcasm:
+            for match in pattern.finditer(text):
+                i = at(group_start(match))
+                if sentiments and sentiments[i] > 0:
+                    sentiments[i] *= self.constants.N_SCALAR
+                    changed = True
+        for pattern, valence in phrases:
+            for match in pattern.finditer(text):
+                if sentiments:
+                    sentiments[at(match.start())] += valence
+                else:
+                    sentiments.append(valence)
+                changed = True
+        return sentiments if changed else None
+
+
+_HASHTAG_TRAIL = "!?,.;:'\""
+_TOKEN = re.compile(r"\S+")
+
+
+@functools.lru_cache(maxsize=8)
+def _fast_vader(base: SentimentIntensityAnalyzer, extension: bool) -> _FastVader:
+    return _CustomerServiceVader(base) if extension else _FastVader(base)
+
+
+def _is_nltk_vader(analyzer: object) -> bool:
+    return (
+        isinstance(analyzer, SentimentIntensityAnalyzer)
+        and type(analyzer).polarity_scores is SentimentIntensityAnalyzer.polarity_scores
+    )
+
+
+def english_compound(texts: Sequence[str], *, extension: bool = True) -> list[float]:
+    """English sentiment of each text: VADER's compound, with the customer-service extension.
+
+    With the extension, a text VADER scores negative (at most :data:`NEGATIVE_THRESHOLD`)
+    keeps VADER's score; any other text gets the lower of VADER's score and the extended one.
+
+    Args:
+        texts: Non-empty texts.
+        extension: Apply the customer-service extension (:mod:`~socialcrm_utils.nlp.cs_lexicon`).
+            Without it each value is exactly NLTK's
+            ``SentimentIntensityAnalyzer().polarity_scores(text)["compound"]``.
+
+    Returns:
+        One score in [-1, 1] per text.
+
+    Raises:
+        ResourceMissingError: If the VADER lexicon is missing and cannot be installed.
+
+    Examples:
+        >>> texts = ["Great, another delay.", "Still waiting for my refund, 3 hours on hold.",
+        ...          "Thanks, great crew!"]
+        >>> english_compound(texts, extension=False)
+        [0.4215, 0.0, 0.807]
+        >>> english_compound(texts)
+        [-0.6802, -0.8126, 0.807]
+    """
+    analyzer = vader_analyzer()
+    if not _is_nltk_vader(analyzer):
+        # Another analyzer (tests inject stubs): its own scores; the extension needs VADER's.
+        return [analyzer.polarity_scores(text)["compound"] for text in texts]
+    plain = _fast_vader(analyzer, False)
+    extended = _fast_vader(analyzer, True) if extension else None
+    scores = []
+    for text in texts:
+        sentitext = plain.sentitext(text)
+        words = sentitext.words_and_emoticons
+        valences = plain.valences(sentitext)
+        score = plain.compound_of(words, valences, text)
+        if extended is not None and score > NEGATIVE_THRESHOLD:
+            changed = extended.extended(sentitext, valences, text)
+            if changed is not None:
+                score = min(score, extended.compound_of(words, changed, text))
+        scores.append(score)
+    return scores
+
+
+# --- all languages ----------------------------------------------------------------------------
+
+
+def _score_unique(
+    texts: list[str], lang: str, extension: bool, german_lexicon: Path | None
+) -> list[float]:
+    if lang == "en":
+        return english_compound(texts, extension=extension)
+    analyzer = german.german_analyzer(german_lexicon)
+    return [analyzer.compound(text) for text in texts]
+
+
+def _score_job(job: tuple[str, list[str], bool, Path | None]) -> list[float]:
+    lang, texts, extension, german_lexicon = job
+    return _score_unique(texts, lang, extension, german_lexicon)
+
+
+def _chunks(texts: list[str], size: int) -> list[list[str]]:
+    """Consecutive chunks of about ``size`` characters each (long texts cost more)."""
+    chunks: list[list[str]] = [[]]
+    filled = 0
+    for text in texts:
+        if filled >= size and chunks[-1]:
+            chunks.append([])
+            filled = 0
+        chunks[-1].append(text)
+        filled += len(text) + 20  # a per-text overhead, so many short texts split too
+    return chunks
+
+
+def _score_all(
+    work: dict[str, list[str]], extension: bool, german_lexicon: Path | None
+) -> dict[str, list[float]]:
+    """Scores of the distinct texts of each language; in chunks on every core when worth it.
+
+    Linux forks the workers (they inherit the loaded lexicons and import nothing); elsewhere
+    they are spawned, which costs an import per worker and needs the
+    ``if __name__ == "__main__":`` guard in a calling script. If worker processes cannot run,
+    the texts are scored on one core, with the same result.
+    """
+    workers = os.cpu_count() or 1
+    fork = sys.platform.startswith("linux")
+    minimum = PARALLEL_MIN_TEXTS if fork else PARALLEL_MIN_TEXTS_SPAWNED
+    if workers > 1 and sum(map(len, work.values())) >= minimum:
+        size = sum(len(t) + 20 for texts in work.values() for t in texts)
+        size = -(-size // (workers * _CHUNKS_PER_WORKER))
+        jobs = [
+            (lang, chunk, extension, german_lexicon)
+            for lang, texts in work.items()
+            for chunk in _chunks(texts, size)
+        ]
+        if fork:  # load the lexicons once, before the workers inherit them
+            if "en" in work and _is_nltk_vader(analyzer := vader_analyzer()):
+                _fast_vader(analyzer, extension)
+            if "de" in work:
+                german.german_analyzer(german_lexicon)
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        try:
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+                parts = list(pool.map(_score_job, jobs))
+        except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool) as exc:
+            logger.warning("scoring on one core: worker processes failed (%s)", exc)
+        else:
+            out: dict[str, list[float]] = {lang: [] for lang in work}
+            for (lang, *_), part in zip(jobs, parts, strict=True):
+                out[lang].extend(part)
+            return out
+    return {
+        lang: _score_unique(texts, lang, extension, german_lexicon) for lang, texts in work.items()
+    }
+
+
+def score_sentiment(
+    texts: pd.Series,
+    langs: pd.Series,
+    *,
+    extension: bool = True,
+    german_lexicon: Path | None = None,
+) -> pd.DataFrame:
+    """Score the sentiment of each English or German text; other languages stay unscored.
+
+    English: VADER's ``compound`` with the customer-service extension (see the module
+    docstring; ``extension=False`` gives plain VADER). German:
+    :func:`~socialcrm_utils.nlp.german.german_analyzer`. Labels use the language's
+    :data:`LABEL_THRESHOLDS`: ``negative`` at or below the negative threshold, ``positive`` at
+    or above the positive one, ``neutral`` in between. Texts in any other language, texts
+    that are NA or blank, and texts whose language is NA are ``unscored`` (``sentiment`` NaN).
+    Each distinct text is scored once per language, so repeated texts (retweets, copy-paste
+    complaints) cost nothing extra; from :data:`PARALLEL_MIN_TEXTS` distinct texts on they are
+    scored on every core, with the same result.
 
     Args:
         texts: Mention texts.
         langs: Language codes on the same index as ``texts`` (``en``, ``en-US``, ``de`` ...).
+        extension: Apply the English customer-service extension
+            (:data:`CS_EXTENSION_VERSION`); the playbook's ``listening.sentiment_extension``.
+        german_lexicon: A SentiWS-format lexicon file (or a folder of them) merged over the
+            shipped German lexicon; the playbook's ``listening.german_lexicon``.
 
     Returns:
-        A frame on ``texts``' index with ``sentiment`` (float in [-1, 1], equal to
-        ``SentimentIntensityAnalyzer().polarity_scores(text)["compound"]``) and
+        A frame on ``texts``' index with ``sentiment`` (float in [-1, 1]) and
         ``sentiment_label`` (one of :data:`SENTIMENT_LABELS`).
 
     Raises:
         ValueError: If ``texts`` and ``langs`` do not share an index.
-        ResourceMissingError: If the VADER lexicon is missing and cannot be installed.
+        ResourceMissingError: If the VADER lexicon is missing and cannot be installed, or the
+            German lexicon file cannot be read.
 
     Examples:
-        >>> score_sentiment(pd.Series(["The flight was great!", "Der Flug war super!"]),
-        ...                 pd.Series(["en", "de"]))
+        >>> score_sentiment(pd.Series(["The flight was great!", "Der Flug war nicht gut.", "x"]),
+        ...                 pd.Series(["en", "de", "fr"]))
            sentiment sentiment_label
         0     0.6588        positive
-        1        NaN        unscored
+        1    -0.2924        negative
+        2        NaN        unscored
     """
     if not texts.index.equals(langs.index):
         raise ValueError("texts and langs must share the same index")
     text = texts.astype("string")
-    in_language = normalize_lang(langs).isin(SCORED_LANGUAGES).fillna(False).to_numpy(bool)
-    scored = in_language & (text.str.strip().str.len().fillna(0).to_numpy() > 0)
+    lang = normalize_lang(langs)
+    filled = (text.str.strip().str.len().fillna(0) > 0).to_numpy(bool)
     sentiment = pd.Series(np.nan, index=texts.index, dtype="float64")
-    if scored.any():
-        unique = pd.unique(text[scored].to_numpy(dtype=object))
-        analyzer = vader_analyzer()
-        compound = {t: analyzer.polarity_scores(t)["compound"] for t in unique}
-        logger.debug("scored %d unique texts for %d mentions", len(unique), int(scored.sum()))
-        sentiment[scored] = text[scored].map(compound).astype("float64").to_numpy()
+    negative = np.full(len(texts), np.nan)
+    positive = np.full(len(texts), np.nan)
+    rows = {
+        code: filled & (lang == code).fillna(False).to_numpy(bool)
+        for code in sorted(SCORED_LANGUAGES)
+    }
+    work = {
+        code: [str(t) for t in pd.unique(text[where].to_numpy(dtype=object))]
+        for code, where in rows.items()
+        if where.any()
+    }
+    scores = _score_all(work, extension, german_lexicon)
+    for code, unique in work.items():
+        where = rows[code]
+        logger.debug("%s: scored %d unique texts for %d mentions", code, len(unique), where.sum())
+        mapping = dict(zip(unique, scores[code], strict=True))
+        sentiment[where] = text[where].map(mapping).astype("float64").to_numpy()
+        negative[where], positive[where] = LABEL_THRESHOLDS[code]
+    values = sentiment.to_numpy()
     labels = np.select(
-        [
-            sentiment.to_numpy() <= NEGATIVE_THRESHOLD,
-            sentiment.to_numpy() >= POSITIVE_THRESHOLD,
-            scored,
-        ],
+        [values <= negative, values >= positive, ~np.isnan(values)],
         ["negative", "positive", "neutral"],
         default="unscored",
     )

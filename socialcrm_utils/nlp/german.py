@@ -1,0 +1,726 @@
+"""German sentiment: a VADER-like lexicon scorer with German negation, intensifiers and "aber".
+
+The scorer follows VADER's design (Hutto & Gilbert, 2014) with German rules:
+
+- **Lexicon**: word valences in [-1, 1] (SentiWS's scale), times :data:`DE_VALENCE_SCALE` to
+  reach VADER's scale. Lookup is case-insensitive, accepts ASCII spellings (``Verspaetung``,
+  ``Strasse``), strips adjective and comparative endings (``schlechteren`` -> ``schlecht``)
+  and reads a compound by its last part, as German compounds are right-headed
+  (``Zugverspätung`` -> ``Verspätung``, ``Service-Katastrophe`` -> ``Katastrophe``).
+- **Negation** (:data:`NEGATIONS`: nicht, kein/keine/keinen ..., nie, niemals, ohne, ...):
+  a negation up to three words before a sentiment word in the same clause multiplies its
+  valence by VADER's -0.74 ("nicht gut", "keine Probleme"); a verb is also negated by a
+  "nicht"/"nie" after it in its clause ("Das gefällt mir nicht").
+- **Intensifiers** (:data:`INTENSIFIERS`: sehr, total, extrem, echt, wirklich, absolut ...)
+  add VADER's 0.293 to the magnitude of the next sentiment word (less when further away);
+  :data:`DAMPENERS` (etwas, eher, ziemlich ...) subtract it. Words written in capitals while
+  others are not add VADER's 0.733, exclamation marks add 0.292 each (up to four).
+- **Contrast**: in a sentence with "aber" or "jedoch" (:data:`CONTRASTS`), words before it
+  count half and words after it one and a half times, as VADER does with "but" (per sentence
+  here, not per text).
+- **Service phrases** (:data:`PHRASE_RULES`): lost time ("seit 40 Minuten in der
+  Warteschleife", "+25 Minuten"), "schon wieder", "niemand antwortet", "keine Info", "fällt
+  aus", "zu spät", "außer Betrieb", and resolved failures ("Streik beendet", "Störung
+  behoben", positive); **sarcasm** (:data:`SARCASM_RULES`: "Toll, schon wieder ...", "Danke
+  für nichts") negates the praise word; **formulas** ("Guten Morgen", "Liebe Grüße", "Mit
+  freundlichen Grüßen", "Schönes Wochenende", "danke" in a question) do not count as praise
+  (:data:`FORMULA_RULES`). Questions count half (:data:`QUESTION_WEIGHT`).
+
+Score: each sentence's valence sum is normalised as VADER does, ``s / sqrt(s*s + 15)``, and
+the text's score is the mean over its sentences (VADER's authors' advice for texts longer than
+a sentence; a one-sentence text gets VADER's own normalisation), in [-1, 1]. Labels use
+:data:`DE_NEGATIVE_THRESHOLD` and :data:`DE_POSITIVE_THRESHOLD`.
+
+Rules are matched case- and umlaut-insensitively, and each only in texts that hold one of its
+trigger strings (a fast pre-check), so long texts stay cheap.
+
+Lexicon and licences
+    The default lexicon, ``data/de_cs_lexicon.txt`` (:data:`DE_LEXICON_VERSION`), was written
+    by hand for this project: about 300 general and customer-service words, emoticons and
+    emoji, MIT like the project. It is in SentiWS's format, and :func:`load_sentiws` reads any
+    file in that format. SentiWS itself (Remus, Quasthoff & Heyer, 2010; Leipzig University)
+    has about 3,500 lemmas and 34,000 word forms but is licensed CC BY-NC-SA, so this MIT
+    project does not ship it: a user who may use it downloads it and names the file (or the
+    folder holding ``SentiWS_v2.0_Positive.txt`` and ``..._Negative.txt``) in the playbook as
+    ``listening.german_lexicon``; its entries are merged over the default lexicon. Packages on
+    PyPI were checked: ``gersent`` (labelled MIT) bundles SentiWS's word lists, whose
+    non-commercial licence an MIT label cannot lift, so it is not used; ``textblob-de``
+    (MIT) ships a German polarity lexicon that declares itself Apache-2.0 and could be merged
+    in, but it lists mainly uninflected forms with coarse polarities (+-1, +-0.7), and merged
+    under the shipped lexicon it lowered accuracy on the GermEval 2017 development set
+    (micro-F1 0.72 -> 0.70 at the same thresholds), so it is not a dependency.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import importlib.resources
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..exceptions import ResourceMissingError
+
+__all__ = [
+    "COMPOUND_MODIFIERS",
+    "CONTRASTS",
+    "DAMPENERS",
+    "DE_LEXICON_VERSION",
+    "DE_NEGATIVE_THRESHOLD",
+    "DE_POSITIVE_THRESHOLD",
+    "DE_VALENCE_SCALE",
+    "FORMULA_RULES",
+    "GermanSentimentAnalyzer",
+    "INTENSIFIERS",
+    "LexiconEntry",
+    "NEGATIONS",
+    "PHRASE_RULES",
+    "QUESTION_WEIGHT",
+    "SARCASM_RULES",
+    "german_analyzer",
+    "load_sentiws",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Version of the shipped German lexicon and of the rules in this module.
+DE_LEXICON_VERSION = "1.0"
+#: ``compound <= DE_NEGATIVE_THRESHOLD`` is negative: a little wider than VADER's -0.05, so a
+#: mild word ("leider") in a neutral notice is not enough. Chosen on the GermEval 2017
+#: development set (see ``benchmarks/README.md``).
+DE_NEGATIVE_THRESHOLD = -0.1
+#: ``compound >= DE_POSITIVE_THRESHOLD`` is positive: much wider than VADER's 0.05, because
+#: praise words are common in German posts that are not praise (greetings, offers, news) and
+#: positive posts are rare. Chosen on the GermEval 2017 development set.
+DE_POSITIVE_THRESHOLD = 0.3
+#: Lexicon values (SentiWS scale, [-1, 1]) are multiplied by this to reach VADER's scale:
+#: ``gut`` (0.4) becomes 1.6, VADER's ``good`` is 1.9.
+DE_VALENCE_SCALE = 4.0
+
+#: Words that negate the sentiment words after them (VADER's ``N_SCALAR``, -0.74).
+NEGATIONS: frozenset[str] = frozenset(
+    {
+        "nicht", "nichts", "nie", "niemals", "nimmer", "ohne", "kaum", "niemand", "weder",
+        "nix", "kein", "keine", "keinen", "keiner", "keinem", "keines", "keins",
+    }
+)
+#: Negations that also negate a verb before them in the clause ("gefällt mir nicht").
+_TRAILING_NEGATIONS = frozenset({"nicht", "nie", "niemals", "kaum"})
+#: Degree adverbs that raise the magnitude of the next sentiment word (VADER's 0.293).
+INTENSIFIERS: frozenset[str] = frozenset(
+    {
+        "sehr", "total", "extrem", "echt", "wirklich", "absolut", "besonders", "richtig",
+        "äußerst", "höchst", "unglaublich", "unheimlich", "völlig", "komplett", "enorm",
+        "mega", "ultra", "voll", "zu", "so", "derart", "dermaßen", "super", "sowas",
+        "wahnsinnig", "unfassbar", "einfach",
+    }
+)
+#: Degree adverbs that lower it.
+DAMPENERS: frozenset[str] = frozenset(
+    {"etwas", "bisschen", "eher", "ziemlich", "leicht", "relativ", "halbwegs", "einigermaßen",
+     "fast", "teilweise", "weitgehend"}
+)
+#: First parts of compounds that carry sentiment themselves ("Fehlplanung", "Chaostage",
+#: "Horrortrip", "Traumstrecke"); used for capitalised words that are not in the lexicon.
+COMPOUND_MODIFIERS: dict[str, float] = {
+    "fehl": -0.4, "miss": -0.4, "chaos": -0.7, "katastrophen": -0.8, "horror": -0.7,
+    "skandal": -0.7, "scheiß": -0.8, "scheiss": -0.8, "mist": -0.6, "schrott": -0.6,
+    "pannen": -0.5, "problem": -0.4, "stör": -0.4, "traum": 0.6, "spitzen": 0.6,
+    "lieblings": 0.5, "schnäppchen": 0.5, "leidens": -0.6,
+}
+#: Weight of a question's valences: a question asks rather than asserts ("Ist der Zug heute
+#: pünktlich?"); complaints phrased as questions carry phrase cues ("Warum ... schon wieder").
+QUESTION_WEIGHT = 0.5
+#: Contrast words: the part of the sentence after them weighs more, like VADER's "but".
+CONTRASTS: frozenset[str] = frozenset({"aber", "jedoch"})
+
+# VADER's constants.
+_N_SCALAR = -0.74
+_B_INCR = 0.293
+_C_INCR = 0.733
+_EP_INCR = 0.292
+_ALPHA = 15.0
+
+_NUMBER = (
+    r"(?:\+?\d+(?:[.,]\d+)?|eine?|einer|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|"
+    r"zwölf|zwanzig|dreißig|vierzig|fünfzig|sechzig|anderthalb|mehrere|mehreren|vielen)"
+)
+_DURATION = (
+    rf"(?:\+?\d+\s*h|{_NUMBER}\s*(?:min\.?|minuten|minute|std\.?|stunden|stunde|tage?n?))(?!\w)"
+)
+_LOST = (
+    r"(?:verspätung\w*|verspätet\w*|zu\s+spät|später|warte\w*|gewartet|steh\w*|stand|standen|"
+    r"fest\w*|warteschleife\w*|hänge\w*|hängt|gehangen|sitze\w*|sitzt|verzögert\w*|verzögerung\w*)"
+)
+_SERVICE_NOUN = (
+    r"(?:antwort|info|infos|information|informationen|hilfe|rückmeldung|durchsage|ansage|"
+    r"entschuldigung|erstattung|entschädigung|service|ansprechpartner|reaktion|anschluss|"
+    r"sitzplatz|platz|klimaanlage|klima|wlan|netz|empfang|personal|zugbegleiter\w*|"
+    r"lokführer|verbindung|ahnung|strom|wasser|toilette|ersatz)"
+)
+_PRAISE = (
+    r"(?:toll|super|klasse|prima|spitze|großartig|wunderbar|perfekt|herrlich|danke|bravo|"
+    r"na\s+toll)"
+)
+
+#: Service phrases: ``(name, regular expression, valence on VADER's scale)``, case- and
+#: umlaut-insensitive; each match adds its valence at its first word.
+PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
+    (
+        "time lost",
+        ("min", "std", "stunde", "tag", *"0123456789"),
+        rf"(?<!\w){_DURATION}\W+(?:\w+\W+){{0,3}}?{_LOST}|\b{_LOST}\W+(?:\w+\W+)"
+        rf"{{0,3}}?(?:seit\s+|über\s+|fast\s+|knapp\s+)?{_DURATION}",
+        -1.5,
+    ),
+    (
+        "still waiting",
+        ("wart", "immer"),
+        r"\bwarte\w*\s+(?:\w+\s+){0,2}?(?:immer\s+noch|noch\s+immer|seit|schon)\b|"
+        r"\b(?:immer\s+noch|noch\s+immer)\s+(?:kein\w*|nicht|nichts)\b",
+        -1.5,
+    ),
+    (
+        "again",
+        ("wieder", "mal"),
+        r"\b(?:schon\s+wieder|mal\s+wieder|wieder\s+mal|wieder\s+einmal|zum\s+\w+\s+mal|"
+        r"jedes\s+mal)\b",
+        -0.8,
+    ),
+    (
+        "nobody answers",
+        ("niemand", "keiner", "keine sau"),
+        r"\b(?:niemand|keiner|keine\s+sau)\s+(?:\w+\s+){0,2}?(?:geht\s+ran|antwortet|hilft|"
+        r"meldet\s+sich|reagiert|weiß|informiert|kümmert|kommt|da|zuständig)\b",
+        -1.8,
+    ),
+    (
+        "no service",
+        ("kein", "ohne"),
+        rf"\b(?:kein|keine|keinen|keiner|keinem|ohne)\s+(?:\w+\s+)?{_SERVICE_NOUN}\b",
+        -1.5,
+    ),
+    (
+        "cancelled",
+        ("fällt", "faellt", "fallen", "fiel"),
+        r"\bf(?:ällt|allen|iel|ielen)\s+(?:\w+\s+){0,3}?aus\b",
+        -1.2,
+    ),
+    ("too late", ("spät", "spaet"), r"\bzu\s+spät\b", -1.2),
+    (
+        "why",
+        ("warum", "wieso", "weshalb"),
+        r"\b(?:warum|wieso|weshalb)\s+(?:\w+\s+){0,3}?(?:nicht|kein\w*|nie|immer|schon\s+wieder|"
+        r"muss|müssen|dauert)\b",
+        -0.8,
+    ),
+    ("at least", ("wenigstens", "zumindest"), r"\b(?:wenigstens|zumindest)\b", -0.6),
+    (
+        "suspended",
+        ("eingestellt", "unterbrochen", "gesperrt"),
+        r"\b(?:\w*verkehr|betrieb|strecke|fahrt\w*)\s+(?:\w+\s+){0,3}?(?:eingestellt|unterbrochen|"
+        r"gesperrt)\b",
+        -1.2,
+    ),
+    (
+        "out of order",
+        ("betrieb", "erliegen", "bleib"),
+        r"\baußer\s+betrieb\b|\bzum\s+erliegen\b|\bwo\s+bleib(?:t|st|en)\b",
+        -1.2,
+    ),
+    (
+        "no use",
+        ("nichts", "nix"),
+        r"\b(?:hat|haben|hatte|bringt|bringen|brachte|hilft|half|nützt|nutzt)\s+(?:\w+\s+)"
+        r"{0,2}?(?:nichts|nix)(?:\s+gebracht|\s+genützt|\s+geholfen)?\b",
+        -1.2,
+    ),
+    ("delay notation", ("+",), r"(?<![\w+])\+\s?\d+\s*(?:min\.?|minuten)(?!\w)", -1.2),
+    (
+        "resolved",
+        (
+            "beend", "vorbei", "aufgehoben", "abgewendet", "behoben", "gelöst", "geloest",
+            "beseitigt", "abgesagt", "einigung", "abbruch",
+        ),
+        r"(?:streik|streit|konflikt|chaos|störung|sperrung|problem|ausfall|panne|fehler)"
+        r"\w*\s+(?:\w+\s+){0,6}?(?:beendet|vorbei|aufgehoben|abgewendet|behoben|gelöst|beseitigt|"
+        r"abgesagt)\b|\b(?:beende\w*|behoben|gelöst|abgewendet|einigung\s+im)\W+(?:\w+\W+)"
+        r"{0,2}?\w*?(?:streik|streit|konflikt|störung|problem)|streik-?abbruch",
+        2.5,
+    ),
+    (
+        "working again",
+        ("wieder",),
+        r"\b(?:fährt|fahren|läuft|laufen|funktioniert|geht|klappt)\s+(?:\w+\s+)?wieder\b",
+        1.0,
+    ),
+    (
+        "never again",
+        ("nie",),
+        r"\bnie\s+(?:mehr|wieder)\s+(?:mit|bei|fliegen|fahren|buchen|bestellen|kaufen)\b",
+        -2.0,
+    ),
+    (
+        "outrage",
+        ("geht", "soll", "kann"),
+        r"\b(?:geht(?:'s|\s+es)\s+noch|geht\s+gar\s+nicht|was\s+soll\s+das|wie\s+kann\s+(?:es|das)"
+        r"\s+sein|kann\s+(?:doch\s+)?nicht\s+(?:wahr\s+)?sein)\b",
+        -1.5,
+    ),
+)
+#: Sarcastic frames: the first group is a praise word, negated like VADER negates.
+SARCASM_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "oh great",
+        ("toll", "super", "klasse", "prima", "groß", "gross", "herrlich", "spitze"),
+        r"\b(?:oh|na|ja|wie)\W+(toll|super|klasse|prima|großartig|herrlich|spitze)\b",
+    ),
+    (
+        "praise, again",
+        ("wieder",),
+        rf"\b({_PRAISE})\W{{0,3}}\s*(?:schon\s+wieder|mal\s+wieder|wieder\s+mal|wieder\s+einmal|"
+        rf"wieder)\b",
+    ),
+    (
+        "thanks for nothing",
+        ("nichts",),
+        r"\b(danke|vielen\s+dank)\s+(?:\w+\s+){0,2}?für\s+nichts\b",
+    ),
+)
+#: Formulas: the first group is a positive word that is a greeting, not an opinion (valence 0).
+FORMULA_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "greeting",
+        ("gute",),
+        r"\b(gute[nr]?)\s+(?:morgen|tag|abend|nacht|reise|fahrt|flug|heimreise|besserung)\b",
+    ),
+    (
+        "salutation",
+        ("liebe",),
+        r"\b(liebe[rns]?)\s+(?:\w+\s+)?(?:grüße|gruß|grüßen|\w*team|kunde\w*|frau|herr|leute|"
+        r"kolleg\w*|bahn|db|community|alle|fahrgäste|reisende\w*)\b|^\W*(?:@\w+\W+)*(liebe[rns]?)"
+        r"\s+[@#]?\w+",
+    ),
+    (
+        "thanks in a question",
+        ("?",),
+        r"\b(danke|dankeschön|vielen\s+dank)\b(?=[^?]*\?)|\?[^?]*?\b(danke|dankeschön)\b",
+    ),
+    (
+        "wishes",
+        ("schön", "schoen", "gute", "angenehm", "frohe", "erholsam", "toll", "viel"),
+        r"\b(schöne[nsr]?|gute[nsr]?|angenehme[nsr]?|frohe[nsr]?|erholsame[nsr]?|tolle[nsr]?)"
+        r"\s+(?:\w+\s+)?(?:wochenende|abend|tag|feierabend|urlaub|start|fahrt|reise|heimreise|"
+        r"weihnachten|ostern|feiertage|rutsch|nacht|woche|sonntag|flug|aufenthalt|zeit)\b|"
+        r"\bviel\s+(spaß|erfolg|glück|freude|vergnügen)\b",
+    ),
+    (
+        "dank as a preposition",
+        ("dank",),
+        r"\b(dank)\s+(?:der|des|dem|den|eines|einer|einem|ihre[rsmn]?|seine[rsmn]?|unsere[rsmn]?|"
+        r"eure[rsmn]?|deren|dessen)\b",
+    ),
+    (
+        "sign-off",
+        ("grüß", "grüss", "grueß", "gruess", "gruß", "gruss"),
+        r"\b(?:mit\s+)?(freundliche[nr]?|beste[nr]?|herzliche[nr]?|schöne[nr]?|liebe[nr]?|"
+        r"viele[nr]?)\s+(?:grüße[n]?|gruß)\b",
+    ),
+)
+
+_UMLAUTS = {"ä": "(?:ä|ae)", "ö": "(?:ö|oe)", "ü": "(?:ü|ue)", "ß": "(?:ß|ss)"}
+_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _umlaut_aware(fragment: str) -> str:
+    return "".join(_UMLAUTS.get(char, char) for char in fragment)
+
+
+def _compile(fragment: str) -> re.Pattern[str]:
+    return re.compile(_umlaut_aware(fragment), re.IGNORECASE)
+
+
+_PHRASES = tuple((t, _compile(regex), valence) for _, t, regex, valence in PHRASE_RULES)
+_SARCASM = tuple((t, _compile(regex)) for _, t, regex in SARCASM_RULES)
+_FORMULAS = tuple((t, _compile(regex)) for _, t, regex in FORMULA_RULES)
+
+# Tokens: URLs and @handles are skipped, then emoticons, words (with #, hyphens, apostrophes),
+# emoji, sentence ends and clause breaks.
+_TOKENS = re.compile(
+    r"(?P<skip>https?://\S+|www\.\S+|@\w+)"
+    r"|(?P<emo>(?<![\w:;=])[:;=]-?[)(\]\[DP/@](?![\w)(\]\[]))"
+    r"|(?P<word>#?[^\W\d_]+(?:['’-][^\W\d_]+)*)"
+    r"|(?P<emoji>[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50])"
+    r"|(?P<stop>[.!?;]+|\n)"
+    r"|(?P<pause>[,:()\[\]\"„“”–—]|\s-\s)"
+)
+_FUNCTION_WORDS = INTENSIFIERS | DAMPENERS | {
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "ganz",
+    "mehr",
+}
+_ENDINGS = ("sten", "ste", "em", "en", "er", "es", "e", "n", "s")
+_MIN_STEM = 3
+_MIN_HEAD = 5
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """One lexicon entry: valence in [-1, 1] (SentiWS's scale) and part of speech."""
+
+    value: float
+    pos: str = ""
+
+
+def _forms(head: str, inflections: str) -> list[str]:
+    return [head, *(f.strip() for f in inflections.split(",") if f.strip())]
+
+
+def _read_sentiws(path: Path) -> dict[str, LexiconEntry]:
+    entries: dict[str, LexiconEntry] = {}
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResourceMissingError(
+            f"cannot read the German lexicon {path}: {exc}; name a SentiWS-format file "
+            "(UTF-8) in the playbook's listening.german_lexicon"
+        ) from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.rstrip("\r\n").split("\t")
+        head, _, pos = fields[0].strip().partition("|")
+        try:
+            value = float(fields[1])
+        except (IndexError, ValueError):
+            raise ResourceMissingError(
+                f"{path}, line {number}: expected SentiWS format 'Wort|POS<TAB>value"
+                f"<TAB>Form1,Form2,...', got {line[:60]!r}"
+            ) from None
+        entry = LexiconEntry(max(-1.0, min(1.0, value)), pos.strip())
+        for form in _forms(head, fields[2] if len(fields) > 2 else ""):
+            entries[form.lower()] = entry
+    return entries
+
+
+def load_sentiws(path: Path | str) -> dict[str, LexiconEntry]:
+    """Read a lexicon in SentiWS's format: one file, or every ``*.txt`` file in a folder.
+
+    Each line is ``Wort|POS<TAB>value<TAB>Form1,Form2,...`` (POS and forms optional); blank
+    lines and lines starting with ``#`` are skipped. Every form, lower-cased, gets the entry's
+    value (clipped to [-1, 1]) and POS; later lines win.
+
+    Args:
+        path: A file, or a folder such as SentiWS's download with its ``_Positive`` and
+            ``_Negative`` files.
+
+    Returns:
+        Lower-cased word forms mapped to their entries.
+
+    Raises:
+        ResourceMissingError: If the path does not exist, cannot be read, holds no ``*.txt``
+            file, or a line is not in the format.
+
+    Examples:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     file = Path(tmp) / "lex.txt"
+        ...     _ = file.write_text("Freude|NN\\t0.65\\tFreuden\\n", encoding="utf-8")
+        ...     sorted(load_sentiws(file))
+        ['freude', 'freuden']
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.txt"))
+        if not files:
+            raise ResourceMissingError(
+                f"the German lexicon folder {path} holds no *.txt file; name a SentiWS-format "
+                "file or its folder in the playbook's listening.german_lexicon"
+            )
+    elif path.is_file():
+        files = [path]
+    else:
+        raise ResourceMissingError(
+            f"the German lexicon {path} does not exist; fix listening.german_lexicon in the "
+            "playbook or remove it to use the shipped lexicon"
+        )
+    entries: dict[str, LexiconEntry] = {}
+    for file in files:
+        entries.update(_read_sentiws(file))
+    return entries
+
+
+@functools.cache
+def _default_lexicon() -> dict[str, LexiconEntry]:
+    resource = importlib.resources.files("socialcrm_utils.nlp").joinpath("data/de_cs_lexicon.txt")
+    with importlib.resources.as_file(resource) as path:
+        return load_sentiws(path)
+
+
+class GermanSentimentAnalyzer:
+    """Score German texts on VADER's scale; see the module docstring for the rules.
+
+    Args:
+        lexicon: Lower-cased word forms mapped to entries (values in [-1, 1]).
+
+    Examples:
+        >>> analyzer = german_analyzer()
+        >>> analyzer.compound("Der Service ist gut") > 0 > analyzer.compound("nicht gut")
+        True
+    """
+
+    def __init__(self, lexicon: dict[str, LexiconEntry]) -> None:
+        self.lexicon = dict(lexicon)
+        for form, entry in lexicon.items():
+            self.lexicon.setdefault(form.translate(_ASCII), entry)
+        self._cache: dict[tuple[str, bool], LexiconEntry | None] = {}
+
+    def lookup(self, token: str) -> LexiconEntry | None:
+        """The entry of a token: exact form, then without an ending, then a compound's parts.
+
+        Nouns are reached through endings and compounds only from capitalised tokens, as
+        German writes nouns (``Gefahren`` "dangers" is a noun, ``gefahren`` "driven" is not).
+
+        Args:
+            token: A word as written (``#`` is ignored).
+
+        Returns:
+            The entry, or None.
+
+        Examples:
+            >>> german_analyzer().lookup("Zugverspätungen").value
+            -0.5
+        """
+        word = token.lstrip("#")
+        key = (word.lower(), word[:1].isupper())
+        if key in self._cache:
+            return self._cache[key]
+        entry = self._find(*key)
+        if entry is None and "-" in word:
+            last = word.rsplit("-", 1)[1]
+            entry = self._find(last.lower(), last[:1].isupper() or key[1])
+        if len(self._cache) < 200_000:
+            self._cache[key] = entry
+        return entry
+
+    def _find(self, word: str, noun: bool) -> LexiconEntry | None:
+        entry = self._stem(word, noun)
+        if entry is not None or not noun:
+            return entry
+        for start in range(_MIN_STEM, len(word) - _MIN_HEAD + 1):  # compound heads
+            entry = self.lexicon.get(word[start:])
+            if entry is not None and entry.pos.startswith("N"):
+                return entry
+        for prefix, value in COMPOUND_MODIFIERS.items():  # compound modifiers
+            if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+                return LexiconEntry(value, "NN")
+        return None
+
+    def _stem(self, word: str, noun: bool) -> LexiconEntry | None:
+        entry = self.lexicon.get(word)
+        if entry is not None:
+            return entry
+        allowed = ("ADJX", "ADJD", "ADJA", "", *(("NN",) if noun else ()))
+        for ending in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+                stem = word[: -len(ending)]
+                entry = self.lexicon.get(stem)
+                if entry is None and stem.endswith("er") and len(stem) - 2 >= _MIN_STEM:
+                    entry = self.lexicon.get(stem[:-2])  # comparative: schlechteren
+                if entry is not None and entry.pos in allowed:
+                    return entry
+        return None
+
+    def compound(self, text: str) -> float:
+        """The compound score of a text in [-1, 1] (0.0 without sentiment words).
+
+        Each sentence's valence sum (after the contrast rule, plus VADER's 0.292 per
+        exclamation mark that ends it, up to four) is normalised as VADER does,
+        ``s / sqrt(s*s + 15)``; the text's score is the mean over its sentences, as VADER's
+        authors recommend for texts longer than one sentence. A one-sentence text gets exactly
+        the normalised sum.
+
+        Args:
+            text: Any text; URLs and @handles are ignored.
+
+        Returns:
+            The score, rounded to 4 decimals like VADER.
+        """
+        words: list[str] = []
+        starts: list[int] = []
+        clause: list[int] = []
+        sentence: list[int] = []
+        exclamations: dict[int, int] = {}
+        questions: set[int] = set()
+        clause_id = sentence_id = 0
+        for match in _TOKENS.finditer(text):
+            kind = match.lastgroup
+            if kind == "stop":
+                exclamations[sentence_id] = match.group().count("!")
+                if "?" in match.group():
+                    questions.add(sentence_id)
+                clause_id += 1
+                sentence_id += 1
+            elif kind == "pause":
+                clause_id += 1
+            elif kind != "skip":
+                words.append(match.group())
+                starts.append(match.start())
+                clause.append(clause_id)
+                sentence.append(sentence_id)
+        if not words:
+            return 0.0
+        lowered = [w.lower().lstrip("#") for w in words]
+        capitals = sum(w.isupper() and len(w) > 1 and w.isalpha() for w in words)
+        cap_differential = 0 < capitals < sum(w.isalpha() for w in words)
+        valences = [
+            self._valence(i, words, lowered, clause, cap_differential) for i in range(len(words))
+        ]
+
+        def at(offset: int) -> int:
+            return max(bisect.bisect_right(starts, offset) - 1, 0)
+
+        def group_start(match: re.Match[str]) -> int:
+            return next(
+                match.start(g) for g in range(1, len(match.groups()) + 1) if match.start(g) >= 0
+            )
+
+        normalised = " ".join(text.lower().split())
+
+        def present(rules: tuple) -> list:
+            return [rule[1:] for rule in rules if any(t in normalised for t in rule[0])]
+
+        for (pattern,) in present(_FORMULAS):
+            for match in pattern.finditer(text):
+                i = at(group_start(match))
+                if valences[i] > 0:
+                    valences[i] = 0.0
+        for (pattern,) in present(_SARCASM):
+            for match in pattern.finditer(text):
+                i = at(group_start(match))
+                if valences[i] > 0:
+                    valences[i] *= _N_SCALAR
+        for pattern, valence in present(_PHRASES):
+            for match in pattern.finditer(text):
+                valences[at(match.start())] += valence
+        sums: dict[int, float] = {}
+        for sid, valence in zip(sentence, self._contrast(lowered, sentence, valences), strict=True):
+            sums[sid] = sums.get(sid, 0.0) + valence
+        scores = []
+        for sid, total in sums.items():
+            if sid in questions:
+                total *= QUESTION_WEIGHT
+            emphasis = min(exclamations.get(sid, 0), 4) * _EP_INCR
+            total += emphasis if total > 0 else -emphasis if total < 0 else 0.0
+            scores.append(total / math.sqrt(total * total + _ALPHA))
+        return round(sum(scores) / len(scores), 4)
+
+    def _valence(
+        self, i: int, words: list[str], lowered: list[str], clause: list[int], cap_diff: bool
+    ) -> float:
+        word = lowered[i]
+        if word in INTENSIFIERS or word in DAMPENERS:
+            # Degree words count through the next word only; "super" on its own is praise.
+            alone = i + 1 >= len(words) or clause[i + 1] != clause[i]
+            if word != "super" or not (alone or self.lookup(words[i + 1]) is None):
+                return 0.0
+        entry = self.lookup(words[i])
+        if entry is None or entry.value == 0:
+            return 0.0
+        valence = entry.value * DE_VALENCE_SCALE
+        if cap_diff and words[i].isupper() and len(words[i]) > 1:
+            valence += _C_INCR if valence > 0 else -_C_INCR
+        negated = False
+        for distance in (1, 2, 3):
+            j = i - distance
+            if j < 0 or clause[j] != clause[i]:
+                break
+            before = lowered[j]
+            if before in INTENSIFIERS or before in DAMPENERS:
+                scalar = _B_INCR if before in INTENSIFIERS else -_B_INCR
+                scalar *= (1.0, 0.95, 0.9)[distance - 1]
+                valence += scalar if valence > 0 else -scalar
+            elif (
+                before in NEGATIONS
+                and not (j + 1 < len(lowered) and lowered[j + 1] == "nur")  # nicht nur
+                # Three words back only across degree words, articles and nouns ("ohne eine
+                # Sekunde Verspätung"), not across verbs ("nicht enden wollendes Chaos").
+                and (
+                    distance < 3
+                    or all(
+                        w in _FUNCTION_WORDS or words[k][:1].isupper() or w.isdigit()
+                        for k, w in enumerate(lowered[j + 1 : i], start=j + 1)
+                    )
+                )
+            ):
+                valence *= _N_SCALAR
+                negated = True
+        if not negated and entry.pos.startswith("V"):
+            for j in range(i + 1, min(i + 5, len(words))):
+                if clause[j] != clause[i]:
+                    break
+                if lowered[j] in _TRAILING_NEGATIONS:
+                    valence *= _N_SCALAR
+                    break
+                if self.lookup(words[j]) is not None:
+                    break
+        return valence
+
+    @staticmethod
+    def _contrast(lowered: list[str], sentence: list[int], valences: list[float]) -> list[float]:
+        out = list(valences)
+        contrast_at: dict[int, int] = {}
+        for i, word in enumerate(lowered):
+            if word in CONTRASTS:
+                contrast_at.setdefault(sentence[i], i)
+        for i, valence in enumerate(valences):
+            j = contrast_at.get(sentence[i])
+            if j is not None and i != j:
+                out[i] = valence * (0.5 if i < j else 1.5)
+        return out
+
+
+def _lexicon_key(path: Path | None) -> tuple[str, int, int] | None:
+    if path is None:
+        return None
+    path = Path(path).expanduser().resolve()
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), -1, -1)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def german_analyzer(lexicon: Path | str | None = None) -> GermanSentimentAnalyzer:
+    """The German analyzer on the shipped lexicon, with a SentiWS-format lexicon merged over it.
+
+    Cached per lexicon file (and its modification time), so repeated calls are free.
+
+    Args:
+        lexicon: A SentiWS-format file or folder (the playbook's ``listening.german_lexicon``),
+            whose entries win over the shipped ones; None for the shipped lexicon alone.
+
+    Returns:
+        The analyzer.
+
+    Raises:
+        ResourceMissingError: If the lexicon file cannot be read or is malformed.
+
+    Examples:
+        >>> german_analyzer().compound("Das Essen war gut, aber der Flug war eine Katastrophe")
+        -0.765
+    """
+    return _cached_analyzer(_lexicon_key(None if lexicon is None else Path(lexicon)))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_analyzer(key: tuple[str, int, int] | None) -> GermanSentimentAnalyzer:
+    entries = dict(_default_lexicon())
+    if key is not None:
+        extra = load_sentiws(Path(key[0]))
+        logger.info("merged %d German lexicon forms from %s", len(extra), key[0])
+        entries.update(extra)
+    return GermanSentimentAnalyzer(entries)
+
