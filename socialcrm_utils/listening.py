@@ -246,6 +246,16 @@ def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     return out
 
 
+def _classify_distinct(text: pd.Series, lang: pd.Series) -> pd.DataFrame:
+    """:func:`classify_intent` once per distinct (text, language), mapped back to every row."""
+    keys = pd.DataFrame({"text": text.astype("string"), "lang": lang.astype("string")})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
+    first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
+    distinct = classify_intent(text.iloc[first], lang.iloc[first])
+    return pd.DataFrame({column: distinct[column].to_numpy()[codes] for column in distinct},
+                        index=text.index)
+
+
 def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     """Score every mention: customer or brand, sentiment, intent, priority, brand tags.
 
@@ -290,7 +300,10 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
         )
     out = mentions.drop(columns=list(SCORED_COLUMNS), errors="ignore")
     text = text_of(mentions)
-    brand_tags = tag_brands(mentions, playbook.brand)
+    if {"mentions_brand", "competitor"} <= set(mentions.columns):  # tagged by prepare_mentions
+        brand_tags = mentions[["mentions_brand", "competitor"]]
+    else:
+        brand_tags = tag_brands(mentions, playbook.brand)
     customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
     lang = mentions["lang"].astype("string").fillna(playbook.language)
     sentiment = score_sentiment(text, lang, extension=playbook.listening.sentiment_extension,
@@ -302,7 +315,7 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
         }
     )
     if customer.any():
-        intent.loc[customer] = classify_intent(text[customer], lang[customer])
+        intent.loc[customer] = _classify_distinct(text[customer], lang[customer])
     out["is_customer"] = customer
     out["sentiment"] = sentiment["sentiment"]
     out["sentiment_label"] = sentiment["sentiment_label"]

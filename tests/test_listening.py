@@ -356,3 +356,14 @@ def test_spikes_of_nothing_and_bad_arguments():
         detect_spikes(_daily([1] * 10), window=5)
     with pytest.raises(ValueError, match="no column 'complaints'"):
         detect_spikes(_daily([1] * 10, column="mentions"))
+
+
+def test_intent_once_per_distinct_text_equals_row_by_row():
+    from socialcrm_utils.listening import _classify_distinct
+    from socialcrm_utils.nlp.intent import classify_intent
+
+    texts = pd.Series(["Flight cancelled!", "Can I bring a bike?", "Flight cancelled!", None,
+                       "Danke, super Service", "Can I bring a bike?"], index=[5, 3, 9, 1, 0, 7])
+    langs = pd.Series(["en", "en", "en", "en", "de", "en"], index=texts.index)
+    pd.testing.assert_frame_equal(_classify_distinct(texts, langs), classify_intent(texts, langs),
+                                  check_dtype=False)
