@@ -125,13 +125,15 @@ def tag_brands(mentions: pd.DataFrame, brand: Brand) -> pd.DataFrame:
         2            Globex!           False     Globex
     """
     out = mentions.copy()
-    text = text_of(mentions).astype("string")
-    out["mentions_brand"] = _contains(text, _term_pattern([*brand.terms, *brand.handles]))
-    competitor = pd.Series(pd.NA, index=mentions.index, dtype="string")
+    codes, distinct = pd.factorize(text_of(mentions).astype("string"), use_na_sentinel=False)
+    text = pd.Series(distinct, dtype="string")  # each distinct text is matched once
+    tagged = _contains(text, _term_pattern([*brand.terms, *brand.handles]))
+    competitor = pd.Series(pd.NA, index=text.index, dtype="string")
     for name, terms in reversed(list(brand.competitors.items())):
         found = _contains(text, _term_pattern(terms or [name]))
         competitor = competitor.mask(found, name)
-    out["competitor"] = competitor
+    out["mentions_brand"] = np.asarray(tagged, dtype=bool)[codes]
+    out["competitor"] = pd.array(competitor.to_numpy()[codes], dtype="string")
     return out
 
 
