@@ -14,6 +14,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .listening import about_brand
+
 __all__ = ["summarize_platforms", "rank_platforms", "share_of_voice", "DEFAULT_WEIGHTS"]
 
 logger = logging.getLogger(__name__)
@@ -61,10 +63,10 @@ def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = No
         1        y         1               1     50            0
     """
     brand = mentions["is_brand"].astype(bool)
-    customers = mentions[~brand]
     if {"mentions_brand", "competitor"} <= set(mentions.columns):
-        about = customers["mentions_brand"].astype(bool) | customers["competitor"].isna()
-        customers = customers[about.to_numpy()]
+        customers = mentions[about_brand(mentions).to_numpy()]
+    else:
+        customers = mentions[~brand]
     by_platform = customers.groupby("platform", observed=True)
     table = pd.DataFrame({
         "mentions": by_platform.size(),
@@ -178,9 +180,8 @@ def share_of_voice(scored: pd.DataFrame, brand_name: str, competitors: list[str]
         1   Globex         2    0.4
         2  Initech         0    0.0
     """
-    customers = scored[~scored["is_brand"].astype(bool)]
-    ours = int((customers["mentions_brand"].astype(bool) | customers["competitor"].isna()).sum())
-    counts = customers["competitor"].value_counts()
+    ours = int(about_brand(scored).sum())
+    counts = scored.loc[~scored["is_brand"].astype(bool), "competitor"].value_counts()
     rows = [{"name": brand_name, "mentions": ours, "is_client": True}]
     rows += sorted(({"name": c, "mentions": int(counts.get(c, 0)), "is_client": False}
                     for c in competitors), key=lambda r: (-r["mentions"], r["name"]))

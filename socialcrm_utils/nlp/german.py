@@ -332,15 +332,18 @@ FORMULA_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 _UMLAUTS = {"ä": "(?:ä|ae)", "ö": "(?:ö|oe)", "ü": "(?:ü|ue)", "ß": "(?:ß|ss)"}
-_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
 
-def _umlaut_aware(fragment: str) -> str:
+def umlaut_aware(fragment: str) -> str:
+    """Let ä/ö/ü/ß in a regex fragment also match their ASCII spellings ae/oe/ue/ss."""
     return "".join(_UMLAUTS.get(char, char) for char in fragment)
 
 
+_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
 def _compile(fragment: str) -> re.Pattern[str]:
-    return re.compile(_umlaut_aware(fragment), re.IGNORECASE)
+    return re.compile(umlaut_aware(fragment), re.IGNORECASE)
 
 
 _PHRASES = tuple((t, _compile(regex), valence) for _, t, regex, valence in PHRASE_RULES)

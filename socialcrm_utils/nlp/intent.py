@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from .german import umlaut_aware
 from .sentiment import normalize_lang
 
 __all__ = ["PRECEDENCE", "CUES", "OPENINGS", "cue_patterns", "classify_intent"]
@@ -164,14 +165,6 @@ OPENINGS: dict[str, tuple[str, ...]] = {
 _QUESTION_MARK = r"(\?)(?!\w)"
 # Start of text or sentence, then any @handles / #tags, then the opening.
 _OPENING_ANCHOR = r"(?:^|(?<=[.!?:;\n]))\s*(?:[@#]\w+[\s,:]*)*"
-_UMLAUTS = {"ä": "(?:ä|ae)", "ö": "(?:ö|oe)", "ü": "(?:ü|ue)", "ß": "(?:ß|ss)"}
-
-
-def _umlaut_aware(fragment: str) -> str:
-    """Let ä/ö/ü/ß in a fragment also match their ASCII spellings ae/oe/ue/ss."""
-    return "".join(_UMLAUTS.get(char, char) for char in fragment)
-
-
 def _words(fragments: Iterable[str]) -> str:
     """One capturing group over the fragments, each a whole word or phrase."""
     return r"(?<!\w)(" + "|".join(f"(?:{f})" for f in fragments) + r")(?!\w)"
@@ -195,14 +188,14 @@ def cue_patterns(intent: str, langs: Iterable[str]) -> re.Pattern[str]:
     """
     langs = list(langs)
     fragments = [
-        _umlaut_aware(f) if lang == "de" else f
+        umlaut_aware(f) if lang == "de" else f
         for lang in langs
         for f in CUES[lang].get(intent, ())
     ]
     parts = [_words(fragments)] if fragments else []
     if intent == "question":
         openings = [
-            _umlaut_aware(f) if lang == "de" else f for lang in langs for f in OPENINGS[lang]
+            umlaut_aware(f) if lang == "de" else f for lang in langs for f in OPENINGS[lang]
         ]
         parts = [_QUESTION_MARK, _OPENING_ANCHOR + _words(openings)]
     return re.compile("|".join(parts), re.IGNORECASE | re.MULTILINE)
