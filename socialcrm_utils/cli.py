@@ -34,7 +34,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"  goals      {len(pb.goals)}: "
         + ", ".join(f"{g.metric} -> {g.target:g} by {g.by}" for g in pb.goals),
         f"  sla        {len(pb.sla.policies)} policies: "
-        + ", ".join(f"{p.name} {format_duration(p.first_response)}" for p in pb.sla.policies),
+        + ", ".join(f"{p.label} {format_duration(p.first_response)}" for p in pb.sla.policies),
     ]
     if hours:
         holidays = hours.holidays.country if hours.holidays else "none"

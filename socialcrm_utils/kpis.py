@@ -43,7 +43,7 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame) -> dict[str, float]
     Args:
         scored: Scored mentions (step 3: ``is_brand``, ``intent``, ``sentiment_label``,
             ``mentions_brand``, ``competitor``).
-        clocks: SLA clocks (step 4, :func:`sla.first_response_clocks`).
+        clocks: SLA clocks (step 4, :func:`sla.sla_clocks`).
 
     Returns:
         KPI name -> value (NaN where the data cannot say, e.g. no scored posts).

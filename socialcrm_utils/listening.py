@@ -18,7 +18,7 @@ import pandas as pd
 from .nlp.intent import classify_intent
 from .nlp.sentiment import score_sentiment
 from .playbook import Brand, Playbook
-from .schema import TEXT_COLUMNS, text_of
+from .schema import PRIORITIES, TEXT_COLUMNS, text_of
 
 __all__ = [
     "PREPARED_COLUMNS",
@@ -40,8 +40,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Every value of ``priority``, most urgent first.
-PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
 #: A complaint at or below this sentiment is high priority.
 HIGH_PRIORITY_SENTIMENT = -0.5
 #: A complaint from an author with at least this reach (followers) is high priority.

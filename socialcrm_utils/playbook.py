@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from .exceptions import PlaybookNotFoundError, PlaybookSyntaxError, PlaybookValidationError
-from .schema import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS
+from .schema import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS, PRIORITIES
 
 __all__ = [
     "Playbook",
@@ -430,37 +430,172 @@ def _holidays(value: Any) -> Any:
     return value
 
 
+def _shift(value: Any) -> Any:
+    """``"08:00-12:00"`` -> ``{"start": "08:00", "end": "12:00"}``; dicts pass unchanged."""
+    if isinstance(value, str) and "-" in value:
+        start, _, end = value.partition("-")
+        return {"start": start.strip(), "end": end.strip()}
+    if isinstance(value, str):
+        raise ValueError(f"{value!r} is not a shift (allowed: \"HH:MM-HH:MM\", e.g. \"08:00-12:00\")")
+    return value
+
+
+def _clock_text(value: dt.time) -> str:
+    return "24:00" if value == dt.time.max else f"{value:%H:%M}"
+
+
+class Shift(_Model):
+    """One opening window of a day, local wall time; ``end`` may be ``"24:00"`` (midnight)."""
+
+    start: Clock
+    end: Clock
+
+    @model_validator(mode="after")
+    def _order(self) -> Shift:
+        if self.end <= self.start:
+            raise ValueError(
+                f"end {_clock_text(self.end)} must be after start {_clock_text(self.start)} "
+                "(a night shift is two shifts: \"22:00-24:00\" and \"00:00-06:00\")"
+            )
+        return self
+
+    def __str__(self) -> str:
+        return f"{_clock_text(self.start)}-{_clock_text(self.end)}"
+
+
+ShiftItem = Annotated[Shift, BeforeValidator(_shift)]
+
+
 class BusinessHours(_Model):
-    """Opening hours the SLA clocks run in: weekdays, one daily window, holidays, closed dates."""
+    """Opening hours the SLA clocks run in: a weekly schedule, holidays and closed dates.
+
+    Three ways to write the weekly schedule, from simple to detailed:
+
+    - ``days`` with ``start`` and ``end``: one window on each of those days (the default,
+      Monday to Friday 08:00-20:00);
+    - ``days`` with ``shifts``: several windows per day, e.g. ``["08:00-12:00", "13:00-18:00"]``;
+    - ``schedule``: windows per weekday, e.g. ``{mon: ["08:00-18:00"], sat: ["10:00-14:00"]}``;
+      days left out are closed. It cannot be combined with ``days``, ``start``, ``end`` or
+      ``shifts``.
+
+    Shifts of a day must not overlap (touching is fine). Public holidays (``holidays: DE-BE``)
+    and ``closed_dates`` are closed all day.
+    """
 
     days: list[Literal[WEEKDAYS]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
     )
     start: Clock = dt.time(8, 0)
     end: Clock = dt.time(20, 0)
+    shifts: list[ShiftItem] | None = Field(default=None, min_length=1)
+    schedule: dict[Literal[WEEKDAYS], list[ShiftItem]] | None = None  # type: ignore[valid-type]
     holidays: Annotated[Holidays | None, BeforeValidator(_holidays)] = None
     closed_dates: list[dt.date] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _order(self) -> BusinessHours:
-        if self.end <= self.start:
-            raise ValueError(f"end {self.end:%H:%M} must be after start {self.start:%H:%M}")
+    def _consistent(self) -> BusinessHours:
+        if self.schedule is not None:
+            mixed = sorted({"days", "start", "end", "shifts"} & self.model_fields_set)
+            if mixed:
+                raise ValueError(
+                    f"schedule cannot be combined with {', '.join(mixed)} "
+                    "(write every open day's shifts under schedule, or drop schedule)"
+                )
+            if not any(self.schedule.values()):
+                raise ValueError("schedule has no open day (give at least one day a shift)")
+        elif self.shifts is not None:
+            mixed = sorted({"start", "end"} & self.model_fields_set)
+            if mixed:
+                raise ValueError(
+                    f"shifts cannot be combined with {', '.join(mixed)} "
+                    "(write the day as shifts only, e.g. [\"08:00-12:00\", \"13:00-18:00\"])"
+                )
+        elif self.end <= self.start:
+            raise ValueError(
+                f"end {_clock_text(self.end)} must be after start {_clock_text(self.start)}"
+            )
+        for day, shifts in self.weekly().items():
+            for before, after in zip(shifts, shifts[1:], strict=False):
+                if after[0] < before[1]:
+                    raise ValueError(
+                        f"shifts {_clock_text(before[0])}-{_clock_text(before[1])} and "
+                        f"{_clock_text(after[0])}-{_clock_text(after[1])} overlap on "
+                        f"{WEEKDAYS[day]} (make one end before the other starts)"
+                    )
         return self
+
+    def weekly(self) -> dict[int, tuple[tuple[dt.time, dt.time], ...]]:
+        """Open windows per weekday (0 = Monday), sorted by start; closed days are left out.
+
+        Examples:
+            >>> hours = BusinessHours.model_validate(
+            ...     {"days": ["mon"], "shifts": ["13:00-17:00", "08:00-12:00"]})
+            >>> [(f"{a:%H:%M}", f"{b:%H:%M}") for a, b in hours.weekly()[0]]
+            [('08:00', '12:00'), ('13:00', '17:00')]
+        """
+        if self.schedule is not None:
+            per_day = {WEEKDAYS.index(d): shifts for d, shifts in self.schedule.items() if shifts}
+        else:
+            shifts = self.shifts or [Shift(start=self.start, end=self.end)]
+            per_day = {WEEKDAYS.index(d): shifts for d in self.days}
+        return {
+            day: tuple(sorted((s.start, s.end) for s in shifts))
+            for day, shifts in sorted(per_day.items())
+        }
+
+    def describe(self) -> str:
+        """The schedule in words, e.g. ``mon-fri 08:00-20:00; sat 10:00-14:00``."""
+        groups: dict[str, list[str]] = {}
+        for day, windows in self.weekly().items():
+            text = ", ".join(f"{_clock_text(a)}-{_clock_text(b)}" for a, b in windows)
+            groups.setdefault(text, []).append(WEEKDAYS[day])
+        parts = []
+        for text, days in groups.items():
+            indices = [WEEKDAYS.index(d) for d in days]
+            contiguous = len(days) > 2 and indices == list(range(indices[0], indices[-1] + 1))
+            label = f"{days[0]}-{days[-1]}" if contiguous else ", ".join(days)
+            parts.append(f"{label} {text}")
+        return "; ".join(parts)
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
 
 
 class Policy(_Model):
-    """An SLA policy: which conversations it covers (empty = any) and its response targets."""
+    """An SLA policy: which conversations it covers (left out = any) and its response targets.
 
-    intent: Literal[INTENTS] | None = None  # type: ignore[valid-type]
-    platform: str | None = None
+    ``intent``, ``priority`` and ``platform`` each take one value or a list ("any of").
+    Targets: ``first_response`` (first brand reply after the customer's first post),
+    ``next_response`` (a brand reply to each customer follow-up after a brand reply) and
+    ``resolution`` (the brand has the last word), in business time when ``business_hours`` is
+    true, otherwise in calendar time.
+    """
+
+    name: str | None = None
+    intent: Annotated[  # type: ignore[valid-type]
+        list[Literal[INTENTS]] | None, BeforeValidator(_one_or_many)
+    ] = None
+    priority: Annotated[  # type: ignore[valid-type]
+        list[Literal[PRIORITIES]] | None, BeforeValidator(_one_or_many)
+    ] = None
+    platform: Annotated[list[str] | None, BeforeValidator(_one_or_many)] = None
     first_response: Duration
+    next_response: Duration | None = None
     resolution: Duration | None = None
     business_hours: bool = False
 
     @property
-    def name(self) -> str:
-        """A readable name such as ``complaint/any platform``."""
-        return f"{self.intent or 'any intent'}/{self.platform or 'any platform'}"
+    def label(self) -> str:
+        """The policy's ``name``, or one made of its conditions, e.g. ``complaint/high/any platform``."""
+        if self.name:
+            return self.name
+        parts = [
+            "|".join(self.intent) if self.intent else "any intent",
+            *(["|".join(self.priority)] if self.priority else []),
+            "|".join(self.platform) if self.platform else "any platform",
+        ]
+        return "/".join(parts)
 
 
 class Sla(_Model):

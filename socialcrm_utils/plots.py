@@ -29,6 +29,8 @@ __all__ = [
     "plot_daily_volume",
     "plot_sentiment_by_platform",
     "plot_first_response",
+    "plot_breaches_by_hour",
+    "plot_attainment",
     "plot_kpi_goals",
     "plot_engagement_heatmap",
     "plot_top_questions",
@@ -148,6 +150,63 @@ def plot_first_response(hours: pd.Series, targets_h: Sequence[float] = (),
         ax.annotate(f"target {target:g}h", (target, ax.get_ylim()[1] * 0.9), color=_RED,
                     xytext=(4, 0), textcoords="offset points")
     ax.set(title=title, xlabel="hours to first response (log scale)", ylabel="conversations")
+    fig.tight_layout()
+    return fig
+
+
+def plot_breaches_by_hour(clocks: pd.DataFrame) -> Figure:
+    """First-response outcomes by local hour of the customer's first post (stacked bars).
+
+    Args:
+        clocks: ``sla.sla_clocks`` output (``local_hour``, ``status``).
+    """
+    fig, ax = plt.subplots()
+    status = clocks["status"].astype("string").fillna("no policy")
+    decided = status.replace({"open_breached": "breached"})
+    table = (pd.crosstab(clocks["local_hour"], decided)
+             .reindex(index=range(24), fill_value=0))
+    bottom = np.zeros(24)
+    for name, color in (("met", _GREEN), ("breached", _RED), ("open", _GREY)):
+        if name in table:
+            ax.bar(table.index, table[name], bottom=bottom, color=color, label=name)
+            bottom += table[name].to_numpy()
+    ax.set(title="First-response outcome by hour of the customer's post",
+           xlabel="local hour of the first customer post", ylabel="conversations",
+           xticks=range(0, 24, 2))
+    ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+    ax.legend(frameon=False, ncols=3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_attainment(summary: pd.DataFrame, by: str, goal: float | None = None,
+                    title: str | None = None) -> Figure:
+    """SLA attainment (first response, resolution) per group, with an optional goal line.
+
+    Args:
+        summary: ``sla.summarize_sla`` output grouped by ``by``.
+        by: The group column, e.g. ``policy`` or ``week``.
+        goal: Target attainment (0-1) drawn as a dashed line.
+        title: Chart title; a default names the group.
+    """
+    fig, ax = plt.subplots()
+    labels = summary[by].astype("string").fillna("none").tolist()
+    x = np.arange(len(labels))
+    series = [("attainment", "first response", _BLUE),
+              ("resolution_attainment", "resolution", _GREY)]
+    shown = [s for s in series if s[0] in summary and summary[s[0]].notna().any()]
+    width = 0.8 / max(len(shown), 1)
+    for i, (column, label, color) in enumerate(shown):
+        ax.bar(x + (i - (len(shown) - 1) / 2) * width, summary[column].fillna(0), width,
+               color=color, label=label)
+    if goal is not None:
+        ax.axhline(goal, color=_RED, linestyle="--", label=f"goal {goal:.0%}")
+    ax.set_xticks(x, labels, rotation=30 if len(labels) > 4 else 0, ha="right"
+                  if len(labels) > 4 else "center")
+    ax.set(title=title or f"SLA attainment by {by}", xlabel=by, ylabel="met / decided",
+           ylim=(0, 1.05))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(frameon=False, ncols=3, loc="lower right")
     fig.tight_layout()
     return fig
 

@@ -15,6 +15,7 @@ __all__ = [
     "CANONICAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "INTENTS",
+    "PRIORITIES",
     "DEPARTMENTS",
     "KPIS",
     "Kpi",
@@ -53,6 +54,9 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("mention_id", "text", "created_at")
 
 Intent = Literal["complaint", "question", "praise", "lead", "other"]
 INTENTS: tuple[str, ...] = ("complaint", "question", "praise", "lead", "other")
+
+#: Every value of ``priority`` (set by the listening step), most urgent first.
+PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
 
 Department = Literal["service", "marketing", "pr", "sales"]
 DEPARTMENTS: tuple[str, ...] = ("service", "marketing", "pr", "sales")

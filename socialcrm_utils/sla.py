@@ -5,11 +5,17 @@ Pure functions on the canonical mention table and the playbook's :class:`~.playb
 1. :func:`assign_conversations` gives every mention a conversation id (from ``conversation_id``
    or the root of its ``in_reply_to_id`` chain);
 2. :func:`build_conversations` turns mentions into one row per conversation with a customer in
-   it: who asked first, when, and when and by which brand handle it was first answered;
-3. :func:`match_policies` picks each conversation's SLA policy (first match wins);
-4. :func:`first_response_clocks` measures first-response times in calendar and business hours,
-   the due time and the status (met, breached, open, open_breached);
-5. :func:`summarize_sla` aggregates them: response rate, mean / median / p90, attainment.
+   it: who asked first, when, when and by which brand handle it was first answered, and
+   whether the brand had the last word (resolved);
+3. :func:`response_turns` splits each conversation into customer turns: the first post, and
+   every customer follow-up after a brand reply, each with the reply that answered it;
+4. :func:`match_policies` picks each conversation's SLA policy (intent, priority, platform;
+   first match wins, as in Zendesk);
+5. :func:`sla_clocks` measures first response, next responses and resolution in calendar and
+   business hours: due times, status (met, breached, open, open_breached), time to breach;
+   :func:`next_response_clocks` gives the follow-up turns one by one;
+6. :func:`summarize_sla` aggregates them per policy, platform, intent, brand handle or ISO
+   week: response rate, mean / median / p90, breaches and attainment.
 
 Business time comes from :class:`BusinessCalendar`, which turns a weekly schedule, a time zone,
 public holidays and closed dates into sorted UTC open intervals and answers every question with
@@ -22,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,12 +43,16 @@ __all__ = [
     "assign_conversations",
     "build_conversations",
     "match_policies",
-    "first_response_clocks",
+    "response_turns",
+    "sla_clocks",
+    "next_response_clocks",
     "summarize_sla",
+    "policy_table",
     "brand_threads",
     "clock_conversations",
     "CONVERSATION_COLUMNS",
     "CLOCK_COLUMNS",
+    "TURN_COLUMNS",
     "STATUSES",
 ]
 
@@ -59,23 +69,52 @@ CONVERSATION_COLUMNS: tuple[str, ...] = (
     "responder",
     "n_customer_posts",
     "n_brand_posts",
+    "last_customer_at",
+    "resolved_at",
+    "n_responders",
     "last_at",
     "url",
     "intent",
     "priority",
 )
 
-#: Columns :func:`first_response_clocks` adds to the conversations, in order.
+#: Columns :func:`sla_clocks` adds to the conversations, in order. ``target_h``, ``due_at``,
+#: ``status`` and ``time_to_breach_h`` are those of the first response.
 CLOCK_COLUMNS: tuple[str, ...] = (
     "policy",
     "policy_index",
-    "target_h",
     "business_hours",
+    "target_h",
     "first_response_h",
     "first_response_business_h",
     "due_at",
     "status",
     "time_to_breach_h",
+    "resolution_target_h",
+    "resolution_h",
+    "resolution_business_h",
+    "resolution_due_at",
+    "resolution_status",
+    "next_response_target_h",
+    "next_responses",
+    "next_responses_answered",
+    "next_responses_met",
+    "next_response_breaches",
+    "max_next_response_h",
+    "week",
+    "weekday",
+    "local_hour",
+)
+
+#: Columns of :func:`response_turns` (plus the clock columns of :func:`next_response_clocks`).
+TURN_COLUMNS: tuple[str, ...] = (
+    "conversation_id",
+    "turn",
+    "mention_id",
+    "started_at",
+    "responded_at",
+    "responder",
+    "url",
 )
 
 #: The values of ``status``: answered in time, answered late, unanswered and not yet due,
@@ -123,24 +162,28 @@ def _local_to_ns(day: dt.date, clock: dt.time, tz: ZoneInfo) -> int:
 class BusinessCalendar:
     """Opening hours in a time zone: which instants count as business time.
 
-    The schedule is a list of daily windows (today one, ``start``-``end``) on the given
-    weekdays, minus public holidays and closed dates. Internally the calendar keeps the open
-    intervals as sorted UTC nanosecond arrays plus the cumulative open time before each
-    interval, built per local day with zoneinfo (so DST days have 23 or 25 hours when the window
-    spans the switch) and extended lazily to whatever dates are asked about.
+    The weekly schedule is a set of daily windows (shifts) per weekday, minus public holidays
+    and closed dates. Internally the calendar keeps the open intervals as sorted UTC nanosecond
+    arrays plus the cumulative open time before each interval, built per local day with
+    zoneinfo (so DST days have 23 or 25 hours when a window spans the switch) and extended
+    lazily to whatever dates are asked about.
 
     Args:
         timezone: IANA time zone of the schedule, e.g. ``Europe/Berlin``.
-        days: Open weekdays, ``"mon"`` ... ``"sun"``.
+        days: Open weekdays, ``"mon"`` ... ``"sun"`` (with ``start``/``end`` or ``shifts``).
         start: Daily opening time (local wall time).
         end: Daily closing time; ``datetime.time.max`` means midnight at the end of the day.
+        shifts: Several daily windows ``[(start, end), ...]`` on each of ``days`` instead of
+            one ``start``-``end`` window.
+        schedule: Windows per weekday, ``{"mon": [(start, end), ...], "sat": [...]}``; when
+            given it replaces ``days``, ``start``, ``end`` and ``shifts``.
         holidays_country: ISO country code whose public holidays are closed, e.g. ``"DE"``.
         holidays_subdivision: Optional subdivision, e.g. ``"BE"`` for Berlin.
         closed_dates: Further local dates that are closed (company holidays).
 
     Raises:
-        ValueError: If a weekday is unknown, ``end`` is not after ``start``, or the time zone is
-            not an IANA name.
+        ValueError: If a weekday is unknown, no day is open, a window ends before it starts,
+            two windows of a day overlap, or the time zone is not an IANA name.
 
     Examples:
         >>> cal = BusinessCalendar("Europe/Berlin", ["mon", "tue", "wed", "thu", "fri"],
@@ -154,27 +197,42 @@ class BusinessCalendar:
     def __init__(
         self,
         timezone: str,
-        days: Sequence[str],
-        start: dt.time,
-        end: dt.time,
+        days: Sequence[str] = WEEKDAYS[:5],
+        start: dt.time = dt.time(8),
+        end: dt.time = dt.time(20),
+        *,
+        shifts: Sequence[tuple[dt.time, dt.time]] | None = None,
+        schedule: Mapping[str, Sequence[tuple[dt.time, dt.time]]] | None = None,
         holidays_country: str | None = None,
         holidays_subdivision: str | None = None,
         closed_dates: Sequence[dt.date] = (),
     ) -> None:
         self.timezone = timezone
         self._tz = ZoneInfo(timezone)
-        unknown = [d for d in days if str(d).lower() not in WEEKDAYS]
-        if unknown or not days:
+        if schedule is None:
+            windows = tuple(shifts) if shifts is not None else ((start, end),)
+            schedule = {day: windows for day in days}
+        unknown = [d for d in schedule if str(d).lower() not in WEEKDAYS]
+        if unknown or not any(schedule.values()):
             raise ValueError(
-                f"unknown weekdays {unknown!r} (allowed: {', '.join(WEEKDAYS)}, at least one)"
+                f"unknown weekdays {unknown!r} (allowed: {', '.join(WEEKDAYS)}, at least one open)"
             )
-        self.days: tuple[str, ...] = tuple(d for d in WEEKDAYS if d in {x.lower() for x in days})
-        self._weekdays = frozenset(WEEKDAYS.index(d) for d in self.days)
-        # A list of daily windows: several shifts per day only need more entries here.
-        self.windows: tuple[tuple[dt.time, dt.time], ...] = ((start, end),)
-        for window_start, window_end in self.windows:
-            if window_end <= window_start:
-                raise ValueError(f"end {window_end:%H:%M} must be after start {window_start:%H:%M}")
+        weekly: dict[int, tuple[tuple[dt.time, dt.time], ...]] = {}
+        for day, day_windows in schedule.items():
+            ordered = tuple(sorted(day_windows))
+            for window_start, window_end in ordered:
+                if window_end <= window_start:
+                    raise ValueError(
+                        f"end {window_end:%H:%M} must be after start {window_start:%H:%M}"
+                    )
+            for (_, before_end), (after_start, _) in zip(ordered, ordered[1:], strict=False):
+                if after_start < before_end:
+                    raise ValueError(f"windows of {day} overlap at {after_start:%H:%M}")
+            if ordered:
+                weekly[WEEKDAYS.index(str(day).lower())] = ordered
+        #: Open windows per weekday (0 = Monday), sorted; closed weekdays are absent.
+        self.weekly: dict[int, tuple[tuple[dt.time, dt.time], ...]] = dict(sorted(weekly.items()))
+        self.days: tuple[str, ...] = tuple(WEEKDAYS[d] for d in self.weekly)
         self.holidays_country = holidays_country
         self.holidays_subdivision = holidays_subdivision
         self.closed_dates: frozenset[dt.date] = frozenset(closed_dates)
@@ -199,31 +257,32 @@ class BusinessCalendar:
             >>> hours = BusinessHours.model_validate({"start": "08:00", "end": "20:00",
             ...                                       "holidays": "DE-BE"})
             >>> BusinessCalendar.from_playbook(hours, "Europe/Berlin")
-            BusinessCalendar('Europe/Berlin', mon-tue-wed-thu-fri 08:00-20:00, holidays DE-BE)
+            BusinessCalendar('Europe/Berlin', mon-fri 08:00-20:00, holidays DE-BE)
+            >>> split = BusinessHours.model_validate({"schedule": {
+            ...     "mon": ["08:00-12:00", "13:00-17:00"], "sat": ["10:00-14:00"]}})
+            >>> BusinessCalendar.from_playbook(split, "Europe/Berlin")
+            BusinessCalendar('Europe/Berlin', mon 08:00-12:00, 13:00-17:00; sat 10:00-14:00)
         """
         holidays = hours.holidays
         return cls(
             timezone,
-            hours.days,
-            hours.start,
-            hours.end,
+            schedule={WEEKDAYS[day]: windows for day, windows in hours.weekly().items()},
             holidays_country=holidays.country if holidays else None,
             holidays_subdivision=holidays.subdivision if holidays else None,
             closed_dates=hours.closed_dates,
         )
 
     def __repr__(self) -> str:
-        windows = ", ".join(
-            f"{s:%H:%M}-{'24:00' if e == dt.time.max else format(e, '%H:%M')}"
-            for s, e in self.windows
-        )
+        hours = BusinessHours.model_validate({"schedule": {
+            WEEKDAYS[day]: [f"{a:%H:%M}-{'24:00' if b == dt.time.max else format(b, '%H:%M')}"
+                            for a, b in windows]
+            for day, windows in self.weekly.items()}})
         holidays = ""
         if self.holidays_country:
             sub = f"-{self.holidays_subdivision}" if self.holidays_subdivision else ""
             holidays = f", holidays {self.holidays_country}{sub}"
         closed = f", {len(self.closed_dates)} closed dates" if self.closed_dates else ""
-        days = "-".join(self.days)
-        return f"BusinessCalendar({self.timezone!r}, {days} {windows}{holidays}{closed})"
+        return f"BusinessCalendar({self.timezone!r}, {hours.describe()}{holidays}{closed})"
 
     # -- building ------------------------------------------------------------------------------
 
@@ -248,8 +307,8 @@ class BusinessCalendar:
         day = first
         one = dt.timedelta(days=1)
         while day <= last:  # one step per calendar day, not per mention
-            if day.weekday() in self._weekdays and day not in closed:
-                for window_start, window_end in self.windows:
+            if day not in closed:
+                for window_start, window_end in self.weekly.get(day.weekday(), ()):
                     starts.append(_local_to_ns(day, window_start, self._tz))
                     ends.append(_local_to_ns(day, window_end, self._tz))
             day += one
@@ -536,7 +595,10 @@ def build_conversations(
         customer post), ``root_mention_id`` (the earliest post of the conversation in the
         frame), ``customer_id`` (author of the first customer post), ``first_customer_at``,
         ``first_response_at`` (NaT if unanswered), ``responder`` (brand author of that reply),
-        ``n_customer_posts``, ``n_brand_posts``, ``last_at`` (latest post of any side), ``url``,
+        ``n_customer_posts``, ``n_brand_posts``, ``last_customer_at`` (the customer's latest
+        post), ``resolved_at`` (the brand's latest reply when it came after the customer's
+        latest post, i.e. the brand had the last word; NaT otherwise), ``n_responders``
+        (distinct brand handles that replied), ``last_at`` (latest post of any side), ``url``,
         ``intent`` and ``priority`` (of the first customer post, NA without those columns).
         Sorted by ``first_customer_at`` then ``conversation_id``; a fresh RangeIndex.
 
@@ -583,6 +645,18 @@ def build_conversations(
     earliest_row = _first_rows(codes[order], order, size)[conv]
     timed = order[created[order] != _NAT][::-1]  # latest first
     last_row = _first_rows(codes[timed], timed, size)[conv]
+    timed_customers = timed[~is_brand[timed]]
+    last_customer_row = _first_rows(codes[timed_customers], timed_customers, size)[conv]
+    last_reply_row = _first_rows(codes[responses[::-1]], responses[::-1], size)[conv]
+    last_customer_at = created[np.clip(last_customer_row, 0, None)]
+    last_reply_at = np.where(last_reply_row >= 0, created[np.clip(last_reply_row, 0, None)], _NAT)
+    # Resolved: the brand had the last word (a reply after the customer's latest post).
+    resolved_row = np.where((last_reply_row >= 0) & (last_reply_at > last_customer_at),
+                            last_reply_row, -1)
+    responder_codes, _ = pd.factorize(_text(mentions, "author_id").str.lower().str.lstrip("@"))
+    pairs = np.unique(np.stack([codes[responses], responder_codes[responses]]), axis=1)
+    n_responders = np.bincount(pairs[0], minlength=size)[conv] if pairs.size else np.zeros(
+        len(conv), dtype=np.int64)
 
     def take(column: str, rows: np.ndarray) -> Any:
         if column == "priority" and column in mentions.columns:
@@ -604,16 +678,108 @@ def build_conversations(
         "responder": take("author_id", reply_row),
         "n_customer_posts": np.bincount(codes[customer_rows], minlength=size)[conv],
         "n_brand_posts": np.bincount(brand_codes, minlength=size)[conv],
+        "last_customer_at": stamp(last_customer_row),
+        "resolved_at": stamp(resolved_row),
+        "n_responders": n_responders,
         "last_at": stamp(last_row),
         "url": take("url", first_row),
         "intent": take("intent", first_row),
         "priority": take("priority", first_row),
     })
-    for column in ("n_customer_posts", "n_brand_posts"):
+    for column in ("n_customer_posts", "n_brand_posts", "n_responders"):
         out[column] = out[column].astype(np.int64)
     out = out.sort_values(["first_customer_at", "conversation_id"], kind="stable")
     logger.info("%d conversations with a customer from %d mentions", len(out), len(mentions))
     return out.reset_index(drop=True)[list(CONVERSATION_COLUMNS)]
+
+
+def response_turns(mentions: pd.DataFrame, handles: Iterable[str] | None = None) -> pd.DataFrame:
+    """Every customer turn of every conversation and the brand reply that answered it.
+
+    A turn starts with the customer's first post (turn 0, answered by the first response) and
+    again with each customer follow-up that comes after a brand reply (turns 1, 2, ...: the
+    next-response clocks, as Zendesk's "next reply time"). Several customer posts in a row are
+    one turn, timed from the first of them. A turn is answered by the first brand post strictly
+    after its start in the same conversation, whichever brand handle wrote it. Brand posts
+    before the customer's first post are not replies.
+
+    Args:
+        mentions: Canonical mentions (see :func:`build_conversations`).
+        handles: The client's own handles.
+
+    Returns:
+        Columns :data:`TURN_COLUMNS`: ``conversation_id``, ``turn`` (0 = first), ``mention_id``
+        and ``url`` of the customer post that opened the turn, ``started_at``,
+        ``responded_at`` (NaT while unanswered) and ``responder``. Ordered by conversation and
+        turn; a fresh RangeIndex.
+
+    Examples:
+        >>> df = pd.DataFrame({"mention_id": ["1", "2", "3", "4", "5"],
+        ...     "in_reply_to_id": [None, "1", "2", "2", "4"],
+        ...     "author_id": ["ann", "AcmeAir", "ann", "ann", "AcmeHelp"],
+        ...     "created_at": pd.to_datetime(["2026-01-05 10:00", "2026-01-05 10:30",
+        ...         "2026-01-05 11:00", "2026-01-05 11:05", "2026-01-05 12:00"], utc=True)})
+        >>> turns = response_turns(df, handles=["@AcmeAir", "AcmeHelp"])
+        >>> turns[["turn", "mention_id", "responder"]]
+           turn mention_id responder
+        0     0          1   AcmeAir
+        1     1          3  AcmeHelp
+    """
+    missing = [c for c in ("mention_id", "created_at") if c not in mentions.columns]
+    if missing:
+        raise KeyError(f"mentions lack column(s) {missing} (conform them with conform_mentions)")
+    codes, names = _conversation_codes(mentions)
+    created = _ns(_utc_index(mentions["created_at"]))
+    is_brand = _brand_mask(mentions, handles).to_numpy(dtype=bool)
+    rows = np.flatnonzero((codes >= 0) & (created != _NAT))
+    # Sort by conversation, then time, then frame order; one int64 key per row for searching.
+    _, time_rank = np.unique(created[rows], return_inverse=True)
+    key = codes[rows].astype(np.int64) * (int(time_rank.max(initial=0)) + 1) + time_rank
+    order = np.argsort(key, kind="stable")
+    rows, key = rows[order], key[order]
+    code = codes[rows]
+    brand = is_brand[rows]
+    customer = ~brand
+
+    # Customer posts seen in the conversation up to and including each row.
+    seen = np.cumsum(customer)
+    starts_conv = np.r_[True, code[1:] != code[:-1]]
+    before_conv = np.maximum.accumulate(np.where(starts_conv, seen - customer, 0))
+    seen_in_conv = seen - before_conv
+    prev_brand = np.r_[False, brand[:-1]] & ~starts_conv
+    # A turn opens at the first customer post, and at a customer post right after a brand
+    # post that itself came after the customer's first post (seen_in_conv counts this row).
+    opens = customer & ((seen_in_conv == 1) | (prev_brand & (seen_in_conv > 1)))
+    turn_pos = np.flatnonzero(opens)
+    brand_pos = np.flatnonzero(brand)
+    # The first brand post strictly later (by time, same conversation) than each turn start.
+    j = np.searchsorted(key[brand_pos], key[turn_pos], side="right")
+    reply_pos = np.full(len(turn_pos), -1, dtype=np.int64)
+    inside = np.flatnonzero(j < len(brand_pos))
+    candidate = brand_pos[j[inside]]
+    same = code[candidate] == code[turn_pos[inside]]
+    reply_pos[inside[same]] = candidate[same]
+    turn_rows = rows[turn_pos]
+    reply_rows = np.where(reply_pos >= 0, rows[np.clip(reply_pos, 0, None)], -1) \
+        if len(rows) else reply_pos
+    turn_code = code[turn_pos]
+    turn_number = np.arange(len(turn_pos)) - np.searchsorted(turn_code, turn_code, side="left")
+
+    def take(column: str, at: np.ndarray) -> Any:
+        return _text(mentions, column).array.take(at, allow_fill=True)
+
+    def stamp(at: np.ndarray) -> pd.DatetimeIndex:
+        return _from_ns(np.where(at >= 0, created[np.clip(at, 0, None)], _NAT))
+
+    return pd.DataFrame({
+        "conversation_id": names.take(turn_code).astype("string").array,
+        "turn": turn_number.astype(np.int64),
+        "mention_id": take("mention_id", turn_rows),
+        "started_at": stamp(turn_rows),
+        "responded_at": stamp(reply_rows),
+        "responder": take("author_id", reply_rows),
+        "url": take("url", turn_rows),
+    })[list(TURN_COLUMNS)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -624,12 +790,13 @@ def match_policies(conversations: pd.DataFrame, sla: Sla) -> pd.Series:
     """Index of the first policy in ``sla.policies`` that matches each conversation.
 
     As in Zendesk, policies are tried in order and the first match wins, so specific policies
-    go first and a policy without ``intent`` and ``platform`` at the end is the default. A
-    policy's ``intent`` must equal the conversation's ``intent`` (a conversation without an
-    intent only matches policies without one); ``platform`` is compared case-insensitively.
+    go first and a policy without conditions at the end is the default. A policy's ``intent``
+    and ``priority`` lists must contain the conversation's value (a conversation without one
+    only matches policies that leave it out); ``platform`` is compared case-insensitively.
 
     Args:
-        conversations: Output of :func:`build_conversations` (``intent``, ``platform``).
+        conversations: Output of :func:`build_conversations` (``intent``, ``priority``,
+            ``platform``).
         sla: The playbook's SLA.
 
     Returns:
@@ -638,23 +805,29 @@ def match_policies(conversations: pd.DataFrame, sla: Sla) -> pd.Series:
 
     Examples:
         >>> sla = Sla.model_validate({"policies": [
-        ...     {"intent": "complaint", "platform": "Twitter", "first_response": "1h"},
-        ...     {"intent": "complaint", "first_response": "2h"},
+        ...     {"intent": "complaint", "priority": "high", "first_response": "30m"},
+        ...     {"intent": ["complaint", "question"], "platform": "Twitter",
+        ...      "first_response": "1h"},
         ...     {"platform": "facebook", "first_response": "4h"}]})
-        >>> conv = pd.DataFrame({"intent": ["complaint", "complaint", "praise", "praise"],
-        ...                      "platform": ["twitter", "facebook", "facebook", "twitter"]})
+        >>> conv = pd.DataFrame({"intent": ["complaint", "question", "complaint", "praise"],
+        ...                      "priority": ["high", "normal", "normal", "low"],
+        ...                      "platform": ["twitter", "twitter", "facebook", "twitter"]})
         >>> match_policies(conv, sla).tolist()
         [0, 1, 2, <NA>]
     """
-    intent = _text(conversations, "intent")
-    platform = _text(conversations, "platform").str.lower()
+    values = {
+        "intent": _text(conversations, "intent"),
+        "priority": _text(conversations, "priority"),
+        "platform": _text(conversations, "platform").str.lower(),
+    }
     result = pd.Series(pd.NA, index=conversations.index, dtype="Int64", name="policy_index")
     for position, policy in enumerate(sla.policies):  # a handful of policies, vectorised rows
         matches = result.isna().to_numpy(copy=True)
-        if policy.intent is not None:
-            matches &= (intent == policy.intent).fillna(False).to_numpy(dtype=bool)
-        if policy.platform is not None:
-            matches &= (platform == policy.platform.lower()).fillna(False).to_numpy(dtype=bool)
+        for field, column in values.items():
+            allowed = getattr(policy, field)
+            if allowed is not None:
+                wanted = [a.lower() for a in allowed] if field == "platform" else allowed
+                matches &= column.isin(wanted).fillna(False).to_numpy(dtype=bool)
         result[matches] = position
     return result
 
@@ -663,43 +836,130 @@ def _hours(delta: pd.Series) -> pd.Series:
     return delta / pd.Timedelta(hours=1)
 
 
-def first_response_clocks(
+def _latest(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Timestamp:
+    latest = [pd.to_datetime(frame[c], utc=True).max() for c in columns if c in frame]
+    return max((t for t in latest if not pd.isna(t)), default=pd.NaT)
+
+
+def _as_utc(value: Any) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        return stamp
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+class _Clock:
+    """One kind of SLA clock over many rows: elapsed times, due times and statuses."""
+
+    def __init__(self, calendar: BusinessCalendar | None, as_of: pd.Timestamp) -> None:
+        self.calendar = calendar
+        self.as_of = as_of
+
+    def measure(self, start: pd.Series, end: pd.Series, target_s: pd.Series,
+                business: np.ndarray) -> dict[str, pd.Series]:
+        """Calendar and business hours from start to end, the due time and the status.
+
+        ``business`` says per row whether its target counts business time. Rows without a
+        target (NaN) get NA due times and statuses but still their elapsed times.
+        """
+        start = pd.to_datetime(start, utc=True).dt.as_unit("ns")
+        end = pd.to_datetime(end, utc=True).dt.as_unit("ns")
+        business_h = pd.Series(np.nan, index=start.index)
+        due = (start + pd.to_timedelta(target_s, unit="s")).dt.as_unit("ns")
+        if self.calendar is not None:
+            business_h[:] = self.calendar.business_seconds(start, end) / 3600
+            if business.any():
+                business_due = self.calendar.add_business_time(start, target_s.where(business))
+                due = business_due.where(business, due)
+        done = end.notna().to_numpy()
+        has_due = due.notna().to_numpy()
+        in_time = (end <= due).to_numpy()
+        overdue = ((due <= self.as_of).to_numpy() if not pd.isna(self.as_of)
+                   else np.zeros(len(due), bool))
+        status = np.select([done & in_time, done, overdue, has_due],
+                           ["met", "breached", "open_breached", "open"], default=None)
+        status = pd.Series(np.where(has_due, status, None), index=start.index, dtype="string")
+        to_breach = np.where(done, _hours(due - end), _hours(due - self.as_of))
+        return {
+            "h": _hours(end - start),
+            "business_h": business_h,
+            "due_at": due,
+            "status": status,
+            "time_to_breach_h": pd.Series(to_breach, index=start.index, dtype=float),
+        }
+
+
+def _calendar(sla: Sla, timezone: str) -> BusinessCalendar | None:
+    if sla.business_hours is None:
+        return None
+    return BusinessCalendar.from_playbook(sla.business_hours, timezone)
+
+
+def _per_policy(index: pd.Series, values: list[Any], dtype: str) -> pd.Series:
+    """``values[policy_index]`` per row; NA where no policy matched."""
+    known = index.notna().to_numpy()
+    positions = index.to_numpy(dtype=np.int64, na_value=0)
+    picked = np.full(len(index), None, dtype=object)
+    if values:
+        picked[known] = np.asarray(values, dtype=object)[positions[known]]
+    return pd.Series(picked, index=index.index).astype(dtype)
+
+
+def _seconds(duration: dt.timedelta | None) -> float:
+    return duration.total_seconds() if duration is not None else np.nan
+
+
+def sla_clocks(
     conversations: pd.DataFrame,
     sla: Sla,
     timezone: str,
     as_of: pd.Timestamp | None = None,
+    turns: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """First-response SLA clocks: the matched policy, response times, due time and status.
+    """SLA clocks per conversation: first response, next responses and resolution.
+
+    Each conversation gets the first matching policy (:func:`match_policies`). Three clocks:
+
+    - **first response**: from the customer's first post to the first brand reply;
+    - **resolution**: from the customer's first post to ``resolved_at`` (the brand's last
+      reply, when no customer post came after it);
+    - **next response**: from each customer follow-up after a brand reply to the next brand
+      reply (:func:`next_response_clocks`), counted per conversation here.
 
     Calendar time is plain elapsed time. Business time counts only the opening hours of
-    ``sla.business_hours`` in ``timezone``; it is measured for every answered conversation when
-    the SLA has business hours, whatever the policy, so both views can be compared. The due time
-    is the first customer post plus the policy's target, in business time for
-    ``business_hours: true`` policies (a post after hours starts its clock at the next opening)
-    and in calendar time otherwise.
+    ``sla.business_hours`` in ``timezone``; it is measured for every conversation when the SLA
+    has business hours, whatever the policy, so both views can be compared. Due times add the
+    policy's target to the start, in business time for ``business_hours: true`` policies (a
+    post after hours or on a holiday starts its clock at the next opening) and in calendar
+    time otherwise.
 
-    ``status`` is ``met`` when the first response came at or before the due time (a reply at
-    exactly the due instant is in time), ``breached`` when it came later, ``open`` when there is
-    no reply yet and ``as_of`` is before the due time, ``open_breached`` when there is no reply
-    and ``as_of`` is at or after it. Conversations no policy matches keep NA in every SLA column.
+    A status is ``met`` when the clock stopped at or before the due time (exactly at the due
+    instant is in time), ``breached`` when later, ``open`` while running and ``as_of`` is
+    before the due time, ``open_breached`` while running at or after it. Conversations no
+    policy matches, and clocks whose policy has no target, keep NA statuses.
 
     Args:
         conversations: Output of :func:`build_conversations`.
         sla: The playbook's SLA.
-        timezone: The playbook's time zone (the business hours are local to it).
-        as_of: The instant open conversations are judged at. Defaults to the latest timestamp
-            in the data (``last_at``, ``first_customer_at``, ``first_response_at``), not to
-            today: a sample or export from the past would otherwise show every unanswered
-            conversation as breached merely because time has passed since the export. The
-            runner passes "now" for live data. Naive values are taken as UTC.
+        timezone: The playbook's time zone (business hours, weeks and hours are local to it).
+        as_of: The instant running clocks are judged at. Defaults to the latest timestamp in
+            the data, not to today: an export from the past would otherwise show every
+            unanswered conversation as breached merely because time has passed since. Naive
+            values are taken as UTC.
+        turns: Output of :func:`response_turns` for the same mentions; without it the
+            next-response columns are 0 / NaN.
 
     Returns:
-        The conversations plus :data:`CLOCK_COLUMNS`: ``policy`` (name), ``policy_index``,
-        ``target_h`` (first-response target, hours), ``business_hours`` (whether the policy
-        counts business time), ``first_response_h`` (calendar hours), ``first_response_business_h``
-        (business hours; NaN without ``sla.business_hours``), ``due_at`` (UTC), ``status`` (one
-        of :data:`STATUSES`) and ``time_to_breach_h`` (calendar hours from the first response,
-        or from ``as_of`` while open, to the due time; negative means late by that much).
+        The conversations plus :data:`CLOCK_COLUMNS`: ``policy`` (label), ``policy_index``,
+        ``business_hours``; for the first response ``target_h``, ``first_response_h``,
+        ``first_response_business_h``, ``due_at``, ``status``, ``time_to_breach_h`` (hours
+        from the reply, or from ``as_of`` while open, to the due time; negative means late);
+        for the resolution ``resolution_target_h``, ``resolution_h``,
+        ``resolution_business_h``, ``resolution_due_at``, ``resolution_status``; for the next
+        responses ``next_response_target_h``, ``next_responses`` (follow-up turns),
+        ``next_responses_answered``, ``next_responses_met``, ``next_response_breaches``,
+        ``max_next_response_h``; and ``week`` (local ISO week of the first post, e.g.
+        ``2026-W03``), ``weekday`` (``mon`` ...) and ``local_hour`` (0-23) for breakdowns.
 
     Examples:
         >>> sla = Sla.model_validate({"policies": [{"first_response": "1h"}]})
@@ -708,72 +968,182 @@ def first_response_clocks(
         ...                                         utc=True),
         ...     "first_response_at": pd.to_datetime(["2026-01-05 10:45", None], utc=True),
         ...     "last_at": pd.to_datetime(["2026-01-05 10:45", "2026-01-05 11:30"], utc=True)})
-        >>> clocks = first_response_clocks(conv, sla, "Europe/Berlin")
-        >>> clocks[["first_response_h", "status", "time_to_breach_h"]]
-           first_response_h status  time_to_breach_h
-        0              0.75    met              0.25
-        1               NaN   open              0.50
+        >>> clocks = sla_clocks(conv, sla, "Europe/Berlin")
+        >>> clocks[["first_response_h", "status", "time_to_breach_h", "week"]]
+           first_response_h status  time_to_breach_h      week
+        0              0.75    met              0.25  2026-W02
+        1               NaN   open              0.50  2026-W02
     """
     out = conversations.copy()
-    first_at = pd.to_datetime(out["first_customer_at"], utc=True).dt.as_unit("ns")
-    response_at = pd.to_datetime(out["first_response_at"], utc=True).dt.as_unit("ns")
     if as_of is None:
-        latest = [pd.to_datetime(out[c], utc=True).max()
-                  for c in ("last_at", "first_customer_at", "first_response_at") if c in out]
-        as_of = max((t for t in latest if not pd.isna(t)), default=pd.NaT)
-        logger.info("SLA clocks as of %s (latest timestamp in the data)", as_of)
-    as_of = pd.Timestamp(as_of)
-    if not pd.isna(as_of):
-        as_of = as_of.tz_localize("UTC") if as_of.tzinfo is None else as_of.tz_convert("UTC")
-
+        as_of = _latest(out, ("last_at", "first_customer_at", "first_response_at"))
+        if len(out):
+            logger.info("SLA clocks as of %s (latest timestamp in the data)", as_of)
+    as_of = _as_utc(as_of)
     index = match_policies(out, sla)
-    known = index.notna().to_numpy()
-    positions = index.to_numpy(dtype=np.int64, na_value=0)
-
-    def per_policy(values: list[Any], dtype: str) -> pd.Series:
-        picked = np.full(len(out), None, dtype=object)
-        if values:
-            picked[known] = np.asarray(values, dtype=object)[positions[known]]
-        return pd.Series(picked, index=out.index).astype(dtype)
-
     policies = sla.policies
-    target_s = per_policy([p.first_response.total_seconds() for p in policies], "float64")
-    business = per_policy([p.business_hours for p in policies], "boolean")
+    business = _per_policy(index, [p.business_hours for p in policies], "boolean")
     use_business = business.fillna(False).to_numpy(dtype=bool)
+    clock = _Clock(_calendar(sla, timezone), as_of)
+    first_at = pd.to_datetime(out["first_customer_at"], utc=True)
+    resolved_at = (pd.to_datetime(out["resolved_at"], utc=True) if "resolved_at" in out
+                   else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]"))
 
-    calendar = (BusinessCalendar.from_playbook(sla.business_hours, timezone)
-                if sla.business_hours is not None else None)
-    first_response_business_h = pd.Series(np.nan, index=out.index)
-    if calendar is not None:
-        first_response_business_h[:] = calendar.business_seconds(first_at, response_at) / 3600
+    first_target = _per_policy(index, [_seconds(p.first_response) for p in policies], "float64")
+    first = clock.measure(first_at, out["first_response_at"], first_target, use_business)
+    resolution_target = _per_policy(index, [_seconds(p.resolution) for p in policies], "float64")
+    resolution = clock.measure(first_at, resolved_at, resolution_target, use_business)
+    next_target = _per_policy(index, [_seconds(p.next_response) for p in policies], "float64")
 
-    due_at = (first_at + pd.to_timedelta(target_s, unit="s")).dt.as_unit("ns")
-    if calendar is not None and use_business.any():
-        business_due = calendar.add_business_time(first_at, target_s.where(use_business))
-        due_at = business_due.where(use_business, due_at)
-
-    answered = response_at.notna().to_numpy()
-    has_due = due_at.notna().to_numpy()
-    in_time = (response_at <= due_at).to_numpy()
-    overdue = (due_at <= as_of).to_numpy() if not pd.isna(as_of) else np.zeros(len(out), bool)
-    status = np.select(
-        [answered & in_time, answered, overdue, has_due],
-        ["met", "breached", "open_breached", "open"],
-        default=None,
-    )
-    status = pd.Series(np.where(has_due, status, None), index=out.index, dtype="string")
-    time_to_breach = np.where(answered, _hours(due_at - response_at), _hours(due_at - as_of))
-
-    out["policy"] = per_policy([p.name for p in policies], "string")
+    out["policy"] = _per_policy(index, [p.label for p in policies], "string")
     out["policy_index"] = index
-    out["target_h"] = target_s / 3600
     out["business_hours"] = business
-    out["first_response_h"] = _hours(response_at - first_at)
-    out["first_response_business_h"] = first_response_business_h
-    out["due_at"] = due_at
-    out["status"] = status
-    out["time_to_breach_h"] = pd.Series(time_to_breach, index=out.index, dtype=float)
+    out["target_h"] = first_target / 3600
+    out["first_response_h"] = first["h"]
+    out["first_response_business_h"] = first["business_h"]
+    out["due_at"] = first["due_at"]
+    out["status"] = first["status"]
+    out["time_to_breach_h"] = first["time_to_breach_h"]
+    out["resolution_target_h"] = resolution_target / 3600
+    out["resolution_h"] = resolution["h"]
+    out["resolution_business_h"] = resolution["business_h"]
+    out["resolution_due_at"] = resolution["due_at"]
+    out["resolution_status"] = resolution["status"]
+    out["next_response_target_h"] = next_target / 3600
+    _add_next_response_counts(out, turns, sla, clock)
+
+    local = first_at.dt.tz_convert(timezone)
+    iso = local.dt.isocalendar()
+    week = iso["year"].astype("string") + "-W" + iso["week"].astype("string").str.zfill(2)
+    out["week"] = week.astype("string")
+    out["weekday"] = pd.Series(np.asarray(WEEKDAYS, dtype=object)[
+        local.dt.day_of_week.fillna(0).astype(int).to_numpy()], index=out.index).where(
+        local.notna()).astype("string")
+    out["local_hour"] = local.dt.hour.astype("Int64")
     return out
+
+
+def _add_next_response_counts(out: pd.DataFrame, turns: pd.DataFrame | None, sla: Sla,
+                              clock: _Clock) -> None:
+    """Per-conversation next-response figures from the follow-up turns (in place)."""
+    columns = ("next_responses", "next_responses_answered", "next_responses_met",
+               "next_response_breaches")
+    for column in columns:
+        out[column] = np.zeros(len(out), dtype=np.int64)
+    out["max_next_response_h"] = np.nan
+    if turns is None or turns.empty or out.empty:
+        return
+    follow_ups = _next_turn_clocks(turns, out, sla, clock)
+    if follow_ups.empty:
+        return
+    status = follow_ups["status"]
+    per = pd.DataFrame({
+        "conversation_id": follow_ups["conversation_id"].to_numpy(),
+        "next_responses": 1,
+        "next_responses_answered": follow_ups["responded_at"].notna().to_numpy(dtype=np.int64),
+        "next_responses_met": (status == "met").fillna(False).to_numpy(dtype=np.int64),
+        "next_response_breaches": status.isin(["breached", "open_breached"]).fillna(False)
+        .to_numpy(dtype=np.int64),
+        "max_next_response_h": follow_ups["response_h"].to_numpy(dtype=float),
+    }).groupby("conversation_id", sort=False).agg(
+        {**{c: "sum" for c in columns}, "max_next_response_h": "max"})
+    ids = out["conversation_id"].astype("string")
+    joined = per.reindex(ids.to_numpy())
+    for column in columns:
+        out[column] = joined[column].fillna(0).to_numpy(dtype=np.int64)
+    out["max_next_response_h"] = joined["max_next_response_h"].to_numpy(dtype=float)
+
+
+def _next_turn_clocks(turns: pd.DataFrame, clocks: pd.DataFrame, sla: Sla,
+                      clock: _Clock) -> pd.DataFrame:
+    follow_ups = turns[turns["turn"] > 0].copy()
+    policy = clocks.set_index(clocks["conversation_id"].astype("string"))["policy_index"]
+    policy = policy[~policy.index.duplicated()]
+    index = pd.Series(policy.reindex(follow_ups["conversation_id"].astype("string")).to_numpy(),
+                      index=follow_ups.index, dtype="Int64")
+    policies = sla.policies
+    target = _per_policy(index, [_seconds(p.next_response) for p in policies], "float64")
+    business = _per_policy(index, [p.business_hours for p in policies], "boolean")
+    measured = clock.measure(follow_ups["started_at"], follow_ups["responded_at"], target,
+                             business.fillna(False).to_numpy(dtype=bool))
+    follow_ups["policy"] = _per_policy(index, [p.label for p in policies], "string")
+    follow_ups["target_h"] = target / 3600
+    follow_ups["response_h"] = measured["h"]
+    follow_ups["response_business_h"] = measured["business_h"]
+    follow_ups["due_at"] = measured["due_at"]
+    follow_ups["status"] = measured["status"]
+    follow_ups["time_to_breach_h"] = measured["time_to_breach_h"]
+    return follow_ups
+
+
+def next_response_clocks(turns: pd.DataFrame, clocks: pd.DataFrame, sla: Sla, timezone: str,
+                         as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """One row per customer follow-up after a brand reply, with its next-response clock.
+
+    The policy is the conversation's (from ``clocks``), the target its ``next_response``
+    (no target: NA due time and status, the response time is still measured). Statuses as in
+    :func:`sla_clocks`; ``as_of`` defaults to the latest timestamp in ``clocks``.
+
+    Returns:
+        The follow-up rows of ``turns`` (``turn`` >= 1) plus ``policy``, ``target_h``,
+        ``response_h``, ``response_business_h``, ``due_at``, ``status``, ``time_to_breach_h``.
+    """
+    if as_of is None:
+        as_of = _latest(clocks, ("last_at", "first_customer_at", "first_response_at"))
+    return _next_turn_clocks(turns, clocks, sla, _Clock(_calendar(sla, timezone),
+                                                       _as_utc(as_of)))
+
+
+def policy_table(sla: Sla, timezone: str) -> pd.DataFrame:
+    """The SLA policies as a client signs them: what each covers and promises, in words.
+
+    Args:
+        sla: The playbook's SLA.
+        timezone: The playbook's time zone.
+
+    Returns:
+        One row per policy in matching order: ``order`` (1 = tried first), ``policy``,
+        ``intent``, ``priority``, ``platform`` ("any" when left out), ``first_response``,
+        ``next_response``, ``resolution`` (e.g. ``1h``, ``-`` without a target) and ``clock``
+        (the business hours in words, or ``calendar time (24/7)``).
+
+    Examples:
+        >>> sla = Sla.model_validate({"business_hours": {"holidays": "DE-BE"}, "policies": [
+        ...     {"intent": "complaint", "first_response": "1h", "business_hours": True}]})
+        >>> policy_table(sla, "Europe/Berlin").iloc[0]["clock"]
+        'business hours: mon-fri 08:00-20:00, Europe/Berlin, closed on DE-BE public holidays'
+    """
+    from .playbook import format_duration
+
+    def words(values: list[str] | None) -> str:
+        return ", ".join(values) if values else "any"
+
+    def target(value: dt.timedelta | None) -> str:
+        return format_duration(value) if value is not None else "-"
+
+    clock = "calendar time (24/7)"
+    hours = sla.business_hours
+    if hours is not None:
+        business = f"business hours: {hours.describe()}, {timezone}"
+        if hours.holidays is not None:
+            sub = f"-{hours.holidays.subdivision}" if hours.holidays.subdivision else ""
+            business += f", closed on {hours.holidays.country}{sub} public holidays"
+        if hours.closed_dates:
+            business += f" and {len(hours.closed_dates)} closed dates"
+    rows = [{
+        "order": position,
+        "policy": policy.label,
+        "intent": words(policy.intent),
+        "priority": words(policy.priority),
+        "platform": words(policy.platform),
+        "first_response": target(policy.first_response),
+        "next_response": target(policy.next_response),
+        "resolution": target(policy.resolution),
+        "clock": business if policy.business_hours else clock,
+    } for position, policy in enumerate(sla.policies, start=1)]
+    columns = ["order", "policy", "intent", "priority", "platform", "first_response",
+               "next_response", "resolution", "clock"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -784,8 +1154,8 @@ def brand_threads(scored: pd.DataFrame) -> pd.DataFrame:
     """The mentions of every conversation the brand owes an answer to.
 
     A conversation (see :func:`assign_conversations`) is kept when any of its posts is a
-    customer post about the brand (:func:`listening.about_brand`) or a brand post; threads that only talk
-    about a competitor are left out of response and SLA figures.
+    customer post about the brand (:func:`listening.about_brand`) or a brand post; threads that
+    only talk about a competitor are left out of response and SLA figures.
 
     Examples:
         >>> df = pd.DataFrame({"mention_id": ["1", "2", "3"], "in_reply_to_id": [None, "1", None],
@@ -804,35 +1174,48 @@ def clock_conversations(scored: pd.DataFrame, playbook: Playbook,
                         as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """Scored mentions -> SLA clocks of every conversation the brand owes an answer.
 
-    The chain of step 4 in one call: :func:`brand_threads`, :func:`build_conversations` with
-    the playbook's handles, :func:`first_response_clocks` with its SLA and time zone.
+    The chain of step 4 in one call: :func:`brand_threads`, :func:`build_conversations` and
+    :func:`response_turns` with the playbook's handles, :func:`sla_clocks` with its SLA and
+    time zone.
     """
-    conversations = build_conversations(brand_threads(scored), playbook.brand.handles)
-    return first_response_clocks(conversations, playbook.sla, playbook.timezone, as_of)
+    threads = brand_threads(scored)
+    handles = playbook.brand.handles
+    conversations = build_conversations(threads, handles)
+    turns = response_turns(threads, handles)
+    return sla_clocks(conversations, playbook.sla, playbook.timezone, as_of, turns=turns)
+
+
+def _quantile(values: pd.core.groupby.SeriesGroupBy) -> pd.Series:
+    return values.quantile(0.9)
 
 
 def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy") -> pd.DataFrame:
-    """SLA figures per group: response rate, response times and attainment.
+    """SLA figures per group: response rate, response and resolution times, attainment.
 
-    Response times (mean, median, p90 with numpy's default linear interpolation) are taken over
-    answered conversations only, in calendar and in business hours. ``breaches`` counts
-    ``breached`` plus ``open_breached``. ``attainment`` is ``met / (met + breached +
+    Times (mean, median, p90 with numpy's default linear interpolation) are taken over the
+    conversations whose clock stopped (answered, resolved), in calendar and in business hours.
+    Unlike tools that average first response over resolved conversations only, every answered
+    conversation counts, and unanswered ones count against the response rate. ``breaches``
+    counts ``breached`` plus ``open_breached``. ``attainment`` is ``met / (met + breached +
     open_breached)``: open conversations that are not yet due are left out because their
     outcome is not known (counting them either way would flatter or punish the team for time
-    that has not passed); unanswered overdue ones count as breaches. Conversations no policy
-    matched count towards volume and response rate, not towards attainment.
+    that has not passed); unanswered overdue ones count as breaches. The same holds for
+    resolution and next-response attainment. Conversations no policy matched count towards
+    volume and response rate, not towards attainment.
 
     Args:
-        clocks: Output of :func:`first_response_clocks`.
-        by: Column(s) to group by, e.g. ``"policy"``, ``["platform", "policy"]``; ``None`` for
-            one row over everything. NA keys form their own group.
+        clocks: Output of :func:`sla_clocks`.
+        by: Column(s) to group by, e.g. ``"policy"``, ``"platform"``, ``"intent"``,
+            ``"responder"`` (brand handle), ``"week"``, or a list; ``None`` for one row over
+            everything. NA keys form their own group.
 
     Returns:
-        The group columns plus ``conversations``, ``answered``, ``response_rate``,
-        ``mean_first_response_h``, ``median_first_response_h``, ``p90_first_response_h``,
-        ``mean_first_response_business_h``, ``median_first_response_business_h``,
-        ``p90_first_response_business_h``, ``met``, ``breaches``, ``open`` (not yet due) and
-        ``attainment`` (NaN when nothing is decided yet).
+        The group columns plus ``conversations``, ``answered``, ``response_rate``;
+        ``mean_``/``median_``/``p90_first_response_h`` and ``..._business_h``; ``met``,
+        ``breaches``, ``open`` (not yet due), ``attainment`` (NaN when nothing is decided);
+        ``resolved``, ``mean_``/``median_``/``p90_resolution_h`` and ``..._business_h``,
+        ``resolution_breaches``, ``resolution_attainment``; ``next_responses``,
+        ``next_response_breaches``, ``next_response_attainment``.
 
     Examples:
         >>> clocks = pd.DataFrame({"policy": ["a", "a", "a"],
@@ -845,14 +1228,39 @@ def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy
         0      a       0.333333         1         0.5
     """
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
-    status = clocks["status"].astype("string")
+
+    def flags(column: str) -> dict[str, np.ndarray]:
+        status = (clocks[column].astype("string") if column in clocks
+                  else pd.Series(pd.NA, index=clocks.index, dtype="string"))
+        return {
+            "met": (status == "met").fillna(False).to_numpy(dtype=bool),
+            "breach": status.isin(["breached", "open_breached"]).fillna(False)
+            .to_numpy(dtype=bool),
+            "open": (status == "open").fillna(False).to_numpy(dtype=bool),
+        }
+
+    def numbers(column: str) -> np.ndarray:
+        if column not in clocks:
+            return np.full(len(clocks), np.nan)
+        return pd.to_numeric(clocks[column]).astype(float).to_numpy()
+
+    def counts(column: str) -> np.ndarray:
+        if column not in clocks:
+            return np.zeros(len(clocks), dtype=np.int64)
+        return pd.to_numeric(clocks[column]).fillna(0).to_numpy(dtype=np.int64)
+
+    first, resolution = flags("status"), flags("resolution_status")
+    resolved = (clocks["resolved_at"].notna().to_numpy() if "resolved_at" in clocks
+                else np.zeros(len(clocks), bool))
     frame = pd.DataFrame({
         "_answered": clocks["first_response_at"].notna().to_numpy(),
-        "_met": (status == "met").fillna(False).to_numpy(dtype=bool),
-        "_breach": status.isin(["breached", "open_breached"]).fillna(False).to_numpy(dtype=bool),
-        "_open": (status == "open").fillna(False).to_numpy(dtype=bool),
-        "_h": pd.to_numeric(clocks["first_response_h"]).astype(float).to_numpy(),
-        "_bh": pd.to_numeric(clocks["first_response_business_h"]).astype(float).to_numpy(),
+        "_met": first["met"], "_breach": first["breach"], "_open": first["open"],
+        "_h": numbers("first_response_h"), "_bh": numbers("first_response_business_h"),
+        "_resolved": resolved,
+        "_r_met": resolution["met"], "_r_breach": resolution["breach"],
+        "_rh": numbers("resolution_h"), "_rbh": numbers("resolution_business_h"),
+        "_next": counts("next_responses"), "_n_met": counts("next_responses_met"),
+        "_n_breach": counts("next_response_breaches"),
     }, index=clocks.index)
     group_keys = keys or ["_all"]
     for key in keys:
@@ -870,19 +1278,43 @@ def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy
         met=("_met", "sum"),
         breaches=("_breach", "sum"),
         open=("_open", "sum"),
+        resolved=("_resolved", "sum"),
+        mean_resolution_h=("_rh", "mean"),
+        median_resolution_h=("_rh", "median"),
+        mean_resolution_business_h=("_rbh", "mean"),
+        median_resolution_business_h=("_rbh", "median"),
+        resolution_met=("_r_met", "sum"),
+        resolution_breaches=("_r_breach", "sum"),
+        next_responses=("_next", "sum"),
+        next_met=("_n_met", "sum"),
+        next_response_breaches=("_n_breach", "sum"),
     )
-    table["p90_first_response_h"] = grouped["_h"].quantile(0.9)
-    table["p90_first_response_business_h"] = grouped["_bh"].quantile(0.9)
-    for column in ("conversations", "answered", "met", "breaches", "open"):
+    for name, column in (("p90_first_response_h", "_h"), ("p90_first_response_business_h", "_bh"),
+                         ("p90_resolution_h", "_rh"), ("p90_resolution_business_h", "_rbh")):
+        table[name] = grouped[column].quantile(0.9)
+    integer = ("conversations", "answered", "met", "breaches", "open", "resolved",
+               "resolution_met", "resolution_breaches", "next_responses", "next_met",
+               "next_response_breaches")
+    for column in integer:
         table[column] = table[column].astype(np.int64)
     table["response_rate"] = table["answered"] / table["conversations"]
-    decided = table["met"] + table["breaches"]
-    table["attainment"] = (table["met"] / decided.where(decided > 0)).astype(float)
+
+    def share(met: str, breaches: str) -> pd.Series:
+        decided = table[met] + table[breaches]
+        return (table[met] / decided.where(decided > 0)).astype(float)
+
+    table["attainment"] = share("met", "breaches")
+    table["resolution_attainment"] = share("resolution_met", "resolution_breaches")
+    table["next_response_attainment"] = share("next_met", "next_response_breaches")
     columns = [
         "conversations", "answered", "response_rate",
         "mean_first_response_h", "median_first_response_h", "p90_first_response_h",
         "mean_first_response_business_h", "median_first_response_business_h",
         "p90_first_response_business_h", "met", "breaches", "open", "attainment",
+        "resolved", "mean_resolution_h", "median_resolution_h", "p90_resolution_h",
+        "mean_resolution_business_h", "median_resolution_business_h",
+        "p90_resolution_business_h", "resolution_breaches", "resolution_attainment",
+        "next_responses", "next_response_breaches", "next_response_attainment",
     ]
     table = table.reset_index()
     return table[keys + columns]

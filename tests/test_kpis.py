@@ -30,7 +30,7 @@ from socialcrm_utils.goals import goal_progress, goals_table, measure_kpis
 from socialcrm_utils.kpis import compute_kpis, kpis_document
 from socialcrm_utils.listening import score_mentions
 from socialcrm_utils.playbook import load_playbook
-from socialcrm_utils.sla import brand_threads, build_conversations, first_response_clocks
+from socialcrm_utils.sla import brand_threads, build_conversations, sla_clocks
 from socialcrm_utils.sources import read_mentions
 
 from .conftest import ROOT
@@ -54,7 +54,7 @@ def tiny():
     mentions = read_mentions(playbook).mentions
     scored = score_mentions(mentions, playbook)
     conversations = build_conversations(brand_threads(scored), playbook.brand.handles)
-    clocks = first_response_clocks(conversations, playbook.sla, playbook.timezone)
+    clocks = sla_clocks(conversations, playbook.sla, playbook.timezone)
     return playbook, mentions, scored, clocks
 
 

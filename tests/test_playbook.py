@@ -142,6 +142,18 @@ def test_wrong_type_and_value(write_playbook):
         ("sla: {policies: [{first_response: 0m}]}\n", "'0m' must be longer than zero"),
         ("sla: {policies: [{first_response: 1h, business_hours: true}]}\n",
          "sla.business_hours is not set"),
+        ("sla: {business_hours: {shifts: ['08:00-12:00', '11:00-14:00']}}\n",
+         "sla.business_hours: shifts 08:00-12:00 and 11:00-14:00 overlap on mon"),
+        ("sla: {business_hours: {shifts: ['12:00-08:00']}}\n",
+         "sla.business_hours.shifts[0]: end 08:00 must be after start 12:00"),
+        ("sla: {business_hours: {schedule: {mon: ['08:00-12:00']}, start: '09:00'}}\n",
+         "sla.business_hours: schedule cannot be combined with start"),
+        ("sla: {business_hours: {schedule: {monday: ['08:00-12:00']}}}\n",
+         "sla.business_hours.schedule.monday"),
+        ("sla: {policies: [{first_response: 1h, next_response: 0s}]}\n",
+         "sla.policies[0].next_response: '0s' must be longer than zero"),
+        ("sla: {policies: [{first_response: 1h, priority: urgent}]}\n",
+         "'urgent' is not allowed (allowed: 'high', 'normal' or 'low')"),
     ],
 )
 def test_value_errors(write_playbook, extra, expected):

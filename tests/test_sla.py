@@ -20,7 +20,7 @@ from socialcrm_utils.sla import (
     BusinessCalendar,
     assign_conversations,
     build_conversations,
-    first_response_clocks,
+    sla_clocks,
     match_policies,
     summarize_sla,
 )
@@ -189,7 +189,7 @@ def test_from_playbook():
          "closed_dates": ["2026-01-19"]})
     calendar = BusinessCalendar.from_playbook(hours, BERLIN)
     assert (calendar.holidays_country, calendar.holidays_subdivision) == ("DE", "BE")
-    assert calendar.windows == ((dt.time(8), dt.time.max),)
+    assert calendar.weekly == {0: ((dt.time(8), dt.time.max),)}
     # Mon 2026-01-19 is closed: a post then is due the next Monday 08:00 + 1h.
     assert due(calendar, berlin("2026-01-19 10:00"), HOUR) == berlin("2026-01-26 09:00")
 
@@ -331,11 +331,11 @@ def test_match_policies_first_match_wins():
 
 def clocks_for(mentions: pd.DataFrame, sla: dict, **kwargs) -> pd.DataFrame:
     conv = build_conversations(mentions, handles=["@AcmeAir"])
-    return first_response_clocks(conv, Sla.model_validate(sla), BERLIN, **kwargs).set_index(
+    return sla_clocks(conv, Sla.model_validate(sla), BERLIN, **kwargs).set_index(
         "conversation_id")
 
 
-def test_first_response_clocks():
+def test_sla_clocks():
     mentions = make_mentions(
         # m: complaint Mon 2026-01-19 09:30 Berlin (08:30 UTC); due 1 business hour later,
         # 10:30 Berlin; the reply comes exactly then -> met, 0h to spare.
@@ -390,7 +390,7 @@ def test_first_response_clocks():
     assert later.loc["q", "time_to_breach_h"] == pytest.approx(-1.5)
 
 
-def test_first_response_clocks_without_business_hours():
+def test_sla_clocks_without_business_hours():
     mentions = make_mentions(
         {"mention_id": "1", "author_id": "ann", "created_at": "2026-01-17 10:00"},
         {"mention_id": "2", "author_id": "AcmeAir", "in_reply_to_id": "1",
@@ -471,6 +471,6 @@ def test_empty_mentions_give_empty_tables():
         {"mention_id": "1", "author_id": "AcmeAir", "created_at": "2026-01-19 10:00"}),
         handles=["@AcmeAir"])
     assert conv.empty and list(conv.columns) == list(CONVERSATION_COLUMNS)
-    clocks = first_response_clocks(conv, sla, BERLIN)
+    clocks = sla_clocks(conv, sla, BERLIN)
     assert clocks.empty and list(clocks.columns[-len(CLOCK_COLUMNS):]) == list(CLOCK_COLUMNS)
     assert summarize_sla(clocks).empty
