@@ -37,9 +37,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         + ", ".join(f"{p.label} {format_duration(p.first_response)}" for p in pb.sla.policies),
     ]
     if hours:
-        holidays = hours.holidays.country if hours.holidays else "none"
-        lines.append(f"  hours      {','.join(hours.days)} {hours.start:%H:%M}-{hours.end:%H:%M}, "
-                     f"holidays {holidays}")
+        holidays = "none"
+        if hours.holidays:
+            sub = f"-{hours.holidays.subdivision}" if hours.holidays.subdivision else ""
+            holidays = hours.holidays.country + sub
+        closed = f", {len(hours.closed_dates)} closed dates" if hours.closed_dates else ""
+        lines.append(f"  hours      {hours.describe()}, holidays {holidays}{closed}")
     lines.append(f"  store      {pb.store_url}")
     print("\n".join(lines))
     return 0

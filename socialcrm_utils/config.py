@@ -56,7 +56,7 @@ STEPS: tuple[Step, ...] = (
         "define_slas",
         "Customer contact: SLAs and brand voice",
         ("mentions_scored.parquet",),
-        ("conversations.parquet", "sla.csv"),
+        ("conversations.parquet", "sla.csv", "voice.csv"),
     ),
     Step(
         5,

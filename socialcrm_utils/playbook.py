@@ -614,12 +614,84 @@ class Sla(_Model):
         return self
 
 
-class Voice(_Model):
-    """Brand-voice rules checked against the brand's own replies."""
+def _voice_cue(value: Any) -> Any:
+    """A plain string is a phrase: ``"Hi"`` -> ``{"phrase": "Hi"}``; mappings pass unchanged."""
+    if isinstance(value, str):
+        value = {"phrase": value}
+    if not isinstance(value, dict):
+        raise ValueError(
+            f"{value!r} is not a greeting or sign-off (allowed: a phrase such as \"Hi\", or "
+            "{regex: '...', platforms: [...]})"
+        )
+    if isinstance(value.get("phrase"), str) and not value["phrase"].strip():
+        raise ValueError("a phrase must not be empty")
+    return value
 
-    max_length: dict[str, int] = Field(default_factory=dict)
+
+class VoiceCue(_Model):
+    """An accepted greeting or sign-off: a plain ``phrase`` or a ``regex``, on some platforms.
+
+    A phrase is matched as whole words, case-insensitively, any run of spaces matching any
+    other; a regular expression is matched as written (case-sensitive; start it with ``(?i)``
+    to ignore case). Where they must stand (the opening or the end of a reply) is the rule's
+    business, see :mod:`socialcrm_utils.voice`; a regex needs no ``^`` or ``$``. ``platforms``
+    limits the cue to those platforms (empty: every platform).
+    """
+
+    phrase: str | None = None
+    regex: Annotated[str, BeforeValidator(_regex)] | None = None
+    platforms: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> VoiceCue:
+        if (self.phrase is None) == (self.regex is None):
+            raise ValueError(
+                "set exactly one of phrase or regex (e.g. \"Hi\" or {regex: '\\^[A-Z]{2}'})"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        """How the cue is named in violations: the phrase, or the regex between slashes."""
+        return self.phrase if self.phrase is not None else f"/{self.regex}/"
+
+
+def _banned_phrase(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("a banned phrase must not be empty")
+    return value
+
+
+class Voice(_Model):
+    """Brand-voice rules checked against the brand's own replies (step 4, :mod:`~.voice`).
+
+    Every rule is optional; a rule left out is not checked, except the private-channel rule,
+    which is on unless switched off.
+
+    - ``max_length``: platform -> maximum characters of a reply (``{twitter: 280}``);
+    - ``banned_phrases``: phrases a reply must not contain (case-insensitive, whole words);
+    - ``greeting``: accepted openings; a reply must open with one of them (after @mentions);
+    - ``sign_off``: accepted endings; a reply must end with one of them (a phrase may be
+      followed by up to three words, the agent's name);
+    - ``must_offer_private_channel_for_pii``: a reply that asks for personal data must offer a
+      private channel (DM, private message, e-mail, contact form);
+    - ``min_sentiment``: a reply's sentiment must not be below this (-1 to 1, e.g. -0.3);
+    - ``max_canned_reuse``: the same reply text (normalised) may be sent again at most this
+      many times; every further copy is a violation.
+
+    Greetings and sign-offs are plain phrases (``"Hi"``) or mappings
+    ``{regex: '\\^[A-Z]{2}', platforms: [twitter]}`` (see :class:`VoiceCue`).
+    """
+
+    max_length: dict[str, Annotated[int, Field(gt=0)]] = Field(default_factory=dict)
     must_offer_private_channel_for_pii: bool = True
-    banned_phrases: list[str] = Field(default_factory=list)
+    banned_phrases: list[Annotated[str, BeforeValidator(_banned_phrase)]] = Field(
+        default_factory=list
+    )
+    greeting: list[Annotated[VoiceCue, BeforeValidator(_voice_cue)]] = Field(default_factory=list)
+    sign_off: list[Annotated[VoiceCue, BeforeValidator(_voice_cue)]] = Field(default_factory=list)
+    min_sentiment: float | None = Field(default=None, ge=-1.0, le=1.0)
+    max_canned_reuse: int | None = Field(default=None, ge=0)
 
 
 class Costs(_Model):

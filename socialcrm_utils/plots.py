@@ -38,6 +38,8 @@ __all__ = [
     "plot_share_of_voice",
     "plot_weekly_topics",
     "format_table",
+    "format_sla_summary",
+    "SLA_SUMMARY_COLUMNS",
 ]
 
 _BLUE, _RED, _GREY, _GREEN = "#1f6feb", "#cf222e", "#8c959f", "#1a7f37"
@@ -204,9 +206,9 @@ def plot_attainment(summary: pd.DataFrame, by: str, goal: float | None = None,
     ax.set_xticks(x, labels, rotation=30 if len(labels) > 4 else 0, ha="right"
                   if len(labels) > 4 else "center")
     ax.set(title=title or f"SLA attainment by {by}", xlabel=by, ylabel="met / decided",
-           ylim=(0, 1.05))
+           ylim=(0, 1.22), yticks=np.linspace(0, 1, 6))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(frameon=False, ncols=3, loc="lower right")
+    ax.legend(frameon=False, ncols=3, loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -293,6 +295,28 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
         styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"}])
     return styler
+
+
+#: The columns of ``sla.summarize_sla`` a reader needs first, in reading order.
+SLA_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "conversations", "response_rate", "median_first_response_h", "p90_first_response_h",
+    "median_first_response_business_h", "breaches", "attainment", "median_resolution_h",
+    "resolution_attainment", "next_responses", "next_response_attainment",
+)
+
+
+def format_sla_summary(summary: pd.DataFrame, by: str | Sequence[str]) -> pd.io.formats.style.Styler:
+    """A readable ``sla.summarize_sla`` table: the group columns and :data:`SLA_SUMMARY_COLUMNS`.
+
+    Rates are shown as percentages, hours with one decimal.
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    columns = [c for c in SLA_SUMMARY_COLUMNS if c in summary]
+    return format_table(
+        summary[keys + columns],
+        percent=[c for c in columns if c.endswith(("rate", "attainment"))],
+        decimals={c: 1 for c in columns if c.endswith("_h")},
+    )
 
 
 def _compact(value: float, _position: object = None) -> str:

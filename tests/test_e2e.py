@@ -25,7 +25,7 @@ from .test_kpis import EXPECTED, TINY
 pytestmark = pytest.mark.e2e
 
 ARTIFACTS = ["mentions.parquet", "rejected.csv", "platforms.csv", "import_counts.json", "goals.csv",
-             "mentions_scored.parquet", "alerts.csv", "topics.csv", "conversations.parquet", "sla.csv",
+             "mentions_scored.parquet", "alerts.csv", "topics.csv", "conversations.parquet", "sla.csv", "voice.csv",
              "kpis.json", "faq.csv", "content_calendar.csv", "summary.json", "report.html"]
 
 

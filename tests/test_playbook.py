@@ -28,7 +28,7 @@ def test_example_values():
     pb = load_playbook(EXAMPLE_PLAYBOOK)
     assert pb.client == "acme-air"
     assert pb.brand.handle_keys == {"acmeair", "acmeairhelp"}
-    assert pb.sla.policies[0].first_response == dt.timedelta(hours=1)
+    assert pb.sla.policies[1].first_response == dt.timedelta(hours=1)
     assert pb.sla.business_hours.start == dt.time(8) and pb.sla.business_hours.end == dt.time(20)
     assert (pb.sla.business_hours.holidays.country, pb.sla.business_hours.holidays.subdivision) == ("DE", "BE")
     assert pb.costs.per_contact == {"phone": 15, "email": 3, "store": 20, "social": 1}
