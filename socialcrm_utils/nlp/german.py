@@ -6,11 +6,19 @@ The scorer follows VADER's design (Hutto & Gilbert, 2014) with German rules:
   reach VADER's scale. Lookup is case-insensitive, accepts ASCII spellings (``Verspaetung``,
   ``Strasse``), strips adjective and comparative endings (``schlechteren`` -> ``schlecht``)
   and reads a compound by its last part, as German compounds are right-headed
-  (``Zugverspätung`` -> ``Verspätung``, ``Service-Katastrophe`` -> ``Katastrophe``).
+  (``Zugverspätung`` -> ``Verspätung``, ``Service-Katastrophe`` -> ``Katastrophe``), also
+  when written in lower case (``zugausfall``); hashtags are read as nouns (``#bahnchaos``).
+  First parts that carry sentiment themselves (:data:`COMPOUND_MODIFIERS`: ``Chaos-``,
+  ``Horror-``, ``Drecks-``, ``Traum-`` ...) score a capitalised compound with a neutral head.
+  Praise words that are also nouns (:data:`NOUN_HOMOGRAPHS`: ``Klasse``, ``Spitze``) carry
+  no sentiment when capitalised inside a sentence ("in der 2. Klasse").
 - **Negation** (:data:`NEGATIONS`: nicht, kein/keine/keinen ..., nie, niemals, ohne, ...):
   a negation up to three words before a sentiment word in the same clause multiplies its
   valence by VADER's -0.74 ("nicht gut", "keine Probleme"); a verb is also negated by a
-  "nicht"/"nie" after it in its clause ("Das gefällt mir nicht").
+  "nicht"/"nie" after it in its clause ("Das gefällt mir nicht"), though not across a
+  conjunction ("Die App stürzt ab und ist nicht zu gebrauchen"). Emoticons and emoji are
+  never negated. A "nicht" standing alone after praise takes the praise back ("Freundlich
+  und kompetent - NICHT!").
 - **Intensifiers** (:data:`INTENSIFIERS`: sehr, total, extrem, echt, wirklich, absolut ...)
   add VADER's 0.293 to the magnitude of the next sentiment word (less when further away);
   :data:`DAMPENERS` (etwas, eher, ziemlich ...) subtract it. Words written in capitals while
@@ -20,11 +28,19 @@ The scorer follows VADER's design (Hutto & Gilbert, 2014) with German rules:
   here, not per text).
 - **Service phrases** (:data:`PHRASE_RULES`): lost time ("seit 40 Minuten in der
   Warteschleife", "+25 Minuten"), "schon wieder", "niemand antwortet", "keine Info", "fällt
-  aus", "zu spät", "außer Betrieb", and resolved failures ("Streik beendet", "Störung
-  behoben", positive); **sarcasm** (:data:`SARCASM_RULES`: "Toll, schon wieder ...", "Danke
-  für nichts") negates the praise word; **formulas** ("Guten Morgen", "Liebe Grüße", "Mit
-  freundlichen Grüßen", "Schönes Wochenende", "danke" in a question) do not count as praise
-  (:data:`FORMULA_RULES`). Questions count half (:data:`QUESTION_WEIGHT`).
+  aus", "zu spät", "außer Betrieb", "seit Stunden", "nicht erreichbar", censored swearing
+  ("Sch..."), and resolved failures ("Streik beendet", "Ende des Streiks", "Störung behoben",
+  positive; the failure words inside such a phrase no longer count as negative). A duration
+  after "in"/"vor" is a time, not time lost ("in 10 Minuten"). **Sarcasm**
+  (:data:`SARCASM_RULES`: "Toll, schon wieder ...", "Danke für nichts") negates the praise
+  word; an irony marker (:data:`IRONY_MARKERS`: "#ironie", "Ironie off") negates all praise
+  in the text. **Formulas** ("Guten Morgen", "Liebe Grüße", "Liebe Frau Müller", "Mach's gut",
+  "Mit freundlichen Grüßen", "Schönes Wochenende", "2. Klasse", "danke" in a question) do not
+  count as praise (:data:`FORMULA_RULES`).
+- **Wishes and questions**: praise in a clause with a subjunctive (:data:`IRREALIS`: "wäre",
+  "würde", "sollte", "hoffentlich" ...) is a wish or a condition, not an experience, and
+  counts 0 ("Wäre schön", "wenn der Zug mal pünktlich wäre"). Questions count half
+  (:data:`QUESTION_WEIGHT`).
 
 Score: each sentence's valence sum is normalised as VADER does, ``s / sqrt(s*s + 15)``, and
 the text's score is the mean over its sentences (VADER's authors' advice for texts longer than
@@ -36,19 +52,22 @@ trigger strings (a fast pre-check), so long texts stay cheap.
 
 Lexicon and licences
     The default lexicon, ``data/de_cs_lexicon.txt`` (:data:`DE_LEXICON_VERSION`), was written
-    by hand for this project: about 300 general and customer-service words, emoticons and
-    emoji, MIT like the project. It is in SentiWS's format, and :func:`load_sentiws` reads any
-    file in that format. SentiWS itself (Remus, Quasthoff & Heyer, 2010; Leipzig University)
-    has about 3,500 lemmas and 34,000 word forms but is licensed CC BY-NC-SA, so this MIT
-    project does not ship it: a user who may use it downloads it and names the file (or the
-    folder holding ``SentiWS_v2.0_Positive.txt`` and ``..._Negative.txt``) in the playbook as
-    ``listening.german_lexicon``; its entries are merged over the default lexicon. Packages on
-    PyPI were checked: ``gersent`` (labelled MIT) bundles SentiWS's word lists, whose
-    non-commercial licence an MIT label cannot lift, so it is not used; ``textblob-de``
-    (MIT) ships a German polarity lexicon that declares itself Apache-2.0 and could be merged
-    in, but it lists mainly uninflected forms with coarse polarities (+-1, +-0.7), and merged
-    under the shipped lexicon it lowered accuracy on the GermEval 2017 development set
-    (micro-F1 0.72 -> 0.70 at the same thresholds), so it is not a dependency.
+    by hand for this project: about 650 general and customer-service words, emoticons and
+    emoji, MIT like the project. Politeness routines ("danke", "vielen Dank") and laughter
+    (":D", "xD") are weak (0.3, like ":)"): alone they are phatic or ironic, not praise; with
+    emphasis or another praise word they still make a text positive. It is in SentiWS's
+    format, and :func:`load_sentiws` reads any file in that format. SentiWS itself (Remus,
+    Quasthoff & Heyer, 2010; Leipzig University) has about 3,500 lemmas and 34,000 word forms
+    but is licensed CC BY-NC-SA, so this MIT project does not ship it: a user who may use it
+    downloads it and names the file (or the folder holding ``SentiWS_v2.0_Positive.txt`` and
+    ``..._Negative.txt``) in the playbook as ``listening.german_lexicon``; its entries are
+    merged over the default lexicon. Packages on PyPI were checked: ``gersent`` (labelled
+    MIT) bundles SentiWS's word lists, whose non-commercial licence an MIT label cannot lift,
+    so it is not used; ``textblob-de`` (MIT) ships a German polarity lexicon that declares
+    itself Apache-2.0 and could be merged in, but it lists mainly uninflected forms with
+    coarse polarities (+-1, +-0.7), and merged under the shipped lexicon (version 1.0) it
+    lowered accuracy on the GermEval 2017 development set (micro-F1 0.72 -> 0.70 at the same
+    thresholds), so it is not a dependency.
 """
 
 from __future__ import annotations
@@ -75,8 +94,11 @@ __all__ = [
     "FORMULA_RULES",
     "GermanSentimentAnalyzer",
     "INTENSIFIERS",
+    "IRONY_MARKERS",
+    "IRREALIS",
     "LexiconEntry",
     "NEGATIONS",
+    "NOUN_HOMOGRAPHS",
     "PHRASE_RULES",
     "QUESTION_WEIGHT",
     "SARCASM_RULES",
@@ -87,7 +109,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Version of the shipped German lexicon and of the rules in this module.
-DE_LEXICON_VERSION = "1.0"
+DE_LEXICON_VERSION = "1.1"
 #: ``compound <= DE_NEGATIVE_THRESHOLD`` is negative: a little wider than VADER's -0.05, so a
 #: mild word ("leider") in a neutral notice is not enough. Chosen on the GermEval 2017
 #: development set (see ``benchmarks/README.md``).
@@ -109,6 +131,9 @@ NEGATIONS: frozenset[str] = frozenset(
 )
 #: Negations that also negate a verb before them in the clause ("gefällt mir nicht").
 _TRAILING_NEGATIONS = frozenset({"nicht", "nie", "niemals", "kaum"})
+#: Conjunctions that start a new verb phrase: a trailing negation does not reach back across
+#: them ("Die App stürzt ab und ist nicht zu gebrauchen").
+_CONJUNCTIONS = frozenset({"und", "oder", "aber", "sondern", "denn", "weil", "dass", "wenn"})
 #: Degree adverbs that raise the magnitude of the next sentiment word (VADER's 0.293).
 INTENSIFIERS: frozenset[str] = frozenset(
     {
@@ -129,11 +154,28 @@ COMPOUND_MODIFIERS: dict[str, float] = {
     "fehl": -0.4, "miss": -0.4, "chaos": -0.7, "katastrophen": -0.8, "horror": -0.7,
     "skandal": -0.7, "scheiß": -0.8, "scheiss": -0.8, "mist": -0.6, "schrott": -0.6,
     "pannen": -0.5, "problem": -0.4, "stör": -0.4, "traum": 0.6, "spitzen": 0.6,
-    "lieblings": 0.5, "schnäppchen": 0.5, "leidens": -0.6,
+    "lieblings": 0.5, "schnäppchen": 0.5, "leidens": -0.6, "dreck": -0.7, "drecks": -0.8,
+    "kack": -0.8, "stink": -0.6, "wucher": -0.7, "abzock": -0.8, "lügen": -0.6, "murks": -0.7,
+    "pfusch": -0.7, "ekel": -0.7, "frust": -0.6, "ärger": -0.5,
 }
+#: Praise words that are also common nouns ("Klasse" class, "Spitze" tip or lead): written with
+#: a capital inside a sentence, they are the nouns and carry no sentiment.
+NOUN_HOMOGRAPHS: frozenset[str] = frozenset({"klasse", "spitze", "spitzen"})
+#: Irony markers ("#ironie", "Ironie off", "#not"): the text's praise is meant the other way.
+IRONY_MARKERS = r"#(?:ironie|sarkasmus|not|irony|sarcasm)\b|\bironie\s*(?:off|aus)\b|/ironie\b"
 #: Weight of a question's valences: a question asks rather than asserts ("Ist der Zug heute
 #: pünktlich?"); complaints phrased as questions carry phrase cues ("Warum ... schon wieder").
 QUESTION_WEIGHT = 0.5
+#: Subjunctives (Konjunktiv II), "sollte" and "hoffentlich": praise in their clause states a
+#: wish or a condition, not an experience ("Wäre schön", "wenn er pünktlich käme", "sollte
+#: pünktlich sein").
+IRREALIS: frozenset[str] = frozenset(
+    {
+        "sollte", "solltet", "sollten", "müsste", "müssten", "müsstet", "könnte", "könnten",
+        "könntet", "wäre", "wären", "wärt", "würde", "würden", "würdet", "hätte", "hätten",
+        "hättet", "käme", "kämen", "gäbe", "gäben", "ginge", "bräuchte", "hoffentlich",
+    }
+)
 #: Contrast words: the part of the sentence after them weighs more, like VADER's "but".
 CONTRASTS: frozenset[str] = frozenset({"aber", "jedoch"})
 
@@ -166,14 +208,17 @@ _PRAISE = (
     r"na\s+toll)"
 )
 
-#: Service phrases: ``(name, regular expression, valence on VADER's scale)``, case- and
-#: umlaut-insensitive; each match adds its valence at its first word.
+#: Service phrases: ``(name, triggers, regular expression, valence on VADER's scale)``, case-
+#: and umlaut-insensitive; each match adds its valence at its first word. A match of a rule
+#: with a positive valence (a resolved failure) also sets the negative valences of its own
+#: words to 0: in "Streik beendet" the strike is over, not a complaint.
 PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     (
         "time lost",
         ("min", "std", "stunde", "tag", *"0123456789"),
-        rf"(?<!\w){_DURATION}\W+(?:\w+\W+){{0,3}}?{_LOST}|\b{_LOST}\W+(?:\w+\W+)"
-        rf"{{0,3}}?(?:seit\s+|über\s+|fast\s+|knapp\s+)?{_DURATION}",
+        # Not after "in" or "vor": "in 10 Minuten" and "vor 3 Minuten" are times.
+        rf"(?<!\w)(?<!\bin\s)(?<!\bvor\s){_DURATION}\W+(?:\w+\W+){{0,3}}?{_LOST}|"
+        rf"\b{_LOST}\W+(?:\w+\W+){{0,3}}?(?:seit\s+|über\s+|fast\s+|knapp\s+)?{_DURATION}",
         -1.5,
     ),
     (
@@ -238,17 +283,38 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
         r"{0,2}?(?:nichts|nix)(?:\s+gebracht|\s+genützt|\s+geholfen)?\b",
         -1.2,
     ),
+    (
+        "for ages",
+        ("seit", "schon"),
+        r"\b(?:seit|schon)\s+(?:stunden|tagen|wochen|ewigkeiten|einer\s+ewigkeit)\b",
+        -1.2,
+    ),
+    (
+        "not available",
+        ("nicht", "kein"),
+        r"\b(?:nicht|kaum|nie)\s+(?:mehr\s+)?(?:möglich|erreichbar|verfügbar|buchbar|nutzbar|"
+        r"benutzbar|lieferbar|zu\s+erreichen|zu\s+gebrauchen)\b",
+        -1.2,
+    ),
+    (
+        "censored swearing",
+        ("sch", "f*", "a*"),
+        r"\bsch(?:ei)?(?:\.{2,}|…|\*+)|\b(?:f|a)\*{2,}",
+        -1.5,
+    ),
     ("delay notation", ("+",), r"(?<![\w+])\+\s?\d+\s*(?:min\.?|minuten)(?!\w)", -1.2),
     (
         "resolved",
         (
             "beend", "vorbei", "aufgehoben", "abgewendet", "behoben", "gelöst", "geloest",
-            "beseitigt", "abgesagt", "einigung", "abbruch",
+            "beseitigt", "abgesagt", "einigung", "abbruch", "ende", "aufhebung",
         ),
         r"(?:streik|streit|konflikt|chaos|störung|sperrung|problem|ausfall|panne|fehler)"
         r"\w*\s+(?:\w+\s+){0,6}?(?:beendet|vorbei|aufgehoben|abgewendet|behoben|gelöst|beseitigt|"
         r"abgesagt)\b|\b(?:beende\w*|behoben|gelöst|abgewendet|einigung\s+im)\W+(?:\w+\W+)"
-        r"{0,2}?\w*?(?:streik|streit|konflikt|störung|problem)|streik-?abbruch",
+        r"{0,2}?\w*?(?:streik|streit|konflikt|störung|problem)|streik-?abbruch|"
+        r"\b(?:ende|aufhebung)\s+(?:de[sr]\s+|vom\s+|im\s+)?\w*?(?:streik|störung|sperrung|"
+        r"konflikt)\w*",
         2.5,
     ),
     (
@@ -300,9 +366,27 @@ FORMULA_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "salutation",
         ("liebe",),
-        r"\b(liebe[rns]?)\s+(?:\w+\s+)?(?:grüße|gruß|grüßen|\w*team|kunde\w*|frau|herr|leute|"
-        r"kolleg\w*|bahn|db|community|alle|fahrgäste|reisende\w*)\b|^\W*(?:@\w+\W+)*(liebe[rns]?)"
-        r"\s+[@#]?\w+",
+        # Not after "ich"/"wir": "Ich liebe die Bahn" is love, not a salutation.
+        r"\b(?<!ich\s)(?<!wir\s)(liebe[rns]?)\s+(?:\w+\s+)?(?:grüße|gruß|grüßen|\w*team|"
+        r"kunde\w*|frau|herr|leute|kolleg\w*|bahn|db|community|alle|fahrgäste|reisende\w*)\b|"
+        r"^\W*(?:@\w+\W+)*(liebe[rns]?)\s+[@#]?\w+",
+    ),
+    (
+        "salutation by name",
+        ("liebe",),
+        r"(?-i:\b(Liebe[rns]?|Liebste[rn]?)\s+(?=[@#+]|[A-ZÄÖÜ]))(?!(?i:grüße|gruß)\b)",
+    ),
+    (
+        "farewell",
+        ("gut",),
+        r"\bmach(?:t|s|['’]s)?\s+(?:es\s+|['’]s\s+)?(gut)\b|\balles\s+(gute)\b|"
+        r"\b(?:na|schon)\s+(gut)\b",
+    ),
+    (
+        "class of travel",
+        ("klasse",),
+        r"(?:\d\.\s*|\b(?:erste[nrs]?|zweite[nrs]?|business|economy|premium|first)[\s-]+)"
+        r"(klasse)\b",
     ),
     (
         "thanks in a question",
@@ -349,6 +433,8 @@ def _compile(fragment: str) -> re.Pattern[str]:
 _PHRASES = tuple((t, _compile(regex), valence) for _, t, regex, valence in PHRASE_RULES)
 _SARCASM = tuple((t, _compile(regex)) for _, t, regex in SARCASM_RULES)
 _FORMULAS = tuple((t, _compile(regex)) for _, t, regex in FORMULA_RULES)
+_IRONY = _compile(IRONY_MARKERS)
+_IRONY_TRIGGERS = ("ironie", "sarkas", "#not", "irony", "sarcasm")
 
 # Tokens: URLs and @handles are skipped, then emoticons, words (with #, hyphens, apostrophes),
 # emoji, sentence ends and clause breaks.
@@ -360,6 +446,9 @@ _TOKENS = re.compile(
     r"|(?P<stop>[.!?;]+|\n)"
     r"|(?P<pause>[,:()\[\]\"„“”–—]|\s-\s)"
 )
+#: Words that begin like a compound modifier but are not compounds of it ("Trauma",
+#: "Leidenschaft", "Mission", "Störche").
+_NOT_MODIFIERS = ("trauma", "leidenschaft", "missi", "störch")
 _FUNCTION_WORDS = INTENSIFIERS | DAMPENERS | {
     "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "ganz",
     "mehr",
@@ -483,11 +572,13 @@ class GermanSentimentAnalyzer:
     def lookup(self, token: str) -> LexiconEntry | None:
         """The entry of a token: exact form, then without an ending, then a compound's parts.
 
-        Nouns are reached through endings and compounds only from capitalised tokens, as
-        German writes nouns (``Gefahren`` "dangers" is a noun, ``gefahren`` "driven" is not).
+        Noun endings and compound modifiers are tried only for capitalised tokens and
+        hashtags, as German writes nouns with a capital (``Gefahren`` "dangers" is a noun,
+        ``gefahren`` "driven" is not); a compound's noun head is found in any token, as social
+        media posts often write nouns in lower case (``zugausfall`` -> ``Ausfall``).
 
         Args:
-            token: A word as written (``#`` is ignored).
+            token: A word as written (a leading ``#`` marks a hashtag, read as a noun).
 
         Returns:
             The entry, or None.
@@ -497,7 +588,7 @@ class GermanSentimentAnalyzer:
             -0.5
         """
         word = token.lstrip("#")
-        key = (word.lower(), word[:1].isupper())
+        key = (word.lower(), word[:1].isupper() or token.startswith("#"))
         if key in self._cache:
             return self._cache[key]
         entry = self._find(*key)
@@ -509,15 +600,22 @@ class GermanSentimentAnalyzer:
         return entry
 
     def _find(self, word: str, noun: bool) -> LexiconEntry | None:
+        """Exact form or stem; then a compound's noun head; then, for nouns, its modifier."""
         entry = self._stem(word, noun)
-        if entry is not None or not noun:
+        if entry is not None:
             return entry
         for start in range(_MIN_STEM, len(word) - _MIN_HEAD + 1):  # compound heads
             entry = self.lexicon.get(word[start:])
             if entry is not None and entry.pos.startswith("N"):
                 return entry
+        if not noun:
+            return None
         for prefix, value in COMPOUND_MODIFIERS.items():  # compound modifiers
-            if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            if (
+                word.startswith(prefix)
+                and len(word) - len(prefix) >= 4
+                and not word.startswith(_NOT_MODIFIERS)
+            ):
                 return LexiconEntry(value, "NN")
         return None
 
@@ -581,6 +679,8 @@ class GermanSentimentAnalyzer:
         valences = [
             self._valence(i, words, lowered, clause, cap_differential) for i in range(len(words))
         ]
+        if not NOUN_HOMOGRAPHS.isdisjoint(lowered):
+            self._homographs(words, lowered, sentence, valences)
 
         def at(offset: int) -> int:
             return max(bisect.bisect_right(starts, offset) - 1, 0)
@@ -600,6 +700,13 @@ class GermanSentimentAnalyzer:
                 i = at(group_start(match))
                 if valences[i] > 0:
                     valences[i] = 0.0
+        if not IRREALIS.isdisjoint(lowered):
+            self._wish(lowered, clause, valences)
+        if "nicht" in lowered:
+            self._retract(lowered, clause, sentence, valences)
+        if any(t in normalised for t in _IRONY_TRIGGERS) and _IRONY.search(text):
+            # "#ironie": every praise word of the text is meant the other way.
+            valences = [v * _N_SCALAR if v > 0 else v for v in valences]
         for (pattern,) in present(_SARCASM):
             for match in pattern.finditer(text):
                 i = at(group_start(match))
@@ -607,6 +714,9 @@ class GermanSentimentAnalyzer:
                     valences[i] *= _N_SCALAR
         for pattern, valence in present(_PHRASES):
             for match in pattern.finditer(text):
+                if valence > 0:  # a resolved failure: its failure words do not count
+                    for k in range(at(match.start()), at(match.end() - 1) + 1):
+                        valences[k] = max(valences[k], 0.0)
                 valences[at(match.start())] += valence
         sums: dict[int, float] = {}
         for sid, valence in zip(sentence, self._contrast(lowered, sentence, valences), strict=True):
@@ -647,6 +757,7 @@ class GermanSentimentAnalyzer:
                 valence += scalar if valence > 0 else -scalar
             elif (
                 before in NEGATIONS
+                and entry.pos != "EMO"  # emoticons and emoji are not negated
                 and not (j + 1 < len(lowered) and lowered[j + 1] == "nur")  # nicht nur
                 # Three words back only across degree words, articles and nouns ("ohne eine
                 # Sekunde Verspätung"), not across verbs ("nicht enden wollendes Chaos").
@@ -662,7 +773,7 @@ class GermanSentimentAnalyzer:
                 negated = True
         if not negated and entry.pos.startswith("V"):
             for j in range(i + 1, min(i + 5, len(words))):
-                if clause[j] != clause[i]:
+                if clause[j] != clause[i] or lowered[j] in _CONJUNCTIONS:
                     break
                 if lowered[j] in _TRAILING_NEGATIONS:
                     valence *= _N_SCALAR
@@ -670,6 +781,61 @@ class GermanSentimentAnalyzer:
                 if self.lookup(words[j]) is not None:
                     break
         return valence
+
+    @staticmethod
+    def _homographs(
+        words: list[str], lowered: list[str], sentence: list[int], valences: list[float]
+    ) -> None:
+        """Capitalised inside a sentence, a word of :data:`NOUN_HOMOGRAPHS` is the noun.
+
+        German writes nouns with a capital and adjectives without, so "in der 2. Klasse" or
+        "an der Spitze" carry no sentiment, while "Klasse!" at the start of a sentence and
+        "echt klasse" stay praise. Their valences become 0, in place.
+        """
+        for i, word in enumerate(lowered):
+            if (
+                word in NOUN_HOMOGRAPHS
+                and i > 0
+                and sentence[i - 1] == sentence[i]
+                and words[i][:1].isupper()
+                and not words[i].isupper()
+            ):
+                valences[i] = 0.0
+
+    @staticmethod
+    def _wish(lowered: list[str], clause: list[int], valences: list[float]) -> None:
+        """Praise in a clause with a subjunctive is a wish or a condition, not an experience.
+
+        "Wäre schön", "wenn der Zug mal pünktlich wäre", "Die S-Bahn sollte pünktlich sein":
+        the positive valences of every clause that holds a word of :data:`IRREALIS` become 0,
+        in place (as the English extension's irrealis rule does); negative ones stay.
+        """
+        wish = {clause[i] for i, word in enumerate(lowered) if word in IRREALIS}
+        for j, clause_id in enumerate(clause):
+            if clause_id in wish:
+                valences[j] = min(valences[j], 0.0)
+
+    @staticmethod
+    def _retract(
+        lowered: list[str], clause: list[int], sentence: list[int], valences: list[float]
+    ) -> None:
+        """A "nicht" standing alone after praise takes it back ("Super Service ... NICHT!").
+
+        The positive valences of the sentence before it (and of its own sentence) are
+        negated, in place.
+        """
+        for i, word in enumerate(lowered):
+            if (
+                word == "nicht"
+                and i > 0
+                and clause[i - 1] != clause[i]
+                and (i + 1 == len(lowered) or clause[i + 1] != clause[i])
+            ):
+                for j in range(i - 1, -1, -1):
+                    if sentence[j] < sentence[i] - 1:
+                        break
+                    if valences[j] > 0:
+                        valences[j] *= _N_SCALAR
 
     @staticmethod
     def _contrast(lowered: list[str], sentence: list[int], valences: list[float]) -> list[float]:
