@@ -303,3 +303,85 @@ def test_precedence_covers_every_intent():
         "other",
     )
     assert set(intent_module.PRECEDENCE) | {"other"} == set(INTENTS)
+
+
+# Complaint cue families beyond airlines, one hand-written case per language and cue:
+# (family, lang, text, intent, cue). The cue is the leftmost match, lower-cased.
+COMPLAINT_FAMILIES = [
+    ("failure", "en", "My phone stopped working after the update", "complaint", "stopped working"),
+    ("failure", "en", "The app keeps crashing on my tablet", "complaint", "keeps crashing"),
+    ("failure", "en", "Wifi doesn't work in the living room", "complaint", "doesn't work"),
+    ("failure", "en", "I can't log in to my account", "complaint", "can't log in"),
+    ("failure", "en", "Screen arrived broken", "complaint", "broken"),
+    (
+        "failure",
+        "de",
+        "Mein Internet funktioniert seit gestern nicht",
+        "complaint",
+        "funktioniert seit gestern nicht",
+    ),
+    ("failure", "de", "Die App geht nicht mehr", "complaint", "geht nicht mehr"),
+    ("failure", "de", "Das Display ist kaputt", "complaint", "kaputt"),
+    ("failure", "de", "Ich kann mich nicht einloggen", "complaint", "kann mich nicht einloggen"),
+    ("failure", "de", "Die App stuerzt staendig ab", "complaint", "stuerzt staendig ab"),
+    ("outage", "en", "No signal in the whole town since 8am", "complaint", "no signal"),
+    ("outage", "en", "Is there an outage in Leeds?", "complaint", "outage"),  # > question
+    ("outage", "en", "Internet down again!", "complaint", "down again"),
+    ("outage", "de", "Schon den ganzen Abend Störung im Festnetz", "complaint", "störung"),
+    ("outage", "de", "Kein Netz in ganz Köln", "complaint", "kein netz"),
+    ("billing", "en", "You charged me twice for one order", "complaint", "charged me twice"),
+    ("billing", "en", "I want a refund for this", "complaint", "refund"),
+    ("billing", "en", "How do I get a refund?", "complaint", "refund"),  # > question
+    ("billing", "de", "Ihr habt doppelt abgebucht", "complaint", "doppelt abgebucht"),
+    ("billing", "de", "Wann bekomme ich die Erstattung?", "complaint", "erstattung"),
+    ("delivery", "en", "Got the wrong order again, no fries", "complaint", "wrong order"),
+    ("delivery", "en", "My parcel never arrived", "complaint", "never arrived"),
+    ("delivery", "en", "Missing item from my delivery", "complaint", "missing item"),
+    ("delivery", "en", "I still haven't received my package", "complaint", "still haven't"),
+    ("delivery", "en", "Why is my order late?", "complaint", "order late"),  # > question
+    ("delivery", "de", "Paket nie angekommen", "complaint", "nie angekommen"),
+    ("delivery", "de", "Immer noch nicht geliefert!", "complaint", "immer noch nicht geliefert"),
+    ("delivery", "de", "Es fehlt ein Artikel in meiner Lieferung", "complaint", "es fehlt"),
+    ("delivery", "de", "Falscher Artikel geliefert", "complaint", "falscher artikel"),
+    ("waiting", "en", "Been waiting 40 minutes for a reply", "complaint", "been waiting"),
+    ("waiting", "en", "Nobody has replied to my email", "complaint", "nobody has replied"),
+    ("waiting", "en", "Called you four times about this", "complaint", "called you four times"),
+    ("waiting", "de", "Seit Tagen keine Antwort vom Support", "complaint", "seit tagen"),
+    ("waiting", "de", "Keine Rückmeldung auf meine Mail", "complaint", "keine rückmeldung"),
+    ("anger", "en", "This is ridiculous", "complaint", "ridiculous"),
+    ("anger", "en", "Fed up with your customer service", "complaint", "fed up"),
+    ("anger", "en", "Totally unacceptable", "complaint", "unacceptable"),
+    ("anger", "de", "Unverschämt, wie ihr mit Kunden umgeht", "complaint", "unverschämt"),
+    ("anger", "de", "Der Service ist eine Zumutung", "complaint", "zumutung"),
+    # Precision: a question that is just a question stays one, and look-alikes are no cue
+    ("question", "en", "What is your refund policy?", "question", "what is"),
+    ("question", "en", "How do I change my email address?", "question", "how do i"),
+    ("question", "en", "If I don't receive it by Friday what happens?", "question", "?"),
+    ("question", "de", "Ist es zu spät, um heute noch zu bestellen?", "question", "?"),
+    ("question", "de", "Was fehlt noch?", "question", "?"),
+    ("not a cue", "en", "The update didn't crash this time, thanks!", "praise", "thanks"),
+    ("not a cue", "en", "Sorry for the delay, here is my order number", "other", None),
+    ("not a cue", "de", "Es geht nicht um den Preis", "other", None),
+    ("not a cue", "de", "Mir geht es nicht gut heute", "other", None),
+    ("not a cue", "de", "Störung behoben, danke!", "praise", "danke"),
+    ("not a cue", "de", "Der Betrag betrug 20 Euro", "other", None),  # past of "betragen"
+    ("not a cue", "de", "Das Update läuft fehlerfrei, super!", "praise", "super"),
+]
+
+
+@pytest.mark.parametrize(
+    ("family", "lang", "text", "intent", "cue"),
+    COMPLAINT_FAMILIES,
+    ids=[f"{family}-{lang}-{text}" for family, lang, text, *_ in COMPLAINT_FAMILIES],
+)
+def test_complaint_cue_families(family, lang, text, intent, cue):
+    out = classify_intent(pd.Series([text]), pd.Series([lang]))
+    assert out.loc[0, "intent"] == intent
+    assert (cue is None and pd.isna(out.loc[0, "intent_cue"])) or out.loc[0, "intent_cue"] == cue
+
+
+def test_complaint_cue_families_over_a_column():
+    _, langs, texts, intents, cues = zip(*COMPLAINT_FAMILIES, strict=True)
+    out = classify_intent(pd.Series(texts), pd.Series(langs))
+    assert out["intent"].tolist() == list(intents)
+    assert out["intent_cue"].fillna("").tolist() == [c or "" for c in cues]
