@@ -8,11 +8,14 @@ earlier steps are then copied from the client's latest run that has them.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import re
 import shutil
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -192,13 +195,32 @@ def run_playbook(
     return result
 
 
+def _ipc_dir() -> Path:
+    """A private folder for this process's kernel sockets, removed when the process exits."""
+    global _IPC_DIR
+    if _IPC_DIR is None:
+        _IPC_DIR = Path(tempfile.mkdtemp(prefix="socialcrm-ipc-"))
+        atexit.register(shutil.rmtree, _IPC_DIR, ignore_errors=True)
+    return _IPC_DIR
+
+
+_IPC_DIR: Path | None = None
+
+
 def _ipc_kernel_manager() -> type:
-    """A kernel manager on local IPC sockets: no TCP ports, nothing readable from the network."""
+    """A kernel manager on local IPC sockets: no TCP ports, nothing readable from the network.
+
+    Each kernel gets its own socket name in a private temporary folder. jupyter_client's
+    default (``kernel-ipc-1`` ... in the working directory, numbered by which files exist)
+    lets two runs started at the same moment pick the same sockets, and their messages then
+    fail with "Invalid Signature".
+    """
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs: object) -> None:
             kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", str(_ipc_dir() / f"k{uuid.uuid4().hex[:12]}"))
             super().__init__(**kwargs)
 
     return IPCKernelManager
