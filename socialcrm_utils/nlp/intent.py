@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .german import umlaut_aware
+from .prefilter import candidates
 from .sentiment import normalize_lang
 
 __all__ = ["PRECEDENCE", "CUES", "OPENINGS", "cue_patterns", "classify_intent"]
@@ -504,12 +505,22 @@ _PATTERNS: dict[tuple[str, str], re.Pattern[str]] = {
 
 
 def _first_cue(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
-    """The leftmost cue of ``pattern`` in each text (NA where none), vectorised."""
-    groups = text.str.extract(pattern, expand=True)
-    cue = groups.iloc[:, 0]
+    """The leftmost cue of ``pattern`` in each text (NA where none), vectorised.
+
+    The exact Python pattern only runs on the texts RE2 finds a possible match in
+    (:func:`~socialcrm_utils.nlp.prefilter.candidates`); the result is the same as scanning
+    every text, several times faster.
+    """
+    cue = pd.Series(pd.NA, index=text.index, dtype="string")
+    maybe = text[candidates(text, pattern)]
+    if maybe.empty:
+        return cue
+    groups = maybe.str.extract(pattern, expand=True)
+    found = groups.iloc[:, 0]
     for column in groups.columns[1:]:  # a few groups, never rows
-        cue = cue.fillna(groups[column])
-    return cue.astype("string")
+        found = found.fillna(groups[column])
+    cue[found.index] = found.astype("string")
+    return cue
 
 
 def classify_intent(texts: pd.Series, langs: pd.Series) -> pd.DataFrame:

@@ -1,0 +1,65 @@
+"""The RE2 prefilter never drops a text the exact Python pattern matches."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from socialcrm_utils.nlp import intent
+from socialcrm_utils.nlp.prefilter import candidates, loosen
+
+# Texts that stress the places where RE2 and Python differ: Unicode letters and digits around
+# cues, non-ASCII spaces (no-break, thin, ideographic), case folding, emoji, URLs, line breaks.
+TRICKY = [
+    "Der Drucker\u00a0geht nicht", "still\u2009waiting since Monday", "STILL\u3000WAITING",
+    "Störung seit Tagen!", "STÖRUNG", "stoerung", "never müde again", "KAPUTT😡", "Ärger über Ärger",
+    "funktioniert nicht mehr", "Zug fällt aus", "wtf is this", "Flight delayed 3h",
+    "sorry for the delay", "https://example.com/help?id=1", "Why was my card charged twice?",
+    "Gibt es WLAN?", "Wie kann ich\numbuchen", "١٢٣ hours on hold", "ⅫⅫ still waiting", "",
+    "nur ein ganz normaler Satz", "Danke, super Service!", "looking for a flight to Rome",
+    "ſtill waiting",  # long s folds to s in both engines
+]
+
+
+@pytest.mark.parametrize("key", sorted(intent._PATTERNS), ids="-".join)
+def test_candidates_contain_every_exact_match(key):
+    pattern = intent._PATTERNS[key]
+    texts = pd.Series(TRICKY, dtype="string")
+    exact = texts.map(lambda t: pattern.search(t) is not None).to_numpy(bool)
+    maybe = candidates(texts, pattern)
+    assert not (exact & ~maybe).any(), texts[exact & ~maybe].tolist()
+
+
+def test_classify_intent_is_the_same_with_and_without_the_prefilter(monkeypatch):
+    texts = pd.Series(TRICKY)
+    langs = pd.Series(["de", "en", "en", "de", "de", "de", "en", "de", "de", "de", "de", "en",
+                       "en", "en", "en", "en", "de", "de", "en", "en", "en", "de", "de", "en",
+                       "en"])
+    fast = intent.classify_intent(texts, langs)
+    monkeypatch.setattr(intent, "candidates", lambda text, pattern: text.notna().to_numpy())
+    slow = intent.classify_intent(texts, langs)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast.loc[0, "intent"] == "complaint" and fast.loc[16, "intent"] == "question"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"(?<!\w)(kaputt)(?!\w)", "(kaputt)"),
+        (r"(?<!sorry\sfor\sthe\s)delay", "delay"),
+        (r"\bok\b", "ok"),
+        (r"[^\w]x", r"[^\w]x"),  # negated: RE2's ASCII \w excludes less, still a superset
+        (r"(a)\1", None),  # back-reference
+        (r"[\W]", None),
+        (r"(?P<x>a)(?P=x)", None),
+    ],
+)
+def test_loosen(pattern, expected):
+    assert loosen(pattern) == expected
+
+
+def test_na_is_never_a_candidate_and_unsupported_patterns_scan_everything():
+    texts = pd.Series(["aa", None, "b"], dtype="string")
+    assert candidates(texts, re.compile(r"(a)\1")).tolist() == [True, False, True]
