@@ -37,7 +37,7 @@ def test_playbook_on_twcs_through_its_preset(tmp_path, write_playbook, capsys):
           policies: [{{first_response: 1h}}]
         """
     )
-    assert main(["run", str(path), "--out", str(tmp_path), "--steps", "1-3", "--no-report"]) == 0
+    assert main(["run", str(path), "--out", str(tmp_path), "--steps", "1-4", "--no-report"]) == 0
     run_dir = next(p for p in (tmp_path / "twcs-delta").iterdir() if p.name != "latest")
     mentions = read_artifact(run_dir, "mentions.parquet")
     counts = read_artifact(run_dir, "import_counts.json")[0]
@@ -62,6 +62,16 @@ def test_playbook_on_twcs_through_its_preset(tmp_path, write_playbook, capsys):
     assert negative > 0.2, "customer-support tweets are largely negative"
     platforms = pd.read_csv(run_dir / "platforms.csv")
     assert platforms["platform"].tolist() == ["twitter"]
+    # Step 4 on real threads: Delta's conversations, every one answered by a brand handle of
+    # the dump, clocked against the 1h calendar policy.
+    sla = pd.read_csv(run_dir / "sla.csv")
+    assert len(sla) > 20 and sla["conversation_id"].is_unique
+    assert sla["policy"].eq("any intent/any platform").all()
+    answered = sla[sla["first_response_at"].notna()]
+    assert answered["first_response_h"].gt(0).all()
+    assert set(sla["status"]) <= {"met", "breached", "open", "open_breached"}
+    assert (read_artifact(run_dir, "conversations.parquet")["conversation_id"]
+            .isin(sla["conversation_id"].astype(str)).all())
 
 
 def test_complaint_detection_generalises_beyond_airlines():
