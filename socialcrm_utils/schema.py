@@ -76,12 +76,17 @@ KPIS: dict[str, Kpi] = {
     k.name: k
     for k in (
         Kpi("volume", "Customer mentions", "mentions", True),
+        Kpi("reach", "Audience reach", "people", True),
         Kpi("response_rate", "Response rate", "share", True),
         Kpi("median_first_response_h", "Median first response", "hours", False),
+        Kpi("p90_first_response_h", "p90 first response", "hours", False),
         Kpi("net_sentiment", "Net sentiment", "share", True),
         Kpi("share_of_voice", "Share of voice", "share", True),
         Kpi("sla_attainment", "SLA attainment", "share", True),
         Kpi("complaint_rate", "Complaint rate", "share", False),
+        Kpi("advocacy", "Advocacy (turned positive)", "share", True),
+        Kpi("cost_per_contact", "Cost per social contact", "currency", False),
+        Kpi("savings_vs_phone", "Savings vs phone", "currency", True),
     )
 }
 

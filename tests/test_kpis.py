@@ -18,6 +18,12 @@ Sentiment (VADER with the customer-service extension): positive t5, t11; negativ
 neutral t3 and t10 ("I would love a group fare...": a wish, not praise) -> net (2 - 2) / 6 = 0.
 Complaints t1, t6 -> 2 / 6. Share of voice 6 / (6 + 2 Globex posts) = 0.75.
 Response rate 3 answered / 5 = 0.6; median of 0.5, 3.0, 64.75 = 3.0 h; attainment 2 met / 5 decided.
+p90 (numpy, linear): position 0.9 * 2 = 1.8 -> 3.0 + 0.8 * (64.75 - 3.0) = 52.4 h.
+Reach: largest follower count per author and platform: ann 200 (two posts, counted once), ben 80,
+cara 150, dan 12000, gus 300 -> 12,730.
+Advocacy: answered conversations that opened negative: t1 and t6; ann's later "ok thanks" (t11,
+after the reply t2) is positive, dan never wrote again -> 1 / 2.
+Costs (defaults): social 1 per contact; 3 answered x (phone 15 - social 1) = 42 saved.
 """
 
 from __future__ import annotations
@@ -39,12 +45,17 @@ TINY = ROOT / "tests" / "fixtures" / "tiny" / "tiny.yaml"
 
 EXPECTED = {
     "volume": 6,
+    "reach": 12_730,
     "response_rate": 0.6,
     "median_first_response_h": 3.0,
+    "p90_first_response_h": 52.4,
     "net_sentiment": 0.0,
     "share_of_voice": 0.75,
     "sla_attainment": 0.4,
     "complaint_rate": 2 / 6,
+    "advocacy": 0.5,
+    "cost_per_contact": 1.0,
+    "savings_vs_phone": 42.0,
 }
 
 
@@ -111,3 +122,26 @@ def test_kpis_document_is_json_clean(tiny):
     text = json.dumps(document, allow_nan=False)
     assert document["period"] == {"start": "2026-09-01", "end": "2026-09-07"}
     assert {k["name"]: k["display"] for k in json.loads(text)["kpis"]}["response_rate"] == "60.0%"
+
+
+def test_cost_comparison_with_the_clients_own_costs():
+    from socialcrm_utils.kpis import cost_comparison
+    from socialcrm_utils.playbook import Costs
+
+    costs = Costs.model_validate({"currency": "EUR",
+                                  "per_contact": {"social": 2.5, "phone": 12, "chat": 4}})
+    table = cost_comparison(10, costs).set_index("channel")
+    # 10 contacts: social 25 EUR; phone 120 (95 saved); chat 40 (15 saved).
+    assert table["total"].to_dict() == {"social": 25.0, "phone": 120.0, "chat": 40.0}
+    assert table["savings"].to_dict() == {"social": 0.0, "phone": 95.0, "chat": 15.0}
+
+
+def test_costs_need_a_social_entry(write_playbook):
+    from socialcrm_utils.exceptions import PlaybookValidationError
+
+    path = write_playbook("client: c1\nname: C\nbrand: {handles: ['@c']}\n"
+                          "sources: [{kind: file, path: m.csv}]\n"
+                          "costs: {per_contact: {phone: 15}}\n")
+    with pytest.raises(PlaybookValidationError) as info:
+        load_playbook(path, check_files=False)
+    assert any("costs.per_contact: needs a 'social' entry" in e for e in info.value.errors)
