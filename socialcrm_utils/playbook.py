@@ -698,12 +698,141 @@ class Costs(_Model):
     """Cost per contact by channel, in ``currency`` (defaults are the method's reference figures)."""
 
     currency: str = "USD"
-    per_contact: dict[str, float] = Field(
+    per_contact: dict[str, Annotated[float, Field(ge=0)]] = Field(
         default_factory=lambda: {"phone": 15.0, "email": 3.0, "store": 20.0, "social": 1.0}
     )
 
+    @field_validator("per_contact")
+    @classmethod
+    def _needs_social(cls, value: dict[str, float]) -> dict[str, float]:
+        if "social" not in value:
+            raise ValueError(
+                "needs a 'social' entry: the cost of one contact handled on social media "
+                "(e.g. social: 1), the basis of every saving"
+            )
+        return value
 
-_ROUTING_KEYS = (*INTENTS, "crisis")
+
+class RoutingRule(_Model):
+    """A routing exception, tried before the intent map: matching requests go to ``department``.
+
+    ``intent`` and ``priority`` each take one value or a list ("any of"); left out means any, but
+    a rule needs at least one of them (``routing.default`` is where everything else goes).
+
+    Examples:
+        >>> rule = RoutingRule.model_validate({"priority": "high", "department": "service"})
+        >>> rule.matches("praise", "high"), rule.matches("praise", "low")
+        (True, False)
+    """
+
+    intent: Annotated[  # type: ignore[valid-type]
+        list[Literal[INTENTS]] | None, BeforeValidator(_one_or_many)
+    ] = None
+    priority: Annotated[  # type: ignore[valid-type]
+        list[Literal[PRIORITIES]] | None, BeforeValidator(_one_or_many)
+    ] = None
+    department: Literal[DEPARTMENTS]  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> RoutingRule:
+        if self.intent is None and self.priority is None:
+            raise ValueError(
+                "a rule needs intent or priority (or both); to send all other requests to one "
+                "department, set routing.default"
+            )
+        return self
+
+    def matches(self, intent: str | None, priority: str | None) -> bool:
+        """Whether a request with this intent and priority (None: unknown) meets the rule."""
+        return ((self.intent is None or intent in self.intent)
+                and (self.priority is None or priority in self.priority))
+
+
+class Routing(_Model):
+    """Step 5 workflow: which department handles which customer request.
+
+    The short form maps intents (and ``crisis``) to departments, as before::
+
+        routing: {complaint: service, question: service, lead: sales, praise: marketing, crisis: pr}
+
+    ``rules`` add exceptions by priority (and intent), e.g. ``rules: [{priority: high,
+    department: service}, {intent: lead, priority: low, department: marketing}]``.
+    A request's department is decided in this order, the first that applies wins:
+
+    1. ``crisis``: a request flagged as part of a crisis (escalation outranks everyday routing);
+    2. ``rules``, top to bottom;
+    3. the request's intent in the map (``complaint``, ``question``, ``praise``, ``lead``,
+       ``other``);
+    4. ``default``: ``marketing`` unless set, because without routing every social request stays
+       with the team that owns the social accounts.
+
+    Examples:
+        >>> routing = Routing.model_validate({"complaint": "service", "crisis": "pr",
+        ...     "rules": [{"intent": "praise", "priority": "high", "department": "service"}]})
+        >>> routing.department_for("praise", "high"), routing.department_for("praise", "low")
+        (('service', 'rule 1'), ('marketing', 'default'))
+        >>> routing.department_for("complaint", "low", crisis=True)
+        ('pr', 'crisis')
+    """
+
+    complaint: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
+    question: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
+    praise: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
+    lead: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
+    other: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
+    crisis: Literal[DEPARTMENTS] | None = None  # type: ignore[valid-type]
+    default: Literal[DEPARTMENTS] = "marketing"  # type: ignore[valid-type]
+    rules: list[RoutingRule] = Field(default_factory=list)
+
+    @property
+    def by_intent(self) -> dict[str, str]:
+        """Intent -> department for the intents the playbook routes explicitly."""
+        return {i: getattr(self, i) for i in INTENTS if getattr(self, i) is not None}
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """The short form as a dict: routed intents plus ``crisis`` when set."""
+        return {**self.by_intent, **({"crisis": self.crisis} if self.crisis else {})}
+
+    def department_for(self, intent: str | None, priority: str | None,
+                       crisis: bool = False) -> tuple[str, str]:
+        """The department of a request and why: ``crisis``, ``rule N``, ``intent``, ``default``."""
+        if crisis and self.crisis is not None:
+            return self.crisis, "crisis"
+        for number, rule in enumerate(self.rules, start=1):
+            if rule.matches(intent, priority):
+                return rule.department, f"rule {number}"
+        if intent in self.by_intent:
+            return self.by_intent[intent], "intent"
+        return self.default, "default"
+
+
+def _guideline_text(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("must not be empty (leave the key out instead)")
+    return value
+
+
+GuidelineText = Annotated[str, BeforeValidator(_guideline_text)]
+
+
+class Guidelines(_Model):
+    """Step 2 guidelines the data cannot show, agreed with the client and written down here.
+
+    Every key is optional; what is left out shows as "to agree" in the guidelines checklist
+    (:func:`socialcrm_utils.goals.guidelines_checklist`).
+
+    - ``empowered``: what front-line staff may answer or decide without approval
+      (e.g. ``"rebook onto the next flight"``, ``"vouchers up to 50 EUR"``);
+    - ``escalation``: the escalation path in words (e.g. ``"crisis: PR on call, then legal"``);
+    - ``owners``: department -> the person or team accountable for its requests.
+    """
+
+    empowered: list[GuidelineText] = Field(default_factory=list)
+    escalation: GuidelineText | None = None
+    owners: dict[Literal[DEPARTMENTS], GuidelineText] = Field(  # type: ignore[valid-type]
+        default_factory=dict
+    )
 
 
 class Playbook(_Model):
@@ -716,10 +845,9 @@ class Playbook(_Model):
     brand: Brand
     sources: list[Source] = Field(min_length=1)
     goals: list[Goal] = Field(default_factory=list)
+    guidelines: Guidelines = Field(default_factory=Guidelines)
     sla: Sla = Field(default_factory=Sla)
-    routing: dict[Literal[_ROUTING_KEYS], Literal[DEPARTMENTS]] = Field(  # type: ignore[valid-type]
-        default_factory=dict
-    )
+    routing: Routing = Field(default_factory=Routing)
     voice: Voice = Field(default_factory=Voice)
     costs: Costs = Field(default_factory=Costs)
     listening: Listening = Field(default_factory=Listening)

@@ -21,6 +21,7 @@ matplotlib.rcParams.update({
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.dates import DateFormatter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
@@ -32,6 +33,8 @@ __all__ = [
     "plot_breaches_by_hour",
     "plot_attainment",
     "plot_kpi_goals",
+    "plot_kpi_history",
+    "add_context_line",
     "plot_engagement_heatmap",
     "plot_top_questions",
     "plot_platform_ranking",
@@ -232,6 +235,39 @@ def plot_kpi_goals(progress: pd.DataFrame) -> Figure:
     return fig
 
 
+def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = None,
+                     labels: dict[str, str] | None = None, columns: int = 3) -> Figure:
+    """Each KPI over the runs, one small chart per KPI, with its goal as a dashed line.
+
+    Args:
+        history: One row per run and KPI: ``started_at``, ``name``, ``value`` (the store's
+            ``kpi_history``).
+        targets: Goal target per KPI name, drawn as a dashed red line.
+        labels: Readable title per KPI name (default: the name).
+        columns: Charts per row.
+    """
+    names = list(dict.fromkeys(history["name"]))
+    rows = max(-(-len(names) // columns), 1)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.6 * rows), squeeze=False)
+    targets, labels = targets or {}, labels or {}
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        data = history[history["name"] == name].sort_values("started_at")
+        when = pd.to_datetime(data["started_at"], utc=True)
+        ax.plot(when, data["value"], marker="o", color=_BLUE, label="run")
+        if name in targets:
+            ax.axhline(targets[name], color=_RED, linestyle="--", label="goal")
+        ax.set_title(labels.get(name, name), fontsize=10)
+        ax.set_xlabel("run", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
+        ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+    fig.suptitle(f"KPIs over {history['started_at'].nunique()} run(s); dashed: goal")
+    fig.tight_layout()
+    return fig
+
+
 def plot_weekly_topics(topics: pd.DataFrame, lang: str, n: int = 3) -> Figure:
     """Top terms per week for one language (``nlp.topics.weekly_topics``), as a grid of bars."""
     data = topics[(topics["lang"] == lang) & (topics["rank"] <= n)]
@@ -325,3 +361,22 @@ def _compact(value: float, _position: object = None) -> str:
         if abs(value) >= threshold:
             return f"{value / threshold:g}{suffix}"
     return f"{value:g}"
+
+
+def add_context_line(ax: plt.Axes, value: float, label: str, *, vertical: bool = False) -> None:
+    """Draw a reference figure (e.g. a study's) on a chart as a dotted grey line with its label.
+
+    Context, not a target: goals are dashed red lines, reference figures dotted grey ones. Pair
+    it with ``goals.context_line``, which returns ``(value, label)`` for a figure of
+    ``data/benchmarks.yaml``.
+
+    Args:
+        ax: The axes to draw on.
+        value: Where the line goes, in data units (e.g. 0.25 for a share of 25%).
+        label: What the figure is, shown in the legend.
+        vertical: Draw a vertical line at ``x = value`` (horizontal bar charts) instead of a
+            horizontal one at ``y = value``.
+    """
+    line = ax.axvline if vertical else ax.axhline
+    line(value, color=_GREY, linestyle=":", linewidth=2, label=label, zorder=3)  # over bars
+    ax.legend(frameon=False, loc="best")

@@ -105,8 +105,8 @@ def test_unknown_key_suggests_closest(write_playbook):
     errors = _errors(write_playbook, BASE + "golas: []\n")
     assert errors == [
         "line 5: golas: unknown key; did you mean 'goals'? (allowed: client, name, language, "
-        "timezone, brand, sources, goals, sla, routing, voice, costs, listening, platforms, "
-        "http, store)"
+        "timezone, brand, sources, goals, guidelines, sla, routing, voice, costs, listening, "
+        "platforms, http, store)"
     ]
 
 
