@@ -114,10 +114,13 @@ def test_bad_routing_and_guidelines_give_one_line_errors(write_playbook, extra, 
 def test_routing_matrix_of_the_example_playbook():
     matrix = routing_matrix(load_playbook(ROOT / "playbooks" / "example.yaml"))
     assert list(matrix.index) == [*INTENTS, "crisis"] and list(matrix.columns) == list(PRIORITIES)
+    # The rule {priority: high, department: service} wins over the intent map for high
+    # priority; normal and low follow the intent map; crisis goes to PR at every priority.
     expected = {"complaint": "service", "question": "service", "praise": "marketing",
                 "lead": "sales", "other": "marketing", "crisis": "pr"}
     for intent, department in expected.items():
-        assert matrix.loc[intent].tolist() == [department] * 3
+        high = "pr" if intent == "crisis" else "service"
+        assert matrix.loc[intent].tolist() == [high, department, department]
 
 
 def test_routing_matrix_with_priority_rules():
