@@ -1,4 +1,4 @@
-"""The ``socialcrm`` command: validate, new, run, sample, setup.
+"""The ``socialcrm`` command: validate, new, run, sample, setup, forget.
 
 User errors (:class:`SocialCRMError`) print one message without a traceback and exit non-zero
 (2 for playbook errors, 1 otherwise); anything else is a bug and keeps its traceback.
@@ -104,6 +104,52 @@ def _cmd_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_forget(args: argparse.Namespace) -> int:
+    from .playbook import load_playbook
+    from .store import RUN_ARTIFACTS, StoreNotFoundError, files_naming, forget_in_runs, open_store
+
+    pb = load_playbook(args.playbook, check_files=False)
+    who = args.author + (f" on {args.platform}" if args.platform else "")
+    client_dir = Path(args.out or REPORTS_DIR).resolve() / pb.client
+    # The playbook's store, else the SQLite file next to the client's run folders.
+    url = pb.store or f"sqlite:///{client_dir / 'crm.sqlite'}"
+    deleted: dict[str, int] = {}
+    try:
+        with open_store(url, create=False) as store:
+            where = store.url
+            deleted = store.forget(pb.client, args.author, args.platform)
+            similar = [] if any(deleted.values()) else [
+                f"{r.author_id} on {r.platform}"
+                for r in store.find_authors(pb.client, args.author).itertuples()]
+    except StoreNotFoundError as exc:
+        where, similar = f"{exc}", []
+    print(f"store: {where} (client {pb.client})")
+    if any(deleted.values()):
+        for table in ("identities", "contacts", "interactions", "cases"):
+            print(f"{table:<13} {deleted[table]} deleted")
+        if deleted["interactions_redacted"]:
+            print(f"{'interactions':<13} {deleted['interactions_redacted']} redacted "
+                  f"(other people's posts naming @{args.author})")
+    else:
+        hint = f" (author ids are case-sensitive; stored: {', '.join(similar)})" if similar else ""
+        print(f"nothing found for author {who}{hint}")
+    if not args.runs:
+        print(f"note: run folders under {client_dir}/ still hold artifacts of earlier runs "
+              f"({', '.join(RUN_ARTIFACTS)}, report.html, notebooks); rewrite the data files "
+              "with --runs, or delete the folders")
+        return 0
+    changed = forget_in_runs(client_dir, args.author, args.platform)
+    for path, rows in changed.items():
+        print(f"{path.relative_to(client_dir)}: {rows} rows removed or redacted")
+    if not changed:
+        print(f"run folders under {client_dir}/: no rows of {who}")
+    left = files_naming(client_dir, args.author)
+    if left:
+        print(f"still naming {args.author} (delete or rebuild them): "
+              + ", ".join(str(p.relative_to(client_dir)) for p in left))
+    return 0
+
+
 def _at_least(minimum: int):
     """An argparse type: an integer of at least ``minimum``."""
 
@@ -155,6 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("setup", help="install offline NLP resources into the project folder")
     p.set_defaults(func=_cmd_setup)
+
+    p = sub.add_parser("forget", help="erase an author from the client's CRM store (GDPR art. 17)")
+    p.add_argument("--playbook", required=True, help="playbooks/<client>.yaml (names the store)")
+    p.add_argument("--author", required=True, help="the author's id, exactly as stored")
+    p.add_argument("--platform", help="only this platform's identity (default: every platform)")
+    p.add_argument("--runs", action="store_true",
+                   help="also rewrite the run folders' data files without the author's rows")
+    p.add_argument("--out", help="folder of the client folders, as given to run "
+                   f"(default {REPORTS_DIR}); holds the store unless the playbook names one")
+    p.set_defaults(func=_cmd_forget)
     return parser
 
 

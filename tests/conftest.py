@@ -54,3 +54,23 @@ def minimal_playbook(write_playbook, tmp_path: Path) -> Callable[[str], Path]:
         return write_playbook(MINIMAL.format(path="mentions.csv") + textwrap.dedent(extra))
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a PostgreSQL database for the store tests (see tests/pg.py).
+
+    ``SOCIALCRM_TEST_POSTGRES_URL`` when set (``.ci/run`` sets it), else a throw-away server of
+    its own when ``initdb``/``pg_ctl`` are installed; skips, naming what is missing, otherwise.
+    """
+    import contextlib
+
+    from .pg import Unavailable
+    from .pg import postgres_url as start
+
+    with contextlib.ExitStack() as stack:
+        try:
+            url = stack.enter_context(start())
+        except Unavailable as exc:
+            pytest.skip(f"no PostgreSQL server for the store tests: {exc}")
+        yield url

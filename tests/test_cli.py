@@ -117,13 +117,14 @@ def test_plan_reuses_latest_run(tmp_path):
     old, new = client / "20261101T100000Z", client / "20261102T100000Z"
     for folder in (old, new):
         folder.mkdir(parents=True)
-    for name in ("mentions.parquet", "mentions_scored.parquet", "goals.csv"):
+    for name in ("mentions.parquet", "mentions_scored.parquet", "alerts.csv", "goals.csv"):
         (old / name).write_text("old")
     (new / "mentions_scored.parquet").write_text("new")
     found = plan_inputs([4, 5], client)
-    # step 4 writes conversations.parquet itself; step 5's goals.csv comes from the older run.
+    # step 4 writes conversations.parquet itself; step 5's goals.csv and alerts.csv come from
+    # the older run.
     assert found == {"mentions_scored.parquet": new / "mentions_scored.parquet",
-                     "goals.csv": old / "goals.csv"}
+                     "alerts.csv": old / "alerts.csv", "goals.csv": old / "goals.csv"}
 
 
 def test_console_script_has_no_traceback_for_user_errors():
