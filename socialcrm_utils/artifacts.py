@@ -5,6 +5,7 @@ A missing input names the step that writes it and the command that runs that ste
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -16,7 +17,8 @@ import pandas as pd
 from .config import ARTIFACT_PRODUCER, REPORTS_DIR, STEPS
 from .exceptions import MissingArtifactError
 
-__all__ = ["artifact_path", "read_artifact", "resolve_run_dir", "write_artifact"]
+__all__ = ["artifact_path", "read_artifact", "resolve_run_dir", "write_artifact", "store_url",
+           "run_started_at"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,34 @@ def resolve_run_dir(run_dir: str | Path, client: str) -> Path:
     path = Path(run_dir) if str(run_dir) else REPORTS_DIR / client / "interactive"
     path.mkdir(parents=True, exist_ok=True)
     return path.resolve()
+
+
+def store_url(store: str | None, run_dir: str | Path) -> str:
+    """The CRM store of a run: the playbook's ``store`` URL, else ``crm.sqlite`` in the client's
+    report folder (the run folder's parent, ``reports/<client>/``, wherever ``--out`` put it).
+
+    Examples:
+        >>> store_url(None, "/tmp/reports/acme-air/20261101T090000Z")
+        'sqlite:////tmp/reports/acme-air/crm.sqlite'
+        >>> store_url("postgresql+psycopg://crm@db/crm", "/tmp/x/run")
+        'postgresql+psycopg://crm@db/crm'
+    """
+    if store:
+        return store
+    return f"sqlite:///{Path(run_dir).resolve().parent / 'crm.sqlite'}"
+
+
+def run_started_at(run_dir: str | Path) -> dt.datetime:
+    """When a run started: from the runner's folder name (``20261101T090000Z``), else now (UTC).
+
+    Examples:
+        >>> run_started_at("/tmp/reports/acme-air/20261101T090000Z").isoformat()
+        '2026-11-01T09:00:00+00:00'
+    """
+    try:
+        return dt.datetime.strptime(Path(run_dir).name, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return dt.datetime.now(dt.UTC)
 
 
 def artifact_path(run_dir: str | Path, name: str) -> Path:

@@ -62,8 +62,8 @@ STEPS: tuple[Step, ...] = (
         5,
         "track_kpis",
         "Workflow and KPIs",
-        ("mentions_scored.parquet", "conversations.parquet", "goals.csv"),
-        ("kpis.json",),
+        ("mentions_scored.parquet", "alerts.csv", "conversations.parquet", "goals.csv"),
+        ("kpis.json", "workload.csv"),
     ),
     Step(
         6,

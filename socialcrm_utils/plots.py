@@ -21,7 +21,6 @@ matplotlib.rcParams.update({
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.dates import DateFormatter  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
@@ -34,6 +33,7 @@ __all__ = [
     "plot_attainment",
     "plot_kpi_goals",
     "plot_kpi_history",
+    "plot_costs",
     "add_context_line",
     "plot_engagement_heatmap",
     "plot_top_questions",
@@ -252,18 +252,48 @@ def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = N
     targets, labels = targets or {}, labels or {}
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
+    # Runs are evenly spaced and labelled with their start: monthly runs and several runs on
+    # one day read equally well.
+    starts = sorted(pd.to_datetime(history["started_at"], utc=True).unique())
+    position = {start: i for i, start in enumerate(starts)}
+    same_day = len({s.date() for s in starts}) < len(starts)
+    ticks = list(range(0, len(starts), max(1, -(-len(starts) // 6))))
+    tick_labels = [starts[i].strftime("%d %b %H:%M" if same_day else "%d %b %Y") for i in ticks]
     for ax, name in zip(axes.flat, names, strict=False):
         data = history[history["name"] == name].sort_values("started_at")
-        when = pd.to_datetime(data["started_at"], utc=True)
-        ax.plot(when, data["value"], marker="o", color=_BLUE, label="run")
+        x = [position[t] for t in pd.to_datetime(data["started_at"], utc=True)]
+        ax.plot(x, data["value"], marker="o", color=_BLUE, label="run")
         if name in targets:
             ax.axhline(targets[name], color=_RED, linestyle="--", label="goal")
         ax.set_title(labels.get(name, name), fontsize=10)
-        ax.set_xlabel("run", fontsize=8)
+        ax.set_xlabel("run (UTC start)", fontsize=8)
+        ax.set_xticks(ticks, tick_labels, fontsize=7)
+        ax.set_xlim(-0.5, len(starts) - 0.5)
         ax.tick_params(labelsize=8)
-        ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
         ax.yaxis.set_major_formatter(FuncFormatter(_compact))
     fig.suptitle(f"KPIs over {history['started_at'].nunique()} run(s); dashed: goal")
+    fig.tight_layout()
+    return fig
+
+
+def plot_costs(costs: pd.DataFrame, currency: str = "USD") -> Figure:
+    """What the answered contacts cost per channel (``kpis.cost_comparison``), social first.
+
+    Args:
+        costs: ``channel``, ``total`` and ``savings`` per channel.
+        currency: The playbook's currency, for the axis label.
+    """
+    fig, ax = plt.subplots()
+    colors = [_GREEN if c == "social" else _GREY for c in costs["channel"]]
+    bars = ax.bar(costs["channel"], costs["total"], color=colors)
+    for bar, saving in zip(bars, costs["savings"], strict=True):
+        if saving > 0:
+            ax.annotate(f"+{_compact(saving)} {currency}", (bar.get_x() + bar.get_width() / 2,
+                                                           bar.get_height()),
+                        ha="center", va="bottom", fontsize=9, color=_RED)
+    ax.set(title="The answered contacts on each channel (red: extra cost over social)",
+           xlabel="channel", ylabel=f"total cost ({currency})")
+    ax.yaxis.set_major_formatter(FuncFormatter(_compact))
     fig.tight_layout()
     return fig
 
@@ -290,7 +320,10 @@ def plot_engagement_heatmap(by_slot: pd.DataFrame, value: str = "mean_engagement
     image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="Blues")
     ax.set_yticks(range(7), _WEEKDAYS)
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
-    ax.set(title="Engagement by weekday and hour (local time)", xlabel="hour of day",
+    basis = by_slot.attrs.get("basis")
+    note = {"brand_proactive": " of the brand's own posts",
+            "all_posts": " of all posts (too few brand posts)"}.get(basis, "")
+    ax.set(title=f"Engagement{note} by weekday and hour (local time)", xlabel="hour of day",
            ylabel="weekday")
     fig.colorbar(image, ax=ax, label="mean likes + shares + replies per post")
     fig.tight_layout()
@@ -298,7 +331,7 @@ def plot_engagement_heatmap(by_slot: pd.DataFrame, value: str = "mean_engagement
 
 
 def plot_top_questions(questions: pd.DataFrame, n: int = 10) -> Figure:
-    """Horizontal bars of the most asked question topics (``content.top_questions``)."""
+    """Horizontal bars of the biggest question clusters (``content.faq_candidates``)."""
     top = questions.head(n)
     fig, ax = plt.subplots()
     labels = top["topic"].astype(str) + " (" + top["lang"].astype(str) + ")"
