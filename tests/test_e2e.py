@@ -18,6 +18,8 @@ from socialcrm_utils.artifacts import read_artifact
 from socialcrm_utils.cli import main
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, STEPS
 from socialcrm_utils.exceptions import MissingArtifactError
+from socialcrm_utils.schema import KPIS
+from socialcrm_utils.store import open_store
 
 from .conftest import ROOT
 from .test_kpis import EXPECTED, TINY
@@ -92,10 +94,22 @@ def test_steps_rerun_reuses_the_latest_run(tiny_run, capsys):
     assert main(["run", str(TINY), "--out", str(out), "--steps", "4-5", "--no-report"]) == 0
     printed = capsys.readouterr().out
     assert "reusing mentions_scored.parquet from " + first.name in printed
-    second = max(p for p in (out / "tiny-air").iterdir() if p.name != "latest")
+    second = max(p for p in (out / "tiny-air").iterdir() if p.is_dir() and p.name != "latest")
     assert second != first
     assert read_artifact(second, "kpis.json")["kpis"] == read_artifact(first, "kpis.json")["kpis"]
     assert not (second / "03_listen.ipynb").exists()
+    # The CRM store next to the runs: two runs, two points on every KPI trend, and the second
+    # run (same data) changed no contact, interaction or case.
+    with open_store(f"sqlite:///{out / 'tiny-air' / 'crm.sqlite'}", create=False) as store:
+        history = store.kpi_history("tiny-air")
+        counts = store.counts("tiny-air")
+    assert (history.groupby("name")["run_id"].nunique() == 2).all()
+    assert set(history["name"]) == set(KPIS)
+    assert history.loc[history["name"] == "volume", "value"].tolist() == [6.0, 6.0]
+    # 7 customers (ann, ben, cara, dan, eve, fay, gus; hal's post is rejected), 12 mentions,
+    # 5 conversations.
+    assert counts == {"contacts": 7, "identities": 7, "interactions": 12, "cases": 5, "runs": 2,
+                      "kpi_snapshots": 2 * len(KPIS)}
 
 
 def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_playbook, capsys):
