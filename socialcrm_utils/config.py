@@ -70,7 +70,7 @@ STEPS: tuple[Step, ...] = (
         "generate_content",
         "Generate content",
         ("mentions_scored.parquet",),
-        ("content_calendar.csv", "faq.csv"),
+        ("content_calendar.csv", "faq.csv", "reply_templates.csv"),
     ),
 )
 

@@ -1,147 +1,390 @@
-"""Unit tests of step 6 (socialcrm_utils.content); expected values are computed by hand."""
+"""Unit tests of step 6 (socialcrm_utils.content); expected values are computed by hand.
+
+The arithmetic behind the clustering expectations (damped idf ``1 + ln(ln(9/(1 + df)) + 1)``
+with N = 8 English questions) is spelled out next to the fixture.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from socialcrm_utils import content
 from socialcrm_utils.content import (
+    CALENDAR_COLUMNS,
+    COMPLAINT_COLUMNS,
+    FAQ_COLUMNS,
+    TEMPLATE_COLUMNS,
+    VOLUME_COLUMNS,
     best_slots,
+    complaint_topics,
     content_calendar,
     engagement_by_slot,
-    tokenize,
-    top_questions,
+    faq_candidates,
+    platform_volumes,
+    reply_templates,
 )
+from socialcrm_utils.nlp.pii import private_channel_reply
+from socialcrm_utils.playbook import Voice
+from socialcrm_utils.voice import check_voice
 
 # --------------------------------------------------------------------------------------------
-# tokenize
-# --------------------------------------------------------------------------------------------
-
-
-def test_tokenize_english_drops_stop_words_handles_urls_and_short_tokens() -> None:
-    text = "@AcmeAir Where's my order for the A320?? https://t.co/abc #AcmeAir"
-    assert tokenize(text, "en") == ["order", "a320", "acmeair"]
-    assert tokenize(text, "en", exclude_terms=["#acmeair"]) == ["order", "a320"]
-
-
-def test_tokenize_german_keeps_umlauts_and_eszett() -> None:
-    assert tokenize("Mein Koffer ist in München nicht angekommen, wo ist er?", "de") == [
-        "koffer",
-        "münchen",
-        "angekommen",
-    ]
-    assert tokenize("Die Straße ist gesperrt, daß es nervt", "de") == [
-        "straße",
-        "gesperrt",
-        "nervt",
-    ]
-    # domain stop list: "gibt" is not in the stop_words German list
-    assert tokenize("Gibt es WLAN im Zug?", "de") == ["wlan", "zug"]
-
-
-def test_tokenize_language_selects_the_stop_list() -> None:
-    assert tokenize("und the Koffer", "en") == ["und", "koffer"]
-    assert tokenize("und the Koffer", "de") == ["the", "koffer"]
-    assert tokenize("und the Koffer", None) == ["koffer"]  # unknown: English and German
-    assert tokenize("und the Koffer", "de-AT") == ["the", "koffer"]
-
-
-def test_tokenize_multiword_exclude_term_is_removed_only_as_a_phrase() -> None:
-    assert tokenize("Acme Air: is the air conditioning on?", "en", ["acme air"]) == [
-        "air",
-        "conditioning",
-    ]
-    assert tokenize("only 12 of 2024 ok", "en") == []  # digits-only and short tokens
-    assert tokenize(pd.NA, "en") == []  # type: ignore[arg-type]
-
-
-# --------------------------------------------------------------------------------------------
-# top_questions
+# FAQ clusters
 # --------------------------------------------------------------------------------------------
 
 QUESTIONS: list[tuple[str, str, bool, str, str]] = [
-    # mention_id, lang, is_brand, intent, text
-    ("1", "en", False, "question", "@AcmeAir how do I change my seat?"),
-    ("2", "en", False, "question", "Can I change my seat online?"),
-    ("3", "en", False, "question", "Is it possible to change the seat after check-in?"),
-    ("4", "en", False, "question", "What is the baggage allowance?"),
-    ("5", "en", False, "question", "Baggage allowance for infants?"),
-    ("6", "en", False, "question", "How much baggage can I take?"),
-    ("7", "en", False, "question", "Do you have wifi on board?"),
-    ("8", "en", False, "question", "Is there wifi on the A320?"),
-    ("9", "en", False, "question", "@AcmeAir hi?"),  # no content word: no topic
-    ("10", "en", False, "question", "Does Acme Air serve meals?"),
-    ("11", "en", False, "question", "Acme Air wifi password?"),
-    ("12", "de", False, "question", "Wie viel Gepäck darf ich mitnehmen?"),
-    ("13", "de", False, "question", "Kostet das Gepäck extra?"),
-    ("14", "de", False, "question", "Gibt es WLAN im Zug?"),
-    ("15", "en", True, "question", "@jane How can we help you change your seat?"),  # brand
-    ("16", "en", False, "complaint", "My seat was broken, change it now"),  # not a question
+    # mention_id, lang, is_brand, intent, text_redacted
+    ("1", "en", False, "question", "@AcmeAir can I change my seat?"),  # change seat
+    ("2", "en", False, "question", "How do I change my seat?"),  # change seat
+    ("3", "en", False, "question", "can i change my seat"),  # same text as 1 (case, @, ?)
+    ("4", "en", False, "question", "Is there wifi on board?"),  # wifi board
+    ("5", "en", False, "question", "Is the wifi on board free?"),  # wifi board free
+    ("6", "en", False, "question", "Free wifi?"),  # free wifi
+    ("7", "en", False, "question", "Do you sell gift cards?"),  # words in 1 question only
+    ("8", "en", False, "question", "How?"),  # no content word
+    ("9", "de", False, "question", "Wie viel Gepäck darf ich mitnehmen?"),  # gepäck mitnehmen
+    ("10", "de", False, "question", "Darf ich Gepäck mitnehmen?"),  # gepäck mitnehmen
+    ("11", "de", False, "question", "Gibt es WLAN im Zug?"),  # wlan zug
+    ("12", "de", False, "question", "Ist das WLAN im Zug kostenlos?"),  # wlan zug kostenlos
+    ("13", "en", True, "question", "@jane Can we help you change your seat?"),  # brand
+    ("14", "en", False, "complaint", "My seat was broken, change it now"),  # not a question
+    ("15", "de", False, "complaint", "Koffer verloren!"),
+    ("16", "de", False, "complaint", "Mein Koffer ist verloren"),
 ]
+
+# English, N = 8 questions (1 and 3 are one distinct text asked twice). Words in at least
+# min_df = 2 questions: change 3, seat 3, wifi 3, board 2, free 2 ("sell", "gift", "cards"
+# once: dropped, so 7 has no vector; 8 has no word). Damped idf: df 3 -> 1 + ln(1 + ln(9/4))
+# = 1.5938, df 2 -> 1 + ln(1 + ln 3) = 1.7413. Normalised: 1/2/3 = (0.7071, 0.7071);
+# 4 = wifi 0.6752, board 0.7377; 5 = 0.5433, 0.5936, free 0.5936; 6 = wifi 0.6752, free 0.7377.
+# cos(4, 5) = cos(5, 6) = 0.8047, cos(4, 6) = 0.6752^2 = 0.4559, seat vs wifi 0.
+# Density (sum of cosines to every question): "can i change my seat" 3 (asked twice),
+# "how do i change my seat" 3, 5: 2.6094, 4 and 6: 2.2606 (tie: "free wifi" < "is there ...").
+# Leaders at threshold 0.4: "can i change my seat" (2 joins), then 5 (6 and 4 join).
+# Sizes: seat 3 of 8 (0.375), wifi 3 of 8. Centroid of wifi = 4 + 5 + 6; 5 is closest
+# (2.6094 > 2.2606), then 6 and 4 tie and the shorter text comes first.
+# German, N = 4: gepäck, mitnehmen, wlan, zug in 2 questions each ("kostenlos" once): two
+# clusters of 2 (0.5 each); representatives: the shorter of two identical vectors.
+# Labels (plain idf, words and pairs): all terms of the seat cluster weigh the same, the
+# pair "change seat" wins the tie; wifi cluster centroid: wifi 1.6201, free 1.2739, board and
+# "wifi board" 1.1204: "wifi" is replaced by "wifi board" (>= half its weight), then "free".
+EXPECTED_FAQ = [
+    # topic, lang, questions, share, distinct, terms, example, example_id, more_examples
+    ("change seat", "en", 3, 0.375, 2, "change seat", "can I change my seat?", "1", ""),
+    ("wifi board", "en", 3, 0.375, 3, "wifi board, free", "Is the wifi on board free?", "5",
+     "Free wifi? | Is there wifi on board?"),
+    ("Gepäck mitnehmen", "de", 2, 0.5, 2, "gepäck mitnehmen", "Darf ich Gepäck mitnehmen?",
+     "10", ""),
+    ("WLAN Zug", "de", 2, 0.5, 2, "wlan zug", "Gibt es WLAN im Zug?", "11",
+     "Ist das WLAN im Zug kostenlos?"),
+]  # fmt: skip
 
 
 @pytest.fixture
-def questions_frame() -> pd.DataFrame:
+def scored() -> pd.DataFrame:
     return pd.DataFrame(
-        QUESTIONS, columns=["mention_id", "lang", "is_brand", "intent", "text"]
-    ).astype({"mention_id": "string", "lang": "string", "text": "string"})
+        QUESTIONS, columns=["mention_id", "lang", "is_brand", "intent", "text_redacted"]
+    ).astype({"mention_id": "string", "lang": "string", "text_redacted": "string"})
 
 
-def test_top_questions_topics_counts_and_shares(questions_frame: pd.DataFrame) -> None:
-    before = questions_frame.copy()
-    faq = top_questions(questions_frame, exclude_terms=["acme air", "@AcmeAir"])
-    pd.testing.assert_frame_equal(questions_frame, before)  # input untouched
-    assert list(faq.columns) == ["topic", "lang", "questions", "share", "example", "example_id"]
-    # en (11 questions): "change seat" df 3 -> score 6; "baggage allowance" df 2 -> 4 beats
-    # "baggage" df 3 -> 3 for 4 and 5, while 6 has only "baggage"; wifi df 3 (7, 8, 11);
-    # 10 -> "meals" (df 1, ties "serve" alphabetically); 9 has no word.
-    # de (3 questions): "gepäck" df 2; 14: "wlan" and "zug" tie at df 1 -> "wlan".
-    expected = [
-        ("change seat", "en", 3, 3 / 11, "how do I change my seat?", "1"),
-        ("wifi", "en", 3, 3 / 11, "Acme Air wifi password?", "11"),
-        ("baggage allowance", "en", 2, 2 / 11, "What is the baggage allowance?", "4"),
-        ("gepäck", "de", 2, 2 / 3, "Kostet das Gepäck extra?", "13"),
-        ("baggage", "en", 1, 1 / 11, "How much baggage can I take?", "6"),
-        ("meals", "en", 1, 1 / 11, "Does Acme Air serve meals?", "10"),
-        ("wlan", "de", 1, 1 / 3, "Gibt es WLAN im Zug?", "14"),
-    ]
+def test_faq_candidates_clusters_shares_and_representatives(scored: pd.DataFrame) -> None:
+    before = scored.copy()
+    faq = faq_candidates(scored)
+    pd.testing.assert_frame_equal(scored, before)  # input untouched
+    assert list(faq.columns) == list(FAQ_COLUMNS)
     got = list(faq.itertuples(index=False, name=None))
-    assert [r[:3] + r[4:] for r in got] == [e[:3] + e[4:] for e in expected]
-    assert faq["share"].tolist() == pytest.approx([e[3] for e in expected])
+    assert [r[:3] + r[4:] for r in got] == [e[:3] + e[4:] for e in EXPECTED_FAQ]
+    assert faq["share"].tolist() == pytest.approx([e[3] for e in EXPECTED_FAQ])
 
 
-def test_top_questions_without_exclusion_brand_name_becomes_a_topic(
-    questions_frame: pd.DataFrame,
+def test_faq_candidates_keeps_the_columns_the_notebook_and_report_use(
+    scored: pd.DataFrame,
 ) -> None:
-    faq = top_questions(questions_frame)
-    # "acme air" is a bigram in 10 and 11 (df 2, score 4 > wifi's 3)
-    row = faq[faq["topic"] == "acme air"].iloc[0]
-    assert row["questions"] == 2
-    assert faq.loc[faq["topic"] == "wifi", "questions"].item() == 2
+    faq = faq_candidates(scored)
+    assert {"topic", "lang", "questions", "share", "example"} <= set(faq.columns)
+    assert faq["questions"].is_monotonic_decreasing
+    assert faq.dtypes["questions"] == "int64" and faq.dtypes["share"] == "float64"
 
 
-def test_top_questions_n_per_language_and_row_order_independent(
-    questions_frame: pd.DataFrame,
+def test_threshold_decides_whether_a_question_joins(scored: pd.DataFrame) -> None:
+    # cos(4, 5) = cos(5, 6) = 0.8047: at 0.81 every wifi question leads its own cluster ...
+    faq = faq_candidates(scored, threshold=0.81, merge_threshold=0.81)
+    assert "wifi board" not in set(faq["topic"])  # ... of 1, dropped by min_size = 2
+    alone = faq_candidates(scored, threshold=0.81, merge_threshold=0.81, min_size=1)
+    assert alone[alone["lang"] == "en"]["questions"].tolist() == [3, 1, 1, 1]
+    # ... and the centroids (single questions here, cosine 0.8047) merge at 0.5
+    merged = faq_candidates(scored, threshold=0.81)
+    assert merged[merged["topic"] == "wifi board"]["questions"].tolist() == [3]
+
+
+def test_faq_candidates_n_per_language_and_row_order_independent(scored: pd.DataFrame) -> None:
+    assert faq_candidates(scored, n=1)[["topic", "lang"]].values.tolist() == [
+        ["change seat", "en"],
+        ["Gepäck mitnehmen", "de"],
+    ]
+    for seed in (1, 7, 42):
+        shuffled = scored.sample(frac=1.0, random_state=seed)
+        pd.testing.assert_frame_equal(faq_candidates(shuffled), faq_candidates(scored))
+
+
+def test_text_column_fallback_and_customer_flag(scored: pd.DataFrame) -> None:
+    plain = scored.rename(columns={"text_redacted": "text"})
+    pd.testing.assert_frame_equal(faq_candidates(plain), faq_candidates(scored))
+    # without is_brand, is_customer decides (the brand question 13 then stays out too)
+    flagged = scored.drop(columns="is_brand").assign(is_customer=~scored["is_brand"])
+    pd.testing.assert_frame_equal(faq_candidates(flagged), faq_candidates(scored))
+
+
+def test_exclude_terms_and_placeholders_never_make_questions_similar() -> None:
+    frame = pd.DataFrame(
+        {
+            "mention_id": ["1", "2", "3"],
+            "lang": "en",
+            "is_brand": False,
+            "intent": "question",
+            "text_redacted": [
+                "Acme Air lounge [BOOKING]?",
+                "Acme Air wifi [BOOKING]?",
+                "Acme Air pets [BOOKING]?",
+            ],
+        }
+    )
+    # with the brand's name excluded, the three share no word: no cluster of 2
+    assert faq_candidates(frame, exclude_terms=["acme air"]).empty
+    # without: "acme" and "air" in all three (placeholders never count)
+    faq = faq_candidates(frame)
+    assert faq["questions"].tolist() == [3] and faq["terms"].tolist() == ["acme air"]
+
+
+def test_empty_inputs_give_empty_well_formed_tables(scored: pd.DataFrame) -> None:
+    for frame in (
+        scored[scored["intent"] == "lead"],  # no questions
+        scored.iloc[0:0],  # no rows
+        scored[scored["mention_id"].isin(["7", "8"])],  # questions without shared words
+    ):
+        faq = faq_candidates(frame)
+        assert faq.empty and list(faq.columns) == list(FAQ_COLUMNS)
+        assert faq.dtypes["questions"] == "int64"
+    assert faq_candidates(scored, n=0).empty
+    with pytest.raises(ValueError, match="intent"):
+        faq_candidates(scored.drop(columns="intent"))
+    with pytest.raises(ValueError, match="threshold"):
+        faq_candidates(scored, threshold=0)
+
+
+def test_complaint_topics_use_the_same_clustering(scored: pd.DataFrame) -> None:
+    topics = complaint_topics(scored)
+    assert list(topics.columns) == list(COMPLAINT_COLUMNS)
+    # 15 and 16: koffer, verloren, "koffer verloren" -> one cluster of both German complaints;
+    # 14 is alone in English
+    assert topics[["topic", "lang", "complaints", "share"]].values.tolist() == [
+        ["Koffer verloren", "de", 2, 1.0]
+    ]
+
+
+def _naive_leaders(rows: list[dict[int, float]], threshold: float, cap: int) -> list[int]:
+    """The textbook one-at-a-time leader algorithm on dict vectors (the order is given)."""
+    leaders: list[dict[int, float]] = []
+    labels = []
+    for vec in rows:
+        if not vec:
+            labels.append(-1)
+            continue
+        sims = [sum(v * lead.get(t, 0.0) for t, v in vec.items()) for lead in leaders]
+        best = int(np.argmax(sims)) if sims else -1
+        if sims and sims[best] >= threshold:
+            labels.append(best)
+        elif len(leaders) < cap:
+            labels.append(len(leaders))
+            leaders.append(vec)
+        else:
+            labels.append(-1)
+    return labels
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_blockwise_leader_clustering_equals_the_sequential_algorithm(
+    monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    faq = top_questions(questions_frame, n=1, exclude_terms=["acme air"])
-    assert faq[["topic", "lang"]].values.tolist() == [["change seat", "en"], ["gepäck", "de"]]
-    shuffled = questions_frame.sample(frac=1.0, random_state=7)
-    pd.testing.assert_frame_equal(
-        top_questions(shuffled, exclude_terms=["acme air"]),
-        top_questions(questions_frame, exclude_terms=["acme air"]),
+    rng = np.random.default_rng(3)
+    n, n_terms = 300, 12
+    dense = rng.random((n, n_terms)) * (rng.random((n, n_terms)) < 0.25)
+    dense[::17] = 0.0  # some rows without terms
+    norms = np.linalg.norm(dense, axis=1)
+    dense = np.divide(dense, norms[:, None], out=np.zeros_like(dense), where=norms[:, None] > 0)
+    indptr = np.concatenate([[0], np.cumsum((dense > 0).sum(axis=1))])
+    matrix = content._Csr(
+        indptr.astype(np.int64),
+        np.nonzero(dense)[1].astype(np.int64),
+        dense[dense > 0],
+        np.array([f"t{i}" for i in range(n_terms)], dtype=object),
+    )
+    order = rng.permutation(n)
+    monkeypatch.setattr(content, "_MAX_BLOCK", block)
+    monkeypatch.setattr(content, "_BLOCK_CELLS", block)  # blocks of `block` rows at most
+    for threshold, cap in ((0.5, 1000), (0.8, 1000), (0.6, 15)):
+        got = content._leader_clusters(matrix, order, threshold, cap)
+        vectors = [{t: dense[i, t] for t in np.flatnonzero(dense[i])} for i in order]
+        expected = _naive_leaders(vectors, threshold, cap)
+        assert got[order].tolist() == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Reply templates
+# --------------------------------------------------------------------------------------------
+
+#: A client's rules: a greeting, agent initials at the end on twitter, 280 characters on
+#: twitter, banned phrases, a tone floor.
+VOICE = Voice(
+    greeting=["Hallo", "Hi"],
+    sign_off=[{"regex": r"\^[A-Z]{2}", "platforms": ["twitter"]}],
+    max_length={"twitter": 280},
+    banned_phrases=["calm down", "as I said", "sorry for the trouble"],
+    min_sentiment=-0.6,
+    max_canned_reuse=0,  # not applied to templates (they are meant to be reused)
+)
+
+TOPICS = pd.DataFrame(
+    {
+        "topic": ["lost luggage", "change booking", "Erstattung", "Verspätung"],
+        "lang": ["en", "en", "de", "de"],
+        "complaints": [9, 5, 4, 3],
+        "terms": ["lost luggage", "change booking, website", "erstattung", "verspätung"],
+    }
+)
+
+
+def _as_replies(templates: pd.DataFrame) -> pd.DataFrame:
+    """The templates as brand replies to a customer post, as check_voice reads them."""
+    return pd.DataFrame(
+        {
+            "mention_id": [f"b{i}" for i in range(len(templates))],
+            "platform": templates["platform"].to_numpy(),
+            "author_id": "AcmeAirHelp",
+            "text_redacted": templates["template"].to_numpy(),
+            "lang": templates["lang"].to_numpy(),
+            "is_brand": True,
+            "in_reply_to_id": "c0",
+        }
     )
 
 
-def test_top_questions_empty_and_missing_column(questions_frame: pd.DataFrame) -> None:
-    none = questions_frame[questions_frame["intent"] == "lead"]
-    faq = top_questions(none)
-    assert faq.empty
-    assert list(faq.columns) == ["topic", "lang", "questions", "share", "example", "example_id"]
-    with pytest.raises(ValueError, match="intent"):
-        top_questions(questions_frame.drop(columns="intent"))
+def test_reply_templates_pass_the_clients_voice_rules() -> None:
+    out = reply_templates(TOPICS, VOICE, ["twitter", "facebook"])
+    assert list(out.columns) == list(TEMPLATE_COLUMNS)
+    assert out[["topic", "platform"]].values.tolist() == [
+        [t, p] for t in TOPICS["topic"] for p in ("twitter", "facebook")
+    ]
+    assert out["passes_voice"].all() and (out["violations"] == "").all()
+    # the independent check: every template as a brand reply breaks no rule
+    rules = VOICE.model_copy(update={"max_canned_reuse": None})
+    assert check_voice(_as_replies(out), rules).empty
+    # ... and the check is not vacuous: without the initials the twitter ones break sign_off
+    broken = out.assign(template=out["template"].str.replace(r" \^XX$", "", regex=True))
+    assert set(check_voice(_as_replies(broken), rules)["rule"]) == {"sign_off"}
+
+
+def test_reply_templates_wording_hand_checked() -> None:
+    out = reply_templates(TOPICS, VOICE, ["twitter", "facebook"]).set_index(
+        ["topic", "platform"]
+    )
+    # "sorry for the trouble" is banned: the apology is left out, the English greeting of
+    # the playbook ("Hi") comes first for English, "Hallo" for German; initials on twitter.
+    assert out.loc[("lost luggage", "twitter"), "template"] == (
+        "Hi, we're looking into it and will get back to you here as soon as we can. ^XX"
+    )
+    assert out.loc[("lost luggage", "facebook"), "template"] == (
+        "Hi, we're looking into it and will get back to you here as soon as we can."
+    )
+    # personal data (a booking): the private channel of nlp/pii.py for the platform
+    dm = private_channel_reply("booking", "en", "twitter").split(". ")[-1]
+    assert dm == "Please send us a DM and we'll take care of it right away."
+    assert out.loc[("change booking", "twitter"), "template"] == f"Hi, p{dm[1:]} ^XX"
+    assert out.loc[("change booking", "facebook"), "template"] == (
+        "Hi, please send us a private message and we'll take care of it right away."
+    )
+    assert out.loc[("change booking", "twitter"), "personal_data"] == "booking"
+    # German: "Erstattung" is about money (payment); the apology is allowed in German
+    assert out.loc[("Erstattung", "twitter"), "personal_data"] == "payment"
+    assert out.loc[("Erstattung", "twitter"), "template"] == (
+        "Hallo, danke für deinen Hinweis zu „Erstattung“, das tut uns leid. Schreib uns "
+        "einfach eine Direktnachricht (DM), dann kümmern wir uns sofort darum. ^XX"
+    )
+    assert out.loc[("Verspätung", "facebook"), "template"] == (
+        "Hallo, danke für deinen Hinweis zu „Verspätung“, das tut uns leid. Wir kümmern uns "
+        "darum und melden uns hier so schnell wie möglich."
+    )
+    assert out.loc[("Verspätung", "facebook"), "personal_data"] == ""
+    lengths = out["template"].str.len()
+    assert (out["chars"] == lengths).all() and (lengths <= 280).all()
+    assert out.loc[(slice(None), "twitter"), "max_chars"].tolist() == [280] * 4
+    assert out.loc[(slice(None), "facebook"), "max_chars"].isna().all()
+
+
+def test_reply_templates_default_voice_and_personal_data_kinds() -> None:
+    topics = pd.DataFrame(
+        {
+            "topic": ["login problems", "Rückerstattung", "order missing", "wifi"],
+            "lang": ["en", "de-AT", "en", "fr"],
+        }
+    )
+    out = reply_templates(topics, Voice(), ["trustpilot"])
+    assert out["personal_data"].tolist() == ["account", "payment", "order", ""]
+    assert out["passes_voice"].all()
+    # review site: e-mail or contact form; no greeting rule: "Hi there" / "Hallo"
+    assert out.loc[0, "template"] == (
+        "Hi there, thanks for letting us know about \"login problems\", and sorry for the "
+        "trouble. Please contact us by e-mail or through the contact form on our website and "
+        "we'll take care of it right away."
+    )
+    assert out.loc[1, "template"].startswith("Hallo, danke für deinen Hinweis zu „Rückerstattung“")
+    assert out.loc[1, "lang"] == "de-AT"
+    assert out.loc[3, "template"].startswith("Hi there, thanks")  # unknown language: English
+
+
+def test_reply_templates_report_rules_they_cannot_meet() -> None:
+    strict = Voice(max_length={"twitter": 40})
+    out = reply_templates(TOPICS.head(1), strict, ["twitter"])
+    assert not out.loc[0, "passes_voice"]
+    assert "chars > 40 on twitter" in out.loc[0, "violations"]
+
+
+def test_reply_templates_empty_and_errors() -> None:
+    empty = reply_templates(TOPICS.iloc[0:0], VOICE, ["twitter"])
+    assert empty.empty and list(empty.columns) == list(TEMPLATE_COLUMNS)
+    with pytest.raises(ValueError, match="platforms"):
+        reply_templates(TOPICS, VOICE, [])
+    with pytest.raises(ValueError, match="lang"):
+        reply_templates(TOPICS.drop(columns="lang"), VOICE)
+
+
+# --------------------------------------------------------------------------------------------
+# platform_volumes
+# --------------------------------------------------------------------------------------------
+
+
+def test_platform_volumes_per_language() -> None:
+    frame = pd.DataFrame(
+        {
+            "platform": ["Twitter", "twitter", "facebook", "twitter", "instagram", " twitter"],
+            "lang": ["en", "en-GB", "en", "de", "de", None],
+            "is_brand": [False, False, False, False, pd.NA, True],
+        }
+    )
+    out = platform_volumes(frame)
+    assert list(out.columns) == list(VOLUME_COLUMNS)
+    assert out[["platform", "lang", "mentions"]].values.tolist() == [
+        ["instagram", "de", 1],
+        ["twitter", "de", 1],
+        ["twitter", "en", 2],
+        ["facebook", "en", 1],
+    ]
+    assert out["share"].tolist() == pytest.approx([0.5, 0.5, 2 / 3, 1 / 3])
+    assert platform_volumes(frame.iloc[0:0]).empty
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,6 +440,19 @@ def test_engagement_by_slot_brand_proactive_local_time() -> None:
     assert by_slot["median_engagement"].tolist() == pytest.approx([100.0, 1.0, 25.0, 7.0])
 
 
+def test_engagement_by_slot_daylight_saving_time_and_blank_reply_ids() -> None:
+    # 09:30 UTC is 11 in Berlin in June (UTC+2) and 10 in December (UTC+1)
+    posts = _posts()
+    winter = posts.assign(created_at=posts["created_at"] + pd.Timedelta(days=182))
+    # 2026-12-01 is a Tuesday as 2026-06-02 is; every post moves by 26 weeks
+    by_slot = engagement_by_slot(winter, "Europe/Berlin")
+    assert by_slot[["weekday", "hour"]].values.tolist() == [[0, 8], [1, 10], [2, 14], [6, 23]]
+    # an export with "" for "no parent" still counts the posts as proactive
+    blank = posts.assign(in_reply_to_id=posts["in_reply_to_id"].fillna(""))
+    pd.testing.assert_frame_equal(engagement_by_slot(blank, "Europe/Berlin"), engagement_by_slot(
+        posts, "Europe/Berlin"))
+
+
 def test_engagement_by_slot_falls_back_to_all_posts(caplog: pytest.LogCaptureFixture) -> None:
     posts = _posts().iloc[1:]  # 19 proactive brand posts left
     with caplog.at_level(logging.WARNING, logger="socialcrm_utils.content"):
@@ -211,6 +467,20 @@ def test_engagement_by_slot_falls_back_to_all_posts(caplog: pytest.LogCaptureFix
     assert engagement_by_slot(_posts(), "Europe/Berlin", brand_only=False).attrs["basis"] == (
         "all_posts"
     )
+
+
+def test_no_brand_posts_and_no_posts_at_all() -> None:
+    customers = _posts().assign(is_brand=False)
+    by_slot = engagement_by_slot(customers, "Europe/Berlin")
+    assert by_slot.attrs["basis"] == "all_posts" and by_slot["posts"].sum() == len(customers)
+    empty = engagement_by_slot(_posts().iloc[0:0], "Europe/Berlin")
+    assert empty.empty and list(empty.columns) == [
+        "weekday", "weekday_name", "hour", "posts", "mean_engagement", "median_engagement",
+        "basis",
+    ]  # fmt: skip
+    assert best_slots(empty).empty
+    undated = engagement_by_slot(_posts().assign(created_at=pd.NaT), "Europe/Berlin")
+    assert undated.empty
 
 
 def test_best_slots_order_and_min_posts() -> None:
@@ -233,46 +503,98 @@ def slots() -> pd.DataFrame:
     return best_slots(engagement_by_slot(_posts(), "Europe/Berlin"), n=5)
 
 
-def test_content_calendar_dates_platforms_topics(
-    questions_frame: pd.DataFrame, slots: pd.DataFrame
-) -> None:
-    faq = top_questions(questions_frame, exclude_terms=["acme air"]).head(4)
-    plan = content_calendar(faq, slots, date(2026, 6, 1), weeks=2)  # a Monday
-    assert list(plan.columns) == [
-        "date", "time", "platform", "topic", "lang", "format", "rationale",
-    ]  # fmt: skip
-    # post k: week 0 = Tue 11 (k0), Wed 15 (k1), Mon 09 (k2); week 1 = k3, k4, k5
-    # topics: change seat, wifi, baggage allowance, gepäck, then again change seat
+FAQ = pd.DataFrame(
+    {"topic": ["change seat", "Gepäck"], "lang": ["en", "de"], "questions": [3, 2],
+     "share": [0.375, 0.5]}
+)  # fmt: skip
+COMPLAINTS = pd.DataFrame(
+    {"topic": ["lost luggage"], "lang": ["en"], "complaints": [5], "share": [0.5],
+     "example": ["My bag never arrived in Rome"]}
+)  # fmt: skip
+VOLUMES = pd.DataFrame(
+    {
+        "platform": ["instagram", "twitter", "facebook", "trustpilot"],
+        "lang": ["de", "en", "en", "en"],
+        "mentions": [5, 60, 30, 10],
+        "share": [1.0, 0.6, 0.3, 0.1],
+    }
+)
+
+
+def test_content_calendar_rows_and_dates_for_a_fixed_start(slots: pd.DataFrame) -> None:
+    plan = content_calendar(FAQ, COMPLAINTS, slots, VOLUMES, date(2026, 6, 1), weeks=2)
+    assert list(plan.columns) == list(CALENDAR_COLUMNS)
+    # Posts k = 0..5: week 0 Tue 11 (best), Wed 15, Mon 09; week 1 the same. Kinds: question,
+    # complaint, question, question, complaint, question. FAQ topics in turn: change seat,
+    # Gepäck, change seat, Gepäck. English platforms by smooth weighted round robin over
+    # twitter 60, facebook 30 (trustpilot: a review site): twitter, facebook, twitter,
+    # twitter; German: instagram. Formats turn per platform and kind.
     expected = [
-        (date(2026, 6, 1), "09:00", "instagram", "baggage allowance"),
-        (date(2026, 6, 2), "11:00", "twitter", "change seat"),
-        (date(2026, 6, 3), "15:00", "facebook", "wifi"),
-        (date(2026, 6, 8), "09:00", "instagram", "wifi"),
-        (date(2026, 6, 9), "11:00", "twitter", "gepäck"),
-        (date(2026, 6, 10), "15:00", "facebook", "change seat"),
-    ]
-    assert list(plan[["date", "time", "platform", "topic"]].itertuples(index=False)) == expected
-    assert [d.weekday() for d in plan["date"]] == [0, 1, 2, 0, 1, 2]
-    assert (plan["format"] == "faq-post").all()
-    assert plan.loc[4, "lang"] == "de"
+        (date(2026, 6, 1), "09:00", "instagram", "Gepäck", "de", "question", "carousel"),
+        (date(2026, 6, 2), "11:00", "twitter", "change seat", "en", "question", "FAQ post"),
+        (date(2026, 6, 3), "15:00", "facebook", "lost luggage", "en", "complaint",
+         "how-to video"),
+        (date(2026, 6, 8), "09:00", "instagram", "Gepäck", "de", "question", "how-to video"),
+        (date(2026, 6, 9), "11:00", "twitter", "change seat", "en", "question", "FAQ thread"),
+        (date(2026, 6, 10), "15:00", "twitter", "lost luggage", "en", "complaint",
+         "status update"),
+    ]  # fmt: skip
+    got = list(plan.drop(columns=["example", "rationale"]).itertuples(index=False, name=None))
+    assert got == expected
+    assert plan.loc[2, "example"] == "My bag never arrived in Rome"
+    assert plan["example"].isna().sum() == 4  # the FAQ table here has no examples
     assert plan.loc[1, "rationale"] == (
-        "Asked 3 times in the period; Tue 11:00 has the highest mean engagement (25.0)."
+        "FAQ: 3 English questions (38%) ask this; Tue 11:00 has the highest mean engagement "
+        "(25.0); twitter has 60% of English customer posts."
     )
     assert plan.loc[2, "rationale"] == (
-        "Asked 3 times in the period; Wed 15:00 has the 2nd-highest mean engagement (7.0)."
+        "Proactive: 5 English complaints (50%) are about this; Wed 15:00 has the 2nd-highest "
+        "mean engagement (7.0); facebook has 30% of English customer posts."
     )
     assert plan.loc[0, "rationale"] == (
-        "Asked 2 times in the period; Mon 09:00 has the 3rd-highest mean engagement (1.0)."
+        "FAQ: 2 German questions (50%) ask this; Mon 09:00 has the 3rd-highest mean "
+        "engagement (1.0); instagram has 100% of German customer posts."
     )
 
 
-def test_content_calendar_mid_week_start_and_limits(slots: pd.DataFrame) -> None:
-    faq = pd.DataFrame({"topic": ["refund"], "lang": ["en"], "questions": [1]})
-    plan = content_calendar(faq, slots, date(2026, 6, 3), weeks=1, platforms=["x"])  # Wed
-    assert plan["date"].tolist() == [date(2026, 6, 3), date(2026, 6, 8), date(2026, 6, 9)]
-    assert plan["rationale"].iloc[0].startswith("Asked 1 time in the period; Wed 15:00")
-    one = content_calendar(faq, slots, date(2026, 6, 1), weeks=3, posts_per_week=1)
-    assert one["date"].tolist() == [date(2026, 6, 2), date(2026, 6, 9), date(2026, 6, 16)]
-    assert content_calendar(faq.iloc[0:0], slots, date(2026, 6, 1)).empty
-    with pytest.raises(ValueError, match="platforms"):
-        content_calendar(faq, slots, date(2026, 6, 1), platforms=[])
+def test_content_calendar_four_weeks_deterministic(slots: pd.DataFrame) -> None:
+    start = date(2026, 6, 3)  # a Wednesday: no post before it, none after four weeks
+    plan = content_calendar(FAQ, COMPLAINTS, slots, VOLUMES, start)
+    assert len(plan) == 12
+    assert plan["date"].min() == start and plan["date"].max() < start + timedelta(weeks=4)
+    assert plan["date"].tolist()[:3] == [date(2026, 6, 3), date(2026, 6, 8), date(2026, 6, 9)]
+    assert plan["kind"].value_counts().to_dict() == {"question": 8, "complaint": 4}
+    # 8 English posts (4 FAQ, 4 complaint), twitter 60 : facebook 30 in turn: tw fb tw tw
+    # fb tw tw fb
+    english = plan[plan["lang"] == "en"]["platform"].value_counts().to_dict()
+    assert english == {"twitter": 5, "facebook": 3}
+    pd.testing.assert_frame_equal(
+        plan, content_calendar(FAQ, COMPLAINTS, slots, VOLUMES, start)
+    )
+
+
+def test_content_calendar_without_complaints_or_unknown_language(slots: pd.DataFrame) -> None:
+    faq = pd.DataFrame({"topic": ["refund"], "lang": ["fr"], "questions": [1], "share": [1.0]})
+    plan = content_calendar(faq, None, slots, VOLUMES, date(2026, 6, 1), weeks=1)
+    # no French volumes: all languages (twitter 60 of 105 posts)
+    assert plan["kind"].tolist() == ["question"] * 3
+    # twitter 60, facebook 30, instagram 5: posts k0 (Tue), k1 (Wed), k2 (Mon) get twitter,
+    # facebook, twitter; sorted by date: Mon, Tue, Wed
+    assert plan["platform"].tolist() == ["twitter", "twitter", "facebook"]
+    assert plan.loc[1, "rationale"].endswith("twitter has 57% of customer posts.")  # 60/105
+
+
+def test_content_calendar_empty_inputs(slots: pd.DataFrame) -> None:
+    start = date(2026, 6, 1)
+    reviews_only = VOLUMES[VOLUMES["platform"] == "trustpilot"]
+    for plan in (
+        content_calendar(FAQ.iloc[0:0], COMPLAINTS.iloc[0:0], slots, VOLUMES, start),
+        content_calendar(FAQ, COMPLAINTS, slots.iloc[0:0], VOLUMES, start),  # no brand posts
+        content_calendar(FAQ, COMPLAINTS, slots, reviews_only, start),
+        content_calendar(FAQ, COMPLAINTS, slots, VOLUMES, start, weeks=0),
+    ):
+        assert plan.empty and list(plan.columns) == list(CALENDAR_COLUMNS)
+    with pytest.raises(ValueError, match="max_platforms"):
+        content_calendar(FAQ, COMPLAINTS, slots, VOLUMES, start, max_platforms=0)
+    with pytest.raises(ValueError, match="share"):
+        content_calendar(FAQ.drop(columns="share"), None, slots, VOLUMES, start)

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 
 ARTIFACTS = ["mentions.parquet", "rejected.csv", "platforms.csv", "import_counts.json", "goals.csv",
              "mentions_scored.parquet", "alerts.csv", "topics.csv", "conversations.parquet", "sla.csv", "voice.csv",
-             "kpis.json", "faq.csv", "content_calendar.csv", "summary.json", "report.html"]
+             "kpis.json", "workload.csv", "faq.csv", "content_calendar.csv", "reply_templates.csv", "summary.json", "report.html"]
 
 
 def _run_dir(out):

@@ -17,6 +17,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from socialcrm_utils.nlp.tokens import lang_key, stop_words, tokenize, tokenize_clauses
 from socialcrm_utils.nlp.topics import TOPIC_COLUMNS, weekly_topics
 
 TZ = "Europe/Berlin"
@@ -158,3 +159,71 @@ def test_input_is_not_modified_and_errors() -> None:
         weekly_topics(posts, TZ, n=0)
     with pytest.raises(ValueError, match="created_at"):
         weekly_topics(posts.drop(columns="created_at"), TZ)
+
+
+# --------------------------------------------------------------------------------------------
+# The tokenizer behind the topics (socialcrm_utils.nlp.tokens)
+# --------------------------------------------------------------------------------------------
+
+
+def test_tokenize_english_drops_stop_words_handles_urls_and_short_tokens() -> None:
+    text = "@AcmeAir Where's my order for the A320?? https://t.co/abc #AcmeAir"
+    assert tokenize(text, "en") == ["order", "a320", "acmeair"]
+    assert tokenize(text, "en", exclude_terms=["#acmeair"]) == ["order", "a320"]
+
+
+def test_tokenize_german_keeps_umlauts_and_eszett() -> None:
+    assert tokenize("Mein Koffer ist in München nicht angekommen, wo ist er?", "de") == [
+        "koffer",
+        "münchen",
+        "angekommen",
+    ]
+    assert tokenize("Die Straße ist gesperrt, daß es nervt", "de") == [
+        "straße",
+        "gesperrt",
+        "nervt",
+    ]
+    # domain stop list: "gibt" is not in the stop_words German list
+    assert tokenize("Gibt es WLAN im Zug?", "de") == ["wlan", "zug"]
+
+
+def test_tokenize_language_selects_the_stop_list() -> None:
+    assert tokenize("und the Koffer", "en") == ["und", "koffer"]
+    assert tokenize("und the Koffer", "de") == ["the", "koffer"]
+    assert tokenize("und the Koffer", None) == ["koffer"]  # unknown: English and German
+    assert tokenize("und the Koffer", "de-AT") == ["the", "koffer"]
+    assert lang_key("DE_at") == "de" and lang_key("fr") == "" and lang_key(None) == ""
+
+
+def test_tokenize_multiword_exclude_term_is_removed_only_as_a_phrase() -> None:
+    assert tokenize("Acme Air: is the air conditioning on?", "en", ["acme air"]) == [
+        "air",
+        "conditioning",
+    ]
+    assert tokenize("only 12 of 2024 ok", "en") == []  # digits-only and short tokens
+    assert tokenize(pd.NA, "en") == []  # type: ignore[arg-type]
+
+
+def test_tokenize_clauses_split_at_punctuation_and_excluded_phrases() -> None:
+    assert tokenize_clauses("Can I change my seat? Online, or at the airport?", "en") == [
+        ["change", "seat"],
+        ["online"],
+        ["airport"],
+    ]
+    # the excluded phrase ends a clause: no "lounge" + "wifi" pair across it
+    assert tokenize_clauses("lounge acme air wifi", "en", ["acme air"]) == [["lounge"], ["wifi"]]
+    assert tokenize_clauses("", "en") == [] and tokenize_clauses(None, "de") == []
+
+
+def test_stop_words_keep_words_and_the_old_import_path() -> None:
+    assert "order" not in stop_words("en") and "the" in stop_words("en")
+    assert "gibt" in stop_words("de")  # DOMAIN_STOP_WORDS
+    assert "und" in stop_words("") and "the" in stop_words("xx")
+    # step modules import nlp/, never the reverse; content re-exports the same function
+    from socialcrm_utils import content
+    from socialcrm_utils.nlp import topics
+
+    assert content.tokenize is tokenize
+    assert "socialcrm_utils.content" not in {
+        getattr(v, "__module__", "") for v in vars(topics).values()
+    }

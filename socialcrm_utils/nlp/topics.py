@@ -2,9 +2,9 @@
 
 For every ISO week (in the client's time zone) and language, :func:`weekly_topics` lists the
 keywords and two-word phrases that the most customer posts contain. Offline by construction:
-words come from :func:`socialcrm_utils.content.tokenize` (regular expressions and the stop-word
-lists of the ``stop_words`` package), phrases from NLTK's collocation finder, which needs no
-corpus download.
+words come from :func:`socialcrm_utils.nlp.tokens.tokenize` (regular expressions and the
+stop-word lists of the ``stop_words`` package), phrases from NLTK's collocation finder, which
+needs no corpus download.
 
 Ranking, per week and language (a *document* is one customer post):
 
@@ -37,7 +37,7 @@ import pandas as pd
 from nltk.collocations import BigramCollocationFinder
 from nltk.metrics import BigramAssocMeasures
 
-from ..content import tokenize
+from .tokens import tokenize
 from .pii import PLACEHOLDER_RE
 from .sentiment import normalize_lang
 
@@ -123,7 +123,7 @@ def weekly_topics(
     Customer posts are the rows with ``is_brand`` False (or, without that column,
     ``is_customer`` True). The text is ``text_redacted`` when the frame has it (placeholders
     such as ``[EMAIL]`` are removed first, so they never become topics), else ``text``. Words
-    come from :func:`~socialcrm_utils.content.tokenize` in the post's language; the ranking is
+    come from :func:`~socialcrm_utils.nlp.tokens.tokenize` in the post's language; the ranking is
     described in the module docstring. The input is not modified.
 
     Args:
@@ -134,7 +134,7 @@ def weekly_topics(
         n: Number of terms per week and language.
         exclude_terms: Terms never reported, e.g. the brand's names (``brand.terms``);
             multi-word terms are removed as whole phrases, see
-            :func:`~socialcrm_utils.content.tokenize`.
+            :func:`~socialcrm_utils.nlp.tokens.tokenize`.
         min_mentions: Terms contained in fewer posts are left out.
 
     Returns:

@@ -1,0 +1,218 @@
+"""Offline word tokenizer for English and German mentions: content words, clause by clause.
+
+Used by the weekly topics of step 3 (:mod:`socialcrm_utils.nlp.topics`) and the FAQ and
+complaint clusters of step 6 (:mod:`socialcrm_utils.content`). A regular expression and the
+English and German stop-word lists of the ``stop_words`` package: no NLTK corpus, nothing
+downloaded at run time.
+
+:func:`tokenize` returns the content words of a text; :func:`tokenize_clauses` returns them
+per clause (split at punctuation), so that callers can form two-word phrases that never span
+a sentence or comma boundary ("change seat" from "change my seat", but nothing across
+"seat. Online").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from stop_words import get_stop_words
+
+__all__ = [
+    "DOMAIN_STOP_WORDS",
+    "KEEP_WORDS",
+    "MIN_TOKEN_LEN",
+    "lang_key",
+    "stop_words",
+    "tokenize",
+    "tokenize_clauses",
+]
+
+#: Social-media chatter and greetings that the ``stop_words`` lists miss; removed in every
+#: language because they never name what a customer asks about.
+DOMAIN_STOP_WORDS: frozenset[str] = frozenset(
+    {
+        # English
+        "amp", "anybody", "dear", "guys", "hey", "lol", "pls", "plz", "thx", "via",
+        # German greetings and chatter
+        "bitte", "dank", "danke", "grüße", "gruß", "hallo", "jemand", "leute", "liebe",
+        "lieber", "moin", "vielen",
+        # German function words the short (Snowball) list of stop_words lacks
+        "beim", "bereits", "bzw", "dabei", "dafür", "danach", "daran", "darauf", "davon",
+        "denke", "eben", "echt", "eigentlich", "einfach", "erst", "etwa", "finde", "ganz", "gar",
+        "gehen", "geht", "gerade", "gerne", "gibt", "glaube", "gut", "habt", "halt", "hätte",
+        "heute", "immer", "kommen", "kommt", "könnten", "lassen", "lässt", "macht", "mal",
+        "mehr", "nie", "nix", "oft", "okay", "sagen", "sagt", "schon", "sei", "seit", "sogar",
+        "sollten", "usw", "viele", "wäre", "wegen", "weiß", "wirklich", "wohl",
+        "worden", "wurde", "wurden",
+        # German modal verbs (questions open with them: "Darf ich ...?", "Kann man ...?")
+        "darf", "darfst", "dürfen", "kann", "kannst", "können", "muss", "musst", "müssen",
+        "soll", "sollen", "will", "willst", "wollen", "möchte", "möchten",
+    }
+)  # fmt: skip
+
+#: Content words of customer service that the (broad) English list of ``stop_words`` contains
+#: and that are nevertheless kept, because customers ask about them ("where is my order?",
+#: "can I change the name on my booking?", "is wifi free?").
+KEEP_WORDS: frozenset[str] = frozenset(
+    {
+        "case", "cases", "changes", "date", "dates", "free", "group", "groups", "member",
+        "members", "name", "number", "numbers", "order", "ordered", "orders", "page", "pages",
+        "point", "points", "room", "rooms", "system",
+    }
+)  # fmt: skip
+
+#: Words shorter than this are dropped.
+MIN_TOKEN_LEN: int = 3
+
+_LANGS: tuple[str, ...] = ("en", "de")
+
+_URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_HANDLE_RE = re.compile(r"(?<![\w@])@\w+")
+# Clause boundaries: phrases never span them.
+_CLAUSE_RE = re.compile(r"[.,!?;:()\[\]{}\"\n\r\t]+|\s[-–—/|]+\s")
+# A word: letters and digits (so "a320", "müller", "straße"), with inner apostrophes or hyphens
+# ("don't", "check-in").
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+_LETTER_RE = re.compile(r"[^\W\d_]")
+
+
+def lang_key(lang: object) -> str:
+    """Return ``"en"``, ``"de"`` or ``""`` (neither, or unknown) for a language tag.
+
+    Examples:
+        >>> lang_key("de-AT"), lang_key("EN_us"), lang_key("fr"), lang_key(None)
+        ('de', 'en', '', '')
+    """
+    if not isinstance(lang, str):
+        return ""
+    key = lang.strip().lower().replace("_", "-").split("-")[0]
+    return key if key in _LANGS else ""
+
+
+@functools.cache
+def stop_words(lang: str) -> frozenset[str]:
+    """Stop words of a language, :data:`DOMAIN_STOP_WORDS` added, :data:`KEEP_WORDS` taken out.
+
+    Args:
+        lang: A language tag; anything but English or German gives both lists together.
+
+    Returns:
+        Lower-case words (typographic apostrophes as ``'``).
+
+    Examples:
+        >>> "the" in stop_words("en"), "und" in stop_words("en"), "und" in stop_words("de")
+        (True, False, True)
+        >>> "order" in stop_words("en"), "und" in stop_words("")
+        (False, True)
+    """
+    key = lang_key(lang)
+    words: set[str] = set()
+    for code in (key,) if key else _LANGS:
+        words.update(w.lower().replace("’", "'") for w in get_stop_words(code))
+    return frozenset((words | DOMAIN_STOP_WORDS) - KEEP_WORDS)
+
+
+@functools.lru_cache(maxsize=64)
+def _exclusions(terms: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[str] | None]:
+    """Split excluded terms into single tokens and a regex for multi-word phrases (cached)."""
+    singles: set[str] = set()
+    phrases: list[str] = []
+    for term in terms:
+        words = _TOKEN_RE.findall(unicodedata.normalize("NFC", str(term)).lower())
+        if len(words) == 1:
+            singles.add(words[0].replace("’", "'"))
+        elif len(words) > 1:
+            phrases.append(r"\W+".join(re.escape(w) for w in words))
+    if not phrases:
+        return frozenset(singles), None
+    # Longest first, so that "acme air help" wins over "acme air".
+    phrases.sort(key=len, reverse=True)
+    return frozenset(singles), re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)")
+
+
+def tokenize_clauses(
+    text: object, lang: str | None, exclude_terms: Iterable[str] = ()
+) -> list[list[str]]:
+    """The content words of a text per clause, as :func:`tokenize` finds them.
+
+    A clause ends at ``. , ! ? ; : ( ) [ ] { } "``, a line break or tab, a dash, slash or bar
+    between spaces, and where an excluded multi-word term stood. Clauses without a content
+    word are left out.
+
+    Args:
+        text: The text; anything that is not a string gives ``[]``.
+        lang: Language tag (see :func:`tokenize`).
+        exclude_terms: Terms to drop (see :func:`tokenize`).
+
+    Returns:
+        One list of words per clause, in text order.
+
+    Examples:
+        >>> tokenize_clauses("Can I change my seat? Online, or at the airport?", "en")
+        [['change', 'seat'], ['online'], ['airport']]
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    singles, phrase_re = _exclusions(tuple(exclude_terms))
+    stops = stop_words(lang or "")
+    cleaned = unicodedata.normalize("NFC", text).lower()
+    cleaned = _HANDLE_RE.sub(" ", _URL_RE.sub(" ", cleaned))
+    if phrase_re is not None:
+        cleaned = phrase_re.sub(" , ", cleaned)  # an excluded phrase also ends a clause
+    clauses: list[list[str]] = []
+    for clause in _CLAUSE_RE.split(cleaned):
+        tokens: list[str] = []
+        for raw in _TOKEN_RE.findall(clause):
+            token = raw.replace("’", "'")
+            if token in stops:
+                continue
+            if token.endswith("'s"):
+                token = token[:-2]
+            if (
+                len(token) < MIN_TOKEN_LEN
+                or token in stops
+                or token in singles
+                or not _LETTER_RE.search(token)
+            ):
+                continue
+            tokens.append(token)
+        if tokens:
+            clauses.append(tokens)
+    return clauses
+
+
+def tokenize(text: object, lang: str | None, exclude_terms: Iterable[str] = ()) -> list[str]:
+    """Split a mention into lower-case content words.
+
+    Steps: Unicode NFC and lower case; URLs and ``@handles`` removed; words are runs of
+    letters and digits (umlauts and ß included, digits allowed inside a word such as
+    ``a320``), optionally joined by an inner apostrophe or hyphen (``check-in``). Then removed:
+    stop words of ``lang`` (``stop_words`` package; the English and German lists together
+    when the language is neither), :data:`DOMAIN_STOP_WORDS`, ``exclude_terms``, words shorter
+    than 3 characters and words without a letter (``2024``). :data:`KEEP_WORDS` are never stop
+    words. A possessive ``'s`` is dropped (``acme's`` -> ``acme``).
+
+    Args:
+        text: The mention text; anything that is not a string gives ``[]``.
+        lang: Language tag, ``"en"`` or ``"de"`` (regional variants such as ``"de-AT"`` too);
+            anything else uses both stop lists.
+        exclude_terms: Further terms to drop, e.g. the brand's names from the playbook
+            (``brand.terms``). Case, ``#`` and ``@`` are ignored; a multi-word term
+            (``"acme air"``) is removed only as the whole phrase.
+
+    Returns:
+        The remaining words in text order.
+
+    Examples:
+        >>> tokenize("@AcmeAir How do I change my seat on the A320? https://t.co/x", "en")
+        ['change', 'seat', 'a320']
+        >>> text = "Wie viel Gepäck darf ich bei der Buchung über Straßenbahn mitnehmen?"
+        >>> tokenize(text, "de")
+        ['gepäck', 'buchung', 'straßenbahn', 'mitnehmen']
+        >>> tokenize("Is the ACME Air lounge open?", "en", exclude_terms=["acme air"])
+        ['lounge']
+    """
+    return [t for clause in tokenize_clauses(text, lang, exclude_terms) for t in clause]
