@@ -156,7 +156,10 @@ def normalize_text(texts: pd.Series) -> pd.Series:
         0    whereismybag
         dtype: string
     """
-    return texts.astype("string").str.replace(_NOT_KEY, "", regex=True).str.lower()
+    codes, distinct = pd.factorize(texts.astype("string"), use_na_sentinel=True)
+    keys = pd.Series(distinct, dtype="string").str.replace(_NOT_KEY, "", regex=True).str.lower()
+    # Each distinct text once (copies and templates are common), then back to every row.
+    return pd.Series(keys.array.take(codes, allow_fill=True), index=texts.index, dtype="string")
 
 
 def flag_near_duplicates(
