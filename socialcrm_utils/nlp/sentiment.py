@@ -205,6 +205,8 @@ class _FastVader(SentimentIntensityAnalyzer):
             lower in self.constants.BOOSTER_DICT
         ):
             return 0
+        if lower not in self.lexicon:  # NLTK's sentiment_valence leaves such a word at 0
+            return 0
         return self.sentiment_valence(0, sentitext, item, i, [])[0]
 
     def valences(self, sentitext: SentiText) -> list[float]:
@@ -250,6 +252,9 @@ class _CustomerServiceVader(_FastVader):
         )
         rules = (*self._formulas, *self._sarcasm, *self._phrases)
         self._triggers = tuple(sorted({t for rule in rules for t in rule[0]}))
+        # One pass that tells whether any trigger occurs at all (most texts have none).
+        self._any_trigger = re.compile("|".join(map(re.escape, self._triggers))) \
+            if self._triggers else None
 
     def extended(
         self, sentitext: SentiText, plain: list[float], text: str
@@ -292,7 +297,9 @@ class _CustomerServiceVader(_FastVader):
                         sentiments[i] += valence
                         changed = True
         normalised = " ".join(text.lower().split())
-        found = {t for t in self._triggers if t in normalised}
+        found = ({t for t in self._triggers if t in normalised}
+                 if self._any_trigger is not None and self._any_trigger.search(normalised)
+                 else set())
         formulas = [p for t, p in self._formulas if not t.isdisjoint(found)]
         sarcasm = [p for t, p in self._sarcasm if not t.isdisjoint(found)]
         phrases = [(p, v) for t, p, v in self._phrases if not t.isdisjoint(found)]
