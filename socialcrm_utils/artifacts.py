@@ -6,19 +6,24 @@ A missing input names the step that writes it and the command that runs that ste
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .config import ARTIFACT_PRODUCER, REPORTS_DIR, STEPS
 from .exceptions import MissingArtifactError
 
+if TYPE_CHECKING:
+    from .playbook import Playbook
+
 __all__ = ["artifact_path", "read_artifact", "resolve_run_dir", "write_artifact", "store_url",
-           "run_started_at"]
+           "run_started_at", "read_scored_mentions", "write_scored_mentions"]
 
 logger = logging.getLogger(__name__)
 
@@ -137,3 +142,103 @@ def read_artifact(run_dir: str | Path, name: str) -> Any:
     if name.endswith(".csv"):
         return pd.read_csv(path)
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Scored mentions: scored once per run
+# ---------------------------------------------------------------------------------------------
+_SCORED = "mentions_scored.parquet"
+_SCORED_FROM = b"socialcrm.scored_from"
+
+
+def write_scored_mentions(scored: pd.DataFrame, run_dir: str | Path,
+                          playbook: Playbook) -> Path:
+    """Write ``mentions_scored.parquet``, stamped with what it was scored from.
+
+    The stamp (in the Parquet metadata) is a hash of this run's ``mentions.parquet``, the
+    playbook's language, brand and listening settings, and the suite's code, so
+    :func:`read_scored_mentions` can tell whether the scores are still current. Step 1 scores
+    every mention for its platform table anyway and writes them here right after
+    ``mentions.parquet``; steps 2 and 3 then read them instead of scoring again (at 1,000,000
+    mentions scoring takes minutes).
+
+    Args:
+        scored: Output of :func:`~socialcrm_utils.listening.score_mentions` on the mentions in
+            ``run_dir/mentions.parquet``.
+        run_dir: The run folder; ``mentions.parquet`` must be written already.
+        playbook: The playbook the mentions were scored with.
+
+    Returns:
+        The path written.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = artifact_path(run_dir, _SCORED)
+    tmp = path.with_name(f".{path.name}.tmp")
+    table = pa.Table.from_pandas(scored, preserve_index=False)
+    stamp = _scoring_stamp(run_dir, playbook).encode()
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _SCORED_FROM: stamp})
+    pq.write_table(table, tmp)
+    del table
+    os.replace(tmp, path)
+    logger.info("wrote %s", path)
+    return path
+
+
+def read_scored_mentions(run_dir: str | Path, playbook: Playbook) -> pd.DataFrame:
+    """This run's scored mentions, scored once per run.
+
+    ``mentions_scored.parquet`` when it is current: written by :func:`write_scored_mentions`
+    from this run's ``mentions.parquet`` with the playbook's present language, brand and
+    listening settings and the present code (a changed setting, a rewritten
+    ``mentions.parquet`` or an edited module makes it stale). Otherwise ``mentions.parquet``
+    scored now with :func:`~socialcrm_utils.listening.score_mentions`.
+
+    Raises:
+        MissingArtifactError: If ``mentions.parquet`` is missing (run step 1).
+    """
+    path = artifact_path(run_dir, _SCORED)
+    if path.is_file():
+        import pyarrow.parquet as pq
+
+        stamp = (pq.read_schema(path).metadata or {}).get(_SCORED_FROM)
+        if stamp is not None and artifact_path(run_dir, "mentions.parquet").is_file() and \
+                stamp.decode() == _scoring_stamp(run_dir, playbook):
+            logger.info("reusing the scores in %s", path)
+            return pd.read_parquet(path)
+    from .listening import score_mentions
+
+    return score_mentions(read_artifact(run_dir, "mentions.parquet"), playbook)
+
+
+def _scoring_stamp(run_dir: str | Path, playbook: Playbook) -> str:
+    """Hash of what scores depend on: mentions.parquet, the settings, the suite's code."""
+    digest = hashlib.sha256()
+    with artifact_path(run_dir, "mentions.parquet").open("rb") as handle:
+        digest.update(hashlib.file_digest(handle, "sha256").digest())
+    settings = {"language": playbook.language,
+                "brand": playbook.brand.model_dump(mode="json"),
+                "listening": playbook.listening.model_dump(mode="json")}
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    lexicon = playbook.listening.german_lexicon
+    for file in sorted(Path(lexicon).rglob("*")) if lexicon and Path(lexicon).is_dir() else \
+            [Path(lexicon)] if lexicon and Path(lexicon).is_file() else []:
+        if file.is_file():
+            digest.update(file.read_bytes())
+    digest.update(_code_digest().encode())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """Hash of the package's modules and data files (scores change when the code does)."""
+    from . import __version__
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for file in sorted(package.rglob("*")):
+        if file.is_file() and file.suffix in (".py", ".txt", ".json", ".csv"):
+            digest.update(str(file.relative_to(package)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()

@@ -76,14 +76,42 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import run_playbook
+    if len(args.playbook) == 1 and args.scheduler is None:
+        from .runner import run_playbook
 
-    result = run_playbook(args.playbook, out=args.out, steps=args.steps, progress=print,
-                          report=not args.no_report)
-    print(f"summary: {result.summary}")
-    if result.report:
-        print(f"report:  {result.report}")
-    return 0
+        if args.workers is not None:
+            raise SocialCRMError("--workers needs --scheduler local")
+        result = run_playbook(args.playbook[0], out=args.out, steps=args.steps, progress=print,
+                              report=not args.no_report)
+        print(f"summary: {result.summary}")
+        if result.report:
+            print(f"report:  {result.report}")
+        return 0
+    # A batch: every playbook is reported, one failing client does not stop the others.
+    from .distributed import format_outcomes, run_playbooks
+
+    if args.workers is not None and args.scheduler != "local":
+        raise SocialCRMError("--workers needs --scheduler local")
+    if not args.debug:  # Dask's own INFO lines (scheduler, nanny, workers) only with --debug
+        import os
+
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    outcomes = run_playbooks(args.playbook, scheduler=args.scheduler, workers=args.workers,
+                             out=args.out, steps=args.steps, report=not args.no_report,
+                             progress=print)
+    print()
+    print(format_outcomes(outcomes))
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _scheduler(text: str) -> str:
+    """An argparse type: ``local`` or a Dask scheduler address such as ``tcp://host:8786``."""
+    import re
+
+    if text == "local" or re.fullmatch(r"[a-z][a-z0-9+.-]*://\S+", text):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"'{text}' is not local or a scheduler address (e.g. tcp://10.0.0.5:8786)")
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -92,7 +120,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     if Path(args.out).suffix.lower() not in (".csv", ".parquet"):
         raise SocialCRMError(f"--out {args.out}: use a .csv or .parquet file name")
     path = write_sample(args.out, args.mentions, seed=args.seed,
-                        include_malformed=not args.clean)
+                        include_malformed=not args.clean, chunk_rows=args.chunk_rows)
     print(f"wrote {path}")
     return 0
 
@@ -184,8 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing playbook")
     p.set_defaults(func=_cmd_new)
 
-    p = sub.add_parser("run", help="run the step notebooks of a playbook and build the report")
-    p.add_argument("playbook", help="playbooks/<client>.yaml")
+    p = sub.add_parser("run", help="run the step notebooks of a playbook and build the report",
+                       description="Run one playbook, or several as a batch: one after another "
+                       "here, or in parallel on a Dask cluster (--scheduler); a batch ends with "
+                       "a table of every playbook and exits 1 if any failed.")
+    p.add_argument("playbook", nargs="+", help="playbooks/<client>.yaml (several: a batch)")
+    p.add_argument("--scheduler", type=_scheduler, metavar="local|tcp://HOST:PORT",
+                   help="run the playbooks in parallel on Dask: 'local' starts a cluster of "
+                   "worker processes here, an address uses an existing cluster (workers need "
+                   "the suite installed and --out on a shared file system)")
+    p.add_argument("--workers", type=_at_least(1),
+                   help="worker processes of --scheduler local (default: one per core)")
     p.add_argument("--out", help=f"folder for run folders (default {REPORTS_DIR})")
     p.add_argument("--steps", help="steps to run, e.g. 1,3-5 (default: all)")
     p.add_argument("--no-report", action="store_true", help="skip report.html")
@@ -197,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="approximate number of rows (at least 100)")
     p.add_argument("--seed", type=int, default=20261123, help="random seed")
     p.add_argument("--clean", action="store_true", help="leave out the 3 malformed demo rows")
+    p.add_argument("--chunk-rows", type=_at_least(1), default=100_000,
+                   help="rows generated and written at a time (bounds memory; the file is the "
+                   "same for any value)")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("setup", help="install offline NLP resources into the project folder")

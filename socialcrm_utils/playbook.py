@@ -338,8 +338,15 @@ def _regex(value: str) -> str:
 
 
 class Listening(_Model):
-    """Step 3 settings: sentiment, personal-data patterns, spike rule."""
+    """Step 3 settings: sentiment, personal-data patterns, spike rule, engine.
 
+    ``engine: dask`` scores the mentions partition-wise with dask.dataframe
+    (:func:`socialcrm_utils.distributed.listen_mentions`; same artifacts as ``pandas``);
+    ``partitions`` sets how many (default: one per 100,000 mentions, at least one per core).
+    """
+
+    engine: Literal["pandas", "dask"] = "pandas"
+    partitions: int | None = Field(default=None, ge=1)
     sentiment_extension: bool = True
     german_lexicon: Path | None = None
     pii_patterns: dict[str, Annotated[str, BeforeValidator(_regex)]] = Field(default_factory=dict)

@@ -43,6 +43,7 @@ __all__ = [
     "format_table",
     "format_sla_summary",
     "SLA_SUMMARY_COLUMNS",
+    "SLA_SUMMARY_LABELS",
 ]
 
 _BLUE, _RED, _GREY, _GREEN = "#1f6feb", "#cf222e", "#8c959f", "#1a7f37"
@@ -150,10 +151,12 @@ def plot_first_response(hours: pd.Series, targets_h: Sequence[float] = (),
         bins = np.logspace(np.log10(max(values.min(), 1 / 60)), np.log10(values.max() + 1e-9), 30)
         ax.hist(values, bins=bins, color=_BLUE)
         ax.set_xscale("log")
-    for target in sorted(set(targets_h)):
+    top = ax.get_ylim()[1]
+    for i, target in enumerate(sorted(set(targets_h))):  # labels stepped down: lines sit close
         ax.axvline(target, color=_RED, linestyle="--")
-        ax.annotate(f"target {target:g}h", (target, ax.get_ylim()[1] * 0.9), color=_RED,
-                    xytext=(4, 0), textcoords="offset points")
+        ax.annotate(f"target {target:g}h", (target, top * (0.93 - 0.09 * (i % 4))), color=_RED,
+                    xytext=(4, 0), textcoords="offset points", fontsize=9,
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
     ax.set(title=title, xlabel="hours to first response (log scale)", ylabel="conversations")
     fig.tight_layout()
     return fig
@@ -227,16 +230,19 @@ def plot_kpi_goals(progress: pd.DataFrame) -> Figure:
     for ax, (_, row) in zip(axes[0], progress.iterrows(), strict=False):
         values = [row["baseline"], row["current"]]
         ax.bar(["baseline", "current"], values, color=[_GREY, _BLUE])
-        ax.axhline(row["target"], color=_RED, linestyle="--", label="target")
-        ax.set(title=row["label"], ylabel=row.get("unit", ""))
-        ax.legend(frameon=False, loc="best")
-    fig.suptitle("Goals: baseline, current value and target")
+        ax.axhline(row["target"], color=_RED, linestyle="--")
+        unit = row.get("unit", "")
+        ax.set(title=row["label"], ylabel=unit)
+        if unit == "share":
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    fig.suptitle("Goals: baseline, current value and target (dashed red line)")
     fig.tight_layout()
     return fig
 
 
 def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = None,
-                     labels: dict[str, str] | None = None, columns: int = 3) -> Figure:
+                     labels: dict[str, str] | None = None, columns: int = 3,
+                     units: dict[str, str] | None = None, currency: str = "") -> Figure:
     """Each KPI over the runs, one small chart per KPI, with its goal as a dashed line.
 
     Args:
@@ -245,6 +251,9 @@ def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = N
         targets: Goal target per KPI name, drawn as a dashed red line.
         labels: Readable title per KPI name (default: the name).
         columns: Charts per row.
+        units: Unit per KPI name (``schema.KPIS``: share, hours, currency, mentions, people):
+            shares are shown as percentages, the others name their unit on the y axis.
+        currency: The playbook's currency, the y label of ``currency`` KPIs.
     """
     names = list(dict.fromkeys(history["name"]))
     rows = max(-(-len(names) // columns), 1)
@@ -270,7 +279,12 @@ def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = N
         ax.set_xticks(ticks, tick_labels, fontsize=7)
         ax.set_xlim(-0.5, len(starts) - 0.5)
         ax.tick_params(labelsize=8)
-        ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+        unit = (units or {}).get(name, "")
+        if unit == "share":
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        else:
+            ax.yaxis.set_major_formatter(FuncFormatter(_compact))
+            ax.set_ylabel(currency if unit == "currency" and currency else unit, fontsize=8)
     fig.suptitle(f"KPIs over {history['started_at'].nunique()} run(s); dashed: goal")
     fig.tight_layout()
     return fig
@@ -288,7 +302,7 @@ def plot_costs(costs: pd.DataFrame, currency: str = "USD") -> Figure:
     bars = ax.bar(costs["channel"], costs["total"], color=colors)
     for bar, saving in zip(bars, costs["savings"], strict=True):
         if saving > 0:
-            ax.annotate(f"+{_compact(saving)} {currency}", (bar.get_x() + bar.get_width() / 2,
+            ax.annotate(f"+{saving:,.0f} {currency}", (bar.get_x() + bar.get_width() / 2,
                                                            bar.get_height()),
                         ha="center", va="bottom", fontsize=9, color=_RED)
     ax.set(title="The answered contacts on each channel (red: extra cost over social)",
@@ -346,6 +360,11 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
                  decimals: dict[str, int] | None = None, thousands: Sequence[str] = ()) -> object:
     """A display version of a table: percentages, rounded numbers, thousands separators, no index.
 
+    Made to fit a notebook or the report without scrolling sideways: column names are shown with
+    spaces instead of underscores (so long headers wrap), true/false columns as ✓ / ✗, and
+    ``url`` columns as an "open" link instead of the long address. Cell text is HTML-escaped
+    (customer posts may contain ``<`` or ``&``).
+
     Args:
         frame: The table (not modified).
         percent: Columns holding shares in [0, 1], shown as ``42.0%``.
@@ -354,16 +373,48 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
 
     Returns:
         A pandas ``Styler`` that renders as an HTML table in notebooks and the report.
+
+    Examples:
+        >>> table = pd.DataFrame({"response_rate": [0.5], "smart": [True],
+        ...                       "url": ["https://x.example/1?a=1&b=2"], "text": ["I <3 it"]})
+        >>> html = format_table(table, percent=["response_rate"]).to_html()
+        >>> "response rate</th>" in html and "50.0%" in html and "✓" in html
+        True
+        >>> '<a href="https://x.example/1?a=1&amp;b=2" target="_blank">open</a>' in html
+        True
+        >>> "I &lt;3 it" in html
+        True
     """
     formats: dict[str, object] = {c: "{:.1%}" for c in percent if c in frame}
     formats.update({c: f"{{:,.{n}f}}" for c, n in (decimals or {}).items() if c in frame})
     formats.update({c: "{:,.0f}" for c in thousands if c in frame})
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    styler = frame.style.format(formats, na_rep="–").hide(axis="index")
+    formats.update({c: _check_mark for c in frame.columns
+                    if pd.api.types.is_bool_dtype(frame[c]) and c not in formats})
+    formats.update({c: _link for c in frame.columns
+                    if isinstance(c, str) and (c == "url" or c.endswith("_url"))})
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+            or pd.api.types.is_bool_dtype(frame[c])]
+    styler = (frame.style.format(formats, na_rep="–", escape="html").hide(axis="index")
+              .format_index(_header, axis="columns"))
     if text:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
         styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"}])
     return styler
+
+
+def _header(name: object) -> str:
+    """A column name as a header that can wrap: ``first_response_h`` -> ``first response h``."""
+    return str(name).replace("_", " ")
+
+
+def _check_mark(value: object) -> str:
+    """True / False as ✓ / ✗ (narrow, and readable for a client)."""
+    return "✓" if bool(value) else "✗"
+
+
+def _link(url: object) -> str:
+    """A (HTML-escaped) address as a short link; the address itself would not wrap."""
+    return f'<a href="{url}" target="_blank">open</a>' if url else ""
 
 
 #: The columns of ``sla.summarize_sla`` a reader needs first, in reading order.
@@ -373,19 +424,54 @@ SLA_SUMMARY_COLUMNS: tuple[str, ...] = (
     "resolution_attainment", "next_responses", "next_response_attainment",
 )
 
+#: How :func:`format_sla_summary` names them.
+SLA_SUMMARY_LABELS: dict[str, str] = {
+    "conversations": "conversations",
+    "response_rate": "response rate",
+    "median_first_response_h": "first response: median (h)",
+    "p90_first_response_h": "first response: p90 (h)",
+    "median_first_response_business_h": "first response: median (business h)",
+    "breaches": "first response: breaches",
+    "attainment": "first response: SLA attainment",
+    "median_resolution_h": "resolution: median (h)",
+    "resolution_attainment": "resolution: SLA attainment",
+    "next_responses": "follow-ups answered",
+    "next_response_attainment": "follow-ups: SLA attainment",
+}
+
 
 def format_sla_summary(summary: pd.DataFrame, by: str | Sequence[str]) -> pd.io.formats.style.Styler:
-    """A readable ``sla.summarize_sla`` table: the group columns and :data:`SLA_SUMMARY_COLUMNS`.
+    """A readable ``sla.summarize_sla`` table: one row per figure, one column per group.
 
-    Rates are shown as percentages, hours with one decimal.
+    The figures are :data:`SLA_SUMMARY_COLUMNS`, named as in :data:`SLA_SUMMARY_LABELS`. Eleven
+    figures side by side would not fit a notebook or the report; one column per policy,
+    platform, intent, handle or department does. Rates are shown as percentages, hours with one
+    decimal, counts with thousands separators.
+
+    Examples:
+        >>> summary = pd.DataFrame({"policy": ["urgent", "default"], "conversations": [12, 1500],
+        ...     "response_rate": [0.5, 0.75], "median_first_response_h": [0.5, 3.0]})
+        >>> html = format_sla_summary(summary, "policy").to_html()
+        >>> "urgent</th>" in html and "first response: median (h)</th>" in html
+        True
+        >>> "1,500" in html and "75.0%" in html and "3.0" in html
+        True
     """
     keys = [by] if isinstance(by, str) else list(by)
     columns = [c for c in SLA_SUMMARY_COLUMNS if c in summary]
-    return format_table(
-        summary[keys + columns],
-        percent=[c for c in columns if c.endswith(("rate", "attainment"))],
-        decimals={c: 1 for c in columns if c.endswith("_h")},
-    )
+    groups = summary[keys].astype("string").fillna("none").agg(" / ".join, axis=1)
+    table = summary[columns].astype(float).T
+    table.columns = pd.Index(groups.tolist(), name=" / ".join(keys))
+    table.index = pd.Index([SLA_SUMMARY_LABELS.get(c, c) for c in columns])
+    rows = dict(zip(columns, table.index, strict=True))
+    rates = [rows[c] for c in columns if c.endswith(("rate", "attainment"))]
+    hours = [rows[c] for c in columns if c.endswith("_h")]
+    counts = [r for r in table.index if r not in rates and r not in hours]
+    styler = table.style
+    for names, pattern in ((rates, "{:.1%}"), (hours, "{:,.1f}"), (counts, "{:,.0f}")):
+        if names:
+            styler = styler.format(pattern, subset=pd.IndexSlice[names, :], na_rep="–")
+    return styler.set_table_styles([{"selector": "th.row_heading", "props": "text-align: left;"}])
 
 
 def _compact(value: float, _position: object = None) -> str:

@@ -34,10 +34,12 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import string
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,11 +51,13 @@ from .schema import CANONICAL_COLUMNS, conform_mentions
 __all__ = [
     "BRAND_HANDLES",
     "BRAND_TERMS",
+    "CHUNK_ROWS",
     "COMPETITORS",
     "PLATFORMS",
     "SAMPLE_SEED",
     "SAMPLE_TIMEZONE",
     "generate_mentions",
+    "iter_mentions",
     "write_sample",
 ]
 
@@ -821,6 +825,11 @@ _TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö":
 # ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
+#: Rows generated, converted and written at a time by :func:`iter_mentions` and
+#: :func:`write_sample` (about 100 MB of Python strings at a time).
+CHUNK_ROWS: int = 100_000
+
+
 def generate_mentions(
     n_mentions: int = 6000,
     *,
@@ -863,8 +872,53 @@ def generate_mentions(
             "include_malformed=True is only possible when writing a CSV file: use "
             "write_sample(path, include_malformed=True)"
         )
-    frame = _generate_frame(n_mentions, seed=seed, start=start, weeks=weeks)
-    return conform_mentions(frame)
+    chunks = list(iter_mentions(n_mentions, seed=seed, start=start, weeks=weeks))
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+
+
+def iter_mentions(
+    n_mentions: int = 6000,
+    *,
+    seed: int = SAMPLE_SEED,
+    start: str = "2026-08-31",
+    weeks: int = 9,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[pd.DataFrame]:
+    """Generate the mention table of :func:`generate_mentions` in chunks of consecutive rows.
+
+    Everything that links rows (threads, authors, time order, mention ids, every random draw)
+    is decided first, for all rows, in compact numeric arrays (about 250 bytes a row); the
+    strings (texts, ids, names, URLs) are made chunk by chunk. So memory grows with the
+    numeric plan, not with the strings, and the chunks concatenated are exactly
+    ``generate_mentions(...)`` whatever ``chunk_rows`` is. A reply may sit in a later chunk
+    than the post it answers.
+
+    Args:
+        n_mentions: Approximate number of rows (at least 100).
+        seed: Random seed (same seed, same rows).
+        start: First local day of the period (``YYYY-MM-DD``, Europe/Berlin).
+        weeks: Length of the period in weeks.
+        chunk_rows: Rows per chunk (at least 1).
+
+    Yields:
+        Canonical frames of at most ``chunk_rows`` rows, in ``created_at``, ``mention_id``
+        order, each with a fresh index.
+
+    Raises:
+        ValueError: As :func:`generate_mentions`, or if ``chunk_rows`` < 1.
+
+    Examples:
+        >>> chunks = list(iter_mentions(300, seed=1, chunk_rows=100))
+        >>> [len(c) for c in chunks][:3]
+        [100, 100, 100]
+        >>> pd.concat(chunks, ignore_index=True).equals(generate_mentions(300, seed=1))
+        True
+    """
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    plan = _plan_mentions(n_mentions, seed=seed, start=start, weeks=weeks)
+    for _, chunk in _chunks(plan, chunk_rows):
+        yield chunk
 
 
 def write_sample(
@@ -873,8 +927,14 @@ def write_sample(
     *,
     seed: int = SAMPLE_SEED,
     include_malformed: bool = True,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> Path:
     """Generate the sample and write it as CSV or Parquet (chosen by the file suffix).
+
+    Rows are generated and written ``chunk_rows`` at a time (:func:`iter_mentions`): Parquet
+    through one ``pyarrow.parquet.ParquetWriter`` (a row group per chunk), CSV by appending, so
+    a million rows never sit in memory as strings at once; the file holds the same rows
+    whatever the chunk size (CSV files are byte-identical).
 
     CSV files are UTF-8 with ``\\n`` line ends and ``created_at`` as ISO 8601 UTC with ``Z``.
     With ``include_malformed`` (CSV only) three rows that an importer must reject are appended
@@ -887,12 +947,14 @@ def write_sample(
         seed: Random seed (same seed, same bytes).
         include_malformed: Append the three malformed rows (ignored for Parquet, which cannot
             hold them in canonical dtypes).
+        chunk_rows: Rows generated and written at a time.
 
     Returns:
         The path written.
 
     Raises:
-        ValueError: If the suffix is neither ``.csv`` nor ``.parquet``.
+        ValueError: If the suffix is neither ``.csv`` nor ``.parquet``, or as
+            :func:`iter_mentions`.
 
     Examples:
         >>> import tempfile
@@ -905,24 +967,68 @@ def write_sample(
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ValueError(f"{path}: unsupported suffix '{path.suffix}'; use .csv or .parquet")
-    mentions = generate_mentions(n_mentions, seed=seed)
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
+    plan = _plan_mentions(n_mentions, seed=seed, start="2026-08-31", weeks=9)
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
     if suffix == ".parquet":
         if include_malformed:
             logger.info("malformed rows are only written to CSV files; %s gets none", path)
-        mentions.to_parquet(path, index=False)
+        _write_parquet(plan, tmp, chunk_rows)
     else:
-        table = _to_csv_table(mentions)
-        if include_malformed:
-            table = pd.concat([table, _malformed_rows(table)], ignore_index=True)
-        table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    logger.info("wrote %d sample mentions to %s", len(mentions), path)
+        _write_csv(plan, tmp, chunk_rows, include_malformed)
+    tmp.replace(path)
+    logger.info("wrote %d sample mentions to %s", plan.size, path)
     return path
 
 
 # ---------------------------------------------------------------------------------------------
 # Output helpers
 # ---------------------------------------------------------------------------------------------
+def _chunks(plan: _Plan, chunk_rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
+    """(first row number, canonical frame) of every chunk, in order."""
+    for first in range(0, plan.size, chunk_rows):
+        yield first, conform_mentions(_rows_frame(plan, plan.order[first:first + chunk_rows]))
+
+
+def _write_parquet(plan: _Plan, path: Path, chunk_rows: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for _, chunk in _chunks(plan, chunk_rows):
+            if writer is None:
+                table = pa.Table.from_pandas(chunk, preserve_index=False)
+                writer = pq.ParquetWriter(path, table.schema)
+            else:
+                table = pa.Table.from_pandas(chunk, schema=writer.schema, preserve_index=False)
+            writer.write_table(table)
+            del table
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _write_csv(plan: _Plan, path: Path, chunk_rows: int, include_malformed: bool) -> None:
+    middle = plan.size // 2  # the row an "overlapping export" repeats at the end
+    duplicate: dict[str, str] = {}
+    last_created = ""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for first, chunk in _chunks(plan, chunk_rows):
+            table = _to_csv_table(chunk)
+            table.to_csv(handle, index=False, header=first == 0, lineterminator="\n")
+            if first <= middle < first + len(table):
+                duplicate = table.iloc[middle - first].to_dict()
+            last_created = table["created_at"].iloc[-1]
+        if include_malformed:
+            twitter = plan.seq[plan.platform == TW]
+            next_number = int(twitter.max()) + 1 if len(twitter) else 1
+            malformed = _malformed_rows(next_number, plan.width, last_created, duplicate)
+            malformed.to_csv(handle, index=False, header=False, lineterminator="\n")
+
+
 def _to_csv_table(mentions: pd.DataFrame) -> pd.DataFrame:
     """Canonical frame -> all-text frame as written to CSV (timestamps with ``Z``)."""
     table = pd.DataFrame(index=mentions.index)
@@ -936,22 +1042,22 @@ def _to_csv_table(mentions: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _malformed_rows(table: pd.DataFrame) -> pd.DataFrame:
-    """Three rows an importer must reject: empty text, bad date, duplicate mention_id."""
-    twitter_ids = table.loc[table["platform"] == "twitter", "mention_id"]
-    width = len(twitter_ids.iloc[-1]) - 3
-    next_number = int(twitter_ids.str[3:].astype(int).max()) + 1
-    last = table["created_at"].iloc[-1]
+def _malformed_rows(next_number: int, width: int, last_created: str,
+                    duplicate: dict[str, str]) -> pd.DataFrame:
+    """Three rows an importer must reject: empty text, bad date, duplicate mention_id.
+
+    ``next_number`` is the next free twitter number, ``last_created`` the last row's
+    ``created_at`` and ``duplicate`` the CSV row that is exported twice.
+    """
     template = {c: "" for c in CANONICAL_COLUMNS}
     template.update(platform="twitter", source="sample", lang="en", is_brand="false",
                     reach="87", likes="0", shares="0", replies="0")
     empty = dict(template, mention_id=f"tw-{next_number:0{width}d}", author_id="malformed_row_1",
-                 author_name="Malformed Row (empty text)", text="", created_at=last)
+                 author_name="Malformed Row (empty text)", text="", created_at=last_created)
     bad_date = dict(template, mention_id=f"tw-{next_number + 1:0{width}d}",
                     author_id="malformed_row_2", author_name="Malformed Row (bad date)",
                     text="@AcmeAirHelp flight AC 1234 delayed again, still waiting",
                     created_at="not a date")
-    duplicate = table.iloc[len(table) // 2].to_dict()  # the same post exported twice
     for row in (empty, bad_date):
         row["conversation_id"] = row["mention_id"]
     return pd.DataFrame([empty, bad_date, duplicate], columns=list(CANONICAL_COLUMNS))
@@ -1149,8 +1255,8 @@ def _counts(n: int) -> dict[str, int]:
     }
 
 
-def _generate_frame(n_mentions: int, *, seed: int, start: str, weeks: int) -> pd.DataFrame:
-    """Canonical columns plus the labels ``kind``, ``intent`` and ``template`` (internal)."""
+def _plan_mentions(n_mentions: int, *, seed: int, start: str, weeks: int) -> _Plan:
+    """Every row of the sample as numbers (threads, authors, times, ids, random draws)."""
     if n_mentions < 100:
         raise ValueError(f"n_mentions must be at least 100, got {n_mentions}")
     cal = _parse_period(start, weeks)
@@ -1241,10 +1347,16 @@ def _generate_frame(n_mentions: int, *, seed: int, start: str, weeks: int) -> pd
                         comp=comp, t=t, root=rows.next_indices(k), group=group)
     _add_threads(rows, rng, root_idx, th, platform, intent, K_ROOT, reply_group)
 
-    cols = rows.frame()
-    frame = _finish(rng, cal, cols)
-    logger.info("sample: %d mentions (seed %d)", len(frame), seed)
-    return frame
+    plan = _plan_rows(rng, cal, rows.frame())
+    logger.info("sample: %d mentions (seed %d)", plan.size, seed)
+    return plan
+
+
+def _generate_frame(n_mentions: int, *, seed: int, start: str, weeks: int) -> pd.DataFrame:
+    """Canonical columns plus the labels ``kind``, ``intent`` and ``template`` (internal)."""
+    plan = _plan_mentions(n_mentions, seed=seed, start=start, weeks=weeks)
+    return _rows_frame(plan, plan.order)
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1252,15 +1364,19 @@ def _generate_frame(n_mentions: int, *, seed: int, start: str, weeks: int) -> pd
 # ---------------------------------------------------------------------------------------------
 def _ascii(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))
-    return "".join(ch for ch in text if ch.isascii())
+    return text.encode("ascii", "ignore").decode("ascii")
+
+
+#: :func:`_ascii` of a first or last name (a few hundred distinct names, millions of calls).
+_ascii_name = functools.lru_cache(maxsize=4096)(_ascii)
 
 
 @dataclass
 class _Authors:
     platform: np.ndarray
     lang: np.ndarray
-    first: list[str]
-    last: list[str]
+    first: np.ndarray
+    last: np.ndarray
     author_id: np.ndarray
     author_name: np.ndarray
     address: np.ndarray  # how the brand addresses the author
@@ -1296,7 +1412,7 @@ def _make_authors(rng: np.random.Generator, platform: np.ndarray) -> _Authors:
     address: list[str] = []
     for i in range(n):
         p = int(platform[i])
-        fa, la = _ascii(first[i]), _ascii(last[i]).replace(" ", "")
+        fa, la = _ascii_name(first[i]), _ascii_name(last[i]).replace(" ", "")
         full = f"{first[i]} {last[i]}"
         s = int(style[i])
         if p in (TW, IG):
@@ -1343,8 +1459,8 @@ def _make_authors(rng: np.random.Generator, platform: np.ndarray) -> _Authors:
     reach = rng.lognormal(np.log(_REACH_MEDIAN[platform]), 1.2, n)
     influencer = rng.random(n) < _INFLUENCER_P[platform]
     reach[influencer] = np.exp(rng.uniform(np.log(50_000), np.log(200_000), int(influencer.sum())))
-    return _Authors(platform, lang, first, last, author_id, author_name, address_arr,
-                    np.round(reach).astype(np.int64))
+    return _Authors(platform, lang, np.array(first, dtype=object), np.array(last, dtype=object),
+                    author_id, author_name, address_arr, np.round(reach).astype(np.int64))
 
 
 def _dedupe(ids: np.ndarray, platform: np.ndarray) -> np.ndarray:
@@ -1359,139 +1475,241 @@ def _dedupe(ids: np.ndarray, platform: np.ndarray) -> np.ndarray:
     return out.to_numpy(dtype=object)
 
 
+@dataclass
+class _Template:
+    """One template and the slot values drawn for the rows that use it (in draw order)."""
+
+    template: str
+    template_id: str  # group.lang.NN
+    number: int  # NN
+    fields: list[str]
+    city: np.ndarray
+    draws: dict[str, tuple[np.ndarray, ...]]
+
+
 class _SlotFiller:
-    """Draws slot values ({city}, {flight}, ...) for a subset of rows."""
+    """Draws slot values ({city}, {flight}, ...) for the rows of one template.
 
-    def __init__(self, rng: np.random.Generator, ctx: dict[str, np.ndarray]) -> None:
+    Only numbers are drawn here (in the same order as the strings would need them); the
+    strings are made later, chunk by chunk, by :func:`_format_slot`.
+    """
+
+    _SIMPLE: dict[str, tuple[int, int]] = {"hours": (2, 10), "days": (2, 15), "weeks": (2, 9),
+                                           "n": (2, 7), "group": (8, 45)}
+
+    def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
-        self.ctx = ctx
 
-    def values(self, fields: Sequence[str], rows: np.ndarray) -> list[list[str]]:
-        rng, ctx, n = self.rng, self.ctx, len(rows)
-        lang = ctx["lang"][rows]
-        platform = ctx["platform"][rows]
-        city = rng.integers(0, len(_CITIES), n)
-        out: list[list[str]] = []
-        for field in fields:
-            out.append(self._one(field, rows, n, lang, platform, city))
-        return out
+    def draw(self, fields: Sequence[str], n: int) -> tuple[np.ndarray, dict[str, tuple]]:
+        city = self.rng.integers(0, len(_CITIES), n)
+        return city, {field: self._draw_one(field, n) for field in fields}
 
-    def _one(self, field: str, rows: np.ndarray, n: int, lang: np.ndarray,
-             platform: np.ndarray, city: np.ndarray) -> list[str]:
-        rng, ctx = self.rng, self.ctx
-        if field == "brand":
-            u = rng.random(n)
-            return [_BRAND_FORMS[p][int(x * len(_BRAND_FORMS[p]))] for p, x in zip(platform, u,
-                                                                                    strict=True)]
-        if field == "comp":
-            comp = ctx["comp"][rows]
-            u = rng.random(n)
-            forms = [_COMP_FORMS[0 if p == TW else 1][c] for p, c in zip(platform, comp,
-                                                                          strict=True)]
-            return [f[int(x * len(f))] for f, x in zip(forms, u, strict=True)]
-        if field in ("city", "city2"):
-            idx = city if field == "city" else (city + rng.integers(1, len(_CITIES), n)) % len(
-                _CITIES)
-            return [_CITIES[c][g] for c, g in zip(idx, lang, strict=True)]
+    def _draw_one(self, field: str, n: int) -> tuple[np.ndarray, ...]:
+        rng = self.rng
+        if field in ("brand", "comp"):
+            return (rng.random(n),)
+        if field == "city":
+            return ()
+        if field == "city2":
+            return (rng.integers(1, len(_CITIES), n),)
         if field == "ccity":
-            idx = rng.integers(0, len(_CAMPAIGN_CITIES), n)
-            return [_CAMPAIGN_CITIES[c][g] for c, g in zip(idx, lang, strict=True)]
+            return (rng.integers(0, len(_CAMPAIGN_CITIES), n),)
         if field == "flight":
-            num = rng.integers(100, 9900, n)
-            space = rng.random(n) < 0.8
-            return [f"AC {x}" if s else f"AC{x}" for x, s in zip(num, space, strict=True)]
+            return rng.integers(100, 9900, n), rng.random(n) < 0.8
         if field == "cflight":
-            num = rng.integers(100, 9900, n)
-            return [f"{_COMP_CODES[c]} {x}" for c, x in zip(ctx["comp"][rows], num, strict=True)]
+            return (rng.integers(100, 9900, n),)
         if field == "time":
-            h = rng.integers(5, 12, n)
-            mnt = rng.integers(0, 12, n) * 5
-            return [f"{a:02d}:{b:02d}" for a, b in zip(h, mnt, strict=True)]
+            return rng.integers(5, 12, n), rng.integers(0, 12, n) * 5
         if field == "amount":
-            a = rng.choice(_AMOUNTS, n)
-            return [f"€{x:,}" if g == EN else f"{x:,} €".replace(",", ".")
-                    for x, g in zip(a, lang, strict=True)]
+            return (rng.choice(_AMOUNTS, n),)
         if field == "date":
-            when = pd.to_datetime(ctx["t"][rows] + rng.integers(1, 15, n) * _SECONDS_PER_DAY,
-                                  unit="s")
-            return [f"{_MONTHS_EN[d.month - 1]} {d.day}" if g == EN else f"{d.day}.{d.month}."
-                    for d, g in zip(when, lang, strict=True)]
-        simple: dict[str, tuple[int, int]] = {"hours": (2, 10), "days": (2, 15),
-                                              "weeks": (2, 9), "n": (2, 7), "group": (8, 45)}
-        if field in simple:
-            return [str(x) for x in rng.integers(*simple[field], n)]
+            return (rng.integers(1, 15, n),)
+        if field in self._SIMPLE:
+            return (rng.integers(*self._SIMPLE[field], n),)
         if field == "minutes":
-            return [str(x) for x in rng.choice((25, 40, 45, 50, 55, 70, 90, 120), n)]
+            return (rng.choice((25, 40, 45, 50, 55, 70, 90, 120), n),)
         if field == "booking":
-            letters = _BOOKING_ALPHABET[rng.integers(0, len(_BOOKING_ALPHABET), (n, 6))]
-            return ["ACM-" + "".join(r) for r in letters]
-        if field == "first":
-            return list(ctx["address"][rows])
+            return (rng.integers(0, len(_BOOKING_ALPHABET), (n, 6)),)
         if field == "sign":
-            agent = rng.integers(0, len(_AGENTS), n)
-            out = []
-            for a, p, g in zip(agent, platform, lang, strict=True):
-                name = _AGENTS[a]
-                if p in (TW, IG):
-                    out.append(f"^{name[0]}{'MKSTBLRW'[a % 8]}")
-                else:
-                    out.append(f"Best, {name}" if g == EN else f"Viele Grüße, {name}")
-            return out
+            return (rng.integers(0, len(_AGENTS), n),)
         if field == "email":
-            tld = rng.choice(("com", "org", "net"), n)
-            style = rng.random(n) < 0.6
-            return [f"{_ascii(fi).lower()}.{_ascii(la).lower()}@example.{d}" if s
-                    else f"{_ascii(fi).lower()}{y % 100:02d}@example.{d}"
-                    for fi, la, d, s, y in zip(ctx["first"][rows], ctx["last"][rows], tld, style,
-                                               rng.integers(60, 100, n), strict=True)]
+            return rng.choice(("com", "org", "net"), n), rng.random(n) < 0.6, rng.integers(60, 100,
+                                                                                         n)
         if field == "phone":
-            uk = rng.random(n) < 0.6
-            uk_num = rng.integers(0, 1000, n)
-            us_num = rng.integers(100, 200, n)
-            area = rng.choice((202, 312, 415, 617), n)
-            fmt = rng.random(n) < 0.5
-            return [(f"+44 7700 900{a:03d}" if f else f"07700 900{a:03d}") if u
-                    else f"+1 {c}-555-0{b:03d}"
-                    for u, a, b, c, f in zip(uk, uk_num, us_num, area, fmt, strict=True)]
+            return (rng.random(n) < 0.6, rng.integers(0, 1000, n), rng.integers(100, 200, n),
+                    rng.choice((202, 312, 415, 617), n), rng.random(n) < 0.5)
         if field == "iban":
-            return [_IBANS[i] for i in rng.integers(0, 2, n)]
-        if field == "card":
-            return [_TEST_CARD] * n
+            return (rng.integers(0, 2, n),)
+        if field in ("first", "card"):
+            return ()
         raise KeyError(f"unknown template slot {{{field}}}")
+
+
+def _format_slot(field: str, draws: tuple[np.ndarray, ...], city: np.ndarray,
+                 ctx: dict[str, np.ndarray]) -> list[str]:
+    """The strings of one slot for some rows of a template (``draws`` and ``ctx`` per row)."""
+    lang, platform = ctx["lang"], ctx["platform"]
+    if field == "brand":
+        (u,) = draws
+        return [_BRAND_FORMS[p][int(x * len(_BRAND_FORMS[p]))] for p, x in zip(platform, u,
+                                                                                strict=True)]
+    if field == "comp":
+        (u,) = draws
+        forms = [_COMP_FORMS[0 if p == TW else 1][c] for p, c in zip(platform, ctx["comp"],
+                                                                      strict=True)]
+        return [f[int(x * len(f))] for f, x in zip(forms, u, strict=True)]
+    if field in ("city", "city2"):
+        idx = city if field == "city" else (city + draws[0]) % len(_CITIES)
+        return [_CITIES[c][g] for c, g in zip(idx, lang, strict=True)]
+    if field == "ccity":
+        return [_CAMPAIGN_CITIES[c][g] for c, g in zip(draws[0], lang, strict=True)]
+    if field == "flight":
+        num, space = draws
+        return [f"AC {x}" if s else f"AC{x}" for x, s in zip(num, space, strict=True)]
+    if field == "cflight":
+        return [f"{_COMP_CODES[c]} {x}" for c, x in zip(ctx["comp"], draws[0], strict=True)]
+    if field == "time":
+        h, mnt = draws
+        return [f"{a:02d}:{b:02d}" for a, b in zip(h, mnt, strict=True)]
+    if field == "amount":
+        return [f"€{x:,}" if g == EN else f"{x:,} €".replace(",", ".")
+                for x, g in zip(draws[0], lang, strict=True)]
+    if field == "date":
+        when = pd.to_datetime(ctx["t"] + draws[0] * _SECONDS_PER_DAY, unit="s")
+        return [f"{_MONTHS_EN[d.month - 1]} {d.day}" if g == EN else f"{d.day}.{d.month}."
+                for d, g in zip(when, lang, strict=True)]
+    if field in _SlotFiller._SIMPLE or field == "minutes":
+        return [str(x) for x in draws[0]]
+    if field == "booking":
+        return ["ACM-" + "".join(r) for r in _BOOKING_ALPHABET[draws[0]]]
+    if field == "first":
+        return list(ctx["address"])
+    if field == "sign":
+        out = []
+        for a, p, g in zip(draws[0], platform, lang, strict=True):
+            name = _AGENTS[a]
+            if p in (TW, IG):
+                out.append(f"^{name[0]}{'MKSTBLRW'[a % 8]}")
+            else:
+                out.append(f"Best, {name}" if g == EN else f"Viele Grüße, {name}")
+        return out
+    if field == "email":
+        tld, style, year = draws
+        return [f"{_ascii_name(fi).lower()}.{_ascii_name(la).lower()}@example.{d}" if s
+                else f"{_ascii_name(fi).lower()}{y % 100:02d}@example.{d}"
+                for fi, la, d, s, y in zip(ctx["first"], ctx["last"], tld, style, year,
+                                           strict=True)]
+    if field == "phone":
+        uk, uk_num, us_num, area, fmt = draws
+        return [(f"+44 7700 900{a:03d}" if f else f"07700 900{a:03d}") if u
+                else f"+1 {c}-555-0{b:03d}"
+                for u, a, b, c, f in zip(uk, uk_num, us_num, area, fmt, strict=True)]
+    if field == "iban":
+        return [_IBANS[i] for i in draws[0]]
+    if field == "card":
+        return [_TEST_CARD] * len(lang)
+    raise KeyError(f"unknown template slot {{{field}}}")
 
 
 def _template_fields(template: str) -> list[str]:
     return sorted({f for _, f, _, _ in string.Formatter().parse(template) if f})
 
 
-def _render(rng: np.random.Generator, ctx: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Texts and template ids (``group.lang.NN``) for every row except retweets."""
-    n = len(ctx["group"])
-    text = np.empty(n, dtype=object)
-    template_id = np.empty(n, dtype=object)
-    filler = _SlotFiller(rng, ctx)
-    group, lang = ctx["group"], ctx["lang"]
-    for (name, lang_code), templates in _T.items():
-        rows = np.flatnonzero((group == name) & (lang == _LANGS.index(lang_code)))
+def _draw_texts(rng: np.random.Generator, ctx: dict[str, np.ndarray], templates: list[_Template],
+                code: np.ndarray, pos: np.ndarray) -> None:
+    """Pick a template for every row with a template group and draw its slot values.
+
+    Appends to ``templates``; sets ``code`` (index into ``templates``) and ``pos`` (the row's
+    position in that template's draws) for the rows it covers. Retweets have no template.
+    """
+    group_code, group_names = pd.factorize(ctx["group"])
+    group_index = {name: i for i, name in enumerate(group_names)}
+    lang = ctx["lang"]
+    filler = _SlotFiller(rng)
+    for (name, lang_code), choices in _T.items():
+        if name not in group_index:
+            continue
+        rows = np.flatnonzero((group_code == group_index[name])
+                              & (lang == _LANGS.index(lang_code)))
         if not len(rows):
             continue
         choice = ctx.get("choice_" + name)
-        pick = (choice[rows] % len(templates) if choice is not None
-                else rng.integers(0, len(templates), len(rows)))
-        for j, template in enumerate(templates):
+        pick = (choice[rows] % len(choices) if choice is not None
+                else rng.integers(0, len(choices), len(rows)))
+        for j, template in enumerate(choices):
             sel = rows[pick == j]
             if not len(sel):
                 continue
             fields = _template_fields(template)
-            cols = filler.values(fields, sel)
-            text[sel] = [template.format_map(dict(zip(fields, vals, strict=True)))
-                         for vals in zip(*cols, strict=True)] if fields else template
-            template_id[sel] = f"{name}.{lang_code}.{j:02d}"
-    return text, template_id
+            city, draws = filler.draw(fields, len(sel))
+            code[sel] = len(templates)
+            pos[sel] = np.arange(len(sel))
+            templates.append(_Template(template, f"{name}.{lang_code}.{j:02d}", j, fields, city,
+                                       draws))
 
 
-def _finish(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndarray]
-            ) -> pd.DataFrame:
+@dataclass
+class _Plan:
+    """Every row of a generated sample as numbers, in creation order; strings come later.
+
+    ``order`` lists the rows in output order (``created_at``, then ``mention_id``).
+    """
+
+    size: int
+    width: int  # digits of the mention-id numbers
+    kind: np.ndarray
+    platform: np.ndarray
+    intent: np.ndarray
+    lang: np.ndarray
+    target: np.ndarray
+    comp: np.ndarray
+    handle: np.ndarray
+    t: np.ndarray  # local seconds
+    parent: np.ndarray
+    root_row: np.ndarray  # the row's thread root (itself for roots)
+    ref: np.ndarray
+    is_brand: np.ndarray
+    author: np.ndarray  # index into authors, -1 for brand posts
+    root_author: np.ndarray  # author of the thread root, -1 when none
+    authors: _Authors
+    templates: list[_Template]
+    template_code: np.ndarray
+    template_pos: np.ndarray
+    extra: np.ndarray
+    extra_pick: np.ndarray
+    lower: np.ndarray
+    tags: np.ndarray
+    tag_a: np.ndarray
+    tag_b: np.ndarray
+    two_tags: np.ndarray
+    reach: np.ndarray
+    likes: np.ndarray
+    shares: np.ndarray
+    replies: np.ndarray
+    created: pd.DatetimeIndex
+    seq: np.ndarray
+    code36: np.ndarray
+    code64: np.ndarray
+    sub_pick: np.ndarray
+    hexes: np.ndarray
+    snowflake: np.ndarray
+    order: np.ndarray
+
+
+def _small(values: np.ndarray) -> np.ndarray:
+    """The same integers in the smallest of int8/int16/int32/int64 that holds them."""
+    if not len(values):
+        return values
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return values.astype(dtype)
+    return values
+
+
+def _plan_rows(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndarray]) -> _Plan:
+    """Authors, languages, templates and slot values, engagement, times, ids and URL parts."""
     n = len(cols["kind"])
     kind, platform, parent, root = cols["kind"], cols["platform"], cols["parent"], cols["root"]
     is_brand = np.isin(kind, _BRAND_KINDS)
@@ -1532,73 +1750,46 @@ def _finish(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndarray
     comp[no_comp] = (rng.random(int(no_comp.sum())) < 0.4).astype(int)
 
     root_author = np.where(root >= 0, author[np.maximum(root, 0)], -1)
-    safe = np.maximum(root_author, 0)
     ctx = {
-        "group": cols["group"], "lang": lang, "platform": platform, "comp": comp, "t": cols["t"],
-        "address": authors.address[safe], "first": np.array(authors.first, dtype=object)[safe],
-        "last": np.array(authors.last, dtype=object)[safe],
+        "group": cols["group"], "lang": lang,
         # Statements in order: en + de in the morning (template 0), en + de update (template 1).
         "choice_statement": ((np.cumsum(kind == K_STATEMENT) - 1) >= 2).astype(int),
     }
-    text, template_id = _render(rng, ctx)
+    templates: list[_Template] = []
+    code = np.full(n, -1, dtype=np.int32)
+    pos = np.zeros(n, dtype=np.int32)
+    _draw_texts(rng, ctx, templates, code, pos)
+    number = np.array([tpl.number for tpl in templates] or [0])
 
     # Follow-up intents come from their template.
     for name, labels in _FOLLOWUP_INTENT.items():
         sel = np.flatnonzero(cols["group"] == name)
         if len(sel):
-            idx = np.array([int(str(t).rsplit(".", 1)[1]) for t in template_id[sel]])
-            cols["intent"][sel] = np.array(labels)[idx]
-    # Second replies: thank-you after a happy follow-up (re-render those rows).
+            cols["intent"][sel] = np.array(labels)[number[code[sel]]]
+    # Second replies: thank-you after a happy follow-up (drawn again for those rows).
     r2 = np.flatnonzero(kind == K_REPLY2)
     happy = r2[cols["intent"][parent[r2]] == PRAISE] if len(r2) else r2
     if len(happy):
-        sub = {k: v for k, v in ctx.items() if not k.startswith("choice")}
-        sub["group"] = cols["group"].copy()
+        sub = {"lang": lang, "group": np.full(n, "", dtype=object)}
         sub["group"][happy] = "reply2_thanks"
-        mask = np.zeros(n, dtype=bool)
-        mask[happy] = True
-        sub["group"][~mask] = ""
-        t2, id2 = _render(rng, sub)
-        text[happy], template_id[happy] = t2[happy], id2[happy]
+        _draw_texts(rng, sub, templates, code, pos)
 
     # Long-form platforms get an extra sentence; some social posts are typed in lower case or
-    # carry hashtags; replies on twitter/instagram start with the @handle they answer.
+    # carry hashtags (applied to the strings in _texts).
     customer_root = np.isin(kind, (K_ROOT, K_CRISIS)) & ~np.isin(cols["group"], ("pii",
                                                                                  "campaign"))
     extra = customer_root & (rng.random(n) < _EXTRA_P[platform])
     intent = cols["intent"]
     extra_pick = rng.integers(0, 5, n)
-    for i in np.flatnonzero(extra):
-        options = _EXTRA.get((int(intent[i]), _LANGS[lang[i]]))
-        if options:
-            text[i] = f"{text[i]} {options[extra_pick[i] % len(options)]}"
     lower = customer_root & np.isin(platform, (TW, IG)) & (rng.random(n) < 0.08)
-    text[lower] = [str(t).lower() for t in text[lower]]
     tags = customer_root & (platform == IG) & (rng.random(n) < 0.5)
     tag_a = rng.integers(0, len(_HASHTAGS), n)
     tag_b = (tag_a + rng.integers(1, len(_HASHTAGS), n)) % len(_HASHTAGS)
     two = rng.random(n) < 0.5
-    for i in np.flatnonzero(tags):
-        text[i] = f"{text[i]} {_HASHTAGS[tag_a[i]]}" + (f" {_HASHTAGS[tag_b[i]]}" if two[i] else "")
-
-    author_id = np.empty(n, dtype=object)
-    author_name = np.empty(n, dtype=object)
-    cust = author >= 0
-    author_id[cust] = authors.author_id[author[cust]]
-    author_name[cust] = authors.author_name[author[cust]]
-    handle = cols["handle"]
-    author_id[is_brand] = np.array(_BRAND_IDS, dtype=object)[handle[is_brand]]
-    author_name[is_brand] = np.array(_BRAND_NAMES, dtype=object)[handle[is_brand]]
-
-    mention_prefix = np.isin(platform, (TW, IG)) & (parent >= 0)
-    for i in np.flatnonzero(mention_prefix):
-        text[i] = f"@{author_id[parent[i]]} {text[i]}"
-    for i in np.flatnonzero(rt):
-        body = f"RT @AcmeAir: {text[cols['ref'][i]]}"
-        text[i] = body if len(body) <= 280 else body[:279] + "…"
-        template_id[i] = "retweet." + str(template_id[cols["ref"][i]]).split(".", 1)[1]
 
     # Reach and engagement.
+    cust = author >= 0
+    handle = cols["handle"]
     reach = np.zeros(n, dtype=np.int64)
     reach[cust] = authors.reach[author[cust]]
     reach[is_brand] = _BRAND_REACH[handle[is_brand], platform[is_brand]]
@@ -1618,117 +1809,238 @@ def _finish(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndarray
                                                                             int(pro.sum())))
     st = kind == K_STATEMENT
     lam[st] = 1200.0
+    del noise, intent_factor, boost, wd, hour
     likes = rng.poisson(np.minimum(lam, 1e7))
+    del lam
     share_rate = np.where(pro, _POST_SHARE_RATE[platform], _SHARE_RATE[platform])
     share_rate[st] = 0.5
     share_rate[np.isin(kind, (K_REPLY, K_REPLY2))] = 0.0
     shares = rng.poisson(likes * share_rate * rng.lognormal(0.0, 0.4, n))
+    del share_rate
     reply_rate = np.where(pro | st, 0.06, 0.05)
     replies = children + rng.poisson(likes * reply_rate)
     replies[np.isin(kind, (K_REPLY, K_REPLY2, K_FOLLOWUP, K_RT))] = children[
         np.isin(kind, (K_REPLY, K_REPLY2, K_FOLLOWUP, K_RT))]
+    del children, reply_rate
 
     # Local time -> UTC; ids per platform in chronological order.
     local = pd.to_datetime(t_local, unit="s")
     created = pd.DatetimeIndex(local).tz_localize(
         SAMPLE_TIMEZONE, ambiguous=np.ones(n, dtype=bool), nonexistent="shift_forward"
     ).tz_convert("UTC")
+    del local
     utc_s = (created - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(seconds=1)
     utc_s = np.asarray(utc_s, dtype=np.int64)
     order = np.lexsort((np.arange(n), utc_s))
     seq = np.empty(n, dtype=np.int64)
     seq[order] = pd.Series(platform[order]).groupby(platform[order]).cumcount().to_numpy() + 1
     width = max(6, len(str(int(seq.max())))) if n else 6
-    prefixes = np.array(_PREFIX, dtype=object)
-    mention_id = np.array([f"{prefixes[p]}-{s:0{width}d}" for p, s in zip(platform, seq,
-                                                                           strict=True)],
-                          dtype=object)
-    in_reply_to = np.where(parent >= 0, mention_id[np.maximum(parent, 0)], None)
-    root_row = np.where(root >= 0, root, np.arange(n))
-    conversation_id = mention_id[root_row]
-    url = _urls(rng, platform, author_id, mention_id, seq, utc_s, root_row, text, lang,
-                cols["target"], comp)
+    # Output order: created_at, then mention_id ("<prefix>-<seq>", same width everywhere).
+    prefix_rank = np.argsort(np.argsort(np.array(_PREFIX)))
+    output_order = np.lexsort((seq, prefix_rank[platform], utc_s))
 
-    intent_name = np.array(_INTENTS, dtype=object)[intent]
-    frame = pd.DataFrame({
+    # URL parts (drawn in the order the URLs were always drawn).
+    code36 = rng.integers(0, 36, (n, 7)).astype(np.uint8)
+    code64 = rng.integers(0, 64, (n, 11)).astype(np.uint8)
+    sub_pick = rng.integers(0, 5, n)
+    hexes = rng.integers(0, 2**62, (n, 2), dtype=np.int64)
+    snowflake = ((utc_s * 1000 + rng.integers(0, 1000, n) - 1288834974657) << 22) + (seq % 4096)
+
+    return _Plan(
+        size=n, width=width, kind=_small(kind), platform=_small(platform),
+        intent=_small(intent), lang=_small(lang), target=_small(cols["target"]),
+        comp=_small(comp), handle=_small(handle), t=t_local, parent=parent,
+        root_row=np.where(root >= 0, root, np.arange(n)), ref=cols["ref"], is_brand=is_brand,
+        author=author, root_author=root_author, authors=authors, templates=templates,
+        template_code=code, template_pos=pos, extra=extra, extra_pick=_small(extra_pick),
+        lower=lower, tags=tags, tag_a=_small(tag_a), tag_b=_small(tag_b), two_tags=two,
+        reach=reach, likes=likes, shares=shares, replies=replies, created=created, seq=seq,
+        code36=code36, code64=code64, sub_pick=_small(sub_pick), hexes=hexes,
+        snowflake=snowflake, order=output_order,
+    )
+
+
+def _author_ids(plan: _Plan, rows: np.ndarray) -> np.ndarray:
+    """``author_id`` of the given rows (customers from the author pool, brand handles)."""
+    out = np.empty(len(rows), dtype=object)
+    author = plan.author[rows]
+    cust = author >= 0
+    out[cust] = plan.authors.author_id[author[cust]]
+    brand = plan.is_brand[rows]
+    out[brand] = np.array(_BRAND_IDS, dtype=object)[plan.handle[rows][brand]]
+    return out
+
+
+def _mention_ids(plan: _Plan, rows: np.ndarray) -> list[str]:
+    width = plan.width
+    return [f"{_PREFIX[p]}-{s:0{width}d}" for p, s in zip(plan.platform[rows].tolist(),
+                                                           plan.seq[rows].tolist(), strict=True)]
+
+
+def _texts(plan: _Plan, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Final texts and template ids of the given rows (any rows, in any order)."""
+    n = len(rows)
+    text = np.empty(n, dtype=object)
+    template_id = np.empty(n, dtype=object)
+    code = plan.template_code[rows]
+    by_code = np.argsort(code, kind="stable")
+    cuts = np.flatnonzero(np.diff(code[by_code])) + 1
+    for sel in np.split(by_code, cuts):
+        if not len(sel) or code[sel[0]] < 0:
+            continue
+        tpl = plan.templates[code[sel[0]]]
+        template_id[sel] = tpl.template_id
+        if not tpl.fields:
+            text[sel] = tpl.template
+            continue
+        at, pos = rows[sel], plan.template_pos[rows[sel]]
+        ctx = {"lang": plan.lang[at], "platform": plan.platform[at], "comp": plan.comp[at],
+               "t": plan.t[at]}
+        if {"first", "email"} & set(tpl.fields):
+            root_author = np.maximum(plan.root_author[at], 0)
+            ctx["address"] = plan.authors.address[root_author]
+            ctx["first"] = plan.authors.first[root_author]
+            ctx["last"] = plan.authors.last[root_author]
+        values = [_format_slot(f, tuple(d[pos] for d in tpl.draws[f]), tpl.city[pos], ctx)
+                  for f in tpl.fields]
+        text[sel] = [tpl.template.format_map(dict(zip(tpl.fields, vals, strict=True)))
+                     for vals in zip(*values, strict=True)]
+
+    for i in np.flatnonzero(plan.extra[rows]):
+        row = rows[i]
+        options = _EXTRA.get((int(plan.intent[row]), _LANGS[plan.lang[row]]))
+        if options:
+            text[i] = f"{text[i]} {options[plan.extra_pick[row] % len(options)]}"
+    lower = plan.lower[rows]
+    text[lower] = [str(t).lower() for t in text[lower]]
+    for i in np.flatnonzero(plan.tags[rows]):
+        row = rows[i]
+        text[i] = f"{text[i]} {_HASHTAGS[plan.tag_a[row]]}" + (
+            f" {_HASHTAGS[plan.tag_b[row]]}" if plan.two_tags[row] else "")
+    # Replies on twitter/instagram start with the @handle they answer.
+    parent = plan.parent[rows]
+    prefixed = np.flatnonzero(np.isin(plan.platform[rows], (TW, IG)) & (parent >= 0))
+    if len(prefixed):
+        handles = _author_ids(plan, parent[prefixed])
+        text[prefixed] = [f"@{h} {t}" for h, t in zip(handles, text[prefixed], strict=True)]
+    retweets = np.flatnonzero(plan.kind[rows] == K_RT)
+    if len(retweets):
+        ref_text, ref_id = _texts(plan, plan.ref[rows[retweets]])
+        for i, body, ref_template in zip(retweets, ref_text, ref_id, strict=True):
+            body = f"RT @AcmeAir: {body}"
+            text[i] = body if len(body) <= 280 else body[:279] + "…"
+            template_id[i] = "retweet." + str(ref_template).split(".", 1)[1]
+    return text, template_id
+
+
+def _rows_frame(plan: _Plan, rows: np.ndarray) -> pd.DataFrame:
+    """The rows (creation numbers, in the wanted order) as a frame: canonical columns plus the
+    generator's labels ``kind``, ``intent`` and ``template``."""
+    platform = plan.platform[rows]
+    root = plan.root_row[rows]
+    # URLs of replies build on their thread root's; reddit and forum URLs carry its text.
+    slugged = np.isin(platform, (RD, FO))
+    with_roots = np.union1d(rows, root[slugged])
+    all_text, all_template = _texts(plan, with_roots)
+    at = np.searchsorted(with_roots, rows)
+    text, template_id = all_text[at], all_template[at]
+    root_text = np.full(len(rows), None, dtype=object)
+    root_text[slugged] = all_text[np.searchsorted(with_roots, root[slugged])]
+    author_id = _author_ids(plan, rows)
+    author_name = np.empty(len(rows), dtype=object)
+    author = plan.author[rows]
+    cust = author >= 0
+    author_name[cust] = plan.authors.author_name[author[cust]]
+    brand = plan.is_brand[rows]
+    author_name[brand] = np.array(_BRAND_NAMES, dtype=object)[plan.handle[rows][brand]]
+    mention_id = np.array(_mention_ids(plan, rows), dtype=object)
+    parent = plan.parent[rows]
+    in_reply_to = np.full(len(rows), None, dtype=object)
+    replies = parent >= 0
+    in_reply_to[replies] = _mention_ids(plan, parent[replies])
+    is_root = root == rows
+    conversation_id = mention_id.copy()
+    conversation_id[~is_root] = _mention_ids(plan, root[~is_root])
+    url = _urls(plan, rows, root, author_id, root_text)
+    return pd.DataFrame({
         "mention_id": mention_id,
         "platform": np.array(PLATFORMS, dtype=object)[platform],
         "source": "sample",
         "author_id": author_id,
         "author_name": author_name,
         "text": text,
-        "created_at": created,
+        "created_at": plan.created[rows],
         "url": url,
-        "lang": np.array(_LANGS, dtype=object)[lang],
+        "lang": np.array(_LANGS, dtype=object)[plan.lang[rows]],
         "in_reply_to_id": in_reply_to,
         "conversation_id": conversation_id,
-        "is_brand": is_brand,
-        "reach": reach,
-        "likes": likes,
-        "shares": shares,
-        "replies": replies,
-        "kind": np.array(_KIND_NAMES, dtype=object)[kind],
-        "intent": intent_name,
+        "is_brand": plan.is_brand[rows],
+        "reach": plan.reach[rows],
+        "likes": plan.likes[rows],
+        "shares": plan.shares[rows],
+        "replies": plan.replies[rows],
+        "kind": np.array(_KIND_NAMES, dtype=object)[plan.kind[rows]],
+        "intent": np.array(_INTENTS, dtype=object)[plan.intent[rows]],
         "template": template_id,
     })
-    return frame.sort_values(["created_at", "mention_id"], kind="stable").reset_index(drop=True)
 
 
 def _slug(text: str, sep: str) -> str:
-    words = "".join(ch if ch.isalnum() else " " for ch in _ascii(text).lower()).split()
+    words = _WORD.findall(_ascii(text).lower())
     return sep.join(w for w in words if not w.startswith(("acmeair", "acmeairhelp")))[:48].strip(
         sep) or "post"
 
 
-def _urls(rng: np.random.Generator, platform: np.ndarray, author_id: np.ndarray,
-          mention_id: np.ndarray, seq: np.ndarray, utc_s: np.ndarray, root_row: np.ndarray,
-          text: np.ndarray, lang: np.ndarray, target: np.ndarray, comp: np.ndarray) -> np.ndarray:
-    """Plausible URLs on reserved example domains, shaped like each platform's."""
-    n = len(platform)
-    b36 = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
-    b64 = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
-    code36 = ["".join(r) for r in b36[rng.integers(0, 36, (n, 7))]]
-    code64 = ["".join(r) for r in b64[rng.integers(0, 64, (n, 11))]]
-    sub_pick = rng.integers(0, 5, n)
-    hexes = rng.integers(0, 2**62, (n, 2), dtype=np.int64)
-    snowflake = ((utc_s * 1000 + rng.integers(0, 1000, n) - 1288834974657) << 22) + (seq % 4096)
-    base_url = np.empty(n, dtype=object)
-    urls = np.empty(n, dtype=object)
-    for i in range(n):  # roots first: replies build on their root's URL
-        if root_row[i] != i:
+_WORD = re.compile(r"[0-9a-z]+")  # after _ascii and lower(): str.isalnum() exactly
+_B36 = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
+_B64 = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
+
+
+def _urls(plan: _Plan, rows: np.ndarray, root: np.ndarray, author_id: np.ndarray,
+          root_text: np.ndarray) -> list[str]:
+    """Plausible URLs on reserved example domains, shaped like each platform's.
+
+    Replies build on their thread root's URL (``root`` is each row's thread root, a root its
+    own; ``root_text`` its text where the URL needs it: reddit and forum).
+    """
+    seq, platform = plan.seq[rows].tolist(), plan.platform[rows].tolist()
+    snowflake = plan.snowflake[rows].tolist()
+    bases: dict[int, str] = {}
+    urls = []
+    for k, (i, r) in enumerate(zip(rows.tolist(), root.tolist(), strict=True)):
+        p = platform[k]
+        if p == TW:  # every post has its own status URL
+            urls.append(f"https://x.example.com/{author_id[k]}/status/{snowflake[k]}")
             continue
-        p = platform[i]
-        if p == TW:
-            base_url[i] = f"https://x.example.com/{author_id[i]}/status/{snowflake[i]}"
+        base = bases.get(r)
+        if base is None:
+            base = bases[r] = _base_url(plan, r, p, root_text[k])
+        if r == i or p == TP:
+            urls.append(base)
         elif p == FB:
-            page = _COMP_PAGES[comp[i]] if target[i] == 1 else "AcmeAir"
-            base_url[i] = f"https://facebook.example.com/{page}/posts/{10**15 + seq[i] * 7919}"
+            urls.append(f"{base}?comment_id={10**14 + seq[k] * 104729}")
         elif p == IG:
-            base_url[i] = f"https://instagram.example.com/p/{code64[i]}/"
+            urls.append(f"{base}c/{17800000000000000 + seq[k] * 7577}/")
         elif p == RD:
-            sub = _SUBREDDITS[lang[i]][sub_pick[i]]
-            base_url[i] = (f"https://reddit.example.com/r/{sub}/comments/{code36[i][:6]}/"
-                           f"{_slug(str(text[i]), '_')}/")
-        elif p == TP:
-            base_url[i] = (f"https://trustpilot.example.com/reviews/"
-                           f"{int(hexes[i, 0]):016x}{int(hexes[i, 1]) & 0xFFFFFFFF:08x}")
+            urls.append(f"{base}{''.join(_B36[plan.code36[i]])}/")
         else:
-            base_url[i] = (f"https://www.travel-forum.example/threads/"
-                           f"{_slug(str(text[i]), '-')}.{40000 + seq[i]}/")
-        urls[i] = base_url[i]
-    for i in np.flatnonzero(root_row != np.arange(n)):
-        p, base = platform[i], base_url[root_row[i]]
-        if p == TW:
-            urls[i] = f"https://x.example.com/{author_id[i]}/status/{snowflake[i]}"
-        elif p == FB:
-            urls[i] = f"{base}?comment_id={10**14 + seq[i] * 104729}"
-        elif p == IG:
-            urls[i] = f"{base}c/{17800000000000000 + seq[i] * 7577}/"
-        elif p == RD:
-            urls[i] = f"{base}{code36[i]}/"
-        elif p == TP:
-            urls[i] = base
-        else:
-            urls[i] = f"{base}#post-{900000 + seq[i]}"
+            urls.append(f"{base}#post-{900000 + seq[k]}")
     return urls
 
+
+def _base_url(plan: _Plan, r: int, p: int, text: object) -> str:
+    """URL of thread root ``r`` on platform ``p`` (not twitter); ``text`` is its text."""
+    seq = int(plan.seq[r])
+    if p == FB:
+        page = _COMP_PAGES[plan.comp[r]] if plan.target[r] == 1 else "AcmeAir"
+        return f"https://facebook.example.com/{page}/posts/{10**15 + seq * 7919}"
+    if p == IG:
+        return f"https://instagram.example.com/p/{''.join(_B64[plan.code64[r]])}/"
+    if p == RD:
+        sub = _SUBREDDITS[plan.lang[r]][plan.sub_pick[r]]
+        return (f"https://reddit.example.com/r/{sub}/comments/"
+                f"{''.join(_B36[plan.code36[r, :6]])}/{_slug(str(text), '_')}/")
+    if p == TP:
+        return (f"https://trustpilot.example.com/reviews/"
+                f"{int(plan.hexes[r, 0]):016x}{int(plan.hexes[r, 1]) & 0xFFFFFFFF:08x}")
+    return f"https://www.travel-forum.example/threads/{_slug(str(text), '-')}.{40000 + seq}/"

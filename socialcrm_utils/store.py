@@ -131,6 +131,9 @@ SCHEMA_VERSION = 1
 #: Rows per executemany batch of an upsert.
 BATCH_ROWS = 5000
 
+#: Rows made into Python records at a time by an upsert (bounds its memory).
+_RECORD_ROWS = 50_000
+
 #: Values per ``IN (...)`` list of a look-up or delete.
 _IN_BATCH = 900
 
@@ -647,9 +650,10 @@ class Store:
                 "url": _strings(mentions, "url"),
                 "text_redacted": _strings(mentions, "text_redacted"),
             }
-            written = _upsert(conn, interactions, _records(pd.DataFrame(columns)),
-                              ["client", "platform", "mention_id"],
-                              [c for c in columns if c not in ("client", "platform", "mention_id")])
+            written = _upsert_frame(conn, interactions, pd.DataFrame(columns),
+                                    ["client", "platform", "mention_id"],
+                                    [c for c in columns
+                                     if c not in ("client", "platform", "mention_id")])
             if run_id is not None:
                 _add_run_counts(conn, run_id, {"mentions": written})
         logger.info("upserted %d interactions, %d identities (%d new) of %s",
@@ -720,10 +724,10 @@ class Store:
                 "url": _strings(clocks, "url"),
                 "last_run": pd.Series(run_id, index=frame.index, dtype="Int64"),
             }
-            written = _upsert(conn, cases, _records(pd.DataFrame(columns)),
-                              ["client", "platform", "conversation_id"],
-                              [c for c in columns
-                               if c not in ("client", "platform", "conversation_id")])
+            written = _upsert_frame(conn, cases, pd.DataFrame(columns),
+                                    ["client", "platform", "conversation_id"],
+                                    [c for c in columns
+                                     if c not in ("client", "platform", "conversation_id")])
             if run_id is not None:
                 _add_run_counts(conn, run_id, {"cases": written})
         logger.info("upserted %d cases of %s", written, client)
@@ -967,6 +971,21 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
     return len(rows)
 
 
+def _upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: list[str],
+                  update_columns: Sequence[str],
+                  new_values: Callable[[Any], Mapping[str, Any]] | None = None) -> int:
+    """:func:`_upsert` of a frame's rows, made into Python records a slice at a time.
+
+    Same result as ``_upsert(conn, table, _records(frame), ...)`` (of rows with the same key
+    the last one wins), but a million rows never exist as a million dicts at once (about 1 KB
+    each).
+    """
+    frame = frame.drop_duplicates(keys, keep="last")
+    return sum(_upsert(conn, table, _records(frame.iloc[start:start + _RECORD_ROWS]), keys,
+                       update_columns, new_values)
+               for start in range(0, len(frame), _RECORD_ROWS))
+
+
 def _earlier(new: Any, old: Any) -> Any:
     return case((old.is_(None), new), (new < old, new), else_=old)
 
@@ -995,18 +1014,20 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
     new = authors[authors["identity_id"].isna()]
     created: list[int] = []
     if len(new):
-        contact_rows = _records(pd.DataFrame({
+        contact_rows = pd.DataFrame({
             "client": client,
             "display_name": new["display_name"].where(new["display_name"].notna(),
                                                       new["author_id"]),
             "first_seen": new["first_seen"],
             "last_seen": new["last_seen"],
-        }))
+        })
         stmt = contacts.insert().returning(contacts.c.id, sort_by_parameter_order=True)
-        for chunk in _chunks(contact_rows, BATCH_ROWS):
-            created += conn.execute(stmt, list(chunk)).scalars().all()
+        for start in range(0, len(contact_rows), BATCH_ROWS):  # records one batch at a time
+            chunk = _records(contact_rows.iloc[start:start + BATCH_ROWS])
+            created += conn.execute(stmt, chunk).scalars().all()
+        del contact_rows
         new = new.assign(contact_id=created)
-        rows = _records(pd.DataFrame({
+        rows = pd.DataFrame({
             "client": client,
             "platform": new["platform"],
             "author_id": new["author_id"],
@@ -1015,9 +1036,9 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
                                                       new["author_id"]),
             "first_seen": new["first_seen"],
             "last_seen": new["last_seen"],
-        }))
+        })
         # Another writer may have added the same identity meanwhile: keep theirs.
-        _upsert(conn, identities, rows, ["client", "platform", "author_id"], [])
+        _upsert_frame(conn, identities, rows, ["client", "platform", "author_id"], [])
     old = authors[authors["identity_id"].notna()]
     if widen and len(old):
         ident = identities.c
@@ -1032,7 +1053,7 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
                 "last_seen": _later(ex.last_seen, ident.last_seen),
             }
 
-        rows = _records(pd.DataFrame({
+        rows = pd.DataFrame({
             "client": client,
             "platform": old["platform"],
             "author_id": old["author_id"],
@@ -1040,8 +1061,8 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
             "display_name": old["display_name"],
             "first_seen": old["first_seen"],
             "last_seen": old["last_seen"],
-        }))
-        _upsert(conn, identities, rows, ["client", "platform", "author_id"], [], widened)
+        })
+        _upsert_frame(conn, identities, rows, ["client", "platform", "author_id"], [], widened)
     ids = _identity_map(conn, client) if created else known
     ids = authors[["platform", "author_id"]].merge(ids, how="left", on=["platform", "author_id"])
     used = set(ids["contact_id"].dropna().astype(int))
@@ -1092,12 +1113,12 @@ def _refresh_contacts(conn: Connection, client: str, contact_ids: Sequence[int])
     agg = frame.groupby("contact_id", sort=True).agg(
         first_seen=("first_seen", "min"), last_seen=("last_seen", "max"),
         display_name=("display_name", "last")).reset_index()
-    rows = _records(pd.DataFrame({
+    rows = pd.DataFrame({
         "id": agg["contact_id"].astype("int64"), "client": client,
         "display_name": agg["display_name"], "first_seen": agg["first_seen"],
         "last_seen": agg["last_seen"],
-    }))
-    _upsert(conn, contacts, rows, ["id"], ["display_name", "first_seen", "last_seen"])
+    })
+    _upsert_frame(conn, contacts, rows, ["id"], ["display_name", "first_seen", "last_seen"])
 
 
 def _add_run_counts(conn: Connection, run_id: int, counts: Mapping[str, int]) -> None:

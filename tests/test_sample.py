@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from socialcrm_utils import config
-from socialcrm_utils.sample import _generate_frame, generate_mentions, write_sample
+from socialcrm_utils.sample import (
+    _chunks,
+    _generate_frame,
+    _plan_mentions,
+    generate_mentions,
+    iter_mentions,
+    write_sample,
+)
 from socialcrm_utils.schema import CANONICAL_COLUMNS
 
 COMMITTED = config.SAMPLE_DIR / "mentions.csv"
@@ -232,3 +241,51 @@ def test_committed_sample_ends_with_exactly_three_malformed_rows() -> None:
 def test_committed_sample_is_reproducible(tmp_path: Path) -> None:
     regenerated = write_sample(tmp_path / "mentions.csv")
     assert regenerated.read_bytes() == COMMITTED.read_bytes()
+
+
+def test_chunks_concatenate_to_the_whole_frame() -> None:
+    whole = generate_mentions(5000, seed=9)
+    chunks = list(iter_mentions(5000, seed=9, chunk_rows=1000))
+    assert [len(c) for c in chunks[:-1]] == [1000] * (len(chunks) - 1) and len(chunks[-1]) <= 1000
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+    # Threads cross chunk boundaries: replies in later chunks answer posts in earlier ones.
+    earlier = set(chunks[0]["mention_id"])
+    later = pd.concat(chunks[1:])
+    assert later["in_reply_to_id"].isin(earlier).sum() > 10
+    assert later["conversation_id"].isin(earlier).sum() > 10
+
+
+def test_chunked_files_equal_unchunked(tmp_path: Path) -> None:
+    whole = generate_mentions(5000, seed=9)
+    chunked = write_sample(tmp_path / "chunked.parquet", 5000, seed=9, chunk_rows=1000)
+    assert pq.ParquetFile(chunked).metadata.num_row_groups == -(-len(whole) // 1000)
+    pd.testing.assert_frame_equal(pd.read_parquet(chunked), whole)
+    one = write_sample(tmp_path / "one.parquet", 5000, seed=9, chunk_rows=10**6)
+    pd.testing.assert_frame_equal(pd.read_parquet(one), whole)
+    csv_chunked = write_sample(tmp_path / "chunked.csv", 5000, seed=9, chunk_rows=1000)
+    csv_one = write_sample(tmp_path / "one.csv", 5000, seed=9, chunk_rows=10**6)
+    assert csv_chunked.read_bytes() == csv_one.read_bytes()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_string_memory_is_bounded_by_the_chunk() -> None:
+    """Only the numeric plan grows with the sample; strings are made one chunk at a time."""
+    plan = _plan_mentions(3000, seed=4, start="2026-08-31", weeks=9)
+
+    def peak(chunk_rows: int) -> int:
+        tracemalloc.start()
+        try:
+            for _ in _chunks(plan, chunk_rows):
+                pass
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    assert peak(300) < 0.35 * peak(3000)
+
+
+def test_chunk_rows_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="chunk_rows"):
+        write_sample(tmp_path / "m.parquet", 200, chunk_rows=0)
+    with pytest.raises(ValueError, match="chunk_rows"):
+        next(iter_mentions(200, chunk_rows=0))
