@@ -331,7 +331,12 @@ def plot_engagement_heatmap(by_slot: pd.DataFrame, value: str = "mean_engagement
     grid = (by_slot.pivot_table(index="weekday", columns="hour", values=value, aggfunc="mean")
             .reindex(index=range(7), columns=range(24)))
     fig, ax = plt.subplots(figsize=(10, 3.6))
-    image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="Blues")
+    values = grid.to_numpy(dtype=float)
+    # Slots without posts are grey, not pale blue; one outlier post must not wash out the rest.
+    cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#eaeef2")
+    finite = values[np.isfinite(values)]
+    vmax = float(np.percentile(finite, 95)) if finite.size else None
+    image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=vmax)
     ax.set_yticks(range(7), _WEEKDAYS)
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
     basis = by_slot.attrs.get("basis")
@@ -339,7 +344,10 @@ def plot_engagement_heatmap(by_slot: pd.DataFrame, value: str = "mean_engagement
             "all_posts": " of all posts (too few brand posts)"}.get(basis, "")
     ax.set(title=f"Engagement{note} by weekday and hour (local time)", xlabel="hour of day",
            ylabel="weekday")
-    fig.colorbar(image, ax=ax, label="mean likes + shares + replies per post")
+    fig.colorbar(image, ax=ax, label="mean likes + shares + replies per post",
+                 extend="max" if finite.size and finite.max() > (vmax or 0) else "neither")
+    ax.annotate("grey: no posts", (1.0, -0.28), xycoords="axes fraction", ha="right",
+                fontsize=8, color=_GREY)
     fig.tight_layout()
     return fig
 
