@@ -229,13 +229,22 @@ def _ipc_kernel_manager() -> type:
             kwargs.setdefault("ip", str(_ipc_dir() / f"k{uuid.uuid4().hex[:12]}"))
             super().__init__(**kwargs)
 
+    return IPCKernelManager
+
+
+def _shared_context_kernel_manager() -> type:
+    """:func:`_ipc_kernel_manager` whose clients share the manager's zmq context.
+
+    Closing a client's own context waits for its linger time (0.1-0.2 s); the runner closes its
+    clients before it reaps the kernel, which closes the shared context.
+    """
+
+    class SharedContextKernelManager(_ipc_kernel_manager()):
         def client(self, **kwargs: object):  # noqa: ANN202 (jupyter_client's type)
-            # Share the manager's zmq context: a client's own context costs a linger wait to
-            # close; the manager closes the shared one when the kernel is reaped.
             kwargs.setdefault("context", self.context)
             return super().client(**kwargs)
 
-    return IPCKernelManager
+    return SharedContextKernelManager
 
 
 def _execute_step(step: Step, playbook: Playbook, run_dir: Path,
@@ -288,20 +297,20 @@ class _Kernel:
         from jupyter_core.utils import run_sync
 
         self.notebook = notebook
-        self.km = _ipc_kernel_manager()(kernel_name=KERNEL_NAME)
+        self.km = _shared_context_kernel_manager()(kernel_name=KERNEL_NAME)
         run_sync(self.km.start_kernel)(cwd=str(NOTEBOOKS_DIR))
         self.client: object | None = None  # the executing client, closed with the kernel
-        self._warmup = None
-        code = _setup_imports(notebook)
-        if code:
-            import zmq
-            from jupyter_client.blocking import BlockingKernelClient
+        # The reply to the warm-up request also tells that the kernel is up (even without
+        # imports to run).
+        import zmq
+        from jupyter_client.blocking import BlockingKernelClient
 
-            kc = BlockingKernelClient(context=zmq.Context.shadow(self.km.context),
-                                      **self.km.get_connection_info(session=True))
-            kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
-            self._warmup = (kc, kc.execute(code, silent=True, store_history=False,
-                                           allow_stdin=False))
+        kc = BlockingKernelClient(context=zmq.Context.shadow(self.km.context),
+                                  **self.km.get_connection_info(session=True))
+        kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
+        self._warmup: tuple[BlockingKernelClient, str] | None = (
+            kc, kc.execute(_setup_imports(notebook), silent=True, store_history=False,
+                           allow_stdin=False))
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Wait for the warm-up to finish (the notebook's cells would queue behind it anyway)."""

@@ -631,29 +631,36 @@ class Store:
             ids, created = _ensure_identities(conn, client, authors)
             keyed = frame.merge(ids, how="left", on=["platform", "author_id"])
             keyed.loc[frame["is_brand"].to_numpy(), ["identity_id", "contact_id"]] = None
-            columns = {
-                "client": pd.Series(client, index=frame.index),
-                "platform": frame["platform"],
-                "mention_id": frame["mention_id"],
-                "identity_id": keyed["identity_id"],
-                "contact_id": keyed["contact_id"],
-                "brand_handle": frame["author_id"].where(frame["is_brand"]),
-                "conversation_id": _strings(mentions, "conversation_id"),
-                "in_reply_to_id": _strings(mentions, "in_reply_to_id"),
-                "created_at": frame["created_at"],
-                "is_brand": frame["is_brand"],
-                "intent": _strings(mentions, "intent"),
-                "priority": _strings(mentions, "priority"),
-                "sentiment": _floats(mentions, "sentiment"),
-                "sentiment_label": _strings(mentions, "sentiment_label"),
-                "lang": _strings(mentions, "lang"),
-                "url": _strings(mentions, "url"),
-                "text_redacted": _strings(mentions, "text_redacted"),
-            }
-            written = _upsert_frame(conn, interactions, pd.DataFrame(columns),
-                                    ["client", "platform", "mention_id"],
-                                    [c for c in columns
-                                     if c not in ("client", "platform", "mention_id")])
+            # Of mentions with the same key the last one wins. The rest become Python objects a
+            # slice at a time: a million rows at once would take gigabytes.
+            last = np.flatnonzero(~frame.duplicated(["platform", "mention_id"], keep="last"))
+            written = 0
+            for start in range(0, len(last), _RECORD_ROWS):
+                rows = last[start:start + _RECORD_ROWS]
+                part, source, ident = frame.iloc[rows], mentions.iloc[rows], keyed.iloc[rows]
+                columns = {
+                    "client": pd.Series(client, index=part.index),
+                    "platform": part["platform"],
+                    "mention_id": part["mention_id"],
+                    "identity_id": ident["identity_id"],
+                    "contact_id": ident["contact_id"],
+                    "brand_handle": part["author_id"].where(part["is_brand"]),
+                    "conversation_id": _strings(source, "conversation_id"),
+                    "in_reply_to_id": _strings(source, "in_reply_to_id"),
+                    "created_at": part["created_at"],
+                    "is_brand": part["is_brand"],
+                    "intent": _strings(source, "intent"),
+                    "priority": _strings(source, "priority"),
+                    "sentiment": _floats(source, "sentiment"),
+                    "sentiment_label": _strings(source, "sentiment_label"),
+                    "lang": _strings(source, "lang"),
+                    "url": _strings(source, "url"),
+                    "text_redacted": _strings(source, "text_redacted"),
+                }
+                written += _upsert(conn, interactions, _records(pd.DataFrame(columns)),
+                                   ["client", "platform", "mention_id"],
+                                   [c for c in columns
+                                    if c not in ("client", "platform", "mention_id")])
             if run_id is not None:
                 _add_run_counts(conn, run_id, {"mentions": written})
         logger.info("upserted %d interactions, %d identities (%d new) of %s",
