@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .nlp import parallel
 from .nlp.intent import classify_intent
-from .nlp.sentiment import score_sentiment
+from .nlp.sentiment import start_sentiment
 from .playbook import Brand, Playbook
 from .schema import PRIORITIES, TEXT_COLUMNS, text_of
 
@@ -190,6 +192,10 @@ def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame
       campaigns) are flagged in ``duplicate_of`` / ``is_retweet``, never dropped; brand and
       competitor mentions are tagged.
 
+    Sentiment and intent of the prepared mentions start in the worker processes before this
+    function returns (:mod:`~socialcrm_utils.nlp.parallel`); :func:`score_mentions` of the
+    returned frame collects them instead of starting again.
+
     Args:
         mentions: Canonical mentions straight from the sources (with ``text``).
         playbook: The client's playbook.
@@ -197,14 +203,16 @@ def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame
     Returns:
         A new frame: canonical columns without ``text``, plus :data:`PREPARED_COLUMNS`.
     """
-    from .normalize import normalize_mentions
+    from .normalize import fill_languages, flag_near_duplicates
     from .nlp.pii import redact_texts, suggest_private_replies
 
     settings = playbook.listening
     redacted = redact_texts(mentions["text"], regions=tuple(settings.phone_regions),
                             patterns=settings.pii_patterns)
     work = mentions.assign(text=redacted["text_redacted"].to_numpy())
-    work = normalize_mentions(work, playbook)
+    work["lang"] = fill_languages(work, playbook)
+    _prefetch_scores(work, playbook)  # the workers score while this process goes on
+    work = tag_brands(flag_near_duplicates(work), playbook.brand)
     out = work.rename(columns={"text": "text_redacted"})
     out["pii_types"] = redacted["pii_types"].to_numpy()
     out["pii_count"] = redacted["pii_count"].to_numpy()
@@ -246,14 +254,93 @@ def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     return out
 
 
-def _classify_distinct(text: pd.Series, lang: pd.Series) -> pd.DataFrame:
-    """:func:`classify_intent` once per distinct (text, language), mapped back to every row."""
+def _classify_chunk(pairs: list[tuple[str | None, str | None]]) -> list[tuple[str, str | None]]:
+    """:func:`classify_intent` of (text, language) pairs, as (intent, cue) pairs."""
+    frame = pd.DataFrame(pairs, columns=["text", "lang"], dtype="string")
+    out = classify_intent(frame["text"], frame["lang"])
+    return list(zip(out["intent"].tolist(),
+                    out["intent_cue"].astype(object).where(out["intent_cue"].notna()).tolist(),
+                    strict=True))
+
+
+def _start_intent(text: pd.Series, lang: pd.Series) -> Callable[[], pd.DataFrame]:
+    """:func:`classify_intent` once per distinct (text, language), in the worker processes.
+
+    Returns a function that waits for the result and maps it back to every row.
+    """
     keys = pd.DataFrame({"text": text.astype("string"), "lang": lang.astype("string")})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
+    codes, _ = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
     first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
-    distinct = classify_intent(text.iloc[first], lang.iloc[first])
-    return pd.DataFrame({column: distinct[column].to_numpy()[codes] for column in distinct},
-                        index=text.index)
+    distinct = keys.iloc[first].astype(object).where(keys.iloc[first].notna(), None)
+    pairs = list(zip(distinct["text"].tolist(), distinct["lang"].tolist(), strict=True))
+    pending = parallel.submit_chunks(_classify_chunk, pairs,
+                                     weight=lambda pair: len(pair[0] or ""))
+
+    def finish() -> pd.DataFrame:
+        intents, cues = zip(*pending.result(), strict=True) if pairs else ((), ())
+        return pd.DataFrame({"intent": pd.array(intents, dtype="string").take(codes),
+                             "intent_cue": pd.array(cues, dtype="string").take(codes)},
+                            index=text.index)
+
+    return finish
+
+
+@dataclass
+class _Started:
+    """Sentiment and intent of some mentions, started in the workers (see :func:`_start_scores`)."""
+
+    text: pd.Series
+    lang: pd.Series
+    customer: np.ndarray
+    settings: tuple[object, ...]
+    sentiment_of: Callable[[], pd.DataFrame]
+    intent_of: Callable[[], pd.DataFrame] | None
+
+
+#: The scores :func:`prepare_mentions` started last, until :func:`score_mentions` takes them.
+_prefetched: _Started | None = None
+
+
+def _settings(playbook: Playbook) -> tuple[object, ...]:
+    listening = playbook.listening
+    return (playbook.language, listening.sentiment_extension, listening.german_lexicon)
+
+
+def _start_scores(mentions: pd.DataFrame, text: pd.Series, playbook: Playbook) -> _Started:
+    """Queue sentiment (every mention) and intent (customers' mentions) in the workers.
+
+    Both are queued before either is read, so they share the workers without a pause.
+    """
+    customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
+    lang = mentions["lang"].astype("string").fillna(playbook.language)
+    sentiment_of = start_sentiment(text, lang, extension=playbook.listening.sentiment_extension,
+                                   german_lexicon=playbook.listening.german_lexicon)
+    intent_of = _start_intent(text[customer], lang[customer]) if customer.any() else None
+    return _Started(text, lang, customer, _settings(playbook), sentiment_of, intent_of)
+
+
+def _prefetch_scores(mentions: pd.DataFrame, playbook: Playbook) -> None:
+    """Start scoring mentions that :func:`score_mentions` will most likely be given next."""
+    global _prefetched
+    _prefetched = None  # one slot: scores nobody took are dropped
+    if len(mentions) >= parallel.MIN_ITEMS and parallel.workers() > 1:
+        _prefetched = _start_scores(mentions, text_of(mentions), playbook)
+
+
+def _take_prefetched(mentions: pd.DataFrame, text: pd.Series,
+                     playbook: Playbook) -> _Started | None:
+    """The prefetched scores if they were started for exactly these texts, languages, authors."""
+    global _prefetched
+    started, _prefetched = _prefetched, None
+    if started is None or started.settings != _settings(playbook):
+        return None
+    lang = mentions["lang"].astype("string").fillna(playbook.language)
+    customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
+    same = (started.text.index.equals(text.index) and started.text.equals(text)
+            and started.lang.equals(lang) and np.array_equal(started.customer, customer))
+    if same:
+        logger.debug("score_mentions: using the scores prepare_mentions started")
+    return started if same else None
 
 
 def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
@@ -304,18 +391,17 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
         brand_tags = mentions[["mentions_brand", "competitor"]]
     else:
         brand_tags = tag_brands(mentions, playbook.brand)
-    customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
-    lang = mentions["lang"].astype("string").fillna(playbook.language)
-    sentiment = score_sentiment(text, lang, extension=playbook.listening.sentiment_extension,
-                                german_lexicon=playbook.listening.german_lexicon)
+    started = _take_prefetched(mentions, text, playbook) or _start_scores(mentions, text, playbook)
+    customer = started.customer
+    sentiment = started.sentiment_of()
     intent = pd.DataFrame(
         {
             "intent": pd.Series("other", index=mentions.index, dtype="string"),
             "intent_cue": pd.Series(pd.NA, index=mentions.index, dtype="string"),
         }
     )
-    if customer.any():
-        intent.loc[customer] = _classify_distinct(text[customer], lang[customer])
+    if started.intent_of is not None:
+        intent.loc[customer] = started.intent_of()
     out["is_customer"] = customer
     out["sentiment"] = sentiment["sentiment"]
     out["sentiment_label"] = sentiment["sentiment_label"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -38,6 +39,7 @@ __all__ = [
     "MIN_DUPLICATE_CHARS",
     "NORMALIZED_COLUMNS",
     "detect_language",
+    "fill_languages",
     "normalize_text",
     "flag_near_duplicates",
     "normalize_mentions",
@@ -65,6 +67,10 @@ _URL = r"(?:https?://|www\.)\S+"
 _HANDLE = r"@\w+"
 _NOISE = f"{_RT_PREFIX}|{_URL}|{_HANDLE}|#"  # removed before language identification
 _NOT_KEY = f"{_RT_PREFIX}|{_URL}|{_HANDLE}|(?:[^\\w@]|_)+|@"  # removed from near-duplicate keys
+# _NOT_KEY in two passes, the same result: prefixes, URLs and handles (only in texts with "@",
+# "http" or "www."), then every run of non-word characters and underscores.
+_KEY_NOISE = re.compile(f"{_RT_PREFIX}|{_URL}|{_HANDLE}")
+_KEY_SEPARATORS = re.compile(r"[\W_]+")
 _NON_LETTER = r"[\W\d_]+"
 
 
@@ -157,9 +163,15 @@ def normalize_text(texts: pd.Series) -> pd.Series:
         dtype: string
     """
     codes, distinct = pd.factorize(texts.astype("string"), use_na_sentinel=True)
-    keys = pd.Series(distinct, dtype="string").str.replace(_NOT_KEY, "", regex=True).str.lower()
+    keys = pd.array([_key(text) for text in distinct.tolist()], dtype="string")
     # Each distinct text once (copies and templates are common), then back to every row.
-    return pd.Series(keys.array.take(codes, allow_fill=True), index=texts.index, dtype="string")
+    return pd.Series(keys.take(codes, allow_fill=True), index=texts.index, dtype="string")
+
+
+def _key(text: str) -> str:
+    if "@" in text or "http" in text or "www." in text:
+        text = _KEY_NOISE.sub("", text)
+    return _KEY_SEPARATORS.sub("", text).lower()
 
 
 def flag_near_duplicates(
@@ -213,12 +225,31 @@ def flag_near_duplicates(
     return out
 
 
+def fill_languages(mentions: pd.DataFrame, playbook: Playbook) -> pd.Series:
+    """The ``lang`` of each mention: its own code, reduced to the primary subtag, or detected.
+
+    Existing codes are reduced to their primary subtag (``en-US`` -> ``en``); missing ones
+    are filled by :func:`detect_language`, choosing among :data:`DEFAULT_LANGUAGES` plus the
+    playbook's ``language``.
+
+    Returns:
+        A ``string`` Series on ``mentions``' index.
+    """
+    lang = (mentions["lang"] if "lang" in mentions.columns
+            else pd.Series(pd.NA, index=mentions.index))
+    lang = lang.astype("string").str.strip().str.lower().str.split(r"[-_]", n=1, regex=True).str[0]
+    lang = lang.mask(lang == "")
+    missing = lang.isna()
+    if missing.any():
+        allowed = (*DEFAULT_LANGUAGES, playbook.language)
+        lang = lang.mask(missing, detect_language(text_of(mentions)[missing], allowed))
+    return lang.astype("string")
+
+
 def normalize_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     """Language, near-duplicate flags and brand tags for imported mentions.
 
-    - ``lang``: existing codes are reduced to their primary subtag (``en-US`` -> ``en``);
-      missing ones are filled by :func:`detect_language`, choosing among
-      :data:`DEFAULT_LANGUAGES` plus the playbook's ``language``.
+    - ``lang``: :func:`fill_languages`.
     - ``duplicate_of``, ``is_retweet``: :func:`flag_near_duplicates`.
     - ``mentions_brand``, ``competitor``: :func:`~socialcrm_utils.listening.tag_brands`.
 
@@ -230,13 +261,6 @@ def normalize_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFra
         A new frame; ``mentions`` is not modified.
     """
     out = mentions.copy()
-    lang = out["lang"] if "lang" in out.columns else pd.Series(pd.NA, index=out.index)
-    lang = lang.astype("string").str.strip().str.lower().str.split(r"[-_]", n=1, regex=True).str[0]
-    lang = lang.mask(lang == "")
-    missing = lang.isna()
-    if missing.any():
-        allowed = (*DEFAULT_LANGUAGES, playbook.language)
-        lang = lang.mask(missing, detect_language(text_of(out)[missing], allowed))
-    out["lang"] = lang.astype("string")
+    out["lang"] = fill_languages(out, playbook)
     out = flag_near_duplicates(out)
     return tag_brands(out, playbook.brand)

@@ -206,7 +206,8 @@ def test_priority_thresholds_are_inclusive(monkeypatch, playbook):
         intents = texts.str[0].map({"c": "complaint", "o": "other"})
         return pd.DataFrame({"intent": intents, "intent_cue": "x"}, dtype="string")
 
-    monkeypatch.setattr(listening, "score_sentiment", fake_sentiment)
+    monkeypatch.setattr(listening, "start_sentiment",
+                        lambda *args, **kwargs: lambda: fake_sentiment(*args, **kwargs))
     monkeypatch.setattr(listening, "classify_intent", fake_intent)
     frame = conform_mentions(
         pd.DataFrame(
@@ -358,12 +359,16 @@ def test_spikes_of_nothing_and_bad_arguments():
         detect_spikes(_daily([1] * 10, column="mentions"))
 
 
-def test_intent_once_per_distinct_text_equals_row_by_row():
-    from socialcrm_utils.listening import _classify_distinct
+@pytest.mark.parametrize("min_items", [10_000, 2], ids=["here", "workers"])
+def test_intent_once_per_distinct_text_equals_row_by_row(monkeypatch, min_items):
+    from socialcrm_utils.listening import _start_intent
+    from socialcrm_utils.nlp import parallel
     from socialcrm_utils.nlp.intent import classify_intent
 
+    monkeypatch.setattr(parallel, "MIN_ITEMS", min_items)
     texts = pd.Series(["Flight cancelled!", "Can I bring a bike?", "Flight cancelled!", None,
-                       "Danke, super Service", "Can I bring a bike?"], index=[5, 3, 9, 1, 0, 7])
-    langs = pd.Series(["en", "en", "en", "en", "de", "en"], index=texts.index)
-    pd.testing.assert_frame_equal(_classify_distinct(texts, langs), classify_intent(texts, langs),
+                       "Danke, super Service", "Can I bring a bike?", "ok"],
+                      index=[5, 3, 9, 1, 0, 7, 2])
+    langs = pd.Series(["en", "en", "en", "en", "de", "en", None], index=texts.index)
+    pd.testing.assert_frame_equal(_start_intent(texts, langs)(), classify_intent(texts, langs),
                                   check_dtype=False)

@@ -90,6 +90,20 @@ def test_normalize_text_key():
                                               pd.NA]
 
 
+
+def test_normalize_text_two_passes_equal_the_single_pattern():
+    # normalize_text removes prefixes, URLs and handles first, then separators; the documented
+    # single pattern (_NOT_KEY) must give the same keys, also on the edge cases.
+    from socialcrm_utils.normalize import _NOT_KEY
+
+    texts = pd.Series([
+        "RT @a: RT @b hi", "x@y.com", "a_@b_c", "@http://x.com", "!!http://x.y/z?q=1 ok",
+        "foowww.bar.de baz", "HTTP://LOUD.example", "__init__", "@", "@@x", " RT @x: y",
+        "Grüße aus Köln 🙂 #Bahn", "a.b-c,d", "ünïcödé_wörds @Ünï", "tab\tand\nnewline",
+    ])
+    expected = texts.str.replace(_NOT_KEY, "", regex=True).str.lower()
+    assert normalize_text(texts).tolist() == expected.tolist()
+
 def _mentions() -> pd.DataFrame:
     rows = [  # (mention_id, created_at, text)
         ("c", "2026-03-01 10:05", "My flight LH123 was cancelled and nobody helps! https://t.co/a"),

@@ -37,30 +37,24 @@ Speed
     tokenizer that gives exactly NLTK's tokens (NLTK's builds a dictionary of every word times
     every punctuation mark for each text, most of its run time); the extension re-reads only
     the words its lexicon changes and runs only the rules whose trigger strings a text holds.
-    From :data:`PARALLEL_MIN_TEXTS` distinct texts on (:data:`PARALLEL_MIN_TEXTS_SPAWNED` where
-    workers cannot be forked), they are scored in chunks on every core; the result is
-    identical.
+    From :data:`PARALLEL_MIN_TEXTS` distinct texts on, they are scored in chunks on every core
+    (:mod:`~socialcrm_utils.nlp.parallel`); the result is identical.
 """
 
 from __future__ import annotations
 
 import bisect
-import concurrent.futures
-import concurrent.futures.process
 import functools
 import logging
-import multiprocessing
-import os
 import re
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from nltk.sentiment.vader import SentimentIntensityAnalyzer, SentiText
 
-from . import cs_lexicon, german
+from . import cs_lexicon, german, parallel
 from .cs_lexicon import CS_EXTENSION_VERSION
 from .resources import vader_analyzer
 
@@ -69,13 +63,13 @@ __all__ = [
     "LABEL_THRESHOLDS",
     "NEGATIVE_THRESHOLD",
     "PARALLEL_MIN_TEXTS",
-    "PARALLEL_MIN_TEXTS_SPAWNED",
     "POSITIVE_THRESHOLD",
     "SCORED_LANGUAGES",
     "SENTIMENT_LABELS",
     "english_compound",
     "normalize_lang",
     "score_sentiment",
+    "start_sentiment",
 ]
 
 logger = logging.getLogger(__name__)
@@ -93,12 +87,9 @@ LABEL_THRESHOLDS: dict[str, tuple[float, float]] = {
 SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive", "unscored")
 #: Languages with a sentiment model.
 SCORED_LANGUAGES: frozenset[str] = frozenset(LABEL_THRESHOLDS)
-#: From this many distinct texts on, they are scored in chunks on every core (Linux: forked
-#: workers, which start in milliseconds and inherit the loaded lexicons).
+#: From this many distinct texts of a language on, they are scored in chunks on every core
+#: (:mod:`~socialcrm_utils.nlp.parallel`).
 PARALLEL_MIN_TEXTS = 2_000
-#: The same where workers are spawned (macOS, Windows): each imports the package first.
-PARALLEL_MIN_TEXTS_SPAWNED = 20_000
-_CHUNKS_PER_WORKER = 4
 
 
 def normalize_lang(langs: pd.Series) -> pd.Series:
@@ -413,64 +404,10 @@ def _score_unique(
     return [analyzer.compound(text) for text in texts]
 
 
-def _score_job(job: tuple[str, list[str], bool, Path | None]) -> list[float]:
-    lang, texts, extension, german_lexicon = job
+def _score_chunk(
+    lang: str, extension: bool, german_lexicon: Path | None, texts: list[str]
+) -> list[float]:
     return _score_unique(texts, lang, extension, german_lexicon)
-
-
-def _chunks(texts: list[str], size: int) -> list[list[str]]:
-    """Consecutive chunks of about ``size`` characters each (long texts cost more)."""
-    chunks: list[list[str]] = [[]]
-    filled = 0
-    for text in texts:
-        if filled >= size and chunks[-1]:
-            chunks.append([])
-            filled = 0
-        chunks[-1].append(text)
-        filled += len(text) + 20  # a per-text overhead, so many short texts split too
-    return chunks
-
-
-def _score_all(
-    work: dict[str, list[str]], extension: bool, german_lexicon: Path | None
-) -> dict[str, list[float]]:
-    """Scores of the distinct texts of each language; in chunks on every core when worth it.
-
-    Linux forks the workers (they inherit the loaded lexicons and import nothing); elsewhere
-    they are spawned, which costs an import per worker and needs the
-    ``if __name__ == "__main__":`` guard in a calling script. If worker processes cannot run,
-    the texts are scored on one core, with the same result.
-    """
-    workers = os.cpu_count() or 1
-    fork = sys.platform.startswith("linux")
-    minimum = PARALLEL_MIN_TEXTS if fork else PARALLEL_MIN_TEXTS_SPAWNED
-    if workers > 1 and sum(map(len, work.values())) >= minimum:
-        size = sum(len(t) + 20 for texts in work.values() for t in texts)
-        size = -(-size // (workers * _CHUNKS_PER_WORKER))
-        jobs = [
-            (lang, chunk, extension, german_lexicon)
-            for lang, texts in work.items()
-            for chunk in _chunks(texts, size)
-        ]
-        if fork:  # load the lexicons once, before the workers inherit them
-            if "en" in work and _is_nltk_vader(analyzer := vader_analyzer()):
-                _fast_vader(analyzer, extension)
-            if "de" in work:
-                german.german_analyzer(german_lexicon)
-        context = multiprocessing.get_context("fork" if fork else "spawn")
-        try:
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-                parts = list(pool.map(_score_job, jobs))
-        except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool) as exc:
-            logger.warning("scoring on one core: worker processes failed (%s)", exc)
-        else:
-            out: dict[str, list[float]] = {lang: [] for lang in work}
-            for (lang, *_), part in zip(jobs, parts, strict=True):
-                out[lang].extend(part)
-            return out
-    return {
-        lang: _score_unique(texts, lang, extension, german_lexicon) for lang, texts in work.items()
-    }
 
 
 def score_sentiment(
@@ -517,14 +454,29 @@ def score_sentiment(
         1    -0.2924        negative
         2        NaN        unscored
     """
+    return start_sentiment(texts, langs, extension=extension, german_lexicon=german_lexicon)()
+
+
+def start_sentiment(
+    texts: pd.Series,
+    langs: pd.Series,
+    *,
+    extension: bool = True,
+    german_lexicon: Path | None = None,
+) -> Callable[[], pd.DataFrame]:
+    """:func:`score_sentiment` in two halves: start scoring in the workers, collect later.
+
+    Other work (intent) can run in the workers meanwhile; the returned function waits for the
+    scores and returns :func:`score_sentiment`'s frame.
+
+    Raises:
+        ValueError: If ``texts`` and ``langs`` do not share an index.
+    """
     if not texts.index.equals(langs.index):
         raise ValueError("texts and langs must share the same index")
     text = texts.astype("string")
     lang = normalize_lang(langs)
     filled = (text.str.strip().str.len().fillna(0) > 0).to_numpy(bool)
-    sentiment = pd.Series(np.nan, index=texts.index, dtype="float64")
-    negative = np.full(len(texts), np.nan)
-    positive = np.full(len(texts), np.nan)
     rows = {
         code: filled & (lang == code).fillna(False).to_numpy(bool)
         for code in sorted(SCORED_LANGUAGES)
@@ -534,20 +486,35 @@ def score_sentiment(
         for code, where in rows.items()
         if where.any()
     }
-    scores = _score_all(work, extension, german_lexicon)
-    for code, unique in work.items():
-        where = rows[code]
-        logger.debug("%s: scored %d unique texts for %d mentions", code, len(unique), where.sum())
-        mapping = dict(zip(unique, scores[code], strict=True))
-        sentiment[where] = text[where].map(mapping).astype("float64").to_numpy()
-        negative[where], positive[where] = LABEL_THRESHOLDS[code]
-    values = sentiment.to_numpy()
-    labels = np.select(
-        [values <= negative, values >= positive, ~np.isnan(values)],
-        ["negative", "positive", "neutral"],
-        default="unscored",
-    )
-    return pd.DataFrame(
-        {"sentiment": sentiment, "sentiment_label": pd.array(labels, dtype="string")},
-        index=texts.index,
-    )
+    if "en" in work:
+        vader_analyzer()  # a missing lexicon fails here, in this process, with its fix
+    pending = {
+        code: parallel.submit_chunks(
+            functools.partial(_score_chunk, code, extension, german_lexicon), unique,
+            min_items=PARALLEL_MIN_TEXTS, weight=len)
+        for code, unique in work.items()
+    }
+
+    def finish() -> pd.DataFrame:
+        sentiment = pd.Series(np.nan, index=texts.index, dtype="float64")
+        negative = np.full(len(texts), np.nan)
+        positive = np.full(len(texts), np.nan)
+        for code, unique in work.items():
+            where = rows[code]
+            logger.debug("%s: scored %d unique texts for %d mentions", code, len(unique),
+                         where.sum())
+            mapping = dict(zip(unique, pending[code].result(), strict=True))
+            sentiment[where] = text[where].map(mapping).astype("float64").to_numpy()
+            negative[where], positive[where] = LABEL_THRESHOLDS[code]
+        values = sentiment.to_numpy()
+        labels = np.select(
+            [values <= negative, values >= positive, ~np.isnan(values)],
+            ["negative", "positive", "neutral"],
+            default="unscored",
+        )
+        return pd.DataFrame(
+            {"sentiment": sentiment, "sentiment_label": pd.array(labels, dtype="string")},
+            index=texts.index,
+        )
+
+    return finish
