@@ -357,8 +357,14 @@ class _Kernel:
             run_sync(self.km.cleanup_resources)()
 
 
+#: After a step shorter than this (a small run), two kernels are kept warm ahead, so a short
+#: step never waits for the next kernel's start (2-3 s with its imports); after a longer step
+#: one, because an idle kernel holds about 200 MB and large runs need the memory.
+_SHORT_STEP_S = 10.0
+
+
 class _Kernels:
-    """The kernels of a run: the next step's starts while the current step runs.
+    """The kernels of a run: the next steps' start while the current step runs.
 
     Finished kernels are asked to shut down at once and reaped later, so neither their
     shutdown nor the next kernel's start-up is on the run's critical path.
@@ -368,6 +374,8 @@ class _Kernels:
         self._queue = list(steps)
         self._ready: dict[int, _Kernel] = {}
         self._stopping: list[_Kernel] = []
+        self._taken_at: float | None = None
+        self._last_seconds: float | None = None
         if self._queue:
             self._start(self._queue[0])
 
@@ -376,17 +384,21 @@ class _Kernels:
             self._ready[step.number] = _Kernel(NOTEBOOKS_DIR / step.notebook)
 
     def take(self, step: Step) -> _Kernel:
-        """The kernel for ``step``, warmed up; starts the next step's kernel meanwhile."""
+        """The kernel for ``step``, warmed up; starts the next steps' kernels meanwhile."""
         self._start(step)
         position = self._queue.index(step) if step in self._queue else len(self._queue)
-        if position + 1 < len(self._queue):
-            self._start(self._queue[position + 1])
+        long_steps = self._last_seconds is not None and self._last_seconds >= _SHORT_STEP_S
+        for upcoming in self._queue[position + 1:position + (2 if long_steps else 3)]:
+            self._start(upcoming)
         kernel = self._ready.pop(step.number)
         kernel.wait_ready()
+        self._taken_at = time.perf_counter()
         return kernel
 
     def release(self, kernel: _Kernel) -> None:
         """Stop a kernel whose notebook is done; reap those stopped earlier."""
+        if self._taken_at is not None:
+            self._last_seconds = time.perf_counter() - self._taken_at
         kernel.stop()
         self._reap()
         self._stopping.append(kernel)

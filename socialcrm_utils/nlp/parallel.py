@@ -1,14 +1,18 @@
-"""Text work on every core: one pool of small worker processes, kept for the process's life.
+"""Text work on every core: a pool of small worker processes while there is work to do.
 
 Scoring a million mentions is pure-Python work per distinct text (VADER, the intent regexes),
 so it runs in chunks on all cores. The workers are **not** forked from the caller: a Jupyter
 kernel holding a million-row frame would be copied into every worker as far as the operating
 system counts memory (each forked child's resident set includes the pages it shares with its
 parent), and the whole process tree would look two or three times its real size. Instead the
-pool starts its workers from a small ``forkserver`` process (``spawn`` where there is none),
-which imports the text modules once; chunks of texts go to the workers and results come back
-by pickling, a few megabytes per million texts. The pool is started on first use and then
-kept, so the lexicons a worker loads are loaded once per process, not once per call.
+workers are forked from a small ``forkserver`` process (``spawn`` where there is none) that
+imports the text modules once; chunks of texts go to the workers and results come back by
+pickling, a few megabytes per million texts.
+
+Several submissions share the pool (:func:`submit_chunks`), so independent work keeps every
+core busy. When the last submission is collected (or dropped), the workers, the fork server
+and multiprocessing's resource tracker stop: no child process outlives the work, so a kernel
+shuts down at once and idle workers hold no memory.
 
 Results are the same as running the function on the whole list in this process (the function
 must treat each item on its own). Work runs in this process instead when it is small (fewer
@@ -28,6 +32,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -60,6 +65,7 @@ _PRELOAD = ("socialcrm_utils.nlp.sentiment", "socialcrm_utils.nlp.intent")
 
 _lock = threading.Lock()
 _pool: concurrent.futures.ProcessPoolExecutor | None = None
+_outstanding = 0  # submissions whose results nobody has collected (or dropped) yet
 
 
 def workers() -> int:
@@ -79,7 +85,8 @@ def workers() -> int:
 
 
 def _get_pool(count: int) -> concurrent.futures.ProcessPoolExecutor:
-    global _pool
+    """The pool, started if needed; counts one more outstanding submission."""
+    global _pool, _outstanding
     with _lock:
         if _pool is None or _pool._max_workers != count:  # noqa: SLF001 (no public attribute)
             if _pool is not None:
@@ -90,16 +97,54 @@ def _get_pool(count: int) -> concurrent.futures.ProcessPoolExecutor:
             if context.get_start_method() == "forkserver":
                 context.set_forkserver_preload(list(_PRELOAD))
             _pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=context)
+        _outstanding += 1
         return _pool
 
 
+def _release() -> None:
+    """One submission was collected or dropped; the last one stops the workers.
+
+    Workers live only while there is work: a kernel with live children takes up to half a
+    minute to shut down (ipykernel signals its children and waits), and idle workers hold
+    memory. A new submission starts new workers in milliseconds (forked from the server).
+    """
+    global _pool, _outstanding
+    with _lock:
+        _outstanding = max(_outstanding - 1, 0)
+        if _outstanding == 0 and _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+            _stop_helper_processes()
+
+
+def _stop_helper_processes() -> None:
+    """Stop multiprocessing's fork server and resource tracker; they restart when needed.
+
+    Both are children of this process that outlive the pool. ipykernel, shutting down, sends
+    its children SIGTERM (which the resource tracker ignores), then SIGKILL, and waits while
+    any child is left, zombies included: about 30 s per kernel. ``_stop`` (private, in
+    CPython since 3.8) ends each and reaps it.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):  # noqa: SLF001
+        stop = getattr(helper, "_stop", None)
+        if stop is not None:
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 (best effort: a helper that is gone is fine)
+                logger.debug("could not stop %s", type(helper).__name__, exc_info=True)
+
+
 def shutdown() -> None:
-    """Stop the worker processes (they also stop when this process exits)."""
-    global _pool
+    """Stop the worker processes now, dropping work nobody has collected."""
+    global _pool, _outstanding
     with _lock:
         if _pool is not None:
             _pool.shutdown(wait=True, cancel_futures=True)
             _pool = None
+            _stop_helper_processes()
+        _outstanding = 0
 
 
 def _split(items: Sequence[T], parts: int, weight: Callable[[T], int] | None) -> list[slice]:
@@ -125,22 +170,30 @@ class Pending(Generic[R]):
     def __init__(self, func: Callable[[list[T]], list[R]], items: Sequence[T],
                  futures: list[concurrent.futures.Future[list[R]]] | None) -> None:
         self._func, self._items, self._futures = func, items, futures
+        self._out: list[R] | None = None
+        # Collected or garbage-collected, the submission stops counting (once).
+        self._release = weakref.finalize(self, _release) if futures is not None else None
 
     def result(self) -> list[R]:
         """Wait for every chunk; falls back to this process if the workers failed."""
+        if self._out is not None:
+            return self._out
         if self._futures is None:
-            return list(self._func(list(self._items)))
+            self._out = list(self._func(list(self._items)))
+            return self._out
         try:
             out: list[R] = []
             for future in self._futures:
                 out.extend(future.result())
-            return out
         except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool) as exc:
             logger.warning("working in one process: the worker processes failed (%s)", exc)
-            global _pool
-            with _lock:
-                _pool = None
-            return list(self._func(list(self._items)))
+            out = list(self._func(list(self._items)))
+        finally:
+            self._futures = None
+            if self._release is not None:
+                self._release()
+        self._out = out
+        return out
 
 
 def submit_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
@@ -170,12 +223,18 @@ def submit_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
         return Pending(func, items, None)
     try:
         pool = _get_pool(count)
-        futures = [pool.submit(func, list(items[part]))
-                   for part in _split(items, count * _CHUNKS_PER_WORKER, weight)]
-    except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool) as exc:
+    except (OSError, RuntimeError) as exc:
         logger.warning("working in one process: worker processes cannot start (%s)", exc)
         return Pending(func, items, None)
-    return Pending(func, items, futures)
+    pending = Pending(func, items, [])  # counted from here: collected or dropped, it releases
+    try:
+        pending._futures = [pool.submit(func, list(items[part]))  # noqa: SLF001
+                            for part in _split(items, count * _CHUNKS_PER_WORKER, weight)]
+    except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool) as exc:
+        logger.warning("working in one process: worker processes cannot start (%s)", exc)
+        pending._futures = None  # noqa: SLF001
+        pending._release()  # noqa: SLF001
+    return pending
 
 
 def map_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
