@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from .config import ARTIFACT_PRODUCER, REPORTS_DIR, STEPS
@@ -103,7 +104,7 @@ def write_artifact(data: pd.DataFrame | dict[str, Any] | list[Any], run_dir: str
     if name.endswith(".parquet"):
         data.to_parquet(tmp, index=False)
     elif name.endswith(".csv"):
-        data.to_csv(tmp, index=False)
+        _with_utc_text(data).to_csv(tmp, index=False)
     elif name.endswith(".json"):
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
                        encoding="utf-8")
@@ -112,6 +113,30 @@ def write_artifact(data: pd.DataFrame | dict[str, Any] | list[Any], run_dir: str
     os.replace(tmp, path)
     logger.info("wrote %s", path)
     return path
+
+
+def _with_utc_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its UTC datetime columns as the text ``to_csv`` would write for them.
+
+    ``to_csv`` formats datetimes one value at a time in Python (40 s for 450,000 SLA clocks of
+    seven time columns); numpy does it for the whole column at once, to the same text:
+    ``YYYY-MM-DD HH:MM:SS+00:00``, with as many fractional digits as the column needs, empty
+    for NaT. Other columns, and datetimes in other time zones, are left to ``to_csv``.
+    """
+    columns = {}
+    for name, values in frame.items():
+        dtype = values.dtype
+        if not (isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"):
+            continue
+        times = values.dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
+        missing = np.isnat(times)
+        fraction = times[~missing].view("int64") % 1_000_000_000
+        unit = ("s" if not fraction.any() else "ms" if not (fraction % 1_000_000).any()
+                else "us" if not (fraction % 1_000).any() else "ns")
+        text = np.char.add(np.char.replace(np.datetime_as_string(times, unit=unit), "T", " "),
+                           "+00:00")
+        columns[name] = pd.Series(np.where(missing, "", text), index=frame.index, dtype=object)
+    return frame.assign(**columns) if columns else frame
 
 
 def read_artifact(run_dir: str | Path, name: str) -> Any:

@@ -386,12 +386,12 @@ class _Kernels:
     def take(self, step: Step) -> _Kernel:
         """The kernel for ``step``, warmed up; starts the next steps' kernels meanwhile."""
         self._start(step)
+        kernel = self._ready.pop(step.number)
+        kernel.wait_ready()  # before starting more: the run's first kernel warms up alone
         position = self._queue.index(step) if step in self._queue else len(self._queue)
         long_steps = self._last_seconds is not None and self._last_seconds >= _SHORT_STEP_S
         for upcoming in self._queue[position + 1:position + (2 if long_steps else 3)]:
             self._start(upcoming)
-        kernel = self._ready.pop(step.number)
-        kernel.wait_ready()
         self._taken_at = time.perf_counter()
         return kernel
 

@@ -970,11 +970,24 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    for chunk in _chunks(rows, BATCH_ROWS):
-        if postgres:
+    if postgres:
+        for chunk in _chunks(rows, BATCH_ROWS):
             conn.execute(stmt, {c: [row[c] for row in chunk] for c in columns})
-        else:
-            conn.execute(stmt, list(chunk))
+        return len(rows)
+    # SQLite: the compiled statement and the columns' own bind processors, applied a column
+    # at a time, straight to the driver's executemany. What SQLAlchemy would send row by row,
+    # without its per-row parameter handling (half the time of a million-row upsert).
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=columns)
+    order = [compiled.binds[name].key for name in compiled.positiontup]
+    processors = {c: table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+                  for c in columns}
+    for chunk in _chunks(rows, BATCH_ROWS):
+        values = []
+        for c in order:
+            column = [row[c] for row in chunk]
+            process = processors[c]
+            values.append([process(v) for v in column] if process is not None else column)
+        conn.exec_driver_sql(compiled.string, list(zip(*values, strict=True)))
     return len(rows)
 
 

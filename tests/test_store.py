@@ -578,3 +578,39 @@ def test_recording_the_same_run_folder_again_keeps_one_run(store):
     history = store.kpi_history(CLIENT, ["volume"])
     assert history.loc[history["run_id"] == first, "value"].tolist() == [6.0]
     assert history["run_id"].nunique() == 2
+
+
+def test_sqlite_bulk_path_stores_what_sqlalchemy_would(tmp_path, monkeypatch):
+    # _upsert hands SQLite's driver the rows itself; the raw rows in the file must be exactly
+    # those SQLAlchemy's own executemany writes (same datetime text, same booleans).
+    import sqlite3
+
+    import socialcrm_utils.store as store_module
+
+    def filled(path: Path) -> dict[str, list[tuple]]:
+        with open_store(f"sqlite:///{path}") as opened:
+            fill(opened)
+        with sqlite3.connect(path) as raw:
+            return {t: raw.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                    for t in ("contacts", "identities", "interactions", "cases")}
+
+    fast = filled(tmp_path / "fast.sqlite")
+
+    def sqlalchemy_upsert(conn, table, rows, keys, update_columns, new_values=None):
+        rows = list({tuple(row[k] for k in keys): row for row in rows}.values())
+        if not rows:
+            return 0
+        stmt = store_module.sqlite.insert(table)
+        set_ = {c: stmt.excluded[c] for c in update_columns}
+        set_.update(new_values(stmt.excluded) if new_values else {})
+        stmt = (stmt.on_conflict_do_update(index_elements=keys, set_=set_) if set_
+                else stmt.on_conflict_do_nothing(index_elements=keys))
+        conn.execute(stmt, rows)
+        return len(rows)
+
+    monkeypatch.setattr(store_module, "_upsert", sqlalchemy_upsert)
+    slow = filled(tmp_path / "slow.sqlite")
+    assert fast["interactions"][0][:0] == ()  # tuples of raw values
+    assert any(isinstance(v, str) and v.startswith("2026-01-05 10:00:00") for v in
+               fast["interactions"][0])
+    assert fast == slow
