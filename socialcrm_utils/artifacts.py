@@ -126,7 +126,7 @@ def _with_utc_text(frame: pd.DataFrame) -> pd.DataFrame:
     columns = {}
     for name, values in frame.items():
         dtype = values.dtype
-        if not (isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"):
+        if values.empty or not (isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) == "UTC"):
             continue
         times = values.dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
         missing = np.isnat(times)

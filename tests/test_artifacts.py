@@ -13,6 +13,7 @@ _TIMES = {
     "microseconds": ["2026-01-01 00:00:00.000001", None, "2026-01-01 00:00:00"],
     "nanoseconds": ["2026-01-01 00:00:00.000000001", "2026-01-01", None],
     "all missing": [None, None, None],
+    "no rows": [],
 }
 
 
@@ -26,7 +27,7 @@ def test_csv_datetimes_are_written_as_pandas_writes_them(tmp_path, case, unit):
         "utc": utc,
         "berlin": utc.dt.tz_convert("Europe/Berlin"),  # left to pandas
         "naive": utc.dt.tz_localize(None),  # left to pandas
-        "label": ["a", None, "c"],
+        "label": ["a", None, "c"][:len(utc)],
     })
     path = write_artifact(frame, tmp_path, "x.csv")
     assert path.read_text() == frame.to_csv(index=False)
