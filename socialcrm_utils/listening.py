@@ -306,13 +306,18 @@ def _settings(playbook: Playbook) -> tuple[object, ...]:
     return (playbook.language, listening.sentiment_extension, listening.german_lexicon)
 
 
+def _scoring_inputs(mentions: pd.DataFrame, playbook: Playbook) -> tuple[pd.Series, np.ndarray]:
+    """Each mention's language (the playbook's where missing) and whether a customer wrote it."""
+    lang = mentions["lang"].astype("string").fillna(playbook.language)
+    return lang, ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
+
+
 def _start_scores(mentions: pd.DataFrame, text: pd.Series, playbook: Playbook) -> _Started:
     """Queue sentiment (every mention) and intent (customers' mentions) in the workers.
 
     Both are queued before either is read, so they share the workers without a pause.
     """
-    customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
-    lang = mentions["lang"].astype("string").fillna(playbook.language)
+    lang, customer = _scoring_inputs(mentions, playbook)
     sentiment_of = start_sentiment(text, lang, extension=playbook.listening.sentiment_extension,
                                    german_lexicon=playbook.listening.german_lexicon)
     intent_of = _start_intent(text[customer], lang[customer]) if customer.any() else None
@@ -334,8 +339,7 @@ def _take_prefetched(mentions: pd.DataFrame, text: pd.Series,
     started, _prefetched = _prefetched, None
     if started is None or started.settings != _settings(playbook):
         return None
-    lang = mentions["lang"].astype("string").fillna(playbook.language)
-    customer = ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
+    lang, customer = _scoring_inputs(mentions, playbook)
     same = (started.text.index.equals(text.index) and started.text.equals(text)
             and started.lang.equals(lang) and np.array_equal(started.customer, customer))
     if same:
