@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 __all__ = [
@@ -326,14 +327,21 @@ def plot_weekly_topics(topics: pd.DataFrame, lang: str, n: int = 3) -> Figure:
     return fig
 
 
-def plot_engagement_heatmap(by_slot: pd.DataFrame, value: str = "mean_engagement") -> Figure:
-    """Heatmap of engagement by local weekday x hour (``content.engagement_by_slot``)."""
+def plot_engagement_heatmap(by_slot: pd.DataFrame, best: pd.DataFrame | None = None,
+                            value: str = "engagement_index") -> Figure:
+    """Heatmap of engagement by local weekday x hour (``content.engagement_by_slot``).
+
+    Args:
+        by_slot: Output of ``content.engagement_by_slot``.
+        best: Output of ``content.best_slots``: these slots are framed and numbered.
+        value: Column to colour by (default: the engagement index, 1 = an average post).
+    """
     grid = (by_slot.pivot_table(index="weekday", columns="hour", values=value, aggfunc="mean")
             .reindex(index=range(7), columns=range(24)))
-    fig, ax = plt.subplots(figsize=(10, 3.6))
+    fig, ax = plt.subplots(figsize=(10, 3.8))
     values = grid.to_numpy(dtype=float)
     # Slots without posts are grey, not pale blue; one outlier post must not wash out the rest.
-    cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#eaeef2")
+    cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#d0d7de")
     finite = values[np.isfinite(values)]
     vmax = float(np.percentile(finite, 95)) if finite.size else None
     image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=vmax)
@@ -344,10 +352,21 @@ def plot_engagement_heatmap(by_slot: pd.DataFrame, value: str = "mean_engagement
             "all_posts": " of all posts (too few brand posts)"}.get(basis, "")
     ax.set(title=f"Engagement{note} by weekday and hour (local time)", xlabel="hour of day",
            ylabel="weekday")
-    fig.colorbar(image, ax=ax, label="mean likes + shares + replies per post",
+    label = ("engagement index (1 = average post)" if value == "engagement_index"
+             else value.replace("_", " "))
+    fig.colorbar(image, ax=ax, label=label,
                  extend="max" if finite.size and finite.max() > (vmax or 0) else "neither")
-    ax.annotate("grey: no posts", (1.0, -0.28), xycoords="axes fraction", ha="right",
-                fontsize=8, color=_GREY)
+    legend = "grey: no posts"
+    if best is not None and not best.empty:
+        for rank, slot in enumerate(best.itertuples(index=False), start=1):
+            width = int(getattr(slot, "hours", 1))
+            ax.add_patch(Rectangle((slot.hour - 0.5, slot.weekday - 0.5), width, 1, fill=False,
+                                   edgecolor=_RED, linewidth=1.8))
+            ax.text(slot.hour - 0.3, slot.weekday, str(rank), color=_RED, fontsize=8,
+                    fontweight="bold", va="center")
+        legend += "; red frames: best slots, numbered"
+    ax.annotate(legend, (1.0, -0.3), xycoords="axes fraction", ha="right", fontsize=8,
+                color=_GREY)
     fig.tight_layout()
     return fig
 

@@ -430,14 +430,55 @@ def _posts() -> pd.DataFrame:
 def test_engagement_by_slot_brand_proactive_local_time() -> None:
     posts = _posts()
     before = posts.copy()
-    by_slot = engagement_by_slot(posts, "Europe/Berlin")
+    by_slot = engagement_by_slot(posts, "Europe/Berlin", min_brand_posts=20)
     pd.testing.assert_frame_equal(posts, before)
-    assert by_slot.attrs["basis"] == "brand_proactive"
+    assert by_slot.attrs == {"basis": "brand_proactive", "posts": 20, "outliers": 0}
     assert (by_slot["basis"] == "brand_proactive").all()
     got = by_slot[["weekday", "weekday_name", "hour", "posts"]].values.tolist()
     assert got == [[0, "Mon", 0, 1], [0, "Mon", 9, 12], [1, "Tue", 11, 4], [2, "Wed", 15, 3]]
     assert by_slot["mean_engagement"].tolist() == pytest.approx([100.0, 1.0, 25.0, 7.0])
     assert by_slot["median_engagement"].tolist() == pytest.approx([100.0, 1.0, 25.0, 7.0])
+    # one platform: index = engagement / mean of all 20 posts (100 + 12 + 100 + 21) / 20
+    mean = 233 / 20
+    assert by_slot["engagement_index"].tolist() == pytest.approx(
+        [100 / mean, 1 / mean, 25 / mean, 7 / mean]
+    )
+
+
+def _platform_posts() -> pd.DataFrame:
+    """14 proactive brand posts on two platforms, one of them a crisis statement.
+
+    twitter: 10 x4 (Mon 09 local), 20 x3 (Tue 18), 1000 (Wed 15) -> median 15;
+    instagram: 100 x2 (Mon 09), 300 x2 (Tue 18), 100 x2 (Thu 12) -> median 100.
+    ln(1 + engagement / platform median), sorted: 0.5108 x4, 0.6931 x4, 0.8473 x3,
+    1.3863 x2, 4.2146; Q1 0.5564, Q3 0.8473, IQR 0.29 < ln 2, so the fence is
+    0.8473 + 3 ln 2 = 2.93 and only the 1000 is left out. Means of the kept posts:
+    twitter 100/7, instagram 1000/6 -> index 0.7 (10), 1.4 (20), 0.6 (100), 1.8 (300).
+    """
+    rows = (
+        [("2026-06-01 07:10", "twitter", 10)] * 4 + [("2026-06-02 16:20", "twitter", 20)] * 3
+        + [("2026-06-03 13:05", "twitter", 1000)] + [("2026-06-08 07:30", "instagram", 100)] * 2
+        + [("2026-06-09 16:40", "instagram", 300)] * 2 + [("2026-06-04 10:00", "Instagram ", 100)] * 2
+    )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["created_at", "platform", "likes"])
+    return frame.assign(
+        created_at=pd.to_datetime(frame["created_at"], utc=True), shares=0, replies=0,
+        is_brand=True, in_reply_to_id=None,
+    )  # fmt: skip
+
+
+def test_engagement_index_per_platform_without_outliers() -> None:
+    by_slot = engagement_by_slot(_platform_posts(), "Europe/Berlin", min_brand_posts=10)
+    assert by_slot.attrs == {"basis": "brand_proactive", "posts": 13, "outliers": 1}
+    got = by_slot[["weekday_name", "hour", "posts"]].values.tolist()
+    assert got == [["Mon", 9, 6], ["Tue", 18, 5], ["Thu", 12, 2]]  # Wed 15: the outlier
+    # Mon: (4 x 0.7 + 2 x 0.6) / 6; Tue: (3 x 1.4 + 2 x 1.8) / 5; Thu: 0.6
+    assert by_slot["engagement_index"].tolist() == pytest.approx([4 / 6, 1.56, 0.6])
+    # raw engagement would put Thu (instagram only) before Mon
+    assert by_slot["mean_engagement"].tolist() == pytest.approx([40.0, 132.0, 100.0])
+    # fewer than 8 posts: nothing is an outlier
+    few = engagement_by_slot(_platform_posts().iloc[4:11], "Europe/Berlin", min_brand_posts=1)
+    assert few.attrs["outliers"] == 0 and few["posts"].sum() == 7
 
 
 def test_engagement_by_slot_daylight_saving_time_and_blank_reply_ids() -> None:
@@ -445,25 +486,30 @@ def test_engagement_by_slot_daylight_saving_time_and_blank_reply_ids() -> None:
     posts = _posts()
     winter = posts.assign(created_at=posts["created_at"] + pd.Timedelta(days=182))
     # 2026-12-01 is a Tuesday as 2026-06-02 is; every post moves by 26 weeks
-    by_slot = engagement_by_slot(winter, "Europe/Berlin")
+    by_slot = engagement_by_slot(winter, "Europe/Berlin", min_brand_posts=20)
     assert by_slot[["weekday", "hour"]].values.tolist() == [[0, 8], [1, 10], [2, 14], [6, 23]]
     # an export with "" for "no parent" still counts the posts as proactive
     blank = posts.assign(in_reply_to_id=posts["in_reply_to_id"].fillna(""))
-    pd.testing.assert_frame_equal(engagement_by_slot(blank, "Europe/Berlin"), engagement_by_slot(
-        posts, "Europe/Berlin"))
+    pd.testing.assert_frame_equal(
+        engagement_by_slot(blank, "Europe/Berlin", min_brand_posts=20),
+        engagement_by_slot(posts, "Europe/Berlin", min_brand_posts=20),
+    )
 
 
 def test_engagement_by_slot_falls_back_to_all_posts(caplog: pytest.LogCaptureFixture) -> None:
-    posts = _posts().iloc[1:]  # 19 proactive brand posts left
+    posts = _posts()  # 20 proactive brand posts, fewer than MIN_BRAND_POSTS
+    assert content.MIN_BRAND_POSTS > 20
     with caplog.at_level(logging.WARNING, logger="socialcrm_utils.content"):
         by_slot = engagement_by_slot(posts, "Europe/Berlin")
-    assert "only 19 proactive brand posts" in caplog.text
+    assert f"only 20 proactive brand posts (< {content.MIN_BRAND_POSTS})" in caplog.text
     assert by_slot.attrs["basis"] == "all_posts"
     tue = by_slot[(by_slot["weekday"] == 1) & (by_slot["hour"] == 11)].iloc[0]
-    # 20, 30, 40 (proactive) + 500 (reply) + 1000 (customer)
-    assert tue["posts"] == 5
-    assert tue["mean_engagement"] == pytest.approx(318.0)
-    assert tue["median_engagement"] == pytest.approx(40.0)
+    # 10, 20, 30, 40 (proactive) + 500 (reply) + 1000 (customer). Median of the 22 posts 1;
+    # ln(1 + x / 1): Q1 ln 2, Q3 2.88, fence 2.88 + 3 x 2.19 = 9.45: no outlier (1000: 6.9)
+    assert by_slot.attrs["outliers"] == 0
+    assert tue["posts"] == 6
+    assert tue["mean_engagement"] == pytest.approx(1600 / 6)
+    assert tue["median_engagement"] == pytest.approx(35.0)
     assert engagement_by_slot(_posts(), "Europe/Berlin", brand_only=False).attrs["basis"] == (
         "all_posts"
     )
@@ -472,25 +518,92 @@ def test_engagement_by_slot_falls_back_to_all_posts(caplog: pytest.LogCaptureFix
 def test_no_brand_posts_and_no_posts_at_all() -> None:
     customers = _posts().assign(is_brand=False)
     by_slot = engagement_by_slot(customers, "Europe/Berlin")
-    assert by_slot.attrs["basis"] == "all_posts" and by_slot["posts"].sum() == len(customers)
+    assert by_slot.attrs["basis"] == "all_posts"
+    assert by_slot["posts"].sum() + by_slot.attrs["outliers"] == len(customers)
     empty = engagement_by_slot(_posts().iloc[0:0], "Europe/Berlin")
     assert empty.empty and list(empty.columns) == [
-        "weekday", "weekday_name", "hour", "posts", "mean_engagement", "median_engagement",
-        "basis",
+        "weekday", "weekday_name", "hour", "posts", "engagement_index", "mean_engagement",
+        "median_engagement", "basis",
     ]  # fmt: skip
     assert best_slots(empty).empty
+    assert list(best_slots(empty).columns) == list(content.BEST_SLOT_COLUMNS)
     undated = engagement_by_slot(_posts().assign(created_at=pd.NaT), "Europe/Berlin")
     assert undated.empty
 
 
-def test_best_slots_order_and_min_posts() -> None:
-    by_slot = engagement_by_slot(_posts(), "Europe/Berlin")
-    best = best_slots(by_slot, n=5, min_posts=3)
-    assert best[["weekday", "hour"]].values.tolist() == [[1, 11], [2, 15], [0, 9]]
-    assert best.attrs["basis"] == "brand_proactive"
-    assert best_slots(by_slot, n=2)[["weekday", "hour"]].values.tolist() == [[1, 11], [2, 15]]
-    assert best_slots(by_slot, n=1, min_posts=1)[["weekday", "hour"]].values.tolist() == [[0, 0]]
-    assert best_slots(by_slot, min_posts=50).empty
+def _cells() -> pd.DataFrame:
+    """Slots by hand: Mon 09 6 posts at 0.5, Mon 18 2 at 1.5, Tue 09 2 at 1.0, Tue 18 6 at
+    1.5, Wed 10 3 at 2.0 (Wed has too few posts to be ranked)."""
+    cells = pd.DataFrame(
+        {"weekday": [0, 0, 1, 1, 2], "hour": [9, 18, 9, 18, 10], "posts": [6, 2, 2, 6, 3],
+         "engagement_index": [0.5, 1.5, 1.0, 1.5, 2.0]}
+    )  # fmt: skip
+    cells.attrs = {"basis": "brand_proactive", "posts": 19, "outliers": 0}
+    return cells
+
+
+def test_best_slots_weekday_times_time_window() -> None:
+    # weekdays: Mon (3 + 3) / 8 = 0.75, Tue (2 + 9) / 8 = 1.375; Wed 3 posts < 8.
+    # 1-hour windows (16 of 19 posts are in windows with 8 posts: >= 80 %, so 1 hour):
+    # 09 (3 + 2) / 8 = 0.625, 18 (3 + 9) / 8 = 1.5; 10 has 3 posts.
+    best = best_slots(_cells(), n=5, min_posts=8)
+    got = best[["weekday_name", "window", "expected_index", "posts"]].values.tolist()
+    assert got == [
+        ["Tue", "18-19", pytest.approx(1.375 * 1.5), 6],
+        ["Mon", "18-19", pytest.approx(0.75 * 1.5), 2],
+        ["Tue", "09-10", pytest.approx(1.375 * 0.625), 2],
+        ["Mon", "09-10", pytest.approx(0.75 * 0.625), 6],
+    ]
+    assert best[["weekday_posts", "window_posts"]].values.tolist() == [[8, 8]] * 4
+    assert best.attrs == {"basis": "brand_proactive", "posts": 19, "outliers": 0, "hours": 1,
+                          "min_posts": 8}  # fmt: skip
+    assert best_slots(_cells(), n=2, min_posts=8)["window"].tolist() == ["18-19", "18-19"]
+
+
+def test_best_slots_wider_windows() -> None:
+    # 3-hour windows: 09-12 holds Mon 09, Tue 09 and Wed 10: (3 + 2 + 6) / 11 = 1.0
+    best = best_slots(_cells(), min_posts=8, hours=3)
+    got = best[["weekday_name", "window", "expected_index", "posts"]].values.tolist()
+    assert got == [
+        ["Tue", "18-21", pytest.approx(2.0625), 6],
+        ["Tue", "09-12", pytest.approx(1.375), 2],
+        ["Mon", "18-21", pytest.approx(1.125), 2],
+        ["Mon", "09-12", pytest.approx(0.75), 6],
+    ]
+    # 9 posts needed: no window width gets 80 % of the posts into such windows -> 6 hours,
+    # and no weekday has 9 posts -> nothing ranked
+    none = best_slots(_cells(), min_posts=9)
+    assert none.empty and none.attrs["hours"] == 6
+    with pytest.raises(ValueError, match="hours must be one of"):
+        best_slots(_cells(), hours=5)
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        best_slots(_cells(), n=-1)
+
+
+def test_slot_note_says_what_the_slots_rest_on() -> None:
+    cells = _cells()
+    note = content.slot_note(cells, best_slots(cells, min_posts=8))
+    assert note.startswith("Based on 19 proactive brand posts. A slot's score is its weekday")
+    assert "1-hour window" in note and "fewer than 8 posts" in note
+    cells.attrs.update(basis="all_posts", outliers=2)
+    note = content.slot_note(cells, best_slots(cells, min_posts=9))
+    assert "posts of all authors (too few proactive brand posts) (2 far above" in note
+    assert note.endswith("No slot can be ranked yet: publish more, or plan with the audience's hours.")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_best_slots_find_the_sample_s_best_times(seed: int) -> None:
+    """The sample's proactive posts do best Tue-Thu at 11-13 and 18-20 local time (crisis
+    statements on the outage day get far more): about 100 posts are enough to find them."""
+    from socialcrm_utils.sample import generate_mentions
+
+    mentions = generate_mentions(6000, seed=seed)
+    by_slot = engagement_by_slot(mentions, "Europe/Berlin")
+    assert by_slot.attrs["basis"] == "brand_proactive" and by_slot.attrs["outliers"] >= 2
+    best = best_slots(by_slot, n=3)
+    for slot in best.itertuples(index=False):
+        hours = set(range(slot.hour, slot.hour + slot.hours))
+        assert slot.weekday_name in ("Tue", "Wed", "Thu") and hours & {11, 12, 18, 19}, best
 
 
 # --------------------------------------------------------------------------------------------
@@ -500,7 +613,11 @@ def test_best_slots_order_and_min_posts() -> None:
 
 @pytest.fixture
 def slots() -> pd.DataFrame:
-    return best_slots(engagement_by_slot(_posts(), "Europe/Berlin"), n=5)
+    """Three best slots as :func:`best_slots` gives them: Tue 11, Wed 15, Mon 09."""
+    return pd.DataFrame(
+        {"weekday": [1, 2, 0], "hour": [11, 15, 9], "hours": [1, 1, 1],
+         "expected_index": [1.94, 1.2, 0.8]}
+    )  # fmt: skip
 
 
 FAQ = pd.DataFrame(
@@ -544,16 +661,17 @@ def test_content_calendar_rows_and_dates_for_a_fixed_start(slots: pd.DataFrame) 
     assert plan.loc[2, "example"] == "My bag never arrived in Rome"
     assert plan["example"].isna().sum() == 4  # the FAQ table here has no examples
     assert plan.loc[1, "rationale"] == (
-        "FAQ: 3 English questions (38%) ask this; Tue 11:00 has the highest mean engagement "
-        "(25.0); twitter has 60% of English customer posts."
+        "FAQ: 3 English questions (38%) ask this; Tue 11:00 has the highest expected "
+        "engagement (1.9x an average post); twitter has 60% of English customer posts."
     )
     assert plan.loc[2, "rationale"] == (
         "Proactive: 5 English complaints (50%) are about this; Wed 15:00 has the 2nd-highest "
-        "mean engagement (7.0); facebook has 30% of English customer posts."
+        "expected engagement (1.2x an average post); facebook has 30% of English customer "
+        "posts."
     )
     assert plan.loc[0, "rationale"] == (
-        "FAQ: 2 German questions (50%) ask this; Mon 09:00 has the 3rd-highest mean "
-        "engagement (1.0); instagram has 100% of German customer posts."
+        "FAQ: 2 German questions (50%) ask this; Mon 09:00 has the 3rd-highest expected "
+        "engagement (0.8x an average post); instagram has 100% of German customer posts."
     )
 
 
