@@ -56,7 +56,10 @@ Per language, on the *distinct* texts (same text up to case, punctuation and @ha
    matrix (plain idf) of the words and the pairs of adjacent words within a clause ("change
    seat"): the centroid's top terms, a word skipped when a pair with at least half its
    weight contains it, pairs chained ("frequent flyer" + "flyer status"), in German nouns
-   preferred, spelled as customers write them.
+   preferred, spelled as customers write them. Question labels use the question sentences
+   only ("Is there a student discount? Want to fly home for the semester break." is about a
+   student discount); questions whose question sentences name nothing but the brand ("ACME
+   Air? I thought that was a vacuum cleaner brand") are left out before clustering.
 
 On 70 synthetic question templates with random cities, filler words and 30 % random-word
 noise (100,000 English questions), on average 96 % of a template's questions end up in its
@@ -307,6 +310,44 @@ def _strip_handles(text: pd.Series) -> pd.Series:
         .str.replace(r"^[\s.,:;\-–]+", "", regex=True)
         .str.strip()
     )
+
+
+_QUESTION_RE = re.compile(r"[^.!?]*\?+")
+_NOT_WORDS_RE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|[\W\d_]+")
+
+
+def _questions_asked(text: str, exclude: re.Pattern[str] | None) -> list[str]:
+    """The question sentences of a text that name more than the brand.
+
+    A question sentence runs from the end of the previous sentence to a ``?``. Sentences
+    made only of excluded terms (the brand's and competitors' names), @handles, #hashtags,
+    links, emoji and punctuation ask nothing ("ACME Air? I thought that was a vacuum
+    cleaner brand") and are left out.
+
+    Examples:
+        >>> brand = _term_pattern(["ACME Air", "@acmeair"])
+        >>> _questions_asked("acme air? I thought that was a vacuum cleaner brand", brand)
+        []
+        >>> _questions_asked("Hi @AcmeAir! Is there wifi on board? And power?", brand)
+        [' Is there wifi on board?', ' And power?']
+        >>> _questions_asked("I need my booking number", brand)
+        []
+    """
+    asked = []
+    for match in _QUESTION_RE.finditer(text):
+        sentence = match.group()
+        rest = exclude.sub(" ", sentence) if exclude is not None else sentence
+        if _NOT_WORDS_RE.sub("", rest):
+            asked.append(sentence)
+    return asked
+
+
+def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for whole-word terms (``#``/``@`` prefixes ignored)."""
+    words = sorted({t.strip().lstrip("#@").lower() for t in terms} - {""}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
 
 
 def _lang_name(lang: str) -> str:
@@ -643,7 +684,8 @@ def _label_phrases(
     alphabetically). A word that a two-word phrase among ``terms`` contains, weighing at
     least half as much, is replaced by that phrase ("wifi" -> "wifi board"). A phrase that
     continues a chosen one and weighs at least three quarters of it is chained to it
-    ("frequent flyer" + "flyer status" -> "frequent flyer status", at most three words). A
+    ("frequent flyer" + "flyer status" -> "frequent flyer status", at most three words); one
+    that contains a word chosen alone takes its place ("fahrrad" -> "fahrrad mitnehmen"). A
     new phrase must weigh at least 30 % of the heaviest term; one whose words are all chosen
     already is skipped.
 
@@ -677,6 +719,10 @@ def _label_phrases(
         covered = {w for phrase, _ in phrases for w in phrase}
         if len(words) == 2:
             first, last = words
+            for phrase, _ in phrases:  # "fahrrad" + "fahrrad mitnehmen"
+                if len(phrase) == 1 and phrase[0] in words and rank_weight >= floor:
+                    phrase[:] = words
+                    return
             for phrase, head in phrases:
                 if len(phrase) >= 3 or weight < 0.75 * head:
                     continue
@@ -759,6 +805,14 @@ def _cluster_intent(
         logger.info("clustering %ss: none among %d mentions", intent, len(scored))
         return _empty(dtypes)[columns]
     display = _strip_handles(text_of(rows)).fillna("")
+    exclude = tuple(exclude_terms)
+    if intent == "question":
+        # "ACME Air? I thought that was a vacuum cleaner brand": a question mark, nothing asked
+        brand = _term_pattern(exclude)
+        asks = np.array([("?" not in t) or bool(_questions_asked(t, brand)) for t in display])
+        if not asks.all():
+            logger.info("clustering questions: %d ask nothing but a name", int((~asks).sum()))
+            rows, display = rows[asks], display[asks]
     frame = pd.DataFrame(
         {
             "mention_id": rows["mention_id"].astype("string").to_numpy(),
@@ -779,7 +833,6 @@ def _cluster_intent(
              display=("display", "first"))
         .reset_index()
     )  # fmt: skip
-    exclude = tuple(exclude_terms)
     found: list[pd.DataFrame] = []
     for lang, group in distinct.groupby("lang", sort=True):
         found.append(
@@ -787,6 +840,7 @@ def _cluster_intent(
                 group.reset_index(drop=True), str(lang), int(totals[lang]), exclude,
                 threshold=threshold, merge_threshold=merge_threshold, min_df=min_df,
                 min_size=min_size, max_leaders=max_leaders, n=n, n_examples=n_examples,
+                label_questions=intent == "question",
             )  # fmt: skip
         )
     out = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
@@ -812,8 +866,14 @@ def _clusters_of_language(
     max_leaders: int,
     n: int,
     n_examples: int,
+    label_questions: bool = False,
 ) -> pd.DataFrame:
-    """The top ``n`` clusters of the distinct texts of one language."""
+    """The top ``n`` clusters of the distinct texts of one language.
+
+    With ``label_questions`` the labels come from the words of the question sentences
+    (:func:`_questions_asked`) where a text has any: "Is there a student discount? Want to
+    go home for the semester break." is about a student discount.
+    """
     texts = distinct["display"].str.replace(PLACEHOLDER_RE.pattern, " ", regex=True).tolist()
     clauses = [tokenize_clauses(text, lang, exclude) for text in texts]
     counts = distinct["count"].to_numpy(dtype=np.float64)
@@ -849,7 +909,16 @@ def _clusters_of_language(
         minlength=matrix.n_rows,
     )  # fmt: skip
     cosine = np.where(clustered, dot / np.where(clustered, cent.norm[labels], 1.0), np.nan)
-    docs = [_features(cl) for cl in clauses]
+    if label_questions:
+        brand = _term_pattern(exclude)
+        asked = (_questions_asked(text, brand) for text in texts)
+        label_clauses = [
+            (tokenize_clauses(" . ".join(q), lang, exclude) if q else []) or cl
+            for q, cl in zip(asked, clauses, strict=True)
+        ]
+    else:
+        label_clauses = clauses
+    docs = [_features(cl) for cl in label_clauses]
     phrases = _tfidf(docs, counts, min_df)
     label_cent = _Centroids.of(phrases, labels, counts)
     centroid, cell_cluster, cell_term = label_cent.value, label_cent.cluster, label_cent.term
@@ -915,7 +984,10 @@ def _clusters_of_language(
             }
         )
     out = pd.DataFrame(records)
-    out["topic"] = [label[0] for label in out["label"]]
+    # One word says little ("Flughafen"): the next label term joins it ("Flughafen, früh").
+    out["topic"] = [
+        ", ".join(label[:2]) if " " not in label[0] else label[0] for label in out["label"]
+    ]
     clash = out["topic"].duplicated(keep=False)
     out.loc[clash, "topic"] = [" / ".join(label[:2]) for label in out.loc[clash, "label"]]
     out = out.sort_values(["size", "topic"], ascending=[False, True], kind="stable")
@@ -961,7 +1033,8 @@ def faq_candidates(
 
     Returns:
         One row per cluster, columns :data:`FAQ_COLUMNS`: ``topic`` (the label's first term
-        as customers spell it; two terms where two clusters would share it), ``lang``,
+        as customers spell it, the second joined to a single word with ", "; two terms where
+        two clusters would share it), ``lang``,
         ``questions`` (mentions in the cluster, repeats included), ``share`` (of all questions
         in that language), ``distinct`` (distinct texts), ``terms`` (up to three label terms),
         ``example`` (the question closest to the centroid, @handles removed), ``example_id``

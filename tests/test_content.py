@@ -160,6 +160,48 @@ def test_exclude_terms_and_placeholders_never_make_questions_similar() -> None:
     assert faq["questions"].tolist() == [3] and faq["terms"].tolist() == ["acme air"]
 
 
+def _questions(texts: list[str], lang: str = "en") -> pd.DataFrame:
+    return pd.DataFrame(
+        {"mention_id": [str(i) for i in range(len(texts))], "lang": lang, "is_brand": False,
+         "intent": "question", "text": texts}
+    )  # fmt: skip
+
+
+def test_questions_that_ask_nothing_but_the_brand_s_name_are_no_faq() -> None:
+    jokes = [
+        "acme air? I thought that was a vacuum cleaner brand",
+        "ACME Air? I thought that was a vacuum cleaner brand 😂",
+        "@AcmeAir ??? vacuum cleaner brand lol",
+    ]
+    asked = [
+        "ACME Air is there a student discount? Want to book Hamburg to Rome for the semester break.",
+        "is there a student discount? I want to fly home for the semester break",
+        "Acme Air student discount? Flying to Lisbon in the semester break.",
+    ]
+    faq = faq_candidates(_questions(jokes + asked), exclude_terms=["acme air", "@acmeair"])
+    # the jokes are gone, also from the share's base (3 questions, not 6)
+    assert faq[["questions", "share"]].values.tolist() == [[3, 1.0]]
+    # "student discount" and "semester break" are in every text with the same weight (the
+    # alphabet would pick "semester break"); the label comes from what is asked
+    assert faq.loc[0, "topic"] == "student discount"
+    assert faq.loc[0, "terms"] == "student discount"
+    # complaints keep every sentence for their labels
+    complaints = _questions(asked).assign(intent="complaint")
+    assert complaint_topics(complaints, exclude_terms=["acme air"]).loc[0, "terms"] == (
+        "semester break, student discount"
+    )
+
+
+def test_single_word_labels_take_the_next_term_and_words_grow_into_phrases() -> None:
+    # "lounge" and "oslo" are in different clauses: no phrase, two single words
+    faq = faq_candidates(_questions(["Lounge, Oslo?"] * 3))
+    assert faq.loc[0, "topic"] == "lounge, Oslo" and faq.loc[0, "terms"] == "lounge, oslo"
+    # a phrase with a word chosen alone replaces it, however light (above the 30 % floor)
+    assert content._label_phrases(
+        ["fahrrad", "fahrrad mitnehmen", "kostet"], [1.0, 0.4, 0.35], None
+    ) == ["fahrrad mitnehmen", "kostet"]
+
+
 def test_empty_inputs_give_empty_well_formed_tables(scored: pd.DataFrame) -> None:
     for frame in (
         scored[scored["intent"] == "lead"],  # no questions
