@@ -109,6 +109,7 @@ __all__ = [
     "NON_PUBLISHING_PLATFORMS",
     "PERSONAL_DATA_TOPICS",
     "SLOT_HOURS",
+    "SPIKE_DAY_FACTOR",
     "TEMPLATE_COLUMNS",
     "VOLUME_COLUMNS",
     "WEEKDAY_NAMES",
@@ -135,8 +136,14 @@ MIN_SLOT_POSTS: int = 8
 #: Widths of the time windows :func:`best_slots` tries, in hours (divisors of 24).
 SLOT_HOURS: tuple[int, ...] = (1, 2, 3, 4, 6)
 
-# Fewer posts than this and :func:`engagement_by_slot` leaves no outlier out.
+#: With all posts as the basis, days with more than this times the median posts per day are
+#: incidents and left out of :func:`engagement_by_slot`.
+SPIKE_DAY_FACTOR: float = 3.0
+
+# Fewer posts than this and :func:`engagement_by_slot` leaves no outlier out; fewer days and
+# it leaves no spike day out.
 _MIN_OUTLIER_POSTS = 8
+_MIN_SPIKE_DAYS = 7
 
 #: Weekday names by ``Timestamp.weekday()`` number (0 = Monday).
 WEEKDAY_NAMES: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -1450,8 +1457,11 @@ def engagement_by_slot(
     there; no ``platform`` column: one platform). Posts far above their platform's usual
     engagement (a crisis statement, a post that went viral; see :func:`_engagement_index`)
     say little about the hour they were posted in and are left out; ``attrs["outliers"]``
-    counts them, ``attrs["posts"]`` counts the posts used. An empty table (no posts, or none
-    with a date) gives an empty result with the same columns.
+    counts them, ``attrs["posts"]`` counts the posts used. With all posts, days with more
+    than :data:`SPIKE_DAY_FACTOR` times the median posts per day (an outage, a shitstorm; at
+    least :data:`_MIN_SPIKE_DAYS` days needed to tell) are left out too
+    (``attrs["spike_days"]``). An empty table (no posts, or none with a date) gives an empty
+    result with the same columns.
 
     Args:
         scored: Mention table with ``created_at`` (tz-aware, or naive UTC), ``likes``,
@@ -1504,6 +1514,14 @@ def engagement_by_slot(
             )
     local = pd.to_datetime(posts["created_at"], utc=True).dt.tz_convert(timezone)
     posts, local = posts[local.notna()], local[local.notna()]
+    spike_days = 0
+    if basis == "all_posts":  # an incident day says when things broke, not when people read
+        day = local.dt.normalize()
+        per_day = day.value_counts()
+        if len(per_day) >= _MIN_SPIKE_DAYS:
+            spikes = per_day.index[per_day > SPIKE_DAY_FACTOR * per_day.median()]
+            spike_days = len(spikes)
+            posts, local = posts[~day.isin(spikes)], local[~day.isin(spikes)]
     engagement = sum(
         (pd.to_numeric(posts[c], errors="coerce").fillna(0).astype("float64"))
         for c in ("likes", "shares", "replies")
@@ -1538,7 +1556,9 @@ def engagement_by_slot(
         out["weekday_name"] = out["weekday"].map(dict(enumerate(WEEKDAY_NAMES)))
         out["basis"] = basis
         out = out[list(_SLOT_COLUMNS)].astype(_SLOT_COLUMNS)
-    out.attrs.update(basis=basis, posts=len(frame), outliers=int((~kept).sum()))
+    out.attrs.update(
+        basis=basis, posts=len(frame), outliers=int((~kept).sum()), spike_days=spike_days
+    )
     logger.info(
         "engagement_by_slot: %d posts in %d slots (%s), %d outliers left out",
         len(frame), len(out), basis, out.attrs["outliers"],
@@ -1570,6 +1590,11 @@ def best_slots(
     and windows with at least ``min_posts`` posts are ranked. That Tuesday noon might be
     better than Tuesday and noon each suggest is not modelled: it cannot be told from noise
     with this few posts.
+
+    When ``by_slot`` rests on all posts (``attrs["basis"] == "all_posts"``: the brand hardly
+    posts), the engagement of customers' posts says little about when the brand should
+    publish; the indices then measure *activity*, when the audience posts: a weekday's posts
+    divided by the mean posts per weekday, a window's by the mean posts per window of the day.
 
     Args:
         by_slot: Output of :func:`engagement_by_slot`.
@@ -1616,15 +1641,22 @@ def best_slots(
         }
     )
 
-    def effect(key: str, prefix: str) -> pd.DataFrame:
-        """Posts and mean index per weekday or per window, those with ``min_posts`` only."""
+    activity = by_slot.attrs.get("basis") == "all_posts"
+
+    def effect(key: str, prefix: str, groups: int) -> pd.DataFrame:
+        """Posts and index per weekday or per window (of ``groups``), those with ``min_posts``."""
         sums = cells.groupby(key)[["posts", "weighted"]].sum()
-        sums = sums[sums["posts"] >= min_posts]
+        index = (
+            sums["posts"] / (sums["posts"].sum() / groups)
+            if activity
+            else sums["weighted"] / sums["posts"]
+        )
+        eligible = sums["posts"] >= min_posts
         return pd.DataFrame(
-            {f"{prefix}_index": sums["weighted"] / sums["posts"], f"{prefix}_posts": sums["posts"]}
+            {f"{prefix}_index": index[eligible], f"{prefix}_posts": sums["posts"][eligible]}
         ).reset_index()
 
-    grid = effect("weekday", "weekday").merge(effect("hour", "window"), how="cross")
+    grid = effect("weekday", "weekday", 7).merge(effect("hour", "window", 24 // width), how="cross")
     in_slot = cells.groupby(["weekday", "hour"], as_index=False)["posts"].sum()
     grid = grid.merge(in_slot, on=["weekday", "hour"], how="left").fillna({"posts": 0})
     grid["expected_index"] = grid["weekday_index"] * grid["window_index"]
@@ -1660,27 +1692,45 @@ def slot_note(by_slot: pd.DataFrame, slots: pd.DataFrame) -> str:
         ...                         "engagement_index": [0.8, 1.2]})
         >>> by_slot.attrs = {"basis": "brand_proactive", "posts": 18, "outliers": 2}
         >>> print(slot_note(by_slot, best_slots(by_slot, min_posts=8, hours=3)))
-        Based on 18 proactive brand posts (2 far above their platform's usual engagement, \
-such as crisis statements, left out). A slot's score is its weekday's engagement index times \
-its 3-hour window's (1.0 = an average post on the same platform); weekdays and windows with \
-fewer than 8 posts are not ranked. Treat the best slots as a starting point: post there for \
-a few weeks and compare.
+        Based on 18 proactive brand posts; left out: 2 posts far above their platform's usual \
+engagement (such as crisis statements). A slot's score is its weekday's engagement index \
+times its 3-hour window's (1.0 = an average post on the same platform); weekdays and windows \
+with fewer than 8 posts are not ranked. Treat the best slots as a starting point: post there \
+for a few weeks and compare.
     """
-    basis = by_slot.attrs.get("basis")
-    what = {"brand_proactive": "proactive brand posts",
-            "all_posts": "posts of all authors (too few proactive brand posts)"}  # fmt: skip
-    used = f"Based on {by_slot.attrs.get('posts', int(by_slot['posts'].sum()))} "
-    used += what.get(basis, "posts")
-    outliers = int(by_slot.attrs.get("outliers", 0))
-    if outliers:
-        used += (
-            f" ({outliers} far above their platform's usual engagement, such as crisis "
-            "statements, left out)"
+    attrs = by_slot.attrs
+    posts = attrs.get("posts", int(by_slot["posts"].sum()))
+    activity = attrs.get("basis") == "all_posts"
+    if activity:
+        used = (
+            f"Too few proactive brand posts to judge engagement, so these are the hours when "
+            f"the audience is most active, from {posts} posts of all authors"
         )
+    else:
+        used = f"Based on {posts} proactive brand posts"
+    left_out = []
+    if attrs.get("outliers"):
+        left_out.append(
+            f"{attrs['outliers']} posts far above their platform's usual engagement (such as "
+            "crisis statements)"
+        )
+    if attrs.get("spike_days"):
+        days = attrs["spike_days"]
+        left_out.append(
+            f"the posts of {days} incident day{'s' if days != 1 else ''} (more than "
+            f"{SPIKE_DAY_FACTOR:g}x the usual posts per day)"
+        )
+    if left_out:
+        used += f"; left out: {' and '.join(left_out)}"
     hours, min_posts = slots.attrs.get("hours", 1), slots.attrs.get("min_posts", MIN_SLOT_POSTS)
+    measure = (
+        "activity index times its {h}-hour window's (1.0 = an average weekday or window)"
+        if activity
+        else "engagement index times its {h}-hour window's (1.0 = an average post on the same "
+        "platform)"
+    ).format(h=hours)
     method = (
-        f"A slot's score is its weekday's engagement index times its {hours}-hour window's "
-        f"(1.0 = an average post on the same platform); weekdays and windows with fewer than "
+        f"A slot's score is its weekday's {measure}; weekdays and windows with fewer than "
         f"{min_posts} posts are not ranked."
     )
     if slots.empty:
@@ -1801,7 +1851,8 @@ def content_calendar(
         faq: Output of :func:`faq_candidates` (``topic``, ``lang``, ``questions``, ``share``).
         complaints: Output of :func:`complaint_topics` (``complaints`` instead of
             ``questions``), or None.
-        slots: Output of :func:`best_slots` (``weekday``, ``hour``, ``expected_index``).
+        slots: Output of :func:`best_slots` (``weekday``, ``hour``, ``expected_index``,
+            optionally ``basis``: ``"all_posts"`` says the index is audience activity).
         volumes: Output of :func:`platform_volumes`.
         start: First day of the plan (any weekday; no post is dated before it).
         weeks: Number of weeks to plan.
@@ -1907,8 +1958,13 @@ def content_calendar(
             )
             rationale = (
                 f"{what}; {WEEKDAY_NAMES[weekday]} {hour:02d}:00 has the {_ordinal(rank)} "
-                f"expected engagement ({float(slot.expected_index):.1f}x an average post); "
-                f"{platform} has "
+                + (
+                    f"audience activity ({float(slot.expected_index):.1f}x an average slot); "
+                    if getattr(slot, "basis", None) == "all_posts"
+                    else f"expected engagement ({float(slot.expected_index):.1f}x an average "
+                    "post); "
+                )
+                + f"{platform} has "
                 f"{_percent(shares[key][platform])} of {audience}."
             )
             rows.append(

@@ -328,14 +328,18 @@ def plot_weekly_topics(topics: pd.DataFrame, lang: str, n: int = 3) -> Figure:
 
 
 def plot_engagement_heatmap(by_slot: pd.DataFrame, best: pd.DataFrame | None = None,
-                            value: str = "engagement_index") -> Figure:
+                            value: str | None = None) -> Figure:
     """Heatmap of engagement by local weekday x hour (``content.engagement_by_slot``).
 
     Args:
         by_slot: Output of ``content.engagement_by_slot``.
         best: Output of ``content.best_slots``: these slots are framed and numbered.
-        value: Column to colour by (default: the engagement index, 1 = an average post).
+        value: Column to colour by; None: the engagement index (1 = an average post), or the
+            number of posts where the basis is all posts (``best_slots`` then ranks by
+            activity).
     """
+    basis = by_slot.attrs.get("basis")
+    value = value or ("posts" if basis == "all_posts" else "engagement_index")
     grid = (by_slot.pivot_table(index="weekday", columns="hour", values=value, aggfunc="mean")
             .reindex(index=range(7), columns=range(24)))
     fig, ax = plt.subplots(figsize=(10, 3.8))
@@ -347,13 +351,15 @@ def plot_engagement_heatmap(by_slot: pd.DataFrame, best: pd.DataFrame | None = N
     image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap=cmap, vmin=0, vmax=vmax)
     ax.set_yticks(range(7), _WEEKDAYS)
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
-    basis = by_slot.attrs.get("basis")
-    note = {"brand_proactive": " of the brand's own posts",
-            "all_posts": " of all posts (too few brand posts)"}.get(basis, "")
-    ax.set(title=f"Engagement{note} by weekday and hour (local time)", xlabel="hour of day",
-           ylabel="weekday")
-    label = ("engagement index (1 = average post)" if value == "engagement_index"
-             else value.replace("_", " "))
+    if basis == "all_posts" and value == "posts":
+        title = "Audience activity (all posts) by weekday and hour"
+    else:
+        note = {"brand_proactive": " of the brand's own posts",
+                "all_posts": " of all posts (too few brand posts)"}.get(basis, "")
+        title = f"Engagement{note} by weekday and hour"
+    ax.set(title=f"{title}, local time", xlabel="hour of day", ylabel="weekday")
+    label = {"engagement_index": "engagement index (1 = average post)",
+             "posts": "posts"}.get(value, value.replace("_", " "))
     fig.colorbar(image, ax=ax, label=label,
                  extend="max" if finite.size and finite.max() > (vmax or 0) else "neither")
     legend = "grey: no posts"

@@ -474,7 +474,8 @@ def test_engagement_by_slot_brand_proactive_local_time() -> None:
     before = posts.copy()
     by_slot = engagement_by_slot(posts, "Europe/Berlin", min_brand_posts=20)
     pd.testing.assert_frame_equal(posts, before)
-    assert by_slot.attrs == {"basis": "brand_proactive", "posts": 20, "outliers": 0}
+    assert by_slot.attrs == {"basis": "brand_proactive", "posts": 20, "outliers": 0,
+                             "spike_days": 0}  # fmt: skip
     assert (by_slot["basis"] == "brand_proactive").all()
     got = by_slot[["weekday", "weekday_name", "hour", "posts"]].values.tolist()
     assert got == [[0, "Mon", 0, 1], [0, "Mon", 9, 12], [1, "Tue", 11, 4], [2, "Wed", 15, 3]]
@@ -511,7 +512,8 @@ def _platform_posts() -> pd.DataFrame:
 
 def test_engagement_index_per_platform_without_outliers() -> None:
     by_slot = engagement_by_slot(_platform_posts(), "Europe/Berlin", min_brand_posts=10)
-    assert by_slot.attrs == {"basis": "brand_proactive", "posts": 13, "outliers": 1}
+    assert by_slot.attrs == {"basis": "brand_proactive", "posts": 13, "outliers": 1,
+                             "spike_days": 0}  # fmt: skip
     got = by_slot[["weekday_name", "hour", "posts"]].values.tolist()
     assert got == [["Mon", 9, 6], ["Tue", 18, 5], ["Thu", 12, 2]]  # Wed 15: the outlier
     # Mon: (4 x 0.7 + 2 x 0.6) / 6; Tue: (3 x 1.4 + 2 x 1.8) / 5; Thu: 0.6
@@ -627,10 +629,61 @@ def test_slot_note_says_what_the_slots_rest_on() -> None:
     note = content.slot_note(cells, best_slots(cells, min_posts=8))
     assert note.startswith("Based on 19 proactive brand posts. A slot's score is its weekday")
     assert "1-hour window" in note and "fewer than 8 posts" in note
-    cells.attrs.update(basis="all_posts", outliers=2)
+    cells.attrs.update(basis="all_posts", outliers=2, spike_days=1)
     note = content.slot_note(cells, best_slots(cells, min_posts=9))
-    assert "posts of all authors (too few proactive brand posts) (2 far above" in note
+    assert note.startswith(
+        "Too few proactive brand posts to judge engagement, so these are the hours when the "
+        "audience is most active, from 19 posts of all authors; left out: 2 posts far above "
+        "their platform's usual engagement (such as crisis statements) and the posts of 1 "
+        "incident day (more than 3x the usual posts per day). A slot's score is its weekday's "
+        "activity index"
+    )
     assert note.endswith("No slot can be ranked yet: publish more, or plan with the audience's hours.")
+
+
+def test_all_posts_leave_out_spike_days() -> None:
+    # customer posts, engagement 5 each: 2 a day on Mon 1 ... Mon 8 June (Berlin), 10 on
+    # Tue 9 June. Median posts per day 2; 10 > 3 x 2: an incident day
+    times = [f"2026-06-{d:02d} 10:00" for d in range(1, 9) for _ in range(2)]
+    times += ["2026-06-09 08:00"] * 10
+    posts = pd.DataFrame(
+        {"created_at": pd.to_datetime(times, utc=True), "likes": 5, "shares": 0, "replies": 0,
+         "is_brand": False, "in_reply_to_id": None}
+    )  # fmt: skip
+    by_slot = engagement_by_slot(posts, "Europe/Berlin")
+    assert by_slot.attrs == {"basis": "all_posts", "posts": 16, "outliers": 0, "spike_days": 1}
+    assert by_slot["hour"].unique().tolist() == [12]  # 10:00 UTC; the 08:00 posts are gone
+    # brand posts are never left out by day: a campaign day is what the brand did
+    brand = posts.assign(is_brand=True)
+    assert engagement_by_slot(brand, "Europe/Berlin", min_brand_posts=1).attrs["spike_days"] == 0
+    # fewer than 7 days: no day is a spike
+    short = posts[posts["created_at"] >= pd.Timestamp("2026-06-05", tz="UTC")]
+    assert engagement_by_slot(short, "Europe/Berlin").attrs["spike_days"] == 0
+
+
+def test_best_slots_rank_audience_activity_when_the_brand_hardly_posts() -> None:
+    # Mon 09: 10 posts, Mon 18: 4, Tue 09: 2, Tue 18: 6 (22). Tue 18 engages best, but with
+    # all posts as the basis only activity counts: Mon 14 / (22 / 7), Tue 8 / (22 / 7);
+    # window 09 12 / (22 / 24), window 18 10 / (22 / 24) (1-hour windows).
+    cells = pd.DataFrame(
+        {"weekday": [0, 0, 1, 1], "hour": [9, 18, 9, 18], "posts": [10, 4, 2, 6],
+         "engagement_index": [0.5, 0.5, 0.5, 3.0]}
+    )  # fmt: skip
+    cells.attrs = {"basis": "all_posts", "posts": 22, "outliers": 0, "spike_days": 0}
+    best = best_slots(cells, min_posts=8)
+    mon, tue, w09, w18 = 14 * 7 / 22, 8 * 7 / 22, 12 * 24 / 22, 10 * 24 / 22
+    got = best[["weekday_name", "window", "expected_index"]].values.tolist()
+    assert got == [
+        ["Mon", "09-10", pytest.approx(mon * w09)],
+        ["Mon", "18-19", pytest.approx(mon * w18)],
+        ["Tue", "09-10", pytest.approx(tue * w09)],
+        ["Tue", "18-19", pytest.approx(tue * w18)],
+    ]
+    assert (best["basis"] == "all_posts").all()
+    cells.attrs["basis"] = "brand_proactive"  # the same cells as brand posts: engagement
+    assert best_slots(cells, min_posts=8).loc[0, ["weekday_name", "window"]].tolist() == [
+        "Tue", "18-19"
+    ]
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -714,6 +767,17 @@ def test_content_calendar_rows_and_dates_for_a_fixed_start(slots: pd.DataFrame) 
     assert plan.loc[0, "rationale"] == (
         "FAQ: 2 German questions (50%) ask this; Mon 09:00 has the 3rd-highest expected "
         "engagement (0.8x an average post); instagram has 100% of German customer posts."
+    )
+
+
+def test_content_calendar_says_activity_when_the_slots_rest_on_all_posts(
+    slots: pd.DataFrame,
+) -> None:
+    plan = content_calendar(FAQ, None, slots.assign(basis="all_posts"), VOLUMES,
+                            date(2026, 6, 1), weeks=1)  # fmt: skip
+    assert plan.loc[1, "rationale"] == (
+        "FAQ: 3 English questions (38%) ask this; Tue 11:00 has the highest audience activity "
+        "(1.9x an average slot); twitter has 60% of English customer posts."
     )
 
 
