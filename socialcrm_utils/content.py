@@ -319,30 +319,32 @@ def _strip_handles(text: pd.Series) -> pd.Series:
     )
 
 
-_QUESTION_RE = re.compile(r"[^.!?]*\?+")
 _NOT_WORDS_RE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|[\W\d_]+")
 
 
 def _questions_asked(text: str, exclude: re.Pattern[str] | None) -> list[str]:
     """The question sentences of a text that name more than the brand.
 
-    A question sentence runs from the end of the previous sentence to a ``?``. Sentences
-    made only of excluded terms (the brand's and competitors' names), @handles, #hashtags,
-    links, emoji and punctuation ask nothing ("ACME Air? I thought that was a vacuum
-    cleaner brand") and are left out.
+    Sentences end at ``. ! ?`` followed by a space (not inside "12.50" or "acme.com"); a
+    question sentence holds a ``?``. Question sentences made only of excluded terms (the
+    brand's and competitors' names), @handles, #hashtags, links, emoji and punctuation ask
+    nothing ("ACME Air? I thought that was a vacuum cleaner brand") and are left out.
 
     Examples:
         >>> brand = _term_pattern(["ACME Air", "@acmeair"])
         >>> _questions_asked("acme air? I thought that was a vacuum cleaner brand", brand)
         []
         >>> _questions_asked("Hi @AcmeAir! Is there wifi on board? And power?", brand)
-        [' Is there wifi on board?', ' And power?']
+        ['Is there wifi on board?', 'And power?']
+        >>> _questions_asked("Why is the bag fee 12.50? acmeair.com says 9.90", brand)
+        ['Why is the bag fee 12.50?']
         >>> _questions_asked("I need my booking number", brand)
         []
     """
     asked = []
-    for match in _QUESTION_RE.finditer(text):
-        sentence = match.group()
+    for sentence in _SENTENCE_END.split(text):
+        if "?" not in sentence:
+            continue
         rest = exclude.sub(" ", sentence) if exclude is not None else sentence
         if _NOT_WORDS_RE.sub("", rest):
             asked.append(sentence)
@@ -1736,7 +1738,9 @@ for a few weeks and compare.
     if slots.empty:
         verdict = "No slot can be ranked yet: publish more, or plan with the audience's hours."
     else:
-        verdict = "Treat the best slots as a starting point: post there for a few weeks and compare."
+        verdict = (
+            "Treat the best slots as a starting point: post there for a few weeks and compare."
+        )
     return f"{used}. {method} {verdict}"
 
 
@@ -1864,8 +1868,9 @@ def content_calendar(
         ``datetime.date``), ``time`` (``"HH:00"``), ``platform``, ``topic``, ``lang``,
         ``kind`` (``"question"`` or ``"complaint"``), ``format``, ``example`` (the topic's
         representative mention, what the post should answer; NA if the topic table has no
-        ``example``) and ``rationale`` (one line with the figures). Sorted by date and time. Empty with these columns when there are
-        no topics, no slots or no platform to publish on.
+        ``example``) and ``rationale`` (one line with the figures). Sorted by date and time.
+        Empty with these columns when there are no topics, no slots or no platform to publish
+        on.
 
     Raises:
         ValueError: If ``weeks``, ``posts_per_week`` or ``max_platforms`` is out of range or
