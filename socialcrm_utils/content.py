@@ -1965,7 +1965,7 @@ def content_calendar(
                 f"{what}; {WEEKDAY_NAMES[weekday]} {hour:02d}:00 has the {_ordinal(rank)} "
                 + (
                     f"audience activity ({float(slot.expected_index):.1f}x an average slot); "
-                    if getattr(slot, "basis", None) == "all_posts"
+                    if str(getattr(slot, "basis", "")) == "all_posts"
                     else f"expected engagement ({float(slot.expected_index):.1f}x an average "
                     "post); "
                 )

@@ -787,6 +787,10 @@ def test_content_calendar_says_activity_when_the_slots_rest_on_all_posts(
         "FAQ: 3 English questions (38%) ask this; Tue 11:00 has the highest audience activity "
         "(1.9x an average slot); twitter has 60% of English customer posts."
     )
+    # best_slots of a table without attrs leaves basis NA: engagement, as before
+    unknown = slots.assign(basis=pd.array([pd.NA] * 3, dtype="string"))
+    plan = content_calendar(FAQ, None, unknown, VOLUMES, date(2026, 6, 1), weeks=1)
+    assert "Tue 11:00 has the highest expected engagement (1.9x" in plan.loc[1, "rationale"]
 
 
 def test_content_calendar_four_weeks_deterministic(slots: pd.DataFrame) -> None:
