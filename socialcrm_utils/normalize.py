@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .listening import tag_brands
+from .nlp.sentiment import normalize_lang
 from .playbook import Playbook
 from .schema import text_of
 
@@ -235,10 +236,8 @@ def fill_languages(mentions: pd.DataFrame, playbook: Playbook) -> pd.Series:
     Returns:
         A ``string`` Series on ``mentions``' index.
     """
-    lang = (mentions["lang"] if "lang" in mentions.columns
-            else pd.Series(pd.NA, index=mentions.index))
-    lang = lang.astype("string").str.strip().str.lower().str.split(r"[-_]", n=1, regex=True).str[0]
-    lang = lang.mask(lang == "")
+    lang = normalize_lang(mentions["lang"] if "lang" in mentions.columns
+                          else pd.Series(pd.NA, index=mentions.index))
     missing = lang.isna()
     if missing.any():
         allowed = (*DEFAULT_LANGUAGES, playbook.language)
