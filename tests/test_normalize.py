@@ -90,7 +90,6 @@ def test_normalize_text_key():
                                               pd.NA]
 
 
-
 def test_normalize_text_two_passes_equal_the_single_pattern():
     # normalize_text removes prefixes, URLs and handles first, then separators; the documented
     # single pattern (_NOT_KEY) must give the same keys, also on the edge cases.
@@ -103,6 +102,7 @@ def test_normalize_text_two_passes_equal_the_single_pattern():
     ])
     expected = texts.str.replace(_NOT_KEY, "", regex=True).str.lower()
     assert normalize_text(texts).tolist() == expected.tolist()
+
 
 def _mentions() -> pd.DataFrame:
     rows = [  # (mention_id, created_at, text)
