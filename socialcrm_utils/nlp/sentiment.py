@@ -395,19 +395,14 @@ def english_compound(texts: Sequence[str], *, extension: bool = True) -> list[fl
 # --- all languages ----------------------------------------------------------------------------
 
 
-def _score_unique(
-    texts: list[str], lang: str, extension: bool, german_lexicon: Path | None
+def _score_chunk(
+    lang: str, extension: bool, german_lexicon: Path | None, texts: list[str]
 ) -> list[float]:
+    """Scores of distinct texts of one language (a chunk of :func:`start_sentiment`'s work)."""
     if lang == "en":
         return english_compound(texts, extension=extension)
     analyzer = german.german_analyzer(german_lexicon)
     return [analyzer.compound(text) for text in texts]
-
-
-def _score_chunk(
-    lang: str, extension: bool, german_lexicon: Path | None, texts: list[str]
-) -> list[float]:
-    return _score_unique(texts, lang, extension, german_lexicon)
 
 
 def score_sentiment(
