@@ -76,11 +76,11 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.scheduler != "local":
+        raise SocialCRMError("--workers needs --scheduler local")
     if len(args.playbook) == 1 and args.scheduler is None:
         from .runner import run_playbook
 
-        if args.workers is not None:
-            raise SocialCRMError("--workers needs --scheduler local")
         result = run_playbook(args.playbook[0], out=args.out, steps=args.steps, progress=print,
                               report=not args.no_report)
         print(f"summary: {result.summary}")
@@ -90,8 +90,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     # A batch: every playbook is reported, one failing client does not stop the others.
     from .distributed import format_outcomes, run_playbooks
 
-    if args.workers is not None and args.scheduler != "local":
-        raise SocialCRMError("--workers needs --scheduler local")
     if not args.debug:  # Dask's own INFO lines (scheduler, nanny, workers) only with --debug
         import os
 
@@ -106,9 +104,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _scheduler(text: str) -> str:
     """An argparse type: ``local`` or a Dask scheduler address such as ``tcp://host:8786``."""
-    import re
+    from .distributed import _ADDRESS  # the pattern distributed.connect checks (no Dask import)
 
-    if text == "local" or re.fullmatch(r"[a-z][a-z0-9+.-]*://\S+", text):
+    if text == "local" or _ADDRESS.fullmatch(text):
         return text
     raise argparse.ArgumentTypeError(
         f"'{text}' is not local or a scheduler address (e.g. tcp://10.0.0.5:8786)")
