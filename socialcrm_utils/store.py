@@ -1001,9 +1001,8 @@ def _upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: lis
     each).
     """
     frame = frame.drop_duplicates(keys, keep="last")
-    return sum(_upsert(conn, table, _records(frame.iloc[start:start + _RECORD_ROWS]), keys,
-                       update_columns, new_values)
-               for start in range(0, len(frame), _RECORD_ROWS))
+    return sum(_upsert(conn, table, records, keys, update_columns, new_values)
+               for records in _record_slices(frame, _RECORD_ROWS))
 
 
 def _earlier(new: Any, old: Any) -> Any:
@@ -1042,8 +1041,7 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
             "last_seen": new["last_seen"],
         })
         stmt = contacts.insert().returning(contacts.c.id, sort_by_parameter_order=True)
-        for start in range(0, len(contact_rows), BATCH_ROWS):  # records one batch at a time
-            chunk = _records(contact_rows.iloc[start:start + BATCH_ROWS])
+        for chunk in _record_slices(contact_rows, BATCH_ROWS):
             created += conn.execute(stmt, chunk).scalars().all()
         del contact_rows
         new = new.assign(contact_id=created)
@@ -1281,6 +1279,12 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     columns = list(frame.columns)
     data = [_python_values(frame[c]) for c in columns]
     return [dict(zip(columns, row, strict=True)) for row in zip(*data, strict=True)]
+
+
+def _record_slices(frame: pd.DataFrame, size: int) -> Iterator[list[dict[str, Any]]]:
+    """:func:`_records` of ``size`` rows at a time: never all rows as Python objects at once."""
+    for start in range(0, len(frame), size):
+        yield _records(frame.iloc[start:start + size])
 
 
 # ---------------------------------------------------------------------------------------------
