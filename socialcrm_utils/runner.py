@@ -468,20 +468,21 @@ def _engine_name() -> str:
                 return
             super().save(**kwargs)
 
-        def cell_start(self, cell: object, cell_index: int | None = None, **kwargs: object) -> None:
+        def _throttled_call(self, method: Callable[..., None], *args: object,
+                            **kwargs: object) -> None:
+            """``method``, whose saves are skipped when the last one is recent."""
             self._throttled = True
             try:
-                super().cell_start(cell, cell_index, **kwargs)
+                method(*args, **kwargs)
             finally:
                 self._throttled = False
 
+        def cell_start(self, cell: object, cell_index: int | None = None, **kwargs: object) -> None:
+            self._throttled_call(super().cell_start, cell, cell_index, **kwargs)
+
         def cell_complete(self, cell: object, cell_index: int | None = None,
                           **kwargs: object) -> None:
-            self._throttled = True
-            try:
-                super().cell_complete(cell, cell_index, **kwargs)
-            finally:
-                self._throttled = False
+            self._throttled_call(super().cell_complete, cell, cell_index, **kwargs)
 
     class Engine(NBClientEngine):
         @classmethod
