@@ -142,16 +142,27 @@ class _Model(BaseModel):
 
 
 class Brand(_Model):
-    """The client's own accounts and how customers name the brand and its competitors."""
+    """The client's own accounts and how customers name the brand and its competitors.
+
+    ``handles`` are the client's public accounts: their posts are the client's replies, and a
+    customer who writes one of them addresses the client. ``accounts`` are more author ids or
+    names that belong to the client (agents' accounts, the numeric ids some exports use) but
+    that customers do not write. ``unnamed_posts`` decides what happens to customer posts that
+    name no brand and sit in no company's thread (see :mod:`socialcrm_utils.scope`): ``keep``,
+    ``drop``, or ``auto`` (keep them unless the export holds other companies' accounts).
+    """
 
     handles: list[str] = Field(min_length=1)
+    accounts: list[str] = Field(default_factory=list)
     terms: list[str] = Field(default_factory=list)
     competitors: dict[str, list[str]] = Field(default_factory=dict)
+    unnamed_posts: Literal["auto", "keep", "drop"] = "auto"
 
     @property
     def handle_keys(self) -> frozenset[str]:
-        """Handles lower-cased without ``@``, for case-insensitive matching of authors."""
-        return frozenset(h.lower().lstrip("@") for h in self.handles)
+        """Client accounts (handles and ``accounts``) lower-cased without ``@``, for matching
+        authors case-insensitively."""
+        return frozenset(h.strip().lower().lstrip("@") for h in (*self.handles, *self.accounts))
 
 
 def _resolve_path(path: Path, info: ValidationInfo, must_exist: bool = True) -> Path:
