@@ -44,9 +44,10 @@ def test_playbook_on_twcs_through_its_preset(tmp_path, write_playbook, capsys):
     assert counts["read"] == 5000 and counts["kept"] + counts["rejected"] == 5000
     assert counts["kept"] >= 4990
     assert "text" not in mentions.columns
-    # twcs brand replies (inbound False) are brand posts for every brand in the dump; the
-    # playbook's own handle is among them
-    assert mentions.loc[mentions["author_id"] == "Delta", "is_brand"].all()
+    # twcs brand replies (inbound False) of 76 brands: only Delta's are the client's, the
+    # other brands' posts are left out in step 1 (client scope)
+    assert set(mentions.loc[mentions["is_brand"], "author_id"]) == {"Delta"}
+    assert not mentions["author_id"].isin(["AmericanAir", "AppleSupport", "AmazonHelp"]).any()
     assert set(mentions["lang"].dropna()) >= {"en"}
     # no e-mail address survives redaction in any stored text
     email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -83,3 +84,89 @@ def test_complaint_detection_generalises_beyond_airlines():
     inbound = frame[frame["inbound"] == "True"]
     intents = classify_intent(inbound["text"], pd.Series("en", index=inbound.index))
     assert (intents["intent"] == "complaint").mean() > 0.25
+
+
+# ---------------------------------------------------------------------------------------------
+# One client inside a multi-brand export: the suite's KPIs against a plain computation
+
+
+def _plain_brand_kpis(handle: str, term: str) -> tuple[set[str], dict[str, float]]:
+    """The brand's own conversations in twcs, computed without the suite (pandas and dicts).
+
+    A conversation is a reply chain (``in_response_to_tweet_id``) followed to its first tweet
+    in the file (a reply to a tweet not in the file starts at that missing tweet). The brand's
+    conversations are those it posts in or whose customers write its handle or name. Volume:
+    customer tweets in them; a conversation is answered when the brand posts after its first
+    customer tweet; first response in calendar hours.
+    """
+    frame = pd.read_csv(TWCS, index_col=0, lineterminator="\n", dtype=str)
+    frame["parent"] = frame["in_response_to_tweet_id"].str.replace(r"\.0$", "", regex=True)
+    parent = dict(zip(frame["tweet_id"], frame["parent"], strict=True))
+
+    def root(tweet: str) -> str:
+        seen = set()
+        while isinstance(parent.get(tweet), str) and tweet not in seen:
+            seen.add(tweet)
+            if parent[tweet] not in parent:
+                return parent[tweet]
+            tweet = parent[tweet]
+        return tweet
+
+    frame["conversation"] = [root(t) for t in frame["tweet_id"]]
+    frame["at"] = pd.to_datetime(frame["created_at"], format="%a %b %d %H:%M:%S %z %Y")
+    customer = frame["inbound"] == "True"
+    ours = frame["author_id"] == handle
+    names = customer & frame["text"].str.contains(
+        rf"(?<!\w)(?:@{handle}|{term})(?!\w)", case=False, regex=True)
+    threads = set(frame.loc[ours | names, "conversation"])
+    mine = frame[frame["conversation"].isin(threads)]
+    posts = mine[mine["inbound"] == "True"]
+    first_customer = posts.groupby("conversation")["at"].min()
+    replies = mine[mine["author_id"] == handle].join(first_customer.rename("opened"),
+                                                      on="conversation")
+    replies = replies[replies["at"] > replies["opened"]]
+    first_reply = replies.groupby("conversation")["at"].min()
+    hours = ((first_reply - first_customer.reindex(first_reply.index)).dt.total_seconds()
+             / 3600)
+    return set(posts["tweet_id"]), {
+        "volume": len(posts),
+        "response_rate": len(first_reply) / len(first_customer),
+        "median_first_response_h": hours.median(),
+        "p90_first_response_h": hours.quantile(0.9),
+    }
+
+
+BRANDS = [("ChipotleTweets", "chipotle"), ("AppleSupport", "apple"), ("SpotifyCares", "spotify")]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("handle", "term"), BRANDS)
+def test_one_brand_of_twcs_matches_a_plain_computation(tmp_path, write_playbook, handle, term):
+    client = f"twcs-{handle.lower()}"
+    path = write_playbook(
+        f"""
+        client: {client}
+        name: {handle}
+        timezone: America/New_York
+        brand: {{handles: ["@{handle}"], terms: ["{term}"]}}
+        sources: [{{kind: file, path: {TWCS}, preset: twcs}}]
+        sla: {{policies: [{{first_response: 1h}}]}}
+        """
+    )
+    assert main(["run", str(path), "--out", str(tmp_path)]) == 0  # all six steps and the report
+    run_dir = tmp_path / client / "latest"
+    assert (run_dir / "report.html").is_file()
+    ids, plain = _plain_brand_kpis(handle, term)
+    kpis = {k["name"]: k["value"] for k in read_artifact(run_dir, "kpis.json")["kpis"]}
+    assert kpis["volume"] == plain["volume"]
+    assert kpis["response_rate"] == pytest.approx(plain["response_rate"])
+    assert kpis["median_first_response_h"] == pytest.approx(plain["median_first_response_h"])
+    assert kpis["p90_first_response_h"] == pytest.approx(plain["p90_first_response_h"])
+    scored = read_artifact(run_dir, "mentions_scored.parquet")
+    customers = scored[~scored["is_brand"]]
+    assert set(customers["mention_id"]) == ids  # the very same posts, not only as many
+    assert kpis["complaint_rate"] == pytest.approx(
+        (customers["intent"] == "complaint").mean())
+    assert set(scored.loc[scored["is_brand"], "author_id"]) == {handle}
+    accounts = pd.read_csv(run_dir / "scope.csv")
+    assert len(accounts) == 76 and accounts.loc[0, "account"] == handle
