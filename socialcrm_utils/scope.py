@@ -80,8 +80,9 @@ class ScopeResult:
     """The client's mentions and what was left out.
 
     Attributes:
-        mentions: The kept rows (input columns plus ``scope`` and a filled
-            ``conversation_id``), ``is_brand`` true only for the client's accounts.
+        mentions: The kept rows (input columns plus ``scope``, the brand tags
+            ``mentions_brand`` and ``competitor`` of :func:`~socialcrm_utils.listening.tag_brands`
+            and a filled ``conversation_id``), ``is_brand`` true only for the client's accounts.
         accounts: One row per company account found in the data and per client account of
             the playbook (found or not): :data:`ACCOUNT_COLUMNS`. ``customer_posts`` counts the
             customer posts in the conversations the account posts in. Client first, then by
@@ -201,6 +202,8 @@ def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
     kept["is_brand"] = is_client[keep]
     kept["conversation_id"] = conversation[keep].fillna(kept["mention_id"].astype("string"))
     kept["scope"] = pd.array(reason[keep], dtype="string")
+    kept["mentions_brand"] = tags["mentions_brand"].to_numpy(bool)[keep]
+    kept["competitor"] = tags["competitor"].array[keep]
 
     accounts = _accounts(mentions, brand, author_key, account, is_client, company, codes,
                          customer)
@@ -244,7 +247,7 @@ def _accounts(mentions: pd.DataFrame, brand: Brand, author_key: pd.Series, accou
         "account": account.to_numpy()[company],
         "client": is_client[company],
         "conversation": codes[company],
-        "created_at": created.to_numpy()[company],
+        "created_at": created[company].array,
     })
     customers_per_conversation = np.bincount(codes[customer], minlength=codes.max() + 1
                                              if len(codes) else 0)
