@@ -34,6 +34,7 @@ from .schema import text_of
 
 __all__ = [
     "DEFAULT_LANGUAGES",
+    "OTHER_SCRIPT_LANGUAGES",
     "UNDETERMINED",
     "MIN_LETTERS",
     "MIN_CONFIDENCE",
@@ -48,9 +49,16 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+#: Languages written in their own script (Japanese, Chinese, Korean, Cyrillic, Arabic, Hebrew,
+#: Greek, Devanagari, Thai): in :data:`DEFAULT_LANGUAGES` so that a post in one of them is named
+#: (``ja``) instead of ``und``; they cannot be confused with a Latin-script post.
+OTHER_SCRIPT_LANGUAGES: tuple[str, ...] = ("ja", "zh", "ko", "ru", "uk", "ar", "he", "el", "hi",
+                                           "th")
 #: Languages :func:`detect_language` chooses from unless told otherwise: English and German
-#: (first-class in the suite) plus the other large languages of the EU/DACH market.
-DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "tr")
+#: (first-class in the suite), the other large languages of the EU/DACH market, and
+#: :data:`OTHER_SCRIPT_LANGUAGES`.
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "tr",
+                                      *OTHER_SCRIPT_LANGUAGES)
 #: Language code for texts whose language cannot be told (ISO 639-2 "undetermined").
 UNDETERMINED = "und"
 #: Texts with fewer letters than this (after URLs, handles and emoji are removed) are ``und``.
@@ -127,9 +135,10 @@ def detect_language(
 
     Examples:
         >>> texts = pd.Series(["Where is my luggage? Nobody answers.",
-        ...                    "Wo ist mein Koffer? Niemand antwortet.", "👍🙂", ""])
+        ...                    "Wo ist mein Koffer? Niemand antwortet.", "👍🙂", "",
+        ...                    "荷物はどこですか？"])
         >>> detect_language(texts).tolist()
-        ['en', 'de', 'und', 'und']
+        ['en', 'de', 'und', 'und', 'ja']
     """
     languages = tuple(sorted({str(code).strip().lower() for code in allowed}))
     if not languages:

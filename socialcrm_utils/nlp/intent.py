@@ -457,8 +457,10 @@ OPENINGS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# "?" ends a question unless it starts a URL query ("...?id=1").
-_QUESTION_MARK = r"(\?)(?!\w)"
+# "?" ends a question unless it starts a URL query ("...?id=1"). The full-width "？" (Chinese,
+# Japanese) and the Arabic "؟" always do: they are what makes questions in languages without cues
+# questions too.
+_QUESTION_MARK = r"(\?)(?!\w)|([？؟])"
 # Start of text or sentence, then any @handles / #tags, then the opening.
 _OPENING_ANCHOR = r"(?:^|(?<=[.!?:;\n]))\s*(?:[@#]\w+[\s,:]*)*"
 def _words(fragments: Iterable[str]) -> str:
@@ -542,9 +544,11 @@ def classify_intent(texts: pd.Series, langs: pd.Series) -> pd.DataFrame:
     - other: none of these.
 
     English texts use English cues, German texts German cues; texts whose language is NA or
-    another language use the union of both. Each intent's regex runs once over the column
-    (``Series.str.extract``) on the texts no stronger intent has claimed; there is no Python
-    loop over rows.
+    another language use the union of both, so in a language without cues a question is
+    found by its question mark (``?``, the full-width ``？``, the Arabic ``؟``) and nothing else
+    is told apart reliably (see ``docs/languages.md``). Each intent's regex runs once over
+    the column (``Series.str.extract``) on the texts no stronger intent has claimed; there is
+    no Python loop over rows.
 
     Args:
         texts: Mention texts (NA gives ``other``).
@@ -560,13 +564,14 @@ def classify_intent(texts: pd.Series, langs: pd.Series) -> pd.DataFrame:
 
     Examples:
         >>> texts = pd.Series(["Why was my flight cancelled?", "Gibt es WLAN an Bord",
-        ...                    "Danke, super Service", "ok"])
-        >>> classify_intent(texts, pd.Series(["en", "de", "de", "en"]))
+        ...                    "Danke, super Service", "ok", "荷物はどこですか？"])
+        >>> classify_intent(texts, pd.Series(["en", "de", "de", "en", "ja"]))
               intent intent_cue
         0  complaint  cancelled
         1   question    gibt es
         2     praise      danke
         3      other       <NA>
+        4   question          ？
     """
     if not texts.index.equals(langs.index):
         raise ValueError("texts and langs must share the same index")

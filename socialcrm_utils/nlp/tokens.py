@@ -1,9 +1,11 @@
-"""Offline word tokenizer for English and German mentions: content words, clause by clause.
+"""Offline word tokenizer for mentions in any language: content words, clause by clause.
 
 Used by the weekly topics of step 3 (:mod:`socialcrm_utils.nlp.topics`) and the FAQ and
 complaint clusters of step 6 (:mod:`socialcrm_utils.content`). A regular expression and the
-English and German stop-word lists of the ``stop_words`` package: no NLTK corpus, nothing
-downloaded at run time.
+stop-word lists of the ``stop_words`` package (English and German, and the 30 other languages
+it has a list for, :data:`STOP_WORD_LANGUAGES`): no NLTK corpus, nothing downloaded at run
+time. Scripts without spaces (Japanese, Chinese) are not segmented: a run of such characters
+is one word (see ``docs/languages.md``).
 
 :func:`tokenize` returns the content words of a text; :func:`tokenize_clauses` returns them
 per clause (split at punctuation), so that callers can form two-word phrases that never span
@@ -18,12 +20,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from stop_words import get_stop_words
+from stop_words import LANGUAGE_MAPPING, get_stop_words
 
 __all__ = [
     "DOMAIN_STOP_WORDS",
     "KEEP_WORDS",
     "MIN_TOKEN_LEN",
+    "STOP_WORD_LANGUAGES",
     "lang_key",
     "stop_words",
     "tokenize",
@@ -68,6 +71,9 @@ KEEP_WORDS: frozenset[str] = frozenset(
 MIN_TOKEN_LEN: int = 3
 
 _LANGS: tuple[str, ...] = ("en", "de")
+#: Languages (ISO 639-1) with a stop-word list of their own in the ``stop_words`` package; a
+#: text in any other language (or ``und``) is filtered with the English and German lists.
+STOP_WORD_LANGUAGES: frozenset[str] = frozenset(LANGUAGE_MAPPING)
 
 _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _HANDLE_RE = re.compile(r"(?<![\w@])@\w+")
@@ -97,7 +103,9 @@ def stop_words(lang: str) -> frozenset[str]:
     """Stop words of a language, :data:`DOMAIN_STOP_WORDS` added, :data:`KEEP_WORDS` taken out.
 
     Args:
-        lang: A language tag; anything but English or German gives both lists together.
+        lang: A language tag; its primary subtag picks the list (``pt-BR``: Portuguese). A
+            language without a list of its own (:data:`STOP_WORD_LANGUAGES`), ``und`` or
+            ``""`` gives the English and German lists together.
 
     Returns:
         Lower-case words (typographic apostrophes as ``'``).
@@ -107,10 +115,12 @@ def stop_words(lang: str) -> frozenset[str]:
         (True, False, True)
         >>> "order" in stop_words("en"), "und" in stop_words("")
         (False, True)
+        >>> "para" in stop_words("pt-BR"), "the" in stop_words("pt"), "the" in stop_words("und")
+        (True, False, True)
     """
-    key = lang_key(lang)
+    key = lang.strip().lower().replace("_", "-").split("-")[0] if isinstance(lang, str) else ""
     words: set[str] = set()
-    for code in (key,) if key else _LANGS:
+    for code in (key,) if key in STOP_WORD_LANGUAGES else _LANGS:
         words.update(w.lower().replace("’", "'") for w in get_stop_words(code))
     return frozenset((words | DOMAIN_STOP_WORDS) - KEEP_WORDS)
 
@@ -191,14 +201,14 @@ def tokenize(text: object, lang: str | None, exclude_terms: Iterable[str] = ()) 
     letters and digits (umlauts and ß included, digits allowed inside a word such as
     ``a320``), optionally joined by an inner apostrophe or hyphen (``check-in``). Then removed:
     stop words of ``lang`` (``stop_words`` package; the English and German lists together
-    when the language is neither), :data:`DOMAIN_STOP_WORDS`, ``exclude_terms``, words shorter
-    than 3 characters and words without a letter (``2024``). :data:`KEEP_WORDS` are never stop
-    words. A possessive ``'s`` is dropped (``acme's`` -> ``acme``).
+    when it has no list for the language), :data:`DOMAIN_STOP_WORDS`, ``exclude_terms``,
+    words shorter than 3 characters and words without a letter (``2024``). :data:`KEEP_WORDS`
+    are never stop words. A possessive ``'s`` is dropped (``acme's`` -> ``acme``).
 
     Args:
         text: The mention text; anything that is not a string gives ``[]``.
-        lang: Language tag, ``"en"`` or ``"de"`` (regional variants such as ``"de-AT"`` too);
-            anything else uses both stop lists.
+        lang: Language tag (``"en"``, ``"de-AT"``, ``"pt"`` ...): its stop-word list
+            (:func:`stop_words`); a language without one uses the English and German lists.
         exclude_terms: Further terms to drop, e.g. the brand's names from the playbook
             (``brand.terms``). Case, ``#`` and ``@`` are ignored; a multi-word term
             (``"acme air"``) is removed only as the whole phrase.

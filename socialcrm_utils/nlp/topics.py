@@ -37,9 +37,9 @@ import pandas as pd
 from nltk.collocations import BigramCollocationFinder
 from nltk.metrics import BigramAssocMeasures
 
-from .tokens import tokenize
 from .pii import PLACEHOLDER_RE
 from .sentiment import normalize_lang
+from .tokens import tokenize
 
 __all__ = [
     "ABSORB_SHARE",
