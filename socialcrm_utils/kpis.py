@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from .listening import about_brand
+from .metrics import NOT_AVAILABLE, response_rate, share_of_voice, summarize_posts
 from .playbook import Costs
 from .schema import KPIS
 from .sla import assign_conversations, brand_threads, summarize_sla
@@ -22,8 +22,12 @@ __all__ = [
     "compute_kpis",
     "advocacy",
     "cost_comparison",
+    "KPI_BASIS",
+    "NOT_AVAILABLE",
+    "kpi_label",
     "format_kpi",
     "kpi_table",
+    "data_period",
     "kpis_document",
 ]
 
@@ -117,25 +121,30 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
                  costs: Costs | None = None) -> dict[str, float]:
     """Compute every KPI of :data:`schema.KPIS` from scored mentions and SLA clocks.
 
-    Formulas (customer posts about the brand, see :func:`listening.about_brand`; the same
-    text for clients is in ``docs/kpis.md``):
+    The figures shared with step 1's platform table (volume, reach, net sentiment, complaint
+    rate, response rate, share of voice) come from :mod:`socialcrm_utils.metrics`, over its one
+    population, customer posts about the brand (:func:`metrics.select_population`); the same
+    text for clients is in ``docs/kpis.md``:
 
     - ``volume``: number of those posts.
     - ``reach``: their audience: the sum over distinct authors (per platform) of each author's
-      largest follower count, so a customer who posts ten times counts once.
+      largest follower count, so a customer who posts ten times counts once; NaN (shown "n/a")
+      when no author has a known follower count.
     - ``complaint_rate``: posts with intent ``complaint`` / volume.
     - ``net_sentiment``: (positive - negative) / sentiment-scored posts, in [-1, 1]; posts
       labelled ``unscored`` (languages without a sentiment model) are left out.
     - ``share_of_voice``: brand posts / (brand posts + posts naming a competitor); a post naming
       two brands counts for each.
-    - ``response_rate``, ``median_first_response_h``, ``p90_first_response_h`` (calendar hours,
-      answered conversations), ``sla_attainment`` (first response): from
-      :func:`sla.summarize_sla` over all conversations.
+    - ``response_rate``: answered / conversations (:func:`metrics.response_rate`);
+      ``median_first_response_h``, ``p90_first_response_h`` (calendar hours, answered
+      conversations), ``sla_attainment`` (first response): from :func:`sla.summarize_sla` over
+      all conversations.
     - ``advocacy``: :func:`advocacy`, turned positive / opened negative and answered.
-    - ``cost_per_contact``: the playbook's cost of one social contact (``costs.per_contact.social``).
-    - ``savings_vs_phone``: answered conversations x (phone cost - social cost): what answering
-      on social saved against the same contacts by phone (:func:`cost_comparison` has every
-      channel).
+    - ``cost_per_contact``: not measured: the playbook's assumed cost of one social contact
+      (``costs.per_contact.social``, see :data:`KPI_BASIS`).
+    - ``savings_vs_phone``: computed from the playbook's assumed costs: answered conversations x
+      (phone cost - social cost), what answering on social saved against the same contacts by
+      phone (:func:`cost_comparison` has every channel).
 
     Args:
         scored: Scored mentions (step 3: ``is_brand``, ``intent``, ``sentiment_label``,
@@ -154,30 +163,19 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
         ...     "competitor": [None, None, "Globex", None, None], "reach": [10, 5, 7, 12, 900],
         ...     "intent": ["complaint", "praise", "complaint", "question", "other"],
         ...     "sentiment_label": ["negative", "positive", "negative", "unscored", "neutral"]})
-        >>> clocks = pd.DataFrame({"first_response_at": pd.to_datetime(["2026-01-05", None], utc=True),
-        ...     "first_response_h": [2.0, float("nan")], "first_response_business_h": [1.0, float("nan")],
+        >>> clocks = pd.DataFrame({
+        ...     "first_response_at": pd.to_datetime(["2026-01-05", None], utc=True),
+        ...     "first_response_h": [2.0, float("nan")],
+        ...     "first_response_business_h": [1.0, float("nan")],
         ...     "status": ["met", "open_breached"]})
         >>> kpis = compute_kpis(scored, clocks)
         >>> kpis["volume"], kpis["reach"], kpis["share_of_voice"], kpis["savings_vs_phone"]
         (3, 17, 0.75, 14.0)
+        >>> compute_kpis(scored.assign(reach=None), clocks)["reach"]
+        nan
     """
     costs = costs or Costs()
-    ours = scored[about_brand(scored)]
-    customers = scored[~scored["is_brand"].astype(bool)]
-    volume = len(ours)
-    audience = 0
-    if volume and "reach" in ours:
-        platform = ours["platform"] if "platform" in ours else pd.Series("", index=ours.index)
-        audience = (pd.to_numeric(ours["reach"], errors="coerce")
-                    .groupby([platform.astype("string").fillna(""),
-                              ours["author_id"].astype("string").fillna("")])
-                    .max().fillna(0).sum())
-    labels = ours["sentiment_label"].astype("string")
-    scored_posts = labels.isin(["positive", "negative", "neutral"]).sum()
-    net = ((labels == "positive").sum() - (labels == "negative").sum()) / scored_posts \
-        if scored_posts else math.nan
-    competitor_posts = customers["competitor"].notna().sum()
-    voice = volume + competitor_posts
+    posts = summarize_posts(scored).iloc[0]
     overall = summarize_sla(clocks, by=None).iloc[0] if len(clocks) else None
 
     def sla_figure(column: str) -> float:
@@ -189,38 +187,83 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
                                else (0, 0))
     social = costs.per_contact["social"]
     values = {
-        "volume": volume,
-        "reach": float(audience),
-        "response_rate": sla_figure("response_rate"),
+        "volume": int(posts["mentions"]),
+        "reach": float(posts["reach"]),
+        "response_rate": response_rate(clocks),
         "median_first_response_h": sla_figure("median_first_response_h"),
         "p90_first_response_h": sla_figure("p90_first_response_h"),
-        "net_sentiment": float(net),
-        "share_of_voice": volume / voice if voice else math.nan,
+        "net_sentiment": float(posts["net_sentiment"]),
+        "share_of_voice": share_of_voice(scored),
         "sla_attainment": sla_figure("attainment"),
-        "complaint_rate": (ours["intent"] == "complaint").sum() / volume if volume else math.nan,
+        "complaint_rate": float(posts["complaint_rate"]),
         "advocacy": turned / opened_negative if opened_negative else math.nan,
         "cost_per_contact": float(social),
         "savings_vs_phone": answered * (costs.per_contact.get("phone", math.nan) - social),
     }
     assert set(values) == set(KPIS), "every KPI of schema.KPIS has exactly one formula here"
-    integers = {"volume", "reach"}
-    return {k: (int(v) if k in integers else float(v)) for k, v in values.items()}
+    return {k: (_integer(v) if k in _INTEGERS else float(v)) for k, v in values.items()}
+
+
+_INTEGERS = frozenset({"volume", "reach"})
+
+
+def _integer(value: float) -> int | float:
+    """A count as an int; NaN (unknown, e.g. reach without follower counts) stays NaN."""
+    return value if isinstance(value, float) and math.isnan(value) else int(value)
+
+
+#: Where a KPI's value comes from, when it is not measured in the data. ``assumption``: the
+#: playbook's figure, repeated as it is; ``computed from assumption``: computed from the data
+#: and such a figure. Every other KPI is measured.
+KPI_BASIS: dict[str, str] = {
+    "cost_per_contact": "assumption",
+    "savings_vs_phone": "computed from assumption",
+}
+
+_BASIS_NOTES: dict[str, str] = {
+    "measured": "measured in the data",
+    "assumption": "playbook assumption (costs.per_contact), not measured",
+    "computed from assumption": "computed from the playbook's assumed costs per contact",
+}
+
+_LABEL_SUFFIX: dict[str, str] = {
+    "assumption": " (playbook assumption)",
+    "computed from assumption": " (from assumed costs)",
+}
+
+def kpi_label(name: str) -> str:
+    """The one label of a KPI wherever it is shown: cards, tables, goals, trends, the report.
+
+    The label of :data:`schema.KPIS`, marked when the value is not measured (:data:`KPI_BASIS`).
+
+    Examples:
+        >>> kpi_label("response_rate"), kpi_label("cost_per_contact")
+        ('Response rate', 'Cost per social contact (playbook assumption)')
+        >>> kpi_label("savings_vs_phone"), kpi_label("no_such_kpi")
+        ('Savings vs phone (from assumed costs)', 'no_such_kpi')
+    """
+    kpi = KPIS.get(name)
+    if kpi is None:
+        return name
+    return kpi.label + _LABEL_SUFFIX.get(KPI_BASIS.get(name, "measured"), "")
 
 
 def format_kpi(name: str, value: float | None, currency: str = "USD") -> str:
     """Format a KPI value for people: shares as percent, hours with one decimal, money with
-    its currency.
+    its currency, counts with thousands separators; "n/a" when the data cannot say.
 
     Examples:
         >>> format_kpi("response_rate", 0.8123), format_kpi("median_first_response_h", 2.04)
         ('81.2%', '2.0 h')
-        >>> format_kpi("net_sentiment", -0.25), format_kpi("volume", 5230), format_kpi("volume", None)
-        ('-25.0%', '5,230', '–')
+        >>> format_kpi("net_sentiment", -0.25), format_kpi("volume", 5230)
+        ('-25.0%', '5,230')
+        >>> format_kpi("reach", None), format_kpi("reach", float("nan"))
+        ('n/a', 'n/a')
         >>> format_kpi("savings_vs_phone", 25300.0, "EUR"), format_kpi("cost_per_contact", 1.5)
         ('25,300 EUR', '1.50 USD')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return NOT_AVAILABLE
     unit = KPIS[name].unit
     if unit == "share":
         return f"{value:.1%}"
@@ -232,14 +275,58 @@ def format_kpi(name: str, value: float | None, currency: str = "USD") -> str:
 
 
 def kpi_table(values: dict[str, float], currency: str = "USD") -> pd.DataFrame:
-    """KPI values as a table: ``name``, ``label``, ``unit``, ``value``, ``display``, ``better``."""
-    rows = [
-        {"name": name, "label": kpi.label, "unit": kpi.unit, "value": values.get(name, math.nan),
-         "display": format_kpi(name, values.get(name), currency),
-         "better": "higher" if kpi.higher_is_better else "lower"}
-        for name, kpi in KPIS.items()
-    ]
+    """KPI values as a table, the KPI cards of notebooks 02 and 05, ``kpis.json`` and the report.
+
+    Returns:
+        One row per KPI of :data:`schema.KPIS`: ``name``, ``label`` (:func:`kpi_label`),
+        ``unit``, ``value`` (NaN when unknown), ``display`` (:func:`format_kpi`), ``better``
+        (``higher`` / ``lower``), ``basis`` (``measured``, ``assumption`` or ``computed from
+        assumption``, :data:`KPI_BASIS`) and ``note`` (the basis in words).
+
+    Examples:
+        >>> table = kpi_table({"reach": float("nan"), "cost_per_contact": 1.0})
+        >>> table.set_index("name").loc[["reach", "cost_per_contact"],
+        ...                             ["display", "basis"]].values.tolist()
+        [['n/a', 'measured'], ['1.00 USD', 'assumption']]
+    """
+    rows = []
+    for name, kpi in KPIS.items():
+        value = values.get(name, math.nan)
+        basis = KPI_BASIS.get(name, "measured")
+        rows.append({
+            "name": name, "label": kpi_label(name), "unit": kpi.unit,
+            "value": math.nan if value is None else float(value),
+            "display": format_kpi(name, value, currency),
+            "better": "higher" if kpi.higher_is_better else "lower",
+            "basis": basis, "note": _BASIS_NOTES[basis],
+        })
     return pd.DataFrame(rows)
+
+
+def data_period(scored: pd.DataFrame, timezone: str = "UTC"
+                ) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period the data covers: its first and last post, in the client's time zone.
+
+    This is what a KPI value describes, and where it stands on the KPI trend (not when the
+    suite ran: re-running last year's export must not add a point at today's date).
+
+    Args:
+        scored: Mentions with ``created_at`` (tz-aware UTC).
+        timezone: The playbook's time zone.
+
+    Returns:
+        ``(first, last)`` as tz-aware timestamps; ``(NaT, NaT)`` without posts.
+
+    Examples:
+        >>> df = pd.DataFrame({"created_at": pd.to_datetime(["2017-10-31 23:30",
+        ...                                                  "2017-11-02 08:00"], utc=True)})
+        >>> [t.date().isoformat() for t in data_period(df, "Europe/Berlin")]
+        ['2017-11-01', '2017-11-02']
+    """
+    created = pd.to_datetime(scored["created_at"], utc=True)
+    if created.dropna().empty:
+        return pd.NaT, pd.NaT
+    return created.min().tz_convert(timezone), created.max().tz_convert(timezone)
 
 
 def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
@@ -251,7 +338,8 @@ def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
     Args:
         values: KPI values (:func:`compute_kpis`).
         progress: Goal progress (:func:`goals.goal_progress`), or None without goals.
-        period: First and last post of the data (local dates are written).
+        period: First and last post of the data (:func:`data_period`; local dates are
+            written, ``null`` without posts).
         currency: The playbook's currency, for the displayed money KPIs.
 
     Returns:
@@ -265,8 +353,12 @@ def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
                     "on_track", "status", "baseline_display", "target_display",
                     "current_display"]
     goals = [] if progress is None else progress[goal_columns].to_dict("records")
+
+    def day(value: pd.Timestamp) -> str | None:
+        return None if pd.isna(value) else value.date().isoformat()
+
     return {
-        "period": {"start": period[0].date().isoformat(), "end": period[1].date().isoformat()},
+        "period": {"start": day(period[0]), "end": day(period[1])},
         "currency": currency,
         "kpis": [clean(r) for r in kpi_table(values, currency).to_dict("records")],
         "goals": [clean(r) for r in goals],

@@ -25,6 +25,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
+from .metrics import NOT_AVAILABLE, RATE_COLUMNS  # noqa: E402
+from .schema import KPIS  # noqa: E402
+
 __all__ = [
     "plot_platforms",
     "plot_daily_volume",
@@ -42,6 +45,7 @@ __all__ = [
     "plot_share_of_voice",
     "plot_weekly_topics",
     "format_table",
+    "PERCENT_COLUMNS",
     "format_sla_summary",
     "SLA_SUMMARY_COLUMNS",
     "SLA_SUMMARY_LABELS",
@@ -389,6 +393,13 @@ def plot_top_questions(questions: pd.DataFrame, n: int = 10) -> Figure:
     return fig
 
 
+#: Columns :func:`format_table` shows as percentages unless told otherwise: the share KPIs
+#: (:data:`schema.KPIS`) and the rates of :mod:`socialcrm_utils.metrics`, under their one name.
+PERCENT_COLUMNS: frozenset[str] = frozenset(
+    {name for name, kpi in KPIS.items() if kpi.unit == "share"}
+    | set(RATE_COLUMNS) | {"reach_share"})
+
+
 def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
                  decimals: dict[str, int] | None = None, thousands: Sequence[str] = ()) -> object:
     """A display version of a table: percentages, rounded numbers, thousands separators, no index.
@@ -396,7 +407,14 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
     Made to fit a notebook or the report without scrolling sideways: column names are shown with
     spaces instead of underscores (so long headers wrap), true/false columns as ✓ / ✗, and
     ``url`` columns as an "open" link instead of the long address. Cell text is HTML-escaped
-    (customer posts may contain ``<`` or ``&``).
+    (customer posts may contain ``<`` or ``&``). Missing numbers are shown as "n/a", missing
+    text as "–".
+
+    No number is ever shown with pandas' six decimals (``98.100000``): columns named like a
+    share KPI or a rate of :mod:`~socialcrm_utils.metrics` (:data:`PERCENT_COLUMNS`) are
+    percentages, every other decimal column shows whole numbers with thousands separators and
+    fractions with at most two decimals (``1,862``, ``86.1``, ``0.33``), unless ``percent``,
+    ``decimals`` or ``thousands`` say otherwise.
 
     Args:
         frame: The table (not modified).
@@ -417,8 +435,16 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
         True
         >>> "I &lt;3 it" in html
         True
+        >>> html = format_table(pd.DataFrame({"score": [98.1], "pr": [1862.0],
+        ...     "net_sentiment": [0.118], "reach": [float("nan")]})).to_html()
+        >>> [v in html for v in (">98.1<", ">1,862<", ">11.8%<", ">n/a<", "00000")]
+        [True, True, True, True, False]
     """
-    formats: dict[str, object] = {c: "{:.1%}" for c in percent if c in frame}
+    formats: dict[str, object] = {c: "{:.1%}" for c in frame.columns
+                                  if c in PERCENT_COLUMNS and pd.api.types.is_float_dtype(frame[c])}
+    formats.update({c: _plain_number for c in frame.columns
+                    if pd.api.types.is_float_dtype(frame[c]) and c not in formats})
+    formats.update({c: "{:.1%}" for c in percent if c in frame})
     formats.update({c: f"{{:,.{n}f}}" for c, n in (decimals or {}).items() if c in frame})
     formats.update({c: "{:,.0f}" for c in thousands if c in frame})
     formats.update({c: _check_mark for c in frame.columns
@@ -429,10 +455,21 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
             or pd.api.types.is_bool_dtype(frame[c])]
     styler = (frame.style.format(formats, na_rep="–", escape="html").hide(axis="index")
               .format_index(_header, axis="columns"))
+    numbers = [c for c in frame.columns if c not in text]
+    if numbers:  # a number the data cannot give is "n/a", never 0 or a dash that reads as 0
+        styler = styler.format({c: f for c, f in formats.items() if c in numbers},
+                               na_rep=NOT_AVAILABLE, escape="html", subset=numbers)
     if text:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
         styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"}])
     return styler
+
+
+def _plain_number(value: float) -> str:
+    """A decimal number for people: ``1,862``, ``86.1``, ``0.33`` (never ``86.100000``)."""
+    if float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _header(name: object) -> str:
@@ -473,7 +510,8 @@ SLA_SUMMARY_LABELS: dict[str, str] = {
 }
 
 
-def format_sla_summary(summary: pd.DataFrame, by: str | Sequence[str]) -> pd.io.formats.style.Styler:
+def format_sla_summary(summary: pd.DataFrame,
+                       by: str | Sequence[str]) -> pd.io.formats.style.Styler:
     """A readable ``sla.summarize_sla`` table: one row per figure, one column per group.
 
     The figures are :data:`SLA_SUMMARY_COLUMNS`, named as in :data:`SLA_SUMMARY_LABELS`. Eleven

@@ -3,15 +3,16 @@
 tests/fixtures/tiny/mentions.csv (Europe/Berlin = UTC+2 in September 2026; business hours
 Mon-Fri 09:00-17:00; complaint 1h and question 2h in business time, anything else 4h calendar):
 
-  conversation  first customer post            first brand reply          policy / due         status
-  t1 (+t2,t11)  Tue 01.09 08:00Z complaint     08:30Z  = 0.5h             1h business 09:00Z   met
-  t3 (+t4)      Tue 01.09 09:00Z question      12:00Z  = 3.0h             2h business 11:00Z   breached
-  t5            Wed 02.09 10:00Z praise        none                       4h calendar 14:00Z   open_breached
-  t6 (+t7)      Fri 04.09 14:45Z complaint     Mon 07.09 07:30Z = 64.75h  1h business:         met
-                                               (business: Fri 16:45-17:00 + Mon 09:00-09:30 = 0.75h; due Mon 07:45Z)
-  t10           Fri 04.09 16:00Z lead          none                       4h calendar 20:00Z   open_breached
-  (t8, t9 name only Globex: no conversation the brand owes; t12 is a brand post without replies;
-   t13 has no text and is rejected; as_of = latest timestamp = Mon 07:30Z, after every open due time)
+  conversation  first customer post         first brand reply         policy / due        status
+  t1 (+t2,t11)  Tue 01.09 08:00Z complaint  08:30Z  = 0.5h            1h business 09:00Z  met
+  t3 (+t4)      Tue 01.09 09:00Z question   12:00Z  = 3.0h            2h business 11:00Z  breached
+  t5            Wed 02.09 10:00Z praise     none                      4h calendar 14:00Z  open_br.
+  t6 (+t7)      Fri 04.09 14:45Z complaint  Mon 07.09 07:30Z = 64.75h 1h business:        met
+                (business: Fri 16:45-17:00 + Mon 09:00-09:30 = 0.75h; due Mon 07:45Z)
+  t10           Fri 04.09 16:00Z lead       none                      4h calendar 20:00Z  open_br.
+  (open_br. = open_breached; t8, t9 name only Globex: no conversation the brand owes; t12 is a
+   brand post without replies; t13 has no text and is rejected; as_of = latest timestamp =
+   Mon 07:30Z, after every open due time)
 
 Customer posts about the brand: t1, t3, t5, t6, t10, t11 -> volume 6.
 Sentiment (VADER with the customer-service extension): positive t5, t11; negative t1, t6;
@@ -96,7 +97,8 @@ def test_goals_and_progress(tiny):
         ["response_rate", "increase", "ok"], ["median_first_response_h", "decrease", "ok"]]
     assert goals["gap"].tolist() == pytest.approx([0.3, -2.0])
     progress = goal_progress(goals, {"response_rate": 0.75, "median_first_response_h": 0.8})
-    # response rate: (0.75 - 0.6) / (0.9 - 0.6) = 0.5, not reached; median: (0.8 - 3) / (1 - 3) = 1.1
+    # response rate: (0.75 - 0.6) / (0.9 - 0.6) = 0.5, not reached;
+    # median: (0.8 - 3) / (1 - 3) = 1.1
     assert progress["progress"].tolist() == pytest.approx([0.5, 1.1])
     assert progress["on_track"].tolist() == [False, True]
 
