@@ -16,9 +16,12 @@ such as ``[PHONE]`` are read as written.
 Rules (:data:`RULES`), each named after the ``voice`` key that switches it on:
 
 ``max_length`` (key ``max_length: {twitter: 280}``)
-    A reply on a platform listed (case-insensitive) has more characters than allowed: Unicode
-    code points as Python counts them (Twitter's own weighting of URLs and emoji is not
-    applied). Detail: ``312 chars > 280 on twitter``.
+    A reply on a platform listed (case-insensitive) is longer than allowed, counted the
+    platform's way (:func:`~socialcrm_utils.nlp.length.count_length`): on ``twitter`` and
+    ``x`` Twitter's weighted length (twitter-text v3: every URL counts 23, CJK characters and
+    emoji count 2); elsewhere Unicode characters (code points after NFC normalisation).
+    The text is ``text_redacted``: a placeholder counts as written. Detail:
+    ``312 chars > 280 on twitter``.
 ``banned_phrase`` (``banned_phrases: ["calm down", "as I said"]``)
     A reply contains a banned phrase: case-insensitive, whole words only (``"calm down"`` is
     not found in ``"calm downtown"``), any run of spaces matching any other, and umlauts
@@ -104,6 +107,7 @@ import numpy as np
 import pandas as pd
 
 from .nlp.german import umlaut_aware
+from .nlp.length import find_too_long
 from .nlp.pii import private_channel
 from .nlp.sentiment import score_sentiment
 from .playbook import Voice, VoiceCue
@@ -437,11 +441,12 @@ def _found(values: pd.Series, pattern: str | re.Pattern[str]) -> np.ndarray:
 
 
 def _max_length(text: pd.Series, platform: pd.Series, limits: dict[str, int]) -> pd.DataFrame:
-    limit = platform.str.strip().str.lower().map({k.strip().lower(): v for k, v in limits.items()})
-    length = text.str.len()
-    over = (length.astype("Float64") > limit.astype("Float64")).fillna(False).to_numpy(bool)
+    key = platform.str.strip().str.lower()
+    limit = key.map({k.strip().lower(): v for k, v in limits.items()})
+    length = find_too_long(text, key, limit)
+    over = length.notna().to_numpy(bool)
     detail = (
-        length[over].astype("Int64").astype("string")
+        length[over].astype("string")
         + " chars > "
         + limit[over].astype("Int64").astype("string")
         + " on "

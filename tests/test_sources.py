@@ -78,7 +78,8 @@ def test_mapping_for_any_export(tmp_path, write_playbook):
           - kind: file
             path: export.csv
             name: hootsuite
-            mapping: {mention_id: Post ID, platform: Network, text: Message, created_at: Date (local)}
+            mapping: {mention_id: Post ID, platform: Network, text: Message,
+                      created_at: Date (local)}
         """
     )
     result = read_mentions(load_playbook(path))
@@ -113,7 +114,9 @@ def test_jsonl_and_parquet_read_the_same(tmp_path, write_playbook):
             name=f"{name}.yaml",
         )
         results.append(read_mentions(load_playbook(path)).mentions)
-    pd.testing.assert_frame_equal(results[0].drop(columns="source"), results[1].drop(columns="source"))
+    pd.testing.assert_frame_equal(
+        results[0].drop(columns="source"), results[1].drop(columns="source")
+    )
     assert results[0]["in_reply_to_id"].tolist()[1] == "j1"
     assert results[0]["likes"].tolist()[0] == 3
 

@@ -10,8 +10,10 @@ What counts as personal data, and how each kind is confirmed:
 * **e-mail addresses**: a regular expression for ``local@domain.tld`` (dot-atom local part,
   domain labels, a top-level domain of letters);
 * **phone numbers**: :class:`phonenumbers.PhoneNumberMatcher` with leniency ``VALID`` for each
-  region of the playbook (``listening.phone_regions``); a number written with ``+`` and a
-  country code is found in any region. Because libphonenumber rejects them, the two UK ranges
+  region of the playbook (``listening.phone_regions``), which governs only numbers written
+  without a country code. A number in international format (``+44 20 7946 0958``,
+  ``0044 20 7946 0958``, ``011 44 20 7946 0958`` dialled from North America) is found whatever
+  the regions are. Because libphonenumber rejects them, the two UK ranges
   Ofcom reserves for drama and examples (``07700 900000``-``900999`` and
   ``01632 960000``-``960999``) are accepted explicitly: sample and test data use them;
 * **IBANs**: candidates such as ``DE89 3704 0044 0532 0130 00`` (groups separated by single
@@ -26,6 +28,14 @@ What counts as personal data, and how each kind is confirmed:
 
 Overlapping matches are resolved by priority, ``iban > card > email > pattern > phone``, then by
 the longer span, then by the earlier start.
+
+**Nothing inside a link is redacted**: a candidate that overlaps a URL is dropped, so links
+stay intact (``https://example.com/order/4111111111111111`` is a link, not a card number). A
+URL is what twitter-text finds (:func:`twitter_text.extract_urls_with_indices`: ``https://...``,
+``www....``, ``t.co/...``, ``example.com/path``; not the domain of an e-mail address) plus any
+``http(s)://`` or ``ftp://`` run up to the next space (``http://localhost:8080/...``). An
+e-mail address is redacted where it stands on its own or after ``mailto:``; one inside a
+link's path or query stays, with the link.
 
 :func:`redact_texts` is built for millions of rows: one vectorised ``str.contains`` per regular
 expression picks the texts that *could* contain personal data (:data:`PREFILTER_PATTERN` and
@@ -47,6 +57,7 @@ import pandas as pd
 import phonenumbers
 from stdnum import iban as stdnum_iban
 from stdnum import luhn as stdnum_luhn
+from twitter_text import extract_urls_with_indices
 
 from .sentiment import normalize_lang
 
@@ -118,6 +129,18 @@ _CARD_MIN, _CARD_MAX = 13, 19
 # UK numbers Ofcom reserves for drama; libphonenumber treats them as invalid.
 _FICTIONAL_GB_PREFIXES: tuple[str, ...] = ("7700900", "1632960")
 _FICTIONAL_HINT_RE = re.compile(r"7\D?7\D?0\D?0|1\D?6\D?3\D?2")
+# International format: "+" or an international call prefix ("00" in most of the world,
+# "011" from North America) before a country code. Each prefix is read by a region that dials
+# it; a match counts only if it is written with that prefix.
+_INTERNATIONAL_HINT_RE = re.compile(r"(?:[+\uff0b]|(?<!\d)0(?:0|11))[\s(]*[1-9]")
+_INTERNATIONAL_PASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("DE", ("+", "\uff0b", "00")),
+    ("US", ("011",)),
+)
+# Links: scheme URLs up to the next space (twitter-text needs a known top-level domain and
+# leaves out e.g. http://localhost:8080/...), without trailing punctuation.
+_SCHEME_URL_RE = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>\"]+")
+_URL_TRAILING = ".,;:!?)]}'\"\u2019\u201d"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +208,15 @@ def _compile_patterns(
     return tuple(compiled)
 
 
+def _urls(text: str) -> list[tuple[int, int]]:
+    """Spans of links: twitter-text's URLs and any scheme URL (see the module docstring)."""
+    spans = [(u["indices"][0], u["indices"][1]) for u in extract_urls_with_indices(text)]
+    for m in _SCHEME_URL_RE.finditer(text):
+        end = m.start() + len(m.group().rstrip(_URL_TRAILING))
+        spans.append((m.start(), end))
+    return spans
+
+
 def _emails(text: str) -> Iterable[tuple[int, int]]:
     for m in _EMAIL_RE.finditer(text):
         yield m.start(), m.end()
@@ -246,7 +278,8 @@ def _cards(text: str) -> Iterable[tuple[int, int]]:
 
 
 def _phones(text: str, regions: tuple[str, ...]) -> set[tuple[int, int]]:
-    """Spans of valid phone numbers in any of ``regions``, plus Ofcom's drama numbers."""
+    """Spans of valid phone numbers in any of ``regions`` or in international format, plus
+    Ofcom's drama numbers."""
     spans: set[tuple[int, int]] = set()
     for region in regions:
         matcher = phonenumbers.PhoneNumberMatcher(
@@ -254,6 +287,13 @@ def _phones(text: str, regions: tuple[str, ...]) -> set[tuple[int, int]]:
         )
         for m in matcher:
             spans.add((m.start, m.end))
+    if _INTERNATIONAL_HINT_RE.search(text):
+        for region, prefixes in _INTERNATIONAL_PASSES:
+            for m in phonenumbers.PhoneNumberMatcher(
+                text, region, leniency=phonenumbers.Leniency.VALID
+            ):
+                if m.raw_string.lstrip("( ").startswith(prefixes):
+                    spans.add((m.start, m.end))
     if _FICTIONAL_HINT_RE.search(text):
         for m in phonenumbers.PhoneNumberMatcher(
             text, "GB", leniency=phonenumbers.Leniency.POSSIBLE
@@ -279,13 +319,13 @@ def find_pii(
     See the module docstring for how each kind is confirmed. Overlapping candidates are
     resolved by :data:`PRIORITY` (``iban > card > email > pattern > phone``), then by the
     longer span, then by the earlier start. A Luhn-valid digit string that lies within a phone
-    number found is a phone number, not a card.
+    number found is a phone number, not a card. Nothing that overlaps a link is a match.
 
     Args:
         text: Any text; anything that is not a non-empty string gives ``[]``.
         regions: ISO 3166 regions whose national phone formats are recognised (the playbook's
-            ``listening.phone_regions``). Numbers with ``+`` and a country code are found in
-            any region.
+            ``listening.phone_regions``). Numbers in international format (``+44 ...``,
+            ``0044 ...``, ``011 44 ...``) are found whatever the regions.
         patterns: Playbook patterns, name -> regular expression (``listening.pii_patterns``);
             the name is the match's kind.
 
@@ -304,6 +344,9 @@ def find_pii(
         booking 54 64 ACM-7H2K9P
         >>> find_pii("Flight AC 1234 on 2026-10-14 at 12:30, only € 189")
         []
+        >>> find_pii("Order: https://shop.example/o/4111111111111111 or 0044 20 7946 0958",
+        ...          regions=["US"])  # the link stays; an international number is found
+        [PiiMatch(kind='phone', start=50, end=67, value='0044 20 7946 0958')]
     """
     if not isinstance(text, str) or not text:
         return []
@@ -331,12 +374,13 @@ def find_pii(
     )
     candidates.extend((rank["phone"], "phone", s, e) for s, e in phones)
 
-    chosen: list[tuple[str, int, int]] = []
+    links = _urls(text) if candidates else []
+    chosen: list[tuple[str, int, int]] = [("url", s, e) for s, e in links]
     # Highest priority first, then the longer span, then the earlier start.
     for _rank, kind, start, end in sorted(set(candidates), key=lambda c: (c[0], c[2] - c[3], c[2])):
         if all(end <= s or start >= e for _, s, e in chosen):
             chosen.append((kind, start, end))
-    chosen.sort(key=lambda c: c[1])
+    chosen = sorted(chosen[len(links) :], key=lambda c: c[1])
     return [PiiMatch(kind, start, end, text[start:end]) for kind, start, end in chosen]
 
 

@@ -9,6 +9,11 @@ a post without text or date is *rejected* with a reason, not dropped.
 Every fetcher keeps only posts inside the source's ``since``/``until`` window (whole UTC days,
 both inclusive) and at most ``limit`` of them. The APIs return newest first, so paging stops at
 ``limit`` or at the first page that reaches back before ``since``.
+
+HTML entities are decoded exactly once, here: HTML content (Mastodon posts, Hacker News
+comments, RSS elements, Atom ``type="html"``) through :func:`strip_html`; Atom
+``type="text"`` is already plain text and taken as it is; Reddit is asked for ``raw_json=1``,
+so its titles and self texts come unescaped.
 """
 
 from __future__ import annotations
@@ -150,16 +155,30 @@ def _rss_record(entry: Any, platform: str, feed_lang: str | None) -> Record:
     created: Any = (dt.datetime(*when[:6], tzinfo=dt.UTC) if when
                     else entry.get("published") or entry.get("updated"))
     summary_detail = entry.get("summary_detail") or content[0]
+    title = _feed_text(entry.get("title") or "", entry.get("title_detail"))
     return {
         "mention_id": entry.get("id") or entry.get("link") or None,
         "platform": platform,
         "author_id": detail.get("href") or author_name,
         "author_name": author_name,
-        "text": _join(strip_html(entry.get("title") or ""), strip_html(summary)),
+        "text": _join(title, _feed_text(summary, summary_detail)),
         "created_at": created,
         "url": entry.get("link") or None,
         "lang": _lang(summary_detail.get("language") or feed_lang),
     }
+
+
+def _feed_text(value: str, detail: Any) -> str:
+    """A feed element as plain text, its entities decoded once.
+
+    feedparser hands HTML content (RSS elements, Atom ``type="html"``) over as HTML, which
+    :func:`strip_html` turns into text; Atom ``type="text"`` is already plain text, whose
+    ``&amp;`` is meant literally and must not be decoded a second time.
+    """
+    kind = str((detail or {}).get("type") or "text/html").lower()
+    if kind == "text/plain":
+        return _tidy_spaces(value)
+    return strip_html(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -592,6 +611,11 @@ def strip_html(text: str) -> str:
         parser.feed(text)
         parser.close()
         plain = "".join(parser.parts)
+    return _tidy_spaces(plain)
+
+
+def _tidy_spaces(plain: str) -> str:
+    """Runs of spaces as one, line ends as ``\\n``, at most one blank line, no outer spaces."""
     plain = re.sub(r"[ \t\f\v\xa0]+", " ", plain.replace("\r\n", "\n").replace("\r", "\n"))
     plain = re.sub(r" *\n *", "\n", plain)
     return re.sub(r"\n{3,}", "\n\n", plain).strip()

@@ -4,14 +4,20 @@
 table. Rows that cannot be mapped are not dropped: they are returned as *rejected* rows with the
 original values, the 1-based data row number and a reason, so the run can write them to
 ``rejected.csv``.
+
+HTML entities in texts and author names (``&amp;``, ``&lt;``, ``&#39;``: Twitter's API and the
+exports built on it escape ``&``, ``<`` and ``>``) are decoded once, at import, by
+:func:`decode_entities`; the rejected rows keep the file's values verbatim.
 """
 
 from __future__ import annotations
 
 import codecs
+import html
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,13 +29,18 @@ from ..playbook import FileSource
 from ..schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, conform_mentions
 from .presets import get_preset, parse_preset_dates
 
-__all__ = ["ImportResult", "conform_rows", "read_file_source", "parse_timestamps", "read_table"]
+__all__ = ["ImportResult", "conform_rows", "decode_entities", "read_file_source",
+           "parse_timestamps", "read_table"]
 
 logger = logging.getLogger(__name__)
 
 _SUFFIX_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
                    ".parquet": "parquet", ".pq": "parquet"}
 _ZONE_SUFFIX = r"(?:[zZ]|[+-]\d{2}:?\d{2})$"
+# A character reference with its closing semicolon: named (``&amp;``), decimal (``&#39;``) or
+# hexadecimal (``&#x27;``). Without the semicolon, "&not" in "&notice" is plain text.
+_ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_DECODED_COLUMNS = ("text", "author_name")
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,36 @@ def _first_invalid_utf8(data: bytes, chunk: int = 1 << 20) -> int | None:
     return None
 
 
+def decode_entities(texts: pd.Series) -> pd.Series:
+    """Decode HTML character references in texts, once.
+
+    Only complete references (with their ``;``) are decoded, each by :func:`html.unescape`,
+    in a single left-to-right pass: ``&amp;amp;`` becomes ``&amp;``, not ``&``, and text such
+    as ``AT&T``, ``Q&A`` or ``&notice`` is left alone. Unknown names (``&foo;``) stay as
+    written. The input is not modified.
+
+    Args:
+        texts: Texts; NA stays NA.
+
+    Returns:
+        A ``string`` Series on the same index.
+
+    Examples:
+        >>> decode_entities(pd.Series(["Fish &amp; chips &lt;3", "&amp;amp; &#39;hi&#x27;",
+        ...                            "AT&T Q&A &notice", None])).tolist()
+        ['Fish & chips <3', "&amp; 'hi'", 'AT&T Q&A &notice', <NA>]
+    """
+    strings = texts.astype("string")
+    has = strings.str.contains("&", regex=False).fillna(False).to_numpy(bool)
+    if not has.any():
+        return strings
+    out = strings.copy()
+    out[has] = [
+        _ENTITY_RE.sub(lambda m: html.unescape(m.group()), str(t)) for t in strings[has]
+    ]
+    return out
+
+
 def parse_timestamps(
     values: pd.Series, timezone: str, date_format: str | None = None
 ) -> tuple[pd.Series, int]:
@@ -184,8 +225,9 @@ def read_file_source(
 ) -> ImportResult:
     """Read one file source into canonical mentions plus rejected rows.
 
-    Columns are renamed by ``source.mapping`` (canonical -> file column). Rows are then checked
-    by :func:`conform_rows`.
+    Columns are renamed by ``source.mapping`` (canonical -> file column); HTML entities in
+    ``text`` and ``author_name`` are decoded once (:func:`decode_entities`). Rows are then
+    checked by :func:`conform_rows`.
 
     Args:
         source: The playbook's source entry (path already resolved).
@@ -200,6 +242,9 @@ def read_file_source(
     """
     raw = read_table(source.path, source.format).reset_index(drop=True)
     frame = _apply_mapping(raw, source)
+    for column in _DECODED_COLUMNS:
+        if column in frame.columns:
+            frame[column] = decode_entities(frame[column])
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         hint = ", ".join(f"{c}: <column>" for c in missing)
