@@ -228,11 +228,17 @@ def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     """Every text column of ``frame`` with personal data replaced by placeholders.
 
     For tables that keep raw values, such as the rejected rows of an import: they are written
-    to disk, so they must not carry personal data either.
+    to disk, so they must not carry personal data either. Identifier columns are never
+    redacted (a 16-digit id is an id, not a card number): the canonical ``mention_id``,
+    ``in_reply_to_id``, ``conversation_id``, ``author_id`` and ``url``, the file columns a
+    source's ``mapping`` names for them, and any column whose name ends in ``id``, ``ids``,
+    ``url``, ``uri``, ``link`` or ``permalink`` as a word (``tweet_id``, ``Post ID``,
+    ``response_tweet_id``), or is ``guid``/``uuid``. Links inside texts stay intact too
+    (:func:`~socialcrm_utils.nlp.pii.find_pii`).
 
     Args:
         frame: Any table; non-text columns are left as they are.
-        playbook: For the phone regions and the playbook's patterns.
+        playbook: For the phone regions, the playbook's patterns and the sources' mappings.
 
     Returns:
         A new frame with the same columns.
@@ -240,10 +246,14 @@ def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     from .nlp.pii import redact_texts
 
     settings = playbook.listening
+    keep = {"source", "row", "reason", *_ID_COLUMNS}
+    for source in playbook.sources:
+        mapping = getattr(source, "mapping", None) or {}
+        keep.update(str(v) for k, v in mapping.items() if k in _ID_COLUMNS)
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if column in ("source", "row", "reason") or not (
+        if column in keep or _ID_NAME_RE.search(_column_words(column)) or not (
             pd.api.types.is_string_dtype(values.dtype) or values.dtype == object
         ):
             continue
@@ -252,6 +262,18 @@ def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
                                 patterns=settings.pii_patterns)["text_redacted"]
         out[column] = redacted.astype("string").where(text.notna())
     return out
+
+
+#: Canonical identifier columns :func:`redact_frame` never redacts.
+_ID_COLUMNS = frozenset({"mention_id", "in_reply_to_id", "conversation_id", "author_id", "url"})
+#: Identifier column names in exports, after :func:`_column_words` (``tweet_id``, ``post_id``).
+_ID_NAME_RE = re.compile(r"(?:^|_)(?:ids?|urls?|uri|links?|permalink|guid|uuid)$")
+
+
+def _column_words(name: object) -> str:
+    """A column name as lower-case words joined by ``_`` (``"Post ID"``, ``postId``: post_id)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name))
+    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
 
 
 def _classify_chunk(pairs: list[tuple[str | None, str | None]]) -> list[tuple[str, str | None]]:
