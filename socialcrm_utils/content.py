@@ -92,8 +92,8 @@ import pandas as pd
 
 from .nlp.pii import PLACEHOLDER_RE, private_channel_reply
 from .nlp.sentiment import normalize_lang
-from .nlp.tokens import tokenize, tokenize_clauses
-from .playbook import Voice, VoiceCue
+from .nlp.tokens import lang_key, stop_words, tokenize, tokenize_clauses
+from .playbook import Holidays, Voice, VoiceCue
 from .schema import text_of
 from .voice import check_voice
 
@@ -108,8 +108,12 @@ __all__ = [
     "MIN_SLOT_POSTS",
     "NON_PUBLISHING_PLATFORMS",
     "PERSONAL_DATA_TOPICS",
+    "QUESTION_WORDS",
+    "ABUSE_PATTERN",
+    "TEMPLATE_KINDS",
     "SLOT_HOURS",
     "SPIKE_DAY_FACTOR",
+    "SPIKE_DAY_MAX_SHARE",
     "TEMPLATE_COLUMNS",
     "VOLUME_COLUMNS",
     "WEEKDAY_NAMES",
@@ -118,6 +122,8 @@ __all__ = [
     "content_calendar",
     "engagement_by_slot",
     "faq_candidates",
+    "language_note",
+    "person_names",
     "platform_volumes",
     "reply_templates",
     "slot_note",
@@ -139,6 +145,10 @@ SLOT_HOURS: tuple[int, ...] = (1, 2, 3, 4, 6)
 #: With all posts as the basis, days with more than this times the median posts per day are
 #: incidents and left out of :func:`engagement_by_slot`.
 SPIKE_DAY_FACTOR: float = 3.0
+
+#: ... unless those days hold more than this share of all posts: then the export covers
+#: little more than those days (every day looks like an incident) and they are kept.
+SPIKE_DAY_MAX_SHARE: float = 0.5
 
 # Fewer posts than this and :func:`engagement_by_slot` leaves no outlier out; fewer days and
 # it leaves no spike day out.
@@ -320,15 +330,88 @@ def _strip_handles(text: pd.Series) -> pd.Series:
 
 
 _NOT_WORDS_RE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|[\W\d_]+")
+_QUESTION_MARKS = "?？؟"
+#: Words that open a question in English and German; a sentence starting with one asks even
+#: without a question mark ("how do I change my seat").
+QUESTION_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset({
+        "what", "what's", "whats", "how", "how's", "where", "where's", "when", "why", "who",
+        "whom", "whose", "which", "can", "could", "do", "does", "did", "is", "are", "was",
+        "were", "will", "would", "should", "shall", "may", "might", "have", "has", "any",
+        "anyone", "anybody", "isn't", "aren't", "don't", "doesn't", "can't", "won't",
+    }),
+    "de": frozenset({
+        "was", "wie", "wo", "wohin", "woher", "wann", "warum", "wieso", "weshalb", "weswegen",
+        "wer", "wen", "wem", "wessen", "welche", "welcher", "welches", "welchen", "welchem",
+        "kann", "kannst", "können", "könnt", "könnte", "könntet", "gibt", "ist", "sind",
+        "seid", "habt", "hat", "haben", "hast", "darf", "dürfen", "muss", "müssen", "soll",
+        "sollte", "wird", "werden", "würde", "würdet", "bekomme", "bekommt", "geht",
+        "funktioniert", "weiß", "wisst",
+    }),
+}  # fmt: skip
+_QUESTION_START_RE = re.compile(r"[^\W\d_][\w'’]*")
+#: Insults, swearing and rhetorical abuse (English and German): a "question" with one of
+#: these ("are you kidding me?", "wollt ihr mich verarschen?") is no FAQ.
+ABUSE_PATTERN: re.Pattern[str] = re.compile(
+    r"(?<![\w-])(?:"
+    # English insults and swearing
+    r"idiot\w*|stupid\w*|dumb\w*|moron\w*|incompeten\w*|useless|pathetic|clowns?|liars?|"
+    r"scam\w*|thieves|crooks|wtf|wth|ffs|smh|fuck\w*|f\*+k\w*|shit\w*|bullshit|crap\w*|"
+    r"damn\w*|suck(?:s|ed)?|disgrace\w*|"
+    r"the\s+(?:hell|heck|fuck)|a\s+(?:joke|scam)|"
+    # English rhetorical abuse
+    r"are\s+(?:you|y'?all|u)\s+(?:kidding|serious|joking|insane|crazy|nuts|for\s+real|"
+    r"telling\s+me)|you\s+(?:kidding|serious)|"
+    r"what(?:'s|’s|\s+is)\s+wrong\s+with\s+(?:you|y'?all|u|your)|"
+    r"how\s+(?:hard|difficult)\s+(?:is|can)\s+it|how\s+dare|how\s+many\s+times|"
+    r"who\s+(?:cares|does\s+that)|is\s+(?:this|that|it)\s+(?:a\s+joke|for\s+real)|"
+    r"why\s+(?:do|would|should)\s+(?:i|we|anyone)\s+(?:even\s+)?bother|"
+    r"isn'?t\s+(?:this|that|it)\s+the\s+\w+est|"
+    # German insults and swearing
+    r"idiot\w*|vollidiot\w*|dumm\w*|blöd\w*|bescheuert\w*|behindert\w*|deppen?|"
+    r"verarsch\w*|scheiß\w*|scheiss\w*|kacke|mist|arsch\w*|unfähig\w*|lächerlich\w*|"
+    r"abzock\w*|betrüger\w*|frechheit|"
+    # German rhetorical abuse
+    r"geht'?s\s+noch|soll\s+das|(?:ein|der)\s+witz|seid\s+ihr\s+(?:noch|irre|wahnsinnig|"
+    r"verrückt)|wie\s+(?:dumm|blöd|unfähig)|ist\s+das\s+(?:euer|ihr)\s+ernst"
+    r")(?![\w-])",
+    re.IGNORECASE,
+)
 
 
-def _questions_asked(text: str, exclude: re.Pattern[str] | None) -> list[str]:
-    """The question sentences of a text that name more than the brand.
+def _is_question_sentence(sentence: str, lang: str) -> bool:
+    """A question mark, or (English and German) a question word as the first word.
 
-    Sentences end at ``. ! ?`` followed by a space (not inside "12.50" or "acme.com"); a
-    question sentence holds a ``?``. Question sentences made only of excluded terms (the
-    brand's and competitors' names), @handles, #hashtags, links, emoji and punctuation ask
-    nothing ("ACME Air? I thought that was a vacuum cleaner brand") and are left out.
+    Examples:
+        >>> _is_question_sentence("how do I change my seat", "en")
+        True
+        >>> _is_question_sentence("Wann öffnet die Filiale", "de")
+        True
+        >>> _is_question_sentence("What a day.", "en"), _is_question_sentence("Ok.", "pt")
+        (False, False)
+    """
+    if any(mark in sentence for mark in _QUESTION_MARKS):
+        return True
+    key = lang_key(lang)
+    words = [m.group().lower() for m in _QUESTION_START_RE.finditer(sentence)]
+    if not key or len(words) < 3 or sentence.rstrip().endswith("!"):
+        return False
+    if key == "en" and words[0] in {"what", "how"} and words[1] in {"a", "an", "so"}:
+        return False  # "What a day", "how so"
+    return words[0] in QUESTION_WORDS[key]
+
+
+def _questions_asked(
+    text: str, exclude: re.Pattern[str] | None, lang: str = ""
+) -> list[str]:
+    """The real question sentences of a text: what it asks, without abuse or only names.
+
+    Sentences end at ``. ! ?`` followed by a space (not inside "12.50" or "acme.com"). A
+    question sentence holds a question mark or, in English and German, starts with a
+    question word (:data:`QUESTION_WORDS`). Left out: question sentences made only of
+    excluded terms (the brand's names, people's names), @handles, #hashtags, links, emoji and
+    punctuation, which ask nothing ("ACME Air? I thought that was a vacuum cleaner brand"), and
+    those with an insult or rhetorical abuse (:data:`ABUSE_PATTERN`: "are you kidding me?").
 
     Examples:
         >>> brand = _term_pattern(["ACME Air", "@acmeair"])
@@ -340,14 +423,16 @@ def _questions_asked(text: str, exclude: re.Pattern[str] | None) -> list[str]:
         ['Why is the bag fee 12.50?']
         >>> _questions_asked("I need my booking number", brand)
         []
+        >>> _questions_asked("Are you kidding me? Where is my bag", brand, "en")
+        ['Where is my bag']
     """
     asked = []
     for sentence in _SENTENCE_END.split(text):
-        if "?" not in sentence:
+        if not _is_question_sentence(sentence, lang) or ABUSE_PATTERN.search(sentence):
             continue
         rest = exclude.sub(" ", sentence) if exclude is not None else sentence
         if _NOT_WORDS_RE.sub("", rest):
-            asked.append(sentence)
+            asked.append(sentence.strip())
     return asked
 
 
@@ -357,6 +442,68 @@ def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     if not words:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
+
+
+_CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
+# A capitalised word after a greeting or thanks: "Hi Becky", "thanks Anna", "Danke, Jonas".
+_NAME_AFTER_GREETING_RE = re.compile(
+    r"(?<![\w'])(?i:hi|hey|hello|hiya|heya|dear|thanks|thank\s+you|thx|ty|cheers|danke|"
+    r"dankeschön|hallo|servus|moin|liebe|lieber)[\s,]+(" + _CAP + r")(?![\w'])"
+)
+# A brand reply's sign-off: "-Becky", "– Becky", "~Anna", "^Jo", "Best, Lukas", "VG Katrin".
+_SIGN_OFF_NAME_RE = re.compile(
+    r"(?:[-–—~^*/]\s*|(?i:best|cheers|regards|thanks|grüße|gruß|vg|lg)[,.]?\s+)(" + _CAP
+    + r")[\s.!🙂😊❤️]*$"
+)  # fmt: skip
+# Capitalised words after a greeting that are not names.
+_NOT_NAMES: frozenset[str] = frozenset(
+    {"team", "there", "guys", "all", "everyone", "everybody", "folks", "friends", "support",
+     "again", "so", "much", "lot", "for", "you", "leute", "zusammen", "ihr", "euch", "allerseits",
+     "service", "help", "customer", "care"}
+)  # fmt: skip
+
+
+def person_names(scored: pd.DataFrame) -> list[str]:
+    """Names of people in a mention table: they must never name an FAQ group or topic.
+
+    Found in three places: the words of ``author_name`` (customers' and agents' display
+    names); the name an agent signs a brand reply with (``-Becky``, ``^Jo``, ``Best, Lukas``
+    at the end of a post with ``is_brand``); a capitalised word after a greeting or thanks in
+    any post (``Hi Becky``, ``thanks Anna``, ``Danke, Jonas``; "Hi team" is no name).
+    @handles need no list: the tokenizer drops them. Words of three letters or fewer and stop
+    words are left out (they never reach a label anyway).
+
+    Args:
+        scored: Mentions with ``text_redacted`` or ``text``; ``author_name`` and ``is_brand``
+            are used when present.
+
+    Returns:
+        Lower-case names, sorted.
+
+    Examples:
+        >>> df = pd.DataFrame({
+        ...     "text": ["Hey Becky, is the app down?", "Sorry about that! -Becky",
+        ...              "Thanks team, and thanks Jonas", "Best, Lukas"],
+        ...     "is_brand": [False, True, False, True],
+        ...     "author_name": ["Sam Miller", "Chipotle", None, "ACME"]})
+        >>> person_names(df)
+        ['acme', 'becky', 'chipotle', 'jonas', 'lukas', 'miller']
+    """
+    names: set[str] = set()
+    text = text_of(scored).astype("string").fillna("")
+    for found in text.str.findall(_NAME_AFTER_GREETING_RE):
+        names.update(found)
+    if "is_brand" in scored.columns:
+        signed = text[_brand(scored).to_numpy()].str.strip()
+        names.update(signed.str.extract(_SIGN_OFF_NAME_RE, expand=False).dropna())
+    if "author_name" in scored.columns:
+        for value in scored["author_name"].dropna().astype(str):
+            names.update(_WORD_RE.findall(value))
+    stops = stop_words("en") | stop_words("de")
+    return sorted(
+        {n.lower() for n in names if len(n) > 3}
+        - stops - _NOT_NAMES
+    )
 
 
 def _lang_name(lang: str) -> str:
@@ -794,6 +941,7 @@ def _cluster_intent(
     min_size: int,
     max_leaders: int,
     n_examples: int,
+    names: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Cluster the customer mentions of one intent per language (see the module docstring)."""
     columns = [c.format(count=count_column) for c in _CLUSTER_COLUMNS]
@@ -814,23 +962,39 @@ def _cluster_intent(
         logger.info("clustering %ss: none among %d mentions", intent, len(scored))
         return _empty(dtypes)[columns]
     display = _strip_handles(text_of(rows)).fillna("")
-    exclude = tuple(exclude_terms)
+    names = person_names(scored) if names is None else list(names)
+    exclude = tuple(dict.fromkeys([*exclude_terms, *names]))
+    langs = (
+        normalize_lang(rows["lang"]).fillna(_UNKNOWN_LANG)
+        if "lang" in rows.columns
+        else pd.Series(_UNKNOWN_LANG, index=rows.index, dtype="string")
+    )
+    words_text = display
     if intent == "question":
-        # "ACME Air? I thought that was a vacuum cleaner brand": a question mark, nothing asked
+        # Only what is asked counts: the real question sentences (a "?" or a question word),
+        # not the story around them, not abuse, not a sentence naming only the brand or a
+        # person ("ACME Air? I thought that was a vacuum cleaner brand").
         brand = _term_pattern(exclude)
-        asks = np.array([("?" not in t) or bool(_questions_asked(t, brand)) for t in display])
+        asked = [
+            " ".join(_questions_asked(t, brand, str(lang)))
+            for t, lang in zip(display, langs, strict=True)
+        ]
+        words_text = pd.Series(asked, index=display.index, dtype="string")
+        asks = (words_text != "").to_numpy()
         if not asks.all():
-            logger.info("clustering questions: %d ask nothing but a name", int((~asks).sum()))
-            rows, display = rows[asks], display[asks]
+            logger.info(
+                "clustering questions: %d of %d ask nothing (no question sentence, only abuse "
+                "or only a name)", int((~asks).sum()), len(asks),
+            )  # fmt: skip
+            rows, display, langs, words_text = (
+                rows[asks], display[asks], langs[asks], words_text[asks]
+            )
     frame = pd.DataFrame(
         {
             "mention_id": rows["mention_id"].astype("string").to_numpy(),
-            "lang": (
-                normalize_lang(rows["lang"]).fillna(_UNKNOWN_LANG).to_numpy()
-                if "lang" in rows.columns
-                else _UNKNOWN_LANG
-            ),
+            "lang": langs.to_numpy(),
             "display": display.to_numpy(),
+            "words_text": words_text.to_numpy(),
             "key": display.str.lower().str.replace(r"[\W_]+", " ", regex=True).str.strip(),
         }
     )
@@ -839,7 +1003,7 @@ def _cluster_intent(
     distinct = (
         frame.groupby(["lang", "key"], sort=True)
         .agg(count=("mention_id", "size"), mention_id=("mention_id", "first"),
-             display=("display", "first"))
+             display=("display", "first"), words_text=("words_text", "first"))
         .reset_index()
     )  # fmt: skip
     found: list[pd.DataFrame] = []
@@ -849,7 +1013,6 @@ def _cluster_intent(
                 group.reset_index(drop=True), str(lang), int(totals[lang]), exclude,
                 threshold=threshold, merge_threshold=merge_threshold, min_df=min_df,
                 min_size=min_size, max_leaders=max_leaders, n=n, n_examples=n_examples,
-                label_questions=intent == "question",
             )  # fmt: skip
         )
     out = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
@@ -875,15 +1038,15 @@ def _clusters_of_language(
     max_leaders: int,
     n: int,
     n_examples: int,
-    label_questions: bool = False,
 ) -> pd.DataFrame:
     """The top ``n`` clusters of the distinct texts of one language.
 
-    With ``label_questions`` the labels come from the words of the question sentences
-    (:func:`_questions_asked`) where a text has any: "Is there a student discount? Want to
-    go home for the semester break." is about a student discount.
+    Words come from ``words_text`` (for questions: the question sentences only, so "Is there
+    a student discount? Want to go home for the semester break." is about a student
+    discount); examples show ``display``. Any language works: one without stop words or
+    rules is tokenized with the English and German lists together.
     """
-    texts = distinct["display"].str.replace(PLACEHOLDER_RE.pattern, " ", regex=True).tolist()
+    texts = distinct["words_text"].str.replace(PLACEHOLDER_RE.pattern, " ", regex=True).tolist()
     clauses = [tokenize_clauses(text, lang, exclude) for text in texts]
     counts = distinct["count"].to_numpy(dtype=np.float64)
     # Similarity on words (damped idf); labels from words and phrases (see the module doc).
@@ -918,16 +1081,7 @@ def _clusters_of_language(
         minlength=matrix.n_rows,
     )  # fmt: skip
     cosine = np.where(clustered, dot / np.where(clustered, cent.norm[labels], 1.0), np.nan)
-    if label_questions:
-        brand = _term_pattern(exclude)
-        asked = (_questions_asked(text, brand) for text in texts)
-        label_clauses = [
-            (tokenize_clauses(" . ".join(q), lang, exclude) if q else []) or cl
-            for q, cl in zip(asked, clauses, strict=True)
-        ]
-    else:
-        label_clauses = clauses
-    docs = [_features(cl) for cl in label_clauses]
+    docs = [_features(cl) for cl in clauses]
     phrases = _tfidf(docs, counts, min_df)
     label_cent = _Centroids.of(phrases, labels, counts)
     centroid, cell_cluster, cell_term = label_cent.value, label_cent.cluster, label_cent.term
@@ -968,6 +1122,18 @@ def _clusters_of_language(
          "weight": centroid[cell_order]}
     )  # fmt: skip
     top_cells = top_cells[top_cells["cluster"].isin(kept)].groupby("cluster").head(12)
+    # A cluster whose label words all fall below min_df (clustered on the words of the whole
+    # texts, labelled from the question sentences only) is labelled from its similarity
+    # centroid instead: every kept cluster gets a label, in any language.
+    unlabelled = np.setdiff1d(kept, top_cells["cluster"].unique())
+    if len(unlabelled):
+        fallback = pd.DataFrame(
+            {"cluster": cent.cluster, "term": matrix.terms[cent.term], "weight": cent.value}
+        )
+        fallback = fallback[fallback["cluster"].isin(unlabelled)].sort_values(
+            ["cluster", "weight", "term"], ascending=[True, False, True], kind="stable"
+        )
+        top_cells = pd.concat([top_cells, fallback.groupby("cluster").head(12)])
 
     records = []
     for cluster, terms in top_cells.groupby("cluster", sort=False):
@@ -993,6 +1159,8 @@ def _clusters_of_language(
             }
         )
     out = pd.DataFrame(records)
+    if out.empty:
+        return out
     # One word says little ("Flughafen"): the next label term joins it ("Flughafen, früh").
     out["topic"] = [
         ", ".join(label[:2]) if " " not in label[0] else label[0] for label in out["label"]
@@ -1003,11 +1171,52 @@ def _clusters_of_language(
     return out.head(n).drop(columns=["cluster", "label"])
 
 
+def language_note(scored: pd.DataFrame, default_lang: str = "en") -> str:
+    """Name the languages of customer posts that step 6 has no rules for, or ``""``.
+
+    Step 6 has question words, stop words and reply wording for English and German. Posts in
+    any other language (and undetermined ones, ``und``) are carried through the parts that
+    need no rules: grouped by their own words (stop words of English and German together)
+    and by question marks, counted on platforms and in slots; their reply templates are
+    written in ``default_lang``.
+
+    Args:
+        scored: Mentions with ``lang`` (missing: all undetermined) and ``is_brand``.
+        default_lang: The playbook's ``language``.
+
+    Returns:
+        One sentence, or ``""`` when every customer post is English or German.
+
+    Examples:
+        >>> df = pd.DataFrame({"lang": ["en", "pt", "pt", None, "de-AT"], "is_brand": False})
+        >>> print(language_note(df))
+        No language rules for pt (2 posts), und (1 post): their questions and complaints are \
+grouped by their own words and question marks only, and their reply templates are in English.
+    """
+    posts = scored.loc[_customer(scored).to_numpy(dtype=bool)]
+    langs = (
+        normalize_lang(posts["lang"]).fillna(_UNKNOWN_LANG)
+        if "lang" in posts.columns
+        else pd.Series(_UNKNOWN_LANG, index=posts.index)
+    )
+    other = langs[[lang_key(lang) == "" for lang in langs]].value_counts()
+    if other.empty:
+        return ""
+    ordered = sorted(other.items(), key=lambda item: (-item[1], item[0]))
+    listed = ", ".join(f"{lang} ({n} post{'s' if n != 1 else ''})" for lang, n in ordered)
+    wording = _lang_name(default_lang if default_lang in _WORDING else "en")
+    return (
+        f"No language rules for {listed}: their questions and complaints are grouped by their "
+        f"own words and question marks only, and their reply templates are in {wording}."
+    )
+
+
 def faq_candidates(
     scored: pd.DataFrame,
     n: int = 10,
     exclude_terms: Iterable[str] = (),
     *,
+    names: Iterable[str] | None = None,
     threshold: float = 0.4,
     merge_threshold: float = 0.5,
     min_df: int = 2,
@@ -1070,7 +1279,7 @@ def faq_candidates(
     return _cluster_intent(
         scored, "question", "questions", n=n, exclude_terms=exclude_terms,
         threshold=threshold, merge_threshold=merge_threshold, min_df=min_df,
-        min_size=min_size, max_leaders=max_leaders, n_examples=n_examples,
+        min_size=min_size, max_leaders=max_leaders, n_examples=n_examples, names=names,
     )  # fmt: skip
 
 
@@ -1079,6 +1288,7 @@ def complaint_topics(
     n: int = 10,
     exclude_terms: Iterable[str] = (),
     *,
+    names: Iterable[str] | None = None,
     threshold: float = 0.4,
     merge_threshold: float = 0.5,
     min_df: int = 2,
@@ -1123,7 +1333,7 @@ def complaint_topics(
     return _cluster_intent(
         scored, "complaint", "complaints", n=n, exclude_terms=exclude_terms,
         threshold=threshold, merge_threshold=merge_threshold, min_df=min_df,
-        min_size=min_size, max_leaders=max_leaders, n_examples=n_examples,
+        min_size=min_size, max_leaders=max_leaders, n_examples=n_examples, names=names,
     )  # fmt: skip
 
 
@@ -1131,29 +1341,169 @@ def complaint_topics(
 # Reply templates
 # --------------------------------------------------------------------------------------------
 
-# Wording of the templates: thanks and an apology naming the topic (in quotes: a topic label
-# is not always a noun phrase), then what happens next (topics without personal data) or the
-# private channel of nlp/pii.py (topics with personal data). "du" as in nlp/pii.py. Mild
-# wording on purpose: an apology full of negative words can fall below voice.min_sentiment.
-_WORDING: dict[str, dict[str, str]] = {
+#: What a complaint topic is about, for the wording of its reply: kind -> word stems (English
+#: and German; a topic term starting with a stem, or from five letters on containing it,
+#: matches). Checked after :data:`PERSONAL_DATA_TOPICS`, in this order; a topic that matches
+#: none gets the ``general`` wording. Industry-neutral on purpose.
+TEMPLATE_KINDS: dict[str, tuple[str, ...]] = {
+    "digital": (
+        "app", "website", "site", "online", "login", "log-in", "password", "error", "crash",
+        "bug", "update", "link", "webseite", "internetseite", "fehler", "absturz", "abgestürzt",
+        "stürzt", "anmeld",
+    ),
+    "staff": (
+        "rude", "staff", "employee", "manager", "cashier", "attitude", "unfriendly", "impolite",
+        "mitarbeiter", "personal", "unfreundlich", "unhöflich", "verkäufer", "angestellte",
+    ),
+    "waiting": (
+        "wait", "delay", "late", "slow", "queue", "line", "hold", "hours", "warte", "verspät",
+        "spät", "langsam", "schlange", "dauert", "stunden",
+    ),
+    "quality": (
+        "quality", "cold", "broken", "damaged", "dirty", "wrong", "missing", "stale", "taste",
+        "portion", "small", "fresh", "qualität", "kalt", "kaputt", "beschädigt", "schmutzig",
+        "dreckig", "falsch", "fehlt", "klein", "frisch",
+    ),
+    "price": ("price", "expensive", "cost", "fee", "preis", "teuer", "kosten", "gebühr"),
+}  # fmt: skip
+
+# Plain words for what a digital topic is about (first stem found wins).
+_DIGITAL_THINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (("app", "the app"), ("site", "our website"), ("web", "our website"),
+           ("log", "logging in"), ("anmeld", "logging in"), ("password", "logging in")),
+    "de": (("app", "die App"), ("site", "unsere Website"), ("seite", "unsere Website"),
+           ("log", "die Anmeldung"), ("anmeld", "die Anmeldung"), ("passw", "die Anmeldung")),
+}  # fmt: skip
+_DIGITAL_DEFAULT = {"en": "our app or website", "de": "unsere App oder Website"}
+_PERSONAL_WORDS = {
+    "en": {"booking": "your booking", "payment": "your payment", "account": "your account",
+           "order": "your order"},
+    "de": {"booking": "deiner Buchung", "payment": "deiner Zahlung", "account": "deinem Konto",
+           "order": "deiner Bestellung"},
+}  # fmt: skip
+
+# The sentences of a reply, per language and kind: ``ack`` (acknowledge, with and without an
+# apology: a playbook may ban "sorry"), ``next`` (what happens next, public). Topics with
+# personal data end with the private channel of nlp/pii.py instead of ``next``. "du" as in
+# nlp/pii.py. Mild wording on purpose: an apology full of negative words can fall below
+# voice.min_sentiment. Nothing here asks for personal data in public.
+_WORDING: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "en": {
-        "sorry": 'Thanks for letting us know about "{topic}", and sorry for the trouble.',
-        "next": "We're looking into it and will get back to you here as soon as we can.",
+        "digital": {
+            "ack": ("Sorry that {thing} isn't working as it should for you.",
+                    "Thanks for telling us that {thing} isn't working as it should."),
+            "next": ("Could you tell us which device and version you're using and what you see? "
+                     "We'll help you get it working.",
+                     "We're on it and will let you know here when it works again."),
+        },
+        "staff": {
+            "ack": ("We're sorry about how you were treated; that's not the service we want "
+                    "you to get.",
+                    "Thanks for telling us how you were treated; that's not the service we "
+                    "want you to get."),
+            "next": ("Could you tell us where and when it happened? We'll follow it up with "
+                     "the team.",
+                     "We'll follow it up with the team."),
+        },
+        "waiting": {
+            "ack": ("Sorry for the wait; we know your time matters.",
+                    "Thanks for your patience; we know your time matters."),
+            "next": ("We're checking what's holding things up and will update you here as soon "
+                     "as we know more.",
+                     "We'll update you here as soon as we know more."),
+        },
+        "quality": {
+            "ack": ("Sorry that this wasn't up to our standards.",
+                    "Thanks for telling us; this isn't up to our standards."),
+            "next": ("Could you tell us where and when this was? We'll look into it and make "
+                     "it right.",
+                     "We'll look into it and make it right."),
+        },
+        "price": {
+            "ack": ("Thanks for your feedback on our prices.",
+                    "Thanks for your feedback on our prices."),
+            "next": ("We'll pass it on to the team, and we're happy to explain what's included.",
+                     "We'll pass it on to the team."),
+        },
+        "personal": {
+            "ack": ("Sorry for the trouble with {thing}.",
+                    "Thanks for reaching out about {thing}."),
+            "next": (),
+        },
+        "general": {
+            "ack": ("Thanks for telling us, and sorry this didn't go as it should.",
+                    "Thanks for telling us about this."),
+            "next": ("We're looking into it and will get back to you here as soon as we can.",
+                     "We'll get back to you here as soon as we can."),
+        },
     },
     "de": {
-        "sorry": "Danke für deinen Hinweis zu „{topic}“, das tut uns leid.",
-        "next": "Wir kümmern uns darum und melden uns hier so schnell wie möglich.",
+        "digital": {
+            "ack": ("Tut uns leid, dass {thing} bei dir nicht richtig funktioniert.",
+                    "Danke für deinen Hinweis, dass {thing} nicht richtig funktioniert."),
+            "next": ("Magst du uns sagen, welches Gerät und welche Version du nutzt und was du "
+                     "siehst? Wir helfen dir gern weiter.",
+                     "Wir kümmern uns darum und melden uns hier, sobald es wieder geht."),
+        },
+        "staff": {
+            "ack": ("Es tut uns leid, wie du behandelt wurdest; so soll es bei uns nicht sein.",
+                    "Danke, dass du uns davon erzählst; so soll es bei uns nicht sein."),
+            "next": ("Magst du uns sagen, wo und wann das war? Wir klären das mit dem Team.",
+                     "Wir klären das mit dem Team."),
+        },
+        "waiting": {
+            "ack": ("Tut uns leid, dass du warten musstest.",
+                    "Danke für deine Geduld."),
+            "next": ("Wir prüfen, woran es hakt, und melden uns hier, sobald wir mehr wissen.",
+                     "Wir melden uns hier, sobald wir mehr wissen."),
+        },
+        "quality": {
+            "ack": ("Tut uns leid, das entspricht nicht unserem Anspruch.",
+                    "Danke für deinen Hinweis, das entspricht nicht unserem Anspruch."),
+            "next": ("Magst du uns sagen, wo und wann das war? Wir gehen dem nach.",
+                     "Wir gehen dem nach."),
+        },
+        "price": {
+            "ack": ("Danke für dein Feedback zu unseren Preisen.",
+                    "Danke für dein Feedback zu unseren Preisen."),
+            "next": ("Wir geben es ans Team weiter und erklären dir gern, was alles "
+                     "enthalten ist.",
+                     "Wir geben es ans Team weiter."),
+        },
+        "personal": {
+            "ack": ("Tut uns leid, dass es mit {thing} Probleme gibt.",
+                    "Danke für deine Nachricht zu {thing}."),
+            "next": (),
+        },
+        "general": {
+            "ack": ("Danke für deinen Hinweis, das tut uns leid.",
+                    "Danke für deinen Hinweis."),
+            "next": ("Wir kümmern uns darum und melden uns hier so schnell wie möglich.",
+                     "Wir melden uns hier so schnell wie möglich."),
+        },
     },
 }
 _DEFAULT_GREETINGS: dict[str, tuple[str, ...]] = {
     "en": ("Hi there", "Hello", "Hi"),
     "de": ("Hallo", "Hi", "Moin"),
 }
-_DEFAULT_SIGN_OFFS: dict[str, tuple[str, ...]] = {
-    "en": (f"^{AGENT_INITIALS}", f"Best, {AGENT_NAME}", f"Cheers, {AGENT_NAME}",
-           f"Kind regards, {AGENT_NAME}"),
-    "de": (f"^{AGENT_INITIALS}", f"Viele Grüße, {AGENT_NAME}", f"Liebe Grüße, {AGENT_NAME}",
-           f"Beste Grüße, {AGENT_NAME}"),
+#: Sign-offs tried when the playbook's ``voice.sign_off`` rule is a regex: initials and name
+#: placeholders in the usual forms (``^XX``, ``-Name``, ``Best, NAME`` ...); the first that the
+#: regex accepts is used. When none is accepted, a string the regex itself generates
+#: (``rstr``) is tried.
+_SIGN_OFF_FORMS: dict[str, tuple[str, ...]] = {
+    "en": (f"^{AGENT_INITIALS}", f"-{AGENT_NAME}", f"- {AGENT_NAME}", f"-{AGENT_NAME.title()}",
+           f"- {AGENT_NAME.title()}", f"–{AGENT_NAME.title()}", f"~{AGENT_NAME.title()}",
+           f"^{AGENT_NAME.title()}", f"*{AGENT_INITIALS}", f"/{AGENT_INITIALS}",
+           f"Best, {AGENT_NAME}", f"Cheers, {AGENT_NAME}", f"Kind regards, {AGENT_NAME}",
+           f"Best, {AGENT_NAME.title()}", f"Cheers, {AGENT_NAME.title()}", AGENT_NAME.title(),
+           AGENT_NAME),
+    "de": (f"^{AGENT_INITIALS}", f"-{AGENT_NAME}", f"- {AGENT_NAME}", f"-{AGENT_NAME.title()}",
+           f"- {AGENT_NAME.title()}", f"–{AGENT_NAME.title()}", f"~{AGENT_NAME.title()}",
+           f"^{AGENT_NAME.title()}", f"*{AGENT_INITIALS}", f"/{AGENT_INITIALS}",
+           f"Viele Grüße, {AGENT_NAME}", f"Liebe Grüße, {AGENT_NAME}", f"Beste Grüße, {AGENT_NAME}",
+           f"Viele Grüße, {AGENT_NAME.title()}", f"LG {AGENT_NAME.title()}", AGENT_NAME.title(),
+           AGENT_NAME),
 }  # fmt: skip
 # First words that mark a greeting or sign-off phrase of the playbook as English or German.
 _CUE_WORDS: dict[str, frozenset[str]] = {
@@ -1163,17 +1513,42 @@ _CUE_WORDS: dict[str, frozenset[str]] = {
                      "viele", "beste", "herzliche", "grüße", "gruß", "dein", "euer"}),
 }  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_MAX_CANDIDATES = 4
+_MAX_GREETINGS = 4
+_GLOBAL_FLAGS_RE = re.compile(r"\A\(\?[aiLmsux]+\)")
+
+
+def _stem_match(words: Iterable[str], stems: Iterable[str]) -> str:
+    """The first stem that starts a word (or, from five letters on, is inside one), or ``""``."""
+    lowered = [w.lower() for w in words]
+    for stem in stems:
+        for word in lowered:
+            if word.startswith(stem) or (len(stem) >= 5 and stem in word):
+                return stem
+    return ""
 
 
 def _personal_data_kind(words: Iterable[str]) -> str:
     """The :data:`PERSONAL_DATA_TOPICS` kind the words point to, or ``""``."""
-    lowered = [w.lower() for w in words]
+    listed = list(words)
     for kind, (_, stems) in PERSONAL_DATA_TOPICS.items():
-        for word in lowered:
-            if any(word.startswith(s) or (len(s) >= 5 and s in word) for s in stems):
-                return kind
+        if _stem_match(listed, stems):
+            return kind
     return ""
+
+
+def _template_kind(words: Iterable[str]) -> tuple[str, str]:
+    """The :data:`TEMPLATE_KINDS` kind of a topic and the stem that decided it.
+
+    Examples:
+        >>> _template_kind(["app"]), _template_kind(["Verspätung"]), _template_kind(["tacos"])
+        (('digital', 'app'), ('waiting', 'verspät'), ('general', ''))
+    """
+    listed = list(words)
+    for kind, stems in TEMPLATE_KINDS.items():
+        stem = _stem_match(listed, stems)
+        if stem:
+            return kind, stem
+    return "general", ""
 
 
 def _applies(cue: VoiceCue, platform: str) -> bool:
@@ -1188,11 +1563,65 @@ def _by_language(phrases: Iterable[str], lang: str) -> list[str]:
     return sorted(listed, key=lambda p: (p.split() or [""])[0].lower().strip(",.!") not in words)
 
 
+def _cue_regex(regex: str, where: str) -> re.Pattern[str]:
+    """A regex cue anchored as :mod:`~socialcrm_utils.voice` reads it: at the start of the
+    opening (``where="start"``) or at the very end (trailing spaces ignored)."""
+    flags = _GLOBAL_FLAGS_RE.match(regex)
+    head, body = (flags.group(), regex[flags.end():]) if flags else ("", regex)
+    if where == "start":
+        return re.compile(f"{head}\\A(?:{body})")
+    return re.compile(f"{head}(?:{body})\\s*\\Z")
+
+
+def _generated(regex: str) -> str | None:
+    """A string the regex generates (``rstr.xeger`` with a fixed seed), or None without rstr."""
+    try:
+        import random
+
+        import rstr
+    except ImportError:  # pragma: no cover - rstr is a dependency; kept for old environments
+        logger.warning("reply_templates: rstr is not installed; cannot fill the regex %r", regex)
+        return None
+    try:
+        text = rstr.Rstr(random.Random(0)).xeger(regex)
+    except Exception:  # noqa: BLE001 - any regex rstr cannot expand: no candidate
+        return None
+    return " ".join(text.split()) or None
+
+
+def _accepted(candidates: Sequence[str], cues: Sequence[VoiceCue], where: str) -> list[str]:
+    """The candidates one of the cues accepts, else strings the cues' regexes generate.
+
+    A phrase cue accepts a candidate that starts with the phrase (a sign-off may add the
+    agent's name); a regex cue one it matches where :mod:`~socialcrm_utils.voice` looks
+    (:func:`_cue_regex`). With no cue every candidate is returned; when none is accepted and
+    no regex can generate one, too (``check_voice`` then names the rule broken).
+    """
+    if not cues:
+        return list(candidates)
+    phrases = [c.phrase.strip().lower() for c in cues if c.phrase]
+    patterns = [_cue_regex(c.regex, where) for c in cues if c.regex]
+
+    def ok(text: str) -> bool:
+        """Whether a cue accepts ``text``."""
+        return any(text.lower().startswith(p) for p in phrases) or any(
+            p.search(text) for p in patterns
+        )
+
+    fitting = [c for c in candidates if ok(c)]
+    if fitting:
+        return fitting
+    generated = [g for g in (_generated(c.regex) for c in cues if c.regex) if g]
+    return [g for g in generated if ok(g)] or list(candidates)
+
+
 def _greetings(voice: Voice, lang: str, platform: str) -> list[str]:
     """Greetings to try: the playbook's phrases for the platform, then the defaults."""
-    phrases = [c.phrase for c in voice.greeting if c.phrase and _applies(c, platform)]
+    cues = [c for c in voice.greeting if _applies(c, platform)]
+    phrases = [c.phrase for c in cues if c.phrase]
     ordered = _by_language((p.strip().rstrip(",!") for p in phrases), lang)
-    return list(dict.fromkeys([*ordered, *_DEFAULT_GREETINGS[lang]]))[:_MAX_CANDIDATES]
+    candidates = list(dict.fromkeys([*ordered, *_DEFAULT_GREETINGS[lang]]))
+    return _accepted(candidates, cues, "start")[:_MAX_GREETINGS]
 
 
 def _sign_offs(voice: Voice, lang: str, platform: str) -> list[str]:
@@ -1204,25 +1633,41 @@ def _sign_offs(voice: Voice, lang: str, platform: str) -> list[str]:
     for phrase in _by_language((c.phrase.strip() for c in cues if c.phrase), lang):
         glue = " " if phrase[-1:] in ",:-–" else ", "
         endings += [f"{phrase}{glue}{AGENT_NAME}", phrase]
-    return list(dict.fromkeys([*endings, *_DEFAULT_SIGN_OFFS[lang]]))
+    candidates = list(dict.fromkeys([*endings, *_SIGN_OFF_FORMS[lang]]))
+    return _accepted(candidates, cues, "end")
 
 
-def _bodies(topic: str, lang: str, platform: str, pii_types: str) -> list[str]:
-    """Reply bodies to try, longest first."""
-    words = _WORDING[lang]
-    sorry = words["sorry"].format(topic=topic)
-    if not pii_types:
-        return [f"{sorry} {words['next']}", sorry, words["next"]]
-    # nlp/pii.py's private-channel reply is: thanks, advice not to share the data publicly
-    # and remove it from the post, the platform's channel. A template answers a complaint
-    # that may hold no personal data, so it keeps only the channel sentence.
-    channel = _SENTENCE_END.split(private_channel_reply(pii_types, lang, platform))[-1]
-    return [f"{sorry} {channel}", channel]
+def _bodies(kind: str, stem: str, personal: str, lang: str, platform: str) -> list[str]:
+    """Reply bodies to try, fullest first: acknowledgement and next step, then shorter ones."""
+    if personal:
+        wording = _WORDING[lang]["personal"]
+        thing = _PERSONAL_WORDS[lang][personal]
+        pii_types = PERSONAL_DATA_TOPICS[personal][0]
+        # nlp/pii.py's private-channel reply ends with the platform's channel sentence.
+        channel = _SENTENCE_END.split(private_channel_reply(pii_types, lang, platform))[-1]
+        acks = [a.format(thing=thing) for a in wording["ack"]]
+        return [*(f"{a} {channel}" for a in acks), channel]
+    wording = _WORDING[lang][kind]
+    thing = next(
+        (words for s, words in _DIGITAL_THINGS[lang] if stem.startswith(s) or s in stem),
+        _DIGITAL_DEFAULT[lang],
+    )
+    acks = [a.format(thing=thing) for a in wording["ack"]]
+    nexts = list(wording["next"])
+    bodies = [f"{a} {n}" for n in nexts for a in acks]
+    return list(dict.fromkeys([*bodies, *acks]))
 
 
 def _compose(greeting: str, body: str, sign_off: str) -> str:
-    """``"<greeting>, <body, first letter lower case> <sign-off>"``."""
-    text = f"{greeting}, {body[:1].lower()}{body[1:]}"
+    """``"<greeting>, <body, first letter lower case> <sign-off>"`` ("I" and "We're" kept).
+
+    Examples:
+        >>> _compose("Hi", "Sorry for the wait.", "^XX")
+        'Hi, sorry for the wait. ^XX'
+    """
+    first = body.split(" ", 1)[0]
+    keep = first in {"I", "I'm", "I'll"} or (first[:1].isupper() and first[1:2].isupper())
+    text = f"{greeting}, {body if keep else body[:1].lower() + body[1:]}"
     return f"{text} {sign_off}" if sign_off else text
 
 
@@ -1235,28 +1680,38 @@ def reply_templates(
 ) -> pd.DataFrame:
     """A reply template per complaint topic, language and platform, in the brand's voice.
 
-    Each template greets, thanks and apologises naming the topic and says what happens next;
-    for a topic that involves personal data (:data:`PERSONAL_DATA_TOPICS`: bookings,
-    payments, accounts, orders) it instead moves the customer to the platform's private
-    channel with the last sentence of :func:`~socialcrm_utils.nlp.pii.private_channel_reply`
-    ("Please send us a DM and we'll take care of it right away." on twitter, a private
-    message on facebook, e-mail or the contact form on review sites). Greetings come from the
-    playbook's ``voice.greeting`` phrases (those of the topic's language first), else "Hi
-    there" / "Hallo"; sign-offs from ``voice.sign_off`` where a rule applies on the platform,
-    with :data:`AGENT_NAME` or ``^`` + :data:`AGENT_INITIALS` for the agent to replace.
+    Every template is a full reply an agent can send after filling in :data:`AGENT_NAME` or
+    :data:`AGENT_INITIALS`: a greeting, an acknowledgement of what the topic is about and what
+    happens next, and a sign-off. What the topic is about decides the wording (English or
+    German, "du" in German), never the topic's keywords pasted into a sentence:
 
-    Every combination of greeting, body (longest first) and sign-off is checked with
-    :func:`~socialcrm_utils.voice.check_voice` as a brand reply on the platform (every rule
-    of ``voice`` except ``max_canned_reuse``: a template is meant to be reused); the first
-    that breaks no rule is kept. If none passes, the first is kept with ``passes_voice``
-    false and its violations, so a template never silently breaks the client's rules.
+    * a topic that involves personal data (:data:`PERSONAL_DATA_TOPICS`: bookings, payments,
+      accounts, orders) names it ("Sorry for the trouble with your order.") and moves the
+      customer to the platform's private channel with the last sentence of
+      :func:`~socialcrm_utils.nlp.pii.private_channel_reply` (a DM on twitter, a private
+      message on facebook, e-mail or the contact form on review sites);
+    * otherwise the topic's words select a kind of :data:`TEMPLATE_KINDS` (app or website,
+      staff, waiting, quality, price) with its own acknowledgement and next step (asking
+      where and when it happened, which device, or promising an update), else a general one.
+
+    The voice rules come from the playbook: greetings from ``voice.greeting`` (those of the
+    topic's language first), else "Hi there" / "Hallo"; sign-offs from ``voice.sign_off`` where
+    a rule applies on the platform: a phrase with :data:`AGENT_NAME` after it, or for a regex
+    the first of the usual placeholder forms it accepts (``^XX``, ``-Name``, ``Best, NAME``
+    ...), else a string the regex generates. Every combination of greeting, body (fullest
+    first) and sign-off is checked with :func:`~socialcrm_utils.voice.check_voice` as a brand
+    reply on the platform (every rule of ``voice`` except ``max_canned_reuse``: a template is
+    meant to be reused; ``max_length`` per platform included); the first that breaks no rule is
+    kept. If none passes, the first is kept with ``passes_voice`` false and its violations, so
+    a template never silently breaks the client's rules.
 
     Args:
-        topics: Output of :func:`complaint_topics` (``topic``, ``lang``; ``terms`` is used to
-            recognise personal-data topics when present).
+        topics: Output of :func:`complaint_topics` (``topic``, ``lang``; ``terms`` is used as
+            well when present).
         voice: The playbook's ``voice`` section.
         platforms: Platforms to write templates for (e.g. where most complaints are posted).
-        default_lang: Language of topics whose ``lang`` is neither ``"en"`` nor ``"de"``.
+        default_lang: Language of topics whose ``lang`` is neither ``"en"`` nor ``"de"`` (the
+            playbook's ``language``); the row keeps its own ``lang``.
 
     Returns:
         One row per topic, language and platform, columns :data:`TEMPLATE_COLUMNS`:
@@ -1272,17 +1727,17 @@ def reply_templates(
             missing (the templates' sentiment must be scored).
 
     Examples:
-        >>> topics = pd.DataFrame({"topic": ["lost luggage", "Buchung"], "lang": ["en", "de"],
-        ...                        "terms": ["lost luggage", "buchung"]})
+        >>> topics = pd.DataFrame({"topic": ["app", "Buchung"], "lang": ["en", "de"],
+        ...                        "terms": ["app", "buchung"]})
         >>> voice = Voice(max_length={"twitter": 280}, banned_phrases=["calm down"],
         ...               sign_off=[{"regex": "\\\\^[A-Z]{2}", "platforms": ["twitter"]}])
         >>> out = reply_templates(topics, voice, ["twitter"])
         >>> import textwrap
         >>> print(textwrap.fill(out.loc[0, "template"], 88))
-        Hi there, thanks for letting us know about "lost luggage", and sorry for the trouble.
-        We're looking into it and will get back to you here as soon as we can. ^XX
+        Hi there, sorry that the app isn't working as it should for you. Could you tell us which
+        device and version you're using and what you see? We'll help you get it working. ^XX
         >>> print(textwrap.fill(out.loc[1, "template"], 88))
-        Hallo, danke für deinen Hinweis zu „Buchung“, das tut uns leid. Schreib uns einfach eine
+        Hallo, tut uns leid, dass es mit deiner Buchung Probleme gibt. Schreib uns einfach eine
         Direktnachricht (DM), dann kümmern wir uns sofort darum. ^XX
         >>> out.loc[1, "personal_data"], bool(out.loc[1, "passes_voice"])
         ('booking', True)
@@ -1299,13 +1754,14 @@ def reply_templates(
         lang = lang_code.split("-")[0].lower()
         wording = lang if lang in _WORDING else fallback
         terms = str(getattr(row, "terms", "") or "")
-        kind = _personal_data_kind(f"{row.topic} {terms}".replace(",", " ").split())
-        pii_types = PERSONAL_DATA_TOPICS[kind][0] if kind else ""
+        words = f"{row.topic} {terms}".replace(",", " ").split()
+        personal = _personal_data_kind(words)
+        kind, stem = _template_kind(words)
         for platform_no, platform in enumerate(platforms):
             plat = str(platform).strip().lower()
             combos = [
                 _compose(g, b, s)
-                for b in _bodies(str(row.topic), wording, plat, pii_types)
+                for b in _bodies(kind, stem, personal, wording, plat)
                 for g in _greetings(voice, wording, plat)
                 for s in _sign_offs(voice, wording, plat)
             ]
@@ -1313,7 +1769,7 @@ def reply_templates(
                 candidates.append(
                     {"group": (group, platform_no), "rank": rank, "topic": row.topic,
                      "lang": lang_code or wording, "wording": wording, "platform": plat,
-                     "personal_data": kind, "template": text}
+                     "personal_data": personal, "template": text}
                 )  # fmt: skip
     frame = pd.DataFrame(candidates)
     frame["mention_id"] = [f"template-{i}" for i in range(len(frame))]
@@ -1500,6 +1956,7 @@ def engagement_by_slot(
     _require_columns(scored, needed, "engagement_by_slot")
     basis = "all_posts"
     posts = scored
+    n_proactive = 0
     if brand_only:
         not_reply = scored["in_reply_to_id"].astype("string").str.strip().fillna("").eq("")
         proactive = _brand(scored) & not_reply
@@ -1516,14 +1973,23 @@ def engagement_by_slot(
             )
     local = pd.to_datetime(posts["created_at"], utc=True).dt.tz_convert(timezone)
     posts, local = posts[local.notna()], local[local.notna()]
-    spike_days = 0
+    spike_days = spikes_kept = 0
     if basis == "all_posts":  # an incident day says when things broke, not when people read
         day = local.dt.normalize()
         per_day = day.value_counts()
         if len(per_day) >= _MIN_SPIKE_DAYS:
             spikes = per_day.index[per_day > SPIKE_DAY_FACTOR * per_day.median()]
-            spike_days = len(spikes)
-            posts, local = posts[~day.isin(spikes)], local[~day.isin(spikes)]
+            if per_day[spikes].sum() > SPIKE_DAY_MAX_SHARE * per_day.sum():
+                # An export of one or two busy days: the "incidents" are the data itself.
+                spikes_kept = len(spikes)
+                logger.warning(
+                    "engagement_by_slot: %d busy days hold %d of %d posts; kept (too many "
+                    "to leave out as incidents)", spikes_kept, int(per_day[spikes].sum()),
+                    len(posts),
+                )  # fmt: skip
+            else:
+                spike_days = len(spikes)
+                posts, local = posts[~day.isin(spikes)], local[~day.isin(spikes)]
     engagement = sum(
         (pd.to_numeric(posts[c], errors="coerce").fillna(0).astype("float64"))
         for c in ("likes", "shares", "replies")
@@ -1559,7 +2025,8 @@ def engagement_by_slot(
         out["basis"] = basis
         out = out[list(_SLOT_COLUMNS)].astype(_SLOT_COLUMNS)
     out.attrs.update(
-        basis=basis, posts=len(frame), outliers=int((~kept).sum()), spike_days=spike_days
+        basis=basis, posts=len(frame), outliers=int((~kept).sum()), spike_days=spike_days,
+        spike_days_kept=spikes_kept, brand_posts=n_proactive,
     )
     logger.info(
         "engagement_by_slot: %d posts in %d slots (%s), %d outliers left out",
@@ -1658,7 +2125,19 @@ def best_slots(
             {f"{prefix}_index": index[eligible], f"{prefix}_posts": sums["posts"][eligible]}
         ).reset_index()
 
+    wanted = min_posts
     grid = effect("weekday", "weekday", 7).merge(effect("hour", "window", 24 // width), how="cross")
+    if grid.empty and min_posts > 1 and len(cells):
+        # Nothing reaches min_posts: rank what there is rather than plan nothing (the note
+        # and attrs["min_posts_wanted"] say so).
+        min_posts = 1
+        grid = effect("weekday", "weekday", 7).merge(
+            effect("hour", "window", 24 // width), how="cross"
+        )
+        logger.warning(
+            "best_slots: no weekday and %d-hour window have %d posts; ranked with fewer",
+            width, wanted,
+        )  # fmt: skip
     in_slot = cells.groupby(["weekday", "hour"], as_index=False)["posts"].sum()
     grid = grid.merge(in_slot, on=["weekday", "hour"], how="left").fillna({"posts": 0})
     grid["expected_index"] = grid["weekday_index"] * grid["window_index"]
@@ -1670,7 +2149,9 @@ def best_slots(
         ["expected_index", "weekday", "hour"], ascending=[False, True, True], kind="stable"
     ).head(n)
     out = out[list(BEST_SLOT_COLUMNS)].astype(BEST_SLOT_COLUMNS).reset_index(drop=True)
-    out.attrs = {**by_slot.attrs, "hours": width, "min_posts": min_posts}
+    out.attrs = {
+        **by_slot.attrs, "hours": width, "min_posts": min_posts, "min_posts_wanted": wanted
+    }
     if out.empty and n:
         logger.warning(
             "best_slots: no weekday and %d-hour window both have %d posts", width, min_posts
@@ -1724,7 +2205,14 @@ for a few weeks and compare.
         )
     if left_out:
         used += f"; left out: {' and '.join(left_out)}"
+    if attrs.get("spike_days_kept"):
+        days = attrs["spike_days_kept"]
+        used += (
+            f"; {days} busy day{'s' if days != 1 else ''} kept although above "
+            f"{SPIKE_DAY_FACTOR:g}x the usual posts per day: they hold most of the export"
+        )
     hours, min_posts = slots.attrs.get("hours", 1), slots.attrs.get("min_posts", MIN_SLOT_POSTS)
+    wanted = slots.attrs.get("min_posts_wanted", min_posts)
     measure = (
         "activity index times its {h}-hour window's (1.0 = an average weekday or window)"
         if activity
@@ -1735,6 +2223,11 @@ for a few weeks and compare.
         f"A slot's score is its weekday's {measure}; weekdays and windows with fewer than "
         f"{min_posts} posts are not ranked."
     )
+    if wanted > min_posts:
+        method = (
+            f"A slot's score is its weekday's {measure}. No weekday and window had {wanted} "
+            f"posts, so every one with a post is ranked: the figures rest on very few posts."
+        )
     if slots.empty:
         verdict = "No slot can be ranked yet: publish more, or plan with the audience's hours."
     else:
@@ -1821,6 +2314,55 @@ class _Rotation:
         return self.platforms[best]
 
 
+def _closed_days(
+    holidays: Holidays | str | None, closed_dates: Iterable[date], first: date, last: date
+) -> dict[date, str]:
+    """Days from ``first`` to ``last`` to keep free -> why (the holiday's name or "closed").
+
+    Examples:
+        >>> days = _closed_days("DE-BE", [date(2026, 12, 24)], date(2026, 12, 21),
+        ...                     date(2027, 1, 3))
+        >>> [d.isoformat() for d in sorted(days)], days[date(2026, 12, 24)]
+        (['2026-12-24', '2026-12-25', '2026-12-26', '2027-01-01'], 'closed')
+    """
+    closed = {d: "closed" for d in closed_dates if first <= d <= last}
+    if holidays is None:
+        return closed
+    if isinstance(holidays, str):
+        country, _, subdivision = holidays.partition("-")
+    else:
+        country, subdivision = holidays.country, holidays.subdivision or ""
+    import holidays as holidays_lib
+
+    public = holidays_lib.country_holidays(
+        country, subdiv=subdivision or None, years=range(first.year, last.year + 1)
+    )
+    for day, name in public.items():
+        if first <= day <= last:
+            closed.setdefault(day, str(name))
+    return closed
+
+
+def _calendar_note(slots: pd.DataFrame, skipped: list[tuple[date, str]], planned: int) -> str:
+    """One paragraph: what the plan's slots rest on and which days were kept free."""
+    attrs = slots.attrs
+    if (slots.get("basis") == "all_posts").any() if "basis" in slots else False:
+        brand = attrs.get("brand_posts")
+        few = f"only {brand} proactive brand posts" if brand is not None else "too few brand posts"
+        parts = [
+            f"{planned} posts planned in the hours when the audience is most active: there "
+            f"are {few} to judge engagement by."
+        ]
+    else:
+        parts = [f"{planned} posts planned in the slots with the best brand engagement."]
+    if attrs.get("min_posts_wanted", 0) > attrs.get("min_posts", 0):
+        parts.append("The slots rest on very few posts; revisit them as data comes in.")
+    if skipped:
+        days = ", ".join(f"{d.isoformat()} ({why})" for d, why in sorted(set(skipped)))
+        parts.append(f"No post on holidays or closed dates: {days}.")
+    return " ".join(parts)
+
+
 def content_calendar(
     faq: pd.DataFrame,
     complaints: pd.DataFrame | None,
@@ -1831,6 +2373,8 @@ def content_calendar(
     *,
     posts_per_week: int = 3,
     max_platforms: int = 3,
+    holidays: Holidays | str | None = None,
+    closed_dates: Iterable[date] = (),
 ) -> pd.DataFrame:
     """Plan proactive posts: what people ask and complain about, in the best slots.
 
@@ -1862,6 +2406,16 @@ def content_calendar(
         weeks: Number of weeks to plan.
         posts_per_week: Maximum posts per week (the best slots are used).
         max_platforms: Platforms to publish on per language.
+        holidays: Public holidays to keep free (the playbook's
+            ``sla.business_hours.holidays``: a :class:`~socialcrm_utils.playbook.Holidays` or
+            ``"DE-BE"``), via the ``holidays`` package; None: none.
+        closed_dates: Further days to keep free (``sla.business_hours.closed_dates``).
+
+    A slot that falls on a holiday or closed date is left out that week and the next best
+    slot of the week takes its place (so 25 Dec and 1 Jan get no post where the country has
+    them); ``attrs["skipped"]`` lists the days left out, ``attrs["note"]`` says in one
+    paragraph what the plan rests on (brand engagement or audience activity, holidays kept
+    free) or, when it is empty, why.
 
     Returns:
         One row per post, columns :data:`CALENDAR_COLUMNS`: ``date`` (local
@@ -1908,15 +2462,19 @@ def content_calendar(
     ]
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in CALENDAR_COLUMNS})
     if not pattern or slots.empty or publishing.empty:
-        logger.warning(
-            "content_calendar: %d FAQ topics, %d complaint topics, %d slots, %d platforms to "
-            "publish on; nothing to plan",
-            len(queues["question"]),
-            len(queues["complaint"]),
-            len(slots),
-            len(publishing),
-        )
+        missing = [
+            what for what, none in (
+                ("no FAQ or complaint topic to post about", not pattern),
+                ("no posting slot could be ranked", slots.empty),
+                ("no platform where customers talk and the brand can publish",
+                 publishing.empty),
+            ) if none
+        ]  # fmt: skip
+        empty.attrs = {"skipped": [], "note": "No posts planned: " + "; ".join(missing) + "."}
+        logger.warning("content_calendar: %s", empty.attrs["note"])
         return empty
+    last_day = start + timedelta(days=7 * max(weeks, 1) - 1)
+    closed = _closed_days(holidays, closed_dates, start, last_day)
 
     def top(frame: pd.DataFrame) -> pd.DataFrame:
         """The ``max_platforms`` platforms with the most customer posts."""
@@ -1934,14 +2492,24 @@ def content_calendar(
     }
     shares = {k: dict(zip(t["platform"], t["share"], strict=True)) for k, t in targets.items()}
 
-    used = slots.head(posts_per_week).reset_index(drop=True)
+    ranked = slots.reset_index(drop=True)
     cursor = dict.fromkeys(queues, 0)
     format_turn: Counter[tuple[str, str]] = Counter()
     rows: list[dict[str, object]] = []
+    skipped: list[tuple[date, str]] = []
     k = 0
     for week in range(weeks):
         week_start = start + timedelta(days=7 * week)
-        for rank, slot in enumerate(used.itertuples(index=False), start=1):
+        taken = 0
+        for rank, slot in enumerate(ranked.itertuples(index=False), start=1):
+            if taken >= posts_per_week:
+                break
+            weekday, hour = int(slot.weekday), int(slot.hour)
+            day = week_start + timedelta(days=(weekday - week_start.weekday()) % 7)
+            if day in closed:
+                skipped.append((day, closed[day]))
+                continue
+            taken += 1
             kind = pattern[k % len(pattern)]
             k += 1
             item = queues[kind][cursor[kind] % len(queues[kind])]
@@ -1952,7 +2520,6 @@ def content_calendar(
             formats = _FORMATS[kind].get(platform, _DEFAULT_FORMATS[kind])
             fmt = formats[format_turn[(platform, kind)] % len(formats)]
             format_turn[(platform, kind)] += 1
-            weekday, hour = int(slot.weekday), int(slot.hour)
             language = _lang_name(lang)
             audience = f"{language} customer posts" if key else "customer posts"
             what = (
@@ -1974,7 +2541,7 @@ def content_calendar(
             )
             rows.append(
                 {
-                    "date": week_start + timedelta(days=(weekday - week_start.weekday()) % 7),
+                    "date": day,
                     "time": f"{hour:02d}:00",
                     "platform": platform,
                     "topic": item["topic"],
@@ -1985,9 +2552,12 @@ def content_calendar(
                     "rationale": rationale,
                 }
             )
+    note = _calendar_note(slots, skipped, len(rows))
     if not rows:
+        empty.attrs = {"skipped": skipped, "note": note}
         return empty
     plan = pd.DataFrame(rows, columns=list(CALENDAR_COLUMNS))
     plan = plan.sort_values(["date", "time"], kind="stable").reset_index(drop=True)
+    plan.attrs = {"skipped": skipped, "note": note}
     logger.info("content_calendar: %d posts over %d weeks from %s", len(plan), weeks, start)
     return plan
