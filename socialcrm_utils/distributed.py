@@ -648,39 +648,59 @@ def score_mentions_partitioned(mentions: dd.DataFrame, playbook: Playbook) -> dd
 
 
 def _daily_piece(part: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    from .listening import daily_volume
+    """``daily_volume`` of each source of one partition, with a ``source`` column."""
+    from .listening import DAILY_COLUMNS, daily_volume
 
-    daily = daily_volume(part, timezone)
     unit = getattr(part["created_at"].dtype, "unit", "ns")
-    return daily.astype({"date": f"datetime64[{unit}]"})
+    source = (part["source"].astype("string").fillna("") if "source" in part.columns
+              else pd.Series("", index=part.index, dtype="string"))
+    pieces = [daily_volume(group, timezone).assign(source=name)
+              for name, group in part.groupby(source, sort=False)]
+    if not pieces:
+        pieces = [daily_volume(part, timezone).assign(source=pd.Series(dtype="string"))]
+    return (pd.concat(pieces, ignore_index=True)
+            .astype({"date": f"datetime64[{unit}]", "source": "string"})
+            [[*DAILY_COLUMNS, "source"]])
 
 
 def _sum_daily(pieces: pd.DataFrame) -> pd.DataFrame:
-    """Per-partition day counts summed per day, every day from the first to the last."""
+    """Per-partition day counts summed per day over the days the sources cover.
+
+    A source covers the days from its first to its last post over all partitions (a piece's
+    first and last rows are its posts' first and last day); the union of the sources' days is
+    kept, a covered day without posts counts 0, as in ``daily_volume``.
+    """
     from .listening import DAILY_COLUMNS
 
     if pieces.empty:
-        return pieces.reset_index(drop=True)
-    per_day = pieces.groupby("date").sum()
-    days = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D", name="date",
-                         unit=getattr(per_day.index.dtype, "unit", "ns"))
+        return pieces.drop(columns="source").reset_index(drop=True)
+    unit = getattr(pieces["date"].dtype, "unit", "ns")
+    spans = pieces.groupby("source")["date"].agg(["min", "max"])
+    days = pd.DatetimeIndex(
+        np.unique(np.concatenate([pd.date_range(first, last, freq="D", unit=unit).to_numpy()
+                                  for first, last in spans.itertuples(index=False)])),
+        name="date")
+    per_day = pieces.drop(columns="source").groupby("date").sum()
     return per_day.reindex(days, fill_value=0).astype("int64").reset_index()[list(DAILY_COLUMNS)]
 
 
 def daily_volume_partitioned(scored: dd.DataFrame, timezone: str) -> dd.DataFrame:
     """:func:`~socialcrm_utils.listening.daily_volume` from per-partition counts.
 
-    Each partition counts its days; the counts are summed per day and the days without posts
+    Each partition counts its days per source; the counts are summed per day over the days the
+    sources cover (each from its first to its last post) and the covered days without posts
     filled with 0 (a sum, so exact). Feed the result to
     :func:`~socialcrm_utils.listening.detect_spikes` (one row per day: small).
 
     Returns:
         A lazy one-partition frame equal, once computed, to ``daily_volume`` of the whole.
     """
-    meta = _daily_piece(scored._meta, timezone)
-    pieces = scored[["created_at", "is_customer", "sentiment_label", "intent"]].map_partitions(
-        _daily_piece, timezone, meta=meta)
-    return pieces.repartition(npartitions=1).map_partitions(_sum_daily, meta=meta)
+    columns = [c for c in ("created_at", "is_customer", "sentiment_label", "intent", "source")
+               if c in scored.columns]
+    meta = _daily_piece(scored._meta[columns], timezone)
+    pieces = scored[columns].map_partitions(_daily_piece, timezone, meta=meta)
+    return pieces.repartition(npartitions=1).map_partitions(
+        _sum_daily, meta=meta.drop(columns="source"))
 
 
 def _week_start(part: pd.DataFrame, timezone: str) -> pd.DataFrame:

@@ -61,7 +61,8 @@ SCORED_COLUMNS: tuple[str, ...] = (
 )
 #: Columns of :func:`daily_volume`.
 DAILY_COLUMNS: tuple[str, ...] = ("date", "mentions", "customer_mentions", "negative", "complaints")
-#: Columns of :func:`detect_spikes` (the step's ``alerts.csv``).
+#: Columns of :func:`detect_spikes` (the step's ``alerts.csv``): the day, its count, the
+#: baseline (mean, std, number of covered days and their first and last day) and a sentence.
 ALERT_COLUMNS: tuple[str, ...] = (
     "date",
     "metric",
@@ -70,9 +71,15 @@ ALERT_COLUMNS: tuple[str, ...] = (
     "baseline_std",
     "threshold",
     "ratio",
+    "baseline_days",
+    "baseline_from",
+    "baseline_to",
     "message",
 )
+#: A day is judged only with at least this many covered days in its baseline (docs/spikes.md).
 _MIN_PRIOR_DAYS = 7
+#: ... and with posts of any kind on at least this share of them (sparse data has no "usual").
+_MIN_ACTIVE_SHARE = 0.5
 
 
 def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
@@ -455,31 +462,41 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
 
 
 def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """Count mentions per local calendar day, with days without posts filled with 0.
+    """Count mentions per local calendar day over the days the data covers.
+
+    Each source (the ``source`` column; one source when it is missing) covers the days from its
+    first to its last post; the rows are the union of those days, and a covered day without
+    posts counts 0 (a real zero). Days before a source's first or after its last post are not
+    covered and have no row: nobody knows what was posted then, so they are never zeros.
 
     Args:
         scored: Output of :func:`score_mentions` (``created_at`` tz-aware, ``is_customer``,
-            ``sentiment_label``, ``intent``).
+            ``sentiment_label``, ``intent``, optionally ``source``).
         timezone: IANA time zone whose calendar days are counted (the playbook's).
 
     Returns:
-        One row per day from the first to the last day with a post: ``date`` (midnight, tz-naive,
-        local), ``mentions`` (all posts), ``customer_mentions``, ``negative`` (customer posts
-        labelled negative) and ``complaints`` (customer complaints, any language).
+        One row per covered day, in order: ``date`` (midnight, tz-naive, local), ``mentions``
+        (all posts), ``customer_mentions``, ``negative`` (customer posts labelled negative) and
+        ``complaints`` (customer complaints, any language).
 
     Examples:
         >>> scored = pd.DataFrame({
-        ...     "created_at": pd.to_datetime(["2026-03-01 23:30", "2026-03-03 09:00"], utc=True),
-        ...     "is_customer": [True, False], "sentiment_label": ["negative", "neutral"],
-        ...     "intent": ["complaint", "other"]})
-        >>> daily_volume(scored, "Europe/Berlin")
+        ...     "created_at": pd.to_datetime(["2026-03-01 23:30", "2026-03-03 09:00",
+        ...                                   "2026-03-06 12:00"], utc=True),
+        ...     "source": ["shop", "shop", "forum"], "is_customer": [True, False, True],
+        ...     "sentiment_label": ["negative", "neutral", "neutral"],
+        ...     "intent": ["complaint", "other", "question"]})
+        >>> daily_volume(scored, "Europe/Berlin")  # 03-04 and 03-05: no source covers them
                 date  mentions  customer_mentions  negative  complaints
         0 2026-03-02         1                  1         1           1
         1 2026-03-03         1                  0         0           0
+        2 2026-03-06         1                  1         0           0
     """
     local = pd.to_datetime(scored["created_at"], utc=True).dt.tz_convert(timezone)
     day = local.dt.tz_localize(None).dt.normalize()
     customer = scored["is_customer"].fillna(False).astype(bool)
+    source = (scored["source"].astype("string").fillna("") if "source" in scored.columns
+              else pd.Series("", index=scored.index, dtype="string"))
     counts = pd.DataFrame(
         {
             "date": day,
@@ -498,7 +515,14 @@ def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
         empty["date"] = pd.Series(dtype="datetime64[ns]")
         return pd.DataFrame(empty)
     per_day = counts.groupby("date").sum()
-    days = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D", name="date")
+    spans = counts["date"].groupby(source.loc[counts.index]).agg(["min", "max"])
+    days = pd.DatetimeIndex(
+        np.unique(np.concatenate([
+            pd.date_range(first, last, freq="D", unit=getattr(per_day.index.dtype, "unit", "ns"))
+            .to_numpy() for first, last in spans.itertuples(index=False)
+        ])),
+        name="date",
+    )
     return per_day.reindex(days, fill_value=0).astype("int64").reset_index()[list(DAILY_COLUMNS)]
 
 
@@ -509,25 +533,32 @@ def detect_spikes(
     k: float = 3.0,
     min_count: int = 10,
 ) -> pd.DataFrame:
-    """Alert on days whose count jumps far above the trailing baseline.
+    """Alert on days whose count jumps far above the baseline of the covered days before.
 
-    Rule: a day is a spike when ``count > mean + k * std`` of the previous ``window`` days
-    (trailing, the day itself excluded) **and** ``count >= min_count``. ``std`` is the sample
-    standard deviation (``ddof=1``, pandas' default). A day needs at least 7 previous days to
-    be judged; before that, or with fewer days in the data, there are no alerts. ``min_count``
-    keeps a jump from 0 to 2 from paging anyone. Complaints are counted in every language, so
-    German spikes are caught before German sentiment exists.
+    Rule (``docs/spikes.md``): a day is a spike when ``count > mean + k * std`` of its baseline
+    **and** ``count >= min_count``. The baseline is the covered days among the ``window``
+    calendar days before it (the day itself excluded): the rows of ``daily``. A date without a
+    row is not covered (before the data starts, after it ends, between sources) and is left
+    out, never counted as 0; a covered day without posts is a real 0. ``std`` is the sample
+    standard deviation (``ddof=1``). A day is judged only with a minimum history: at least 7
+    covered days in its baseline, with posts of any kind (``mentions``, when the column is
+    there) on at least half of them; before that, and on data too sparse to say what is usual
+    (a thread dump's stray early posts), there are no alerts. ``min_count`` keeps a jump from
+    0 to 2 from paging anyone. Complaints are counted in every language, so German spikes are
+    caught before German sentiment exists.
 
     Args:
-        daily: Output of :func:`daily_volume`: one row per consecutive day, a ``date`` column.
+        daily: Output of :func:`daily_volume`: one row per covered day, a ``date`` column.
         column: The count to watch (``complaints``, ``negative``, ``mentions`` ...).
-        window: Trailing days in the baseline (at least 7).
+        window: Calendar days before a day that its baseline may use (at least 7).
         k: How many standard deviations above the mean count as a spike.
         min_count: The smallest count that can alert.
 
     Returns:
         The alerts, one row per spike day: :data:`ALERT_COLUMNS` (``ratio`` is count /
-        baseline mean, ``inf`` after an all-zero baseline; ``message`` one readable sentence).
+        baseline mean, ``inf`` after an all-zero baseline; ``baseline_days``,
+        ``baseline_from`` and ``baseline_to`` the covered days the baseline used; ``message``
+        one readable sentence naming the day and the baseline).
 
     Raises:
         ValueError: If ``window`` is below 7 or ``column`` is missing.
@@ -538,6 +569,9 @@ def detect_spikes(
         >>> alert = detect_spikes(daily).iloc[0]
         >>> str(alert["date"].date()), int(alert["count"]), round(float(alert["threshold"]), 2)
         ('2026-01-29', 20, 8.06)
+        >>> print(alert["message"])  # doctest: +NORMALIZE_WHITESPACE
+        Spike: 20 complaints on 2026-01-29 vs a mean of 5.0/day (std 1.0) over the 28 covered
+        days before (2026-01-01 to 2026-01-28); alert threshold 8.1, 4.0x the usual.
     """
     if window < _MIN_PRIOR_DAYS:
         raise ValueError(f"window must be at least {_MIN_PRIOR_DAYS} days, got {window}")
@@ -546,11 +580,21 @@ def detect_spikes(
             f"daily counts have no column {column!r} (have: {', '.join(daily.columns)})"
         )
     frame = daily.sort_values("date").reset_index(drop=True)
-    counts = frame[column].astype("float64")
-    prior = counts.shift(1).rolling(window, min_periods=_MIN_PRIOR_DAYS)
-    mean, std, days = prior.mean(), prior.std(ddof=1), prior.count()
-    threshold = mean + k * std
-    spike = (counts > threshold) & (counts >= min_count) & threshold.notna()
+    dates = pd.DatetimeIndex(pd.to_datetime(frame["date"]))
+    counts = pd.Series(frame[column].to_numpy("float64"), index=dates)
+    # The previous `window` calendar days, the day excluded; only covered days have a row.
+    prior = counts.rolling(f"{window}D", closed="left")
+    mean, std, days = prior.mean(), prior.std(ddof=1), prior.count().fillna(0)
+    posted = (frame["mentions"].to_numpy() > 0 if "mentions" in frame.columns
+              else np.ones(len(frame), bool))
+    active = pd.Series(posted.astype("float64"), index=dates).rolling(
+        f"{window}D", closed="left").sum().fillna(0)
+    position = pd.Series(np.arange(len(frame), dtype="float64"), index=dates).rolling(
+        f"{window}D", closed="left")
+    first, last = position.min(), position.max()
+    judged = (days >= _MIN_PRIOR_DAYS) & (active >= _MIN_ACTIVE_SHARE * days)
+    threshold = (mean + k * std).where(judged)
+    spike = ((counts > threshold) & (counts >= min_count)).to_numpy(bool)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = counts / mean
     alerts = pd.DataFrame(
@@ -558,24 +602,20 @@ def detect_spikes(
             "date": frame["date"],
             "metric": column,
             "count": frame[column].astype("int64"),
-            "baseline_mean": mean,
-            "baseline_std": std,
-            "threshold": threshold,
-            "ratio": ratio,
-            "days": days,
+            "baseline_mean": mean.to_numpy(),
+            "baseline_std": std.to_numpy(),
+            "threshold": threshold.to_numpy(),
+            "ratio": ratio.to_numpy(),
+            "baseline_days": days.to_numpy().astype("int64"),
+            "baseline_from": frame["date"].reindex(first.fillna(-1).to_numpy("int64")).to_numpy(),
+            "baseline_to": frame["date"].reindex(last.fillna(-1).to_numpy("int64")).to_numpy(),
         }
-    )[spike.to_numpy(bool)]
+    )[spike]
     alerts["message"] = [
         _spike_message(*values, metric=column)
-        for values in zip(
-            alerts["date"],
-            alerts["count"],
-            alerts["baseline_mean"],
-            alerts["threshold"],
-            alerts["ratio"],
-            alerts["days"],
-            strict=True,
-        )
+        for values in alerts[["date", "count", "baseline_mean", "baseline_std", "threshold",
+                              "ratio", "baseline_days", "baseline_from", "baseline_to"]]
+        .itertuples(index=False)
     ]
     if len(alerts):
         logger.info("%d %s spike(s), the last on %s", len(alerts), column, alerts["date"].iloc[-1])
@@ -590,16 +630,20 @@ def _spike_message(
     date: pd.Timestamp,
     count: int,
     mean: float,
+    std: float,
     threshold: float,
     ratio: float,
-    days: float,
+    days: int,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
     *,
     metric: str,
 ) -> str:
-    """One sentence for an alert (a loop over alerts only, which are few)."""
-    when = pd.Timestamp(date).strftime("%Y-%m-%d")
+    """One sentence for an alert: the day and its baseline (a loop over alerts, which are few)."""
+    when, start, end = (pd.Timestamp(day).strftime("%Y-%m-%d") for day in (date, first, last))
     usual = f", {ratio:.1f}x the usual" if np.isfinite(ratio) else ""
     return (
-        f"Spike in {metric.replace('_', ' ')} on {when}: {count} against an average of {mean:.1f} "
-        f"a day over the previous {int(days)} days (alert threshold {threshold:.1f}{usual})."
+        f"Spike: {count} {metric.replace('_', ' ')} on {when} vs a mean of {mean:.1f}/day "
+        f"(std {std:.1f}) over the {int(days)} covered days before ({start} to {end}); "
+        f"alert threshold {threshold:.1f}{usual}."
     )

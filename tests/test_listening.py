@@ -309,9 +309,12 @@ def test_spike_above_threshold_alerts():
     assert alert["baseline_std"] == pytest.approx(BASE_STD)
     assert alert["threshold"] == pytest.approx(8.05505, abs=1e-5)
     assert alert["ratio"] == pytest.approx(4.0)
+    assert alert["baseline_days"] == 28
+    assert alert["baseline_from"] == pd.Timestamp("2026-01-01")
+    assert alert["baseline_to"] == pd.Timestamp("2026-01-28")
     assert alert["message"] == (
-        "Spike in complaints on 2026-01-29: 20 against an average of 5.0 a day over the "
-        "previous 28 days (alert threshold 8.1, 4.0x the usual)."
+        "Spike: 20 complaints on 2026-01-29 vs a mean of 5.0/day (std 1.0) over the 28 covered "
+        "days before (2026-01-01 to 2026-01-28); alert threshold 8.1, 4.0x the usual."
     )
 
 
@@ -327,7 +330,7 @@ def test_needs_seven_prior_days():
     alerts = detect_spikes(_daily([1] * 7 + [50]))  # 7 prior days: mean 1, std 0, threshold 1
     assert alerts["date"].tolist() == [pd.Timestamp("2026-01-08")]
     assert alerts.loc[0, "threshold"] == 1.0
-    assert "previous 7 days" in alerts.loc[0, "message"]
+    assert "over the 7 covered days before (2026-01-01 to 2026-01-07)" in alerts.loc[0, "message"]
 
 
 def test_baseline_is_trailing_and_excludes_the_day():
