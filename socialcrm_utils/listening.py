@@ -82,11 +82,25 @@ _MIN_PRIOR_DAYS = 7
 _MIN_ACTIVE_SHARE = 0.5
 
 
+# Scripts written without spaces between words (kana, CJK ideographs, Hangul syllables): a
+# brand name may touch their characters ("Velomiraの自転車"), so they do not count as letters
+# at a term's edges.
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff66-\uff9f"
+_LEFT_EDGE = f"(?<![^\\W{_UNSPACED}])"
+_RIGHT_EDGE = f"(?![^\\W{_UNSPACED}])"
+
+
 def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     """Whole-word-ish, case-insensitive pattern for brand terms; None when there are none.
 
     A term must not touch a letter or digit on either side ("acme air" matches "ACME Air's"
-    and "#acme air", not "acmeairline"); spaces inside a term match any whitespace.
+    and "#acme air", not "acmeairline"); spaces inside a term match any whitespace. Letters
+    of scripts written without spaces (Japanese, Chinese, Korean) may touch it.
+
+    Examples:
+        >>> pattern = _term_pattern(["velomira"])
+        >>> [bool(pattern.search(t)) for t in ["Velomiraの自転車", "velomiras", "#velomira!"]]
+        [True, False, True]
     """
     escaped = sorted(
         {re.escape(t.strip()).replace(r"\ ", r"\s+") for t in terms if t and t.strip()},
@@ -95,7 +109,7 @@ def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     )
     if not escaped:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(escaped) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(f"{_LEFT_EDGE}(?:" + "|".join(escaped) + f"){_RIGHT_EDGE}", re.IGNORECASE)
 
 
 def _contains(text: pd.Series, pattern: re.Pattern[str] | None) -> np.ndarray:
@@ -210,8 +224,8 @@ def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame
     Returns:
         A new frame: canonical columns without ``text``, plus :data:`PREPARED_COLUMNS`.
     """
-    from .normalize import fill_languages, flag_near_duplicates
     from .nlp.pii import redact_texts, suggest_private_replies
+    from .normalize import fill_languages, flag_near_duplicates
 
     settings = playbook.listening
     redacted = redact_texts(mentions["text"], regions=tuple(settings.phone_regions),
@@ -219,7 +233,9 @@ def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame
     work = mentions.assign(text=redacted["text_redacted"].to_numpy())
     work["lang"] = fill_languages(work, playbook)
     _prefetch_scores(work, playbook)  # the workers score while this process goes on
-    work = tag_brands(flag_near_duplicates(work), playbook.brand)
+    work = flag_near_duplicates(work)
+    if not {"mentions_brand", "competitor"} <= set(work.columns):  # scope_mentions tags them
+        work = tag_brands(work, playbook.brand)
     out = work.rename(columns={"text": "text_redacted"})
     out["pii_types"] = redacted["pii_types"].to_numpy()
     out["pii_count"] = redacted["pii_count"].to_numpy()
