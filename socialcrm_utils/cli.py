@@ -1,7 +1,9 @@
 """The ``socialcrm`` command: validate, new, run, sample, setup, forget.
 
 User errors (:class:`SocialCRMError`) print one message without a traceback and exit non-zero
-(2 for playbook errors, 1 otherwise); anything else is a bug and keeps its traceback.
+(2 for playbook errors, 1 otherwise); anything else is a bug and keeps its traceback. A failed
+step prints one line (notebook, cell, exception) and the partial notebook's path; ``--debug``
+adds the kernel's traceback, which the partial notebook keeps.
 """
 
 from __future__ import annotations
@@ -20,17 +22,38 @@ __all__ = ["main"]
 logger = logging.getLogger("socialcrm_utils")
 
 
+def _client_dir(client: str, out: str | None) -> Path:
+    """``<out>/<client>``: the folder of a client's run folders (and default store)."""
+    return Path(out or REPORTS_DIR).resolve() / client
+
+
+def _store_of(store: str | None, client_dir: Path) -> str:
+    """The store a run in ``client_dir`` uses: the playbook's, else ``crm.sqlite`` there."""
+    from .artifacts import store_url
+
+    return store_url(store, client_dir / "run")  # step 5: the run folder's parent holds it
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .playbook import format_duration, load_playbook
+    from .sources.check import check_sources
 
     pb = load_playbook(args.playbook)
+    checks = check_sources(pb, rows=args.rows, online=args.online)
+    problems = [c for c in checks if c.status == "problem"]
+    client_dir = _client_dir(pb.client, args.out)
     hours = pb.sla.business_hours
+    noun = "problem" if len(problems) == 1 else "problems"
     lines = [
-        f"{args.playbook}: valid",
+        f"{args.playbook}: " + (f"keys valid; {len(problems)} source {noun}" if problems
+                                else "valid"),
         f"  client     {pb.client} ({pb.name}), language {pb.language}, time zone {pb.timezone}",
         f"  brand      {', '.join(pb.brand.handles)}; competitors: "
         f"{', '.join(pb.brand.competitors) or 'none'}",
-        f"  sources    {len(pb.sources)}: " + ", ".join(f"{s.label} ({s.kind})" for s in pb.sources),
+        f"  sources    {len(pb.sources)}, first {args.rows} rows of each read:",
+        *("             " + (c.line if c.status != "problem"
+                                 else f"sources[{c.index}] {c.label}: see the error below")
+          for c in checks),
         f"  goals      {len(pb.goals)}: "
         + ", ".join(f"{g.metric} -> {g.target:g} by {g.by}" for g in pb.goals),
         f"  sla        {len(pb.sla.policies)} policies: "
@@ -43,8 +66,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             holidays = hours.holidays.country + sub
         closed = f", {len(hours.closed_dates)} closed dates" if hours.closed_dates else ""
         lines.append(f"  hours      {hours.describe()}, holidays {holidays}{closed}")
-    lines.append(f"  store      {pb.store_url}")
+    lines.append(f"  runs       {client_dir}/<UTC time>/, latest complete run: {client_dir}/latest")
+    lines.append(f"  store      {_store_of(pb.store, client_dir)}")
     print("\n".join(lines))
+    if problems:
+        print("\n".join(f"error: {c.line}" for c in problems), file=sys.stderr)
+        return 2
     return 0
 
 
@@ -136,9 +163,8 @@ def _cmd_forget(args: argparse.Namespace) -> int:
 
     pb = load_playbook(args.playbook, check_files=False)
     who = args.author + (f" on {args.platform}" if args.platform else "")
-    client_dir = Path(args.out or REPORTS_DIR).resolve() / pb.client
-    # The playbook's store, else the SQLite file next to the client's run folders.
-    url = pb.store or f"sqlite:///{client_dir / 'crm.sqlite'}"
+    client_dir = _client_dir(pb.client, args.out)
+    url = _store_of(pb.store, client_dir)  # the store the runs in client_dir write to
     deleted: dict[str, int] = {}
     try:
         with open_store(url, create=False) as store:
@@ -194,14 +220,22 @@ def _at_least(minimum: int):
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``socialcrm`` (one sub-command per action)."""
     parser = argparse.ArgumentParser(
-        prog="socialcrm", description="Social CRM playbook suite: run the six-step method per client."
+        prog="socialcrm",
+        description="Social CRM playbook suite: run the six-step method per client.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="debug logging and full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check a playbook and print a summary or every error")
+    p = sub.add_parser("validate", help="check a playbook and its sources' first rows; print a "
+                       "summary or every error")
     p.add_argument("playbook", help="playbooks/<client>.yaml")
+    p.add_argument("--out", help="folder for run folders, as given to run (default "
+                   f"{REPORTS_DIR}); the run and store paths printed are under it")
+    p.add_argument("--rows", type=_at_least(1), default=200,
+                   help="rows read from each file source (default 200)")
+    p.add_argument("--online", action="store_true",
+                   help="also fetch feed and API sources (default: skipped, no network)")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("new", help="write playbooks/CLIENT.yaml from the template")
@@ -249,7 +283,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder of the client folders, as given to run "
                    f"(default {REPORTS_DIR}); holds the store unless the playbook names one")
     p.set_defaults(func=_cmd_forget)
+    for command in sub.choices.values():  # --debug also after the command (socialcrm run --debug)
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="debug logging and full tracebacks")
     return parser
+
+
+def _print_debug(exc: SocialCRMError) -> None:
+    """With ``--debug``: the kernel's traceback of a failed step, else the Python traceback."""
+    notebook = getattr(exc, "notebook", None)
+    if notebook is None:
+        logger.exception("user error")
+        return
+    from .runner import failed_traceback
+
+    print(f"kernel traceback (kept in {notebook}):\n{failed_traceback(notebook)}",
+          file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except SocialCRMError as exc:
         if args.debug:
-            logger.exception("user error")
+            _print_debug(exc)
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

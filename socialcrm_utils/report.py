@@ -4,6 +4,8 @@
 executive summary with KPI tiles and goal status first, then one section per step with its text,
 tables and figures; code inputs and prompts are hidden and figures are embedded as data URIs, so
 ``report.html`` is a single self-contained file. Every figure is also saved under ``figures/``.
+Steps a partial run reused from an earlier run are in the report like the others, and the
+summary and their sections say from which run they come.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import nbformat
 
 from .config import STEPS
 from .playbook import Playbook
+from .runner import describe_reused, format_steps
 
 __all__ = ["build_report", "kpi_tiles_html"]
 
@@ -93,12 +96,18 @@ def build_report(run_dir: str | Path, playbook: Playbook) -> Path:
     figures = run_dir / "figures"
     figures.mkdir(exist_ok=True)
     alts: list[str] = []
+    reused = _reused(summary)
     for step in STEPS:
         path = run_dir / step.notebook
         if not path.is_file():
             continue
         notebook = nbformat.read(path, as_version=4)
-        cells.extend(_section_cells(notebook, step.number, step.title, figures, alts))
+        section = _section_cells(notebook, step.number, step.title, figures, alts)
+        if step.number in reused and section:
+            run = html.escape(reused[step.number])
+            note = f"*Reused from run {run}: this step was not run again in this run.*"
+            section.insert(1, nbformat.v4.new_markdown_cell(note))
+        cells.extend(section)
     merged = nbformat.v4.new_notebook(cells=cells)
     merged.metadata["title"] = f"Social CRM report: {playbook.name}"
     quiet = logging.getLogger(f"{__name__}.nbconvert")
@@ -134,12 +143,33 @@ def _header(playbook: Playbook, summary: dict[str, Any], kpis: dict[str, Any] | 
         kpi_tiles_html(kpis),
         "",
     ]
+    reused = _reused(summary)
+    if reused:
+        lines += [f"This run ran step{'s' if len(summary.get('ran') or []) != 1 else ''} "
+                  f"{format_steps(summary.get('ran') or [])}; {describe_reused(reused)} "
+                  "(reused, not run again).", ""]
+    left_out = {int(n): why for n, why in (summary.get("left_out") or {}).items()}
+    if left_out:
+        lines += [f"Not in this report: step {n} ({html.escape(why)})."
+                  for n, why in sorted(left_out.items())] + [""]
     steps = summary.get("steps") or []
     if steps:
         lines += ["| step | notebook | status | seconds |", "|---|---|---|---|"]
-        lines += [f"| {s['number']} | {s['notebook']} | {s['status']} | {s['seconds']:.1f} |"
+        lines += [f"| {s['number']} | {s['notebook']} | {_status(s)} | {s['seconds']:.1f} |"
                   for s in steps]
     return "\n".join(lines)
+
+
+def _reused(summary: dict[str, Any]) -> dict[int, str]:
+    """Reused step number -> the run that executed it, from ``summary.json``."""
+    return {int(n): str(run) for n, run in (summary.get("reused") or {}).items()}
+
+
+def _status(step: dict[str, Any]) -> str:
+    """A step's status for the report's table (``reused from run <name>`` for reused steps)."""
+    if step.get("status") == "reused":
+        return f"reused from run {html.escape(str(step.get('reused_from')))}"
+    return html.escape(str(step.get("status")))
 
 
 _PNG_TAG = re.compile(r'<img\b[^>]*?src="data:image/png[^>]*>')
@@ -199,7 +229,7 @@ def _section_cells(notebook: Any, number: int, title: str, figures: Path,
 
 
 def _section_has_output(cells: list[Any], start: int) -> bool:
-    """Whether any code cell after the markdown cell at ``start``, up to the next one, shows output."""
+    """Whether a code cell after the markdown cell at ``start`` (up to the next) shows output."""
     for cell in cells[start + 1:]:
         if cell.cell_type == "markdown":
             return False

@@ -2,8 +2,11 @@
 
 A run folder is ``<out>/<client>/<UTC timestamp>/``; it receives every executed notebook (also a
 partially executed one when a cell fails), the artifacts each step writes, ``summary.json`` and
-``report.html``. Steps can be run on their own (``steps=[4, 5]``): the artifacts they need from
-earlier steps are then copied from the client's latest run that has them.
+``report.html``. Steps can be run on their own (``steps=[4, 5]``): the steps left out are then
+taken from the newest earlier run that holds them all (their executed notebooks and artifacts are
+copied, and ``summary.json`` and the report say from which run), unless a selected step rewrites
+what they read. ``<client>/latest`` points at the newest complete run: all six steps present, run
+or reused, none failed. See ``docs/runs.md``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import queue
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 import uuid
@@ -26,7 +30,9 @@ from .config import ARTIFACT_PRODUCER, KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, 
 from .exceptions import MissingArtifactError, NotebookExecutionError, SocialCRMError
 from .playbook import Playbook, load_playbook
 
-__all__ = ["StepResult", "RunResult", "parse_steps", "plan_inputs", "run_playbook"]
+__all__ = ["StepResult", "RunResult", "ReusePlan", "StepFailedError", "describe_reused",
+           "failed_traceback", "format_steps", "parse_steps", "plan_inputs", "plan_reuse",
+           "run_playbook"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +41,11 @@ _RUN_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?")
 
 @dataclass
 class StepResult:
-    """How one step went: ``ok`` or ``failed``, its time and its executed notebook."""
+    """How one step went: ``ok``, ``failed`` or ``reused``, its time and its executed notebook.
+
+    A ``reused`` step was not run: its notebook and artifacts were copied from an earlier run,
+    and ``reused_from`` names the run that executed it.
+    """
 
     number: int
     notebook: str
@@ -43,22 +53,102 @@ class StepResult:
     seconds: float
     output: str
     error: str | None = None
+    reused_from: str | None = None
 
 
 @dataclass
 class RunResult:
-    """A finished (or failed) run: its folder, the steps, and the report and summary paths."""
+    """A finished (or failed) run: its folder, the steps, and the report and summary paths.
+
+    ``left_out`` maps the steps that are neither run nor reused to the reason.
+    """
 
     client: str
     run_dir: Path
     steps: list[StepResult] = field(default_factory=list)
     report: Path | None = None
     summary: Path | None = None
+    left_out: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """True when every step that was started succeeded."""
-        return all(s.status == "ok" for s in self.steps)
+        """True when every step that was started (or reused) succeeded."""
+        return all(s.status in ("ok", "reused") for s in self.steps)
+
+    @property
+    def complete(self) -> bool:
+        """True when the run is ok and holds all six steps, run here or reused."""
+        present = {s.number for s in self.steps if s.status in ("ok", "reused")}
+        return self.ok and present == {s.number for s in STEPS}
+
+
+class StepFailedError(NotebookExecutionError):
+    """Raised when a step notebook fails; ``notebook`` is the partial notebook (with the traceback).
+
+    Attributes:
+        notebook: The partially executed notebook in the run folder.
+    """
+
+    def __init__(self, message: str, notebook: Path) -> None:
+        super().__init__(message)
+        self.notebook = notebook
+
+
+@dataclass(frozen=True)
+class ReusePlan:
+    """Which steps a partial run copies from an earlier run, and which it leaves out.
+
+    Attributes:
+        base: The run folder the reused steps are copied from; None when nothing is reused.
+        steps: Reused step number -> name of the run that executed it.
+        left_out: Step number -> why the step is neither run nor reused.
+    """
+
+    base: Path | None = None
+    steps: dict[int, str] = field(default_factory=dict)
+    left_out: dict[int, str] = field(default_factory=dict)
+
+
+def format_steps(numbers: Iterable[int]) -> str:
+    """Write step numbers as a ``--steps`` value, ranges joined: the inverse of parse_steps.
+
+    Examples:
+        >>> format_steps([1, 2, 3, 5])
+        '1-3,5'
+        >>> format_steps([4])
+        '4'
+    """
+    parts: list[str] = []
+    ordered = sorted(set(numbers))
+    start = 0
+    for i, number in enumerate(ordered):
+        if i + 1 == len(ordered) or ordered[i + 1] != number + 1:
+            first = ordered[start]
+            parts.append(str(first) if first == number else f"{first}-{number}")
+            start = i + 1
+    return ",".join(parts)
+
+
+def describe_reused(reused: dict[int, str]) -> str:
+    """Say which steps came from which earlier run, e.g. ``steps 1-3 from run 20261101T100000Z``.
+
+    Args:
+        reused: Step number -> name of the run that executed it.
+
+    Returns:
+        One phrase per run, joined by ``"; "``; empty when nothing was reused.
+
+    Examples:
+        >>> describe_reused({1: "20261101T100000Z", 2: "20261101T100000Z", 3: "20261101T100000Z"})
+        'steps 1-3 from run 20261101T100000Z'
+        >>> describe_reused({1: "A", 2: "B", 3: "A"})
+        'steps 1,3 from run A; step 2 from run B'
+    """
+    by_run: dict[str, list[int]] = {}
+    for number in sorted(reused):
+        by_run.setdefault(reused[number], []).append(number)
+    return "; ".join(f"step{'s' if len(numbers) > 1 else ''} {format_steps(numbers)} from run {run}"
+                     for run, numbers in by_run.items())
 
 
 def parse_steps(spec: str | Iterable[int] | None) -> list[int]:
@@ -97,12 +187,14 @@ def parse_steps(spec: str | Iterable[int] | None) -> list[int]:
     return sorted(numbers)
 
 
-def plan_inputs(steps: list[int], client_dir: Path) -> dict[str, Path]:
+def plan_inputs(steps: list[int], client_dir: Path, prefer: Path | None = None) -> dict[str, Path]:
     """Find the artifacts the selected steps need but do not write themselves.
 
     Args:
         steps: Selected step numbers.
         client_dir: ``<out>/<client>``, searched newest run first.
+        prefer: A run folder searched before all others (the run whose steps are reused, so
+            that the selected steps read the same files as the reused steps show).
 
     Returns:
         Artifact name -> file in an earlier run to copy into the new run folder.
@@ -112,7 +204,9 @@ def plan_inputs(steps: list[int], client_dir: Path) -> dict[str, Path]:
     """
     written: set[str] = set()
     found: dict[str, Path] = {}
-    runs = sorted((p for p in client_dir.glob("*") if _RUN_NAME.fullmatch(p.name)), reverse=True)
+    runs = _runs(client_dir)
+    if prefer is not None:
+        runs = [prefer, *(r for r in runs if r != prefer)]
     for step in (s for s in STEPS if s.number in steps):
         for name in step.needs:
             if name in written or name in found:
@@ -128,6 +222,107 @@ def plan_inputs(steps: list[int], client_dir: Path) -> dict[str, Path]:
             found[name] = source
         written.update(step.writes)
     return found
+
+
+def plan_reuse(steps: list[int], client_dir: Path) -> ReusePlan:
+    """Decide which of the steps not selected are copied from an earlier run.
+
+    A step not selected is reused unless it reads an artifact that a selected step writes anew
+    (directly or through another step left out): its old result would not fit the new data. The
+    steps to reuse all come from one run, the newest that holds them all (executed there or
+    reused there in turn, none failed), so they agree with each other; without such a run, the
+    run that holds most of them. A run folder without ``summary.json`` counts with the steps
+    whose notebook and artifacts it holds.
+
+    Args:
+        steps: Selected step numbers.
+        client_dir: ``<out>/<client>``.
+
+    Returns:
+        The plan: base run, reused steps with the run that executed each, steps left out.
+
+    Examples:
+        >>> plan_reuse([1, 2, 3, 4, 5, 6], Path("/nonexistent")).steps
+        {}
+    """
+    selected = set(steps)
+    left_out: dict[int, str] = {}
+    for step in STEPS:
+        if step.number in selected:
+            continue
+        for need in step.needs:
+            producer = ARTIFACT_PRODUCER[need]
+            if producer in selected:
+                left_out[step.number] = f"it reads {need}, which step {producer} writes anew here"
+                break
+            if producer in left_out:
+                left_out[step.number] = f"it reads {need} of step {producer}, which is left out"
+                break
+    wanted = [s.number for s in STEPS if s.number not in selected and s.number not in left_out]
+    if not wanted:
+        return ReusePlan(left_out=left_out)
+    best: tuple[Path, dict[int, str]] | None = None
+    for run in _runs(client_dir):
+        usable = {n: origin for n, origin in _usable_steps(run).items() if n in wanted}
+        if best is None or len(usable) > len(best[1]):
+            best = (run, usable)
+        if len(usable) == len(wanted):
+            break
+    base, reused = best if best and best[1] else (None, {})
+    for number in wanted:
+        if number not in reused:
+            left_out[number] = f"no earlier run in {client_dir} holds it"
+    return ReusePlan(base, dict(sorted(reused.items())), dict(sorted(left_out.items())))
+
+
+def _runs(client_dir: Path) -> list[Path]:
+    """The run folders of a client, newest first."""
+    return sorted((p for p in client_dir.glob("*") if _RUN_NAME.fullmatch(p.name) and p.is_dir()),
+                  reverse=True)
+
+
+def _usable_steps(run: Path) -> dict[int, str]:
+    """Steps a run folder holds whole (notebook, artifacts, not failed) -> the run that ran each."""
+    import json
+
+    listed: dict[int, dict] | None = None
+    try:
+        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        listed = {int(s["number"]): s for s in summary.get("steps", [])}
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}  # an unreadable summary: the run's state is unknown
+    usable: dict[int, str] = {}
+    for step in STEPS:
+        if not (run / step.notebook).is_file() or not all((run / w).is_file()
+                                                            for w in step.writes):
+            continue
+        if listed is None:
+            usable[step.number] = run.name
+            continue
+        entry = listed.get(step.number)
+        if entry is not None and entry.get("status") in ("ok", "reused"):
+            usable[step.number] = entry.get("reused_from") or run.name
+    return usable
+
+
+def _reused_files(plan: ReusePlan) -> dict[str, Path]:
+    """The files copied from the base run for the reused steps.
+
+    Everything in the base run folder except what belongs to the steps not reused (their
+    notebooks and the artifacts the step table lists), its summary and report: so artifacts a
+    step writes beyond the step table (e.g. step 1's ``rejected.csv``) come along.
+    """
+    if plan.base is None or not plan.steps:
+        return {}
+    skip = {"summary.json", "report.html"}
+    for step in STEPS:
+        if step.number not in plan.steps:
+            skip.add(step.notebook)
+            skip.update(step.writes)
+    return {p.name: p for p in sorted(plan.base.iterdir())
+            if p.is_file() and not p.name.startswith(".") and p.name not in skip}
 
 
 def _first_step_to_run(name: str, runs: list[Path]) -> int:
@@ -163,18 +358,32 @@ def run_playbook(
     Raises:
         PlaybookError: If the playbook is not valid (before anything runs).
         MissingArtifactError: If a selected step needs an artifact no run has.
-        NotebookExecutionError: If a cell fails; the partial notebook stays in the run folder.
+        StepFailedError: If a cell fails; the partial notebook stays in the run folder, and
+            ``latest`` keeps pointing at the previous complete run.
     """
     say = progress or (lambda line: logger.info("%s", line))
     playbook = load_playbook(playbook_path)
     selected = parse_steps(steps)
     client_dir = Path(out or REPORTS_DIR).resolve() / playbook.client
-    inputs = plan_inputs(selected, client_dir)
+    reuse = plan_reuse(selected, client_dir)
+    inputs = plan_inputs(selected, client_dir, prefer=reuse.base)
     run_dir = _new_run_dir(client_dir)
-    for name, source in inputs.items():
+    copied = _reused_files(reuse)
+    for name, source in {**copied, **inputs}.items():
         shutil.copy2(source, run_dir / name)
-        say(f"reusing {name} from {source.parent.name}")
-    result = RunResult(playbook.client, run_dir)
+    if reuse.steps:
+        say(f"reusing {describe_reused(reuse.steps)} (copied from {reuse.base.name})")
+    for name, source in inputs.items():
+        if copied.get(name) != source:
+            say(f"reusing {name} from {source.parent.name}")
+    result = RunResult(playbook.client, run_dir, left_out=reuse.left_out, steps=[
+        StepResult(n, STEPS[n - 1].notebook, "reused", 0.0, str(run_dir / STEPS[n - 1].notebook),
+                   reused_from=origin) for n, origin in reuse.steps.items()])
+    if reuse.left_out:
+        fix = format_steps([*selected, *reuse.left_out])
+        for number, why in reuse.left_out.items():
+            say(f"left out: step {number} ({why})")
+        say(f"for a complete run: --steps {fix}")
     started = _utcnow()
     say(f"run folder: {run_dir}")
     kernels = _Kernels([STEPS[number - 1] for number in selected])  # starts the first kernel
@@ -186,12 +395,18 @@ def run_playbook(
                 step_result = _execute_step(step, playbook, run_dir, kernels)
                 result.steps.append(step_result)
                 if step_result.status != "ok":
-                    raise NotebookExecutionError(step_result.error)
+                    raise StepFailedError(step_result.error or "", Path(step_result.output))
                 say(f"      done in {step_result.seconds:.1f}s")
         finally:
             kernels.stop()
+            result.steps.sort(key=lambda s: s.number)
             result.summary = _write_summary(playbook, result, started)
-            _link_latest(client_dir, run_dir)
+            if result.complete:
+                _link_latest(client_dir, run_dir)
+        if not result.complete:
+            latest = client_dir / "latest"
+            now = f"still {latest.resolve().name}" if latest.exists() else "not set"
+            say(f"latest: {now} (this run does not hold all six steps)")
         if report:
             from .report import build_report
 
@@ -271,9 +486,11 @@ def _execute_step(step: Step, playbook: Playbook, run_dir: Path,
     except PapermillExecutionError as exc:
         seconds = time.perf_counter() - started
         number, first_line = _failed_cell(output)
+        code = f" ({_shorten(first_line)})" if first_line else ""
         error = (
-            f"step {step.number} ({step.notebook}) failed in cell {number} (In [{exc.exec_count}]: "
-            f"{first_line}): {exc.ename}: {_first_line(exc.evalue)}; partial notebook: {output}"
+            f"step {step.number} ({step.notebook}) failed in cell {number}{code}: {exc.ename}: "
+            f"{_first_line(exc.evalue)}\n  partial notebook: {output} (it keeps the traceback; "
+            "run with --debug to print it)"
         )
         return StepResult(step.number, step.notebook, "failed", seconds, str(output), error)
     finally:
@@ -298,7 +515,11 @@ class _Kernel:
 
         self.notebook = notebook
         self.km = _shared_context_kernel_manager()(kernel_name=KERNEL_NAME)
-        run_sync(self.km.start_kernel)(cwd=str(NOTEBOOKS_DIR))
+        # The kernel's own log (not the notebook's output, which comes over its channels) only
+        # with debug logging: a kernel asked to stop while it still runs its warm-up logs ~20
+        # lines of ZMQError traceback that would follow the run's one-line error message.
+        quiet = {} if logger.isEnabledFor(logging.DEBUG) else {"stderr": subprocess.DEVNULL}
+        run_sync(self.km.start_kernel)(cwd=str(NOTEBOOKS_DIR), **quiet)
         self.client: object | None = None  # the executing client, closed with the kernel
         # The reply to the warm-up request also tells that the kernel is up (even without
         # imports to run).
@@ -544,6 +765,34 @@ def _failed_cell(executed: Path) -> tuple[int | str, str]:
     return "?", ""
 
 
+def failed_traceback(notebook: str | Path) -> str:
+    """The kernel's traceback kept in a partially executed notebook, without terminal colours.
+
+    Args:
+        notebook: The executed notebook of a failed step.
+
+    Returns:
+        The traceback of its first error output; empty when there is none.
+    """
+    import nbformat
+
+    try:
+        cells = nbformat.read(notebook, as_version=4).cells
+    except (OSError, ValueError):
+        return ""
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                text = "\n".join(output.get("traceback", []))
+                return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+    return ""
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis."""
+    return text if len(text) <= width else text[:width - 3].rstrip() + "..."
+
+
 def _first_line(text: str) -> str:
     lines = [line for line in str(text).splitlines() if line.strip()]
     return lines[0] if lines else ""
@@ -588,6 +837,10 @@ def _write_summary(playbook: Playbook, result: RunResult, started: dt.datetime) 
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": _utcnow().isoformat(timespec="seconds"),
         "status": "ok" if result.ok else "failed",
+        "complete": result.complete,
+        "ran": [s.number for s in result.steps if s.status != "reused"],
+        "reused": {str(s.number): s.reused_from for s in result.steps if s.status == "reused"},
+        "left_out": {str(n): why for n, why in result.left_out.items()},
         "steps": [asdict(s) for s in result.steps],
         "imports": json.loads(counts_file.read_text()) if counts_file.is_file() else None,
         "kpis": json.loads(kpis_file.read_text()) if kpis_file.is_file() else None,

@@ -18,6 +18,7 @@ from socialcrm_utils.artifacts import read_artifact
 from socialcrm_utils.cli import main
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, STEPS
 from socialcrm_utils.exceptions import MissingArtifactError
+from socialcrm_utils.runner import failed_traceback
 from socialcrm_utils.schema import KPIS
 from socialcrm_utils.store import open_store
 
@@ -26,9 +27,11 @@ from .test_kpis import EXPECTED, TINY
 
 pytestmark = pytest.mark.e2e
 
-ARTIFACTS = ["mentions.parquet", "rejected.csv", "platforms.csv", "import_counts.json", "goals.csv",
-             "mentions_scored.parquet", "alerts.csv", "topics.csv", "conversations.parquet", "sla.csv", "voice.csv",
-             "kpis.json", "workload.csv", "faq.csv", "content_calendar.csv", "reply_templates.csv", "summary.json", "report.html"]
+ARTIFACTS = ["mentions.parquet", "rejected.csv", "platforms.csv", "import_counts.json",
+             "goals.csv", "mentions_scored.parquet", "alerts.csv", "topics.csv",
+             "conversations.parquet", "sla.csv", "voice.csv", "kpis.json", "workload.csv",
+             "faq.csv", "content_calendar.csv", "reply_templates.csv", "summary.json",
+             "report.html"]
 
 
 def _run_dir(out):
@@ -89,27 +92,72 @@ def test_report_has_summary_first_six_sections_and_figures(tiny_run):
     assert len(list((run_dir / "figures").glob("step*_*.png"))) == len(images)
 
 
-def test_steps_rerun_reuses_the_latest_run(tiny_run, capsys):
+def test_partial_run_reuses_steps_1_to_3_and_writes_a_complete_report(tiny_run, capsys):
     out, first = tiny_run
-    assert main(["run", str(TINY), "--out", str(out), "--steps", "4-5", "--no-report"]) == 0
+    assert main(["run", str(TINY), "--out", str(out), "--steps", "4-6"]) == 0
     printed = capsys.readouterr().out
-    assert "reusing mentions_scored.parquet from " + first.name in printed
+    assert f"reusing steps 1-3 from run {first.name} (copied from {first.name})" in printed
     second = max(p for p in (out / "tiny-air").iterdir() if p.is_dir() and p.name != "latest")
     assert second != first
     assert read_artifact(second, "kpis.json")["kpis"] == read_artifact(first, "kpis.json")["kpis"]
-    assert not (second / "03_listen.ipynb").exists()
-    # The CRM store next to the runs: two runs, two points on every KPI trend, and the second
-    # run (same data) changed no contact, interaction or case.
+    # Steps 1-3 are the full run's: their executed notebooks and artifacts are copied.
+    for name in ("01_find_platforms.ipynb", "03_listen.ipynb", "rejected.csv", "goals.csv"):
+        assert (second / name).read_bytes() == (first / name).read_bytes(), name
+    summary = json.loads((second / "summary.json").read_text())
+    assert summary["ran"] == [4, 5, 6] and summary["complete"] is True
+    assert summary["reused"] == {"1": first.name, "2": first.name, "3": first.name}
+    assert [s["status"] for s in summary["steps"]] == ["reused"] * 3 + ["ok"] * 3
+    # A complete report: all six sections, and it says where steps 1-3 come from.
+    html = (second / "report.html").read_text()
+    positions = [html.index(f"Step {s.number}: {s.title}") for s in STEPS]
+    assert positions == sorted(positions)
+    assert f"This run ran steps 4-6; steps 1-3 from run {first.name} (reused, not run again)." \
+        in html
+    assert html.count(f"Reused from run {first.name}: this step was not run again") == 3
+    assert f"reused from run {first.name}" in html  # the steps table
+    assert (out / "tiny-air" / "latest").resolve() == second
+    # The CRM store next to the runs: two runs of the same data period, so one point per KPI
+    # (the second run's values replace the first's), and the second run changed no contact,
+    # interaction or case.
     with open_store(f"sqlite:///{out / 'tiny-air' / 'crm.sqlite'}", create=False) as store:
         history = store.kpi_history("tiny-air")
         counts = store.counts("tiny-air")
-    assert (history.groupby("name")["run_id"].nunique() == 2).all()
+    assert (history.groupby("name")["run_id"].nunique() == 1).all()
     assert set(history["name"]) == set(KPIS)
-    assert history.loc[history["name"] == "volume", "value"].tolist() == [6.0, 6.0]
+    assert history.loc[history["name"] == "volume", "value"].tolist() == [6.0]
     # 7 customers (ann, ben, cara, dan, eve, fay, gus; hal's post is rejected), 12 mentions,
     # 5 conversations.
     assert counts == {"contacts": 7, "identities": 7, "interactions": 12, "cases": 5, "runs": 2,
-                      "kpi_snapshots": 2 * len(KPIS)}
+                      "kpi_snapshots": len(KPIS)}
+
+
+def test_failed_partial_run_leaves_latest_at_the_full_run(tiny_run, tmp_path, capsys):
+    _, first = tiny_run
+    client_dir = tmp_path / "out" / "tiny-air"
+    full = client_dir / first.name
+    shutil.copytree(first, full)
+    (client_dir / "latest").symlink_to(full.name, target_is_directory=True)
+    (full / "mentions_scored.parquet").write_bytes(b"not a parquet file")
+    code = main(["run", str(TINY), "--out", str(tmp_path / "out"), "--steps", "4-6"])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = err.splitlines()
+    assert len(lines) == 2, err  # one line, and the path of the partial notebook
+    match = re.fullmatch(r"error: step 4 \(04_define_slas\.ipynb\) failed in cell (\d+) "
+                         r"\((.+)\): (\w+): (.+)", lines[0])
+    assert match, lines[0]
+    partial = next(p for p in client_dir.iterdir() if p.name not in (full.name, "latest"))
+    notebook = partial / "04_define_slas.ipynb"
+    assert lines[1] == (f"  partial notebook: {notebook} (it keeps the traceback; run with "
+                        "--debug to print it)")
+    source = nbformat.read(ROOT / "notebooks" / "04_define_slas.ipynb", as_version=4)
+    assert source.cells[int(match.group(1)) - 1].source.startswith(match.group(2).rstrip("."))
+    # The kernel's traceback is in the partial notebook, not on the terminal.
+    traceback = failed_traceback(notebook)
+    assert match.group(3) in traceback and "Traceback" not in err and "---->" not in err
+    assert (client_dir / "latest").resolve() == full
+    summary = json.loads((partial / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["complete"] is False
 
 
 def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_playbook, capsys):
@@ -126,10 +174,11 @@ def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_pl
     code = main(["run", str(path), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
-    match = re.search(r"step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) \(In \[\d+\]: "
-                      r"imported = read_mentions\(playbook\)\): AssertionError: no mentions were "
-                      r"read: every row was rejected \(see rejected.csv\) or no source could be "
-                      r"read; partial notebook: (\S+)", err)
+    match = re.fullmatch(r"error: step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) "
+                         r"\(imported = read_mentions\(playbook\)\): AssertionError: no mentions "
+                         r"were read: every row was rejected \(see rejected.csv\) or no source "
+                         r"could be read\n  partial notebook: (\S+) \(it keeps the traceback; run "
+                         r"with --debug to print it\)\n", err)
     assert match, err
     source = nbformat.read(ROOT / "notebooks" / "01_find_platforms.ipynb", as_version=4)
     assert source.cells[int(match.group(1)) - 1].source.startswith("imported = read_mentions(")
@@ -138,9 +187,10 @@ def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_pl
                                               for o in c.get("outputs", []))]
     assert [c.source for c in failed] == [source.cells[int(match.group(1)) - 1].source]
     run_dir = _run_dir(tmp_path / "out" / "broken")
-    assert len(pd.read_csv(run_dir / "rejected.csv")) == 2, "artifacts written before the failure stay"
+    assert len(pd.read_csv(run_dir / "rejected.csv")) == 2, "artifacts written before it stay"
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["steps"][0]["error"].startswith("step 1")
+    assert not (tmp_path / "out" / "broken" / "latest").exists(), "a failed run is never latest"
 
 
 def test_missing_artifact_in_a_notebook_names_the_step(tmp_path):
