@@ -107,6 +107,7 @@ __all__ = [
     "MIN_BRAND_POSTS",
     "MIN_SLOT_POSTS",
     "NON_PUBLISHING_PLATFORMS",
+    "NOT_TOPIC_WORDS",
     "PERSONAL_DATA_TOPICS",
     "QUESTION_WORDS",
     "ABUSE_PATTERN",
@@ -197,6 +198,27 @@ PERSONAL_DATA_TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
          "lieferung", "paket", "sendung"),
     ),
 }  # fmt: skip
+
+#: Words that say how a customer feels or chats, never what a topic is about: left out of
+#: the words that group and name FAQs and complaint topics ("burritos, smh" and "bad,
+#: disappointed" were labels). English and German.
+NOT_TOPIC_WORDS: frozenset[str] = frozenset(
+    {
+        # chatter
+        "smh", "omg", "wtf", "ffs", "tbh", "imo", "idk", "lmao", "lmfao", "rofl", "ugh", "wow",
+        "yay", "pls", "plz", "thx", "lol", "haha", "hahaha", "jk", "btw", "fyi", "asap",
+        # feelings and verdicts
+        "bad", "worse", "worst", "terrible", "horrible", "awful", "disappointed",
+        "disappointing", "disappointment", "unacceptable", "ridiculous", "annoying", "annoyed",
+        "frustrated", "frustrating", "upset", "angry", "mad", "sad", "poor", "pathetic",
+        "great", "good", "love", "hate", "seriously", "literally", "really", "thanks", "thank",
+        "question", "questions", "y'all", "yall",
+        # swearing
+        "shit", "fuck", "fucking", "crap", "damn", "hell", "scheiße", "scheiss", "kacke",
+        "schlecht", "schlimm", "enttäuscht", "enttäuschend", "ärgerlich", "unverschämt",
+        "nervig", "sauer", "wütend", "traurig", "super", "toll", "schade", "frage", "fragen",
+    }
+)  # fmt: skip
 
 _CLUSTER_COLUMNS: tuple[str, ...] = (
     "topic", "lang", "{count}", "share", "distinct", "terms", "example", "example_id",
@@ -963,7 +985,7 @@ def _cluster_intent(
         return _empty(dtypes)[columns]
     display = _strip_handles(text_of(rows)).fillna("")
     names = person_names(scored) if names is None else list(names)
-    exclude = tuple(dict.fromkeys([*exclude_terms, *names]))
+    exclude = tuple(dict.fromkeys([*exclude_terms, *names, *sorted(NOT_TOPIC_WORDS)]))
     langs = (
         normalize_lang(rows["lang"]).fillna(_UNKNOWN_LANG)
         if "lang" in rows.columns
@@ -1369,9 +1391,11 @@ TEMPLATE_KINDS: dict[str, tuple[str, ...]] = {
 
 # Plain words for what a digital topic is about (first stem found wins).
 _DIGITAL_THINGS: dict[str, tuple[tuple[str, str], ...]] = {
-    "en": (("app", "the app"), ("site", "our website"), ("web", "our website"),
+    "en": (("update", "the latest update"), ("app", "the app"), ("site", "our website"),
+           ("web", "our website"),
            ("log", "logging in"), ("anmeld", "logging in"), ("password", "logging in")),
-    "de": (("app", "die App"), ("site", "unsere Website"), ("seite", "unsere Website"),
+    "de": (("update", "das letzte Update"), ("app", "die App"), ("site", "unsere Website"),
+           ("seite", "unsere Website"),
            ("log", "die Anmeldung"), ("anmeld", "die Anmeldung"), ("passw", "die Anmeldung")),
 }  # fmt: skip
 _DIGITAL_DEFAULT = {"en": "our app or website", "de": "unsere App oder Website"}
@@ -1549,6 +1573,27 @@ def _template_kind(words: Iterable[str]) -> tuple[str, str]:
         if stem:
             return kind, stem
     return "general", ""
+
+
+def _topic_kinds(topic: list[str], terms: list[str]) -> tuple[str, str, str]:
+    """The personal-data kind, the template kind and its stem of a topic.
+
+    The topic's own words decide first (personal data, then :data:`TEMPLATE_KINDS`); the
+    further label terms only when the topic's words name no kind: "hold hours" with the
+    term "rebook" is about waiting, "change" with "booking" about a booking.
+
+    Examples:
+        >>> _topic_kinds(["hold", "hours"], ["hold hours", "rebook"])
+        ('', 'waiting', 'hold')
+        >>> _topic_kinds(["change"], ["change", "booking"])
+        ('booking', 'general', '')
+    """
+    for words in (topic, [*topic, *terms]):
+        personal = _personal_data_kind(words)
+        kind, stem = _template_kind(words)
+        if personal or kind != "general":
+            return personal, kind, stem
+    return "", "general", ""
 
 
 def _applies(cue: VoiceCue, platform: str) -> bool:
@@ -1754,9 +1799,9 @@ def reply_templates(
         lang = lang_code.split("-")[0].lower()
         wording = lang if lang in _WORDING else fallback
         terms = str(getattr(row, "terms", "") or "")
-        words = f"{row.topic} {terms}".replace(",", " ").split()
-        personal = _personal_data_kind(words)
-        kind, stem = _template_kind(words)
+        personal, kind, stem = _topic_kinds(
+            str(row.topic).replace(",", " ").split(), terms.replace(",", " ").split()
+        )
         for platform_no, platform in enumerate(platforms):
             plat = str(platform).strip().lower()
             combos = [
@@ -2348,7 +2393,11 @@ def _calendar_note(slots: pd.DataFrame, skipped: list[tuple[date, str]], planned
     attrs = slots.attrs
     if (slots.get("basis") == "all_posts").any() if "basis" in slots else False:
         brand = attrs.get("brand_posts")
-        few = f"only {brand} proactive brand posts" if brand is not None else "too few brand posts"
+        few = (
+            "too few proactive brand posts" if brand is None
+            else "no proactive brand posts" if brand == 0
+            else f"only {brand} proactive brand post{'s' if brand != 1 else ''}"
+        )  # fmt: skip
         parts = [
             f"{planned} posts planned in the hours when the audience is most active: there "
             f"are {few} to judge engagement by."
