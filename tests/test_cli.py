@@ -9,8 +9,8 @@ import pytest
 
 from socialcrm_utils.cli import main
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, PROJECT_ROOT
-from socialcrm_utils.runner import parse_steps, plan_inputs
 from socialcrm_utils.exceptions import MissingArtifactError, SocialCRMError
+from socialcrm_utils.runner import parse_steps, plan_inputs
 
 
 def run(capsys, *argv):
@@ -31,7 +31,8 @@ def test_validate_example_prints_summary(capsys):
 def test_missing_playbook_one_line_exit_2(capsys):
     code, out, err = run(capsys, "validate", "playbooks/nope.yaml")
     assert code == 2
-    assert err == "error: playbooks/nope.yaml: playbook not found (create one with: socialcrm new CLIENT)\n"
+    assert err == ("error: playbooks/nope.yaml: playbook not found (create one with: socialcrm "
+                   "new CLIENT)\n")
 
 
 def test_invalid_yaml(capsys, write_playbook):
@@ -59,8 +60,10 @@ def test_unknown_key_and_wrong_values_all_listed(capsys, write_playbook, tmp_pat
     lines = err.splitlines()
     assert lines[0] == f"error: {path}: 3 errors"
     assert lines[1].strip().startswith("line 5: golas: unknown key; did you mean 'goals'?")
-    assert lines[2].strip() == "line 6: goals[0].target: 'high' is not a number (allowed: a number, e.g. 0.9)"
-    assert lines[3].strip().startswith("line 7: sla.policies[0].first_response: 'soon' is not a duration")
+    assert lines[2].strip() == ("line 6: goals[0].target: 'high' is not a number (allowed: a "
+                                "number, e.g. 0.9)")
+    assert lines[3].strip().startswith("line 7: sla.policies[0].first_response: 'soon' is not a "
+                                       "duration")
 
 
 def test_run_with_missing_source_fails_before_any_notebook(capsys, write_playbook, tmp_path):
@@ -139,8 +142,40 @@ def test_sample_command(capsys, tmp_path):
     code, out, _ = run(capsys, "sample", "--mentions", 300, "--out", tmp_path / "s.parquet")
     assert code == 0 and out == f"wrote {tmp_path / 's.parquet'}\n"
     code, _, err = run(capsys, "sample", "--out", tmp_path / "s.txt")
-    assert code == 1 and err == f"error: --out {tmp_path / 's.txt'}: use a .csv or .parquet file name\n"
+    assert code == 1
+    assert err == f"error: --out {tmp_path / 's.txt'}: use a .csv or .parquet file name\n"
     with pytest.raises(SystemExit) as info:
         main(["sample", "--mentions", "10"])
     assert info.value.code == 2
     assert "--mentions: 10 is too small (at least 100)" in capsys.readouterr().err
+
+
+def test_failed_step_prints_kernel_traceback_only_with_debug(capsys, tmp_path, monkeypatch):
+    import nbformat
+
+    from socialcrm_utils import runner
+
+    notebook = tmp_path / "06_generate_content.ipynb"
+    cell = nbformat.v4.new_code_cell("faq = build_faq(mentions)")
+    cell.outputs = [nbformat.v4.new_output(
+        "error", ename="KeyError", evalue="'label'",
+        traceback=["\x1b[0;31mKeyError\x1b[0m  Traceback (most recent call last)",
+                   "----> 1 faq = build_faq(mentions)", "\x1b[0;31mKeyError\x1b[0m: 'label'"])]
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), notebook)
+    message = (f"step 6 (06_generate_content.ipynb) failed in cell 1 (faq = build_faq(mentions)): "
+               f"KeyError: 'label'\n  partial notebook: {notebook} (it keeps the traceback; run "
+               "with --debug to print it)")
+
+    def fail(*args, **kwargs):
+        raise runner.StepFailedError(message, notebook)
+
+    monkeypatch.setattr(runner, "run_playbook", fail)
+    code, _, err = run(capsys, "run", EXAMPLE_PLAYBOOK)
+    assert code == 1 and err == f"error: {message}\n"
+    code, _, err = run(capsys, "run", EXAMPLE_PLAYBOOK, "--debug")
+    assert code == 1
+    assert err == (f"kernel traceback (kept in {notebook}):\n"
+                   "KeyError  Traceback (most recent call last)\n"
+                   "----> 1 faq = build_faq(mentions)\n"
+                   "KeyError: 'label'\n"
+                   f"error: {message}\n")

@@ -63,13 +63,14 @@ def test_only_the_first_rows_are_read(tmp_path):
                            "2026-09-01 to 2026-09-04 (UTC)")
 
 
-def test_a_cut_inside_a_quoted_text_reads_the_whole_file(tmp_path):
+def test_a_cut_inside_a_quoted_text_moves_on_to_the_row_end(tmp_path):
     (tmp_path / "m.csv").write_text('mention_id,text,created_at\n'
                                     'm1,"two\nlines",2026-09-01T10:00:00Z\n'
                                     'm2,one line,2026-09-02T10:00:00Z\n')
     result = check_file_source(file_source(tmp_path / "m.csv"), rows=1, base_dir=tmp_path)
-    assert (result.status, result.rows) == ("ok", 2)
-    assert "(the whole file)" in result.line
+    # Two lines end inside m1's text; the sample grows to its third line, the end of m1.
+    assert result.line == ("sources[0] m.csv: read 1 row (the first 1), 1 usable; dates "
+                           "2026-09-01 to 2026-09-01 (UTC)")
 
 
 def test_parquet_sample_is_its_first_rows(tmp_path):
@@ -212,3 +213,25 @@ def test_rows_option_reaches_the_check(capsys, rows):
     code, out, _ = run(capsys, "validate", TINY, "--rows", rows)
     word = "row" if rows == 1 else "rows"
     assert code == 0 and f"read {rows} {word} (the first {rows}), {rows} usable" in out
+
+
+def test_online_fetches_feeds_and_names_their_dates(write_playbook, monkeypatch):
+    from socialcrm_utils.sources.files import conform_rows
+
+    path = write_playbook("""
+        client: c1
+        name: C
+        brand: {handles: ["@c"]}
+        sources: [{kind: rss, url: "https://example.org/feed.xml"}]
+        """)
+    items = pd.DataFrame({"mention_id": ["a", "b", "c"], "text": ["one", "two", ""],
+                          "created_at": ["2026-09-02T08:00:00Z", "2026-09-05T20:00:00Z",
+                                         "2026-09-06T08:00:00Z"]})
+
+    def fetched(source, playbook):
+        return conform_rows(items, items, label=source.label, timezone="UTC")
+
+    monkeypatch.setattr("socialcrm_utils.sources.read_source", fetched)
+    [result] = check_sources(load_playbook(path), online=True)
+    assert result.line == ("sources[0] rss:https://example.org/feed.xml: fetched 3 items, 2 "
+                           "usable; dates 2026-09-02 to 2026-09-05 (UTC)")

@@ -44,6 +44,9 @@ SAMPLE_ROWS = 200
 #: At most this many bytes of a CSV or JSON-lines file are read for the sample.
 _SAMPLE_BYTES = 4 << 20
 
+#: Times the cut of a CSV sample moves on to reach the rows asked for (rows span lines).
+_CUT_TRIES = 8
+
 #: Timestamp layouts tried when a date column does not parse (German day-first first).
 _DATE_FORMATS = (
     "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
@@ -333,9 +336,10 @@ def _without_path(message: str, path: Path) -> str:
 def _sample_file(path: Path, fmt: str | None, rows: int) -> Iterator[tuple[Path, bool]]:
     """A file with the first ``rows`` rows of ``path`` (or ``path`` itself) and whether it is whole.
 
-    A CSV or JSON-lines file is cut after its header and ``rows`` line ends (within its first
-    4 MB); when the cut falls inside a quoted value (the piece does not parse), the whole file
-    is used if small, else its first 4 MB cut at a line end. A Parquet file is sampled by its
+    A CSV or JSON-lines file is cut after its header and ``rows`` line ends, and the cut moves on
+    while the piece has fewer rows (values with line breaks) or does not parse (a cut inside a
+    quoted value), within its first 4 MB; failing that, the whole file is used if small, else its
+    first 4 MB cut at a line end. A Parquet file is sampled by its
     first row batch. JSON documents and UTF-16 files are read whole.
     """
     kind = fmt or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -366,25 +370,44 @@ def _sample_file(path: Path, fmt: str | None, rows: int) -> Iterator[tuple[Path,
         if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\n" not in head:
             yield path, True
             return
-        cuts = []
-        end = -1
-        for _ in range(rows + (kind == "csv")):
-            end = head.find(b"\n", end + 1)
-            if end < 0:
+        end = _line_end(head, rows + (kind == "csv"))
+        for _ in range(_CUT_TRIES):  # a value with line breaks makes a row of several lines
+            if end is None or end >= size:
                 break
-        if end >= 0 and end + 1 < size:
-            cuts.append(end + 1)
+            sample.write_bytes(head[:end])
+            try:
+                missing = rows - len(read_table(sample, fmt))
+            except SourceError:  # the cut fell inside a quoted value
+                missing = 1
+            if missing <= 0:
+                yield sample, False
+                return
+            end = _line_end(head, missing, start=end)
         if size > _SAMPLE_BYTES:
-            cuts.append(head.rindex(b"\n") + 1)
-        for cut in cuts:
-            sample.write_bytes(head[:cut])
+            sample.write_bytes(head[:head.rindex(b"\n") + 1])
             try:
                 read_table(sample, fmt)
             except SourceError:
-                continue
-            yield sample, False
-            return
+                pass
+            else:
+                yield sample, False
+                return
         yield path, True
+
+
+def _line_end(data: bytes, lines: int, start: int = 0) -> int | None:
+    r"""The offset just after the ``lines``-th line end from ``start``; None if there are fewer.
+
+    Examples:
+        >>> _line_end(b"a\nb\nc\n", 2), _line_end(b"a\nb\nc\n", 1, start=2), _line_end(b"a\n", 2)
+        (4, 4, None)
+    """
+    end = start - 1
+    for _ in range(lines):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            return None
+    return end + 1
 
 
 def _check_feed(source: Source, index: int, playbook: Playbook, *, rows: int,
