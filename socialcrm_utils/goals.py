@@ -28,8 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .config import DATA_DIR
 from .exceptions import SocialCRMError
-from .kpis import compute_kpis, format_kpi
-from .listening import about_brand, score_mentions
+from .kpis import compute_kpis, format_kpi, kpi_label
+from .listening import score_mentions
+from .metrics import select_population
 from .playbook import Goal, Playbook, format_duration
 from .schema import INTENTS, KPIS
 from .sla import assign_conversations, clock_conversations
@@ -125,7 +126,7 @@ def goals_table(goals: list[Goal], baselines: dict[str, float],
             status = "ok"
         rows.append({
             "metric": goal.metric,
-            "label": kpi.label if kpi else goal.metric,
+            "label": kpi_label(goal.metric),
             "unit": kpi.unit if kpi else "",
             "direction": ("increase" if kpi.higher_is_better else "decrease") if kpi
             else "unknown",
@@ -146,12 +147,21 @@ def goals_table(goals: list[Goal], baselines: dict[str, float],
         "monthly_pace", "status", "baseline_display", "target_display"])
 
 
-def goal_progress(goals: pd.DataFrame, current: dict[str, float]) -> pd.DataFrame:
+def goal_progress(goals: pd.DataFrame, current: dict[str, float],
+                  currency: str = "USD") -> pd.DataFrame:
     """Each goal with the current KPI value: progress from baseline to target, met or not.
 
     ``progress`` is ``(current - baseline) / (target - baseline)`` (1.0 = target reached;
     NaN when baseline equals target). ``on_track`` is True when the current value has reached
     the target in the KPI's direction, False when not, None when there is no current value.
+
+    Args:
+        goals: :func:`goals_table` or :func:`check_goals` output (or ``goals.csv`` read back).
+        current: The KPI values now (:func:`kpis.compute_kpis`).
+        currency: The playbook's ``costs.currency``, for money KPIs in ``current_display``.
+
+    Returns:
+        ``goals`` with ``current``, ``progress``, ``on_track`` and ``current_display``.
 
     Examples:
         >>> goals = pd.DataFrame({"metric": ["response_rate"], "direction": ["increase"],
@@ -168,8 +178,8 @@ def goal_progress(goals: pd.DataFrame, current: dict[str, float]) -> pd.DataFram
         for c, t, d in zip(out["current"], out["target"], out["direction"], strict=True)
     ]
     out["on_track"] = pd.Series(reached, index=out.index, dtype=object)
-    out["current_display"] = [format_kpi(m, c) for m, c in zip(out["metric"], out["current"],
-                                                                 strict=True)]
+    out["current_display"] = [format_kpi(m, c, currency) if m in KPIS else f"{c:g}"
+                              for m, c in zip(out["metric"], out["current"], strict=True)]
     return out
 
 
@@ -245,7 +255,7 @@ def _smart_row(row: pd.Series, max_pace: dict[str, float], currency: str) -> dic
 
     out["specific"] = known
     out["specific_reason"] = (
-        f"one KPI: {KPIS[metric].label} ({metric})" if known
+        f"one KPI: {kpi_label(metric)} ({metric})" if known
         else f"'{metric}' is not a KPI the suite measures (allowed: {', '.join(KPIS)})")
 
     out["measurable"] = known and has_baseline
@@ -710,7 +720,8 @@ def measure_answered_negatives(scored: pd.DataFrame, by: str | None = "platform"
                                total: bool = True) -> pd.DataFrame:
     """The client's share of negative public posts it answered (the method's 25% reference).
 
-    A negative post is a customer post about the brand (:func:`listening.about_brand`) with
+    A negative post is a customer post about the brand (:func:`metrics.select_population`, the
+    population of every KPI) with
     ``sentiment_label`` ``negative``. It is answered when a brand post in the same conversation
     (:func:`sla.assign_conversations`) came after it. Unscored posts (languages without a
     sentiment model) are left out. Every mention counts as public: the canonical table does not
@@ -743,7 +754,8 @@ def measure_answered_negatives(scored: pd.DataFrame, by: str | None = "platform"
     brand = scored["is_brand"].fillna(False).astype(bool).to_numpy()
     last_brand = created[brand].groupby(conversation[brand]).max()
     last_reply = pd.Series(conversation, index=scored.index).map(last_brand)
-    negative = (about_brand(scored) & (scored["sentiment_label"] == "negative").fillna(False))
+    negative = (select_population(scored)
+                & (scored["sentiment_label"] == "negative").fillna(False))
     frame = pd.DataFrame({
         "negative_posts": negative.astype("int64"),
         "answered": (negative & (last_reply > created).fillna(False)).astype("int64"),

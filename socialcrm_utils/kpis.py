@@ -221,7 +221,7 @@ KPI_BASIS: dict[str, str] = {
 }
 
 _BASIS_NOTES: dict[str, str] = {
-    "measured": "measured in the data",
+    "measured": "",
     "assumption": "playbook assumption (costs.per_contact), not measured",
     "computed from assumption": "computed from the playbook's assumed costs per contact",
 }
@@ -281,7 +281,8 @@ def kpi_table(values: dict[str, float], currency: str = "USD") -> pd.DataFrame:
         One row per KPI of :data:`schema.KPIS`: ``name``, ``label`` (:func:`kpi_label`),
         ``unit``, ``value`` (NaN when unknown), ``display`` (:func:`format_kpi`), ``better``
         (``higher`` / ``lower``), ``basis`` (``measured``, ``assumption`` or ``computed from
-        assumption``, :data:`KPI_BASIS`) and ``note`` (the basis in words).
+        assumption``, :data:`KPI_BASIS`) and ``note`` (where a value that is not measured
+        comes from; empty for measured ones).
 
     Examples:
         >>> table = kpi_table({"reach": float("nan"), "cost_per_contact": 1.0})

@@ -37,6 +37,7 @@ __all__ = [
     "plot_attainment",
     "plot_kpi_goals",
     "plot_kpi_history",
+    "NO_DATA_NOTES",
     "plot_costs",
     "add_context_line",
     "plot_engagement_heatmap",
@@ -56,16 +57,37 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def plot_platforms(table: pd.DataFrame) -> Figure:
-    """Bar charts of customer mentions and audience reach per platform (``summarize_platforms``)."""
+    """Bar charts of customer mentions and audience reach per platform (``summarize_platforms``).
+
+    Reach the data cannot give (no follower counts) is not drawn as 0: a platform without it is
+    marked "n/a", and without any reach data the right chart says so instead of staying empty.
+
+    Examples:
+        >>> t = pd.DataFrame({"platform": ["x", "y"], "mentions": [3, 1],
+        ...                   "reach": [float("nan"), float("nan")]})
+        >>> [t.get_text().split(":")[0] for t in plot_platforms(t).axes[1].texts]
+        ['no reach data']
+    """
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.barh(table["platform"], table["mentions"], color=_BLUE)
     left.invert_yaxis()
     left.set(title="Customer mentions per platform", xlabel="mentions", ylabel="platform")
-    right.barh(table["platform"], table["reach"], color=_GREY)
-    right.invert_yaxis()
+    reach = pd.to_numeric(table["reach"], errors="coerce").astype(float)
     right.set(title="Audience reach per platform", xlabel="followers of unique authors")
-    right.xaxis.set_major_formatter(FuncFormatter(_compact))
-    right.tick_params(labelleft=False)
+    if reach.isna().all():
+        right.set_xticks([])
+        right.set_yticks([])
+        right.text(0.5, 0.5, NO_DATA_NOTES["reach"], transform=right.transAxes, ha="center",
+                   va="center", fontsize=10, color=_GREY)
+    else:
+        right.barh(table["platform"], reach.fillna(0), color=_GREY)
+        for y, value in enumerate(reach):
+            if np.isnan(value):
+                right.annotate(NOT_AVAILABLE, (0, y), xytext=(3, 0), textcoords="offset points",
+                               va="center", fontsize=9, color=_GREY)
+        right.invert_yaxis()
+        right.xaxis.set_major_formatter(FuncFormatter(_compact))
+        right.tick_params(labelleft=False)
     fig.tight_layout()
     return fig
 
@@ -245,20 +267,41 @@ def plot_kpi_goals(progress: pd.DataFrame) -> Figure:
     return fig
 
 
+#: What a KPI chart says when no data period has a value for it, instead of an empty chart.
+NO_DATA_NOTES: dict[str, str] = {
+    "reach": "no reach data:\nthe sources give no follower counts",
+}
+
+
 def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = None,
                      labels: dict[str, str] | None = None, columns: int = 3,
                      units: dict[str, str] | None = None, currency: str = "") -> Figure:
-    """Each KPI over the runs, one small chart per KPI, with its goal as a dashed line.
+    """Each KPI over the periods the data covered, one small chart per KPI, goal dashed.
+
+    A point stands at the day its values describe, the last day of the run's data
+    (``as_of`` of :meth:`store.Store.kpi_history`), not when the suite ran: last year's export
+    re-run today stays at last year. Points are evenly spaced and labelled with that day. A KPI
+    without a value in any period (e.g. reach when the sources give no follower counts) says so
+    (:data:`NO_DATA_NOTES`) instead of drawing an empty chart.
 
     Args:
-        history: One row per run and KPI: ``started_at``, ``name``, ``value`` (the store's
-            ``kpi_history``).
+        history: One row per point and KPI: ``as_of`` (else ``started_at``), ``name``,
+            ``value`` (the store's ``kpi_history``).
         targets: Goal target per KPI name, drawn as a dashed red line.
-        labels: Readable title per KPI name (default: the name).
+        labels: Readable title per KPI name (default: the name; ``kpis.kpi_label``).
         columns: Charts per row.
         units: Unit per KPI name (``schema.KPIS``: share, hours, currency, mentions, people):
             shares are shown as percentages, the others name their unit on the y axis.
         currency: The playbook's currency, the y label of ``currency`` KPIs.
+
+    Examples:
+        >>> history = pd.DataFrame({"as_of": pd.to_datetime(["2017-10-31"] * 2),
+        ...     "name": ["volume", "reach"], "value": [120.0, float("nan")]})
+        >>> fig = plot_kpi_history(history)
+        >>> [t.get_text().split(":")[0] for t in fig.axes[1].texts]
+        ['no reach data']
+        >>> fig.axes[0].get_xticklabels()[0].get_text(), fig.axes[0].get_xlabel()
+        ('31 Oct 2017', 'last day of the data')
     """
     names = list(dict.fromkeys(history["name"]))
     rows = max(-(-len(names) // columns), 1)
@@ -266,31 +309,41 @@ def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = N
     targets, labels = targets or {}, labels or {}
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
-    # Runs are evenly spaced and labelled with their start: monthly runs and several runs on
-    # one day read equally well.
-    starts = sorted(pd.to_datetime(history["started_at"], utc=True).unique())
-    position = {start: i for i, start in enumerate(starts)}
-    same_day = len({s.date() for s in starts}) < len(starts)
-    ticks = list(range(0, len(starts), max(1, -(-len(starts) // 6))))
-    tick_labels = [starts[i].strftime("%d %b %H:%M" if same_day else "%d %b %Y") for i in ticks]
+    by_period = "as_of" in history
+    when = (pd.to_datetime(history["as_of"]) if by_period
+            else pd.to_datetime(history["started_at"], utc=True))
+    points = sorted(when.unique())
+    position = {point: i for i, point in enumerate(points)}
+    same_day = len({pd.Timestamp(p).date() for p in points}) < len(points)
+    ticks = list(range(0, len(points), max(1, -(-len(points) // 6))))
+    tick_labels = [pd.Timestamp(points[i]).strftime("%d %b %H:%M" if same_day else "%d %b %Y")
+                   for i in ticks]
     for ax, name in zip(axes.flat, names, strict=False):
-        data = history[history["name"] == name].sort_values("started_at")
-        x = [position[t] for t in pd.to_datetime(data["started_at"], utc=True)]
-        ax.plot(x, data["value"], marker="o", color=_BLUE, label="run")
+        rows_of = (history["name"] == name).to_numpy()
+        data = pd.DataFrame({"x": [position[t] for t in when[rows_of]],
+                             "value": history.loc[rows_of, "value"].astype(float).to_numpy()}
+                            ).sort_values("x")
+        ax.set_title(labels.get(name, name), fontsize=10)
+        ax.set_xlabel("last day of the data" if by_period else "run (UTC start)", fontsize=8)
+        ax.set_xticks(ticks, tick_labels, fontsize=7)
+        ax.set_xlim(-0.5, len(points) - 0.5)
+        ax.tick_params(labelsize=8)
+        if data["value"].isna().all():
+            ax.set_yticks([])
+            ax.text(0.5, 0.5, NO_DATA_NOTES.get(name, "no data in any period"),
+                    transform=ax.transAxes, ha="center", va="center", fontsize=9, color=_GREY)
+            continue
+        ax.plot(data["x"], data["value"], marker="o", color=_BLUE, label="period")
         if name in targets:
             ax.axhline(targets[name], color=_RED, linestyle="--", label="goal")
-        ax.set_title(labels.get(name, name), fontsize=10)
-        ax.set_xlabel("run (UTC start)", fontsize=8)
-        ax.set_xticks(ticks, tick_labels, fontsize=7)
-        ax.set_xlim(-0.5, len(starts) - 0.5)
-        ax.tick_params(labelsize=8)
         unit = (units or {}).get(name, "")
         if unit == "share":
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         else:
             ax.yaxis.set_major_formatter(FuncFormatter(_compact))
             ax.set_ylabel(currency if unit == "currency" and currency else unit, fontsize=8)
-    fig.suptitle(f"KPIs over {history['started_at'].nunique()} run(s); dashed: goal")
+    what = "data period(s)" if by_period else "run(s)"
+    fig.suptitle(f"KPIs over {len(points)} {what}; dashed: goal")
     fig.tight_layout()
     return fig
 
@@ -413,8 +466,9 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
     No number is ever shown with pandas' six decimals (``98.100000``): columns named like a
     share KPI or a rate of :mod:`~socialcrm_utils.metrics` (:data:`PERCENT_COLUMNS`) are
     percentages, every other decimal column shows whole numbers with thousands separators and
-    fractions with at most two decimals (``1,862``, ``86.1``, ``0.33``), unless ``percent``,
-    ``decimals`` or ``thousands`` say otherwise.
+    fractions with at most two decimals (``1,862``, ``86.1``, ``0.33``), integer columns have
+    thousands separators (``2,702``), unless ``percent``, ``decimals`` or ``thousands`` say
+    otherwise.
 
     Args:
         frame: The table (not modified).
@@ -444,6 +498,9 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
                                   if c in PERCENT_COLUMNS and pd.api.types.is_float_dtype(frame[c])}
     formats.update({c: _plain_number for c in frame.columns
                     if pd.api.types.is_float_dtype(frame[c]) and c not in formats})
+    formats.update({c: "{:,}" for c in frame.columns
+                    if pd.api.types.is_integer_dtype(frame[c])
+                    and not pd.api.types.is_bool_dtype(frame[c])})
     formats.update({c: "{:.1%}" for c in percent if c in frame})
     formats.update({c: f"{{:,.{n}f}}" for c, n in (decimals or {}).items() if c in frame})
     formats.update({c: "{:,.0f}" for c in thousands if c in frame})

@@ -13,15 +13,22 @@ interactions   mention (post, reply, DM), unique per client, platform and ``ment
                PII-redacted ``text_redacted`` only, never raw text
 cases          conversation with a customer (step 4's SLA clocks), unique per client, platform
                and ``conversation_id``
-runs           call of :meth:`Store.record_run` (one per playbook run)
-kpi_snapshots  KPI of a run (``name``, ``value``, ``unit``), unique per run and KPI
+runs           call of :meth:`Store.record_run` (one per playbook run), with the period its
+               data covers (``period_start``, ``period_end``: local dates of the first and
+               last post)
+kpi_snapshots  KPI of a run (``name``, ``value``, ``unit``), unique per run and KPI; one
+               point per data period (see below)
 schema_version the one version number of the tables (:data:`SCHEMA_VERSION`)
 ============== ==============================================================================
 
 **Idempotent.** Upserting the same frames again changes no row count in contacts, identities,
-interactions or cases: rows are keyed by the natural keys above and updated in place. Runs and
-KPI snapshots are a history and grow on purpose: one run (and one snapshot per KPI) per
-:meth:`Store.record_run`, which is what :meth:`Store.kpi_history` draws trends from.
+interactions or cases: rows are keyed by the natural keys above and updated in place. Runs are
+a history and grow on purpose, one per :meth:`Store.record_run`. KPI snapshots are one point
+per **data period**: the KPI values of a run whose data covers the same period as an earlier run
+of the client (same first and last day) replace that run's values, so re-running last year's
+export neither adds a point nor one at today's date. Runs recorded without a period (and runs of
+stores from before schema version 2) are points of their own. :meth:`Store.kpi_history` draws
+the trends from these points, placed at the period they cover.
 
 **Contacts.** A new identity (an author on a platform not seen before) gets a new contact; the
 same author on the same platform is always the same contact, also across runs. The same person
@@ -69,6 +76,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -125,8 +133,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Version of the tables below; bump it (and add a migration) whenever they change.
-SCHEMA_VERSION = 1
+#: Version of the tables below; bump it (and add a migration to ``_MIGRATIONS``) whenever they
+#: change. Version 2: ``runs.period_start`` and ``runs.period_end``.
+SCHEMA_VERSION = 2
 
 #: Rows per executemany batch of an upsert.
 BATCH_ROWS = 5000
@@ -233,6 +242,8 @@ runs = Table(
     Column("run_dir", Text),
     Column("playbook", Text),
     Column("counts", JSON),
+    Column("period_start", Date),
+    Column("period_end", Date),
 )
 
 interactions = Table(
@@ -434,11 +445,18 @@ class Store:
                     f"socialcrm-utils knows version {SCHEMA_VERSION} at most: upgrade "
                     "socialcrm-utils (pip install -U socialcrm-utils) or use another store"
                 )
-            if found is not None and found < SCHEMA_VERSION:  # pragma: no cover - no v0
-                raise SchemaVersionError(
-                    f"store {self.url} has schema version {found} and no migration to "
-                    f"{SCHEMA_VERSION} exists"
-                )
+            if found is not None and found < SCHEMA_VERSION:
+                missing = [v for v in range(found, SCHEMA_VERSION) if v not in _MIGRATIONS]
+                if missing:
+                    raise SchemaVersionError(
+                        f"store {self.url} has schema version {found} and no migration to "
+                        f"{SCHEMA_VERSION} exists"
+                    )
+                for version in range(found, SCHEMA_VERSION):
+                    _MIGRATIONS[version](conn)
+                    logger.info("migrated store %s from schema version %d to %d", self.url,
+                                version, version + 1)
+                conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
             metadata.create_all(conn)
             if found is None:
                 conn.execute(schema_version.insert().values(version=SCHEMA_VERSION))
@@ -470,13 +488,15 @@ class Store:
         playbook_path: str | Path | None = None,
         started_at: dt.datetime | pd.Timestamp | None = None,
         counts: Mapping[str, int] | None = None,
+        period: tuple[Any, Any] | None = None,
     ) -> int:
         """Add a run and return its id; a run folder already recorded keeps its id.
 
-        Every new run folder is a new point in the KPI history. Recording the same folder again
-        (notebook 05 executed twice in one run, or an analyst re-running the ``interactive``
-        folder) returns the existing run, with ``started_at`` and the counts updated, so its
-        KPI values are replaced rather than added.
+        Recording the same folder again (notebook 05 executed twice in one run, or an analyst
+        re-running the ``interactive`` folder) returns the existing run, with ``started_at``,
+        the counts and the period updated, so its KPI values are replaced rather than added.
+        A new run folder is a new point in the KPI history unless its data covers the same
+        period as an earlier run: then :meth:`save_kpis` replaces that run's point.
 
         Args:
             client: The playbook's client id.
@@ -485,6 +505,9 @@ class Store:
             started_at: When the run started (default: now); naive values are UTC.
             counts: Row counts to remember with the run; :meth:`upsert_mentions` and
                 :meth:`upsert_cases` add theirs when given the run id.
+            period: First and last day the run's data covers (dates, timestamps or ISO
+                strings; :func:`kpis.data_period`), where its KPI values stand on the trend.
+                None: unknown, the run is a point of its own at ``started_at``.
 
         Returns:
             The new run's id.
@@ -496,6 +519,11 @@ class Store:
             "playbook": None if playbook_path is None else str(playbook_path),
             "counts": {k: int(v) for k, v in (counts or {}).items()},
         }
+        if period is not None:
+            start, end = (_as_date(day) for day in period)
+            if start is not None and end is not None and start > end:
+                raise StoreError(f"run period {start} to {end}: the start is after the end")
+            values.update(period_start=start, period_end=end)
         with self.engine.begin() as conn:
             existing = conn.execute(
                 select(runs.c.id).where(runs.c.client == client,
@@ -513,6 +541,10 @@ class Store:
     def save_kpis(self, run_id: int,
                   kpis: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> int:
         """Save a run's KPI values; saving a KPI again for the same run replaces it.
+
+        When the run has a data period (:meth:`record_run`), the KPI values of the client's
+        other runs over the same period (same first and last day) are removed: one point per
+        data period, the latest saved one. Their runs stay in ``runs``.
 
         Args:
             run_id: From :meth:`record_run`.
@@ -541,23 +573,39 @@ class Store:
                          "unit": unit})
         with self.engine.begin() as conn:
             self._check_run(conn, run_id)
-            return _upsert(conn, kpi_snapshots, rows, ["run_id", "name"], ["value", "unit"])
+            saved = _upsert(conn, kpi_snapshots, rows, ["run_id", "name"], ["value", "unit"])
+            run = conn.execute(select(runs.c.client, runs.c.period_start, runs.c.period_end)
+                               .where(runs.c.id == run_id)).one()
+            if run.period_start is not None and run.period_end is not None:
+                same_period = (select(runs.c.id)
+                               .where(runs.c.client == run.client, runs.c.id != run_id,
+                                      runs.c.period_start == run.period_start,
+                                      runs.c.period_end == run.period_end))
+                replaced = conn.execute(delete(kpi_snapshots)
+                                        .where(kpi_snapshots.c.run_id.in_(same_period))).rowcount
+                if replaced:
+                    logger.info("replaced %d KPI values of earlier runs over %s to %s",
+                                replaced, run.period_start, run.period_end)
+            return saved
 
     def kpi_history(self, client: str, names: Sequence[str] | None = None) -> pd.DataFrame:
-        """Every KPI snapshot of a client: one row per run and KPI, oldest run first.
+        """Every KPI point of a client: one row per data period (or run without one) and KPI.
 
         Args:
             client: The client id.
             names: Only these KPIs (default: all).
 
         Returns:
-            Columns ``run_id``, ``started_at`` (UTC), ``run_dir``, ``name``, ``value``,
-            ``unit``; ordered by ``started_at``, run and the order the KPIs were saved in.
-            Pivot it for a trend chart:
-            ``history.pivot(index="started_at", columns="name", values="value")``.
+            Columns ``run_id``, ``started_at`` (UTC), ``run_dir``, ``period_start``,
+            ``period_end`` (the local dates the run's data covers, NaT when unknown),
+            ``as_of`` (the day the values describe: ``period_end``, else the UTC day the run
+            started), ``name``, ``value``, ``unit``; ordered by ``as_of``, ``started_at``, run
+            and the order the KPIs were saved in. Pivot it for a trend chart:
+            ``history.pivot(index="as_of", columns="name", values="value")``.
         """
         query = (
             select(runs.c.id.label("run_id"), runs.c.started_at, runs.c.run_dir,
+                   runs.c.period_start, runs.c.period_end,
                    kpi_snapshots.c.name, kpi_snapshots.c.value, kpi_snapshots.c.unit)
             .join(kpi_snapshots, kpi_snapshots.c.run_id == runs.c.id)
             .where(runs.c.client == client)
@@ -570,7 +618,13 @@ class Store:
             frame = _frame(result.all(), list(result.keys()))
         frame["started_at"] = _utc_ns(frame["started_at"])
         frame["value"] = frame["value"].astype("float64")
-        return frame
+        for column in ("period_start", "period_end"):
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        started_day = frame["started_at"].dt.tz_localize(None).dt.normalize()
+        frame.insert(5, "as_of", frame["period_end"].fillna(started_day)
+                     .astype("datetime64[ns]"))
+        return frame.sort_values(["as_of", "started_at", "run_id"], kind="stable",
+                                 ignore_index=True)
 
     # ----------------------------------------------------------------------------------------
     # mentions and cases
@@ -925,6 +979,36 @@ class Store:
 
 # ---------------------------------------------------------------------------------------------
 # writing helpers
+
+
+def _add_run_periods(conn: Connection) -> None:
+    """Schema 1 -> 2: the data period of each run (``runs.period_start``, ``period_end``).
+
+    Nullable columns without a default: runs recorded before stay points of their own in the
+    KPI history, placed at their start time. The type is the dialect's own ``DATE``.
+    """
+    present = {c["name"] for c in inspect(conn).get_columns("runs")}
+    quote = conn.dialect.identifier_preparer.quote
+    for column in (runs.c.period_start, runs.c.period_end):
+        if column.name not in present:
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(
+                f"ALTER TABLE {quote(runs.name)} ADD COLUMN {quote(column.name)} {kind}")
+
+
+#: Migration from each schema version to the next (run in one transaction by ``open_store``).
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_run_periods}
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date from a date, datetime, Timestamp or ISO string; None for missing values."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

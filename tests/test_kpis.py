@@ -147,3 +147,97 @@ def test_costs_need_a_social_entry(write_playbook):
     with pytest.raises(PlaybookValidationError) as info:
         load_playbook(path, check_files=False)
     assert any("costs.per_contact: needs a 'social' entry" in e for e in info.value.errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# item 7 of issue 13: unknown reach, assumed costs, numbers for people, the trend by period
+
+
+def test_unknown_reach_is_na_on_the_cards_never_zero(tiny):
+    import json
+    import math
+
+    _, _, scored, clocks = tiny
+    values = compute_kpis(scored.assign(reach=None), clocks)
+    assert math.isnan(values["reach"])
+    document = kpis_document(values, None, (scored["created_at"].min(),
+                                            scored["created_at"].max()))
+    reach = {k["name"]: k for k in json.loads(json.dumps(document, allow_nan=False))["kpis"]}
+    assert reach["reach"]["value"] is None and reach["reach"]["display"] == "n/a"
+
+
+def test_costs_are_labelled_as_the_playbooks_assumption(tiny):
+    from socialcrm_utils.kpis import kpi_table
+
+    _, _, scored, clocks = tiny
+    table = kpi_table(compute_kpis(scored, clocks)).set_index("name")
+    assert table.loc["cost_per_contact", "label"] == "Cost per social contact (playbook assumption)"
+    assert table.loc["cost_per_contact", "basis"] == "assumption"
+    assert table.loc["savings_vs_phone", "label"] == "Savings vs phone (from assumed costs)"
+    assert table.loc["savings_vs_phone", "basis"] == "computed from assumption"
+    assert (table.drop(index=["cost_per_contact", "savings_vs_phone"])["basis"]
+            == "measured").all()
+    # 3 answered x (15 - 1) = 42 USD, shown without a trail of decimals
+    assert table.loc["savings_vs_phone", "display"] == "42.00 USD"
+
+
+def test_goal_labels_and_displays_are_the_kpi_cards():
+    from socialcrm_utils.goals import goal_progress
+    from socialcrm_utils.kpis import format_kpi, kpi_label
+    from socialcrm_utils.playbook import Goal
+
+    goals = goals_table([Goal(metric="savings_vs_phone", target=5000, by=dt.date(2027, 1, 1))],
+                        {"savings_vs_phone": 4200.0}, as_of=dt.date(2026, 11, 1),
+                        currency="EUR")
+    progress = goal_progress(goals, {"savings_vs_phone": 4600.0}, currency="EUR")
+    assert progress.loc[0, "label"] == kpi_label("savings_vs_phone")
+    assert progress.loc[0, ["baseline_display", "current_display", "target_display"]].tolist() \
+        == [format_kpi("savings_vs_phone", v, "EUR") for v in (4200.0, 4600.0, 5000.0)] \
+        == ["4,200 EUR", "4,600 EUR", "5,000 EUR"]
+
+
+def test_data_period_is_the_first_and_last_post_in_local_time():
+    import pandas as pd
+
+    from socialcrm_utils.kpis import data_period
+
+    posts = pd.DataFrame({"created_at": pd.to_datetime(
+        ["2017-10-31 23:30", "2017-10-01 12:00", "2017-11-30 22:59"], utc=True)})
+    start, end = data_period(posts, "Europe/Berlin")
+    assert (start.date().isoformat(), end.date().isoformat()) == ("2017-10-01", "2017-11-30")
+    assert all(pd.isna(t) for t in data_period(posts.iloc[:0], "UTC"))
+
+
+def test_kpi_trend_stands_at_the_data_period_and_says_when_reach_is_unknown():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from socialcrm_utils.plots import plot_kpi_history
+
+    # two periods of 2017 data, recorded (run) in 2026 in the opposite order
+    history = pd.DataFrame({
+        "started_at": pd.to_datetime(["2026-03-02", "2026-03-02", "2026-03-01", "2026-03-01"],
+                                     utc=True),
+        "as_of": pd.to_datetime(["2017-10-31", "2017-10-31", "2017-11-30", "2017-11-30"]),
+        "name": ["volume", "reach"] * 2, "value": [100.0, float("nan"), 120.0, float("nan")]})
+    fig = plot_kpi_history(history, labels={"volume": "Customer mentions"})
+    volume, reach = fig.axes[0], fig.axes[1]
+    assert [t.get_text() for t in volume.get_xticklabels()] == ["31 Oct 2017", "30 Nov 2017"]
+    assert list(volume.lines[0].get_ydata()) == [100.0, 120.0]   # in the order of the periods
+    assert not reach.lines and "no reach data" in reach.texts[0].get_text()
+    assert fig._suptitle.get_text().startswith("KPIs over 2 data period(s)")
+    plt.close(fig)
+
+
+def test_tables_never_show_six_decimals_and_unknown_numbers_are_na():
+    import pandas as pd
+
+    from socialcrm_utils.plots import format_table
+
+    table = pd.DataFrame({"handle": ["Acme", None], "score": [98.1, 76.0], "pr": [0.0, 1862.0],
+                          "net_sentiment": [0.118, -0.073], "reach": [float("nan"), 5.0],
+                          "months_left": [3.811088295687885, 1.0], "requests": [2702, 3]})
+    html = format_table(table).to_html()
+    cells = [c.split(">")[-1] for c in html.split("</td>")[:-1]]
+    assert cells == ["Acme", "98.1", "0", "11.8%", "n/a", "3.81", "2,702",
+                     "–", "76", "1,862", "-7.3%", "5", "1", "3"]

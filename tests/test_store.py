@@ -330,8 +330,13 @@ def test_kpi_history_three_runs_in_order(store):
     store.save_kpis(run_id, {"volume": 99.0})           # again for the last run: replaced
     history = store.kpi_history(CLIENT)
     assert len(history) == 3 * len(KPI_ROWS)
-    assert list(history.columns) == ["run_id", "started_at", "run_dir", "name", "value", "unit"]
+    assert list(history.columns) == ["run_id", "started_at", "run_dir", "period_start",
+                                     "period_end", "as_of", "name", "value", "unit"]
     assert history["started_at"].is_monotonic_increasing
+    # recorded without a data period: each run is a point of its own, at its start day
+    assert history["period_end"].isna().all()
+    assert sorted(set(history["as_of"].dt.strftime("%Y-%m-%d"))) == [
+        "2026-01-07", "2026-01-14", "2026-01-21"]
     assert str(history["started_at"].dtype) == "datetime64[ns, UTC]"
     volume = history[history["name"] == "volume"]
     assert volume["started_at"].tolist() == sorted(utc(s) for s in starts)
@@ -345,6 +350,64 @@ def test_kpi_history_three_runs_in_order(store):
     assert store.kpi_history("someone-else").empty
     with pytest.raises(StoreError, match="run 999 not found"):
         store.save_kpis(999, KPI_ROWS)
+
+
+def test_kpi_points_are_the_data_periods_not_the_run_times(store):
+    """Re-running an export of October 2017 in 2026 replaces its point; the trend is by period."""
+    october, november = ("2017-10-01", "2017-10-31"), ("2017-11-01", "2017-11-30")
+    runs = [("2026-03-01 09:00", october, 10.0), ("2026-03-02 09:00", november, 20.0),
+            ("2026-03-03 09:00", october, 11.0),          # October again: replaces 10.0
+            ("2026-03-04 09:00", (pd.Timestamp("2017-10-01 00:10", tz="Europe/Berlin"),
+                                  pd.Timestamp("2017-10-31 23:50", tz="Europe/Berlin")), 12.0)]
+    for started, period, volume in runs:
+        run_id = store.record_run(CLIENT, f"reports/tiny/{started}", started_at=utc(started),
+                                  period=period)
+        store.save_kpis(run_id, [{**r, "value": volume} if r["name"] == "volume" else r
+                                 for r in KPI_ROWS])
+    history = store.kpi_history(CLIENT)
+    volume = history[history["name"] == "volume"]
+    assert volume["as_of"].dt.strftime("%Y-%m-%d").tolist() == ["2017-10-31", "2017-11-30"]
+    assert volume["period_start"].dt.strftime("%Y-%m-%d").tolist() == ["2017-10-01",
+                                                                         "2017-11-01"]
+    assert volume["value"].tolist() == [12.0, 20.0]   # the latest October run, then November
+    # every run is remembered, but only one point per period holds KPI values
+    assert store.counts(CLIENT)["runs"] == 4
+    assert store.counts(CLIENT)["kpi_snapshots"] == 2 * len(KPI_ROWS)
+    # the same run folder again (notebook 05 re-executed) keeps its one point
+    again = store.record_run(CLIENT, "reports/tiny/2026-03-02 09:00", period=november)
+    store.save_kpis(again, KPI_ROWS)
+    counts = store.counts(CLIENT)
+    assert (counts["runs"], counts["kpi_snapshots"]) == (4, 2 * len(KPI_ROWS))
+    with pytest.raises(StoreError, match="start is after the end"):
+        store.record_run(CLIENT, "reports/tiny/bad", period=("2017-11-30", "2017-11-01"))
+
+
+def test_version_1_store_is_migrated_and_keeps_its_history(store_url):
+    """A store written before the data periods (schema 1) opens, gains the columns, and its
+    runs stay points of their own at their start day."""
+    from sqlalchemy import text
+
+    with open_store(store_url) as store, store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE runs DROP COLUMN period_start"))
+        conn.execute(text("ALTER TABLE runs DROP COLUMN period_end"))
+        conn.execute(update(schema_version).values(version=1))
+        conn.execute(text("INSERT INTO runs (client, started_at, run_dir) "
+                          "VALUES (:c, :s, 'reports/tiny/old')"),
+                     {"c": CLIENT, "s": pd.Timestamp("2026-02-01 08:00").to_pydatetime()})
+    with open_store(store_url) as store:
+        assert store.version() == SCHEMA_VERSION == 2
+        columns = {c["name"] for c in inspect(store.engine).get_columns("runs")}
+        assert {"period_start", "period_end"} <= columns
+        old = int(store.read("runs", CLIENT)["id"].iloc[0])
+        store.save_kpis(old, {"volume": 3.0})
+        new = store.record_run(CLIENT, "reports/tiny/new", started_at=utc("2026-02-02 08:00"),
+                               period=("2017-10-01", "2017-10-31"))
+        store.save_kpis(new, {"volume": 5.0})
+        history = store.kpi_history(CLIENT)
+    assert history["as_of"].dt.strftime("%Y-%m-%d").tolist() == ["2017-10-31", "2026-02-01"]
+    assert history["value"].tolist() == [5.0, 3.0]
+    with open_store(store_url) as store:   # opening again migrates nothing twice
+        assert store.version() == SCHEMA_VERSION
 
 
 def test_save_kpis_takes_the_kpis_document_and_compute_kpis_values(store):
