@@ -90,6 +90,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .nlp.length import count_length
 from .nlp.pii import PLACEHOLDER_RE, private_channel_reply
 from .nlp.sentiment import normalize_lang
 from .nlp.tokens import lang_key, stop_words, tokenize, tokenize_clauses
@@ -1839,7 +1840,7 @@ def reply_templates(
         ["group", "passes_voice", "rank"], ascending=[True, False, True], kind="stable"
     ).drop_duplicates("group")
     limits = {k.strip().lower(): v for k, v in voice.max_length.items()}
-    frame["chars"] = frame["template"].str.len()
+    frame["chars"] = count_length(frame["template"], frame["platform"])  # as the voice check
     frame["max_chars"] = frame["platform"].map(limits).astype("Int64")
     logger.info(
         "reply_templates: %d templates, %d pass the voice rules",

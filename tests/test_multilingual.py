@@ -307,10 +307,6 @@ def test_posts_of_unknown_language_go_through_every_step(scored, playbook):
     assert len(route(unknown, playbook)) == 131
 
 
-@pytest.mark.xfail(strict=False, raises=KeyError,
-                   reason="content._clusters_of_language: KeyError 'label' when a cluster of "
-                          "questions has no label term (issue 13, step 6; fixed in content.py "
-                          "by its owner)")
 def test_step_6_faq_on_the_three_portuguese_questions(scored, playbook):
     from socialcrm_utils.content import complaint_topics, faq_candidates, reply_templates
 
