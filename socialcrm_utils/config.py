@@ -42,7 +42,9 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step(1, "find_platforms", "Find the platforms", (), ("mentions.parquet", "platforms.csv")),
+    Step(1, "find_platforms", "Find the platforms", (),
+         ("mentions.parquet", "platforms.csv", "rejected.csv", "import_counts.json", "scope.csv",
+          "scope.json")),
     Step(2, "set_goals", "Set goals and guidelines", ("mentions.parquet",), ("goals.csv",)),
     Step(
         3,
