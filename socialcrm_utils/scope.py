@@ -15,13 +15,15 @@ customers. :func:`scope_mentions` keeps, from the playbook's ``brand`` section:
 - **unnamed posts**: customer posts that name no brand and sit in no company's thread. A
   listening export made for the client (its search found them) holds these for the client;
   in a multi-brand dump they belong to somebody else. ``brand.unnamed_posts`` decides:
-  ``keep``, ``drop``, or ``auto`` (the default: keep them unless the export holds posts of
-  other companies' accounts).
+  ``keep``, ``drop``, or ``auto`` (the default: keep them unless the export holds accounts of
+  other companies than the client and its listed competitors).
 
 Everything else is left out: other companies' posts (wherever they are), their threads, and
 customer posts that address another company's account. A company account is an author whose
-posts the source marks as the company's (``is_brand``, e.g. twcs ``inbound = False``) or one of
-the client's accounts (``brand.handles`` plus ``brand.accounts``, matched against ``author_id``
+posts the source marks as the company's (``is_brand``, e.g. twcs ``inbound = False``), an
+account many customers address at the start of their posts (:func:`addressed_accounts`: the
+airline export holds no airline's posts, but 1,339 customers write to ``@AmericanAir``), or one
+of the client's accounts (``brand.handles`` plus ``brand.accounts``, matched against ``author_id``
 and ``author_name``, any case, with or without ``@``). In the kept rows ``is_brand`` is true
 for the client's accounts only, and every row carries its ``conversation_id``, so threads stay
 whole after other companies' replies are taken out.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import re
 from dataclasses import dataclass
 
@@ -53,6 +56,8 @@ __all__ = [
     "ScopeResult",
     "account_key",
     "scope_mentions",
+    "addressed_accounts",
+    "MIN_ADDRESSED_AUTHORS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -71,8 +76,14 @@ SCOPE_REASONS: dict[str, str] = {
 _KEPT = ("client", "competitor", "unnamed")
 #: Columns of :attr:`ScopeResult.accounts`.
 ACCOUNT_COLUMNS: tuple[str, ...] = ("account", "client", "posts", "conversations",
-                                    "customer_posts", "first_at", "last_at")
+                                    "customer_posts", "addressed_by", "first_at", "last_at")
+#: An account that this many distinct customers address at the start of a post (and at
+#: least 1% of all customers) is a company's, even when the export has none of its posts
+#: (a listening export of tweets to six airlines: @united, @AmericanAir, ...). Only posts
+#: that open a conversation count: replies address the thread's people.
+MIN_ADDRESSED_AUTHORS = 10
 _ADDRESSED = re.compile(r"(?<![\w@])@(\w{1,50})")
+_LEADING = re.compile(r"\A[\s.]*((?:@\w{1,50}[\s,:;]*)+)")
 
 
 @dataclass(frozen=True)
@@ -163,11 +174,19 @@ def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
                if "is_brand" in mentions.columns else np.zeros(n, dtype=bool))
     company = flagged | is_client
     other = company & ~is_client
-    other_keys = set(author_key[other].dropna().unique().tolist())
-
     text = text_of(mentions).astype("string")
-    tags = tag_brands(pd.DataFrame({"text": text}, index=mentions.index), brand)
+    # Accounts that many customers address when they open a conversation (not in replies,
+    # where they address the other people of the thread) are companies; so are their posts.
+    opening = ~company & _column(mentions, "in_reply_to_id").isna().to_numpy(bool)
+    addressed = addressed_accounts(text[opening], author_key[opening])
+    threshold = max(MIN_ADDRESSED_AUTHORS,
+                    math.ceil(0.01 * author_key[~company].nunique(dropna=True)))
+    many = set(addressed.index[addressed["addressed_by"] >= threshold]) - client_keys
+    other = other | (author_key.isin(many).fillna(False).to_numpy(bool) & ~is_client)
+    company = company | other
     customer = ~company
+    other_keys = set(author_key[other].dropna().unique().tolist()) | many
+    tags = tag_brands(pd.DataFrame({"text": text}, index=mentions.index), brand)
     names_client = customer & tags["mentions_brand"].to_numpy(bool)
     names_competitor = customer & tags["competitor"].notna().to_numpy(bool)
     addresses_other = customer & _addresses(text, other_keys)
@@ -181,8 +200,10 @@ def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
     client_thread = any_in(is_client | names_client)
     other_thread = any_in(other | addresses_other) & ~client_thread
     competitor_thread = any_in(names_competitor) & ~client_thread & ~other_thread
+    competitor_keys = {t.strip().lower().lstrip("@") for terms in brand.competitors.values()
+                       for t in terms if t.strip().startswith("@")}
     keep_unnamed = brand.unnamed_posts == "keep" or (brand.unnamed_posts == "auto"
-                                                     and not other_keys)
+                                                     and not other_keys - competitor_keys)
     reason = np.select(
         [client_thread & ~other,
          other,
@@ -206,7 +227,7 @@ def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
     kept["competitor"] = tags["competitor"].array[keep]
 
     accounts = _accounts(mentions, brand, author_key, account, is_client, company, codes,
-                         customer)
+                         customer, addressed, other_keys)
     counts = pd.DataFrame({
         "reason": list(SCOPE_REASONS),
         "what": list(SCOPE_REASONS.values()),
@@ -237,10 +258,54 @@ def _addresses(text: pd.Series, keys: set[str]) -> np.ndarray:
     return found[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
+def addressed_accounts(texts: pd.Series, authors: pd.Series) -> pd.Series:
+    """How many distinct authors address each account at the start of a post.
+
+    "@AcmeAir @bob where is my bag?" addresses ``acmeair`` and ``bob``; a handle later in the
+    text is a mention, not an address. :func:`scope_mentions` counts the posts that open a
+    conversation (replies address the people in the thread).
+
+    Args:
+        texts: Post texts.
+        authors: Their authors (account keys), aligned with ``texts``.
+
+    Returns:
+        Indexed by account key (lower case, without ``@``), most addressed first: ``account``
+        (the handle as customers write it most often) and ``addressed_by`` (distinct authors).
+
+    Examples:
+        >>> texts = pd.Series(["@Acme hi", "@acme @Bob hey", "hi @Bob", "@Acme"])
+        >>> addressed_accounts(texts, pd.Series(["a", "b", "c", "b"]))
+             account  addressed_by
+        acme    Acme             2
+        bob      Bob             1
+    """
+    starts = texts.astype("string").str.lstrip(" .").str.startswith("@").fillna(False)
+    codes, distinct = pd.factorize(texts[starts.to_numpy(bool)].astype("string"))
+    handles = [_leading_handles(t) for t in distinct]
+    pairs = pd.DataFrame({"code": codes, "author": authors[starts.to_numpy(bool)].to_numpy()})
+    pairs["account"] = [handles[c] for c in pairs["code"]]
+    pairs = pairs.explode("account").dropna(subset=["account", "author"])
+    if pairs.empty:
+        return pd.DataFrame({"account": pd.Series(dtype="string"),
+                             "addressed_by": pd.Series(dtype="int64")})
+    pairs["key"] = pairs["account"].str.lower()
+    table = pairs.drop_duplicates(["key", "author"]).groupby("key").agg(
+        account=("account", lambda a: a.value_counts().index[0]), addressed_by=("author", "size"))
+    table = table.sort_values(["addressed_by", "account"], ascending=[False, True])
+    return table.rename_axis(None).astype({"account": "string", "addressed_by": "int64"})
+
+
+def _leading_handles(text: str) -> list[str]:
+    match = _LEADING.match(text)
+    return _ADDRESSED.findall(match.group(1)) if match else []
+
+
 def _accounts(mentions: pd.DataFrame, brand: Brand, author_key: pd.Series, account: pd.Series,
               is_client: np.ndarray, company: np.ndarray, codes: np.ndarray,
-              customer: np.ndarray) -> pd.DataFrame:
-    """One row per company account found, plus the playbook's client accounts not found."""
+              customer: np.ndarray, addressed: pd.Series, other_keys: set[str]) -> pd.DataFrame:
+    """One row per company account (posting, or addressed by many customers), plus the
+    playbook's client accounts not found."""
     created = pd.to_datetime(mentions["created_at"], utc=True, errors="coerce")
     rows = pd.DataFrame({
         "key": author_key.to_numpy()[company],
@@ -261,19 +326,23 @@ def _accounts(mentions: pd.DataFrame, brand: Brand, author_key: pd.Series, accou
     table["customer_posts"] = threads.groupby("key")["customers"].sum().reindex(table.index)
     missing = [h for h in (*brand.handles, *brand.accounts)
                if h.strip().lower().lstrip("@") not in table.index]
+    missing += sorted(addressed.loc[k, "account"] for k in other_keys
+                      if k not in table.index)  # companies only addressed by customers
     if missing:
-        extra = pd.DataFrame({"account": [h.strip() for h in missing], "client": True, "posts": 0,
+        keys = [h.strip().lower().lstrip("@") for h in missing]
+        extra = pd.DataFrame({"account": [h.strip() for h in missing],
+                              "client": [k not in other_keys for k in keys], "posts": 0,
                               "conversations": 0, "customer_posts": 0, "first_at": pd.NaT,
-                              "last_at": pd.NaT},
-                             index=[h.strip().lower().lstrip("@") for h in missing])
+                              "last_at": pd.NaT}, index=keys)
         table = pd.concat([table, extra[~extra.index.duplicated()]]) if len(table) else extra
+    table["addressed_by"] = addressed["addressed_by"].reindex(table.index).fillna(0).to_numpy()
     if table.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            ACCOUNT_COLUMNS, ("string", "bool", "int64", "int64", "int64",
+            ACCOUNT_COLUMNS, ("string", "bool", "int64", "int64", "int64", "int64",
                               "datetime64[ns, UTC]", "datetime64[ns, UTC]"), strict=True)})
-    table = table.sort_values(["client", "posts", "account"], ascending=[False, False, True],
-                              kind="stable")
-    for column in ("posts", "conversations", "customer_posts"):
+    table = table.sort_values(["client", "posts", "addressed_by", "account"],
+                              ascending=[False, False, False, True], kind="stable")
+    for column in ("posts", "conversations", "customer_posts", "addressed_by"):
         table[column] = table[column].fillna(0).astype("int64")
     table["client"] = table["client"].astype(bool)
     table["account"] = table["account"].astype("string")
@@ -284,15 +353,21 @@ def _note(accounts: pd.DataFrame, counts: pd.DataFrame, brand: Brand, total: int
           keep_unnamed: bool) -> str:
     posts = counts.set_index("reason")["posts"]
     kept = int(counts.loc[counts["kept"], "posts"].sum())
-    others = accounts[~accounts["client"] & (accounts["posts"] > 0)]
+    others = accounts[~accounts["client"]]
     found = accounts[accounts["client"] & (accounts["posts"] > 0)]
     parts = []
     if len(others):
-        top = ", ".join(f"{a} ({p:,})" for a, p in
-                        others[["account", "posts"]].head(5).itertuples(index=False))
+        posting = others[others["posts"] > 0]
+        top = ", ".join(f"{a} ({p:,} posts)" for a, p in
+                        posting[["account", "posts"]].head(5).itertuples(index=False))
+        only = others[others["posts"] == 0]
+        top = ", ".join([top] * bool(top) + [
+            f"{a} (addressed by {n:,} customers)"
+            for a, n in only[["account", "addressed_by"]].head(5 - min(5, len(posting)))
+            .itertuples(index=False)])
         parts.append(f"This export holds {len(others) + len(found)} company accounts: "
                      f"{len(found)} of the client and {len(others)} of other companies "
-                     f"(most posts: {top}).")
+                     f"(e.g. {top}).")
     parts.append(f"Kept {kept:,} of {total:,} posts: {posts['client']:,} in client "
                  f"conversations, {posts['competitor']:,} naming a competitor, "
                  f"{posts['unnamed']:,} naming no brand.")
@@ -305,7 +380,12 @@ def _note(accounts: pd.DataFrame, counts: pd.DataFrame, brand: Brand, total: int
     if not keep_unnamed and posts["unnamed_dropped"]:
         parts.append("Customer posts that name no brand are left out because other companies "
                      "post in this export (set brand.unnamed_posts: keep to count them).")
-    if found.empty:
+    addressed = accounts.loc[accounts["client"], "addressed_by"].sum()
+    if found.empty and addressed:
+        parts.append(f"None of the client's accounts posts in this data ({addressed:,} customers "
+                     "address them): response times, SLAs and brand voice need the brand's own "
+                     "posts in the export.")
+    elif found.empty:
         handles = ", ".join([*brand.handles, *brand.accounts])
         hint = ""
         if len(others):

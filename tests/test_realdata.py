@@ -169,4 +169,42 @@ def test_one_brand_of_twcs_matches_a_plain_computation(tmp_path, write_playbook,
         (customers["intent"] == "complaint").mean())
     assert set(scored.loc[scored["is_brand"], "author_id"]) == {handle}
     accounts = pd.read_csv(run_dir / "scope.csv")
-    assert len(accounts) == 76 and accounts.loc[0, "account"] == handle
+    assert accounts.loc[0, "account"] == handle and accounts.loc[0, "client"]
+    # 76 accounts post as brands (inbound False); 2 main accounts the dump anonymised (T-Mobile,
+    # Uber) are found because dozens of customers open their tweets with them
+    assert (accounts["posts"] > 0).sum() >= 76 and len(accounts) == 78
+
+
+AIRLINE = SHARED_DATA / "airline" / "Tweets.csv"
+
+
+@pytest.mark.skipif(not AIRLINE.is_file(), reason=f"{AIRLINE} not found (real data is optional)")
+def test_one_airline_of_a_listening_export_without_brand_posts(write_playbook):
+    from socialcrm_utils.playbook import load_playbook
+    from socialcrm_utils.scope import scope_mentions
+    from socialcrm_utils.sources import read_mentions
+
+    path = write_playbook(
+        f"""
+        client: airline-united
+        name: United
+        timezone: America/New_York
+        brand: {{handles: ["@united"], terms: ["united airlines"],
+                 competitors: {{Delta: ["@delta"], American: ["@americanair"]}}}}
+        sources: [{{kind: file, path: {AIRLINE}, preset: airline}}]
+        """
+    )
+    playbook = load_playbook(path)
+    mentions = read_mentions(playbook).mentions
+    result = scope_mentions(mentions, playbook.brand)
+    # Plainly: a tweet is United's when it writes @united or "united airlines" (no threads here)
+    plain = mentions["text"].str.contains(r"(?<!\w)(?:@united|united\s+airlines)(?!\w)",
+                                          case=False, regex=True)
+    kept = result.mentions
+    assert set(kept.loc[kept["scope"] == "client", "mention_id"]) == set(
+        mentions.loc[plain, "mention_id"])
+    # The other airlines never post here, but customers address them: they are companies
+    others = set(result.accounts.loc[~result.accounts["client"], "account"].str.lower())
+    assert {"usairways", "americanair", "southwestair", "jetblue", "virginamerica"} <= others
+    assert not kept["is_brand"].any()  # United's own account never posts in this export
+    assert "None of the client's accounts posts in this data" in result.note

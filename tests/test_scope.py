@@ -89,8 +89,9 @@ def test_threads_stay_whole_after_another_companys_reply_is_left_out():
 
 def test_accounts_table_counts_each_company_account():
     accounts = scope_mentions(_frame(), BRAND).accounts.set_index("account")
-    # client accounts first, then by posts (all 1 here) and name
-    assert accounts.index.tolist()[:3] == ["12345", "@AcmeAirHelp", "AcmeAir"]
+    # client accounts first, then by posts (all 1 here), customers addressing them, name
+    assert accounts.index.tolist()[:3] == ["AcmeAir", "12345", "@AcmeAirHelp"]
+    assert accounts.loc["AcmeAir", "addressed_by"] == 2  # ann and hal start with @AcmeAir
     assert accounts.loc["AcmeAir", ["client", "posts", "conversations", "customer_posts"]].tolist() \
         == [True, 1, 1, 2]
     # OtherCo posts in two conversations (4-6 and 14-16), with 2 + 2 customer posts
@@ -128,3 +129,23 @@ def test_small_inputs(rows):
     result = scope_mentions(_frame(rows), BRAND)
     assert len(result.mentions) == len(rows)
     assert result.counts["posts"].sum() == len(rows)
+
+
+def test_accounts_many_customers_address_are_other_companies():
+    # A listening export of posts to several airlines, none of their own posts: 12 customers
+    # write to @OtherAir, 3 to @AcmeAir; a post naming nobody is then somebody else's too.
+    rows = [(f"o{i}", f"c{i}", f"C{i}", False, None, f"@OtherAir delayed again #{i}", "")
+            for i in range(12)]
+    rows += [(f"a{i}", f"d{i}", f"D{i}", False, None, f"@AcmeAir lost bag {i}", "")
+             for i in range(3)]
+    rows += [("u1", "e1", "E1", False, None, "what a day at the airport", "")]
+    result = scope_mentions(_frame(rows), BRAND)
+    assert result.mentions["mention_id"].tolist() == ["a0", "a1", "a2"]
+    counts = result.counts.set_index("reason")["posts"]
+    assert counts["other_company_thread"] == 12 and counts["unnamed_dropped"] == 1
+    other = result.accounts.set_index("account").loc["OtherAir"]
+    assert (other["client"], other["posts"], other["addressed_by"]) == (False, 0, 12)
+    assert "OtherAir (addressed by 12 customers)" in result.note
+    # 9 customers are too few to make an account a company's: the unnamed post stays
+    few = [r for r in rows if r[0] not in {"o9", "o10", "o11"}]
+    assert "u1" in scope_mentions(_frame(few), BRAND).mentions["mention_id"].tolist()
