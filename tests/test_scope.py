@@ -92,11 +92,10 @@ def test_accounts_table_counts_each_company_account():
     # client accounts first, then by posts (all 1 here), customers addressing them, name
     assert accounts.index.tolist()[:3] == ["AcmeAir", "12345", "@AcmeAirHelp"]
     assert accounts.loc["AcmeAir", "addressed_by"] == 2  # ann and hal start with @AcmeAir
-    assert accounts.loc["AcmeAir", ["client", "posts", "conversations", "customer_posts"]].tolist() \
-        == [True, 1, 1, 2]
+    columns = ["client", "posts", "conversations", "customer_posts"]
+    assert accounts.loc["AcmeAir", columns].tolist() == [True, 1, 1, 2]
     # OtherCo posts in two conversations (4-6 and 14-16), with 2 + 2 customer posts
-    assert accounts.loc["OtherCo", ["client", "posts", "conversations", "customer_posts"]].tolist() \
-        == [False, 2, 2, 4]
+    assert accounts.loc["OtherCo", columns].tolist() == [False, 2, 2, 4]
     assert accounts.loc["globex", ["client", "posts"]].tolist() == [False, 1]
 
 
