@@ -1,6 +1,8 @@
 """Artifacts in a run folder: every step writes its outputs here and reads its inputs from here.
 
-A missing input names the step that writes it and the command that runs that step.
+A missing input names the step that writes it and the command that runs that step. CSV files
+are opened in spreadsheets: text cells a spreadsheet would run as a formula are written with a
+leading ``'`` (:func:`neutralize_csv_cells`) and read back as they were (docs/safe-output.md).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +27,8 @@ if TYPE_CHECKING:
     from .playbook import Playbook
 
 __all__ = ["artifact_path", "read_artifact", "resolve_run_dir", "write_artifact", "store_url",
-           "run_started_at", "read_scored_mentions", "write_scored_mentions"]
+           "run_started_at", "read_scored_mentions", "write_scored_mentions",
+           "neutralize_csv_cells", "restore_csv_cells", "FORMULA_PREFIXES"]
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +92,9 @@ def write_artifact(data: pd.DataFrame | dict[str, Any] | list[Any], run_dir: str
     """Write ``data`` to ``run_dir/name`` in the format of the name's suffix.
 
     ``.parquet`` and ``.csv`` take a frame, ``.json`` takes anything JSON can hold. The file is
-    written to a temporary name first and renamed, so a reader never sees half a file.
+    written to a temporary name first and renamed, so a reader never sees half a file. CSV text
+    cells and column names that a spreadsheet would run as a formula get a leading ``'``
+    (:func:`neutralize_csv_cells`); :func:`read_artifact` removes it again.
 
     Args:
         data: The frame or JSON-able object.
@@ -104,7 +110,7 @@ def write_artifact(data: pd.DataFrame | dict[str, Any] | list[Any], run_dir: str
     if name.endswith(".parquet"):
         data.to_parquet(tmp, index=False)
     elif name.endswith(".csv"):
-        _with_utc_text(data).to_csv(tmp, index=False)
+        neutralize_csv_cells(_with_utc_text(data)).to_csv(tmp, index=False)
     elif name.endswith(".json"):
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
                        encoding="utf-8")
@@ -139,6 +145,117 @@ def _with_utc_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**columns) if columns else frame
 
 
+#: First characters that make a spreadsheet cell a formula or a command (OWASP, CSV injection):
+#: ``=``, ``+``, ``-``, ``@``, tab and carriage return.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_QUOTE = "'"
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?%?")
+
+
+def neutralize_csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell a spreadsheet would run as a formula prefixed with ``'``.
+
+    Text cells (and column names) starting with one of :data:`FORMULA_PREFIXES` get a leading
+    ``'``, as the OWASP guidance on CSV injection says: ``=HYPERLINK("http://x")`` is written
+    ``'=HYPERLINK("http://x")`` and shown as text. Text that is a plain number (``-0.5``,
+    ``-12%``) is a number in a spreadsheet too and stays as it is; numeric columns are never
+    touched. Text already starting with ``'`` gets a second one, so :func:`restore_csv_cells`
+    gives back exactly the text written. The input is not modified.
+
+    Args:
+        frame: The table to be written as CSV.
+
+    Returns:
+        A new frame (the same object when nothing needed a prefix).
+
+    Examples:
+        >>> frame = pd.DataFrame({"text": ["=HYPERLINK(1)", "@SUM(1)", "-0.5", "ok"],
+        ...                       "score": [-0.5, 1.0, 2.0, 3.0]})
+        >>> print(*neutralize_csv_cells(frame)["text"])
+        '=HYPERLINK(1) '@SUM(1) -0.5 ok
+        >>> neutralize_csv_cells(frame)["score"].tolist()
+        [-0.5, 1.0, 2.0, 3.0]
+    """
+    columns = {}
+    for name, values in frame.items():
+        dtype = values.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories = dtype.categories.to_series()
+            fixed = _neutralize_text(categories)
+            if fixed is not categories:
+                columns[name] = values.cat.rename_categories(fixed.tolist())
+        elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
+            fixed = _neutralize_text(values)
+            if fixed is not values:
+                columns[name] = fixed
+    names = [_neutralize_name(name) for name in frame.columns]
+    if not columns and names == list(frame.columns):
+        return frame
+    out = frame.copy(deep=False)
+    for name, values in columns.items():
+        out[name] = values
+    out.columns = names
+    return out
+
+
+def restore_csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralize_csv_cells` on a frame read from a CSV artifact.
+
+    Every text cell and column name starting with ``'`` loses that one character.
+
+    Examples:
+        >>> restore_csv_cells(pd.DataFrame({"t": ["'=1+1", "''x", "-0.5"]}))["t"].tolist()
+        ['=1+1', "'x", '-0.5']
+    """
+    columns = {}
+    for name, values in frame.items():
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            text = values.astype("string") if values.dtype == object else values
+            quoted = np.array(text.str.startswith(_QUOTE).fillna(False), dtype=bool)
+            if quoted.any():
+                fixed = values.copy()
+                cut = text[quoted].str.slice(1)
+                fixed[quoted] = cut.astype(object) if values.dtype == object else cut
+                columns[name] = fixed
+    names = [name[1:] if isinstance(name, str) and name.startswith(_QUOTE) else name
+             for name in frame.columns]
+    if not columns and names == list(frame.columns):
+        return frame
+    out = frame.copy(deep=False)
+    for name, values in columns.items():
+        out[name] = values
+    out.columns = names
+    return out
+
+
+def _neutralize_text(values: pd.Series) -> pd.Series:
+    """``values`` with a ``'`` before text that starts a formula; ``values`` if none does."""
+    text = values.astype("string") if values.dtype == object else values
+    risky = np.array(text.str.startswith((*FORMULA_PREFIXES, _QUOTE)).fillna(False), dtype=bool)
+    if values.dtype == object:  # only text cells: numbers and other objects stay as they are
+        risky &= np.fromiter((isinstance(v, str) for v in values), bool, len(values)) \
+            if risky.any() else risky
+    if not risky.any():
+        return values
+    index = np.flatnonzero(risky)
+    numbers = text.iloc[index].str.fullmatch(_NUMBER).fillna(False).to_numpy(dtype=bool)
+    risky[index[numbers]] = False
+    if not risky.any():
+        return values
+    fixed = values.copy()
+    prefixed = _QUOTE + text[risky]
+    fixed[risky] = prefixed.astype(object) if values.dtype == object else prefixed
+    return fixed
+
+
+def _neutralize_name(name: object) -> object:
+    """A column name as :func:`neutralize_csv_cells` writes a text cell."""
+    if isinstance(name, str) and name.startswith((*FORMULA_PREFIXES, _QUOTE)) \
+            and not _NUMBER.fullmatch(name):
+        return _QUOTE + name
+    return name
+
+
 def read_artifact(run_dir: str | Path, name: str) -> Any:
     """Read artifact ``name`` from ``run_dir``.
 
@@ -147,7 +264,8 @@ def read_artifact(run_dir: str | Path, name: str) -> Any:
         name: File name with suffix (``.parquet``, ``.csv`` or ``.json``).
 
     Returns:
-        A frame for Parquet/CSV, the parsed object for JSON.
+        A frame for Parquet/CSV, the parsed object for JSON. CSV cells neutralised by
+        :func:`write_artifact` are returned as the step wrote them.
 
     Raises:
         MissingArtifactError: If the file is not there; the message names the step to run.
@@ -165,7 +283,7 @@ def read_artifact(run_dir: str | Path, name: str) -> Any:
     if name.endswith(".parquet"):
         return pd.read_parquet(path)
     if name.endswith(".csv"):
-        return pd.read_csv(path)
+        return restore_csv_cells(pd.read_csv(path))
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -6,6 +6,8 @@ matplotlib) and returns the ``Figure``; notebooks end the cell with ``plt.show()
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 import matplotlib
@@ -46,6 +48,7 @@ __all__ = [
     "plot_share_of_voice",
     "plot_weekly_topics",
     "format_table",
+    "escape_markdown",
     "PERCENT_COLUMNS",
     "format_sla_summary",
     "SLA_SUMMARY_COLUMNS",
@@ -459,9 +462,10 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
 
     Made to fit a notebook or the report without scrolling sideways: column names are shown with
     spaces instead of underscores (so long headers wrap), true/false columns as ✓ / ✗, and
-    ``url`` columns as an "open" link instead of the long address. Cell text is HTML-escaped
-    (customer posts may contain ``<`` or ``&``). Missing numbers are shown as "n/a", missing
-    text as "–".
+    ``url`` columns as an "open" link instead of the long address. Cell text and column names
+    are HTML-escaped (customer posts may contain ``<`` or ``&``, or markup meant to run); only
+    ``http(s)`` addresses become links, any other (``javascript:``) is shown as text.
+    Missing numbers are shown as "n/a", missing text as "–".
 
     No number is ever shown with pandas' six decimals (``98.100000``): columns named like a
     share KPI or a rate of :mod:`~socialcrm_utils.metrics` (:data:`PERCENT_COLUMNS`) are
@@ -485,7 +489,7 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
         >>> html = format_table(table, percent=["response_rate"]).to_html()
         >>> "response rate</th>" in html and "50.0%" in html and "✓" in html
         True
-        >>> '<a href="https://x.example/1?a=1&amp;b=2" target="_blank">open</a>' in html
+        >>> '<a href="https://x.example/1?a=1&amp;b=2" target="_blank"' in html
         True
         >>> "I &lt;3 it" in html
         True
@@ -511,7 +515,7 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
     text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
             or pd.api.types.is_bool_dtype(frame[c])]
     styler = (frame.style.format(formats, na_rep="–", escape="html").hide(axis="index")
-              .format_index(_header, axis="columns"))
+              .format_index(_header, axis="columns", escape="html"))
     numbers = [c for c in frame.columns if c not in text]
     if numbers:  # a number the data cannot give is "n/a", never 0 or a dash that reads as 0
         styler = styler.format({c: f for c, f in formats.items() if c in numbers},
@@ -540,8 +544,40 @@ def _check_mark(value: object) -> str:
 
 
 def _link(url: object) -> str:
-    """A (HTML-escaped) address as a short link; the address itself would not wrap."""
-    return f'<a href="{url}" target="_blank">open</a>' if url else ""
+    """An HTML-escaped ``http(s)`` address as a short link (the address itself would not wrap).
+
+    Any other address (``javascript:``, ``data:``, a relative path) is shown as its escaped
+    text, never as a link. ``format_table`` escapes the value before it gets here.
+    """
+    if not url:
+        return ""
+    if _HTTP_URL.match(str(url)):
+        return f'<a href="{url}" target="_blank" rel="noopener noreferrer">open</a>'
+    return str(url)
+
+
+_HTTP_URL = re.compile(r"https?://[^\s]", re.IGNORECASE)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|$~])")
+
+
+def escape_markdown(text: object) -> str:
+    """Text from data or a playbook made safe to show with ``IPython.display.Markdown``.
+
+    Markup is HTML-escaped (Markdown lets raw HTML through, e.g. ``<img onerror=...>``) and the
+    characters that make Markdown links, emphasis, code, headings, tables or math are
+    backslash-escaped, so the text is shown exactly as written and nothing in it runs or links.
+
+    Args:
+        text: The text (anything; ``str()`` of it is used).
+
+    Returns:
+        The escaped text.
+
+    Examples:
+        >>> print(escape_markdown("<b>Save 5$</b> [here](javascript:alert(1))"))
+        &lt;b&gt;Save 5\\$&lt;/b&gt; \\[here\\](javascript:alert(1))
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 #: The columns of ``sla.summarize_sla`` a reader needs first, in reading order.

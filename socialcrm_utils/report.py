@@ -3,7 +3,10 @@
 :func:`build_report` merges the executed step notebooks of a run folder into one document: an
 executive summary with KPI tiles and goal status first, then one section per step with its text,
 tables and figures; code inputs and prompts are hidden and figures are embedded as data URIs, so
-``report.html`` is a single self-contained file. Every figure is also saved under ``figures/``.
+``report.html`` is a single self-contained file: rendered with the package's own template
+(``templates/socialcrm_report.html.j2``), it loads nothing from the network and holds no script,
+and every value from the data or the playbook in it is escaped (docs/safe-output.md). Every
+figure is also saved under ``figures/``.
 Steps a partial run reused from an earlier run are in the report like the others, and the
 summary and their sections say from which run they come.
 """
@@ -29,6 +32,9 @@ __all__ = ["build_report", "kpi_tiles_html"]
 logger = logging.getLogger(__name__)
 
 _HIDDEN_TAGS = {"parameters", "injected-parameters", "hide-in-report"}
+#: The report's nbconvert template: JupyterLab's page without CDN scripts (docs/safe-output.md).
+REPORT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "socialcrm_report.html.j2"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|$~])")
 _STYLE = """
 <style>
 .scrm-tiles{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0 20px}
@@ -104,7 +110,7 @@ def build_report(run_dir: str | Path, playbook: Playbook) -> Path:
         notebook = nbformat.read(path, as_version=4)
         section = _section_cells(notebook, step.number, step.title, figures, alts)
         if step.number in reused and section:
-            run = html.escape(reused[step.number])
+            run = _text(reused[step.number])
             note = f"*Reused from run {run}: this step was not run again in this run.*"
             section.insert(1, nbformat.v4.new_markdown_cell(note))
         cells.extend(section)
@@ -115,6 +121,8 @@ def build_report(run_dir: str | Path, playbook: Playbook) -> Path:
     exporter = HTMLExporter(
         log=quiet,
         template_name="lab",
+        template_file=REPORT_TEMPLATE.name,
+        extra_template_paths=[str(REPORT_TEMPLATE.parent)],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -132,10 +140,11 @@ def _header(playbook: Playbook, summary: dict[str, Any], kpis: dict[str, Any] | 
     when = summary.get("finished_at", "")
     lines = [
         _STYLE,
-        f"# Social CRM report: {playbook.name}",
+        f"# Social CRM report: {_text(playbook.name)}",
         "",
-        f"Run {Path(summary.get('run_dir', '')).name} (finished {when} UTC)"
-        + (f"; data from {period.get('start')} to {period.get('end')}" if period else "")
+        f"Run {_text(Path(summary.get('run_dir', '')).name)} (finished {_text(when)} UTC)"
+        + (f"; data from {_text(period.get('start'))} to {_text(period.get('end'))}"
+           if period else "")
         + ".",
         "",
         "## Executive summary",
@@ -150,12 +159,13 @@ def _header(playbook: Playbook, summary: dict[str, Any], kpis: dict[str, Any] | 
                   "(reused, not run again).", ""]
     left_out = {int(n): why for n, why in (summary.get("left_out") or {}).items()}
     if left_out:
-        lines += [f"Not in this report: step {n} ({html.escape(why)})."
+        lines += [f"Not in this report: step {n} ({_text(why)})."
                   for n, why in sorted(left_out.items())] + [""]
     steps = summary.get("steps") or []
     if steps:
         lines += ["| step | notebook | status | seconds |", "|---|---|---|---|"]
-        lines += [f"| {s['number']} | {s['notebook']} | {_status(s)} | {s['seconds']:.1f} |"
+        lines += [f"| {_text(s['number'])} | {_text(s['notebook'])} | {_status(s)} "
+                  f"| {s['seconds']:.1f} |"
                   for s in steps]
     return "\n".join(lines)
 
@@ -168,8 +178,18 @@ def _reused(summary: dict[str, Any]) -> dict[int, str]:
 def _status(step: dict[str, Any]) -> str:
     """A step's status for the report's table (``reused from run <name>`` for reused steps)."""
     if step.get("status") == "reused":
-        return f"reused from run {html.escape(str(step.get('reused_from')))}"
-    return html.escape(str(step.get("status")))
+        return f"reused from run {_text(step.get('reused_from'))}"
+    return _text(step.get("status"))
+
+
+def _text(value: object) -> str:
+    """A value as Markdown text that shows as written: markup escaped, Markdown syntax too.
+
+    Examples:
+        >>> print(_text("<img src=x onerror=alert(1)> [a](javascript:b)"))
+        &lt;img src=x onerror=alert(1)&gt; \\[a\\](javascript:b)
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
 _PNG_TAG = re.compile(r'<img\b[^>]*?src="data:image/png[^>]*>')
