@@ -1,9 +1,10 @@
 """The ``socialcrm`` command: validate, new, run, sample, setup, forget.
 
 User errors (:class:`SocialCRMError`) print one message without a traceback and exit non-zero
-(2 for playbook errors, 1 otherwise); anything else is a bug and keeps its traceback. A failed
-step prints one line (notebook, cell, exception) and the partial notebook's path; ``--debug``
-adds the kernel's traceback, which the partial notebook keeps.
+(2 for playbook errors, 1 otherwise). Anything else is a bug: one ``error: internal error``
+line (exit 3) that asks for a report, the traceback only with ``--debug``. A failed step prints
+one line (notebook, cell, exception) and the partial notebook's path; ``--debug`` adds the
+kernel's traceback, which the partial notebook keeps. See ``docs/errors.md``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,14 @@ logger = logging.getLogger("socialcrm_utils")
 
 
 def _client_dir(client: str, out: str | None) -> Path:
-    """``<out>/<client>``: the folder of a client's run folders (and default store)."""
-    return Path(out or REPORTS_DIR).resolve() / client
+    """``<out>/<client>``: the folder of a client's run folders (and default store).
+
+    Raises:
+        SocialCRMError: If ``out`` is a file or not writable (:func:`runner.check_out_dir`).
+    """
+    from .runner import check_out_dir
+
+    return check_out_dir(out) / client
 
 
 def _store_of(store: str | None, client_dir: Path) -> str:
@@ -103,18 +110,24 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import check_out_dir
+
     if args.workers is not None and args.scheduler != "local":
         raise SocialCRMError("--workers needs --scheduler local")
+    check_out_dir(args.out)
     if len(args.playbook) == 1 and args.scheduler is None:
         from .runner import run_playbook
 
         result = run_playbook(args.playbook[0], out=args.out, steps=args.steps, progress=print,
-                              report=not args.no_report)
+                              report=not args.no_report, strict=args.strict)
         print(f"summary: {result.summary}")
         if result.report:
             print(f"report:  {result.report}")
         return 0
     # A batch: every playbook is reported, one failing client does not stop the others.
+    if args.strict:
+        raise SocialCRMError("--strict works for one playbook run here (not yet for a batch or "
+                             "--scheduler): run the playbooks one by one with --strict")
     from .distributed import format_outcomes, run_playbooks
 
     if not args.debug:  # Dask's own INFO lines (scheduler, nanny, workers) only with --debug
@@ -258,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help=f"folder for run folders (default {REPORTS_DIR})")
     p.add_argument("--steps", help="steps to run, e.g. 1,3-5 (default: all)")
     p.add_argument("--no-report", action="store_true", help="skip report.html")
+    p.add_argument("--strict", action="store_true",
+                   help="fail the run (exit 1) when a source cannot be read (default: one "
+                   "warning line, the other sources run)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("sample", help="generate the fictional sample data (deterministic)")
@@ -322,6 +338,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 (a bug: one line, the traceback with --debug)
+        if args.debug:
+            raise
+        print(f"error: internal error: {type(exc).__name__}: {_one_line(str(exc))} (run again "
+              "with --debug for the traceback, and please report it)", file=sys.stderr)
+        return INTERNAL_ERROR_EXIT
+
+
+#: Exit code of an unexpected error (a bug in the suite, not a wrong input).
+INTERNAL_ERROR_EXIT = 3
+
+
+def _one_line(text: str, width: int = 200) -> str:
+    """The first non-empty line of ``text``, cut to ``width`` characters."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= width else line[:width - 3] + "..."
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "SocialCRMError",
+    "OptionError",
     "PlaybookError",
     "PlaybookNotFoundError",
     "PlaybookSyntaxError",
@@ -24,6 +25,12 @@ class SocialCRMError(Exception):
     """Base class: raised when user input or the environment is wrong, never for a bug."""
 
     exit_code: int = 1
+
+
+class OptionError(SocialCRMError):
+    """Raised when a command-line option cannot be used (e.g. ``--out`` is a file)."""
+
+    exit_code = 2
 
 
 class PlaybookError(SocialCRMError):
@@ -56,11 +63,11 @@ class PlaybookValidationError(PlaybookError):
 
 
 class SourceError(SocialCRMError):
-    """Raised when a source named in the playbook cannot be read at all (missing file, bad format)."""
+    """Raised when a source named in the playbook cannot be read at all (missing file, format)."""
 
 
 class MissingArtifactError(SocialCRMError):
-    """Raised when a step needs an artifact an earlier step writes and it is not in the run folder."""
+    """Raised when a step needs an artifact an earlier step writes and the run folder lacks it."""
 
 
 class NotebookExecutionError(SocialCRMError):
@@ -68,4 +75,4 @@ class NotebookExecutionError(SocialCRMError):
 
 
 class ResourceMissingError(SocialCRMError):
-    """Raised when an offline resource (e.g. the VADER lexicon) is missing; names the command that installs it."""
+    """Raised when an offline resource (e.g. the VADER lexicon) is missing; names the fix."""

@@ -927,7 +927,7 @@ def load_playbook(path: str | Path, *, check_files: bool = True) -> Playbook:
     """Read, validate and return a client playbook.
 
     Args:
-        path: The playbook YAML file.
+        path: The playbook YAML file (UTF-8; a UTF-8 or UTF-16 byte order mark is allowed).
         check_files: Also check that every file source exists (the runner does, before any
             notebook starts).
 
@@ -936,17 +936,28 @@ def load_playbook(path: str | Path, *, check_files: bool = True) -> Playbook:
 
     Raises:
         PlaybookNotFoundError: If ``path`` does not exist.
-        PlaybookSyntaxError: If the file is not YAML (message: file, line, column).
-        PlaybookValidationError: If keys or values are not allowed (one line per error).
+        PlaybookSyntaxError: If the file is not UTF-8 YAML (message: file, line, column), or its
+            anchors and aliases expand beyond :data:`YAML_ALIAS_NODES` values or
+            :data:`YAML_MAX_DEPTH` levels.
+        PlaybookValidationError: If keys or values are not allowed, or a key appears twice in
+            one mapping (one line per error).
     """
     path = Path(path)
     if not path.is_file():
         raise PlaybookNotFoundError(
             f"{path}: playbook not found (create one with: socialcrm new CLIENT)"
         )
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path)
     try:
-        data = yaml.safe_load(text)
+        root = _compose_yaml(text)
+        duplicates = _duplicate_keys(root)
+        if duplicates:
+            raise PlaybookValidationError(str(path), duplicates)
+        data = _construct_yaml(root)
+    except _YamlLimitError as exc:
+        mark = exc.problem_mark
+        raise PlaybookSyntaxError(f"{path}:{mark.line + 1}:{mark.column + 1}: {exc.problem}") \
+            from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -960,11 +971,192 @@ def load_playbook(path: str | Path, *, check_files: bool = True) -> Playbook:
     try:
         playbook = Playbook.model_validate(data, context=context)
     except ValidationError as exc:
-        lines = _yaml_lines(text)
+        lines = _yaml_lines(root)
         errors = [_describe(err, lines, data) for err in exc.errors(include_url=False)]
         errors.sort(key=lambda e: int(m.group(1)) if (m := re.match(r"line (\d+)", e)) else 0)
         raise PlaybookValidationError(str(path), errors) from None
     return playbook.model_copy(update={"path": path.resolve()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the YAML: UTF-8 only, no alias bombs, no duplicate keys, impossible dates kept as text.
+
+#: At most this many values may be repeated through aliases (``*name``) in one playbook: a few
+#: KB of nested anchors and aliases ("billion laughs") otherwise expand to billions of values.
+YAML_ALIAS_NODES = 10_000
+
+#: At most this many levels of nested mappings and lists, aliases expanded (a playbook has ~5).
+YAML_MAX_DEPTH = 50
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _read_text(path: Path) -> str:
+    """The playbook's text: UTF-8 (or UTF-8/UTF-16 with a byte order mark), else an error.
+
+    Raises:
+        PlaybookSyntaxError: If the file cannot be read or is not UTF-8; names the line and
+            column of the first byte that is not, and the fix.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PlaybookSyntaxError(f"{path}: cannot read the playbook: {exc.strerror or exc}") \
+            from None
+    encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), "utf-8")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        before = raw[:exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise PlaybookSyntaxError(
+            f"{path}:{line}:{column}: not UTF-8 (byte 0x{raw[exc.start]:02x}; the file looks "
+            "like Latin-1/cp1252): save the playbook as UTF-8, e.g. iconv -f cp1252 -t utf-8 "
+            f"{path.name} > fixed.yaml"
+        ) from None
+
+
+class _YamlLimitError(yaml.MarkedYAMLError):
+    """Raised while composing when aliases expand too far or values nest too deep."""
+
+
+class _PlaybookLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a budget for aliases and nesting, and lenient dates.
+
+    Aliases are counted as they are composed: each ``*name`` adds the number of values the
+    anchored node holds (nested aliases expanded, computed once per node), so a bomb is refused
+    after a few thousand steps instead of expanding. A date-like scalar that is not a date
+    (``2027-13-45``) stays text, so validation names the key that expects a date.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._open: list[str | None] = []  # anchors of the nodes being composed, outermost first
+        self._alias_nodes = 0
+        self._expanded: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self._open:
+                raise _YamlLimitError(problem=f"alias *{event.anchor} refers to its own anchor "
+                                      "(a recursive value): write the value out",
+                                      problem_mark=event.start_mark)
+            node = super().compose_node(parent, index)
+            values, depth = self._size(node)
+            self._alias_nodes += values
+            if self._alias_nodes > YAML_ALIAS_NODES:
+                raise _YamlLimitError(
+                    problem=f"aliases (*name) expand to more than {YAML_ALIAS_NODES:,} values "
+                    "(refused: an alias bomb?): write the repeated part out or use fewer "
+                    "aliases", problem_mark=event.start_mark)
+            if len(self._open) + depth > YAML_MAX_DEPTH:
+                raise self._too_deep(event.start_mark)
+            return node
+        if len(self._open) >= YAML_MAX_DEPTH:
+            raise self._too_deep(event.start_mark)
+        self._open.append(getattr(event, "anchor", None))
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open.pop()
+
+    @staticmethod
+    def _too_deep(mark: yaml.Mark) -> _YamlLimitError:
+        return _YamlLimitError(problem=f"values nest more than {YAML_MAX_DEPTH} levels deep "
+                               "(aliases expanded): flatten the playbook", problem_mark=mark)
+
+    def _size(self, node: yaml.Node) -> tuple[int, int]:
+        """Values in ``node`` with aliases expanded, and its depth (memoised per node)."""
+        known = self._expanded.get(id(node))
+        if known is not None:
+            return known
+        values, depth = 1, 1
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        for child in children:
+            child_values, child_depth = self._size(child)
+            values += child_values
+            depth = max(depth, child_depth + 1)
+        self._expanded[id(node)] = (values, depth)
+        return values, depth
+
+    def construct_lenient_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date or datetime; the text itself when it names no real day (``2027-13-45``)."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_PlaybookLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                                _PlaybookLoader.construct_lenient_timestamp)
+
+
+def _compose_yaml(text: str) -> yaml.Node | None:
+    """The YAML node tree of ``text`` (one document), composed within the alias budget."""
+    loader = _PlaybookLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _construct_yaml(root: yaml.Node | None) -> Any:
+    """Python values of a node tree from :func:`_compose_yaml`."""
+    if root is None:
+        return None
+    loader = _PlaybookLoader("")
+    try:
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def _duplicate_keys(root: yaml.Node | None) -> list[str]:
+    """One message per key written twice in one mapping, with both line numbers.
+
+    PyYAML keeps the last value silently; a playbook with two ``client:`` keys would run as a
+    client nobody meant. Merge keys (``<<: *base``) may be overridden and are not counted.
+
+    Examples:
+        >>> _duplicate_keys(_compose_yaml("client: a\\nbrand: {terms: [x]}\\nclient: b\\n"))[0]
+        'line 3: client: duplicate key (first on line 1): keep one of them (YAML would silently \
+use the last)'
+    """
+    found: list[str] = []
+    seen_nodes: set[int] = set()
+
+    def walk(node: yaml.Node, loc: tuple) -> None:
+        if id(node) in seen_nodes:  # an alias: its node was checked where it was anchored
+            return
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, (*loc, index))
+        elif isinstance(node, yaml.MappingNode):
+            first: dict[tuple[str, str], int] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != \
+                        "tag:yaml.org,2002:merge":
+                    line = key_node.start_mark.line + 1
+                    key = (key_node.tag, key_node.value)
+                    if key in first:
+                        found.append(
+                            f"line {line}: {_format_loc((*loc, key_node.value))}: duplicate key "
+                            f"(first on line {first[key]}): keep one of them (YAML would "
+                            "silently use the last)")
+                    else:
+                        first[key] = line
+                walk(value_node, (*loc, key_node.value))
+
+    if root is not None:
+        walk(root, ())
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1061,12 +1253,8 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return found
 
 
-def _yaml_lines(text: str) -> dict[tuple, int]:
-    """Map each key path in the YAML text to its 1-based line number."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
+def _yaml_lines(root: yaml.Node | None) -> dict[tuple, int]:
+    """Map each key path in a composed YAML tree to its 1-based line number."""
     lines: dict[tuple, int] = {}
 
     def walk(node: yaml.Node, loc: tuple) -> None:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import itertools
+import json
 import logging
+import os
 import queue
 import re
 import shutil
@@ -27,12 +30,18 @@ from pathlib import Path
 
 from .artifacts import write_artifact
 from .config import ARTIFACT_PRODUCER, KERNEL_NAME, NOTEBOOKS_DIR, REPORTS_DIR, STEPS, Step
-from .exceptions import MissingArtifactError, NotebookExecutionError, SocialCRMError
+from .exceptions import (
+    MissingArtifactError,
+    NotebookExecutionError,
+    OptionError,
+    SocialCRMError,
+    SourceError,
+)
 from .playbook import Playbook, load_playbook
 
-__all__ = ["StepResult", "RunResult", "ReusePlan", "StepFailedError", "describe_reused",
-           "failed_traceback", "format_steps", "parse_steps", "plan_inputs", "plan_reuse",
-           "run_playbook"]
+__all__ = ["StepResult", "RunResult", "ReusePlan", "StepFailedError", "check_out_dir",
+           "describe_reused", "failed_sources", "failed_traceback", "format_steps", "parse_steps",
+           "plan_inputs", "plan_reuse", "run_playbook"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +69,9 @@ class StepResult:
 class RunResult:
     """A finished (or failed) run: its folder, the steps, and the report and summary paths.
 
-    ``left_out`` maps the steps that are neither run nor reused to the reason.
+    ``left_out`` maps the steps that are neither run nor reused to the reason; ``warnings``
+    holds one line per source step 1 could not read; ``error`` says why a run whose steps all
+    went well still failed (``--strict`` and a source that could not be read).
     """
 
     client: str
@@ -69,11 +80,13 @@ class RunResult:
     report: Path | None = None
     summary: Path | None = None
     left_out: dict[int, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
 
     @property
     def ok(self) -> bool:
-        """True when every step that was started (or reused) succeeded."""
-        return all(s.status in ("ok", "reused") for s in self.steps)
+        """True when every step that was started (or reused) succeeded and nothing else failed."""
+        return self.error is None and all(s.status in ("ok", "reused") for s in self.steps)
 
     @property
     def complete(self) -> bool:
@@ -276,15 +289,18 @@ def plan_reuse(steps: list[int], client_dir: Path) -> ReusePlan:
 
 
 def _runs(client_dir: Path) -> list[Path]:
-    """The run folders of a client, newest first."""
+    """The run folders of a client, newest first (``T...Z-10`` after ``T...Z-9``)."""
     return sorted((p for p in client_dir.glob("*") if _RUN_NAME.fullmatch(p.name) and p.is_dir()),
-                  reverse=True)
+                  key=_run_order, reverse=True)
+
+
+def _run_order(run: Path) -> tuple[str, int]:
+    stamp, _, suffix = run.name.partition("-")
+    return stamp, int(suffix or 0)
 
 
 def _usable_steps(run: Path) -> dict[int, str]:
     """Steps a run folder holds whole (notebook, artifacts, not failed) -> the run that ran each."""
-    import json
-
     listed: dict[int, dict] | None = None
     try:
         summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
@@ -342,8 +358,12 @@ def run_playbook(
     steps: str | Iterable[int] | None = None,
     progress: Callable[[str], None] | None = None,
     report: bool = True,
+    strict: bool = False,
 ) -> RunResult:
     """Validate a playbook and run its step notebooks into a new run folder.
+
+    A source that step 1 cannot read is one ``warning: source ...`` line (the other sources
+    run); with ``strict`` it fails the run after step 1.
 
     Args:
         playbook_path: The client's playbook.
@@ -351,20 +371,23 @@ def run_playbook(
         steps: Steps to run (``"1,3-5"`` or numbers); all when None.
         progress: Called with one line per event (the CLI prints them).
         report: Build ``report.html`` at the end.
+        strict: Fail the run when a source cannot be read.
 
     Returns:
         The run result (folder, per-step results, report and summary paths).
 
     Raises:
         PlaybookError: If the playbook is not valid (before anything runs).
+        SocialCRMError: If ``out`` is not a folder that can be written.
         MissingArtifactError: If a selected step needs an artifact no run has.
         StepFailedError: If a cell fails; the partial notebook stays in the run folder, and
             ``latest`` keeps pointing at the previous complete run.
+        SourceError: With ``strict``, if a source could not be read (after step 1).
     """
     say = progress or (lambda line: logger.info("%s", line))
     playbook = load_playbook(playbook_path)
     selected = parse_steps(steps)
-    client_dir = Path(out or REPORTS_DIR).resolve() / playbook.client
+    client_dir = check_out_dir(out) / playbook.client
     reuse = plan_reuse(selected, client_dir)
     inputs = plan_inputs(selected, client_dir, prefer=reuse.base)
     run_dir = _new_run_dir(client_dir)
@@ -397,8 +420,14 @@ def run_playbook(
                 if step_result.status != "ok":
                     raise StepFailedError(step_result.error or "", Path(step_result.output))
                 say(f"      done in {step_result.seconds:.1f}s")
+                if number == 1:
+                    _check_sources(result, strict, say)
         finally:
             kernels.stop()
+            step5 = STEPS[4]
+            if step5.number in selected and (run_dir / step5.notebook).exists() and not any(
+                    s.number == step5.number and s.status == "ok" for s in result.steps):
+                _mark_failed_in_store(playbook, run_dir)  # step 5 started, did not finish
             result.steps.sort(key=lambda s: s.number)
             result.summary = _write_summary(playbook, result, started)
             if result.complete:
@@ -414,6 +443,64 @@ def run_playbook(
     finally:
         kernels.close()  # the last kernels exit while the report is built
     return result
+
+
+def failed_sources(run_dir: str | Path) -> list[tuple[str, str]]:
+    """The sources step 1 could not read, from its ``import_counts.json``.
+
+    Args:
+        run_dir: A run folder after step 1.
+
+    Returns:
+        ``(source, reason)`` per source whose status is not ``ok``; empty when all were read
+        (or the file is missing or unreadable).
+
+    Examples:
+        >>> failed_sources("/nonexistent")
+        []
+    """
+    try:
+        rows = json.loads((Path(run_dir) / "import_counts.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(rows, list):
+        return []
+    return [(str(row.get("source")), str(row.get("status")))
+            for row in rows if isinstance(row, dict) and row.get("status") not in ("ok", None)]
+
+
+def _check_sources(result: RunResult, strict: bool, say: Callable[[str], None]) -> None:
+    """After step 1: one warning line per source it could not read; fail the run if strict."""
+    failed = failed_sources(result.run_dir)
+    for source, reason in failed:
+        line = (f"warning: source '{source}' could not be read: {_first_line(reason)} "
+                "(the other sources ran)")
+        result.warnings.append(line)
+        say(line)
+    if strict and failed:
+        noun = "source" if len(failed) == 1 else "sources"
+        result.error = (f"--strict: {len(failed)} {noun} could not be read "
+                        f"({', '.join(repr(s) for s, _ in failed)}): the run stops after step 1; "
+                        "fix the source or run without --strict")
+        raise SourceError(result.error)
+
+
+def _mark_failed_in_store(playbook: Playbook, run_dir: Path) -> None:
+    """Mark this run ``failed`` in the CRM store when step 5 recorded it but did not finish.
+
+    Best effort: a store step 5 never reached, or one that cannot be opened, is left as it is
+    (a run left ``running`` is marked failed by the next run once its process is gone).
+    """
+    try:
+        from .artifacts import store_url
+        from .store import StoreError, open_store
+
+        with open_store(store_url(playbook.store, run_dir), create=False) as store:
+            run_id = store.find_run(playbook.client, run_dir)
+            if run_id is not None:
+                store.mark_run(run_id, "failed")
+    except (StoreError, OSError, ImportError) as exc:
+        logger.debug("could not mark run %s failed in the store: %s", run_dir.name, exc)
 
 
 def _ipc_dir() -> Path:
@@ -487,11 +574,15 @@ def _execute_step(step: Step, playbook: Playbook, run_dir: Path,
         seconds = time.perf_counter() - started
         number, first_line = _failed_cell(output)
         code = f" ({_shorten(first_line)})" if first_line else ""
-        error = (
-            f"step {step.number} ({step.notebook}) failed in cell {number}{code}: {exc.ename}: "
-            f"{_first_line(exc.evalue)}\n  partial notebook: {output} (it keeps the traceback; "
-            "run with --debug to print it)"
-        )
+        if exc.ename == "AssertionError":  # the notebooks' asserts check the suite itself
+            check = _first_line(exc.evalue) or _failed_line(exc.traceback) or "assert"
+            error = (f"internal check failed in step {step.number} ({step.notebook}, cell "
+                     f"{number}): {check}; please report it with the partial notebook")
+        else:
+            error = (f"step {step.number} ({step.notebook}) failed in cell {number}{code}: "
+                     f"{exc.ename}: {_first_line(exc.evalue)}")
+        error += (f"\n  partial notebook: {output} (it keeps the traceback; run with --debug "
+                  "to print it)")
         return StepResult(step.number, step.notebook, "failed", seconds, str(output), error)
     finally:
         kernels.release(kernel)
@@ -788,6 +879,18 @@ def failed_traceback(notebook: str | Path) -> str:
     return ""
 
 
+def _failed_line(traceback: list[str] | None) -> str:
+    """The source line IPython marks with ``---->`` in the last frame of a traceback.
+
+    Examples:
+        >>> _failed_line(["Cell In[3], line 2", "      1 x = 1", "----> 2 assert x == 2", ""])
+        'assert x == 2'
+    """
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", "\n".join(traceback or []))
+    marked = re.findall(r"^-+>\s*\d+\s+(.*\S)", text, flags=re.MULTILINE)
+    return marked[-1].strip() if marked else ""
+
+
 def _shorten(text: str, width: int = 60) -> str:
     """``text`` cut to ``width`` characters with an ellipsis."""
     return text if len(text) <= width else text[:width - 3].rstrip() + "..."
@@ -799,12 +902,68 @@ def _first_line(text: str) -> str:
 
 
 def _new_run_dir(client_dir: Path) -> Path:
+    """Create a new run folder ``<client_dir>/<UTC time>`` (``-1``, ``-2``, ... on collision).
+
+    Race-free: each name is claimed by an atomic ``mkdir``; a name another process or thread
+    took first makes this one try the next suffix, so many runs started in the same second all
+    get folders of their own.
+
+    Raises:
+        SocialCRMError: If the folder cannot be created (names the folder and the reason).
+    """
     stamp = _utcnow().strftime("%Y%m%dT%H%M%SZ")
-    run_dir, n = client_dir / stamp, 1
-    while run_dir.exists():
-        run_dir, n = client_dir / f"{stamp}-{n}", n + 1
-    run_dir.mkdir(parents=True)
-    return run_dir
+    try:
+        client_dir.mkdir(parents=True, exist_ok=True)
+        for n in itertools.count():
+            run_dir = client_dir / (stamp if n == 0 else f"{stamp}-{n}")
+            try:
+                run_dir.mkdir()
+            except FileExistsError:
+                continue
+            return run_dir
+    except OSError as exc:
+        raise SocialCRMError(f"cannot create a run folder in {client_dir}: "
+                             f"{exc.strerror or exc} (--out must be a writable folder)") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_out_dir(out: str | Path | None) -> Path:
+    """The folder for client folders (``--out``), checked to be a folder this user can write.
+
+    It need not exist yet: then its nearest existing parent must be a folder where this user
+    can create folders. Writing is tried (a probe folder, removed at once), not guessed from
+    permission bits, which neither root nor read-only file systems follow.
+
+    Args:
+        out: The ``--out`` value; None means ``reports/`` of the project.
+
+    Returns:
+        The folder, resolved.
+
+    Raises:
+        OptionError: If it (or the nearest existing parent) is a file, or not writable.
+
+    Examples:
+        >>> check_out_dir("/dev/null")
+        Traceback (most recent call last):
+        ...
+        socialcrm_utils.exceptions.OptionError: --out /dev/null: is a file, not a folder (give \
+the folder for run folders, e.g. --out reports)
+    """
+    given = Path(out) if out is not None else REPORTS_DIR
+    folder = given.expanduser().resolve()
+    existing = next(p for p in (folder, *folder.parents) if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        what = "is a file" if existing == folder else f"{existing} is a file"
+        raise OptionError(f"--out {given}: {what}, not a folder (give the folder for run "
+                          "folders, e.g. --out reports)")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".socialcrm-probe-", dir=existing))
+    except OSError as exc:
+        where = "" if existing == folder else f" (cannot create it in {existing})"
+        raise OptionError(f"--out {given}: not writable{where}: {exc.strerror or exc}; give a "
+                          "folder you can write to, e.g. --out reports") from None
+    return folder
 
 
 def _link_latest(client_dir: Path, run_dir: Path) -> None:
@@ -824,8 +983,6 @@ def _utcnow() -> dt.datetime:
 
 def _write_summary(playbook: Playbook, result: RunResult, started: dt.datetime) -> Path:
     """Write ``summary.json``: run metadata, step results, import counts and every KPI."""
-    import json
-
     run_dir = result.run_dir
     kpis_file = run_dir / "kpis.json"
     counts_file = run_dir / "import_counts.json"
@@ -838,6 +995,8 @@ def _write_summary(playbook: Playbook, result: RunResult, started: dt.datetime) 
         "finished_at": _utcnow().isoformat(timespec="seconds"),
         "status": "ok" if result.ok else "failed",
         "complete": result.complete,
+        "error": result.error,
+        "warnings": result.warnings,
         "ran": [s.number for s in result.steps if s.status != "reused"],
         "reused": {str(s.number): s.reused_from for s in result.steps if s.status == "reused"},
         "left_out": {str(n): why for n, why in result.left_out.items()},

@@ -15,7 +15,9 @@ cases          conversation with a customer (step 4's SLA clocks), unique per cl
                and ``conversation_id``
 runs           call of :meth:`Store.record_run` (one per playbook run), with the period its
                data covers (``period_start``, ``period_end``: local dates of the first and
-               last post)
+               last post) and its ``status``: ``running`` from :meth:`Store.record_run`,
+               ``ok`` once :meth:`Store.save_kpis` stored its KPIs, ``failed`` when the run
+               stopped before (see below); NULL for runs recorded before schema version 3
 kpi_snapshots  KPI of a run (``name``, ``value``, ``unit``), unique per run and KPI; one
                point per data period (see below)
 schema_version the one version number of the tables (:data:`SCHEMA_VERSION`)
@@ -29,6 +31,15 @@ of the client (same first and last day) replace that run's values, so re-running
 export neither adds a point nor one at today's date. Runs recorded without a period (and runs of
 stores from before schema version 2) are points of their own. :meth:`Store.kpi_history` draws
 the trends from these points, placed at the period they cover.
+
+**Killed runs.** A run is ``running`` from :meth:`Store.record_run` until
+:meth:`Store.save_kpis` stores its KPIs (one transaction: all or none) and makes it ``ok``. A
+run killed in between (SIGKILL, a crash, a power cut) has stored nothing of that transaction
+and stays ``running``; the next :meth:`Store.record_run`, :meth:`Store.kpi_history` or
+``read("runs")`` of the client finds that the process that recorded it (``pid`` on ``host``)
+is gone and marks it ``failed`` (:meth:`Store.settle_runs`). A run recorded on another host is
+left as it is (its process cannot be checked from here). The runner also marks a run
+``failed`` when its step 5 fails (:meth:`Store.mark_run`).
 
 **Contacts.** A new identity (an author on a platform not seen before) gets a new contact; the
 same author on the same platform is always the same contact, also across runs. The same person
@@ -65,7 +76,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import os
 import re
+import socket
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -110,6 +123,7 @@ from .schema import KPIS
 
 __all__ = [
     "SCHEMA_VERSION",
+    "RUN_STATUSES",
     "BATCH_ROWS",
     "TABLES",
     "RUN_ARTIFACTS",
@@ -134,8 +148,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Version of the tables below; bump it (and add a migration to ``_MIGRATIONS``) whenever they
-#: change. Version 2: ``runs.period_start`` and ``runs.period_end``.
-SCHEMA_VERSION = 2
+#: change. Version 2: ``runs.period_start`` and ``runs.period_end``. Version 3: ``runs.status``,
+#: ``runs.pid`` and ``runs.host`` (killed runs are marked failed).
+SCHEMA_VERSION = 3
+
+#: Values of ``runs.status``.
+RUN_STATUSES = ("running", "ok", "failed")
 
 #: Rows per executemany batch of an upsert.
 BATCH_ROWS = 5000
@@ -244,6 +262,9 @@ runs = Table(
     Column("counts", JSON),
     Column("period_start", Date),
     Column("period_end", Date),
+    Column("status", String),
+    Column("pid", Integer),
+    Column("host", String),
 )
 
 interactions = Table(
@@ -490,13 +511,16 @@ class Store:
         counts: Mapping[str, int] | None = None,
         period: tuple[Any, Any] | None = None,
     ) -> int:
-        """Add a run and return its id; a run folder already recorded keeps its id.
+        """Add a run with status ``running`` and return its id; a folder recorded keeps its id.
 
         Recording the same folder again (notebook 05 executed twice in one run, or an analyst
         re-running the ``interactive`` folder) returns the existing run, with ``started_at``,
         the counts and the period updated, so its KPI values are replaced rather than added.
         A new run folder is a new point in the KPI history unless its data covers the same
-        period as an earlier run: then :meth:`save_kpis` replaces that run's point.
+        period as an earlier run: then :meth:`save_kpis` replaces that run's point. The run
+        remembers this process (``pid``, ``host``), so that it is marked ``failed`` when the
+        process is gone before :meth:`save_kpis` made it ``ok``; earlier runs of the client
+        left ``running`` by a killed process are marked ``failed`` first.
 
         Args:
             client: The playbook's client id.
@@ -518,12 +542,16 @@ class Store:
             "run_dir": str(run_dir),
             "playbook": None if playbook_path is None else str(playbook_path),
             "counts": {k: int(v) for k, v in (counts or {}).items()},
+            "status": "running",
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
         }
         if period is not None:
             start, end = (_as_date(day) for day in period)
             if start is not None and end is not None and start > end:
                 raise StoreError(f"run period {start} to {end}: the start is after the end")
             values.update(period_start=start, period_end=end)
+        self.settle_runs(client)
         with self.engine.begin() as conn:
             existing = conn.execute(
                 select(runs.c.id).where(runs.c.client == client,
@@ -540,7 +568,7 @@ class Store:
 
     def save_kpis(self, run_id: int,
                   kpis: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> int:
-        """Save a run's KPI values; saving a KPI again for the same run replaces it.
+        """Save a run's KPI values and mark the run ``ok``; saving a KPI again replaces it.
 
         When the run has a data period (:meth:`record_run`), the KPI values of the client's
         other runs over the same period (same first and last day) are removed: one point per
@@ -574,6 +602,7 @@ class Store:
         with self.engine.begin() as conn:
             self._check_run(conn, run_id)
             saved = _upsert(conn, kpi_snapshots, rows, ["run_id", "name"], ["value", "unit"])
+            conn.execute(update(runs).where(runs.c.id == run_id).values(status="ok"))
             run = conn.execute(select(runs.c.client, runs.c.period_start, runs.c.period_end)
                                .where(runs.c.id == run_id)).one()
             if run.period_start is not None and run.period_end is not None:
@@ -613,6 +642,7 @@ class Store:
         )
         if names is not None:
             query = query.where(kpi_snapshots.c.name.in_(list(names)))
+        self.settle_runs(client)
         with self.engine.connect() as conn:
             result = conn.execute(query)
             frame = _frame(result.all(), list(result.keys()))
@@ -961,6 +991,8 @@ class Store:
         elif client is not None and table != "schema_version":
             query = query.where(source.c.client == client)
         query = query.order_by(*source.primary_key.columns)
+        if table == "runs":
+            self.settle_runs(client)
         with self.engine.connect() as conn:
             result = conn.execute(query)
             frame = _frame(result.all(), list(result.keys()))
@@ -970,6 +1002,59 @@ class Store:
         return frame
 
     # ----------------------------------------------------------------------------------------
+
+    def mark_run(self, run_id: int, status: str) -> None:
+        """Set a run's status (``running``, ``ok`` or ``failed``).
+
+        Raises:
+            StoreError: If the run does not exist or the status is not one of
+                :data:`RUN_STATUSES`.
+        """
+        if status not in RUN_STATUSES:
+            raise StoreError(f"run status {status!r} is not allowed (allowed: "
+                             f"{', '.join(RUN_STATUSES)})")
+        with self.engine.begin() as conn:
+            self._check_run(conn, run_id)
+            conn.execute(update(runs).where(runs.c.id == run_id).values(status=status))
+
+    def find_run(self, client: str, run_dir: str | Path) -> int | None:
+        """The id of the run recorded for a run folder, None when there is none."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(runs.c.id).where(runs.c.client == client, runs.c.run_dir == str(run_dir))
+                .order_by(runs.c.id)
+            ).scalars().first()
+
+    def settle_runs(self, client: str | None = None) -> int:
+        """Mark ``failed`` the runs left ``running`` by a process of this host that is gone.
+
+        Args:
+            client: Only this client's runs (default: every client's).
+
+        Returns:
+            The number of runs marked failed.
+
+        Examples:
+            >>> with open_store("sqlite://") as store:
+            ...     run_id = store.record_run("acme", "reports/acme/x")
+            ...     with store.engine.begin() as conn:  # as if its process had been killed
+            ...         _ = conn.execute(update(runs).values(pid=_gone_pid()))
+            ...     (store.settle_runs("acme"), store.read("runs")["status"].tolist())
+            (1, ['failed'])
+        """
+        host = socket.gethostname()
+        query = select(runs.c.id, runs.c.pid).where(runs.c.status == "running",
+                                                      runs.c.host == host)
+        if client is not None:
+            query = query.where(runs.c.client == client)
+        with self.engine.begin() as conn:
+            gone = [row.id for row in conn.execute(query) if not _process_alive(row.pid)]
+            if gone:
+                conn.execute(update(runs).where(runs.c.id.in_(gone), runs.c.status == "running")
+                             .values(status="failed"))
+                logger.warning("runs %s stopped before their KPIs were stored (the process is "
+                               "gone): marked failed", ", ".join(map(str, gone)))
+        return len(gone)
 
     @staticmethod
     def _check_run(conn: Connection, run_id: int) -> None:
@@ -996,8 +1081,47 @@ def _add_run_periods(conn: Connection) -> None:
                 f"ALTER TABLE {quote(runs.name)} ADD COLUMN {quote(column.name)} {kind}")
 
 
+def _add_run_status(conn: Connection) -> None:
+    """Schema 2 -> 3: ``runs.status``, ``pid`` and ``host`` (killed runs are marked failed).
+
+    Nullable columns without a default: runs recorded before have no known status (NULL).
+    """
+    present = {c["name"] for c in inspect(conn).get_columns("runs")}
+    quote = conn.dialect.identifier_preparer.quote
+    for column in (runs.c.status, runs.c.pid, runs.c.host):
+        if column.name not in present:
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(
+                f"ALTER TABLE {quote(runs.name)} ADD COLUMN {quote(column.name)} {kind}")
+
+
 #: Migration from each schema version to the next (run in one transaction by ``open_store``).
-_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_run_periods}
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_run_periods, 2: _add_run_status}
+
+
+def _process_alive(pid: int | None) -> bool:
+    """Whether a process of this host runs under ``pid`` (unknown pids count as alive).
+
+    POSIX only: on Windows, signal 0 would terminate the process, so every pid counts as alive
+    there (runs of killed processes stay ``running``).
+    """
+    if pid is None or os.name == "nt":
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):  # another user's process, or no pid
+        return True
+    return True
+
+
+def _gone_pid() -> int:
+    """A pid no process of this host has (for examples and tests)."""
+    pid = 4_000_000
+    while _process_alive(pid):
+        pid += 1
+    return pid
 
 
 def _as_date(value: Any) -> dt.date | None:

@@ -226,3 +226,362 @@ def test_plan_reuse_reads_runs_without_summary(tmp_path):
 def test_format_steps_inverts_parse_steps():
     for spec in ("1-6", "1,3-5", "2", "1-2,4,6"):
         assert runner.format_steps(runner.parse_steps(spec)) == spec
+
+
+# --- run folders under many simultaneous starts ----------------------------------------------
+
+def _start_at_once(client_dir, count):
+    """``count`` threads call _new_run_dir at the same moment; returns the folder names."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(count)
+
+    def start(_):
+        barrier.wait()
+        return runner._new_run_dir(client_dir).name
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(start, range(count)))
+
+
+def _start_in_process(client_dir, count, queue):
+    queue.put(_start_at_once(client_dir, count))
+
+
+@pytest.fixture
+def one_second(monkeypatch):
+    """Every run starts in the same second."""
+    import datetime as dt
+
+    monkeypatch.setattr(runner, "_utcnow", lambda: dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC))
+    return "20261101T090000Z"
+
+
+def test_120_threads_starting_at_once_get_120_run_folders(tmp_path, one_second):
+    client_dir = tmp_path / "out" / "c"  # not there yet: all threads create it too
+    names = _start_at_once(client_dir, 120)
+    assert sorted(names) == sorted([one_second] + [f"{one_second}-{n}" for n in range(1, 120)])
+    assert len(list(client_dir.iterdir())) == 120
+
+
+def test_120_starts_in_12_processes_at_once_get_120_run_folders(tmp_path, one_second):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    client_dir = tmp_path / "c"
+    queue = context.Queue()
+    processes = [context.Process(target=_start_in_process, args=(client_dir, 10, queue))
+                 for _ in range(12)]
+    for process in processes:
+        process.start()
+    names = [name for _ in processes for name in queue.get(timeout=60)]
+    for process in processes:
+        process.join(60)
+        assert process.exitcode == 0
+    assert len(names) == len(set(names)) == 120
+    assert {p.name for p in client_dir.iterdir()} == set(names)
+
+
+def test_runs_with_suffixes_are_ordered_by_number(tmp_path):
+    for name in ("20261101T090000Z", "20261101T090000Z-2", "20261101T090000Z-10",
+                 "20261101T085959Z"):
+        (tmp_path / name).mkdir()
+    assert [p.name for p in runner._runs(tmp_path)] == [
+        "20261101T090000Z-10", "20261101T090000Z-2", "20261101T090000Z", "20261101T085959Z"]
+
+
+# --- a source that cannot be read: one warning line; --strict fails the run -------------------
+
+@pytest.fixture
+def one_source_fails(fake_steps, monkeypatch):
+    """Fake steps whose step 1 reports its second source as unreadable in import_counts.json."""
+    execute = runner._execute_step
+
+    def with_counts(step, playbook, run_dir, kernels=None):
+        result = execute(step, playbook, run_dir, kernels)
+        if step.number == 1:
+            (run_dir / "import_counts.json").write_text(json.dumps([
+                {"source": "mentions.csv", "kind": "file", "read": 13, "kept": 12,
+                 "rejected": 1, "status": "ok", "notes": ""},
+                {"source": "bad.parquet", "kind": "file", "read": 0, "kept": 0, "rejected": 0,
+                 "status": "bad.parquet: cannot read as parquet: magic bytes not found\nmore",
+                 "notes": ""}]))
+        return result
+
+    monkeypatch.setattr(runner, "_execute_step", with_counts)
+    return fake_steps
+
+
+WARNING = ("warning: source 'bad.parquet' could not be read: bad.parquet: cannot read as parquet: "
+           "magic bytes not found (the other sources ran)")
+
+
+def test_a_source_that_cannot_be_read_is_one_warning_line(tmp_path, one_source_fails):
+    lines = []
+    result = runner.run_playbook(TINY_PLAYBOOK, out=tmp_path, report=False, progress=lines.append)
+    assert [line for line in lines if "warning" in line] == [WARNING]
+    assert lines.index(WARNING) == lines.index("[2/6] step 2: Set goals and guidelines "
+                                               "(02_set_goals.ipynb)") - 1
+    assert result.ok and result.complete and result.warnings == [WARNING]
+    summary = _summary(result)
+    assert summary["status"] == "ok" and summary["warnings"] == [WARNING]
+    assert summary["error"] is None
+
+
+def test_strict_fails_the_run_after_step_1(tmp_path, one_source_fails):
+    full = _run(tmp_path)
+    lines = []
+    with pytest.raises(runner.SourceError) as info:
+        runner.run_playbook(TINY_PLAYBOOK, out=tmp_path, report=False, progress=lines.append,
+                            strict=True)
+    assert str(info.value) == (
+        "--strict: 1 source could not be read ('bad.parquet'): the run stops after step 1; fix "
+        "the source or run without --strict")
+    assert WARNING in lines and not any(line.startswith("[2/6]") for line in lines)
+    failed = max(runner._runs(tmp_path / "tiny-air"), key=runner._run_order)
+    summary = json.loads((failed / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["ran"] == [1]
+    assert summary["error"] == str(info.value)
+    assert _latest(tmp_path) == full.run_dir.name
+
+
+def test_failed_sources_reads_import_counts(tmp_path):
+    (tmp_path / "import_counts.json").write_text(json.dumps([
+        {"source": "a.csv", "status": "ok"}, {"source": "feed", "status": "HTTP 500"}]))
+    assert runner.failed_sources(tmp_path) == [("feed", "HTTP 500")]
+    (tmp_path / "import_counts.json").write_text("{not json")
+    assert runner.failed_sources(tmp_path) == []
+
+
+# --- a failing assert in a notebook is an internal check, said as such ------------------------
+
+@pytest.mark.parametrize(("evalue", "expected_check"), [
+    ("this period's point holds every KPI", "this period's point holds every KPI"),
+    ("", "assert set(kpis) == set(KPIS)"),  # no message: the assert line itself
+])
+def test_failing_assert_is_an_internal_check(tmp_path, monkeypatch, evalue, expected_check):
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    step = STEPS[4]
+
+    def fail(source, output, **kwargs):
+        notebook = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell("import x"),
+            nbformat.v4.new_code_cell("assert set(kpis) == set(KPIS)", outputs=[
+                nbformat.v4.new_output("error", ename="AssertionError", evalue=evalue,
+                                       traceback=[])])])
+        nbformat.write(notebook, output)
+        raise PapermillExecutionError(
+            cell_index=1, exec_count=2, source="assert set(kpis) == set(KPIS)",
+            ename="AssertionError", evalue=evalue,
+            traceback=["\x1b[0;31mAssertionError\x1b[0m  Traceback (most recent call last)",
+                       "Cell \x1b[0;32mIn[2], line 1\x1b[0m",
+                       "\x1b[0;32m----> 1\x1b[0m \x1b[38;5;28;01massert\x1b[39;00m set(kpis) "
+                       "\x1b[38;5;241m==\x1b[39m set(KPIS)", ""])
+
+    monkeypatch.setattr(pm, "execute_notebook", fail)
+    result = runner._execute_step(step, type("P", (), {"path": TINY_PLAYBOOK})(), tmp_path,
+                                  _NoKernels([step]))
+    assert result.status == "failed"
+    assert result.error == (
+        f"internal check failed in step 5 (05_track_kpis.ipynb, cell 2): {expected_check}; "
+        "please report it with the partial notebook\n"
+        f"  partial notebook: {tmp_path / step.notebook} (it keeps the traceback; run with "
+        "--debug to print it)")
+
+
+# --- killed runs: the store stays consistent and the run is marked failed ---------------------
+
+_STORE_SCRIPT = r'''
+import os, signal, sys
+import pandas as pd
+from socialcrm_utils import store as st
+
+url, phase = sys.argv[1], sys.argv[2]
+
+def mentions(*authors):
+    return pd.DataFrame({
+        "mention_id": [f"m-{a}" for a in authors], "platform": "twitter",
+        "author_id": list(authors), "author_name": list(authors),
+        "created_at": pd.Timestamp("2026-01-05 10:00", tz="UTC"),
+        "text_redacted": "lost my bag", "is_brand": False})
+
+with st.open_store(url) as store:
+    run_id = store.record_run("c", f"reports/c/{phase}", period=("2026-01-05", "2026-01-05"))
+    if phase == "killed":  # SIGKILL in the middle of upsert_mentions' transaction
+        refresh = st._refresh_contacts
+        def killed(*args, **kwargs):
+            refresh(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+        st._refresh_contacts = killed
+    store.upsert_mentions("c", mentions("ann", "bob", *(("cara", "dan") if phase == "killed"
+                                                        else ())), run_id=run_id)
+    store.save_kpis(run_id, {"volume": 2.0})
+'''
+
+
+def _store_process(url, phase):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", _STORE_SCRIPT, url, phase], check=False,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_sigkill_inside_a_store_write_changes_nothing_and_marks_the_run_failed(tmp_path):
+    import signal
+
+    from socialcrm_utils.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    assert _store_process(url, "first").returncode == 0
+    with open_store(url) as store:
+        before = store.counts("c")
+    assert before == {"contacts": 2, "identities": 2, "interactions": 2, "cases": 0, "runs": 1,
+                      "kpi_snapshots": 1}
+    killed = _store_process(url, "killed")
+    assert killed.returncode == -signal.SIGKILL
+    with open_store(url) as store:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        # cara and dan were written inside the killed transaction: none of it is stored.
+        assert {k: v for k, v in store.counts("c").items() if k != "runs"} == {
+            k: v for k, v in before.items() if k != "runs"}
+        runs = store.read("runs", "c")  # finds the killed run's process gone
+        history = store.kpi_history("c")
+    assert runs["run_dir"].tolist() == ["reports/c/first", "reports/c/killed"]
+    assert runs["status"].tolist() == ["ok", "failed"]
+    assert history["run_dir"].unique().tolist() == ["reports/c/first"]
+
+
+def test_a_running_run_of_a_live_process_stays_running(tmp_path):
+    from socialcrm_utils.store import open_store
+
+    with open_store(f"sqlite:///{tmp_path / 'crm.sqlite'}") as store:
+        run_id = store.record_run("c", "reports/c/now")
+        assert store.settle_runs("c") == 0  # this process is alive
+        assert store.read("runs", "c")["status"].tolist() == ["running"]
+        store.save_kpis(run_id, {"volume": 1.0})
+        assert store.read("runs", "c")["status"].tolist() == ["ok"]
+        store.mark_run(run_id, "failed")
+        assert store.read("runs", "c")["status"].tolist() == ["failed"]
+        with pytest.raises(runner.SocialCRMError, match="allowed: running, ok, failed"):
+            store.mark_run(run_id, "done")
+
+
+def test_version_2_store_gains_run_status(tmp_path):
+    from sqlalchemy import inspect, text, update
+
+    from socialcrm_utils.store import SCHEMA_VERSION, open_store, schema_version
+
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    with open_store(url) as store, store.engine.begin() as conn:
+        for column in ("status", "pid", "host"):
+            conn.execute(text(f"ALTER TABLE runs DROP COLUMN {column}"))
+        conn.execute(update(schema_version).values(version=2))
+        conn.execute(text("INSERT INTO runs (client, started_at, run_dir) "
+                          "VALUES ('c', '2026-02-01 08:00:00', 'reports/c/old')"))
+    with open_store(url) as store:
+        assert store.version() == SCHEMA_VERSION == 3
+        assert {"status", "pid", "host"} <= {
+            c["name"] for c in inspect(store.engine).get_columns("runs")}
+        assert store.read("runs", "c")["status"].isna().tolist() == [True]  # not known
+
+
+# --- end to end: SIGKILL during step 5, two runs of one client at once --------------------------
+
+def _socialcrm(*args):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "socialcrm_utils.cli", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def steps_1_to_4(tmp_path_factory):
+    """The tiny playbook's steps 1-4, run once; step 5 is then run (and killed) on them."""
+    out = tmp_path_factory.mktemp("kills")
+    process = _socialcrm("run", TINY_PLAYBOOK, "--out", out, "--steps", "1-4", "--no-report")
+    assert process.wait(600) == 0, process.stderr.read()
+    return out
+
+
+@pytest.fixture
+def fresh_out(steps_1_to_4, tmp_path):
+    """A new ``--out`` holding only the run of steps 1-4 (no store yet)."""
+    import shutil
+
+    (run,) = runner._runs(steps_1_to_4 / "tiny-air")
+    out = tmp_path / "out"
+    shutil.copytree(run, out / "tiny-air" / run.name)
+    return out
+
+
+def _store_state(out):
+    from socialcrm_utils.store import open_store
+
+    with open_store(f"sqlite:///{out / 'tiny-air' / 'crm.sqlite'}", create=False) as store:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        runs = store.read("runs", "tiny-air")
+        history = store.kpi_history("tiny-air")
+        counts = store.counts("tiny-air")
+    return counts, runs, history
+
+
+#: The tiny fixture in the store (tests/test_e2e.py): 7 customers, 12 mentions, 5 conversations.
+TINY_STORE = {"contacts": 7, "identities": 7, "interactions": 12, "cases": 5}
+
+
+@pytest.mark.e2e
+def test_sigkill_during_step_5_leaves_the_store_consistent(fresh_out):
+    import os
+    import signal
+    import time
+
+    from socialcrm_utils.store import open_store
+
+    out = fresh_out
+    process = _socialcrm("run", TINY_PLAYBOOK, "--out", out, "--steps", "5", "--no-report")
+    assert process.wait(600) == 0, process.stderr.read()
+    before, _, _ = _store_state(out)
+    process = _socialcrm("run", TINY_PLAYBOOK, "--out", out, "--steps", "5", "--no-report")
+    store = out / "tiny-air" / "crm.sqlite"
+    deadline = time.monotonic() + 300
+    recorded = 0
+    with open_store(f"sqlite:///{store}", create=False) as opened:
+        while recorded < 2 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.005)  # kill as soon as step 5 has recorded its run, while it writes
+            with opened.engine.connect() as conn:
+                recorded = conn.exec_driver_sql("SELECT count(*) FROM runs").scalar()
+    assert recorded == 2, "step 5 never recorded its run"
+    os.killpg(process.pid, signal.SIGKILL)  # the runner, not its kernel: it follows its parent
+    process.wait(60)
+    time.sleep(3)  # the kernel notices its parent is gone within a second and exits
+    counts, runs, history = _store_state(out)
+    assert {k: counts[k] for k in TINY_STORE} == TINY_STORE == {k: before[k] for k in TINY_STORE}
+    # No run is left "running": the killed one is failed, unless its KPIs were stored before
+    # the kill (then they replaced the first run's, same data period, and it is ok).
+    assert runs["status"].iloc[0] == "ok" and set(runs["status"]) <= {"ok", "failed"}
+    killed = runs.iloc[-1]
+    assert killed["status"] == ("ok" if killed["id"] in set(history["run_id"]) else "failed")
+    assert history["run_id"].nunique() == 1 and len(history) == before["kpi_snapshots"]
+
+
+@pytest.mark.e2e
+def test_two_runs_of_one_client_at_once_give_the_store_of_one_run(fresh_out):
+    out = fresh_out
+    processes = [_socialcrm("run", TINY_PLAYBOOK, "--out", out, "--steps", "5", "--no-report")
+                 for _ in range(2)]
+    for process in processes:
+        assert process.wait(600) == 0, process.stderr.read()
+    counts, runs, history = _store_state(out)
+    assert counts == {**TINY_STORE, "runs": 2, "kpi_snapshots": len(history)}
+    assert runs["status"].tolist() == ["ok", "ok"]
+    assert history["run_id"].nunique() == 1  # one data period: one point per KPI
+    assert len({p.name for p in (out / "tiny-air").iterdir()}) == 4  # 1-4, two runs, crm.sqlite
