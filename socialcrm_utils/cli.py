@@ -42,7 +42,7 @@ def _store_of(store: str | None, client_dir: Path) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .playbook import format_duration, load_playbook
+    from .playbook import display_store_url, format_duration, load_playbook
     from .sources.check import check_sources
 
     pb = load_playbook(args.playbook)
@@ -74,7 +74,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         closed = f", {len(hours.closed_dates)} closed dates" if hours.closed_dates else ""
         lines.append(f"  hours      {hours.describe()}, holidays {holidays}{closed}")
     lines.append(f"  runs       {client_dir}/<UTC time>/, latest complete run: {client_dir}/latest")
-    lines.append(f"  store      {_store_of(pb.store, client_dir)}")
+    lines.append(f"  store      {display_store_url(_store_of(pb.store, client_dir))}")
     print("\n".join(lines))
     if problems:
         print("\n".join(f"error: {c.line}" for c in problems), file=sys.stderr)

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from .credentials import mask_url, mask_urls_in_text
 from .exceptions import PlaybookNotFoundError, PlaybookSyntaxError, PlaybookValidationError
 from .schema import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS, PRIORITIES
 
@@ -262,7 +263,7 @@ class RssSource(_Source):
     @property
     def label(self) -> str:
         """How the source is named in counts and errors."""
-        return self.name or f"rss:{self.url}"
+        return self.name or f"rss:{mask_url(self.url)}"
 
 
 class MastodonSource(_Source):
@@ -324,9 +325,16 @@ _SOURCE_KINDS = frozenset({"file", "rss", "mastodon", "reddit", "hackernews"})
 
 
 class Http(_Model):
-    """How feeds and APIs are fetched: timeouts, retries, the on-disk cache, the User-Agent."""
+    """How feeds and APIs are fetched: timeouts, retries, the on-disk cache, the User-Agent.
+
+    ``timeout`` (seconds) bounds each wait for the server (connecting, each read);
+    ``deadline`` bounds one whole request attempt, from connecting to the body's last byte, so
+    a server that answers slowly (a byte a second) cannot hold a source longer. An attempt past
+    the deadline is not retried: the source fails with one line naming it and the deadline.
+    """
 
     timeout: float = Field(default=20.0, gt=0)
+    deadline: Duration = dt.timedelta(seconds=60)
     retries: int = Field(default=4, ge=0, le=10)
     backoff: float = Field(default=1.0, ge=0)
     max_retry_after: float = Field(default=120.0, ge=0)
@@ -913,6 +921,37 @@ class Playbook(_Model):
         from .config import REPORTS_DIR
 
         return f"sqlite:///{REPORTS_DIR / self.client / 'crm.sqlite'}"
+
+    @property
+    def store_url_display(self) -> str:
+        """:attr:`store_url` for messages: ``postgresql+psycopg://user:***@host/db``."""
+        return display_store_url(self.store_url)
+
+
+def display_store_url(url: str) -> str:
+    """A store URL as shown to people: its password (and any URL credential) masked.
+
+    Args:
+        url: An SQLAlchemy database URL.
+
+    Returns:
+        The URL with ``***`` for the password, as SQLAlchemy's
+        ``URL.render_as_string(hide_password=True)`` writes it.
+
+    Examples:
+        >>> display_store_url("postgresql+psycopg://crm:pa55@db.example:5432/crm")
+        'postgresql+psycopg://crm:***@db.example:5432/crm'
+        >>> display_store_url("sqlite:////srv/reports/acme/crm.sqlite")
+        'sqlite:////srv/reports/acme/crm.sqlite'
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        shown = str(url)
+    return mask_urls_in_text(shown, keep_user=True)  # and query arguments (?sslpassword=)
 
 
 def _check_timezone(value: str) -> str:

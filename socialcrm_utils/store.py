@@ -118,6 +118,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from .credentials import mask_urls_in_text
 from .exceptions import SocialCRMError
 from .schema import KPIS
 
@@ -370,7 +371,8 @@ def open_store(url: str, create: bool = True) -> Store:
         parsed = make_url(url)
     except sa_exc.ArgumentError:
         raise StoreError(
-            f"store {url!r} is not a database URL (allowed: sqlite:///path/crm.sqlite or "
+            f"store {mask_urls_in_text(repr(url))} is not a database URL (allowed: "
+            "sqlite:///path/crm.sqlite or "
             "postgresql+psycopg://user@host:5432/database)"
         ) from None
     if parsed.drivername in ("postgresql", "postgres"):
@@ -414,11 +416,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _shown(url: str | Any) -> str:
-    """The URL with its password hidden, for messages."""
+    """The URL with its password (and any ``?password=``-like argument) hidden, for messages."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        shown = make_url(url).render_as_string(hide_password=True)
     except sa_exc.ArgumentError:
-        return str(url)
+        shown = str(url)
+    return mask_urls_in_text(shown, keep_user=True)
 
 
 class Store:

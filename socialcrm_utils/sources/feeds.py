@@ -10,6 +10,10 @@ Every fetcher keeps only posts inside the source's ``since``/``until`` window (w
 both inclusive) and at most ``limit`` of them. The APIs return newest first, so paging stops at
 ``limit`` or at the first page that reaches back before ``since``.
 
+Credentials in the source's URL (``user:password@``, ``?token=``) are used for the request
+only: the ``url`` column, URL-shaped ids, the ``source`` label and every message carry them
+masked (:func:`~socialcrm_utils.credentials.mask_url`).
+
 HTML entities are decoded exactly once, here: HTML content (Mastodon posts, Hacker News
 comments, RSS elements, Atom ``type="html"``) through :func:`strip_html`; Atom
 ``type="text"`` is already plain text and taken as it is; Reddit is asked for ``raw_json=1``,
@@ -31,6 +35,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import feedparser
 import pandas as pd
 
+from ..credentials import mask_url, mask_urls_in_text
 from ..exceptions import SourceError
 from ..playbook import HackerNewsSource, Http, MastodonSource, RedditSource, RssSource
 from .http import HttpClient, HttpResponse
@@ -96,7 +101,7 @@ def fetch_source(
     try:
         frame = fetcher(source, client)
     except SourceError as exc:
-        raise SourceError(f"source '{source.label}': {exc}") from None
+        raise SourceError(mask_urls_in_text(f"source '{source.label}': {exc}")) from None
     finally:
         if own_client:
             client.close()
@@ -126,21 +131,22 @@ def fetch_rss(source: RssSource, client: HttpClient) -> pd.DataFrame:
 
 def _rss_entries(source: RssSource, client: HttpClient) -> list[Record]:
     text = client.get_text(source.url)
+    shown = mask_url(source.url)  # relative links resolve against it: no credential in them
     # Parsed from the text we fetched (never feedparser's own fetching); a stream, so that no
     # string is mistaken for a URL or a file name. The text is already decoded: say so.
     parsed = feedparser.parse(
         io.BytesIO(text.encode("utf-8")),
         response_headers={"content-type": "application/xml; charset=utf-8",
-                          "content-location": source.url},
+                          "content-location": shown},
     )
     if not parsed.entries and not parsed.get("version"):
         problem = parsed.get("bozo_exception") or "no feed element"
         raise SourceError(
-            f"GET {source.url}: not an RSS or Atom feed ({_one_line(problem)}); check the feed "
+            f"GET {shown}: not an RSS or Atom feed ({_one_line(problem)}); check the feed "
             "address"
         )
     if parsed.get("bozo"):
-        logger.info("feed %s is not well-formed (%s); read what could be read", source.url,
+        logger.info("feed %s is not well-formed (%s); read what could be read", shown,
                     _one_line(parsed.get("bozo_exception")))
     feed_lang = parsed.feed.get("language")
     return [_rss_record(entry, source.platform, feed_lang) for entry in parsed.entries]
@@ -206,7 +212,7 @@ def fetch_mastodon(source: MastodonSource, client: HttpClient) -> pd.DataFrame:
 
 
 def _mastodon_pages(source: MastodonSource, client: HttpClient) -> Iterator[list[Record]]:
-    host = urlsplit(source.instance).netloc
+    host = urlsplit(source.instance).netloc.rpartition("@")[2]  # no userinfo in the ids
     if source.tag is not None:
         url = f"{source.instance}/api/v1/timelines/tag/{quote(source.tag.lstrip('#'), safe='')}"
         params: dict[str, Any] = {}
@@ -462,8 +468,13 @@ def _collect(pages: Iterable[list[Record]], source: FeedSource) -> list[Record]:
     return kept
 
 
+#: Columns that may hold a URL (RSS ids and author ids are often links): credentials masked.
+_URL_COLUMNS = ("mention_id", "author_id", "url", "in_reply_to_id", "conversation_id")
+
+
 def _frame(records: list[Record]) -> pd.DataFrame:
-    rows = [{**r, "created_at": _iso_z(r.get("created_at"))} for r in records]
+    rows = [{**r, "created_at": _iso_z(r.get("created_at")),
+             **{c: mask_url(r[c]) for c in _URL_COLUMNS if c in r}} for r in records]
     return pd.DataFrame.from_records(rows, columns=list(FEED_COLUMNS)).astype(object)
 
 

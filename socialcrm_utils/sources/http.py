@@ -3,7 +3,9 @@
 :class:`HttpClient` is the only place the suite talks to the network. It is configured by the
 playbook's ``http`` section (:class:`~socialcrm_utils.playbook.Http`):
 
-- every request carries a descriptive ``User-Agent`` and a timeout;
+- every request carries a descriptive ``User-Agent``, a timeout for each wait on the server
+  and an overall ``deadline`` for the whole attempt (connect, headers, body): a server that
+  drips a byte a second fails the request when the deadline passes, without a retry;
 - connection errors, timeouts, ``429`` and ``5xx`` are retried with exponential back-off
   (``backoff * 2**attempt`` seconds, capped); a ``Retry-After`` header (seconds or an HTTP date)
   is honoured, and when the server asks for longer than ``max_retry_after`` the request fails
@@ -12,6 +14,10 @@ playbook's ``http`` section (:class:`~socialcrm_utils.playbook.Http`):
   request to that host wait for the reset;
 - ``200`` responses are cached on disk (``cache_dir``, default ``<project>/.cache/http``) for
   ``cache_ttl``, keyed by the SHA-256 of method, URL and sorted parameters.
+
+The real URL is used for the request only: messages, log lines, :attr:`HttpResponse.url` and
+the cache (its ``url``, headers and body) carry it with credentials masked
+(:mod:`socialcrm_utils.credentials`: ``user:***@``, ``?token=***``).
 
 Every failure is one ``SourceError`` line: the URL, what happened and what to do. Waiting goes
 through an injectable ``sleep`` (and ``clock``) so tests never really wait.
@@ -27,6 +33,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +45,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .. import __version__, config
+from ..credentials import expand_env, hide_env, mask_url, mask_urls_in_text
 from ..exceptions import SourceError
 from ..playbook import Http
 
@@ -69,6 +77,7 @@ _ACCEPT_TEXT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
     "text/*;q=0.8, */*;q=0.5"
 )
+_ENCODED_ENV_REF = re.compile(r"\$%7B([A-Za-z_][A-Za-z0-9_]*)%7D")
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 _FIX_4XX = {
     400: "bad request; check the source's query and settings",
@@ -84,7 +93,7 @@ class HttpResponse:
     """A successful response, fresh from the server or read back from the disk cache.
 
     Attributes:
-        url: The URL with its query string (after redirects).
+        url: The URL with its query string (after redirects), credentials masked.
         status: The HTTP status (always 200 when cached).
         headers: Response headers, names in lower case (cached responses keep a subset).
         text: The body, decoded.
@@ -110,7 +119,7 @@ class HttpResponse:
         try:
             return json.loads(self.text)
         except ValueError as exc:
-            raise SourceError(
+            raise _error(
                 f"GET {self.url}: the response is not valid JSON ({exc}); check that the URL "
                 "points to the API (instance / base_url) and try again later"
             ) from None
@@ -230,15 +239,29 @@ class HttpClient:
         try:
             full_url = requests.Request("GET", url, params=params).prepare().url or url
         except requests.RequestException as exc:
-            raise SourceError(
+            raise _error(
                 f"GET {url}: not a usable URL ({_first_line(exc)}); fix the source's URL"
             ) from None
+        full_url = _ENCODED_ENV_REF.sub(r"${\1}", full_url)  # placeholders as written
+        try:  # ${NAME} -> the environment variable, for the request only
+            real_url = expand_env(url)
+            real_params = {k: expand_env(v) for k, v in params.items()}
+        except KeyError as exc:
+            raise _error(
+                f"GET {full_url}: the environment variable {exc.args[0]} is not set (the "
+                f"source's URL names ${{{exc.args[0]}}}); set it before the run"
+            ) from None
         caching = use_cache and self.use_cache
-        key = cache_key("GET", url, params)
+        key = cache_key("GET", url, params)  # placeholders, not the values they stand for
         if caching and (cached := self._read_cache(key, full_url)) is not None:
             return cached
-        response = self._fetch(url, params, full_url,
-                               accept=_ACCEPT_JSON if json_body else _ACCEPT_TEXT)
+        template = " ".join([url, *params.values()])
+        try:
+            response = self._fetch(real_url, real_params, full_url,
+                                   accept=_ACCEPT_JSON if json_body else _ACCEPT_TEXT,
+                                   hide=lambda text: hide_env(text, template))
+        except SourceError as exc:
+            raise SourceError(hide_env(str(exc), template)) from None
         if json_body:
             response.data  # noqa: B018 - raises SourceError before a bad body is cached
         if caching:
@@ -247,30 +270,37 @@ class HttpClient:
 
     # -- network -----------------------------------------------------------------------------
 
-    def _fetch(self, url: str, params: dict[str, str], full_url: str, *, accept: str
-               ) -> HttpResponse:
+    def _fetch(self, url: str, params: dict[str, str], full_url: str, *, accept: str,
+               hide: Callable[[str], str] = str) -> HttpResponse:
         http = self.http
         attempts = http.retries + 1
-        host = urlsplit(url).netloc
+        host = _host(url)
+        shown = mask_url(full_url)  # the real URL goes to the server only
         for attempt in range(attempts):
-            self._wait_for_rate_limit(host, full_url)
+            self._wait_for_rate_limit(host, shown)
             retry_after: float | None = None
             try:
-                logger.debug("GET %s (attempt %d/%d)", full_url, attempt + 1, attempts)
-                resp = self.session.get(url, params=params, timeout=http.timeout,
-                                        headers={"Accept": accept})
+                logger.debug("GET %s (attempt %d/%d)", shown, attempt + 1, attempts)
+                resp = self._attempt(url, params, accept)
+            except _DeadlineExceeded:
+                raise _error(
+                    f"GET {shown}: no complete answer within the deadline of "
+                    f"{_seconds(http.deadline.total_seconds())} (http.deadline); the server "
+                    "sends too slowly or holds the connection; try again later or raise "
+                    "http.deadline"
+                ) from None
             except requests.exceptions.SSLError as exc:
-                raise SourceError(
-                    f"GET {full_url}: TLS/SSL error ({_first_line(exc)}); check the URL and the "
+                raise _error(
+                    f"GET {shown}: TLS/SSL error ({_first_line(exc)}); check the URL and the "
                     "machine's certificates"
                 ) from None
             except requests.Timeout:
                 problem = f"no answer within {http.timeout:g} s (timeout)"
             except requests.ConnectionError as exc:
-                problem = f"cannot connect ({_first_line(exc)})"
+                problem = hide(mask_urls_in_text(f"cannot connect ({_first_line(exc)})"))
             except requests.RequestException as exc:
-                raise SourceError(
-                    f"GET {full_url}: request failed ({_first_line(exc)}); check the URL"
+                raise _error(
+                    f"GET {shown}: request failed ({_first_line(exc)}); check the URL"
                 ) from None
             else:
                 self._note_rate_limit(host, resp.headers)
@@ -280,33 +310,67 @@ class HttpClient:
                 if resp.status_code not in _RETRY_STATUS:
                     fix = _FIX_4XX.get(resp.status_code, "check the source's settings")
                     message = _server_message(resp)
-                    raise SourceError(f"GET {resp.url}: {status}{message}; {fix}")
+                    raise _error(f"GET {resp.url}: {status}{message}; {fix}")
                 problem = status
                 retry_after = self._retry_after(resp.headers.get("Retry-After"))
                 if retry_after is not None and retry_after > http.max_retry_after:
-                    raise SourceError(
-                        f"GET {full_url}: {status}, the server asks to wait {retry_after:.0f} s "
+                    raise _error(
+                        f"GET {shown}: {status}, the server asks to wait {retry_after:.0f} s "
                         f"(Retry-After), longer than http.max_retry_after = "
                         f"{http.max_retry_after:g} s; try again later or raise "
                         "http.max_retry_after"
                     )
             if attempt + 1 == attempts:
-                raise SourceError(
-                    f"GET {full_url}: {problem} after {attempts} attempt"
+                raise _error(
+                    f"GET {shown}: {problem} after {attempts} attempt"
                     f"{'s' if attempts > 1 else ''}; check the URL and the network, try again "
                     "later or raise http.retries / http.timeout"
                 )
             delay = (retry_after if retry_after is not None
                      else min(http.backoff * 2**attempt, MAX_BACKOFF))
-            logger.warning("GET %s: %s; retry %d of %d in %.1f s", full_url, problem,
+            logger.warning("GET %s: %s; retry %d of %d in %.1f s", shown, problem,
                            attempt + 1, http.retries, delay)
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _attempt(self, url: str, params: dict[str, str], accept: str) -> requests.Response:
+        """One GET, headers and body, within ``http.deadline`` of wall time.
+
+        ``requests`` only knows per-read timeouts, which a server that sends a byte now and
+        then never trips. So the request runs in a daemon thread that the caller waits for at
+        most ``deadline`` seconds; past it, the response's socket is shut down (urllib3's
+        ``HTTPResponse.shutdown``, else closed), which ends the reading thread.
+
+        Raises:
+            _DeadlineExceeded: If the body is not complete within the deadline.
+            requests.RequestException: What the request raised.
+        """
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                resp = self.session.get(url, params=params, timeout=self.http.timeout,
+                                        headers={"Accept": accept}, stream=True)
+                box["response"] = resp
+                resp.content  # noqa: B018 - read the whole body here, inside the deadline
+                box["done"] = True
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, name="socialcrm-http", daemon=True)
+        worker.start()
+        worker.join(self.http.deadline.total_seconds())
+        if worker.is_alive():
+            _abort(box.get("response"))
+            raise _DeadlineExceeded
+        if "error" in box:
+            raise box["error"]
+        return box["response"]
+
     def _response(self, resp: requests.Response) -> HttpResponse:
         headers = {k.lower(): v for k, v in resp.headers.items()}
         return HttpResponse(
-            url=resp.url,
+            url=mask_url(resp.url),
             status=resp.status_code,
             headers=headers,
             text=decode_body(resp.content, headers.get("content-type", "")),
@@ -354,13 +418,13 @@ class HttpClient:
             wait = when.timestamp() - self._clock()
         self._not_before[host] = self._clock() + max(0.0, wait)
 
-    def _wait_for_rate_limit(self, host: str, full_url: str) -> None:
+    def _wait_for_rate_limit(self, host: str, shown: str) -> None:
         wait = self._not_before.pop(host, 0.0) - self._clock()
         if wait <= 0:
             return
         if wait > self.http.max_retry_after:
-            raise SourceError(
-                f"GET {full_url}: the rate limit of {host} is spent and resets in {wait:.0f} s, "
+            raise _error(
+                f"GET {shown}: the rate limit of {host} is spent and resets in {wait:.0f} s, "
                 f"longer than http.max_retry_after = {self.http.max_retry_after:g} s; try again "
                 "later or raise http.max_retry_after"
             )
@@ -374,11 +438,12 @@ class HttpClient:
 
     def _read_cache(self, key: str, full_url: str) -> HttpResponse | None:
         path = self._cache_path(key)
+        shown = mask_url(full_url)
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
             fetched_at = dt.datetime.fromisoformat(entry["fetched_at"])
             headers = dict(entry["headers"])
-            response = HttpResponse(url=entry.get("url", full_url), status=int(entry["status"]),
+            response = HttpResponse(url=entry.get("url", shown), status=int(entry["status"]),
                                     headers=headers, text=entry["body"], fetched_at=fetched_at,
                                     from_cache=True, links=_links(headers.get("link", "")))
         except FileNotFoundError:
@@ -388,20 +453,23 @@ class HttpClient:
             return None
         age = self._clock() - fetched_at.timestamp()
         if not 0 <= age < self.http.cache_ttl.total_seconds():
-            logger.debug("cache entry for %s is stale (%.0f s old)", full_url, age)
+            logger.debug("cache entry for %s is stale (%.0f s old)", shown, age)
             return None
-        logger.info("GET %s: from the cache (%.0f s old)", full_url, age)
+        logger.info("GET %s: from the cache (%.0f s old)", shown, age)
         return response
 
     def _write_cache(self, key: str, response: HttpResponse) -> None:
         if response.status != 200:
             return
+        # Nothing secret on disk: the URL, headers and URLs in the body (a feed's self link may
+        # repeat the token it was fetched with) are masked; the key is a hash.
         entry = {
             "method": "GET",
-            "url": response.url,
+            "url": mask_url(response.url),
             "status": response.status,
-            "headers": {k: v for k, v in response.headers.items() if k in _CACHED_HEADERS},
-            "body": response.text,
+            "headers": {k: mask_urls_in_text(v) for k, v in response.headers.items()
+                        if k in _CACHED_HEADERS},
+            "body": mask_urls_in_text(response.text),
             "fetched_at": response.fetched_at.isoformat(),
         }
         path = self._cache_path(key)
@@ -414,6 +482,40 @@ class HttpClient:
         except OSError as exc:  # the cache is a convenience: never fail a run over it
             logger.warning("cannot write the HTTP cache in %s (%s); continuing without it",
                            self.cache_dir, exc)
+
+
+class _DeadlineExceeded(Exception):
+    """Raised inside the client when one attempt outlives ``http.deadline``."""
+
+
+def _abort(resp: requests.Response | None) -> None:
+    """Stop a response that is still being read (from another thread)."""
+    if resp is None:
+        return  # still waiting for the headers: the thread ends at the socket timeout
+    shutdown = getattr(resp.raw, "shutdown", None)  # urllib3 >= 2.3
+    try:
+        if callable(shutdown):
+            shutdown()
+        resp.close()
+    except Exception as exc:  # noqa: BLE001 - best effort; the caller has given up already
+        logger.debug("closing a response past its deadline: %s", exc)
+
+
+def _error(message: str) -> SourceError:
+    """A SourceError whose message carries no URL credential."""
+    return SourceError(mask_urls_in_text(message))
+
+
+def _host(url: str) -> str:
+    """``host[:port]`` of a URL, without any userinfo (rate limits are kept per host)."""
+    parts = urlsplit(url)
+    host = parts.hostname or parts.netloc.rpartition("@")[2]
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _seconds(value: float) -> str:
+    """``2 s``, ``0.5 s``, ``90 s``."""
+    return f"{value:g} s"
 
 
 def cache_key(method: str, url: str, params: Mapping[str, Any] | None = None) -> str:
