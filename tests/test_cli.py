@@ -179,3 +179,51 @@ def test_failed_step_prints_kernel_traceback_only_with_debug(capsys, tmp_path, m
                    "----> 1 faq = build_faq(mentions)\n"
                    "KeyError: 'label'\n"
                    f"error: {message}\n")
+
+
+# --- a source that cannot be read: a warning line, or with --strict the run's one error line ---
+
+@pytest.fixture
+def second_source_unreadable(monkeypatch):
+    """Steps that only write their files; step 1 reports source 'feed' as unreadable."""
+    import json
+
+    from socialcrm_utils import runner
+
+    class NoKernels:
+        def __init__(self, steps):
+            pass
+
+        take = release = lambda self, *args: None
+        stop = close = lambda self: None
+
+    def execute(step, playbook, run_dir, kernels=None):
+        for name in (step.notebook, *step.writes):
+            (run_dir / name).write_text("{}")
+        if step.number == 1:
+            (run_dir / "import_counts.json").write_text(json.dumps([
+                {"source": "mentions.csv", "status": "ok"},
+                {"source": "feed", "status": "HTTP 503 Service Unavailable after 3 attempts"}]))
+        return runner.StepResult(step.number, step.notebook, "ok", 0.1, str(run_dir / name))
+
+    monkeypatch.setattr(runner, "_execute_step", execute)
+    monkeypatch.setattr(runner, "_Kernels", NoKernels)
+
+
+TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny" / "tiny.yaml"
+FEED_WARNING = ("warning: source 'feed' could not be read: HTTP 503 Service Unavailable after 3 "
+                "attempts (the other sources ran)")
+
+
+def test_failed_source_is_one_warning_line_and_exit_0(capsys, tmp_path,
+                                                      second_source_unreadable):
+    code, out, err = run(capsys, "run", TINY, "--out", tmp_path, "--no-report")
+    assert code == 0 and err == ""
+    assert [line for line in out.splitlines() if "warning" in line] == [FEED_WARNING]
+
+
+def test_strict_makes_a_failed_source_fail_the_run(capsys, tmp_path, second_source_unreadable):
+    code, out, err = run(capsys, "run", TINY, "--out", tmp_path, "--no-report", "--strict")
+    assert code == 1 and FEED_WARNING in out.splitlines()
+    assert err == ("error: --strict: 1 source could not be read ('feed'): the run stops after "
+                   "step 1; fix the source or run without --strict\n")

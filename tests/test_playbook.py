@@ -30,7 +30,8 @@ def test_example_values():
     assert pb.brand.handle_keys == {"acmeair", "acmeairhelp"}
     assert pb.sla.policies[1].first_response == dt.timedelta(hours=1)
     assert pb.sla.business_hours.start == dt.time(8) and pb.sla.business_hours.end == dt.time(20)
-    assert (pb.sla.business_hours.holidays.country, pb.sla.business_hours.holidays.subdivision) == ("DE", "BE")
+    holidays = pb.sla.business_hours.holidays
+    assert (holidays.country, holidays.subdivision) == ("DE", "BE")
     assert pb.costs.per_contact == {"phone": 15, "email": 3, "store": 20, "social": 1}
     assert pb.store_url.endswith("reports/acme-air/crm.sqlite")
 
@@ -179,21 +180,24 @@ def test_missing_source_file_names_resolved_path(tmp_path, write_playbook):
 def test_all_errors_reported_sorted_by_line(write_playbook):
     errors = _errors(write_playbook, BASE.replace("name: C", "name: C\ntimezone: X") + "foo: 1\n")
     assert len(errors) == 2
-    assert errors[0].startswith("line 3: timezone") and errors[1].startswith("line 6: foo: unknown key (allowed: client,")
+    assert errors[0].startswith("line 3: timezone")
+    assert errors[1].startswith("line 6: foo: unknown key (allowed: client,")
 
 
 def test_unquoted_clock_time_is_read_as_time(write_playbook):
     # YAML 1.1 reads 08:00 unquoted as the integer 480 (sexagesimal); it still means 08:00.
     path = write_playbook(BASE + "sla: {business_hours: {start: 08:00, end: 17:30}}\n")
     pb = load_playbook(path, check_files=False)
-    assert pb.sla.business_hours.start == dt.time(8) and pb.sla.business_hours.end == dt.time(17, 30)
+    hours = pb.sla.business_hours
+    assert hours.start == dt.time(8) and hours.end == dt.time(17, 30)
 
 
 def test_unknown_key_of_a_feed_source_lists_that_kind(write_playbook):
     errors = _errors(
         write_playbook,
         BASE.replace("sources: [{kind: file, path: m.csv}]",
-                     "sources: [{kind: mastodon, instance: 'https://m.example', tag: acme, taag: x}]"),
+                     "sources: [{kind: mastodon, instance: 'https://m.example', tag: acme, "
+                     "taag: x}]"),
     )
     assert errors == ["line 4: sources[0].taag: unknown key; did you mean 'tag'? (allowed: name, "
                       "since, until, kind, instance, tag, query, limit)"]
@@ -221,3 +225,38 @@ def test_listening_and_platform_settings(write_playbook):
     assert any("pii_patterns.booking: '[A-Z' is not a regular expression" in e for e in errors)
     assert any("phone_regions: 'XX' is not a phone region" in e for e in errors)
     assert any("weights must be zero or positive" in e for e in errors)
+
+
+# --- reading the YAML: encodings, duplicate keys, aliases, dates ------------------------------
+
+@pytest.mark.parametrize(("prefix", "encoding"), [
+    (b"", "utf-8"), (b"\xef\xbb\xbf", "utf-8"), (b"", "utf-16"),  # utf-16 writes its BOM
+], ids=["utf-8", "utf-8 with BOM", "utf-16 with BOM"])
+def test_playbook_encodings_with_a_byte_order_mark_load(tmp_path, prefix, encoding):
+    path = tmp_path / "c.yaml"
+    path.write_bytes(prefix + (BASE + "name: Müller Reisen\n").replace("name: C\n", "")
+                     .encode(encoding))
+    assert load_playbook(path, check_files=False).name == "Müller Reisen"
+
+
+def test_merge_keys_may_be_overridden_and_aliases_within_budget_load(write_playbook):
+    body = BASE + ("sla:\n  policies:\n    - &d {first_response: 4h}\n"
+                   "    - {<<: *d, intent: complaint, first_response: 1h}\n")
+    policies = load_playbook(write_playbook(body), check_files=False).sla.policies
+    assert [(p.intent, format_duration(p.first_response)) for p in policies] == [
+        (None, "4h"), (["complaint"], "1h")]
+
+
+def test_impossible_date_in_a_text_key_stays_text(write_playbook):
+    pb = load_playbook(write_playbook(BASE.replace("name: C", "name: 2027-13-45")),
+                       check_files=False)
+    assert pb.name == "2027-13-45"
+
+
+def test_every_duplicate_key_is_named_with_both_lines(write_playbook):
+    errors = _errors(write_playbook, "client: a\nclient: b\nname: C\nname: D\n")
+    assert errors[:2] == [
+        "line 2: client: duplicate key (first on line 1): keep one of them (YAML would silently "
+        "use the last)",
+        "line 4: name: duplicate key (first on line 3): keep one of them (YAML would silently "
+        "use the last)"]
