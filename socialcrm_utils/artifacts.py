@@ -65,14 +65,18 @@ def store_url(store: str | None, run_dir: str | Path) -> str:
 
 
 def run_started_at(run_dir: str | Path) -> dt.datetime:
-    """When a run started: from the runner's folder name (``20261101T090000Z``), else now (UTC).
+    """When a run started: from the runner's folder name (``20261101T090000Z``, or with the
+    ``-N`` suffix of runs started in the same second), else now (UTC).
 
     Examples:
         >>> run_started_at("/tmp/reports/acme-air/20261101T090000Z").isoformat()
         '2026-11-01T09:00:00+00:00'
+        >>> run_started_at("/tmp/reports/acme-air/20261101T090000Z-3").isoformat()
+        '2026-11-01T09:00:00+00:00'
     """
+    name = Path(run_dir).name.split("-", 1)[0]
     try:
-        return dt.datetime.strptime(Path(run_dir).name, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+        return dt.datetime.strptime(name, "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
     except ValueError:
         return dt.datetime.now(dt.UTC)
 
