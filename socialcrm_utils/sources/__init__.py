@@ -108,16 +108,17 @@ def read_mentions(playbook: Playbook, now: dt.datetime | None = None) -> ReadRes
     now = now or dt.datetime.now(dt.UTC)
     results: list[ImportResult] = []
     rows = []
+    failures: list[str] = []  # "sources[i]: why", for the message when none can be read
     for index, source in enumerate(playbook.sources):
         key = f"sources[{index}]"
         try:
             result = read_source(source, playbook, key=key, now=now)
         except SourceError as exc:
-            status = str(exc) if str(exc).startswith(key) else f"{key}: {exc}"
-            logger.warning("%s", status)
+            failures.append(str(exc) if str(exc).startswith(key) else f"{key}: {exc}")
+            logger.warning("%s", failures[-1])
             rows.append({"source": source.label, "kind": source.kind, "read": 0, "kept": 0,
                          "rejected": 0, "outside": 0, "encoding": None, "separator": None,
-                         "status": status, "notes": ""})
+                         "status": str(exc), "notes": ""})
             continue
         results.append(result)
         rows.append({"source": result.source, "kind": source.kind, "read": result.read,
@@ -127,7 +128,7 @@ def read_mentions(playbook: Playbook, now: dt.datetime | None = None) -> ReadRes
                      "notes": "; ".join(result.notes)})
     counts = pd.DataFrame(rows, columns=list(COUNT_COLUMNS))
     if not results:
-        raise SourceError("no source could be read: " + " | ".join(counts["status"]))
+        raise SourceError("no source could be read: " + " | ".join(failures))
 
     mentions = pd.concat([r.mentions for r in results] or [empty_mentions()], ignore_index=True)
     parts = [r.rejected for r in results if len(r.rejected)]

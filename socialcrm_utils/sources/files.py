@@ -525,9 +525,10 @@ def _read_csv_text(text: str, path: Path, encoding: str) -> Export:
                     continue
                 if span > 1 or record[-1].endswith("\n"):  # a quote opened here ran on
                     number += 1
+                    runs = (f"the row runs on over {span} lines and then has" if span > 1
+                            else "a quoted value never closes; the row has")
                     bad.append(_bad_line(number, first, lines, (
-                        f"unclosed quote: the row runs on over {span} lines and then has "
-                        f"{len(record)} fields, expected {width}"), mark))
+                        f"unclosed quote: {runs} {len(record)} fields, expected {width}"), mark))
                     restart = first + 1
                     break
                 pieces = _split_at_cr(lines[first], mark, sep, width)
