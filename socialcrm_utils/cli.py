@@ -125,9 +125,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"report:  {result.report}")
         return 0
     # A batch: every playbook is reported, one failing client does not stop the others.
-    if args.strict:
-        raise SocialCRMError("--strict works for one playbook run here (not yet for a batch or "
-                             "--scheduler): run the playbooks one by one with --strict")
     from .distributed import format_outcomes, run_playbooks
 
     if not args.debug:  # Dask's own INFO lines (scheduler, nanny, workers) only with --debug
@@ -136,7 +133,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     outcomes = run_playbooks(args.playbook, scheduler=args.scheduler, workers=args.workers,
                              out=args.out, steps=args.steps, report=not args.no_report,
-                             progress=print)
+                             strict=args.strict, progress=print)
     print()
     print(format_outcomes(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
@@ -325,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from .credentials import MaskSecretsFilter
+
+    for handler in logging.getLogger().handlers:  # urllib3 logs request URLs with --debug
+        handler.addFilter(MaskSecretsFilter())
     try:
         return args.func(args)
     except PlaybookValidationError as exc:

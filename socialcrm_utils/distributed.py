@@ -149,6 +149,7 @@ def run_playbook_outcome(
     out: str | Path | None = None,
     steps: str | Iterable[int] | None = None,
     report: bool = True,
+    strict: bool = False,
     progress: Callable[[str], None] | None = None,
     after: Sequence[object] = (),
 ) -> PlaybookOutcome:
@@ -163,6 +164,7 @@ def run_playbook_outcome(
         out: Folder of the client folders (default ``reports/``).
         steps: Steps to run; all when None.
         report: Build ``report.html``.
+        strict: Fail the run when a source cannot be read.
         progress: Called with one line per event (default: the module's logger).
         after: Ignored; Dask waits for these futures first (runs that share a client folder).
 
@@ -179,7 +181,7 @@ def run_playbook_outcome(
 
         client = load_playbook(playbook_path).client
         result = run_playbook(playbook_path, out=out, steps=steps, progress=progress,
-                              report=report)
+                              report=report, strict=strict)
     except PlaybookError as exc:
         return PlaybookOutcome(str(playbook_path), client, "invalid",
                                time.perf_counter() - started,
@@ -342,6 +344,7 @@ def run_playbooks(
     out: str | Path | None = None,
     steps: str | Iterable[int] | None = None,
     report: bool = True,
+    strict: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> list[PlaybookOutcome]:
     """Run several playbooks, each as one task, and report every one of them.
@@ -365,6 +368,7 @@ def run_playbooks(
             worker writes to the same place.
         steps: Steps to run (``"1,3-5"``); all when None.
         report: Build each ``report.html``.
+        strict: Fail a playbook's run when one of its sources cannot be read.
         progress: Called with one line per event (the CLI prints them).
 
     Returns:
@@ -393,7 +397,7 @@ def run_playbooks(
             say(f"{path}: invalid, not started: {exc}")
             continue
         valid.append((index, path.resolve(), playbook))
-    options = {"out": out_dir, "steps": selected, "report": report}
+    options = {"out": out_dir, "steps": selected, "report": report, "strict": strict}
     if scheduler is None:
         for index, path, playbook in valid:
             say(f"{playbook.client}: starting {path}")

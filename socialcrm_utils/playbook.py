@@ -362,12 +362,16 @@ class Listening(_Model):
     ``engine: dask`` scores the mentions partition-wise with dask.dataframe
     (:func:`socialcrm_utils.distributed.listen_mentions`; same artifacts as ``pandas``);
     ``partitions`` sets how many (default: one per 100,000 mentions, at least one per core).
+    ``domain_packs`` names optional industry vocabularies (``socialcrm_utils/nlp/packs/``, e.g.
+    ``[rail]``; none by default); ``labels`` names the client's label files (CSV).
     """
 
     engine: Literal["pandas", "dask"] = "pandas"
     partitions: int | None = Field(default=None, ge=1)
     sentiment_extension: bool = True
     german_lexicon: Path | None = None
+    domain_packs: list[str] = Field(default_factory=list)
+    labels: list[Path] = Field(default_factory=list)
     pii_patterns: dict[str, Annotated[str, BeforeValidator(_regex)]] = Field(default_factory=dict)
     phone_regions: list[str] = Field(default_factory=lambda: ["DE", "GB", "US"], min_length=1)
     spike_window: int = Field(default=28, ge=7)
@@ -378,6 +382,23 @@ class Listening(_Model):
     @classmethod
     def _resolve(cls, path: Path | None, info: ValidationInfo) -> Path | None:
         return None if path is None else _resolve_path(path, info)
+
+    @field_validator("labels", mode="after")
+    @classmethod
+    def _resolve_labels(cls, paths: list[Path], info: ValidationInfo) -> list[Path]:
+        # A missing label file is reported at run time (the rules go on), not a playbook error.
+        return [_resolve_path(path, info, must_exist=False) for path in paths]
+
+    @field_validator("domain_packs", mode="after")
+    @classmethod
+    def _packs(cls, packs: list[str]) -> list[str]:
+        from .nlp.packs import available_packs
+
+        for pack in packs:
+            if pack not in available_packs():
+                raise ValueError(f"'{pack}' is not a domain pack (allowed: "
+                                 f"{', '.join(available_packs())})")
+        return list(dict.fromkeys(packs))
 
     @field_validator("phone_regions")
     @classmethod
@@ -1216,7 +1237,8 @@ def _describe(err: dict[str, Any], lines: dict[tuple, int], data: Any) -> str:
     if kind == "missing":
         return f"{where}{key}: required key is missing"
     value = err.get("input")
-    shown = f"{value!r}" if not isinstance(value, dict | list) else type(value).__name__
+    shown = (mask_urls_in_text(f"{value!r}") if not isinstance(value, dict | list)
+             else type(value).__name__)  # a rejected URL may carry a password
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         choices = re.findall(r"'([^']*)'", expected)

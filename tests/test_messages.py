@@ -116,9 +116,6 @@ OUT_CASES = [
     ("run --out where nothing can be created", ["run", "{pb}", "--out", "/proc/socialcrm"],
      "error: --out /proc/socialcrm: not writable (cannot create it in /proc): No such file or "
      "directory; give a folder you can write to, e.g. --out reports\n"),
-    ("--strict with a batch", ["run", "{pb}", "{pb}", "--strict", "--out", "{tmp}/runs"],
-     "error: --strict works for one playbook run here (not yet for a batch or --scheduler): run "
-     "the playbooks one by one with --strict\n"),
 ]
 
 
@@ -132,7 +129,7 @@ def test_command_message(playbook_at, tmp_path, capsys, args, expected):
     code = main([a.format(pb=path, tmp=tmp_path) for a in args])
     captured = capsys.readouterr()
     assert captured.err == expected.format(tmp=tmp_path)
-    assert code == (1 if "--strict" in args else 2)
+    assert code == 2
     assert not (tmp_path / "runs").exists()  # nothing ran
 
 
@@ -151,3 +148,19 @@ def test_internal_error_is_one_line_and_the_traceback_needs_debug(playbook_at, c
         "please report it)\n")
     with pytest.raises(KeyError):
         main(["--debug", "validate", str(path)])
+
+
+def test_strict_reaches_every_playbook_of_a_batch(monkeypatch, tmp_path):
+    from socialcrm_utils import runner
+    from socialcrm_utils.distributed import run_playbooks
+
+    seen = []
+
+    def fake_run(path, **options):
+        seen.append(options["strict"])
+        raise runner.SocialCRMError("stop here")
+
+    monkeypatch.setattr(runner, "run_playbook", fake_run)
+    tiny = Path(__file__).parent / "fixtures" / "tiny" / "tiny.yaml"
+    outcomes = run_playbooks([tiny, tiny], out=tmp_path, strict=True)
+    assert seen == [True, True] and [o.status for o in outcomes] == ["failed", "failed"]
