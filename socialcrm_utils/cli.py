@@ -169,47 +169,83 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 
 def _cmd_forget(args: argparse.Namespace) -> int:
     from .playbook import load_playbook
-    from .store import RUN_ARTIFACTS, StoreNotFoundError, files_naming, forget_in_runs, open_store
+    from .store import RUN_ARTIFACTS, StoreNotFoundError, forget_in_runs, open_store
 
     pb = load_playbook(args.playbook, check_files=False)
     who = args.author + (f" on {args.platform}" if args.platform else "")
     client_dir = _client_dir(pb.client, args.out)
     url = _store_of(pb.store, client_dir)  # the store the runs in client_dir write to
     deleted: dict[str, int] = {}
+    store = None
     try:
-        with open_store(url, create=False) as store:
+        store = open_store(url, create=False)
+    except StoreNotFoundError as exc:
+        where, similar = f"{exc}", []
+    try:
+        traces = None
+        if args.runs:  # before anything is deleted: the author's names and texts
+            from .erasure import collect_traces
+
+            traces = collect_traces(client_dir, args.author, args.platform, store, pb.client)
+        if store is not None:
             where = store.url
             deleted = store.forget(pb.client, args.author, args.platform)
             similar = [] if any(deleted.values()) else [
                 f"{r.author_id} on {r.platform}"
                 for r in store.find_authors(pb.client, args.author).itertuples()]
-    except StoreNotFoundError as exc:
-        where, similar = f"{exc}", []
-    print(f"store: {where} (client {pb.client})")
-    if any(deleted.values()):
-        for table in ("identities", "contacts", "interactions", "cases"):
-            print(f"{table:<13} {deleted[table]} deleted")
-        if deleted["interactions_redacted"]:
-            print(f"{'interactions':<13} {deleted['interactions_redacted']} redacted "
-                  f"(other people's posts naming @{args.author})")
-    else:
-        hint = f" (author ids are case-sensitive; stored: {', '.join(similar)})" if similar else ""
-        print(f"nothing found for author {who}{hint}")
-    if not args.runs:
-        print(f"note: run folders under {client_dir}/ still hold artifacts of earlier runs "
-              f"({', '.join(RUN_ARTIFACTS)}, report.html, notebooks); rewrite the data files "
-              "with --runs, or delete the folders")
-        return 0
-    changed = forget_in_runs(client_dir, args.author, args.platform)
-    for path, rows in changed.items():
-        print(f"{path.relative_to(client_dir)}: {rows} rows removed or redacted")
-    if not changed:
+        print(f"store: {where} (client {pb.client})")
+        if any(deleted.values()):
+            for table in ("identities", "contacts", "interactions", "cases"):
+                print(f"{table:<13} {deleted[table]} deleted")
+            if deleted["interactions_redacted"]:
+                print(f"{'interactions':<13} {deleted['interactions_redacted']} redacted "
+                      f"(other people's posts naming @{args.author})")
+        else:
+            hint = (f" (author ids are case-sensitive; stored: {', '.join(similar)})"
+                    if similar else "")
+            print(f"nothing found for author {who}{hint}")
+        if traces is None:
+            print(f"note: run folders under {client_dir}/ still hold artifacts of earlier runs "
+                  f"({', '.join(RUN_ARTIFACTS)}, report.html, notebooks); rewrite the data "
+                  "files with --runs, or delete the folders")
+            return 0
+        changed = forget_in_runs(client_dir, args.author, args.platform)
+        for path, rows in changed.items():
+            print(f"{path.relative_to(client_dir)}: {rows} rows removed or redacted")
+        return _erase_and_scan(client_dir, traces, pb, store, who, bool(changed))
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _erase_and_scan(client_dir: Path, traces, playbook, store, who: str,  # noqa: ANN001
+                    changed: bool) -> int:
+    """``forget --runs`` after the row-level rewrite: every other file, then the scan."""
+    from .erasure import erase_runs, format_hits, scan_runs, scan_store
+
+    searched, done = erase_runs(client_dir, traces, playbook=playbook, store=store,
+                                client=playbook.client)
+    for path, what in done.items():
+        print(f"{path.relative_to(client_dir)}: {what}")
+    if not changed and not done:
         print(f"run folders under {client_dir}/: no rows of {who}")
-    left = files_naming(client_dir, args.author)
-    if left:
-        print(f"still naming {args.author} (delete or rebuild them): "
-              + ", ".join(str(p.relative_to(client_dir)) for p in left))
-    return 0
+    hits, unsearched = scan_runs(client_dir, searched)
+    if store is not None:
+        hits += scan_store(store, playbook.client, searched)
+    for note in searched.skipped:
+        print(f"note: {note}")
+    what = (f"{len(searched.words)} ids/names, {len(searched.texts)} texts "
+            f"({len(searched.fragments)} fragments)")
+    images = f"; {len(unsearched)} images and other binary files not searchable" \
+        if unsearched else ""
+    if not hits:
+        print(f"scan: no trace of {who} left in the run folders"
+              + (" or the store" if store is not None else "") + f" (searched {what}{images})")
+        return 0
+    print(f"scan: traces of {who} left (searched {what}{images}); delete or rebuild:")
+    for line in format_hits(hits, client_dir):
+        print(f"  {line}")
+    return 1
 
 
 def _at_least(minimum: int):

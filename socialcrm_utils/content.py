@@ -1768,7 +1768,8 @@ def reply_templates(
         are no topics.
 
     Raises:
-        ValueError: If ``topic`` or ``lang`` is missing, or ``platforms`` is empty.
+        ValueError: If ``topic`` or ``lang`` is missing, or ``platforms`` is empty while there
+            are topics.
         ResourceMissingError: If ``voice.min_sentiment`` is set and the VADER lexicon is
             missing (the templates' sentiment must be scored).
 
@@ -1789,10 +1790,10 @@ def reply_templates(
         ('booking', True)
     """
     _require_columns(topics, ("topic", "lang"), "reply_templates")
+    if topics.empty:  # no complaint topics (and then no complaint platforms either)
+        return _empty(TEMPLATE_COLUMNS)
     if not platforms:
         raise ValueError("platforms must name at least one platform, e.g. ('twitter',).")
-    if topics.empty:
-        return _empty(TEMPLATE_COLUMNS)
     fallback = default_lang if default_lang in _WORDING else "en"
     candidates: list[dict[str, object]] = []
     for group, row in enumerate(topics.itertuples(index=False)):

@@ -753,7 +753,7 @@ def measure_answered_negatives(scored: pd.DataFrame, by: str | None = "platform"
     created = pd.to_datetime(scored["created_at"], utc=True)
     brand = scored["is_brand"].fillna(False).astype(bool).to_numpy()
     last_brand = created[brand].groupby(conversation[brand]).max()
-    last_reply = pd.Series(conversation, index=scored.index).map(last_brand)
+    last_reply = pd.Series(last_brand.reindex(conversation).array, index=scored.index)
     negative = (select_population(scored)
                 & (scored["sentiment_label"] == "negative").fillna(False))
     frame = pd.DataFrame({

@@ -13,13 +13,24 @@ import math
 
 import pandas as pd
 
-from .metrics import NOT_AVAILABLE, response_rate, share_of_voice, summarize_posts
+from .metrics import (
+    NOT_AVAILABLE,
+    population_gap,
+    reach_gap,
+    response_gap,
+    response_rate,
+    sentiment_gap,
+    share_of_voice,
+    summarize_posts,
+)
 from .playbook import Costs
 from .schema import KPIS
 from .sla import assign_conversations, brand_threads, summarize_sla
 
 __all__ = [
     "compute_kpis",
+    "kpi_gaps",
+    "RESPONSE_KPIS",
     "advocacy",
     "cost_comparison",
     "KPI_BASIS",
@@ -66,17 +77,19 @@ def advocacy(scored: pd.DataFrame, clocks: pd.DataFrame) -> tuple[int, int]:
     if clocks.empty or scored.empty:
         return 0, 0
     threads = brand_threads(scored)
+    # Series without their index (not .to_numpy(), which drops the time zone of an all-NaT
+    # column and makes the comparison below fail)
     posts = pd.DataFrame({
-        "conversation_id": assign_conversations(threads).to_numpy(),
+        "conversation_id": assign_conversations(threads).astype("string").to_numpy(),
         "author_id": threads["author_id"].astype("string").to_numpy(),
-        "created_at": pd.to_datetime(threads["created_at"], utc=True).to_numpy(),
+        "created_at": _utc(threads["created_at"]),
         "label": threads["sentiment_label"].astype("string").to_numpy(),
-        "brand": threads["is_brand"].astype(bool).to_numpy(),
+        "brand": threads["is_brand"].fillna(False).astype(bool).to_numpy(),
     })
     conversations = pd.DataFrame({
         "conversation_id": clocks["conversation_id"].astype("string").to_numpy(),
         "customer_id": clocks["customer_id"].astype("string").to_numpy(),
-        "replied_at": pd.to_datetime(clocks["first_response_at"], utc=True).to_numpy(),
+        "replied_at": _utc(clocks["first_response_at"]),
     })
     posts = posts[~posts["brand"]].merge(conversations, on="conversation_id")
     posts = posts[posts["author_id"] == posts["customer_id"]].sort_values(
@@ -87,6 +100,11 @@ def advocacy(scored: pd.DataFrame, clocks: pd.DataFrame) -> tuple[int, int]:
     latest = later.groupby("conversation_id", sort=False)["label"].last()
     turned = int((latest.reindex(negative) == "positive").sum())
     return turned, len(negative)
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    """Timestamps as tz-aware UTC, without their index (all-NaT columns keep the time zone)."""
+    return pd.to_datetime(values, utc=True).astype("datetime64[ns, UTC]").reset_index(drop=True)
 
 
 def cost_comparison(answered: int, costs: Costs) -> pd.DataFrame:
@@ -146,6 +164,10 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
       (phone cost - social cost), what answering on social saved against the same contacts by
       phone (:func:`cost_comparison` has every channel).
 
+    The response KPIs (:data:`RESPONSE_KPIS`) are NaN when :func:`metrics.response_gap` says
+    the data cannot show answers (no brand posts, no reply links, no customer posts): 0% would
+    be a finding the data does not support. :func:`kpi_gaps` says why each NaN is NaN.
+
     Args:
         scored: Scored mentions (step 3: ``is_brand``, ``intent``, ``sentiment_label``,
             ``mentions_brand``, ``competitor``, ``reach``, reply links).
@@ -201,10 +223,60 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
         "savings_vs_phone": answered * (costs.per_contact.get("phone", math.nan) - social),
     }
     assert set(values) == set(KPIS), "every KPI of schema.KPIS has exactly one formula here"
+    if response_gap(scored):
+        values.update(dict.fromkeys(RESPONSE_KPIS, math.nan))
     return {k: (_integer(v) if k in _INTEGERS else float(v)) for k, v in values.items()}
 
 
 _INTEGERS = frozenset({"volume", "reach"})
+
+#: KPIs that need the brand's answers in the data (:func:`metrics.response_gap`).
+RESPONSE_KPIS: tuple[str, ...] = ("response_rate", "median_first_response_h",
+                                  "p90_first_response_h", "sla_attainment", "advocacy",
+                                  "savings_vs_phone")
+
+
+def kpi_gaps(scored: pd.DataFrame, clocks: pd.DataFrame) -> dict[str, str]:
+    """Why a KPI may be n/a, one line per KPI (the *note* of :func:`kpi_table` when it is).
+
+    Args:
+        scored: Scored mentions, as for :func:`compute_kpis`.
+        clocks: SLA clocks, as for :func:`compute_kpis`.
+
+    Returns:
+        KPI name -> reason, for the KPIs the data cannot measure when their value is NaN.
+
+    Examples:
+        >>> scored = pd.DataFrame({"is_brand": [False], "author_id": ["a"], "reach": [None],
+        ...     "sentiment_label": ["negative"], "mention_id": ["1"], "in_reply_to_id": [None],
+        ...     "conversation_id": ["1"]})
+        >>> gaps = kpi_gaps(scored, pd.DataFrame({"first_response_at": [pd.NaT]}))
+        >>> gaps["reach"], gaps["response_rate"][:24]
+        ('no reach data: the sources give no follower counts', 'no brand replies in the ')
+    """
+    response = response_gap(scored)
+    population = population_gap(scored)
+    answered = ("first_response_at" in clocks and bool(clocks["first_response_at"].notna().any()))
+    no_answer = None if answered else "no conversation in the data was answered"
+    if len(clocks) and "policy" in clocks and clocks["policy"].isna().all():
+        no_attainment = "no SLA policy applies: add sla.policies to the playbook"
+    else:
+        no_attainment = "no SLA clock is decided yet (every one is open and not yet due)"
+    gaps = {
+        "volume": population,
+        "reach": reach_gap(scored),
+        "net_sentiment": sentiment_gap(scored),
+        "complaint_rate": population,
+        "share_of_voice": population,
+        "response_rate": response,
+        "median_first_response_h": response or no_answer,
+        "p90_first_response_h": response or no_answer,
+        "sla_attainment": response or no_attainment,
+        "advocacy": response or no_answer
+        or "no answered conversation opened with a negative post",
+        "savings_vs_phone": response,
+    }
+    return {name: reason for name, reason in gaps.items() if reason}
 
 
 def _integer(value: float) -> int | float:
@@ -274,32 +346,39 @@ def format_kpi(name: str, value: float | None, currency: str = "USD") -> str:
     return f"{value:,.0f}"
 
 
-def kpi_table(values: dict[str, float], currency: str = "USD") -> pd.DataFrame:
+def kpi_table(values: dict[str, float], currency: str = "USD",
+              gaps: dict[str, str] | None = None) -> pd.DataFrame:
     """KPI values as a table, the KPI cards of notebooks 02 and 05, ``kpis.json`` and the report.
 
     Returns:
         One row per KPI of :data:`schema.KPIS`: ``name``, ``label`` (:func:`kpi_label`),
         ``unit``, ``value`` (NaN when unknown), ``display`` (:func:`format_kpi`), ``better``
         (``higher`` / ``lower``), ``basis`` (``measured``, ``assumption`` or ``computed from
-        assumption``, :data:`KPI_BASIS`) and ``note`` (where a value that is not measured
-        comes from; empty for measured ones).
+        assumption``, :data:`KPI_BASIS`) and ``note`` (why an n/a value is n/a, from
+        ``gaps`` (:func:`kpi_gaps`); else where a value that is not measured comes from;
+        empty for measured ones).
 
     Examples:
         >>> table = kpi_table({"reach": float("nan"), "cost_per_contact": 1.0})
         >>> table.set_index("name").loc[["reach", "cost_per_contact"],
         ...                             ["display", "basis"]].values.tolist()
         [['n/a', 'measured'], ['1.00 USD', 'assumption']]
+        >>> kpi_table({"reach": float("nan")}, gaps={"reach": "no follower counts"}).loc[1, "note"]
+        'no follower counts'
     """
+    gaps = gaps or {}
     rows = []
     for name, kpi in KPIS.items():
         value = values.get(name, math.nan)
         basis = KPI_BASIS.get(name, "measured")
+        missing = value is None or (isinstance(value, float) and math.isnan(value))
         rows.append({
             "name": name, "label": kpi_label(name), "unit": kpi.unit,
             "value": math.nan if value is None else float(value),
             "display": format_kpi(name, value, currency),
             "better": "higher" if kpi.higher_is_better else "lower",
-            "basis": basis, "note": _BASIS_NOTES[basis],
+            "basis": basis,
+            "note": gaps[name] if missing and name in gaps else _BASIS_NOTES[basis],
         })
     return pd.DataFrame(rows)
 
@@ -331,7 +410,8 @@ def data_period(scored: pd.DataFrame, timezone: str = "UTC"
 
 
 def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
-                  period: tuple[pd.Timestamp, pd.Timestamp], currency: str = "USD") -> dict:
+                  period: tuple[pd.Timestamp, pd.Timestamp], currency: str = "USD",
+                  gaps: dict[str, str] | None = None) -> dict:
     """The content of ``kpis.json``: the period, every KPI and every goal's progress.
 
     Missing values are ``null`` (never ``NaN``, which is not JSON).
@@ -342,6 +422,7 @@ def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
         period: First and last post of the data (:func:`data_period`; local dates are
             written, ``null`` without posts).
         currency: The playbook's currency, for the displayed money KPIs.
+        gaps: Why KPIs are n/a (:func:`kpi_gaps`), written as their ``note``.
 
     Returns:
         ``{"period": {"start", "end"}, "currency", "kpis": [...], "goals": [...]}``.
@@ -361,6 +442,6 @@ def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
     return {
         "period": {"start": day(period[0]), "end": day(period[1])},
         "currency": currency,
-        "kpis": [clean(r) for r in kpi_table(values, currency).to_dict("records")],
+        "kpis": [clean(r) for r in kpi_table(values, currency, gaps).to_dict("records")],
         "goals": [clean(r) for r in goals],
     }

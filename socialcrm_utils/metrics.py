@@ -25,6 +25,10 @@ figure              formula (population: customer posts about the brand)
 ``share_of_voice``  posts / (posts + customer posts naming a competitor)
 =================== ======================================================================
 
+When the data cannot give a figure, it is NaN (shown "n/a") and one of the ``*_gap``
+functions says why in one line (:func:`population_gap`, :func:`response_gap`,
+:func:`reach_gap`, :func:`sentiment_gap`); ``docs/minimal-data.md`` lists them.
+
 ``docs/kpis.md`` explains the same formulas for clients.
 """
 
@@ -58,6 +62,11 @@ __all__ = [
     "complaint_rate",
     "response_rate",
     "share_of_voice",
+    "has_reply_links",
+    "population_gap",
+    "response_gap",
+    "reach_gap",
+    "sentiment_gap",
 ]
 
 logger = logging.getLogger(__name__)
@@ -355,3 +364,110 @@ def share_of_voice(mentions: pd.DataFrame) -> float:
                   if "competitor" in mentions else 0)
     total = ours + int(competitor)
     return ours / total if total else math.nan
+
+
+#: Why a figure is n/a: one line each, shown in the notebooks, the KPI table and the report.
+GAP_NO_CUSTOMER_POSTS = ("no customer posts about the brand in the data: the sources hold only "
+                         "the brand's own posts or posts about competitors")
+GAP_NO_BRAND_POSTS = ("no brand replies in the data: response times need the brand's own posts "
+                      "(set brand.handles to the accounts that answer)")
+GAP_NO_REPLY_LINKS = ("no reply links in the data: response times need in_reply_to_id or "
+                      "conversation_id (map them in the source's mapping)")
+GAP_NO_REACH = "no reach data: the sources give no follower counts"
+GAP_NO_SENTIMENT = ("no sentiment scores: no customer post about the brand is in a language "
+                    "with a sentiment model (English, German)")
+
+
+def has_reply_links(mentions: pd.DataFrame) -> bool:
+    """Whether any post is linked to another (a reply, or a conversation of two or more posts).
+
+    Frames without ``in_reply_to_id`` and ``conversation_id`` cannot tell and count as linked.
+
+    Examples:
+        >>> has_reply_links(pd.DataFrame({"in_reply_to_id": [None, "1"]}))
+        True
+        >>> has_reply_links(pd.DataFrame({"mention_id": ["1", "2"], "in_reply_to_id": [None, None],
+        ...                               "conversation_id": ["1", "2"]}))
+        False
+    """
+    if not {"in_reply_to_id", "conversation_id"} & set(mentions.columns):
+        return True
+    if "in_reply_to_id" in mentions and mentions["in_reply_to_id"].notna().any():
+        return True
+    if "conversation_id" in mentions:
+        conversations = mentions["conversation_id"].dropna()
+        return bool(conversations.duplicated().any())
+    return False
+
+
+def population_gap(mentions: pd.DataFrame) -> str | None:
+    """Why there is no figure over customer posts about the brand; None when there are some.
+
+    Examples:
+        >>> population_gap(pd.DataFrame({"is_brand": [True]})) == GAP_NO_CUSTOMER_POSTS
+        True
+        >>> population_gap(pd.DataFrame({"is_brand": [False]})) is None
+        True
+    """
+    return None if select_population(mentions).any() else GAP_NO_CUSTOMER_POSTS
+
+
+def response_gap(mentions: pd.DataFrame) -> str | None:
+    """Why response figures (response rate, response times, SLA attainment) are n/a, or None.
+
+    In this order: no customer posts about the brand (nothing to answer); no post of the
+    client's handles (``is_brand``: whether the brand answered cannot be seen); no reply links
+    (which post a brand post answers cannot be seen). Without these, a response rate of 0%
+    would be a finding the data does not support.
+
+    Args:
+        mentions: Canonical or scored mentions (``is_brand``; reply links when present).
+
+    Returns:
+        One line for people, or None when response figures can be measured.
+
+    Examples:
+        >>> df = pd.DataFrame({"mention_id": ["1", "2"], "is_brand": [False, True],
+        ...     "in_reply_to_id": [None, "1"], "conversation_id": ["1", "1"]})
+        >>> response_gap(df) is None
+        True
+        >>> response_gap(df.assign(is_brand=False)) == GAP_NO_BRAND_POSTS
+        True
+        >>> response_gap(df.assign(in_reply_to_id=None, conversation_id=["1", "2"]))[:22]
+        'no reply links in the '
+    """
+    gap = population_gap(mentions)
+    if gap:
+        return gap
+    if not mentions["is_brand"].fillna(False).astype(bool).any():
+        return GAP_NO_BRAND_POSTS
+    if not has_reply_links(mentions):
+        return GAP_NO_REPLY_LINKS
+    return None
+
+
+def reach_gap(mentions: pd.DataFrame) -> str | None:
+    """Why reach is n/a (no posts, or no follower count among them), or None.
+
+    Examples:
+        >>> reach_gap(pd.DataFrame({"is_brand": False, "author_id": ["a"], "reach": [None]}))
+        'no reach data: the sources give no follower counts'
+    """
+    gap = population_gap(mentions)
+    if gap:
+        return gap
+    return GAP_NO_REACH if math.isnan(reach(mentions)) else None
+
+
+def sentiment_gap(mentions: pd.DataFrame) -> str | None:
+    """Why net sentiment is n/a (no posts, or none with a sentiment score), or None.
+
+    Examples:
+        >>> sentiment_gap(pd.DataFrame({"is_brand": False, "sentiment_label": ["unscored"]}))[:22]
+        'no sentiment scores: n'
+    """
+    gap = population_gap(mentions)
+    if gap:
+        return gap
+    scored = int(count_posts(mentions).iloc[0]["sentiment_scored"])
+    return None if scored else GAP_NO_SENTIMENT

@@ -18,6 +18,9 @@ import pandas as pd
 from .metrics import (
     RATE_DENOMINATORS,
     count_conversations,
+    population_gap,
+    reach_gap,
+    response_gap,
     select_population,
     summarize_posts,
     volume,
@@ -58,7 +61,9 @@ def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = No
     - ``net_sentiment``: ``(positive - negative) / sentiment_scored`` (NaN without scored
       posts); ``negative_share``: ``negative / sentiment_scored``.
     - ``complaint_rate``: complaints / mentions.
-    - ``response_rate``: answered / conversations on that platform (needs ``clocks``).
+    - ``response_rate``: answered / conversations on that platform (needs ``clocks``); NaN
+      when :func:`metrics.response_gap` says the data cannot show answers (no brand posts or
+      no reply links), as the KPI.
 
     Args:
         mentions: Canonical or scored mentions.
@@ -69,7 +74,8 @@ def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = No
         ``share``, ``unique_authors``, ``reach``, ``reach_share``, ``sentiment_scored``,
         ``net_sentiment``, ``negative_share``, ``complaints``, ``complaint_rate``,
         ``conversations``, ``answered``, ``response_rate``, ``brand_posts``, ``first_at``,
-        ``last_at``.
+        ``last_at``. ``attrs["gaps"]`` lists why figures are n/a, one line each
+        (:mod:`~socialcrm_utils.metrics` gaps: no customer posts, no reach, no answers).
 
     Examples:
         >>> df = pd.DataFrame({"platform": ["x", "x", "y", "x"],
@@ -119,9 +125,15 @@ def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = No
     for column in ("reach", "reach_share", "net_sentiment", "negative_share", "complaint_rate",
                    "response_rate"):
         table[column] = table[column].astype(float)
+    gaps = [population_gap(mentions) or reach_gap(mentions),
+            population_gap(mentions) or response_gap(mentions)]
+    if gaps[1]:
+        table["response_rate"] = np.nan
     table = table.rename_axis("platform").reset_index()
     table = table.sort_values(["mentions", "platform"], ascending=[False, True], kind="stable")
-    return table[list(PLATFORM_COLUMNS)].reset_index(drop=True)
+    table = table[list(PLATFORM_COLUMNS)].reset_index(drop=True)
+    table.attrs["gaps"] = list(dict.fromkeys(gap for gap in gaps if gap))
+    return table
 
 
 #: Columns of :func:`summarize_platforms`, in order.

@@ -623,9 +623,10 @@ def format_sla_summary(summary: pd.DataFrame,
     """
     keys = [by] if isinstance(by, str) else list(by)
     columns = [c for c in SLA_SUMMARY_COLUMNS if c in summary]
-    groups = summary[keys].astype("string").fillna("none").agg(" / ".join, axis=1)
+    groups = [" / ".join(row) for row in
+              summary[keys].astype("string").fillna("none").itertuples(index=False, name=None)]
     table = summary[columns].astype(float).T
-    table.columns = pd.Index(groups.tolist(), name=" / ".join(keys))
+    table.columns = pd.Index(groups, name=" / ".join(keys), dtype="object")
     table.index = pd.Index([SLA_SUMMARY_LABELS.get(c, c) for c in columns])
     rows = dict(zip(columns, table.index, strict=True))
     rates = [rows[c] for c in columns if c.endswith(("rate", "attainment"))]

@@ -937,9 +937,21 @@ class Store:
             result["contacts"] = _delete_in(conn, contacts, orphans)
             _refresh_contacts(conn, client, sorted(left))
             result["interactions_redacted"] = _redact_handle(conn, client, author_id, platforms)
+        self._drop_freed_pages()
         logger.info("forgot %s on %s for %s: %s", author_id, platform or "every platform",
                     client, result)
         return result
+
+    def _drop_freed_pages(self) -> None:
+        """Rewrite an SQLite file (``VACUUM``) so deleted rows leave no bytes in free pages.
+
+        PostgreSQL keeps deleted rows in its table files until ``VACUUM FULL`` (see
+        ``docs/erasure.md``); no query returns them.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM")
 
     def find_authors(self, client: str, author_id: str) -> pd.DataFrame:
         """Identities whose author id equals ``author_id`` ignoring case (``platform``,
@@ -1519,12 +1531,9 @@ def _read_any(path: Path) -> pd.DataFrame:
 
 
 def _write_any(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    if path.suffix == ".parquet":
-        frame.to_parquet(tmp, index=False)
-    else:
-        frame.to_csv(tmp, index=False)
-    tmp.replace(path)
+    from .artifacts import write_artifact  # the suite's writer: atomic, CSV cells made safe
+
+    write_artifact(frame, path.parent, path.name)
 
 
 def forget_in_runs(client_dir: str | Path, author_id: str,
@@ -1535,9 +1544,9 @@ def forget_in_runs(client_dir: str | Path, author_id: str,
     skipped), each of :data:`RUN_ARTIFACTS` present loses the author's rows: posts they wrote
     and the brand's replies to them (mentions, scored mentions, rejected rows), the
     conversations where they are the customer (conversations, sla.csv); ``@author_id`` in the
-    remaining text becomes ``@[erased]``. Files are replaced atomically. Other artifacts
-    (report.html, executed notebooks, figures) are not rewritten: :func:`files_naming` lists
-    those that still name the author.
+    remaining text becomes ``@[erased]``. Files are replaced atomically. Every other file
+    (tables that quote them, JSON, executed notebooks, report.html) is rewritten by
+    :func:`socialcrm_utils.erasure.erase_runs`, which ``socialcrm forget --runs`` runs next.
 
     Args:
         client_dir: The client's folder of run folders.
