@@ -632,7 +632,7 @@ def format_sla_summary(summary: pd.DataFrame,
     rates = [rows[c] for c in columns if c.endswith(("rate", "attainment"))]
     hours = [rows[c] for c in columns if c.endswith("_h")]
     counts = [r for r in table.index if r not in rates and r not in hours]
-    styler = table.style
+    styler = table.style.format_index(escape="html", axis="columns")  # names from data
     for names, pattern in ((rates, "{:.1%}"), (hours, "{:,.1f}"), (counts, "{:,.0f}")):
         if names:
             styler = styler.format(pattern, subset=pd.IndexSlice[names, :], na_rep="–")

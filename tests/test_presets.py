@@ -183,7 +183,7 @@ def test_lone_carriage_return_is_data(tmp_path):
     assert table["text"].tolist() == ["a\r\rb", "c"]
 
 
-def test_invalid_utf8_is_replaced_and_logged(tmp_path, caplog):
+def test_invalid_utf8_lines_are_read_as_cp1252_and_logged(tmp_path, caplog):
     path = tmp_path / "m.csv"
     path.write_bytes(b"mention_id,text,created_at\n1,ok,2026-01-01T10:00:00Z\n"
                      b"2,caf\xe9 \xff\xfe kaputt,2026-01-01T11:00:00Z\n"  # Latin-1 and junk
@@ -191,7 +191,7 @@ def test_invalid_utf8_is_replaced_and_logged(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="socialcrm_utils.sources.files"):
         result = _read(path, "canonical")
     assert result.kept == 3 and result.rejected.empty  # no row lost
-    assert result.mentions["text"].tolist() == ["ok", "caf\ufffd \ufffd\ufffd kaputt", "für"]
+    assert result.mentions["text"].tolist() == ["ok", "café ÿþ kaputt", "für"]  # never U+FFFD
     assert "not UTF-8 (first on line 3)" in caplog.text
 
 

@@ -169,7 +169,7 @@ def test_same_post_from_two_sources_is_kept_once(tmp_path, write_playbook):
 
 
 def test_explicit_date_format(minimal_playbook, tmp_path):
-    csv = "mention_id,text,created_at\n1,x,24.12.2026 18:30\n"
+    csv = "mention_id,text,created_at\n1,x,24.12.2025 18:30\n"
     data = tmp_path / "de.csv"
     data.write_text(csv)
     path = minimal_playbook(csv)
@@ -177,7 +177,7 @@ def test_explicit_date_format(minimal_playbook, tmp_path):
                                     "{kind: file, path: de.csv, date_format: '%d.%m.%Y %H:%M'}")
     path.write_text(text)
     m = read_mentions(load_playbook(path)).mentions
-    assert m["created_at"].iloc[0] == pd.Timestamp("2026-12-24 17:30", tz="UTC")  # CET = UTC+1
+    assert m["created_at"].iloc[0] == pd.Timestamp("2025-12-24 17:30", tz="UTC")  # CET = UTC+1
 
 
 def test_rejected_rows_keep_a_source_column_of_the_file(minimal_playbook):

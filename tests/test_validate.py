@@ -86,14 +86,14 @@ def test_parquet_sample_is_its_first_rows(tmp_path):
 
 
 def test_dates_that_do_not_parse_name_a_date_format_that_does(tmp_path):
-    (tmp_path / "de.csv").write_text("id,Nachricht,Datum\n1,Hallo,24.12.2026 18:30\n"
-                                     "2,Frage?,01.02.2027 09:00\n")
+    (tmp_path / "de.csv").write_text("id,Nachricht,Datum\n1,Hallo,24.12.2025 18:30\n"
+                                     "2,Frage?,01.02.2026 09:00\n")
     mapping = {"mention_id": "id", "text": "Nachricht", "created_at": "Datum"}
     result = check_file_source(file_source(tmp_path / "de.csv", mapping=mapping),
                                base_dir=tmp_path)
     assert result.line == (
         "sources[0] de.csv: none of the 2 rows read is usable (2 unparseable created_at) -> "
-        "dates (e.g. '24.12.2026 18:30') need a format: set date_format: '%d.%m.%Y %H:%M' in "
+        "dates (e.g. '24.12.2025 18:30') need a format: set date_format: '%d.%m.%Y %H:%M' in "
         "the source")
     fixed = check_file_source(file_source(tmp_path / "de.csv", mapping=mapping,
                                           date_format="%d.%m.%Y %H:%M"), base_dir=tmp_path)
@@ -129,12 +129,33 @@ def test_no_preset_fits_suggests_a_mapping_with_the_likely_columns(tmp_path):
 
 
 def test_unreadable_file_is_a_problem(tmp_path):
+    (tmp_path / "m.parquet").write_bytes(b"this is not parquet")
+    result = check_file_source(file_source(tmp_path / "m.parquet"), base_dir=tmp_path)
+    assert result.status == "problem"
+    assert result.line.startswith("sources[0] m.parquet: cannot be read: cannot read as parquet: ")
+    assert result.line.endswith("-> check that it is a csv, jsonl, json or parquet export (or "
+                                "set format: in the source)")
+
+
+def test_a_broken_row_costs_only_that_row(tmp_path):
     (tmp_path / "m.csv").write_bytes(b'mention_id,text,created_at\n1,"never closed,2026\n')
     result = check_file_source(file_source(tmp_path / "m.csv"), base_dir=tmp_path)
     assert result.status == "problem"
-    assert result.line.startswith("sources[0] m.csv: cannot be read: cannot read as csv: ")
-    assert result.line.endswith("-> check that it is a csv, jsonl, json or parquet export (or "
-                                "set format: in the source)")
+    assert result.line == (
+        "sources[0] m.csv: none of the 1 rows read is usable (1 unclosed quote: a quoted value "
+        "never closes; the row has 2 fields, expected 3) -> check the rows and the source's "
+        "mapping")
+
+
+def test_empty_and_header_only_files_name_the_fix_once(tmp_path):
+    (tmp_path / "e.csv").write_bytes(b"")
+    (tmp_path / "h.csv").write_bytes(b"mention_id,text,created_at\n")
+    assert check_file_source(file_source(tmp_path / "e.csv"), base_dir=tmp_path).line == (
+        "sources[0] e.csv: cannot be read: the file is empty (0 bytes); export it again with its "
+        "rows")
+    assert check_file_source(file_source(tmp_path / "h.csv"), base_dir=tmp_path).line == (
+        "sources[0] h.csv: cannot be read: no rows (only a header: mention_id, text, "
+        "created_at); export it again with its rows")
 
 
 def test_feeds_are_skipped_offline(write_playbook, tmp_path, monkeypatch):

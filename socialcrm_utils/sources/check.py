@@ -153,8 +153,10 @@ def check_file_source(source: FileSource, index: int = 0, *, timezone: str = "UT
                                       timezone=timezone, handles=handles)
     except SourceError as exc:
         why = _without_path(str(exc), source.path)
-        fix = "" if "set format:" in why else (" -> check that it is a csv, jsonl, json or "
-                                               "parquet export (or set format: in the source)")
+        # The reader's own message may already name the fix ("export it again with its rows").
+        has_fix = "set format:" in why or "export it again" in why
+        fix = "" if has_fix else (" -> check that it is a csv, jsonl, json or parquet export "
+                                  "(or set format: in the source)")
         return problem(f"cannot be read: {why}{fix}")
     return _describe(result, raw, source, index, label, whole=whole)
 
