@@ -608,7 +608,11 @@ def test_cli_forget_runs_rewrites_run_folders(capsys, tiny_playbook, tmp_path):
         f"{run}/conversations.parquet: 2 rows removed or redacted",
         f"{run}/sla.csv: 2 rows removed or redacted",
         f"{run}/rejected.csv: 1 rows removed or redacted",
-        f"still naming ann (delete or rebuild them): {run}/report.html",
+        f"{run}/report.html: removed (quoted the author; cannot be rebuilt: no notebooks)",
+        "note: post ids shorter than 6 characters ('t1', 't3', 'r1', 't2'): matched only as "
+        "whole identifier cells, not searched as words",
+        "scan: no trace of ann left in the run folders or the store (searched 6 ids/names, 2 "
+        "texts (4 fragments))",
     ]
     folder = client_dir / run
     for name in ("mentions.parquet", "mentions_scored.parquet"):
@@ -626,7 +630,8 @@ def test_cli_forget_runs_rewrites_run_folders(capsys, tiny_playbook, tmp_path):
                            "--runs", "--out", tmp_path / "reports")
     assert out.splitlines()[2:] == [
         f"run folders under {client_dir}/: no rows of ann",
-        f"still naming ann (delete or rebuild them): {run}/report.html",
+        "scan: no trace of ann left in the run folders or the store (searched 1 ids/names, 0 "
+        "texts (0 fragments))",
     ]
 
 
