@@ -20,7 +20,7 @@ from .nlp import parallel
 from .nlp.intent import classify_intent
 from .nlp.sentiment import start_sentiment
 from .playbook import Brand, Playbook
-from .schema import PRIORITIES, TEXT_COLUMNS, text_of
+from .schema import PRIORITIES, TEXT_COLUMNS, blank_missing_markers, text_of
 
 __all__ = [
     "PREPARED_COLUMNS",
@@ -199,38 +199,6 @@ def about_brand(scored: pd.DataFrame) -> pd.Series:
     """
     customer = ~scored["is_brand"].astype(bool)
     return customer & (scored["mentions_brand"].astype(bool) | scored["competitor"].isna())
-
-
-#: Cell values that only say "no value" (spreadsheets and pandas write them): lower-cased.
-MISSING_MARKERS: frozenset[str] = frozenset({"nan", "null", "none", "n/a", "#n/a", "<na>"})
-#: Optional text columns of the canonical table in which such markers mean missing.
-_MARKER_COLUMNS: tuple[str, ...] = ("platform", "source", "author_id", "author_name", "url",
-                                    "lang", "in_reply_to_id", "conversation_id")
-
-
-def blank_missing_markers(mentions: pd.DataFrame) -> pd.DataFrame:
-    """Read "NaN", "nan", "null", "None", "N/A" in optional columns as missing values.
-
-    Exports written by pandas or spreadsheets spell an empty cell that way; read as text,
-    "nan" would be a language, a platform or one conversation holding every unlinked post.
-    ``mention_id`` and the text are never touched; a ``platform`` that was only a marker
-    becomes ``unknown`` (as for a file without platforms). The input is not modified.
-
-    Examples:
-        >>> df = pd.DataFrame({"platform": ["NaN", "x"], "lang": ["null", "de"],
-        ...                    "text": ["None", "hi"]})
-        >>> blank_missing_markers(df).values.tolist()
-        [['unknown', <NA>, 'None'], ['x', 'de', 'hi']]
-    """
-    out = mentions.copy()
-    for column in _MARKER_COLUMNS:
-        if column in out.columns:
-            values = out[column].astype("string")
-            marker = values.str.strip().str.lower().isin(MISSING_MARKERS).fillna(False)
-            if marker.any():
-                values = values.mask(marker)
-                out[column] = values.fillna("unknown") if column == "platform" else values
-    return out
 
 
 def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:

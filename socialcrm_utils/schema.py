@@ -23,6 +23,8 @@ __all__ = [
     "conform_mentions",
     "text_of",
     "TEXT_COLUMNS",
+    "MISSING_MARKERS",
+    "blank_missing_markers",
 ]
 
 #: The text of a mention: ``text_redacted`` once personal data has been redacted (every
@@ -157,3 +159,38 @@ def text_of(frame: pd.DataFrame) -> pd.Series:
         if column in frame.columns:
             return frame[column]
     raise KeyError("the mentions have no text column (text_redacted or text)")
+
+
+#: Cell values that only say "no value" (spreadsheets and pandas write them): lower-cased.
+MISSING_MARKERS: frozenset[str] = frozenset({"nan", "null", "none", "n/a", "#n/a", "<na>"})
+#: Optional text columns of the canonical table in which such markers mean missing.
+_MARKER_COLUMNS: tuple[str, ...] = ("platform", "source", "author_id", "author_name", "url",
+                                    "lang", "in_reply_to_id", "conversation_id")
+
+
+def blank_missing_markers(mentions: pd.DataFrame, *,
+                          platform_default: str | None = "unknown") -> pd.DataFrame:
+    """Read "NaN", "nan", "null", "None", "N/A" in optional columns as missing values.
+
+    Exports written by pandas or spreadsheets spell an empty cell that way; read as text,
+    "nan" would be a language, a platform or one conversation holding every unlinked post.
+    ``mention_id`` and the text are never touched; a ``platform`` that was only a marker
+    becomes ``platform_default`` (``unknown``, as for a file without platforms; None leaves it
+    missing, for the importer to fill). The input is not modified.
+
+    Examples:
+        >>> df = pd.DataFrame({"platform": ["NaN", "x"], "lang": ["null", "de"],
+        ...                    "text": ["None", "hi"]})
+        >>> blank_missing_markers(df).values.tolist()
+        [['unknown', <NA>, 'None'], ['x', 'de', 'hi']]
+    """
+    out = mentions.copy()
+    for column in _MARKER_COLUMNS:
+        if column in out.columns:
+            values = out[column].astype("string")
+            marker = values.str.strip().str.lower().isin(MISSING_MARKERS).fillna(False)
+            if marker.any():
+                values = values.mask(marker)
+                out[column] = (values.fillna(platform_default)
+                               if column == "platform" and platform_default else values)
+    return out

@@ -235,6 +235,22 @@ def test_counts_out_of_range_are_na_and_named(tmp_path):
                             "(e.g. '1e30' on line 7)",)
 
 
+@pytest.mark.parametrize("marker", ["NaN", "nan", "null", "None", "N/A", "#N/A"])
+def test_missing_markers_are_empty_cells_at_import(tmp_path, marker):
+    optional = ["platform", "lang", "in_reply_to_id", "conversation_id", "author_id"]
+    lines = ["mention_id,text,created_at," + ",".join(optional),
+             "1,None,2026-09-01T10:00:00Z," + ",".join([marker] * len(optional)),
+             "2,hi,2026-09-01T11:00:00Z," + ",".join([""] * len(optional))]
+    path = tmp_path / "markers.csv"
+    path.write_text(_text(lines))
+    mentions = _read(path).mentions.set_index("mention_id")
+    # a marker reads as the empty cell of row 2 ("nan" is no language, and not one
+    # conversation of every unlinked post); ids and texts stay as written
+    marked, empty = mentions.loc["1", optional], mentions.loc["2", optional]
+    assert [pd.isna(v) or v for v in marked] == [pd.isna(v) or v for v in empty]
+    assert mentions.loc["1", "text"] == "None"
+
+
 # --- since / until ------------------------------------------------------------------------
 
 

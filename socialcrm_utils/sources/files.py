@@ -34,7 +34,12 @@ import pandas as pd
 
 from ..exceptions import SourceError
 from ..playbook import FileSource
-from ..schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, conform_mentions
+from ..schema import (
+    CANONICAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    blank_missing_markers,
+    conform_mentions,
+)
 from .presets import get_preset, parse_preset_dates
 
 __all__ = ["COUNT_LIMIT", "FUTURE_TOLERANCE", "Export", "ImportResult", "conform_rows",
@@ -873,7 +878,8 @@ def conform_rows(
         The import result.
     """
     raw = raw.reset_index(drop=True)
-    frame = frame.reset_index(drop=True)
+    # "NaN", "null", "N/A" in optional columns are empty cells (ids and texts stay verbatim)
+    frame = blank_missing_markers(frame.reset_index(drop=True), platform_default=None)
     number = (pd.Series(rows, dtype="int64").reset_index(drop=True) if rows is not None
               else pd.Series(range(1, len(frame) + 1), dtype="int64"))
     ids = frame["mention_id"].astype("string").str.strip()
