@@ -589,8 +589,12 @@ class ClientClassifier(BaseEstimator):
         """
         if not self.models_ or self.featurizer_ is None:
             return {}
-        matrix = self.featurizer_.transform(mention_inputs(scored))
-        return {label: pd.DataFrame(model.proba(matrix), index=scored.index,
+        inputs = mention_inputs(scored)
+        # identical inputs (copies, retweets) are transformed once
+        keys = pd.util.hash_pandas_object(inputs, index=False).to_numpy()
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        matrix = self.featurizer_.transform(inputs.iloc[first])
+        return {label: pd.DataFrame(model.proba(matrix)[inverse.ravel()], index=scored.index,
                                     columns=model.classes)
                 for label, model in self.models_.items()}
 
@@ -944,6 +948,25 @@ def _disagreement(inputs: pd.DataFrame) -> np.ndarray:
     return signals.sum(axis=1) / 3.0
 
 
+def _wanted(classifier: ClientClassifier, inputs: pd.DataFrame) -> np.ndarray:
+    """How likely a post is of a kind a label still lacks (by the rules), in [0, 1]."""
+    negative = inputs["sentiment_negative"].to_numpy() > 0
+    positive = inputs["sentiment_positive"].to_numpy() > 0
+    neutral = ~negative & ~positive & ~(inputs["sentiment_unscored"].to_numpy() > 0)
+    sentiment = {"negative": negative, "neutral": neutral, "positive": positive}
+    hint = np.zeros(len(inputs))
+    for label, result in classifier.results_.items():
+        for value, more in result["needed"].items():
+            if label == "sentiment":
+                match = sentiment[value]
+            else:
+                rule = inputs[f"rule_{label}"].to_numpy() > 0
+                match = rule if value == "yes" else ~rule
+            have = result["counts"].get(value, 0)
+            hint = np.maximum(hint, match * more / (more + have))
+    return hint
+
+
 def _uncertainty(classifier: ClientClassifier, scored: pd.DataFrame) -> np.ndarray:
     """Highest uncertainty over the models: 1 - (top probability - second), in [0, 1]."""
     most = np.zeros(len(scored))
@@ -1010,7 +1033,10 @@ def suggest_labels(
       highest over the labels' models), plus a quarter of the rule disagreement;
     - without one: how much the rules and the lexicon disagree (negative without a complaint
       cue, a complaint scored positive, a negative question, negative praise, no rule fired,
-      several flags, a score near the thresholds).
+      several flags, a score near the thresholds);
+    - plus, for a label that still lacks examples of a kind (``results_[label]["needed"]``),
+      the share still missing where the rules say the post is of that kind (e.g. posts the
+      lexicon calls positive while sentiment lacks positive labels).
 
     Diversity: every (platform, language) group gets posts in proportion to the square root of
     its size (small groups are not drowned), and inside a group posts are picked greedily by
@@ -1019,7 +1045,7 @@ def suggest_labels(
 
     Args:
         scored: Scored mentions (``mention_id``, text, ``lang``; ``platform`` optional).
-        classifier: A fitted :class:`ClientClassifier`, or None.
+        classifier: A fitted :class:`ClientClassifier` (with or without models), or None.
         n: How many posts at most.
         labels: Labels already given (their ids are left out), or None.
         random_state: Seed of the tie-breaking noise.
@@ -1036,7 +1062,8 @@ def suggest_labels(
     if "is_customer" in scored.columns:
         keep &= scored["is_customer"].fillna(False).to_numpy(bool)
     if labels is not None and len(labels):
-        keep &= ~scored["mention_id"].astype(str).isin(set(labels["mention_id"].astype(str)))
+        done = set(labels["mention_id"].astype(str))
+        keep &= ~scored["mention_id"].astype(str).isin(done).to_numpy()
     folded = text.str.lower().str.replace(_URL, "", regex=True)
     folded = folded.str.replace(_HANDLE, "", regex=True).str.replace(r"^rt\s*:?\s*", "",
                                                                       regex=True)
@@ -1050,6 +1077,8 @@ def suggest_labels(
     value = _disagreement(inputs)
     if classifier is not None and getattr(classifier, "models_", None):
         value = _uncertainty(classifier, pool) + 0.25 * value
+    if classifier is not None and getattr(classifier, "results_", None):
+        value = value + _wanted(classifier, inputs)
     value = value + np.random.default_rng(random_state).uniform(0, 1e-6, len(value))
     platform = (pool["platform"].astype("string").fillna("unknown")
                 if "platform" in pool.columns
