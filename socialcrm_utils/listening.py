@@ -8,6 +8,7 @@ day's count jumps far above its trailing baseline.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .nlp import parallel
-from .nlp.intent import classify_intent
+from .nlp.intent import FLAG_COLUMNS, classify_intent
 from .nlp.sentiment import start_sentiment
 from .playbook import Brand, Playbook
 from .schema import PRIORITIES, TEXT_COLUMNS, blank_missing_markers, text_of
@@ -56,6 +57,10 @@ SCORED_COLUMNS: tuple[str, ...] = (
     "sentiment_label",
     "intent",
     "intent_cue",
+    "is_complaint",
+    "is_question",
+    "is_praise",
+    "is_lead",
     "priority",
     "mentions_brand",
     "competitor",
@@ -303,33 +308,42 @@ def _column_words(name: object) -> str:
     return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
 
 
-def _classify_chunk(pairs: list[tuple[str | None, str | None]]) -> list[tuple[str, str | None]]:
-    """:func:`classify_intent` of (text, language) pairs, as (intent, cue) pairs."""
+_INTENT_COLUMNS = ("intent", "intent_cue", *FLAG_COLUMNS)
+
+
+def _classify_chunk(packs: tuple[str, ...], pairs: list[tuple[str | None, str | None]]
+                    ) -> list[tuple[object, ...]]:
+    """:func:`classify_intent` of (text, language) pairs, as (intent, cue, *flags) tuples."""
     frame = pd.DataFrame(pairs, columns=["text", "lang"], dtype="string")
-    out = classify_intent(frame["text"], frame["lang"])
-    return list(zip(out["intent"].tolist(),
-                    out["intent_cue"].astype(object).where(out["intent_cue"].notna()).tolist(),
-                    strict=True))
+    out = classify_intent(frame["text"], frame["lang"], packs=packs)
+    cue = out["intent_cue"].astype(object).where(out["intent_cue"].notna())
+    return list(zip(out["intent"].tolist(), cue.tolist(),
+                    *(out[c].astype(bool).tolist() for c in FLAG_COLUMNS), strict=True))
 
 
-def _start_intent(text: pd.Series, lang: pd.Series) -> Callable[[], pd.DataFrame]:
+def _start_intent(text: pd.Series, lang: pd.Series,
+                  packs: Iterable[str] = ()) -> Callable[[], pd.DataFrame]:
     """:func:`classify_intent` once per distinct (text, language), in the worker processes.
 
-    Returns a function that waits for the result and maps it back to every row.
+    Returns a function that waits for the result (intent, cue and the flags of
+    :data:`~socialcrm_utils.nlp.intent.FLAG_COLUMNS`) and maps it back to every row.
     """
     keys = pd.DataFrame({"text": text.astype("string"), "lang": lang.astype("string")})
     codes, _ = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
     first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
     distinct = keys.iloc[first].astype(object).where(keys.iloc[first].notna(), None)
     pairs = list(zip(distinct["text"].tolist(), distinct["lang"].tolist(), strict=True))
-    pending = parallel.submit_chunks(_classify_chunk, pairs,
+    pending = parallel.submit_chunks(functools.partial(_classify_chunk, tuple(packs)), pairs,
                                      weight=lambda pair: len(pair[0] or ""))
 
     def finish() -> pd.DataFrame:
-        intents, cues = zip(*pending.result(), strict=True) if pairs else ((), ())
-        return pd.DataFrame({"intent": pd.array(intents, dtype="string").take(codes),
-                             "intent_cue": pd.array(cues, dtype="string").take(codes)},
-                            index=text.index)
+        rows = pending.result()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(_INTENT_COLUMNS)
+        out = {name: pd.array(values, dtype="string").take(codes)
+               for name, values in zip(_INTENT_COLUMNS[:2], columns[:2], strict=True)}
+        out.update({name: np.asarray(values, dtype=bool)[codes]
+                    for name, values in zip(FLAG_COLUMNS, columns[2:], strict=True)})
+        return pd.DataFrame(out, index=text.index)
 
     return finish
 
@@ -352,7 +366,8 @@ _prefetched: _Started | None = None
 
 def _settings(playbook: Playbook) -> tuple[object, ...]:
     listening = playbook.listening
-    return (playbook.language, listening.sentiment_extension, listening.german_lexicon)
+    return (playbook.language, listening.sentiment_extension, listening.german_lexicon,
+            tuple(listening.domain_packs))
 
 
 def _scoring_inputs(mentions: pd.DataFrame, playbook: Playbook) -> tuple[pd.Series, np.ndarray]:
@@ -369,7 +384,8 @@ def _start_scores(mentions: pd.DataFrame, text: pd.Series, playbook: Playbook) -
     lang, customer = _scoring_inputs(mentions, playbook)
     sentiment_of = start_sentiment(text, lang, extension=playbook.listening.sentiment_extension,
                                    german_lexicon=playbook.listening.german_lexicon)
-    intent_of = _start_intent(text[customer], lang[customer]) if customer.any() else None
+    intent_of = (_start_intent(text[customer], lang[customer], playbook.listening.domain_packs)
+                 if customer.any() else None)
     return _Started(text, lang, customer, _settings(playbook), sentiment_of, intent_of)
 
 
@@ -403,8 +419,12 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     - ``sentiment``, ``sentiment_label``: :func:`~socialcrm_utils.nlp.score_sentiment` (English
       only in this version; German is ``unscored``). Brand posts are scored too, for the
       brand-voice checks of step 4.
-    - ``intent``, ``intent_cue``: :func:`~socialcrm_utils.nlp.classify_intent` for customer
-      posts; brand posts are not classified (intent ``other``, cue NA).
+    - ``intent``, ``intent_cue``, ``is_complaint``, ``is_question``, ``is_praise``,
+      ``is_lead``: :func:`~socialcrm_utils.nlp.classify_intent` for customer posts, with the
+      playbook's ``listening.domain_packs``; the flags are multi-label ("why does it keep
+      failing?" is a complaint and a question), ``intent`` is the primary one (complaint > lead
+      > question > praise > other, see ``docs/intent.md``). Brand posts are not classified
+      (intent ``other``, cue NA, every flag False).
     - ``priority``, first rule that holds:
 
       1. ``high``: a complaint with sentiment <= :data:`HIGH_PRIORITY_SENTIMENT` (-0.5) or
@@ -451,15 +471,17 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
         {
             "intent": pd.Series("other", index=mentions.index, dtype="string"),
             "intent_cue": pd.Series(pd.NA, index=mentions.index, dtype="string"),
-        }
+            **{flag: np.zeros(len(mentions), dtype=bool) for flag in FLAG_COLUMNS},
+        },
+        index=mentions.index,
     )
     if started.intent_of is not None:
         intent.loc[customer] = started.intent_of()
     out["is_customer"] = customer
     out["sentiment"] = sentiment["sentiment"]
     out["sentiment_label"] = sentiment["sentiment_label"]
-    out["intent"] = intent["intent"]
-    out["intent_cue"] = intent["intent_cue"]
+    for column in ("intent", "intent_cue", *FLAG_COLUMNS):
+        out[column] = intent[column].astype(bool) if column in FLAG_COLUMNS else intent[column]
     out["priority"] = pd.array(
         _priority(
             intent["intent"],

@@ -37,6 +37,8 @@ def playbook() -> Playbook:
                 "competitors": {"Globex": ["globex", "@globex"], "Initech": ["initech"]},
             },
             "sources": [{"kind": "file", "path": "x.csv"}],
+            # An airline: "looking for a flight" is a lead only with the airline pack (issue 15).
+            "listening": {"domain_packs": ["airline"]},
         },
         context={"check_files": False},
     )
@@ -127,6 +129,10 @@ def test_score_mentions_columns_and_dtypes(mentions, playbook):
         "sentiment_label": "string",
         "intent": "string",
         "intent_cue": "string",
+        "is_complaint": "bool",
+        "is_question": "bool",
+        "is_praise": "bool",
+        "is_lead": "bool",
         "priority": "string",
         "mentions_brand": "bool",
         "competitor": "string",
@@ -158,6 +164,11 @@ def test_score_mentions_values(mentions, playbook):
         "-",
         "looking for a flight",
     ]
+    # Multi-label flags: row 5 is only a question; the brand post (7) has no flag.
+    assert out["is_complaint"].tolist() == [True] * 4 + [False] * 5
+    assert out["is_question"].tolist() == [False] * 5 + [True, False, False, False]
+    assert out["is_praise"].tolist() == [False] * 6 + [True, False, False]
+    assert out["is_lead"].tolist() == [False] * 8 + [True]
     english = [i for i, row in enumerate(ROWS) if row[1] == "en"]
     assert out["sentiment"].iloc[english].tolist() == [_compound(ROWS[i][0]) for i in english]
     assert out.loc[3, "sentiment"] < 0 and out.loc[3, "sentiment_label"] == "negative"  # German
@@ -202,9 +213,11 @@ def test_priority_thresholds_are_inclusive(monkeypatch, playbook):
         labels = values.map(lambda v: "negative" if v <= -0.05 else "neutral")
         return pd.DataFrame({"sentiment": values, "sentiment_label": labels.astype("string")})
 
-    def fake_intent(texts: pd.Series, langs: pd.Series) -> pd.DataFrame:
+    def fake_intent(texts: pd.Series, langs: pd.Series, **_: object) -> pd.DataFrame:
         intents = texts.str[0].map({"c": "complaint", "o": "other"})
-        return pd.DataFrame({"intent": intents, "intent_cue": "x"}, dtype="string")
+        out = pd.DataFrame({"intent": intents, "intent_cue": "x"}, dtype="string")
+        return out.assign(is_complaint=intents == "complaint", is_question=False,
+                          is_praise=False, is_lead=False)
 
     monkeypatch.setattr(listening, "start_sentiment",
                         lambda *args, **kwargs: lambda: fake_sentiment(*args, **kwargs))

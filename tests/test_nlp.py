@@ -220,7 +220,7 @@ LABELLED = [
     ("en", "Flight canceled again, thanks for nothing", "complaint", "canceled"),
     ("en", "Why is my flight delayed?", "complaint", "delayed"),  # complaint > question
     ("en", "Great, another delay. Love it.", "complaint", "great, another delay"),  # sarcasm
-    ("en", "You lost my luggage in Frankfurt", "complaint", "lost my luggage"),
+    ("en", "You lost my luggage in Frankfurt", "complaint", "you lost my"),  # luggage: a pack
     ("en", "On hold for 2 hours now", "complaint", "on hold"),
     ("en", "Still waiting for my refund", "complaint", "still waiting"),
     ("en", "Worst airline. Never again. Thank you for nothing", "complaint", "worst"),
@@ -228,8 +228,9 @@ LABELLED = [
     ("en", "Can I bring my guitar on board", "question", "can i"),
     ("en", "@AcmeAir how do I change my seat", "question", "how do i"),
     ("en", "Is the lounge open at 5am?", "question", "?"),
-    ("en", "What is the price for 12 seats to Rome?", "question", "what is"),  # question > lead
-    ("en", "Looking for a flight to Rome in May", "lead", "looking for a flight"),
+    ("en", "What is the price for 12 seats to Rome?", "lead", "price for"),  # lead > question
+    ("en", "Looking for a flight to Rome in May", "other", None),  # airline pack: lead
+    ("en", "Looking to buy two tickets for the concert", "lead", "looking to buy"),
     ("en", "We want to book a group fare for our team", "lead", "want to book"),
     ("en", "Thank you for the great service today", "praise", "thank you"),
     ("en", "Love the new lounge", "praise", "love"),
@@ -243,9 +244,9 @@ LABELLED = [
         "de",
         "Mein Koffer wurde in München verloren",
         "complaint",
-        "koffer wurde in münchen verloren",
+        "wurde in münchen verloren",
     ),
-    ("de", "Wann kommt endlich meine Erstattung?", "complaint", "erstattung"),  # > question
+    ("de", "Wann kommt endlich meine Erstattung?", "complaint", "wann kommt endlich"),
     ("de", "Seit 40 Minuten in der Warteschleife", "complaint", "warteschleife"),
     ("de", "Was für eine Frechheit", "complaint", "frechheit"),
     ("de", "Toll, schon wieder Verspätung!", "complaint", "toll, schon wieder verspätung"),
@@ -255,7 +256,7 @@ LABELLED = [
     ("de", "Gibt es WLAN an Bord", "question", "gibt es"),
     ("de", "Heute gibt es Sonne in Berlin", "other", None),  # "gibt es" only as an opening
     ("de", "Ich möchte eine Gruppenreise buchen", "lead", "gruppenreise"),
-    ("de", "Habt ihr ein Angebot nach Rom", "question", "habt ihr"),  # question > lead
+    ("de", "Habt ihr ein Angebot nach Rom", "lead", "angebot"),  # lead > question
     ("de", "Preis für 10 Personen nach Wien bitte", "lead", "preis für"),
     ("de", "Danke, super Service!", "praise", "danke"),
     ("de", "Klasse Crew heute", "praise", "klasse"),
@@ -297,8 +298,8 @@ def test_empty_and_missing_texts_are_other():
 def test_precedence_covers_every_intent():
     assert (*intent_module.PRECEDENCE, "other") == (
         "complaint",
-        "question",
         "lead",
+        "question",
         "praise",
         "other",
     )
@@ -312,7 +313,7 @@ COMPLAINT_FAMILIES = [
     ("failure", "en", "The app keeps crashing on my tablet", "complaint", "keeps crashing"),
     ("failure", "en", "Wifi doesn't work in the living room", "complaint", "doesn't work"),
     ("failure", "en", "I can't log in to my account", "complaint", "can't log in"),
-    ("failure", "en", "Screen arrived broken", "complaint", "broken"),
+    ("failure", "en", "Screen arrived broken", "complaint", "arrived broken"),
     (
         "failure",
         "de",

@@ -1,33 +1,35 @@
-"""Explainable, rule-based intent of mentions in English and German.
+"""Explainable, rule-based, multi-label intent of mentions in English and German.
 
-Every mention gets one intent of :data:`~socialcrm_utils.schema.INTENTS` and the cue that
-decided it, so an analyst can see *why* ("cancelled", "?", "gibt es") and fix a rule instead of
-retraining a model. Cues are short regular expressions per language and intent
-(:data:`CUES`), matched case-insensitively on word boundaries; German cues are umlaut-aware, so
-``verspätet`` also matches ``verspaetet`` and ``Straße`` matches ``Strasse``.
+Every mention gets four flags, ``is_complaint``, ``is_question``, ``is_praise`` and ``is_lead``
+(any combination may hold: "why does the update keep failing?" is a complaint and a question),
+a primary ``intent`` of :data:`~socialcrm_utils.schema.INTENTS` for routing and SLA policies,
+and the cue that decided it, so an analyst can see *why* ("keeps failing", "?", "gibt es") and
+fix a rule instead of retraining a model. Cues are short regular expressions per language and
+intent (:data:`CUES`), matched case-insensitively on word boundaries; German cues are
+umlaut-aware, so ``verspätet`` also matches ``verspaetet`` and ``Straße`` matches ``Strasse``.
 
-Complaint cues are general for customer service across industries (phones, broadband,
-retail, food delivery, software, travel), in families: failure ("not working", "keeps
-crashing", "can't log in"; "funktioniert nicht", "kaputt"), outage ("no signal", "down
-again"; "Störung", "kein Netz"), billing ("charged twice", "refund"; "doppelt abgebucht",
-"Erstattung"), delivery ("wrong order", "never arrived"; "nie angekommen", "falscher
-Artikel"), waiting ("been waiting", "no response"; "seit Tagen", "keine Antwort"), anger
-("ridiculous", "fed up"; "Frechheit", "Zumutung") and travel ("cancelled", "delayed";
-"verspätet"). No cue names a brand.
+A **complaint** is a statement of a breach of expectations (Preotiuc-Pietro, Gaman & Aletras,
+2019, "Automatically Identifying Complaints in Social Media", ACL): something failed, is
+missing or broken, took too long, cost too much, or made the customer angry; also when it is
+asked ("why does the update keep failing?"), asked angrily or rhetorically ("any news on my
+refund???", "still not fixed?!"), or chased ("following up on my email from Monday"). See
+``docs/intent.md``. Complaint cues come in industry-neutral families (products, software,
+telecom, retail, food, finance, travel, hotels, public services): failure, outage, billing,
+delivery, missing or broken, waiting and chasing, problem questions, anger, travel. No cue
+names a brand or one industry's jargon: that lives in optional domain packs
+(:mod:`~socialcrm_utils.nlp.packs`, ``listening.domain_packs``).
 
-Precedence, first match wins: **complaint > question > lead > praise > other**. Complaint
-cues name a failure or anger, never a bare topic, so a question that is just a question
-("How do I change my email?", "Is the store open on Sunday?", "What is your refund policy?")
-has no complaint cue and stays a question. A question about a failure ("Why is my order
-late?", "Why was my flight cancelled?", "How do I get a refund?") is a complaint: the
-customer reports a problem, and the complaint's response-time policy should apply. A purchase
-question ("What is the price for 10 seats?") is a question; thanks inside a complaint do not
-make it praise. Sarcasm with an obvious pattern ("great, another delay", "toll, schon
-wieder") is a complaint cue.
+Primary intent, first flag that holds: **complaint > lead > question > praise > other**. A
+complaint must get the complaint's response-time policy even when it is asked as a question or
+ends in thanks; a purchase question ("What is the price for 10 seats?") goes to sales, not to
+the service queue; a question must be answered, praise need not. Thanks inside a complaint
+are courtesy or sarcasm, not praise (``is_praise`` stays False unless a praise cue other than
+thanks is present: "love the app but it keeps crashing" is both).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Iterable
@@ -36,15 +38,28 @@ import numpy as np
 import pandas as pd
 
 from .german import umlaut_aware
+from .packs import check_packs, pack_cues
 from .prefilter import candidates
 from .sentiment import normalize_lang
 
-__all__ = ["PRECEDENCE", "CUES", "OPENINGS", "cue_patterns", "classify_intent"]
+__all__ = [
+    "CUES",
+    "COURTESY",
+    "FLAG_COLUMNS",
+    "OPENINGS",
+    "PRECEDENCE",
+    "classify_intent",
+    "cue_patterns",
+]
 
 logger = logging.getLogger(__name__)
 
-#: Intents in the order they win; a text matching none is ``other``.
-PRECEDENCE: tuple[str, ...] = ("complaint", "question", "lead", "praise")
+#: Intents in the order they win as the primary ``intent``; a text with no flag is ``other``.
+PRECEDENCE: tuple[str, ...] = ("complaint", "lead", "question", "praise")
+#: The flag columns of :func:`classify_intent`, one per intent of :data:`PRECEDENCE`.
+FLAG_COLUMNS: tuple[str, ...] = ("is_complaint", "is_question", "is_praise", "is_lead")
+#: Praise cues that are courtesy: inside a complaint they do not make it praise.
+COURTESY = r"(?:thank|thanks|thank\s+you|thx|ty|appreciate[ds]?|(?:vielen\s+)?dank(?:e|eschön)?)"
 
 # Fragments are regular expressions matched as whole words (case-insensitive). In German
 # fragments ä, ö, ü and ß also match ae, oe, ue and ss. Keep each list short and explainable.
@@ -147,19 +162,18 @@ _DELIVERY_EN = (
     r"turn(?:ed)?\s+up|c[ao]me|got\s+(?:it|my|the|any)|refunded|credited|"
     r"heard?\s+back|got\s+back|call(?:ed)?\s+back|fixed|resolved|sorted)",
     r"yet\s+to\s+(?:receive|arrive|hear|get|be)",
-    r"missing\s+(?:items?|orders?|packages?|parcels?|bags?|baggage|parts?|pieces?)",
-    r"(?:items?|orders?|packages?|parcels?|deliver(?:y|ies)|food|bags?|baggage)\s+"
+    r"missing\s+(?:items?|orders?|packages?|parcels?|parts?|pieces?)",
+    r"(?:items?|orders?|packages?|parcels?|deliver(?:y|ies)|food)\s+"
     r"(?:(?:is|are|was|were|still|has\s+been|have\s+been|arrived|came)\s+)?"
     r"(?:missing|lost|damaged|stolen|late|cold)",
     r"(?:days?|weeks?|hours?|hrs|mins|minutes|always|so\s+often|running|arrived|is|was)\s+late",
     r"(?:is|was|are|were|it['’]s|arrived|came)\s+(?:stone\s+|ice\s+)?cold",
     r"soggy|stale|mou?ldy?|undercooked",
     r"where(?:['’]s|\s+is)\s+my\s+(?:order|package|parcel|refund|delivery|food|money|items?|"
-    r"stuff|driver|bag|luggage)",
+    r"stuff|driver)",
     r"lost\s+(?:my\s+|our\s+|the\s+)?"
-    r"(?:luggage|baggage|bags?|suitcases?|package|parcel|order|delivery|data|files|photos|account)",
-    r"(?:luggage|baggage|bags?|suitcases?)\s+(?:is\s+|are\s+|was\s+|were\s+|got\s+|"
-    r"has\s+been\s+|have\s+been\s+)?(?:lost|missing)",
+    r"(?:package|parcel|order|delivery|data|files|photos|account|money|card|booking)",
+    r"(?:you|they|u)\s+(?:guys\s+)?lost\s+(?:my|our)",
 )
 
 #: Service that does not answer: "still waiting", "been waiting", "no response", "on hold".
@@ -169,7 +183,8 @@ _WAITING_EN = (
     r"wait(?:ed|ing)\s+(?:for\s+)?(?:over\s+|more\s+than\s+|almost\s+|nearly\s+)?"
     r"(?:\d+|an?|one|two|three|four|five|several|many)\s*"
     r"(?:min\w*|hours?|hrs?|days?|weeks?|months?)",
-    r"still\s+(?:no|not|nothing|ha(?:ve|s)n['’]?t|can['’]?t|cannot|won['’]?t|"
+    r"still\s+(?:no|not|nothing|ha(?:ve|s)n['’]?t|can['’]?t|cannot|won['’]?t|sit(?:ting)?|"
+    r"stuck|here|on\s+hold|"
     r"do(?:es)?n['’]?t|"
     r"is(?:n['’]?t)?\s+(?:not|broken|down)|having|getting)",
     r"on\s+hold",
@@ -178,6 +193,14 @@ _WAITING_EN = (
     r"(?:respond|repl|answer|help|call|got\s+back|gets\s+back|get\s+back|cares?|pick|came|"
     r"show|knows)\w*",
     r"hung\s+up\s+on|hang\s+up\s+on",
+    r"(?:trying|tried)\s+(?:\w+\s+){0,2}?(?:to\s+)?(?:get\s+through|reach|get\s+(?:a\s+)?hold|"
+    r"contact|call|talk\s+to|speak\s+to)",
+    r"(?:\d+|two|three|an?)[\s-]*(?:hours?|hrs?|minutes?|mins?|days?)[\s-]+(?:wait|hold|"
+    r"queue|delay)",
+    r"(?:took|takes|taking|take)\s+(?:over\s+|more\s+than\s+|almost\s+|nearly\s+|so\s+|that\s+"
+    r"|this\s+)?(?:long|forever|ages|(?:\d+|two|three|four|five|an?)\s*(?:hours?|hrs?|days?|"
+    r"weeks?|months?))",
+    r"disconnect\w*",
     r"for\s+(?:the\s+)?(?:past|last)\s+(?:\d+|two|three|several|few)\s*"
     r"(?:min\w*|hours?|hrs?|days?|weeks?)",
     r"nothing\s+(?:since|yet|happened|changed|has\s+(?:happened|changed|been\s+"
@@ -200,7 +223,8 @@ _ANGER_EN = (
     r"worse",
     r"never\s+(?:\w+\s+){0,4}?again",
     r"(?:terrible|horrible|awful|unacceptable|ridiculous|disgusting|rude(?:st|ly|ness)?|pathetic|"
-    r"useless|"
+    r"useless|horrific|unbelievable|inexcusable|negligen(?:t|ce)|stressful|aggravat(?:ing|ion)|"
+    r"unhelpful|clueless|"
     r"appall?ing|atrocious|abysmal|dreadful|horrendous|shocking|lousy|shambolic|shambles)",
     r"disappoint(?:ed|ing|ment)",
     r"complain(?:t|ts|ed|ing|s)?",
@@ -216,8 +240,14 @@ _ANGER_EN = (
     r"nightmare",
     r"unprofessional|misleading|misled",
     r"outrage(?:d|ous)?|furious|livid|angry|pissed(?:\s+off)?|upset",
-    r"(?:not|is\s*n['’]?t|was\s*n['’]?t|are\s*n['’]?t)\s+(?:very\s+|that\s+|so\s+)?"
-    r"(?:happy|impressed|acceptable|good|great|fair|cool|ok(?:ay)?)",
+    r"(?:not|is\s*n['’]?t|was\s*n['’]?t|are\s*n['’]?t)\s+(?:very\s+|that\s+|so\s+|a\s+|"
+    r"particularly\s+|too\s+|at\s+all\s+)?"
+    r"(?:happy|impressed|acceptable|good|great|fair|cool|ok(?:ay)?|helpful|pleased|satisfied)",
+    r"(?:don['’]?t|didn['’]?t|doesn['’]?t|do\s+not|does\s+not|did\s+not)\s+(?:even\s+|seem\s+"
+    r"to\s+)?care",
+    r"nothing\s+(?:we|they|you|i|anyone)\s+can\s+do",
+    r"enough\s+is\s+enough|last\s+straw",
+    r"f+u+c+k\w*|damn(?:ed|it)?|sh[i1]t",
     r"unhappy|unfair",
     r"poor\s+(?:\w+\s+)?(?:service|quality|support|experience|apology|network|app)",
     r"bad\s+(?:customer\s+)?(?:service|experience|support)",
@@ -232,24 +262,99 @@ _ANGER_EN = (
     r"stuck",
     r"what(?:['’]s|\s+is)\s+the\s+point",
     r"wtf|smh|ffs",
-    r"#?epic\s*fail|#\w*(?:fail|sucks)",
+    r"#?epic\s*fail",
     r"do\s+better|sort\s+(?:it|this)\s+out",
-    r"[😡😠🤬😒🤦]",  # angry, unamused, face-palm
+    r"[😡😠🤬😒🤦😤👎😞😩😫]",  # angry, unamused, face-palm, thumbs down, weary
 )
 
-#: Travel failures (the original airline cues): "cancelled", "delayed", "stranded".
+#: Complaint hashtags ("#fail", "#worstserviceever", "#neveragain"): matched inside a tag.
+_TAGS = (r"#\w*(?:fail|sucks|worst|neveragain|disappoint|unacceptable|ripoff|badservice|"
+         r"notcool|notimpressed|nothappy|frustrat|annoyed|angry|furious|shame|fml|ugh)\w*",)
+
+#: Things that did not happen when promised, in any industry (orders, appointments,
+#: subscriptions, trips): "cancelled", "delayed", "stranded".
 _TRAVEL_EN = (
     r"cancell?ed",
     r"cancell?ation",
     r"(?<!sorry\sfor\sthe\s)(?<!apologies\sfor\sthe\s)(?<!sorry\sabout\sthe\s)delay(?:ed|s)?",
-    r"missed\s+(?:my\s+|our\s+|the\s+)?connection",
     r"stranded",
 )
+
+#: Something missing or broken, reported as a fact: "the app just shows a white screen",
+#: "half my order was missing", "arrived cracked", "card declined".
+_BROKEN_EN = (
+    r"(?:is|are|was|were|went|been|go(?:es)?|still)\s+missing",
+    r"missing\s+from",
+    r"half\s+(?:of\s+)?(?:my|the|our)\s+(?:order|items?|food|package|parcel|delivery|stuff|"
+    r"money|data)",
+    r"(?:white|blank|black|grey|gray|empty|frozen)\s+(?:screen|page|display)",
+    r"(?:screen|display|page|app|site|website)\s+(?:\w+\s+){0,3}?(?:goes|went|stays?|turns?|"
+    r"is|was)\s+(?:white|blank|black|grey|gray|dark|frozen)",
+    r"(?:just|only)\s+(?:shows?|showing|displays?|gives?\s+me|loads?|says)\s+(?:a\s+|an\s+)?"
+    r"(?:white|blank|black|error|nothing|spinning|loading|the\s+same|an\s+error)",
+    r"nothing\s+(?:happens|loads|works|shows\s+up)",
+    r"(?:arrived|came|delivered|showed\s+up|turned\s+up)\s+(?:\w+\s+)?(?:broken|damaged|cracked|"
+    r"smashed|open(?:ed)?|empty|torn|crushed|dented|leaking|spoil(?:ed|t)|wet|incomplete|"
+    r"melted|squashed|expired)",
+    r"cracked|shattered|smashed|dented|leak(?:s|ing|ed|y)",
+    r"(?:forgot|forgotten|left\s+out)\s+(?:my|the|our|to|half|about)",
+    r"(?:was|were)\s*n['’]?t\s+(?:in|included|there|packed)|(?:was|were)\s+not\s+"
+    r"(?:in|included|there|packed)",
+    r"(?:card|account|payment|transfer|transaction|order)\s+(?:\w+\s+){0,2}?"
+    r"(?:declined|rejected|blocked|suspended|frozen|bounced|closed\s+without)",
+    r"(?:declined|rejected|blocked|suspended|froze|closed)\s+my\s+(?:card|account|payment|order)",
+    r"out\s+of\s+order",
+    r"(?:unusable|unplayable|unreadable|inaccessible|inedible|undrinkable)",
+    r"(?:no|without)\s+(?:hot\s+water|heating|power|electricity|water)",
+    r"(?:was|were|is|are|room|food|place|bathroom|toilet|table|floor)\s+"
+    r"(?:(?!not\s|never\s)\w+\s+){0,2}?(?:dirty|filthy|noisy|smelly|smelled|stank|stinks|"
+    r"unclean|moldy|mouldy|stained|expired|raw|burnt|tasteless|bland|overpriced|tiny|"
+    r"uncomfortable|freezing|unfriendly|unhelpful|rude)",
+)
+
+#: The problem asked or chased: "why does it keep failing?", "why can't I ...", "when will it
+#: be fixed?", "any news on my refund", "following up on my email", "hello??", "anyone there?".
+_ASKED_EN = (
+    r"why\s+(?:(?:is|are|was|were|do|does|did|has|have|would|could)n['’]?t|can['’]?t|cannot|"
+    r"won['’]?t)",
+    r"why\s+(?:(?:is|are|was|were|do|does|did|has|have|would|can|will|could)\s+)?"
+    r"(?:\w+\s+){0,5}?(?:still|always|never|again|constantly|keeps?|so\s+(?:slow|long|hard|"
+    r"difficult|expensive|bad|late|rude|complicated|confusing)|not|no)",
+    r"why\s+(?:on\s+earth|the\s+hell|tf|oh\s+why)",
+    r"why\s+(?:do|did|should|must)\s+(?:i|we)\s+(?:\w+\s+)?have\s+to",
+    r"(?:when|how\s+long)\s+(?:\w+\s+){0,5}?(?:be\s+|get\s+|gets?\s+)?(?:fixed|resolved|sorted|"
+    r"restored|repaired|refunded|back\s+(?:up|online|on)|working\s+again)",
+    r"how\s+(?:much|many\s+more)\s+(?:longer|times|days|hours|weeks)",
+    r"how\s+long\s+(?:do|must|should|will|am|are)\s+(?:i|we)\s+(?:have\s+to\s+)?"
+    r"(?:wait|keep|be\s+waiting)",
+    r"how\s+(?:hard|difficult)\s+(?:is\s+it|can\s+it\s+be)",
+    r"how\s+(?:is|was)\s+(?:this|that|it)\s+(?:ok(?:ay)?|acceptable|fair|possible|legal|"
+    r"allowed)",
+    r"(?:is|are)\s+you\s+(?:kidding|serious|joking)|seriously\s*\?",
+    r"any\s+(?:news|updates?|word|progress|info(?:rmation)?|response|reply|answer|eta)\s+"
+    r"(?:on|about|regarding|re|for|with|yet)",
+    r"(?:still\s+)?no\s+news",
+    r"follow(?:ing)?[\s-]*up\s+(?:on|again|with|regarding|about)",
+    r"(?:as\s+per|re:?|regarding|about)\s+my\s+(?:previous|last|earlier|original)\s+"
+    r"(?:message|tweet|email|e-mail|dm|post|request|complaint|ticket)",
+    r"(?:sent|messaged|emailed|e-mailed|dm['’]?e?d|wrote|asked|contacted|reported|called|"
+    r"submitted|opened|raised)\s+(?:\w+\s+){0,5}?(?:\d+|two|three|four|five|several|a\s+few|few|"
+    r"a\s+couple(?:\s+of)?)\s+(?:days?|weeks?|hours?|months?)\s+ago",
+    r"(?:asking|writing|messaging|trying|emailing|calling)\s+(?:you\s+)?(?:again|once\s+more)",
+    r"(?:awaiting|waiting\s+(?:on|for))\s+(?:a\s+|your\s+|any\s+|an\s+)?(?:reply|response|"
+    r"answer|call\s*back|update|refund|resolution|fix)",
+    r"ignor(?:e|es|ed|ing)\s+(?:me|us|my|our)|left\s+on\s+read",
+    r"hello+\s*\?+|hel+o+\s*!+\?|(?:any(?:one|body)|some(?:one|body))\s+(?:there|home|"
+    r"listening|reading|out\s+there|working)\s*\?",
+)
+
+#: Angry or rhetorical question marks: "???", "?!", "!?" (no word boundaries needed).
+_MARKS = (r"\?\s*\?|\?\s*!|!\s*\?",)
 
 _SARCASM_EN = (
     r"(?:great|awesome|fantastic|perfect|wonderful|brilliant|nice|love it|thanks)\W{0,3}\s*"
     r"(?:yet\s+)?(?:another|one\s+more)\s+(?:\w+\s+){0,2}?"
-    r"(?:delays?|cancell?ations?|hours?|queues?|waits?|excuses?|lost\s+bags?)"
+    r"(?:delays?|cancell?ations?|hours?|queues?|waits?|excuses?|outages?|errors?|bugs?)"
 )
 _SARCASM_DE = (
     r"(?:toll|super|klasse|prima|danke|großartig)\W{0,3}\s*"
@@ -306,8 +411,7 @@ _DELIVERY_DE = (
     r"fehl(?:t|en)\s+(?:\w+\s+){0,2}?(?:artikel|teile?|produkte?|pakete?|ware|sachen|\d+)",
     r"(?:kommt|kam|kommen|kamen|ist|war|sind|waren|wieder|immer|viel|minuten|stunden|tage)"
     r"\s+zu\s+spät",
-    r"(?:koffer|gepäck)\w*\s+(?:\w+\s+){0,5}?(?:verloren|verschwunden|weg)",
-    r"verloren\w*\s+(?:koffer|gepäck|paket|sendung|bestellung)\w*",
+    r"verloren\w*\s+(?:paket|sendung|bestellung)\w*",
     r"(?:paket|sendung|bestellung|lieferung)\w*\s+(?:\w+\s+){0,3}?(?:verloren|verschwunden|"
     r"beschädigt|kaputt)",
 )
@@ -353,13 +457,67 @@ _ANGER_DE = (
     r"(?:mir|jetzt)\s+reicht['’]?s|reicht\s+(?:mir\s+)?(?:jetzt|langsam)",
 )
 
-#: Travel failures (the original airline cues): "verspätet", "gestrichen", "annulliert".
+#: Things that did not happen when promised: "verspätet", "gestrichen", "annulliert".
 _TRAVEL_DE = (
     r"verspät\w*",
-    r"flugausfall\w*",
     r"gestrichen",
     r"annulliert",
     r"storniert",
+)
+
+#: Something missing or broken: "weißer Bildschirm", "die Hälfte fehlte", "kam kaputt an".
+_BROKEN_DE = (
+    r"fehlte|fehlten|fehlen\s+(?:noch\s+)?(?:immer|schon|wieder)",
+    r"(?:nur|fast|knapp)\s+(?:die\s+)?hälfte|unvollständig\w*",
+    r"(?:weiß|weiss|schwarz|leer|grau)\w*\s+(?:bildschirm|seite|display|anzeige)",
+    r"(?:bildschirm|display|seite|app)\s+(?:\w+\s+){0,3}?(?:bleibt|ist|wird|war)\s+"
+    r"(?:weiß|weiss|schwarz|leer|grau|dunkel|eingefroren)",
+    r"(?:zeigt|lädt|kommt)\s+(?:\w+\s+){0,2}?nur\s+(?:noch\s+)?(?:eine?\s+)?(?:fehler\w*|"
+    r"weiß\w*|schwarz\w*|leer\w*|nichts|ladekreis\w*)",
+    r"(?:nichts|nix)\s+passiert|passiert\s+(?:einfach\s+|gar\s+|rein\s+gar\s+)?(?:nichts|nix)|"
+    r"tut\s+sich\s+(?:einfach\s+|gar\s+)?nichts",
+    r"(?:beschädigt|kaputt|zerbrochen|zerkratzt|leer|nass|geöffnet|unvollständig|verschimmelt|"
+    r"abgelaufen)\w*\s+(?:an)?gekommen|kam\s+(?:\w+\s+){0,2}?(?:beschädigt|kaputt|zerbrochen|"
+    r"leer|nass|offen|unvollständig)",
+    r"zerbrochen|zerkratzt|gerissen|undicht|verbeult|verschimmelt|schimmel\w*",
+    r"(?:habt|hat|haben|wurde|wurden|ist|sind)\s+(?:\w+\s+){0,3}?vergessen(?:\s+worden)?",
+    r"(?:habt|hat|haben|wurde|wurden|ist|sind)\s+(?:\w+\s+){0,4}?(?:verloren|verschwunden)"
+    r"(?:\s+gegangen)?",
+    r"(?:konto|karte|kreditkarte|zahlung|account|zugang|überweisung|bestellung)\w*\s+"
+    r"(?:\w+\s+){0,3}?(?:gesperrt|abgelehnt|blockiert|eingefroren)",
+    r"außer\s+betrieb",
+    r"(?:kein|keine|ohne)\s+(?:warm\w*\s+)?(?:wasser|heizung|strom|licht)",
+    r"(?:war|waren|ist|sind|zimmer|essen|bad|toilette|personal)\s+"
+    r"(?:(?!nicht\s|nie\s|kein)\w+\s+){0,2}?(?:schmutzig\w*|dreckig\w*|verdreckt\w*|laut|"
+    r"unfreundlich\w*|kalt|eklig\w*|ungenießbar\w*|abgelaufen|überteuert\w*|winzig\w*|"
+    r"unbequem\w*|verschimmelt\w*|abgenutzt\w*|muffig\w*|stickig\w*|überfüllt\w*|"
+    r"unhöflich\w*|ranzig\w*|versalzen|angebrannt|roh)",
+)
+
+#: The problem asked or chased: "warum geht das schon wieder nicht?", "wann wird das endlich
+#: behoben?", "gibt es Neuigkeiten zu meiner Reklamation", "Hallo???", "liest hier jemand mit?".
+_ASKED_DE = (
+    r"(?:warum|wieso|weshalb)\s+(?:\w+\s+){0,5}?(?:nicht|kein\w*|nie|immer\s+noch|noch\s+immer|"
+    r"schon\s+wieder|ständig|dauernd|immer\s+wieder|so\s+(?:lange|langsam|teuer))",
+    r"(?:warum|wieso|weshalb)\s+(?:muss|müssen|soll|sollen)\s+(?:ich|wir|man)",
+    r"wann\s+(?:\w+\s+){0,5}?endlich",
+    r"wann\s+(?:\w+\s+){0,5}?(?:behoben|repariert|gelöst|erledigt|erstattet|"
+    r"wieder\s+(?:funktioniert|erreichbar|online|verfügbar|da))",
+    r"wie\s+lange\s+(?:\w+\s+){0,3}?(?:noch|soll|muss|müssen|dauert\s+(?:das|es)\s+(?:denn\s+)?"
+    r"noch)",
+    r"(?:gibt\s+es\s+)?(?:schon\s+)?(?:neuigkeiten|was\s+neues|ein\s+update|eine\s+antwort)\s+"
+    r"(?:zu|bei|wegen|bzgl\.?|bezüglich|zur|zum)",
+    r"nachfrage\w*|nachhak\w*|frage\s+(?:\w+\s+)?(?:noch\s*mal|nochmal|erneut)|erneut\s+"
+    r"(?:nachfragen|schreiben|melden|anfragen)",
+    r"(?:habe|hatte|haben|hatten)\s+(?:\w+\s+){0,4}?vor\s+(?:\d+|zwei|drei|vier|mehreren|einigen|"
+    r"über\s+\w+)\s+(?:tagen|wochen|stunden|monaten)\s+(?:\w+\s+){0,3}?(?:geschrieben|angerufen|"
+    r"gemeldet|gefragt|geschickt|reklamiert|angefragt|eingereicht)",
+    r"wie\s+(?:schon|bereits)\s+(?:\w+\s+)?(?:geschrieben|gesagt|erwähnt|gemeldet|mitgeteilt)",
+    r"(?:warte|warten)\s+(?:\w+\s+){0,3}?auf\s+(?:eine\s+|ihre\s+|eure\s+|die\s+)?(?:antwort|"
+    r"rückmeldung|rückruf|erstattung|lösung|gutschrift)",
+    r"ignoriert|ignoriert\s+mich",
+    r"hallo+\s*\?+|(?:ist|sitzt)\s+(?:da|dort|hier)\s+(?:überhaupt\s+)?(?:jemand|wer|einer)|"
+    r"liest\s+(?:hier\s+|das\s+)?(?:überhaupt\s+)?(?:jemand|einer|wer)",
 )
 
 #: Cue fragments per language and intent (questions also use :data:`OPENINGS` and ``?``).
@@ -368,26 +526,34 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "complaint": (
             _SARCASM_EN,
             *_TRAVEL_EN,
+            *_ASKED_EN,
             *_WAITING_EN,
             *_DELIVERY_EN,
             *_BILLING_EN,
             *_OUTAGE_EN,
             *_FAILURE_EN,
+            *_BROKEN_EN,
             *_ANGER_EN,
         ),
         "lead": (
-            r"looking\s+for\s+(?:a\s+|an\s+|cheap\s+)?(?:flights?|tickets?|fares?|deals?|offers?)",
-            r"group\s+(?:fares?|bookings?|rates?|travel|tickets?)",
+            r"looking\s+(?:for\s+(?:a\s+|an\s+|some\s+|good\s+|cheap\s+)?(?:deals?|offers?|"
+            r"quotes?|prices?|discounts?)|to\s+(?:buy|book|order|purchase|switch|upgrade|"
+            r"subscribe|sign\s+up))",
+            r"group\s+(?:bookings?|rates?|discounts?|orders?)|bulk\s+(?:orders?|pricing|discount)",
             r"price\s+(?:for|of)",
-            r"quote\s+for",
-            r"(?:want|wanna|would\s+like|'d\s+like|planning|plan)\s+to\s+(?:book|buy)",
-            r"(?:interested\s+in|thinking\s+of)\s+(?:booking|buying|flying)",
-            r"corporate\s+(?:accounts?|rates?|travel)",
+            r"quotes?\s+for",
+            r"(?:want|wanna|would\s+like|['’]d\s+like|planning|plan|ready)\s+to\s+"
+            r"(?:book|buy|order|purchase|subscribe|sign\s+up|upgrade|switch\s+to)",
+            r"(?:interested\s+in|thinking\s+of|considering)\s+(?:booking|buying|ordering|"
+            r"purchasing|subscribing|upgrading|switching\s+to|your)",
+            r"(?:corporate|business|enterprise|family)\s+(?:accounts?|rates?|plans?|pricing)",
+            r"(?:do|does|can)\s+(?:you|u)\s+(?:sell|ship|deliver|offer)\s+(?:to|in|any)?",
+            r"(?:free\s+trial|demo)\s+(?:for|of)",
         ),
         "praise": (
             r"thank\s+you",
             r"thanks",
-            r"great\s+(?:service|job|flight|crew|staff|experience|support)",
+            r"great\s+(?:service|job|team|staff|experience|support|product|food|stay|help)",
             r"lov(?:e|ed|ing)",
             r"(?:amazing|awesome|excellent|fantastic|brilliant|wonderful)",
             r"well\s+done",
@@ -399,20 +565,25 @@ CUES: dict[str, dict[str, tuple[str, ...]]] = {
         "complaint": (
             _SARCASM_DE,
             *_TRAVEL_DE,
+            *_ASKED_DE,
             *_WAITING_DE,
             *_DELIVERY_DE,
             *_BILLING_DE,
             *_FAILURE_DE,
+            *_BROKEN_DE,
             *_ANGER_DE,
         ),
         "lead": (
             r"angebot\w*",
             r"buchen",
+            r"bestellen\s+(?:möchte|würde|will)|(?:möchte|würde|will)\s+(?:\w+\s+){0,3}?"
+            r"(?:bestellen|kaufen|abschließen|wechseln)",
             r"preise?\s+für",
             r"kosten\s+für",
+            r"was\s+kostet",
             r"gruppenreise\w*",
-            r"gruppentarif\w*",
-            r"suche\s+(?:einen\s+|ein\s+|eine\s+)?(?:flug|flüge|angebot|ticket)\w*",
+            r"suche\s+(?:einen\s+|ein\s+|eine\s+)?(?:angebot|gutschein|rabatt)\w*",
+            r"interesse\s+an",
         ),
         "praise": (
             r"(?:vielen\s+)?dank(?:e|eschön)?",
@@ -463,12 +634,23 @@ OPENINGS: dict[str, tuple[str, ...]] = {
 _QUESTION_MARK = r"(\?)(?!\w)|([？؟])"
 # Start of text or sentence, then any @handles / #tags, then the opening.
 _OPENING_ANCHOR = r"(?:^|(?<=[.!?:;\n]))\s*(?:[@#]\w+[\s,:]*)*"
+# Contrast words: praise and a complaint in one post count as both only across a contrast
+# ("love the app, but it keeps crashing"); without one, praise words in a complaint are sarcasm
+# ("Great, another delay. Love it.").
+_CONTRAST = re.compile(
+    r"(?<!\w)(?:but|however|although|though|except|aber|jedoch|allerdings|trotzdem|leider)(?!\w)",
+    re.IGNORECASE,
+)
+_COURTESY = re.compile(r"(?<!\w)" + COURTESY + r"(?!\w)", re.IGNORECASE)
+
+
 def _words(fragments: Iterable[str]) -> str:
     """One capturing group over the fragments, each a whole word or phrase."""
     return r"(?<!\w)(" + "|".join(f"(?:{f})" for f in fragments) + r")(?!\w)"
 
 
-def cue_patterns(intent: str, langs: Iterable[str]) -> re.Pattern[str]:
+def cue_patterns(intent: str, langs: Iterable[str],
+                 packs: Iterable[str] = ()) -> re.Pattern[str]:
     """The compiled cue regex of an intent for one or more languages.
 
     Every capturing group holds cue text; the first group that matched is the cue.
@@ -476,21 +658,28 @@ def cue_patterns(intent: str, langs: Iterable[str]) -> re.Pattern[str]:
     Args:
         intent: One of :data:`PRECEDENCE`.
         langs: Language codes with cues (``en``, ``de``); several give their union.
+        packs: Domain packs whose cues are added (:mod:`~socialcrm_utils.nlp.packs`).
 
     Returns:
         A case-insensitive compiled pattern.
 
     Examples:
-        >>> cue_patterns("complaint", ["de"]).search("Flug verspaetet!").group(0)
+        >>> cue_patterns("complaint", ["de"]).search("Lieferung verspaetet!").group(0)
         'verspaetet'
+        >>> cue_patterns("complaint", ["de"]).search("Mein Koffer ist weg") is None
+        True
+        >>> cue_patterns("complaint", ["de"], ["airline"]).search("Mein Koffer ist weg").group(0)
+        'Koffer ist weg'
     """
     langs = list(langs)
     fragments = [
         umlaut_aware(f) if lang == "de" else f
         for lang in langs
-        for f in CUES[lang].get(intent, ())
+        for f in (*CUES[lang].get(intent, ()), *pack_cues(packs, lang, intent))
     ]
     parts = [_words(fragments)] if fragments else []
+    if intent == "complaint":
+        parts.append("(" + "|".join((*_MARKS, *_TAGS)) + ")")
     if intent == "question":
         openings = [
             umlaut_aware(f) if lang == "de" else f for lang in langs for f in OPENINGS[lang]
@@ -499,22 +688,59 @@ def cue_patterns(intent: str, langs: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts), re.IGNORECASE | re.MULTILINE)
 
 
-_PATTERNS: dict[tuple[str, str], re.Pattern[str]] = {
-    (intent, group): cue_patterns(intent, ("en", "de") if group == "any" else (group,))
-    for intent in PRECEDENCE
-    for group in ("en", "de", "any")
-}
+@functools.lru_cache(maxsize=16)
+def _patterns(packs: tuple[str, ...]) -> dict[tuple[str, str], re.Pattern[str]]:
+    """Every (intent, language group) pattern with the packs' cues; compiled once per packs."""
+    return {
+        (intent, group): cue_patterns(intent, ("en", "de") if group == "any" else (group,),
+                                      packs)
+        for intent in PRECEDENCE
+        for group in ("en", "de", "any")
+    }
 
 
-def _first_cue(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+_PATTERNS = _patterns(())
+#: Fragments per RE2 prefilter pass. RE2's automaton has a memory budget: one pass over all
+#: English complaint cues exceeds it and runs 40 times slower than two passes of half each.
+_PREFILTER_CHUNK = 60
+
+
+@functools.lru_cache(maxsize=16)
+def _prefilters(packs: tuple[str, ...]) -> dict[tuple[str, str], tuple[re.Pattern[str], ...]]:
+    """Patterns whose matches together cover each (intent, group) pattern's, in small chunks.
+
+    A text matches a cue pattern only where one of its whole-word fragments (or a mark) matches,
+    so the union of the chunks' candidates holds every text the full pattern matches.
+    """
+    out = {}
+    for (intent, group), pattern in _patterns(packs).items():
+        langs = ("en", "de") if group == "any" else (group,)
+        fragments = [umlaut_aware(f) if lang == "de" else f for lang in langs
+                     for f in (*CUES[lang].get(intent, ()), *pack_cues(packs, lang, intent))]
+        if intent == "question" or len(fragments) <= _PREFILTER_CHUNK:
+            out[(intent, group)] = (pattern,)
+            continue
+        chunks = [fragments[i : i + _PREFILTER_CHUNK]
+                  for i in range(0, len(fragments), _PREFILTER_CHUNK)]
+        flags = re.IGNORECASE | re.MULTILINE
+        out[(intent, group)] = (*(re.compile(_words(chunk), flags) for chunk in chunks),
+                                re.compile("(" + "|".join((*_MARKS, *_TAGS)) + ")", flags))
+    return out
+
+
+def _first_cue(text: pd.Series, pattern: re.Pattern[str],
+               prefilters: tuple[re.Pattern[str], ...] = ()) -> pd.Series:
     """The leftmost cue of ``pattern`` in each text (NA where none), vectorised.
 
     The exact Python pattern only runs on the texts RE2 finds a possible match in
-    (:func:`~socialcrm_utils.nlp.prefilter.candidates`); the result is the same as scanning
-    every text, several times faster.
+    (:func:`~socialcrm_utils.nlp.prefilter.candidates` of ``prefilters``, by default of
+    ``pattern`` itself); the result is the same as scanning every text, several times faster.
     """
     cue = pd.Series(pd.NA, index=text.index, dtype="string")
-    maybe = text[candidates(text, pattern)]
+    mask = np.zeros(len(text), dtype=bool)
+    for prefilter in prefilters or (pattern,):
+        mask |= candidates(text, prefilter)
+    maybe = text[mask]
     if maybe.empty:
         return cue
     groups = maybe.str.extract(pattern, expand=True)
@@ -525,72 +751,100 @@ def _first_cue(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     return cue
 
 
-def classify_intent(texts: pd.Series, langs: pd.Series) -> pd.DataFrame:
-    """Classify each text as complaint, question, lead, praise or other, with the cue.
+def classify_intent(texts: pd.Series, langs: pd.Series,
+                    packs: Iterable[str] = ()) -> pd.DataFrame:
+    """Flag each text as complaint, question, lead and praise, with a primary intent and cue.
 
-    Rules, first match wins (**complaint > question > lead > praise > other**):
+    Flags, each on its own (any combination may hold):
 
-    - complaint: a cue of a failure or of anger (not working, keeps crashing, can't log in,
-      no signal, outage, charged twice, refund, wrong order, never arrived, still haven't
-      received, been waiting, on hold, worst, ridiculous, fed up, cancelled, delayed, sarcasm
-      such as "great, another delay"; funktioniert nicht, geht nicht, kaputt, Störung,
-      doppelt abgebucht, Erstattung, nie angekommen, immer noch nicht, seit Tagen, keine
-      Antwort, Frechheit, unverschämt, nie wieder, verspätet ...), also in a question;
-    - question: ``?`` or an interrogative opening ("how do I", "can I", "wie kann ich",
+    - ``is_complaint``: a cue of a breach of expectations (not working, keeps crashing, can't
+      log in, no signal, charged twice, refund, wrong order, never arrived, white screen, half
+      my order was missing, still waiting, following up, any news on my refund, why does it
+      keep failing, when will it be fixed, "???" or "?!", worst, ridiculous, cancelled,
+      delayed; funktioniert nicht, kaputt, Störung, doppelt abgebucht, nie angekommen, die
+      Hälfte fehlte, weißer Bildschirm, seit Tagen, keine Antwort, wann endlich, warum schon
+      wieder, Frechheit, verspätet ...);
+    - ``is_question``: ``?`` or an interrogative opening ("how do I", "can I", "wie kann ich",
       "darf ich", "gibt es" ...);
-    - lead: purchase intent ("looking for a flight", "group fare", "price for",
-      "want to book"; "Angebot", "buchen", "Preis für", "Gruppenreise");
-    - praise: "thank you", "great service", "love"; "danke", "super", "toll", "klasse";
-    - other: none of these.
+    - ``is_lead``: purchase intent ("looking to buy", "price for", "want to order", "interested
+      in upgrading"; "Angebot", "buchen", "Preis für", "möchte ... bestellen");
+    - ``is_praise``: "thank you", "great service", "love"; "danke", "super", "toll". Inside a
+      complaint, praise counts only with a praise word other than thanks and a contrast ("but",
+      "aber"): "Love the app but it keeps crashing" is both, "Great, another delay. Love it."
+      and "Thanks, still not working" are complaints only.
 
-    English texts use English cues, German texts German cues; texts whose language is NA or
-    another language use the union of both, so in a language without cues a question is
-    found by its question mark (``?``, the full-width ``？``, the Arabic ``؟``) and nothing else
-    is told apart reliably (see ``docs/languages.md``). Each intent's regex runs once over
-    the column (``Series.str.extract``) on the texts no stronger intent has claimed; there is
-    no Python loop over rows.
+    Primary ``intent``: the first flag of **complaint > lead > question > praise**, else
+    ``other``; ``intent_cue`` is that flag's cue. English texts use English cues, German texts
+    German cues; texts whose language is NA or another language use the union of both, so in
+    a language without cues a question is found by its question mark (``?``, ``？``, ``؟``)
+    and little else is told apart reliably (see ``docs/languages.md``). Each flag's regex runs
+    once over the column after an RE2 prefilter; there is no Python loop over rows.
 
     Args:
-        texts: Mention texts (NA gives ``other``).
+        texts: Mention texts (NA gives ``other`` and no flag).
         langs: Language codes on the same index as ``texts``.
+        packs: Domain packs whose cues are added (``listening.domain_packs``; default none).
 
     Returns:
         A frame on ``texts``' index with ``intent`` (one of
-        :data:`~socialcrm_utils.schema.INTENTS`) and ``intent_cue`` (the matched cue,
-        lower-cased, e.g. ``"cancelled"`` or ``"?"``; NA for ``other``).
+        :data:`~socialcrm_utils.schema.INTENTS`), ``intent_cue`` (the primary cue,
+        lower-cased, e.g. ``"keeps failing"`` or ``"?"``; NA for ``other``) and the bool
+        columns of :data:`FLAG_COLUMNS`.
 
     Raises:
-        ValueError: If ``texts`` and ``langs`` do not share an index.
+        ValueError: If ``texts`` and ``langs`` do not share an index, or a pack is unknown.
 
     Examples:
-        >>> texts = pd.Series(["Why was my flight cancelled?", "Gibt es WLAN an Bord",
+        >>> texts = pd.Series(["Why does the update keep failing?", "Gibt es WLAN",
         ...                    "Danke, super Service", "ok", "荷物はどこですか？"])
-        >>> classify_intent(texts, pd.Series(["en", "de", "de", "en", "ja"]))
-              intent intent_cue
-        0  complaint  cancelled
-        1   question    gibt es
-        2     praise      danke
-        3      other       <NA>
-        4   question          ？
+        >>> out = classify_intent(texts, pd.Series(["en", "de", "de", "en", "ja"]))
+        >>> out[["intent", "intent_cue", "is_complaint", "is_question"]]
+              intent                intent_cue  is_complaint  is_question
+        0  complaint  why does the update keep          True         True
+        1   question                   gibt es         False         True
+        2     praise                     danke         False        False
+        3      other                      <NA>         False        False
+        4   question                         ？         False         True
     """
     if not texts.index.equals(langs.index):
         raise ValueError("texts and langs must share the same index")
+    packs = check_packs(packs)
+    patterns, prefilters = _patterns(packs), _prefilters(packs)
     text = texts.astype("string[python]").reset_index(drop=True)  # Python regex semantics
     lang = normalize_lang(langs).reset_index(drop=True)
     group = pd.Series(np.where(lang.isin(["en", "de"]).fillna(False), lang, "any"))
-    intent = pd.Series("other", index=text.index, dtype="string")
-    cue = pd.Series(pd.NA, index=text.index, dtype="string")
-    open_rows = pd.Series((text.str.strip().str.len().fillna(0) > 0).to_numpy(bool))
+    filled = pd.Series((text.str.strip().str.len().fillna(0) > 0).to_numpy(bool))
+    cues: dict[str, pd.Series] = {}
     for name in PRECEDENCE:
+        cue = pd.Series(pd.NA, index=text.index, dtype="string")
         for code in ("en", "de", "any"):
-            rows = open_rows & (group == code)
-            if not rows.any():
-                continue
-            found = _first_cue(text[rows], _PATTERNS[(name, code)]).dropna()
-            intent[found.index] = name
-            cue[found.index] = found.str.lower()
-            open_rows[found.index] = False
+            rows = filled & (group == code)
+            if rows.any():
+                found = _first_cue(text[rows], patterns[(name, code)],
+                                   prefilters[(name, code)]).dropna()
+                cue[found.index] = found.str.lower()
+        cues[name] = cue
+    flags = {name: cues[name].notna().to_numpy(bool, copy=True) for name in PRECEDENCE}
+    both = np.flatnonzero(flags["complaint"] & flags["praise"])
+    if both.size:  # praise inside a complaint: a praise word besides thanks, and a contrast
+        mixed = text.iloc[both]
+        kept = mixed.str.contains(_CONTRAST).to_numpy(bool)
+        for code in ("en", "de", "any"):
+            rows = (group.iloc[both] == code).to_numpy(bool) & kept
+            if rows.any():
+                bare = mixed[rows].str.replace(_COURTESY, " ", regex=True)
+                found = _first_cue(bare, patterns[("praise", code)])
+                kept[rows] = found.notna().to_numpy(bool)
+                cues["praise"].iloc[both[rows]] = found.str.lower().to_numpy()
+        flags["praise"][both] = kept
+    intent = pd.Series("other", index=text.index, dtype="string")
+    intent_cue = pd.Series(pd.NA, index=text.index, dtype="string")
+    for name in reversed(PRECEDENCE):
+        intent = intent.mask(flags[name], name)
+        intent_cue = intent_cue.mask(flags[name], cues[name])
     logger.debug("intents: %s", intent.value_counts().to_dict())
-    out = pd.DataFrame({"intent": intent, "intent_cue": cue})
+    out = pd.DataFrame({"intent": intent, "intent_cue": intent_cue,
+                        **{f"is_{name}": flags[name] for name in
+                           (c.removeprefix("is_") for c in FLAG_COLUMNS)}})
     out.index = texts.index
     return out
