@@ -12,7 +12,8 @@ Data (not shipped, non-commercial licences; see ``../shared/data/README.md``):
 - ``germeval2017/dev.tsv``: German sentiment, 3-class macro-F1; the rules' figure is the German
   lexicon's ``sentiment_label``.
 
-Each set is split once into a tune half and a test half (seed 0, stratified on the gold label).
+Each set is split once into a tune half and a test half, the halves of ``benchmarks/accuracy.py``
+(its ``split_halves``: stratified on the 3-class sentiment label, copies of a text on one side).
 Labels are drawn from the tune half only; every figure is measured on the test half. For each
 number of labels (50, 100, 200, 300, 400, 800) and seed (5), two ways of choosing which posts
 get labelled:
@@ -42,7 +43,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from socialcrm_utils import config
 from socialcrm_utils.nlp import classify_intent, score_sentiment
@@ -56,11 +56,12 @@ from socialcrm_utils.nlp.learn import (
 )
 from socialcrm_utils.nlp.resources import vader_analyzer
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from accuracy import SEED, split_halves  # noqa: E402  (the project's one tune/test split)
+
 DEFAULT_DATA = Path(config.PROJECT_ROOT).parent / "shared" / "data"
 SIZES = (50, 100, 200, 300, 400, 800)
 SENTIMENT = ("negative", "neutral", "positive")
-#: Seed of the tune/test split (the same for every benchmark of the project).
-SPLIT_SEED = 0
 #: Share of the tune half each seed's suggested run may pick from.
 POOL_SHARE = 0.8
 TARGET_GAIN = 0.08
@@ -74,7 +75,8 @@ def load_airline(data_dir: Path) -> pd.DataFrame:
     """Airline tweets: ``text``, ``lang`` and ``gold`` (complaint: negative with a reason)."""
     frame = pd.read_csv(data_dir / "airline" / "Tweets.csv", dtype={"tweet_id": "int64"})
     gold = (frame["airline_sentiment"] == "negative") & frame["negativereason"].notna()
-    return pd.DataFrame({"text": frame["text"], "lang": "en", "gold": gold.to_numpy()})
+    return pd.DataFrame({"text": frame["text"], "lang": "en", "gold": gold.to_numpy(),
+                         "label": frame["airline_sentiment"]})
 
 
 def load_germeval(data_dir: Path) -> pd.DataFrame:
@@ -86,6 +88,7 @@ def load_germeval(data_dir: Path) -> pd.DataFrame:
                 rows.append((fields[1], fields[3]))
     frame = pd.DataFrame(rows, columns=["text", "gold"])
     frame.insert(1, "lang", "de")
+    frame["label"] = frame["gold"]
     return frame
 
 
@@ -112,12 +115,14 @@ def score_rules(frame: pd.DataFrame) -> pd.DataFrame:
     return scored
 
 
-def split_halves(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the tune half and the test half (seed 0, stratified on ``gold``)."""
-    positions = np.arange(len(frame))
-    tune, test = train_test_split(positions, test_size=0.5, random_state=SPLIT_SEED,
-                                  stratify=frame["gold"].astype(str))
-    return np.sort(tune), np.sort(test)
+def halves(frame: pd.DataFrame, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the tune half and the test half: ``accuracy.split_halves`` on ``label``.
+
+    The same halves as ``benchmarks/accuracy.py`` (stratified on the 3-class label, copies of a
+    text on one side).
+    """
+    tune, test = split_halves(frame.assign(_pos=np.arange(len(frame))), "label", seed)
+    return np.sort(tune["_pos"].to_numpy()), np.sort(test["_pos"].to_numpy())
 
 
 def label_frame(scored: pd.DataFrame, gold: pd.Series, label: str) -> pd.DataFrame:
@@ -136,9 +141,9 @@ class Task:
         self.settings = settings or {}
         self.scored = score_rules(frame)
         self.gold = frame["gold"]
-        tune, test = split_halves(frame)
+        tune, test = halves(frame)
         if inner:  # choices are made here: the tune half split again, the test half unseen
-            inner_tune, inner_test = split_halves(frame.iloc[tune])
+            inner_tune, inner_test = halves(frame.iloc[tune].reset_index(drop=True))
             tune, test = tune[inner_tune], tune[inner_test]
         self.tune, self.test = self.scored.iloc[tune], self.scored.iloc[test]
         self.tune_gold, self.test_gold = self.gold.iloc[tune], self.gold.iloc[test]
