@@ -103,7 +103,7 @@ def test_batch_on_a_cluster_equals_serial_runs_and_reports_every_playbook(cluste
     assert {o.worker for o in on_cluster} <= set(cluster.scheduler_info["workers"])
     broken, a, b = on_cluster
     assert broken.error.startswith("step 1 (01_find_platforms.ipynb) failed in cell ")
-    assert "no mentions were read" in broken.error and broken.report is None
+    assert "no mentions kept: all" in broken.error and broken.report is None
     assert a.run_dir != b.run_dir
     for outcome in (a, b):
         assert str(tmp_path / "cluster" / outcome.client) in outcome.run_dir

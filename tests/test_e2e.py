@@ -75,7 +75,8 @@ def test_summary_json(tiny_run):
     assert summary["status"] == "ok" and summary["client"] == "tiny-air"
     assert [s["status"] for s in summary["steps"]] == ["ok"] * 6
     assert summary["imports"] == [{"source": "mentions.csv", "kind": "file", "read": 13, "kept": 12,
-                                   "rejected": 1, "status": "ok", "notes": ""}]
+                                   "rejected": 1, "outside": 0, "encoding": "UTF-8",
+                                   "separator": ",", "status": "ok", "notes": ""}]
     assert {k["name"]: k["value"] for k in summary["kpis"]["kpis"]} == pytest.approx(EXPECTED)
 
 
@@ -175,9 +176,11 @@ def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_pl
     err = capsys.readouterr().err
     assert code == 1
     match = re.fullmatch(r"error: step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) "
-                         r"\(imported = read_mentions\(playbook\)\): AssertionError: no mentions "
-                         r"were read: every row was rejected \(see rejected.csv\) or no source "
-                         r"could be read\n  partial notebook: (\S+) \(it keeps the traceback; run "
+                         r"\(imported = read_mentions\(playbook\)\): SourceError: no mentions "
+                         r"kept: all 2 rows read were rejected, most often for 'empty text' \(1 "
+                         r"row, e\.g\. bad\.csv line 2\); see rejected\.csv and fix the file or "
+                         r"the source's mapping\n  partial notebook: (\S+) \(it keeps the "
+                         r"traceback; run "
                          r"with --debug to print it\)\n", err)
     assert match, err
     source = nbformat.read(ROOT / "notebooks" / "01_find_platforms.ipynb", as_version=4)

@@ -315,10 +315,10 @@ def test_forget_runs_on_the_example_playbook(tmp_path):
     files = [p for p in client_dir.rglob("*") if p.is_file()]
     before = grep(files, needles)
     assert {"mentions.parquet", "mentions_scored.parquet", "conversations.parquet", "sla.csv",
-            "crm.sqlite", "faq.csv", "06_generate_content.ipynb", "report.html"} <= {
-        f for fs in before.values() for f in fs}, before
-    assert {"faq.csv", "06_generate_content.ipynb", "report.html"} <= {
-        f for t in texts for f in before.get(t, [])}, before  # her own words are quoted
+            "crm.sqlite"} <= {f for fs in before.values() for f in fs}, before
+    quoting = {f for t in texts for f in before.get(t, [])}  # her own words are quoted ...
+    assert quoting & {"faq.csv", "content_calendar.csv", "voice.csv"}, before  # in tables
+    assert any(f.endswith(".ipynb") or f == "report.html" for f in quoting), before  # and shown
     shutil.copy(run / "report.html", tmp_path / "report_before.html")
 
     result = subprocess.run([sys.executable, "-m", "socialcrm_utils.cli", "forget", "--playbook",
