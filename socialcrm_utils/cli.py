@@ -139,6 +139,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if all(o.ok for o in outcomes) else 1
 
 
+def _cmd_label(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .artifacts import neutralize_csv_cells, read_scored_mentions
+    from .nlp.learn import latest_scored_run, learn_from_labels, model_folder, suggest_labels
+    from .playbook import load_playbook
+
+    pb = load_playbook(args.playbook)
+    client_dir = _client_dir(pb.client, args.out)
+    run_dir = latest_scored_run(client_dir)
+    if run_dir is None:
+        raise SocialCRMError(f"no scored mentions of {pb.client} in {client_dir}: run "
+                             f"'socialcrm run {args.playbook} --steps 1-3' first")
+    scored = read_scored_mentions(run_dir, pb)
+    learned = learn_from_labels(scored, pb.listening.labels, model_folder(run_dir))
+    todo = suggest_labels(learned.scored, learned.classifier, n=args.n, labels=learned.labels)
+    target = Path(args.to) if args.to else Path(args.playbook).resolve().parent / "labels_todo.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # a spreadsheet must not run a post as a formula
+    neutralize_csv_cells(pd.DataFrame(todo)).to_csv(target, index=False, encoding="utf-8",
+                                                    lineterminator="\n")
+    print(f"wrote {target}: {len(todo)} posts to label from {run_dir.name}; fill the columns "
+          f"you can judge, then name the file in listening.labels of {args.playbook}")
+    return 0
+
+
 def _scheduler(text: str) -> str:
     """An argparse type: ``local`` or a Dask scheduler address such as ``tcp://host:8786``."""
     from .distributed import _ADDRESS  # the pattern distributed.connect checks (no Dask import)
@@ -332,6 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder of the client folders, as given to run "
                    f"(default {REPORTS_DIR}); holds the store unless the playbook names one")
     p.set_defaults(func=_cmd_forget)
+
+    p = sub.add_parser("label", help="write labels_todo.csv: the posts worth labelling next")
+    p.add_argument("playbook", help="playbooks/<client>.yaml")
+    p.add_argument("--n", type=_at_least(1), default=200, help="posts at most (default 200)")
+    p.add_argument("--out", help="folder of the client folders, as given to run (default "
+                   f"{REPORTS_DIR}); the latest run's mentions_scored.parquet is read")
+    p.add_argument("--to", help="file to write (default: labels_todo.csv next to the playbook)")
+    p.set_defaults(func=_cmd_label)
     for command in sub.choices.values():  # --debug also after the command (socialcrm run --debug)
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="debug logging and full tracebacks")

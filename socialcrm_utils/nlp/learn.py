@@ -72,6 +72,10 @@ __all__ = [
     "load_classifier",
     "learn_from_labels",
     "suggest_labels",
+    "model_folder",
+    "card_table",
+    "format_card_table",
+    "latest_scored_run",
 ]
 
 logger = logging.getLogger(__name__)
@@ -1115,3 +1119,110 @@ def suggest_labels(
     logger.info("suggested %d posts to label from %d candidates", len(out), len(pool))
     return out[columns]
 
+
+
+# --- helpers for the notebook and the CLI -----------------------------------------------------
+
+
+def model_folder(run_dir: Path | str) -> Path:
+    """The client's model folder: ``models/`` next to the run folders (``reports/<client>/``).
+
+    Args:
+        run_dir: A run folder, ``reports/<client>/<run>``.
+
+    Returns:
+        ``reports/<client>/models`` (not created here; :func:`save_classifier` creates it).
+
+    Examples:
+        >>> model_folder("/tmp/reports/acme-air/20261101T090000Z").as_posix()
+        '/tmp/reports/acme-air/models'
+    """
+    return Path(run_dir).parent / "models"
+
+
+def card_table(card: Mapping[str, Any]) -> pd.DataFrame:
+    """Per-label accuracy of the model beside the rules, from a :func:`classifier_card`.
+
+    Args:
+        card: The classifier card (``classifier_card.json``'s content).
+
+    Returns:
+        One row per label with figures and source (``model``, ``rules``): ``label``,
+        ``source``, ``n`` (labelled posts), and ``precision``, ``recall``, ``f1`` each with
+        ``_low`` and ``_high`` (95% interval). Labels without figures (too few labels) are
+        left out; no labels give an empty frame with these columns.
+
+    Examples:
+        >>> fig = {"value": 0.8, "low": 0.7, "high": 0.9}
+        >>> card = {"labels": {"praise": {"n": 40, "model": {"precision": fig, "recall": fig,
+        ...     "f1": fig}, "rules": {"precision": fig, "recall": fig, "f1": fig}}}}
+        >>> card_table(card)[["label", "source", "n", "f1", "f1_low"]].to_dict("records")[0]
+        {'label': 'praise', 'source': 'model', 'n': 40, 'f1': 0.8, 'f1_low': 0.7}
+    """
+    metrics = ("precision", "recall", "f1")
+    columns = ["label", "source", "n",
+               *(f"{m}{suffix}" for m in metrics for suffix in ("", "_low", "_high"))]
+    rows = []
+    for label, result in card.get("labels", {}).items():
+        for source in ("model", "rules"):
+            figures = result.get(source)
+            if not figures:
+                continue
+            row: dict[str, Any] = {"label": label, "source": source, "n": result.get("n")}
+            for m in metrics:
+                row[m] = figures[m]["value"]
+                row[f"{m}_low"] = figures[m]["low"]
+                row[f"{m}_high"] = figures[m]["high"]
+            rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def format_card_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`card_table` for reading: ``0.81 (0.74-0.88)`` per metric.
+
+    Args:
+        table: :func:`card_table`'s frame.
+
+    Returns:
+        ``label``, ``source``, ``n``, ``precision``, ``recall``, ``F1`` as text, the value with
+        its 95% interval.
+
+    Examples:
+        >>> row = {"label": "lead", "source": "rules", "n": 9, "precision": 0.5,
+        ...        "precision_low": 0.25, "precision_high": 0.75, "recall": 1.0,
+        ...        "recall_low": 1.0, "recall_high": 1.0, "f1": 0.6667, "f1_low": 0.4,
+        ...        "f1_high": 0.8571}
+        >>> format_card_table(pd.DataFrame([row]))["F1"].iloc[0]
+        '0.67 (0.40-0.86)'
+    """
+    out = table[["label", "source", "n"]].copy()
+    for metric, title in (("precision", "precision"), ("recall", "recall"), ("f1", "F1")):
+        out[title] = [f"{v:.2f} ({lo:.2f}-{hi:.2f})" for v, lo, hi in
+                      zip(table[metric], table[f"{metric}_low"], table[f"{metric}_high"],
+                          strict=True)]
+    return out.reset_index(drop=True)
+
+
+def latest_scored_run(client_dir: Path | str) -> Path | None:
+    """The newest run folder of a client that holds ``mentions_scored.parquet``.
+
+    ``<client>/latest`` first (the newest complete run), else the newest run folder by name
+    (run folders are named by their UTC start time), ``interactive`` last.
+
+    Args:
+        client_dir: ``reports/<client>``.
+
+    Returns:
+        The run folder, or None when no run has scored mentions yet.
+    """
+    client_dir = Path(client_dir)
+    if not client_dir.is_dir():
+        return None
+    latest = client_dir / "latest"
+    if (latest / "mentions_scored.parquet").is_file():
+        return latest.resolve()
+    runs = sorted((p for p in client_dir.iterdir()
+                   if p.is_dir() and p.name not in ("latest", "models")
+                   and (p / "mentions_scored.parquet").is_file()),
+                  key=lambda p: (p.name != "interactive", p.name))
+    return runs[-1] if runs else None
