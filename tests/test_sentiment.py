@@ -414,6 +414,56 @@ def test_parallel_scoring_equals_serial(monkeypatch):
     pd.testing.assert_frame_equal(parallel, serial)
 
 
+# --- domain packs (issue 15) ----------------------------------------------------------------
+
+# (text, lang, pack, score without the pack, score with it), by VADER's and the German
+# analyzer's formulas: "Streik" is in the rail pack's German lexicon and "Streik beendet" is its
+# "strike resolved" phrase (+2.5); "never flying again" is the airline pack's English phrase. A
+# pack of the other domain changes nothing.
+PACK_CASES = [
+    ("Streik beendet", "de", "rail", 0.0, 0.5423),
+    ("Wir haben mal wieder Streik", "de", "rail", -0.2023, -0.4588),
+    ("Streik beendet", "de", "airline", 0.0, 0.0),
+    ("never flying again with you", "en", "airline", 0.0, -0.4588),
+    ("never flying again with you", "en", "rail", 0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "pack", "without", "with_pack"), PACK_CASES,
+                         ids=[f"{c[2]}-{c[0]}" for c in PACK_CASES])
+def test_domain_pack_changes_a_score_only_with_the_pack(text, lang, pack, without, with_pack):
+    texts, langs = pd.Series([text]), pd.Series([lang])
+    assert score_sentiment(texts, langs)["sentiment"].tolist() == [without]
+    scored = score_sentiment(texts, langs, domain_packs=(pack,))
+    assert scored["sentiment"].tolist() == [with_pack]
+
+
+def test_no_pack_scores_exactly_as_the_default_extension():
+    assert cs_lexicon.extension_rules(()) == (cs_lexicon.LEXICON, cs_lexicon.PHRASE_RULES)
+    texts = pd.Series([*COMPLAINTS, *PRAISE, "Der Streik ist beendet", "Zug fällt aus :("])
+    langs = pd.Series(["en"] * (len(COMPLAINTS) + len(PRAISE)) + ["de", "de"])
+    default = score_sentiment(texts, langs)
+    pd.testing.assert_frame_equal(score_sentiment(texts, langs, domain_packs=()), default)
+    assert default["sentiment"].tolist()[:-2] == english_compound(list(texts[:-2]))
+    assert default["sentiment"].tolist()[-2:] == [german_analyzer().compound(t)
+                                                  for t in texts[-2:]]
+
+
+def test_unknown_pack_is_an_error_naming_it():
+    with pytest.raises(ValueError, match="ferry"):
+        score_sentiment(pd.Series(["x"]), pd.Series(["de"]), domain_packs=("ferry",))
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
+def test_packs_reach_the_workers(monkeypatch):
+    texts = pd.Series([f"Streik beendet {i}" for i in range(120)])
+    langs = pd.Series(["de"] * 120)
+    serial = score_sentiment(texts, langs, domain_packs=("rail",))
+    monkeypatch.setattr(sentiment_module, "PARALLEL_MIN_TEXTS", 100)
+    pd.testing.assert_frame_equal(score_sentiment(texts, langs, domain_packs=("rail",)), serial)
+    assert (serial["sentiment"] > 0).all()
+
+
 # --- accuracy on real data ------------------------------------------------------------------
 
 

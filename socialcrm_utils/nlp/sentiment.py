@@ -56,6 +56,7 @@ from nltk.sentiment.vader import SentimentIntensityAnalyzer, SentiText
 
 from . import cs_lexicon, german, parallel
 from .cs_lexicon import CS_EXTENSION_VERSION
+from .packs import check_packs
 from .resources import vader_analyzer
 
 __all__ = [
@@ -224,13 +225,14 @@ def _compile(fragment: str) -> re.Pattern[str]:
 class _CustomerServiceVader(_FastVader):
     """VADER with the customer-service extension of :mod:`~socialcrm_utils.nlp.cs_lexicon`."""
 
-    def __init__(self, base: SentimentIntensityAnalyzer) -> None:
+    def __init__(self, base: SentimentIntensityAnalyzer, packs: tuple[str, ...] = ()) -> None:
         super().__init__(base)
-        self.lexicon = {**base.lexicon, **cs_lexicon.LEXICON}
-        self._changed = frozenset(cs_lexicon.LEXICON)
+        extension, phrase_rules = cs_lexicon.extension_rules(packs)
+        self.lexicon = {**base.lexicon, **extension}
+        self._changed = frozenset(extension)
         # Words VADER did not know: their neighbours' valences change too (VADER reads a
         # booster or a negation only when it is not itself a lexicon word).
-        self._new = frozenset(w for w in cs_lexicon.LEXICON if w not in base.lexicon)
+        self._new = frozenset(w for w in extension if w not in base.lexicon)
         self._formulas = tuple(
             (frozenset(t), _compile(regex)) for _, t, regex in cs_lexicon.FORMULA_RULES
         )
@@ -239,7 +241,7 @@ class _CustomerServiceVader(_FastVader):
         )
         self._phrases = tuple(
             (frozenset(t), _compile(regex), valence)
-            for _, t, regex, valence in cs_lexicon.PHRASE_RULES
+            for _, t, regex, valence in phrase_rules
         )
         rules = (*self._formulas, *self._sarcasm, *self._phrases)
         self._triggers = tuple(sorted({t for rule in rules for t in rule[0]}))
@@ -335,8 +337,10 @@ _TOKEN = re.compile(r"\S+")
 
 
 @functools.lru_cache(maxsize=8)
-def _fast_vader(base: SentimentIntensityAnalyzer, extension: bool) -> _FastVader:
-    return _CustomerServiceVader(base) if extension else _FastVader(base)
+def _fast_vader(
+    base: SentimentIntensityAnalyzer, extension: bool, packs: tuple[str, ...] = ()
+) -> _FastVader:
+    return _CustomerServiceVader(base, packs) if extension else _FastVader(base)
 
 
 def _is_nltk_vader(analyzer: object) -> bool:
@@ -346,7 +350,9 @@ def _is_nltk_vader(analyzer: object) -> bool:
     )
 
 
-def english_compound(texts: Sequence[str], *, extension: bool = True) -> list[float]:
+def english_compound(
+    texts: Sequence[str], *, extension: bool = True, domain_packs: Sequence[str] = ()
+) -> list[float]:
     """English sentiment of each text: VADER's compound, with the customer-service extension.
 
     With the extension, a text VADER scores negative (at most :data:`NEGATIVE_THRESHOLD`)
@@ -357,6 +363,9 @@ def english_compound(texts: Sequence[str], *, extension: bool = True) -> list[fl
         extension: Apply the customer-service extension (:mod:`~socialcrm_utils.nlp.cs_lexicon`).
             Without it each value is exactly NLTK's
             ``SentimentIntensityAnalyzer().polarity_scores(text)["compound"]``.
+        domain_packs: Domain packs (``listening.domain_packs``) whose English lexicon entries
+            and phrase rules join the extension (:func:`~socialcrm_utils.nlp.cs_lexicon.
+            extension_rules`); none by default.
 
     Returns:
         One score in [-1, 1] per text.
@@ -377,7 +386,8 @@ def english_compound(texts: Sequence[str], *, extension: bool = True) -> list[fl
         # Another analyzer (tests inject stubs): its own scores; the extension needs VADER's.
         return [analyzer.polarity_scores(text)["compound"] for text in texts]
     plain = _fast_vader(analyzer, False)
-    extended = _fast_vader(analyzer, True) if extension else None
+    extended = (_fast_vader(analyzer, True, check_packs(domain_packs)) if extension
+                else None)
     scores = []
     for text in texts:
         sentitext = plain.sentitext(text)
@@ -396,12 +406,13 @@ def english_compound(texts: Sequence[str], *, extension: bool = True) -> list[fl
 
 
 def _score_chunk(
-    lang: str, extension: bool, german_lexicon: Path | None, texts: list[str]
+    lang: str, extension: bool, german_lexicon: Path | None, domain_packs: tuple[str, ...],
+    texts: list[str],
 ) -> list[float]:
     """Scores of distinct texts of one language (a chunk of :func:`start_sentiment`'s work)."""
     if lang == "en":
-        return english_compound(texts, extension=extension)
-    analyzer = german.german_analyzer(german_lexicon)
+        return english_compound(texts, extension=extension, domain_packs=domain_packs)
+    analyzer = german.german_analyzer(german_lexicon, packs=domain_packs)
     return [analyzer.compound(text) for text in texts]
 
 
@@ -411,6 +422,7 @@ def score_sentiment(
     *,
     extension: bool = True,
     german_lexicon: Path | None = None,
+    domain_packs: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Score the sentiment of each English or German text; other languages stay unscored.
 
@@ -431,6 +443,9 @@ def score_sentiment(
             (:data:`CS_EXTENSION_VERSION`); the playbook's ``listening.sentiment_extension``.
         german_lexicon: A SentiWS-format lexicon file (or a folder of them) merged over the
             shipped German lexicon; the playbook's ``listening.german_lexicon``.
+        domain_packs: Domain packs (``listening.domain_packs``, :mod:`~socialcrm_utils.nlp.
+            packs`) whose lexicon entries and rules are added in both languages; none (the
+            default) gives the industry-neutral scores.
 
     Returns:
         A frame on ``texts``' index with ``sentiment`` (float in [-1, 1]) and
@@ -449,7 +464,8 @@ def score_sentiment(
         1    -0.2924        negative
         2        NaN        unscored
     """
-    return start_sentiment(texts, langs, extension=extension, german_lexicon=german_lexicon)()
+    return start_sentiment(texts, langs, extension=extension, german_lexicon=german_lexicon,
+                           domain_packs=domain_packs)()
 
 
 def start_sentiment(
@@ -458,6 +474,7 @@ def start_sentiment(
     *,
     extension: bool = True,
     german_lexicon: Path | None = None,
+    domain_packs: tuple[str, ...] = (),
 ) -> Callable[[], pd.DataFrame]:
     """:func:`score_sentiment` in two halves: start scoring in the workers, collect later.
 
@@ -481,11 +498,13 @@ def start_sentiment(
         for code, where in rows.items()
         if where.any()
     }
+    domain_packs = check_packs(domain_packs)  # an unknown pack fails here, with its name
     if "en" in work:
         vader_analyzer()  # a missing lexicon fails here, in this process, with its fix
     pending = {
         code: parallel.submit_chunks(
-            functools.partial(_score_chunk, code, extension, german_lexicon), unique,
+            functools.partial(_score_chunk, code, extension, german_lexicon, domain_packs),
+            unique,
             min_items=PARALLEL_MIN_TEXTS, weight=len)
         for code, unique in work.items()
     }
