@@ -90,6 +90,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .listening import has_intent
 from .nlp.length import count_length
 from .nlp.pii import PLACEHOLDER_RE, private_channel_reply
 from .nlp.sentiment import normalize_lang
@@ -979,7 +980,9 @@ def _cluster_intent(
         )
     if min_df < 1 or min_size < 1 or max_leaders < 1:
         raise ValueError("min_df, min_size and max_leaders must be at least 1.")
-    mask = _customer(scored) & scored["intent"].astype("string").eq(intent).fillna(False)
+    mask = _customer(scored) & has_intent(scored, intent)
+    if intent == "question":  # a problem asked as a question is a complaint, not a FAQ
+        mask &= ~has_intent(scored, "complaint")
     rows = scored.loc[mask.to_numpy(dtype=bool)]
     if rows.empty:
         logger.info("clustering %ss: none among %d mentions", intent, len(scored))
@@ -1249,8 +1252,10 @@ def faq_candidates(
 ) -> pd.DataFrame:
     """What customers ask most: clusters of similar questions per language (``faq.csv``).
 
-    Questions are the customer mentions (``is_brand`` false, or ``is_customer`` true) with
-    ``intent == "question"``; their text is ``text_redacted`` (else ``text``). They are
+    Questions are the customer mentions (``is_brand`` false, or ``is_customer`` true) that
+    ask something and are no complaint: ``is_question & ~is_complaint`` (frames without the
+    flags: ``intent == "question"``), so "why does the update keep failing?" is a complaint
+    topic, not a FAQ; their text is ``text_redacted`` (else ``text``). They are
     clustered per language with TF-IDF, cosine similarity and greedy leader clustering, as
     the module docstring describes.
 
@@ -1321,8 +1326,9 @@ def complaint_topics(
 ) -> pd.DataFrame:
     """What customers complain about most: clusters of similar complaints per language.
 
-    The same clustering as :func:`faq_candidates` on the mentions with
-    ``intent == "complaint"``. The input of :func:`reply_templates` and, with
+    The same clustering as :func:`faq_candidates` on the customer mentions that are
+    complaints, ``is_complaint`` (frames without the flag: ``intent == "complaint"``), a
+    complaint asked as a question included. The input of :func:`reply_templates` and, with
     :func:`faq_candidates`, of :func:`content_calendar`.
 
     Args:

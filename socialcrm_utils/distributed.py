@@ -699,7 +699,8 @@ def daily_volume_partitioned(scored: dd.DataFrame, timezone: str) -> dd.DataFram
     Returns:
         A lazy one-partition frame equal, once computed, to ``daily_volume`` of the whole.
     """
-    columns = [c for c in ("created_at", "is_customer", "sentiment_label", "intent", "source")
+    columns = [c for c in ("created_at", "is_customer", "sentiment_label", "intent",
+                           "is_complaint", "source")
                if c in scored.columns]
     meta = _daily_piece(scored._meta[columns], timezone)
     pieces = scored[columns].map_partitions(_daily_piece, timezone, meta=meta)

@@ -148,7 +148,8 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
     - ``reach``: their audience: the sum over distinct authors (per platform) of each author's
       largest follower count, so a customer who posts ten times counts once; NaN (shown "n/a")
       when no author has a known follower count.
-    - ``complaint_rate``: posts with intent ``complaint`` / volume.
+    - ``complaint_rate``: posts that are complaints (``is_complaint``, else intent
+      ``complaint`` in frames without the flag) / volume.
     - ``net_sentiment``: (positive - negative) / sentiment-scored posts, in [-1, 1]; posts
       labelled ``unscored`` (languages without a sentiment model) are left out.
     - ``share_of_voice``: brand posts / (brand posts + posts naming a competitor); a post naming

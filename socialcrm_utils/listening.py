@@ -40,6 +40,7 @@ __all__ = [
     "score_mentions",
     "daily_volume",
     "detect_spikes",
+    "has_intent",
 ]
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ def tag_brands(mentions: pd.DataFrame, brand: Brand) -> pd.DataFrame:
 
 def _priority(
     intent: pd.Series,
+    is_complaint: pd.Series,
     sentiment: pd.Series,
     label: pd.Series,
     reach: pd.Series,
@@ -173,7 +175,7 @@ def _priority(
 ) -> np.ndarray:
     reach_values = pd.to_numeric(reach, errors="coerce").fillna(0).to_numpy(float)
     score = sentiment.to_numpy(float)
-    complaint = (intent == "complaint").to_numpy(bool)
+    complaint = is_complaint.fillna(False).to_numpy(bool)
     negative = (label == "negative").fillna(False).to_numpy(bool)
     high = (
         complaint & ((score <= HIGH_PRIORITY_SENTIMENT) | (reach_values >= HIGH_PRIORITY_REACH))
@@ -383,7 +385,8 @@ def _start_scores(mentions: pd.DataFrame, text: pd.Series, playbook: Playbook) -
     """
     lang, customer = _scoring_inputs(mentions, playbook)
     sentiment_of = start_sentiment(text, lang, extension=playbook.listening.sentiment_extension,
-                                   german_lexicon=playbook.listening.german_lexicon)
+                                   german_lexicon=playbook.listening.german_lexicon,
+                                   domain_packs=tuple(playbook.listening.domain_packs))
     intent_of = (_start_intent(text[customer], lang[customer], playbook.listening.domain_packs)
                  if customer.any() else None)
     return _Started(text, lang, customer, _settings(playbook), sentiment_of, intent_of)
@@ -485,6 +488,7 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     out["priority"] = pd.array(
         _priority(
             intent["intent"],
+            intent["is_complaint"].astype(bool),
             sentiment["sentiment"],
             sentiment["sentiment_label"],
             mentions["reach"],
@@ -503,6 +507,36 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     return out
 
 
+def has_intent(scored: pd.DataFrame, intent: str) -> pd.Series:
+    """Which posts are of one intent, as a flag: ``is_<intent>``, else ``intent == <intent>``.
+
+    A post can be several things (a complaint asked as a question): the multi-label flags of
+    :func:`score_mentions` say so. Frames written before the flags existed (old artifacts) have
+    only the primary ``intent``, which is used then; without either, no post has the intent.
+
+    Args:
+        scored: Scored mentions (``is_complaint`` ... and/or ``intent``).
+        intent: ``complaint``, ``question``, ``praise`` or ``lead``.
+
+    Returns:
+        A boolean Series on ``scored``'s index (missing values are False).
+
+    Examples:
+        >>> df = pd.DataFrame({"intent": ["question", "complaint", "question"],
+        ...                    "is_complaint": [True, True, False]})
+        >>> has_intent(df, "complaint").tolist(), has_intent(df[["intent"]], "complaint").tolist()
+        ([True, True, False], [False, True, False])
+    """
+    flag = f"is_{intent}"
+    if flag in scored.columns:
+        values = scored[flag].astype("boolean").fillna(False)
+    elif "intent" in scored.columns:
+        values = scored["intent"].astype("string").eq(intent).fillna(False)
+    else:
+        values = pd.Series(False, index=scored.index)
+    return values.astype(bool)
+
+
 def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """Count mentions per local calendar day over the days the data covers.
 
@@ -513,13 +547,14 @@ def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
 
     Args:
         scored: Output of :func:`score_mentions` (``created_at`` tz-aware, ``is_customer``,
-            ``sentiment_label``, ``intent``, optionally ``source``).
+            ``sentiment_label``, ``is_complaint`` (else ``intent``), optionally ``source``).
         timezone: IANA time zone whose calendar days are counted (the playbook's).
 
     Returns:
         One row per covered day, in order: ``date`` (midnight, tz-naive, local), ``mentions``
         (all posts), ``customer_mentions``, ``negative`` (customer posts labelled negative) and
-        ``complaints`` (customer complaints, any language).
+        ``complaints`` (customer posts that are complaints, ``is_complaint``, any language; a
+        complaint asked as a question counts; :func:`has_intent`).
 
     Examples:
         >>> scored = pd.DataFrame({
@@ -547,9 +582,7 @@ def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
             "negative": (customer & (scored["sentiment_label"] == "negative").fillna(False)).astype(
                 "int64"
             ),
-            "complaints": (customer & (scored["intent"] == "complaint").fillna(False)).astype(
-                "int64"
-            ),
+            "complaints": (customer & has_intent(scored, "complaint")).astype("int64"),
         }
     ).dropna(subset=["date"])
     if counts.empty:

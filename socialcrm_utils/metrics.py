@@ -20,7 +20,9 @@ figure              formula (population: customer posts about the brand)
 ``net_sentiment``   (positive - negative) / sentiment-scored posts, in [-1, 1]; posts labelled
                     ``unscored`` (a language without a sentiment model) are left out
 ``negative_share``  negative / sentiment-scored posts
-``complaint_rate``  posts with primary intent ``complaint`` / posts
+``complaint_rate``  posts that are complaints (``is_complaint``; a complaint asked as a
+                    question counts) / posts; frames without the flag (old artifacts) count
+                    primary intent ``complaint``
 ``response_rate``   answered conversations / conversations the brand owes an answer (SLA clocks)
 ``share_of_voice``  posts / (posts + customer posts naming a competitor)
 =================== ======================================================================
@@ -41,7 +43,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .listening import about_brand
+from .listening import about_brand, has_intent
 
 __all__ = [
     "NOT_AVAILABLE",
@@ -127,16 +129,19 @@ def count_posts(mentions: pd.DataFrame, by: str | Sequence[str] | None = None) -
     """Count the population (:func:`select_population`), overall or per group.
 
     Args:
-        mentions: Canonical or scored mentions. ``sentiment_label``, ``intent``, ``reach``,
-            ``platform`` and ``author_id`` are used when present (without ``sentiment_label``
-            or ``intent`` their counts are 0, without ``reach`` the reach is NaN).
+        mentions: Canonical or scored mentions. ``sentiment_label``, ``is_complaint`` (else
+            ``intent``), ``reach``, ``platform`` and ``author_id`` are used when present
+            (without ``sentiment_label`` or either intent column their counts are 0, without
+            ``reach`` the reach is NaN).
         by: Column(s) to group by (e.g. ``"platform"``), or None for one row over everything.
 
     Returns:
         The group columns plus :data:`COUNT_COLUMNS`: ``mentions``; ``sentiment_scored``
         (labelled positive, neutral or negative) and each label's count; ``complaints``
-        (primary intent ``complaint``); ``reach`` (the sum over distinct authors per platform
-        of each author's largest follower count; NaN when no author's count is known). With
+        (``is_complaint``, else primary intent ``complaint``:
+        :func:`~socialcrm_utils.listening.has_intent`); ``reach`` (the sum over distinct
+        authors per platform of each author's largest follower count; NaN when no author's
+        count is known). With
         ``by``, one row per group that has posts; without, always one row.
 
     Examples:
@@ -159,9 +164,7 @@ def count_posts(mentions: pd.DataFrame, by: str | Sequence[str] | None = None) -
         "positive": (labels == "positive").fillna(False).to_numpy(dtype=np.int64),
         "neutral": (labels == "neutral").fillna(False).to_numpy(dtype=np.int64),
         "negative": (labels == "negative").fillna(False).to_numpy(dtype=np.int64),
-        "complaints": ((posts["intent"].astype("string") == "complaint").fillna(False)
-                       .to_numpy(dtype=np.int64) if "intent" in posts
-                       else np.zeros(n, dtype=np.int64)),
+        "complaints": has_intent(posts, "complaint").to_numpy(dtype=np.int64),
     }, index=posts.index)
     frame["sentiment_scored"] = frame["positive"] + frame["neutral"] + frame["negative"]
     for key in keys:
@@ -324,11 +327,19 @@ def negative_share(mentions: pd.DataFrame) -> float:
 
 
 def complaint_rate(mentions: pd.DataFrame) -> float:
-    """Posts with primary intent ``complaint`` / posts; NaN without posts.
+    """Posts that are complaints / posts; NaN without posts.
+
+    A post is a complaint when ``is_complaint`` is True (a problem asked as a question counts,
+    though its primary ``intent`` may be ``question``); frames without the flag (old
+    artifacts) count primary intent ``complaint``.
 
     Examples:
         >>> complaint_rate(pd.DataFrame({"is_brand": False,
         ...     "intent": ["complaint", "question", "praise", "complaint"]}))
+        0.5
+        >>> complaint_rate(pd.DataFrame({"is_brand": False,
+        ...     "intent": ["complaint", "question", "praise", "question"],
+        ...     "is_complaint": [True, True, False, False]}))
         0.5
     """
     return _overall(mentions, "complaint_rate")

@@ -233,6 +233,31 @@ def test_complaint_topics_use_the_same_clustering(scored: pd.DataFrame) -> None:
     ]
 
 
+# A complaint asked as a question (issue 15): rows 0-2 ask why the app keeps crashing (primary
+# intent question, but complaints), rows 3-5 ask how to reset a password (real questions).
+FLAGGED_TEXTS = ["Why does the app keep crashing?", "why does the app keep crashing again?",
+                 "Why does the app keep crashing on login?", "How do I reset my password?",
+                 "how to reset my password?", "How can I reset the password?"]
+FLAG_CASES = [
+    # (flags, FAQ topics with counts, complaint topics with counts)
+    ({"is_question": True, "is_complaint": [True] * 3 + [False] * 3},
+     [["reset password", 3]], [["app crashing", 3]]),
+    ({}, [["app crashing", 3], ["reset password", 3]], []),  # old artifact: intent only
+]
+
+
+@pytest.mark.parametrize(("flags", "faq_topics", "complaint_topics_"), FLAG_CASES,
+                         ids=["flags", "old-artifact"])
+def test_faq_leaves_complaints_asked_as_questions_to_complaint_topics(
+    flags: dict[str, object], faq_topics: list[list[object]],
+    complaint_topics_: list[list[object]],
+) -> None:
+    frame = _questions(FLAGGED_TEXTS).assign(**flags)
+    faq = faq_candidates(frame).sort_values("topic")
+    assert faq[["topic", "questions"]].values.tolist() == faq_topics
+    assert complaint_topics(frame)[["topic", "complaints"]].values.tolist() == complaint_topics_
+
+
 def _naive_leaders(rows: list[dict[int, float]], threshold: float, cap: int) -> list[int]:
     """The textbook one-at-a-time leader algorithm on dict vectors (the order is given)."""
     leaders: list[dict[int, float]] = []

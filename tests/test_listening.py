@@ -388,3 +388,66 @@ def test_intent_once_per_distinct_text_equals_row_by_row(monkeypatch, min_items)
     langs = pd.Series(["en", "en", "en", "en", "de", "en", None], index=texts.index)
     pd.testing.assert_frame_equal(_start_intent(texts, langs)(), classify_intent(texts, langs),
                                   check_dtype=False)
+
+
+# --- multi-label flags in priority and daily volume (issue 15) --------------------------------
+
+
+def _fake_scores(monkeypatch: pytest.MonkeyPatch, sentiment: dict[str, float],
+                 flags: dict[str, tuple[str, bool]]) -> dict[str, object]:
+    """Replace the scorers: text -> sentiment, text -> (primary intent, is_complaint)."""
+    seen: dict[str, object] = {}
+
+    def fake_sentiment(texts: pd.Series, langs: pd.Series, **kwargs: object):
+        seen.update(kwargs)
+        values = texts.map(sentiment).astype(float)
+        labels = values.map(lambda v: "negative" if v <= -0.05 else "neutral").astype("string")
+        return lambda: pd.DataFrame({"sentiment": values, "sentiment_label": labels})
+
+    def fake_intent(texts: pd.Series, langs: pd.Series, **_: object) -> pd.DataFrame:
+        intents = texts.map(lambda t: flags[t][0])
+        out = pd.DataFrame({"intent": intents, "intent_cue": "x"}, dtype="string")
+        return out.assign(is_complaint=texts.map(lambda t: flags[t][1]).astype(bool),
+                          is_question=intents == "question", is_praise=False, is_lead=False)
+
+    monkeypatch.setattr(listening, "start_sentiment", fake_sentiment)
+    monkeypatch.setattr(listening, "classify_intent", fake_intent)
+    return seen
+
+
+def test_priority_uses_is_complaint_and_sentiment_gets_the_packs(monkeypatch, playbook):
+    seen = _fake_scores(
+        monkeypatch,
+        sentiment={"why broken?": -0.6, "how to?": -0.6, "broken": -0.6},
+        flags={"why broken?": ("question", True), "how to?": ("question", False),
+               "broken": ("complaint", True)},
+    )
+    frame = conform_mentions(pd.DataFrame({
+        "mention_id": list("123"), "text": ["why broken?", "how to?", "broken"],
+        "is_brand": False, "reach": 0, "created_at": pd.Timestamp("2026-03-02", tz="UTC")}))
+    out = score_mentions(frame, playbook)
+    # A complaint asked as a question (primary intent question) is high like any complaint.
+    assert out["priority"].tolist() == ["high", "normal", "high"]
+    assert seen["domain_packs"] == ("airline",)
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        # flags: the complaint asked as a question counts, the brand's complaint does not
+        ({"intent": ["question", "question", "complaint", "complaint"],
+          "is_complaint": [True, False, True, True]}, [2]),
+        # an old artifact without the flag: primary intent only
+        ({"intent": ["question", "question", "complaint", "complaint"]}, [1]),
+        # flag with a missing value: not a complaint
+        ({"intent": ["question", "question", "complaint", "complaint"],
+          "is_complaint": pd.array([pd.NA, False, True, True], dtype="boolean")}, [1]),
+    ],
+    ids=["flags", "old-artifact", "missing-flag"],
+)
+def test_daily_volume_counts_complaint_flags(columns, expected):
+    scored = pd.DataFrame({
+        "created_at": pd.to_datetime(["2026-03-02 09:00"] * 4, utc=True),
+        "is_customer": [True, True, True, False],
+        "sentiment_label": "neutral", **columns})
+    assert daily_volume(scored, "UTC")["complaints"].tolist() == expected

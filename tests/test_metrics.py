@@ -126,3 +126,28 @@ def test_figures_without_scores_or_clocks_are_nan_not_zero():
     assert math.isnan(metrics.reach(canonical))
     empty = pd.DataFrame({"first_response_at": pd.Series([], dtype="datetime64[ns, UTC]")})
     assert math.isnan(metrics.response_rate(empty))
+
+
+# --- complaints are counted by the flag (issue 15) ----------------------------------------------
+
+# The fixture with multi-label flags: p4 ("why is it still broken?", primary intent question) is
+# also a complaint, p2 is only a complaint, p8 (a complaint about Globex only) is left out as
+# before. x: complaints p2, p3, p4 = 3/5; y: 0/2; overall 3/7. Without the flag column (an old
+# artifact) the primary intent counts: 2/5, 0/2, 2/7 as above.
+FLAG_CASES = [
+    ("flags", [False, True, True, True, False, False, False, True, False],
+     {"x": 0.6, "y": 0.0}, 3 / 7),
+    ("old-artifact", None, {"x": 0.4, "y": 0.0}, 2 / 7),
+]
+
+
+@pytest.mark.parametrize(("is_complaint", "per_platform", "overall"),
+                         [case[1:] for case in FLAG_CASES], ids=[c[0] for c in FLAG_CASES])
+def test_complaint_rate_counts_is_complaint(posts, clocks, is_complaint, per_platform, overall):
+    frame = posts if is_complaint is None else posts.assign(is_complaint=is_complaint)
+    table = metrics.summarize_posts(frame, by="platform").set_index("platform")
+    assert table["complaint_rate"].to_dict() == pytest.approx(per_platform)
+    assert metrics.complaint_rate(frame) == pytest.approx(overall)
+    total = add_platform_total(summarize_platforms(frame, clocks)).iloc[-1]
+    assert total["complaint_rate"] == pytest.approx(compute_kpis(frame, clocks)["complaint_rate"])
+    assert total["complaint_rate"] == pytest.approx(overall)
