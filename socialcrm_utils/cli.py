@@ -1,4 +1,4 @@
-"""The ``socialcrm`` command: validate, new, run, sample, setup, forget.
+"""The ``socialcrm`` command: validate, new, run, sample, setup, forget, label.
 
 User errors (:class:`SocialCRMError`) print one message without a traceback and exit non-zero
 (2 for playbook errors, 1 otherwise). Anything else is a bug: one ``error: internal error``

@@ -333,10 +333,20 @@ class _Linear:
 
 
 def _fit_linear(matrix: sp.csr_matrix, y: np.ndarray, c: float, languages: list[str]) -> _Linear:
+    """Logistic regression on the columns the training rows use.
+
+    A column that is zero in every training row has a zero gradient and an L2 penalty that
+    keeps its weight at 0: leaving it out gives the same model, and a few hundred labelled
+    rows use a few thousand of the vocabulary's hundreds of thousands of n-grams (the fit on
+    the sample's 240 labels went from ~40 s to a few seconds).
+    """
+    matrix = sp.csr_matrix(matrix)
+    used = np.unique(matrix.indices)
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-    model.fit(matrix, y)
-    return _Linear(model.classes_.tolist(), model.coef_.astype(np.float64),
-                   model.intercept_.astype(np.float64), languages)
+    model.fit(matrix[:, used], y)
+    coef = np.zeros((model.coef_.shape[0], matrix.shape[1]), dtype=np.float64)
+    coef[:, used] = model.coef_
+    return _Linear(model.classes_.tolist(), coef, model.intercept_.astype(np.float64), languages)
 
 
 # --- measuring --------------------------------------------------------------------------------
