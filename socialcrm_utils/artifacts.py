@@ -193,13 +193,7 @@ def neutralize_csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
             if fixed is not values:
                 columns[name] = fixed
     names = [_neutralize_name(name) for name in frame.columns]
-    if not columns and names == list(frame.columns):
-        return frame
-    out = frame.copy(deep=False)
-    for name, values in columns.items():
-        out[name] = values
-    out.columns = names
-    return out
+    return _with_columns(frame, columns, names)
 
 
 def restore_csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
@@ -223,6 +217,12 @@ def restore_csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
                 columns[name] = fixed
     names = [name[1:] if isinstance(name, str) and name.startswith(_QUOTE) else name
              for name in frame.columns]
+    return _with_columns(frame, columns, names)
+
+
+def _with_columns(frame: pd.DataFrame, columns: dict[Any, pd.Series],
+                  names: list[Any]) -> pd.DataFrame:
+    """``frame`` with some columns replaced and all renamed; ``frame`` itself if nothing changes."""
     if not columns and names == list(frame.columns):
         return frame
     out = frame.copy(deep=False)
