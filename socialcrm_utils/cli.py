@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -249,6 +250,11 @@ def _erase_and_scan(client_dir: Path, traces, playbook, store, who: str,  # noqa
     """``forget --runs`` after the row-level rewrite: every other file, then the scan."""
     from .erasure import erase_runs, format_hits, scan_runs, scan_store
 
+    models = client_dir / "models"
+    if models.is_dir():  # the label model's vocabulary holds words of the client's texts
+        shutil.rmtree(models)
+        print("models/: removed (the model learned from the client's labels holds words of "
+              "their texts; the next run trains it again)")
     searched, done = erase_runs(client_dir, traces, playbook=playbook, store=store,
                                 client=playbook.client)
     for path, what in done.items():

@@ -330,10 +330,12 @@ def collect_traces(client_dir: str | Path, author_id: str, platform: str | None 
 
 
 def run_dirs(client_dir: Path) -> list[Path]:
-    """The run folders of a client (every folder under ``client_dir``; ``latest`` skipped)."""
+    """The run folders of a client (every folder under ``client_dir``; ``latest`` and the
+    label model's ``models`` skipped)."""
     if not client_dir.is_dir():
         return []
-    return sorted(p for p in client_dir.iterdir() if p.is_dir() and not p.is_symlink())
+    return sorted(p for p in client_dir.iterdir()
+                  if p.is_dir() and not p.is_symlink() and p.name != "models")
 
 
 def _mask(frame: pd.DataFrame, column: str, author_id: str, platform: str | None) -> Any:

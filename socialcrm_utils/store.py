@@ -1619,7 +1619,8 @@ def _key(frame: pd.DataFrame, column: str) -> list[Any]:
 def _run_dirs(client_dir: Path) -> list[Path]:
     if not client_dir.is_dir():
         return []
-    return sorted(p for p in client_dir.iterdir() if p.is_dir() and not p.is_symlink())
+    return sorted(p for p in client_dir.iterdir()
+                  if p.is_dir() and not p.is_symlink() and p.name != "models")
 
 
 _TEXT_SUFFIXES = (".csv", ".json", ".html", ".ipynb", ".txt", ".md", ".svg")

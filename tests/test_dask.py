@@ -228,7 +228,9 @@ def test_step_3_notebook_with_engine_dask_writes_the_pandas_artifacts(tmp_path, 
     assert "listen_mentions(mentions, playbook" in executed
     scored = score_mentions(mentions, playbook)
     words = [*playbook.brand.terms, *playbook.brand.handles, *playbook.brand.competitors]
-    _assert_frames_equal(read_artifact(result.run_dir, "mentions_scored.parquet"), scored)
+    got = read_artifact(result.run_dir, "mentions_scored.parquet")
+    assert (got["label_source"] == "rules").all()  # no label files: the rules' labels
+    _assert_frames_equal(got.drop(columns="label_source"), scored)
     expected_alerts = detect_spikes(daily_volume(scored, playbook.timezone))
     assert len(read_artifact(result.run_dir, "alerts.csv")) == len(expected_alerts)
     topics = weekly_topics(scored, playbook.timezone, n=5, exclude_terms=words)

@@ -35,7 +35,7 @@ ARTIFACTS = ["mentions.parquet", "rejected.csv", "platforms.csv", "import_counts
 
 
 def _run_dir(out):
-    runs = [p for p in (out).iterdir() if p.is_dir() and p.name != "latest"]
+    runs = [p for p in (out).iterdir() if p.is_dir() and p.name not in ("latest", "models")]
     assert len(runs) == 1
     return runs[0]
 
