@@ -467,3 +467,25 @@ def test_suggestions_round_trip_as_a_label_file(tmp_path):
     todo.to_csv(path, index=False)
     frame = read_labels(path)
     assert frame["mention_id"].tolist() == todo["mention_id"].head(2).tolist()
+
+
+@pytest.mark.parametrize(("model_f1", "rules_f1", "kept"), [(0.5, 0.7, False), (0.7, 0.7, True),
+                                                           (0.9, 0.7, True)])
+def test_a_model_is_kept_only_when_it_is_not_worse_than_the_rules(
+        posts, labels, monkeypatch, model_f1, rules_f1, kept):
+    from socialcrm_utils.nlp import learn
+
+    def fake_measure(self, label, x, gold, inputs, scored, result):
+        result["model"] = {"f1": {"value": model_f1}}
+        result["rules"] = {"f1": {"value": rules_f1}}
+
+    monkeypatch.setattr(learn.ClientClassifier, "_measure", fake_measure)
+    model = ClientClassifier(n_bootstrap=10).fit(_scored(posts), labels)
+    assert ("complaint" in model.models_) is kept
+    result = model.results_["complaint"]
+    assert result["status"] == ("model" if kept else "rules")
+    if not kept:
+        assert result["message"].endswith("(F1 0.50) is not better than the rules (F1 0.70) on "
+                                          "them; the rules stay")
+    assert "complaint" in ClientClassifier(n_bootstrap=10, require_gain=False).fit(
+        _scored(posts), labels).models_

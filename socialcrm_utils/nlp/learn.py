@@ -473,6 +473,10 @@ class ClientClassifier(BaseEstimator):
         n_bootstrap: Bootstrap resamples of the 95% intervals.
         random_state: Seed of the folds, the bootstrap and the vocabulary sample.
         featurizer: A :class:`MentionFeaturizer` with its settings (cloned, never changed).
+        require_gain: Keep a label's model only when its cross-validated F1 is at least the
+            rules' F1 on the same labelled rows; otherwise the rules stay for that label and the
+            card says why (a model that is worse than the rules on the client's own labels
+            should not replace them).
 
     Attributes:
         featurizer_: The fitted featurizer (fitted on every mention's text, no labels).
@@ -499,6 +503,7 @@ class ClientClassifier(BaseEstimator):
         n_bootstrap: int = 1000,
         random_state: int = 0,
         featurizer: MentionFeaturizer | None = None,
+        require_gain: bool = True,
     ) -> None:
         self.min_positives = min_positives
         self.min_negatives = min_negatives
@@ -508,6 +513,7 @@ class ClientClassifier(BaseEstimator):
         self.n_bootstrap = n_bootstrap
         self.random_state = random_state
         self.featurizer = featurizer
+        self.require_gain = require_gain
 
     def _minimums(self, label: str) -> dict[str, int]:
         if label == "sentiment":
@@ -563,6 +569,14 @@ class ClientClassifier(BaseEstimator):
             x = self.featurizer_.transform(inputs.iloc[rows])
             languages = sorted(set(inputs["lang_group"].iloc[rows]))
             self._measure(label, x, gold, inputs.iloc[rows], scored.iloc[rows], result)
+            if self.require_gain and "model" in result:
+                model_f1, rules_f1 = (result[k]["f1"]["value"] for k in ("model", "rules"))
+                if model_f1 < rules_f1:
+                    result["message"] = (
+                        f"{label}: the model from {len(rows)} labels (F1 {model_f1:.2f}) is not "
+                        f"better than the rules (F1 {rules_f1:.2f}) on them; the rules stay")
+                    logger.info("%s", result["message"])
+                    continue
             self.models_[label] = _fit_linear(x, gold, self.C, languages)
             result["status"] = "model"
             result["message"] = f"{label}: model from {len(rows)} labels"
