@@ -34,7 +34,6 @@ prediction speed in mentions per second next to the bare VADER loop on the same 
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import sys
 import time
@@ -57,7 +56,8 @@ from socialcrm_utils.nlp.learn import (
 from socialcrm_utils.nlp.resources import vader_analyzer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import SEED, split_halves  # noqa: E402  (the project's one tune/test split)
+import accuracy  # noqa: E402  (the project's one tune/test split and loaders)
+from accuracy import SEED, split_halves  # noqa: E402
 
 DEFAULT_DATA = Path(config.PROJECT_ROOT).parent / "shared" / "data"
 SIZES = (50, 100, 200, 300, 400, 800)
@@ -80,16 +80,11 @@ def load_airline(data_dir: Path) -> pd.DataFrame:
 
 
 def load_germeval(data_dir: Path) -> pd.DataFrame:
-    """GermEval 2017 dev: ``text``, ``lang`` and ``gold`` sentiment, split on tabs."""
-    rows = []
-    with open(data_dir / "germeval2017" / "dev.tsv", encoding="utf-8", newline="") as handle:
-        for fields in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if len(fields) >= 4 and fields[3] in SENTIMENT:
-                rows.append((fields[1], fields[3]))
-    frame = pd.DataFrame(rows, columns=["text", "gold"])
-    frame.insert(1, "lang", "de")
-    frame["label"] = frame["gold"]
-    return frame
+    """GermEval 2017 dev as ``benchmarks/accuracy.py`` reads it: ``text``, ``lang``, ``gold``
+    and ``label`` (both the sentiment)."""
+    frame = accuracy.load_germeval(data_dir)
+    return pd.DataFrame({"text": frame["text"], "lang": "de", "gold": frame["label"],
+                         "label": frame["label"]})
 
 
 def score_rules(frame: pd.DataFrame) -> pd.DataFrame:
