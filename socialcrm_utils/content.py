@@ -1522,16 +1522,18 @@ _DEFAULT_GREETINGS: dict[str, tuple[str, ...]] = {
 #: placeholders in the usual forms (``^XX``, ``-Name``, ``Best, NAME`` ...); the first that the
 #: regex accepts is used. When none is accepted, a string the regex itself generates
 #: (``rstr``) is tried.
+# Marks with initials or a name, the same in every language.
+_SIGN_OFF_MARKS: tuple[str, ...] = (
+    f"^{AGENT_INITIALS}", f"-{AGENT_NAME}", f"- {AGENT_NAME}", f"-{AGENT_NAME.title()}",
+    f"- {AGENT_NAME.title()}", f"–{AGENT_NAME.title()}", f"~{AGENT_NAME.title()}",
+    f"^{AGENT_NAME.title()}", f"*{AGENT_INITIALS}", f"/{AGENT_INITIALS}",
+)
 _SIGN_OFF_FORMS: dict[str, tuple[str, ...]] = {
-    "en": (f"^{AGENT_INITIALS}", f"-{AGENT_NAME}", f"- {AGENT_NAME}", f"-{AGENT_NAME.title()}",
-           f"- {AGENT_NAME.title()}", f"–{AGENT_NAME.title()}", f"~{AGENT_NAME.title()}",
-           f"^{AGENT_NAME.title()}", f"*{AGENT_INITIALS}", f"/{AGENT_INITIALS}",
+    "en": (*_SIGN_OFF_MARKS,
            f"Best, {AGENT_NAME}", f"Cheers, {AGENT_NAME}", f"Kind regards, {AGENT_NAME}",
            f"Best, {AGENT_NAME.title()}", f"Cheers, {AGENT_NAME.title()}", AGENT_NAME.title(),
            AGENT_NAME),
-    "de": (f"^{AGENT_INITIALS}", f"-{AGENT_NAME}", f"- {AGENT_NAME}", f"-{AGENT_NAME.title()}",
-           f"- {AGENT_NAME.title()}", f"–{AGENT_NAME.title()}", f"~{AGENT_NAME.title()}",
-           f"^{AGENT_NAME.title()}", f"*{AGENT_INITIALS}", f"/{AGENT_INITIALS}",
+    "de": (*_SIGN_OFF_MARKS,
            f"Viele Grüße, {AGENT_NAME}", f"Liebe Grüße, {AGENT_NAME}", f"Beste Grüße, {AGENT_NAME}",
            f"Viele Grüße, {AGENT_NAME.title()}", f"LG {AGENT_NAME.title()}", AGENT_NAME.title(),
            AGENT_NAME),
