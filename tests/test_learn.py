@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.exceptions import SocialCRMError
-from socialcrm_utils.nlp import learn
 from socialcrm_utils.nlp.labels import (
     LabelFileError,
     hash_label_files,
@@ -33,6 +32,7 @@ from socialcrm_utils.nlp.learn import (
     save_classifier,
     suggest_labels,
 )
+from socialcrm_utils.nlp.learn import persistence as learn_persistence
 
 # --- an invented client -----------------------------------------------------------------------
 
@@ -366,7 +366,7 @@ def test_retrain_only_when_labels_or_versions_change(tmp_path, posts, monkeypatc
         handle.write("\n")  # the same labels, other bytes: the hash changes
     assert learn_from_labels(scored, [label_file], folder, classifier=small).retrained
     assert not learn_from_labels(scored, [label_file], folder, classifier=small).retrained
-    monkeypatch.setattr(learn, "_package_versions",
+    monkeypatch.setattr(learn_persistence, "_package_versions",
                         lambda: {"socialcrm-utils": "9.9", "scikit-learn": "1.0"})
     assert learn_from_labels(scored, [label_file], folder, classifier=small).retrained
 
