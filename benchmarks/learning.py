@@ -72,11 +72,11 @@ logger = logging.getLogger("benchmarks.learning")
 
 
 def load_airline(data_dir: Path) -> pd.DataFrame:
-    """Airline tweets: ``text``, ``lang`` and ``gold`` (complaint: negative with a reason)."""
-    frame = pd.read_csv(data_dir / "airline" / "Tweets.csv", dtype={"tweet_id": "int64"})
-    gold = (frame["airline_sentiment"] == "negative") & frame["negativereason"].notna()
-    return pd.DataFrame({"text": frame["text"], "lang": "en", "gold": gold.to_numpy(),
-                         "label": frame["airline_sentiment"]})
+    """Airline tweets as ``benchmarks/accuracy.py`` reads them (repeated ``tweet_id``s dropped):
+    ``text``, ``lang``, ``gold`` (complaint: negative with a reason) and ``label``."""
+    frame = accuracy.load_airline(data_dir)
+    return pd.DataFrame({"text": frame["text"], "lang": "en",
+                         "gold": frame["complaint"].to_numpy(bool), "label": frame["label"]})
 
 
 def load_germeval(data_dir: Path) -> pd.DataFrame:
