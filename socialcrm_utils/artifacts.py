@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .config import ARTIFACT_PRODUCER, REPORTS_DIR, STEPS
+from .config import ARTIFACT_PRODUCER, REPORTS_DIR, STEPS, client_store_url
 from .exceptions import MissingArtifactError
 
 if TYPE_CHECKING:
@@ -59,9 +59,7 @@ def store_url(store: str | None, run_dir: str | Path) -> str:
         >>> store_url("postgresql+psycopg://crm@db/crm", "/tmp/x/run")
         'postgresql+psycopg://crm@db/crm'
     """
-    if store:
-        return store
-    return f"sqlite:///{Path(run_dir).resolve().parent / 'crm.sqlite'}"
+    return client_store_url(store, Path(run_dir).resolve().parent)
 
 
 def run_started_at(run_dir: str | Path) -> dt.datetime:

@@ -37,9 +37,9 @@ def _client_dir(client: str, out: str | None) -> Path:
 
 def _store_of(store: str | None, client_dir: Path) -> str:
     """The store a run in ``client_dir`` uses: the playbook's, else ``crm.sqlite`` there."""
-    from .artifacts import store_url
+    from .config import client_store_url
 
-    return store_url(store, client_dir / "run")  # step 5: the run folder's parent holds it
+    return client_store_url(store, client_dir)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -84,10 +84,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    import re
+    from .config import CLIENT_ID_RE
 
     client = args.client
-    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", client):
+    if not CLIENT_ID_RE.fullmatch(client):
         raise SocialCRMError(
             f"'{client}' is not a client id (allowed: lower-case letters, digits and single "
             "hyphens, e.g. acme-air)"
@@ -126,7 +126,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"report:  {result.report}")
         return 0
     # A batch: every playbook is reported, one failing client does not stop the others.
-    from .distributed import format_outcomes, run_playbooks
+    from .engine.batch import format_outcomes, run_playbooks
 
     if not args.debug:  # Dask's own INFO lines (scheduler, nanny, workers) only with --debug
         import os
@@ -168,7 +168,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
 
 def _scheduler(text: str) -> str:
     """An argparse type: ``local`` or a Dask scheduler address such as ``tcp://host:8786``."""
-    from .distributed import _ADDRESS  # the pattern distributed.connect checks (no Dask import)
+    from .engine.batch import SCHEDULER_ADDRESS as _ADDRESS  # as connect checks (no Dask import)
 
     if text == "local" or _ADDRESS.fullmatch(text):
         return text
@@ -184,6 +184,30 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     path = write_sample(args.out, args.mentions, seed=args.seed,
                         include_malformed=not args.clean, chunk_rows=args.chunk_rows)
     print(f"wrote {path}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .nlp.resources import ensure_vader_lexicon
+    from .workspace import init_workspace
+
+    root = Path(args.dir).expanduser().resolve()
+    written = init_workspace(root, force=args.force)
+    print(f"workspace {root}: {len(written)} files written")
+    print(f"VADER lexicon: {ensure_vader_lexicon()}")
+    print(f"next: cd {root} && socialcrm run playbooks/example.yaml")
+    return 0
+
+
+def _cmd_paths(args: argparse.Namespace) -> int:
+    from . import config
+
+    rows = (("workspace", config.WORKSPACE), ("playbooks", config.PLAYBOOKS_DIR),
+            ("reports", config.REPORTS_DIR), ("notebooks", config.NOTEBOOKS_DIR),
+            ("bundle", config.BUNDLE_DIR), ("nltk data", config.NLTK_DATA_DIR),
+            ("cache", config.CACHE_DIR))
+    for name, path in rows:
+        print(f"{name:<10} {path}")
     return 0
 
 
@@ -211,7 +235,7 @@ def _cmd_forget(args: argparse.Namespace) -> int:
     try:
         traces = None
         if args.runs:  # before anything is deleted: the author's names and texts
-            from .erasure import collect_traces
+            from .store import collect_traces
 
             traces = collect_traces(client_dir, args.author, args.platform, store, pb.client)
         if store is not None:
@@ -248,7 +272,7 @@ def _cmd_forget(args: argparse.Namespace) -> int:
 def _erase_and_scan(client_dir: Path, traces, playbook, store, who: str,  # noqa: ANN001
                     changed: bool) -> int:
     """``forget --runs`` after the row-level rewrite: every other file, then the scan."""
-    from .erasure import erase_runs, format_hits, scan_runs, scan_store
+    from .store import erase_runs, format_hits, scan_runs, scan_store
 
     models = client_dir / "models"
     if models.is_dir():  # the label model's vocabulary holds words of the client's texts
@@ -351,6 +375,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rows generated and written at a time (bounds memory; the file is the "
                    "same for any value)")
     p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("init", help="create a workspace (playbooks/, exports/, reports/, the "
+                       "example and its sample) and install the offline NLP resources")
+    p.add_argument("dir", help="the workspace folder (created if missing)")
+    p.add_argument("--force", action="store_true", help="overwrite the example and sample files")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("paths", help="print where the workspace, reports, notebooks and caches are")
+    p.set_defaults(func=_cmd_paths)
 
     p = sub.add_parser("setup", help="install offline NLP resources into the project folder")
     p.set_defaults(func=_cmd_setup)

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from .config import CLIENT_ID_RE, REPORTS_DIR, client_store_url
 from .credentials import mask_url, mask_urls_in_text
 from .exceptions import PlaybookNotFoundError, PlaybookSyntaxError, PlaybookValidationError
 from .schema import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS, PRIORITIES
@@ -44,7 +45,6 @@ __all__ = [
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_CLIENT_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def parse_duration(value: str | int | float | dt.timedelta) -> dt.timedelta:
@@ -906,7 +906,7 @@ class Playbook(_Model):
     @field_validator("client")
     @classmethod
     def _client_id(cls, value: str) -> str:
-        if not _CLIENT_RE.fullmatch(value):
+        if not CLIENT_ID_RE.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a client id (allowed: lower-case letters, digits and single "
                 "hyphens, e.g. acme-air)"
@@ -937,11 +937,7 @@ class Playbook(_Model):
     @property
     def store_url(self) -> str:
         """The CRM store URL: ``store`` or an SQLite file under ``reports/<client>/``."""
-        if self.store:
-            return self.store
-        from .config import REPORTS_DIR
-
-        return f"sqlite:///{REPORTS_DIR / self.client / 'crm.sqlite'}"
+        return client_store_url(self.store, REPORTS_DIR / self.client)
 
     @property
     def store_url_display(self) -> str:

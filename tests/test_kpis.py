@@ -1,31 +1,5 @@
-"""KPIs and goals on the tiny fixture playbook, every figure computed by hand.
-
-tests/fixtures/tiny/mentions.csv (Europe/Berlin = UTC+2 in September 2026; business hours
-Mon-Fri 09:00-17:00; complaint 1h and question 2h in business time, anything else 4h calendar):
-
-  conversation  first customer post         first brand reply         policy / due        status
-  t1 (+t2,t11)  Tue 01.09 08:00Z complaint  08:30Z  = 0.5h            1h business 09:00Z  met
-  t3 (+t4)      Tue 01.09 09:00Z question   12:00Z  = 3.0h            2h business 11:00Z  breached
-  t5            Wed 02.09 10:00Z praise     none                      4h calendar 14:00Z  open_br.
-  t6 (+t7)      Fri 04.09 14:45Z complaint  Mon 07.09 07:30Z = 64.75h 1h business:        met
-                (business: Fri 16:45-17:00 + Mon 09:00-09:30 = 0.75h; due Mon 07:45Z)
-  t10           Fri 04.09 16:00Z lead       none                      4h calendar 20:00Z  open_br.
-  (open_br. = open_breached; t8, t9 name only Globex: no conversation the brand owes; t12 is a
-   brand post without replies; t13 has no text and is rejected; as_of = latest timestamp =
-   Mon 07:30Z, after every open due time)
-
-Customer posts about the brand: t1, t3, t5, t6, t10, t11 -> volume 6.
-Sentiment (VADER with the customer-service extension): positive t5, t11; negative t1, t6;
-neutral t3 and t10 ("I would love a group fare...": a wish, not praise) -> net (2 - 2) / 6 = 0.
-Complaints t1, t6 -> 2 / 6. Share of voice 6 / (6 + 2 Globex posts) = 0.75.
-Response rate 3 answered / 5 = 0.6; median of 0.5, 3.0, 64.75 = 3.0 h; attainment 2 met / 5 decided.
-p90 (numpy, linear): position 0.9 * 2 = 1.8 -> 3.0 + 0.8 * (64.75 - 3.0) = 52.4 h.
-Reach: largest follower count per author and platform: ann 200 (two posts, counted once), ben 80,
-cara 150, dan 12000, gus 300 -> 12,730.
-Advocacy: answered conversations that opened negative: t1 and t6; ann's later "ok thanks" (t11,
-after the reply t2) is positive, dan never wrote again -> 1 / 2.
-Costs (defaults): social 1 per contact; 3 answered x (phone 15 - social 1) = 42 saved.
-"""
+"""KPIs and goals on the tiny fixture playbook, every figure computed by hand (the computation
+is written beside ``EXPECTED`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -35,39 +9,9 @@ import pytest
 
 from socialcrm_utils.goals import goal_progress, goals_table, measure_kpis
 from socialcrm_utils.kpis import compute_kpis, kpis_document
-from socialcrm_utils.listening import score_mentions
 from socialcrm_utils.playbook import load_playbook
-from socialcrm_utils.sla import brand_threads, build_conversations, sla_clocks
-from socialcrm_utils.sources import read_mentions
 
-from .conftest import ROOT
-
-TINY = ROOT / "tests" / "fixtures" / "tiny" / "tiny.yaml"
-
-EXPECTED = {
-    "volume": 6,
-    "reach": 12_730,
-    "response_rate": 0.6,
-    "median_first_response_h": 3.0,
-    "p90_first_response_h": 52.4,
-    "net_sentiment": 0.0,
-    "share_of_voice": 0.75,
-    "sla_attainment": 0.4,
-    "complaint_rate": 2 / 6,
-    "advocacy": 0.5,
-    "cost_per_contact": 1.0,
-    "savings_vs_phone": 42.0,
-}
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    playbook = load_playbook(TINY)
-    mentions = read_mentions(playbook).mentions
-    scored = score_mentions(mentions, playbook)
-    conversations = build_conversations(brand_threads(scored), playbook.brand.handles)
-    clocks = sla_clocks(conversations, playbook.sla, playbook.timezone)
-    return playbook, mentions, scored, clocks
+from .conftest import EXPECTED
 
 
 def test_clocks_by_hand(tiny):

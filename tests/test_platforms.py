@@ -21,14 +21,10 @@ from socialcrm_utils.platforms import (
     summarize_platforms,
 )
 
-from .conftest import ROOT
-from .test_kpis import (
-    EXPECTED,
-    tiny,  # noqa: F401  (module fixture: playbook, mentions, scored, clocks)
-)
+from .conftest import EXPECTED, ROOT
 
 
-def test_platform_table_by_hand(tiny):  # noqa: F811
+def test_platform_table_by_hand(tiny):
     _, _, scored, clocks = tiny
     table = summarize_platforms(scored, clocks).set_index("platform")
     assert table.index.tolist() == ["twitter", "facebook"]
@@ -44,7 +40,7 @@ def test_platform_table_by_hand(tiny):  # noqa: F811
     assert table["brand_posts"].tolist() == [3, 1]
 
 
-def test_platform_total_is_the_kpi_cards(tiny):  # noqa: F811
+def test_platform_total_is_the_kpi_cards(tiny):
     _, _, scored, clocks = tiny
     total = add_platform_total(summarize_platforms(scored, clocks)).set_index("platform")
     row = total.loc["all platforms"]
@@ -60,7 +56,8 @@ def test_platform_total_is_the_kpi_cards(tiny):  # noqa: F811
 @pytest.fixture(scope="module")
 def sample():
     """The example playbook on the shipped sample, scored and clocked as steps 1 and 5 do."""
-    from socialcrm_utils.listening import prepare_mentions, score_mentions
+    from socialcrm_utils.listening import score_mentions
+    from socialcrm_utils.steps.prepare import prepare_mentions
     from socialcrm_utils.playbook import load_playbook
     from socialcrm_utils.sla import clock_conversations
     from socialcrm_utils.sources import read_mentions
@@ -83,7 +80,7 @@ def test_sample_platform_totals_equal_the_kpis(sample):
     assert float(sov.loc[0, "share"]) == pytest.approx(kpis["share_of_voice"])
 
 
-def test_ranking_by_hand(tiny):  # noqa: F811
+def test_ranking_by_hand(tiny):
     _, _, scored, clocks = tiny
     ranked = rank_platforms(summarize_platforms(scored, clocks))
     # scaled factors: twitter mentions 1, reach 580/12150, negativity (1/4)/(1/2), unanswered
@@ -93,14 +90,14 @@ def test_ranking_by_hand(tiny):  # noqa: F811
     assert ranked["score"].tolist() == pytest.approx([0.85, twitter], abs=1e-6)
 
 
-def test_ranking_weights_from_the_playbook(tiny):  # noqa: F811
+def test_ranking_weights_from_the_playbook(tiny):
     _, _, scored, clocks = tiny
     ranked = rank_platforms(summarize_platforms(scored, clocks), {"mentions": 1.0})
     assert ranked["platform"].tolist() == ["twitter", "facebook"]
     assert ranked["score"].tolist() == pytest.approx([1.0, 0.5])
 
 
-def test_share_of_voice(tiny):  # noqa: F811
+def test_share_of_voice(tiny):
     playbook, _, scored, _ = tiny
     sov = share_of_voice(scored, playbook.name, list(playbook.brand.competitors))
     assert sov[["name", "mentions"]].values.tolist() == [["Tiny Air", 6], ["Globex", 2]]

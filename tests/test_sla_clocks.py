@@ -7,8 +7,8 @@ Every expected value is computed by hand in the comment next to it. Berlin is UT
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
+import io
 import statistics
 from collections import defaultdict
 
@@ -29,7 +29,7 @@ from socialcrm_utils.sla import (
 from socialcrm_utils.sources import read_file_source
 
 from .conftest import SHARED_DATA
-from .test_sla import BERLIN, HOUR, WEEKDAYS, berlin, due, make_mentions, seconds, utc
+from .sla_helpers import BERLIN, HOUR, WEEKDAYS, berlin, due, make_mentions, seconds, utc
 
 HANDLES = ["@AcmeAir", "acmehelp"]
 

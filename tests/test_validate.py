@@ -14,7 +14,7 @@ from socialcrm_utils.playbook import FileSource, load_playbook
 from socialcrm_utils.sources import check
 from socialcrm_utils.sources.check import check_file_source, check_sources, guess_date_format
 
-from .test_kpis import TINY
+from .conftest import TINY
 
 HOOTSUITE = ("Post ID,Network,Author,Message,Date\n"
              "11,twitter,ann,@Tiny my order is late,2026-09-01 08:00\n"
