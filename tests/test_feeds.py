@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from socialcrm_utils.playbook import (
 from socialcrm_utils.schema import CANONICAL_COLUMNS
 from socialcrm_utils.sources import read_mentions, read_source
 from socialcrm_utils.sources.feeds import FEED_COLUMNS, fetch_source
-from socialcrm_utils.sources.http import DEFAULT_USER_AGENT, HttpClient
+from socialcrm_utils.sources.http import DEFAULT_USER_AGENT, HttpClient, cache_key
 from tests.httpserver import LocalServer, Reply, local_server_fixture, payload  # noqa: F401
 
 NOW = dt.datetime(2026, 5, 5, 12, 0, tzinfo=dt.UTC).timestamp()
@@ -208,24 +209,28 @@ def test_connection_refused_is_a_source_error(make_client):
         make_client(retries=0).get_json(url)
 
 
-def test_cache_serves_the_second_call_from_disk_until_stale(local_server, make_client, clock,
-                                                            tmp_path):
+def test_cache_serves_the_second_call_from_disk_until_stale(local_server, make_client, tmp_path):
     local_server.route("/a", Reply(body={"n": 1}), Reply(body={"n": 2}))
-    client = make_client(cache_ttl="1h")
+    client = make_client(cache_ttl="1s")  # requests-cache decides freshness on the real clock
     first = client.get(local_server.url + "/a", {"q": "x", "limit": 5}, json_body=True)
-    clock.now += 3599
     second = client.get(local_server.url + "/a", {"limit": 5, "q": "x"}, json_body=True)
     assert (first.from_cache, second.from_cache) == (False, True)
     assert second.data == {"n": 1}
     assert len(local_server.requests) == 1
+    assert first.fetched_at.timestamp() == NOW  # the client's clock for a fresh answer
 
+    # requests-cache's JSON entry, named by the request's key
     [entry_file] = (tmp_path / "cache").rglob("*.json")
+    assert entry_file.stem == cache_key("GET", local_server.url + "/a", {"q": "x", "limit": 5})
     entry = json.loads(entry_file.read_text(encoding="utf-8"))
-    assert entry["status"] == 200 and json.loads(entry["body"]) == {"n": 1}
-    assert entry["headers"]["content-type"].startswith("application/json")
-    assert dt.datetime.fromisoformat(entry["fetched_at"]).timestamp() == NOW
+    assert entry["status_code"] == 200 and entry["_decoded_content"] == {"n": 1}
+    assert entry["headers"]["Content-Type"].startswith("application/json")
+    created = dt.datetime.fromisoformat(entry["created_at"])
+    expires = dt.datetime.fromisoformat(entry["expires"])
+    assert (expires - created).total_seconds() == pytest.approx(1.0, abs=0.1)
+    assert second.fetched_at == created
 
-    clock.now += 2  # older than cache_ttl now
+    time.sleep(1.1)  # older than cache_ttl now
     assert client.get_json(local_server.url + "/a", {"q": "x", "limit": 5}) == {"n": 2}
     assert len(local_server.requests) == 2
 
@@ -245,6 +250,83 @@ def test_spent_rate_limit_waits_for_the_reset(local_server, make_client, sleeps)
     client.get_json(local_server.url + "/a", {"page": 1})
     client.get_json(local_server.url + "/a", {"page": 2})
     assert sleeps == [7.0]
+
+
+def test_cached_response_is_served_with_the_server_stopped(make_client):
+    with LocalServer() as server:
+        server.route("/a", Reply(body={"n": 1}))
+        url = server.url + "/a"
+        assert make_client(retries=0).get_json(url, {"q": "x"}) == {"n": 1}
+    client = make_client(retries=0)  # a new session: no connection kept to the old server
+    again = client.get(url, {"q": "x"}, json_body=True)  # offline: from the disk cache
+    assert again.from_cache and again.data == {"n": 1}
+    with pytest.raises(SourceError, match="cannot connect"):  # not cached: the network
+        client.get_json(url, {"q": "y"})
+
+
+def test_cache_file_holds_no_secret(local_server, make_client, tmp_path, monkeypatch):
+    monkeypatch.setenv("FEED_KEY", "s3cr3t-key")
+    xml = payload("empty.rss.xml").replace(
+        "</channel>", f"<link>{local_server.url}/feed.xml?token=s3cr3t</link></channel>")
+    local_server.route("/feed.xml", Reply(200, {**RSS, "Set-Cookie": "sid=s3cr3t-cookie"}, xml))
+    url = local_server.url.replace("//", "//ann:s3cr3t-pw@") + "/feed.xml"
+    client = make_client()
+    first = client.get(url, {"token": "s3cr3t", "api_key": "${FEED_KEY}", "q": "acme"})
+    [request] = local_server.requests
+    assert (request.param("token"), request.param("api_key")) == ("s3cr3t", "s3cr3t-key")
+    [entry_file] = (tmp_path / "cache").rglob("*.json")
+    stored = entry_file.read_text(encoding="utf-8")
+    assert "s3cr3t" not in stored and "ann:***@" in stored
+    entry = json.loads(stored)
+    host = local_server.url.removeprefix("http://")
+    assert entry["url"] == f"http://ann:***@{host}/feed.xml?token=***&api_key=***&q=acme"
+    assert "Authorization" not in entry["request"]["headers"]  # Basic ann:s3cr3t-pw
+    assert "Set-Cookie" not in entry["headers"]
+    assert f"<link>{local_server.url}/feed.xml?token=***</link>" in entry["_decoded_content"]
+    assert entry["headers"]["Content-Type"] == "application/rss+xml; charset=utf-8"
+    assert "token=s3cr3t" in first.text  # the fresh answer is the server's, as sent
+    second = client.get(url, {"token": "s3cr3t", "api_key": "${FEED_KEY}", "q": "acme"})
+    assert second.from_cache and "token=***" in second.text and second.url == first.url
+
+
+def test_cached_feed_keeps_its_characters(local_server, make_client):
+    xml = payload("empty.rss.xml").replace("UTF-8", "ISO-8859-1").replace("zeppelin", "Lübeck")
+    local_server.route("/feed.xml", Reply(200, {"Content-Type": "application/rss+xml"},
+                                          xml.encode("latin-1")))
+    client = make_client()
+    first, second = (client.get(local_server.url + "/feed.xml") for _ in range(2))
+    assert (first.from_cache, second.from_cache) == (False, True)
+    assert second.text == first.text and "Lübeck" in second.text
+
+
+def test_unwritable_cache_folder_does_not_fail_the_request(local_server, tmp_path, sleeps):
+    (tmp_path / "file").write_text("not a folder")
+    local_server.route("/a", Reply(body=[1]))
+    http = Http.model_validate({"cache_dir": str(tmp_path / "file" / "cache")})
+    with HttpClient(http, sleep=sleeps.append) as client:
+        assert client.get_json(local_server.url + "/a") == [1]
+        assert client.get_json(local_server.url + "/a") == [1]
+        assert not client.use_cache
+    assert len(local_server.requests) == 2
+
+
+def test_retries_are_urllib3_retry_in_the_session_adapter(make_client):
+    client = make_client(retries=3, backoff=0.5)
+    retry = client.session.get_adapter("https://x.example/").max_retries
+    assert retry.total == 3 and retry.backoff_factor == 0.5 and retry.respect_retry_after_header
+    assert {429, 500, 503, 599} <= set(retry.status_forcelist) and 404 not in retry.status_forcelist
+    waits = []
+    for _ in range(4):  # the back-off before retries 1..4: 0.5 * 2**(n - 1)
+        retry = retry.new(history=(*retry.history, None))
+        waits.append(retry.get_backoff_time())
+    assert waits == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_503_with_retry_after_then_success_waits_as_asked(local_server, make_client, sleeps):
+    local_server.route("/a", Reply(503, {"Retry-After": "2"}), Reply(500), Reply(body={"ok": 1}))
+    assert make_client(backoff=0.5).get_json(local_server.url + "/a") == {"ok": 1}
+    assert sleeps == [2.0, 1.0]  # Retry-After, then the back-off before the second retry
+    assert len(local_server.requests) == 3
 
 
 def test_feed_text_is_decoded_by_its_xml_declaration(local_server, make_client):
