@@ -2,9 +2,13 @@
 lexicon with German negation, intensifiers and "aber" for German.
 
 English
-    NLTK's VADER (Hutto & Gilbert, 2014), a lexicon and rules built for social media; its
-    ``compound`` score is a normalised sum of valences in [-1, 1]. The lexicon is installed into
-    the project-local NLTK data folder by :mod:`socialcrm_utils.nlp.resources`. On top of it, the
+    VADER (Hutto & Gilbert, 2014), a lexicon and rules built for social media; its
+    ``compound`` score is a normalised sum of valences in [-1, 1]. It runs on
+    :class:`~socialcrm_utils.nlp.vader.VaderScorer`, the project's own implementation of NLTK's
+    VADER on NLTK's public lexicon and constants, whose scores equal NLTK's
+    ``SentimentIntensityAnalyzer().polarity_scores`` exactly (``tests/test_vader_compat.py``).
+    The lexicon is installed into the project-local NLTK data folder by
+    :mod:`socialcrm_utils.nlp.resources`. On top of it, the
     **customer-service extension** (:mod:`socialcrm_utils.nlp.cs_lexicon`, version
     :data:`CS_EXTENSION_VERSION`) reads service language VADER misses: request words that are
     not praise ("please help"), service failures ("delayed 3 hours", "still waiting for my
@@ -33,12 +37,12 @@ Labels
     :data:`~socialcrm_utils.nlp.german.DE_POSITIVE_THRESHOLD`), see :data:`LABEL_THRESHOLDS`.
 
 Speed
-    Each distinct text is scored once. VADER runs with a linear-time re-implementation of its
-    tokenizer that gives exactly NLTK's tokens (NLTK's builds a dictionary of every word times
-    every punctuation mark for each text, most of its run time); the extension re-reads only
-    the words its lexicon changes and runs only the rules whose trigger strings a text holds.
-    From :data:`PARALLEL_MIN_TEXTS` distinct texts on, they are scored in chunks on every core
-    (:mod:`~socialcrm_utils.nlp.parallel`); the result is identical.
+    Each distinct text is scored once. :class:`~socialcrm_utils.nlp.vader.VaderScorer` maps
+    each distinct whitespace token once (cached) and runs VADER's context rules only on lexicon
+    words; the extension re-reads only the words its lexicon changes and runs only the rules
+    whose trigger strings a text holds. From :data:`PARALLEL_MIN_TEXTS` distinct texts on, they
+    are scored in chunks on every core (:mod:`~socialcrm_utils.nlp.parallel`); the result is
+    identical.
 """
 
 from __future__ import annotations
@@ -47,17 +51,18 @@ import bisect
 import functools
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from nltk.sentiment.vader import SentimentIntensityAnalyzer, SentiText
+from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
 from . import cs_lexicon, german, parallel
 from .cs_lexicon import CS_EXTENSION_VERSION
 from .packs import check_packs
 from .resources import vader_analyzer
+from .vader import N_SCALAR, VaderScorer, VaderText
 
 __all__ = [
     "CS_EXTENSION_VERSION",
@@ -114,56 +119,7 @@ def normalize_lang(langs: pd.Series) -> pd.Series:
 # --- English: exact VADER, faster ------------------------------------------------------------
 
 
-class _LinearSentiText(SentiText):
-    """NLTK's ``SentiText`` with the same tokens, found in linear time.
-
-    NLTK maps a whitespace token to a word when the token is a punctuation mark of
-    ``PUNC_LIST`` glued to a word of the punctuation-free text (``"cat,"`` -> ``"cat"``), by
-    building every punctuation-word pair of the text. A word holds no punctuation, so a token
-    can only be the punctuation run before or after such a word: checking that run against
-    ``PUNC_LIST`` gives the same mapping without the pairs.
-    """
-
-    def _words_and_emoticons(self) -> list[str]:
-        text = self.text
-        words_only = {
-            w for w in self.REGEX_REMOVE_PUNCTUATION.sub("", text).split() if len(w) > 1
-        }
-        marks, chars = _punctuation(tuple(self.PUNC_LIST))
-        out = []
-        for token in text.split():
-            if len(token) <= 1:
-                continue
-            if token[-1] in chars or token[0] in chars:
-                token = _strip_vader_punc(token, words_only, marks, chars)
-            out.append(token)
-        return out
-
-
-@functools.cache
-def _punctuation(punc_list: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """VADER's punctuation marks, and the characters they are made of."""
-    return frozenset(punc_list), frozenset("".join(punc_list))
-
-
-def _strip_vader_punc(
-    token: str, words_only: set[str], marks: frozenset[str], chars: frozenset[str]
-) -> str:
-    """The word a token maps to under NLTK's rule, or the token itself."""
-    end = len(token)
-    while end > 0 and token[end - 1] in chars:
-        end -= 1
-    if 0 < end < len(token) and token[end:] in marks and token[:end] in words_only:
-        return token[:end]
-    start = 0
-    while start < len(token) and token[start] in chars:
-        start += 1
-    if 0 < start < len(token) and token[:start] in marks and token[start:] in words_only:
-        return token[start:]
-    return token
-
-
-def _first_index(words: list[str]) -> dict[str, int]:
+def _first_index(words: Sequence[str]) -> dict[str, int]:
     """Each token's first position: VADER reads a repeated token in its first context."""
     first: dict[str, int] = {}
     for idx, token in enumerate(words):
@@ -171,68 +127,26 @@ def _first_index(words: list[str]) -> dict[str, int]:
     return first
 
 
-class _FastVader(SentimentIntensityAnalyzer):
-    """NLTK's analyzer with :class:`_LinearSentiText`; every other method is NLTK's own.
-
-    Built from a loaded analyzer, reusing its lexicon and constants (NLTK's ``__init__`` would
-    read the lexicon file again).
-    """
-
-    def __init__(self, base: SentimentIntensityAnalyzer) -> None:
-        self.lexicon_file = base.lexicon_file
-        self.lexicon = base.lexicon
-        self.constants = base.constants
-
-    def sentitext(self, text: str) -> _LinearSentiText:
-        """The tokenised text, as NLTK's ``SentiText``."""
-        return _LinearSentiText(
-            text, self.constants.PUNC_LIST, self.constants.REGEX_REMOVE_PUNCTUATION
-        )
-
-    def valence_at(self, sentitext: SentiText, item: str, i: int) -> float:
-        """The valence of token ``item`` read at position ``i``: one step of NLTK's loop."""
-        words = sentitext.words_and_emoticons
-        lower = item.lower()
-        if (i < len(words) - 1 and lower == "kind" and words[i + 1].lower() == "of") or (
-            lower in self.constants.BOOSTER_DICT
-        ):
-            return 0
-        if lower not in self.lexicon:  # NLTK's sentiment_valence leaves such a word at 0
-            return 0
-        return self.sentiment_valence(0, sentitext, item, i, [])[0]
-
-    def valences(self, sentitext: SentiText) -> list[float]:
-        """One valence per token, before the "but" rule: NLTK's ``polarity_scores`` loop."""
-        words = sentitext.words_and_emoticons
-        first = _first_index(words)
-        return [self.valence_at(sentitext, item, first[item]) for item in words]
-
-    def compound_of(self, words: list[str], sentiments: list[float], text: str) -> float:
-        """VADER's "but" rule and normalisation of token valences."""
-        return self.score_valence(self._but_check(words, list(sentiments)), text)["compound"]
-
-    def polarity_scores(self, text: str) -> dict[str, float]:
-        """Exactly ``SentimentIntensityAnalyzer.polarity_scores``."""
-        sentitext = self.sentitext(text)
-        words = sentitext.words_and_emoticons
-        return self.score_valence(self._but_check(words, self.valences(sentitext)), text)
-
-
 def _compile(fragment: str) -> re.Pattern[str]:
     return re.compile(fragment, re.IGNORECASE)
 
 
-class _CustomerServiceVader(_FastVader):
-    """VADER with the customer-service extension of :mod:`~socialcrm_utils.nlp.cs_lexicon`."""
+class _CustomerServiceVader:
+    """VADER with the customer-service extension of :mod:`~socialcrm_utils.nlp.cs_lexicon`.
 
-    def __init__(self, base: SentimentIntensityAnalyzer, packs: tuple[str, ...] = ()) -> None:
-        super().__init__(base)
+    Args:
+        lexicon: VADER's lexicon (``SentimentIntensityAnalyzer().lexicon``).
+        packs: Domain packs whose English entries and phrase rules join the extension.
+    """
+
+    def __init__(self, lexicon: Mapping[str, float], packs: tuple[str, ...] = ()) -> None:
         extension, phrase_rules = cs_lexicon.extension_rules(packs)
-        self.lexicon = {**base.lexicon, **extension}
+        self.scorer = VaderScorer({**lexicon, **extension})
+        self.lexicon = self.scorer.lexicon
         self._changed = frozenset(extension)
         # Words VADER did not know: their neighbours' valences change too (VADER reads a
         # booster or a negation only when it is not itself a lexicon word).
-        self._new = frozenset(w for w in extension if w not in base.lexicon)
+        self._new = frozenset(w for w in extension if w not in lexicon)
         self._formulas = tuple(
             (frozenset(t), _compile(regex)) for _, t, regex in cs_lexicon.FORMULA_RULES
         )
@@ -249,18 +163,16 @@ class _CustomerServiceVader(_FastVader):
         self._any_trigger = re.compile("|".join(map(re.escape, self._triggers))) \
             if self._triggers else None
 
-    def extended(
-        self, sentitext: SentiText, plain: list[float], text: str
-    ) -> list[float] | None:
+    def extended(self, read: VaderText, plain: list[float], text: str) -> list[float] | None:
         """Token valences with the extension, or None where it changes nothing.
 
         Args:
-            sentitext: The tokenised text.
+            read: The text as VADER reads it (:meth:`~socialcrm_utils.nlp.vader.VaderScorer.
+                read`).
             plain: VADER's own valences of its tokens.
             text: The text.
         """
-        words = sentitext.words_and_emoticons
-        lowered = [word.lower() for word in words]
+        words, lowered = read.words, read.lowered
         sentiments = list(plain)
         changed = False
         if not self._changed.isdisjoint(lowered):
@@ -273,7 +185,7 @@ class _CustomerServiceVader(_FastVader):
                 if lowered[i] in self._changed or (
                     new is not None and any(new[max(i - 3, 0) : i])
                 ):
-                    sentiments[pos] = self.valence_at(sentitext, item, i)
+                    sentiments[pos] = self.scorer.valence_at(read, i)
                     changed = True
         if not cs_lexicon.IRREALIS.isdisjoint(lowered):
             for i, word in enumerate(lowered):
@@ -320,7 +232,7 @@ class _CustomerServiceVader(_FastVader):
             for match in pattern.finditer(text):
                 i = at(group_start(match))
                 if sentiments and sentiments[i] > 0:
-                    sentiments[i] *= self.constants.N_SCALAR
+                    sentiments[i] *= N_SCALAR
                     changed = True
         for pattern, valence in phrases:
             for match in pattern.finditer(text):
@@ -339,8 +251,9 @@ _TOKEN = re.compile(r"\S+")
 @functools.lru_cache(maxsize=8)
 def _fast_vader(
     base: SentimentIntensityAnalyzer, extension: bool, packs: tuple[str, ...] = ()
-) -> _FastVader:
-    return _CustomerServiceVader(base, packs) if extension else _FastVader(base)
+) -> VaderScorer | _CustomerServiceVader:
+    """Our scorer on ``base``'s lexicon, or the extension on it (cached per analyzer)."""
+    return _CustomerServiceVader(base.lexicon, packs) if extension else VaderScorer(base.lexicon)
 
 
 def _is_nltk_vader(analyzer: object) -> bool:
@@ -390,14 +303,13 @@ def english_compound(
                 else None)
     scores = []
     for text in texts:
-        sentitext = plain.sentitext(text)
-        words = sentitext.words_and_emoticons
-        valences = plain.valences(sentitext)
-        score = plain.compound_of(words, valences, text)
+        read = plain.read(text)
+        valences = plain.valences(read)
+        score = plain.compound_of(read.lowered, valences, text) if read.scored else 0.0
         if extended is not None and score > NEGATIVE_THRESHOLD:
-            changed = extended.extended(sentitext, valences, text)
+            changed = extended.extended(read, valences, text)
             if changed is not None:
-                score = min(score, extended.compound_of(words, changed, text))
+                score = min(score, plain.compound_of(read.lowered, changed, text))
         scores.append(score)
     return scores
 
