@@ -10,7 +10,7 @@ Measured per size:
 - ``suite``: the whole step-4 measurement of the suite: :func:`sla.build_conversations` (reply
   chains resolved by pointer jumping), :func:`sla.response_turns`, :func:`sla.sla_clocks` with
   business hours (Mon-Fri 08-20 Berlin, German holidays) for first response, next response and
-  resolution, then :func:`sla.summarize_sla` by policy and by ISO week;
+  resolution, then :func:`conversations.summarize_sla` by policy and by ISO week;
 - ``baseline``: the first-response figures alone, written the way one would with plain pandas
   on data whose conversation id is already known (group minima and a merge), calendar time
   only. It does less work than the suite; it is there to show the cost of doing it right.
@@ -81,7 +81,7 @@ def synthetic_threads(n_mentions: int, seed: int = 7) -> pd.DataFrame:
 
 def suite(mentions: pd.DataFrame) -> tuple[float, dict[str, float]]:
     from socialcrm_utils.playbook import Sla
-    from socialcrm_utils.sla import build_conversations, response_turns, sla_clocks, summarize_sla
+    from socialcrm_utils.conversations import build_conversations, response_turns, sla_clocks, summarize_sla
 
     sla = Sla.model_validate({
         "business_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00",

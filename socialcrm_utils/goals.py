@@ -33,7 +33,7 @@ from .listening import score_mentions
 from .metrics import select_population
 from .playbook import Goal, Playbook, format_duration
 from .schema import INTENTS, KPIS
-from .sla import assign_conversations, clock_conversations
+from .conversations import assign_conversations, clock_conversations
 
 __all__ = [
     "measure_kpis",

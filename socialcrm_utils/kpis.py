@@ -3,7 +3,7 @@
 The KPI vocabulary (names, labels, units, which way is better) is :data:`schema.KPIS`; the
 formulas are explained for clients in ``docs/kpis.md``. Inputs are the scored mentions of
 step 3, the SLA clocks of step 4 and the playbook's ``costs``; response figures come from
-:func:`socialcrm_utils.sla.summarize_sla` so that step 4 and step 5 can never disagree.
+:func:`socialcrm_utils.conversations.summarize_sla` so that step 4 and step 5 can never disagree.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .metrics import (
 )
 from .playbook import Costs
 from .schema import KPIS
-from .sla import assign_conversations, brand_threads, summarize_sla
+from .conversations import assign_conversations, brand_threads, summarize_sla
 
 __all__ = [
     "compute_kpis",
@@ -156,7 +156,7 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
       two brands counts for each.
     - ``response_rate``: answered / conversations (:func:`metrics.response_rate`);
       ``median_first_response_h``, ``p90_first_response_h`` (calendar hours, answered
-      conversations), ``sla_attainment`` (first response): from :func:`sla.summarize_sla` over
+      conversations), ``sla_attainment`` (first response): from :func:`conversations.summarize_sla` over
       all conversations.
     - ``advocacy``: :func:`advocacy`, turned positive / opened negative and answered.
     - ``cost_per_contact``: not measured: the playbook's assumed cost of one social contact

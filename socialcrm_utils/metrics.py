@@ -244,7 +244,7 @@ def count_conversations(clocks: pd.DataFrame,
     ``response_rate`` = answered / conversations, where a conversation is answered when it has
     a ``first_response_at`` (the SLA clocks of step 4 hold only the conversations the brand
     owes an answer: threads about a competitor only are not among them). This is the formula
-    of :func:`sla.summarize_sla`.
+    of :func:`conversations.summarize_sla`.
 
     Args:
         clocks: SLA clocks (``first_response_at`` and the ``by`` columns).

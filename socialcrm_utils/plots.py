@@ -222,7 +222,7 @@ def plot_attainment(summary: pd.DataFrame, by: str, goal: float | None = None,
     """SLA attainment (first response, resolution) per group, with an optional goal line.
 
     Args:
-        summary: ``sla.summarize_sla`` output grouped by ``by``.
+        summary: ``conversations.summarize_sla`` output grouped by ``by``.
         by: The group column, e.g. ``policy`` or ``week``.
         goal: Target attainment (0-1) drawn as a dashed line.
         title: Chart title; a default names the group.
@@ -580,7 +580,7 @@ def escape_markdown(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
-#: The columns of ``sla.summarize_sla`` a reader needs first, in reading order.
+#: The columns of ``conversations.summarize_sla`` a reader needs first, in reading order.
 SLA_SUMMARY_COLUMNS: tuple[str, ...] = (
     "conversations", "response_rate", "median_first_response_h", "p90_first_response_h",
     "median_first_response_business_h", "breaches", "attainment", "median_resolution_h",
@@ -605,7 +605,7 @@ SLA_SUMMARY_LABELS: dict[str, str] = {
 
 def format_sla_summary(summary: pd.DataFrame,
                        by: str | Sequence[str]) -> pd.io.formats.style.Styler:
-    """A readable ``sla.summarize_sla`` table: one row per figure, one column per group.
+    """A readable ``conversations.summarize_sla`` table: one row per figure, one column per group.
 
     The figures are :data:`SLA_SUMMARY_COLUMNS`, named as in :data:`SLA_SUMMARY_LABELS`. Eleven
     figures side by side would not fit a notebook or the report; one column per policy,

@@ -6,7 +6,7 @@ client's turns other brands' replies into "our" replies and other brands' custom
 customers. :func:`scope_mentions` keeps, from the playbook's ``brand`` section:
 
 - **client conversations**: every conversation (reply chain, see
-  :func:`~socialcrm_utils.sla.assign_conversations`) in which one of the client's accounts
+  :func:`~socialcrm_utils.conversations.assign_conversations`) in which one of the client's accounts
   posts, or in which a customer names or addresses the client (``brand.terms``,
   ``brand.handles``);
 - **competitor mentions**: customer posts that name a listed competitor (for share of voice),
@@ -48,7 +48,7 @@ import pandas as pd
 from .listening import tag_brands
 from .playbook import Brand
 from .schema import text_of
-from .sla import assign_conversations
+from .conversations import assign_conversations
 
 __all__ = [
     "SCOPE_REASONS",

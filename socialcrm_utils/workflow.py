@@ -8,7 +8,7 @@ and crises to departments (service, marketing, PR, sales). This module turns it 
 - a department for every customer request, scored mentions or conversations alike
   (:func:`route`, with crises flagged by :func:`mark_crisis`);
 - the workload per department (:func:`department_workload`) and its SLA figures
-  (:func:`department_sla`, via :func:`socialcrm_utils.sla.summarize_sla`);
+  (:func:`department_sla`, via :func:`socialcrm_utils.conversations.summarize_sla`);
 - the method's "70% problem" (:func:`compare_marketing_load`): how many requests marketing
   gets today, with the playbook's routing, and where the others go.
 
@@ -25,7 +25,7 @@ import pandas as pd
 
 from .playbook import Playbook, Routing
 from .schema import DEPARTMENTS, INTENTS, PRIORITIES
-from .sla import summarize_sla
+from .conversations import summarize_sla
 
 __all__ = [
     "ROUTED_COLUMNS",
@@ -270,7 +270,7 @@ def department_workload(routed: pd.DataFrame, weeks: float | None = None,
 
 def department_sla(clocks: pd.DataFrame,
                    playbook: Playbook | Routing | None = None) -> pd.DataFrame:
-    """SLA figures per department: :func:`sla.summarize_sla` grouped by ``department``.
+    """SLA figures per department: :func:`conversations.summarize_sla` grouped by ``department``.
 
     Args:
         clocks: SLA clocks (:func:`sla.sla_clocks`, with ``intent`` and ``priority``), routed
@@ -280,7 +280,7 @@ def department_sla(clocks: pd.DataFrame,
 
     Returns:
         One row per department with requests: ``department`` and the columns of
-        :func:`sla.summarize_sla`.
+        :func:`conversations.summarize_sla`.
 
     Raises:
         ValueError: If ``clocks`` have no ``department`` column and no playbook is given.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from socialcrm_utils.schema import conform_mentions
-from socialcrm_utils.sla import BusinessCalendar
+from socialcrm_utils.conversations import BusinessCalendar
 
 BERLIN = "Europe/Berlin"
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]

@@ -44,9 +44,9 @@ from socialcrm_utils.nlp.languages import (
 from socialcrm_utils.nlp.sentiment import score_sentiment
 from socialcrm_utils.nlp.tokens import stop_words, tokenize
 from socialcrm_utils.nlp.topics import weekly_topics
-from socialcrm_utils.normalize import detect_language, fill_languages, normalize_mentions
+from socialcrm_utils.steps.prepare import detect_language, fill_languages, normalize_mentions
 from socialcrm_utils.playbook import load_playbook
-from socialcrm_utils.sla import clock_conversations
+from socialcrm_utils.conversations import clock_conversations
 from socialcrm_utils.sources import read_mentions
 from socialcrm_utils.workflow import department_workload, route
 
@@ -240,7 +240,8 @@ def test_routing_and_workload_in_any_language(normalized, playbook):
 
 @pytest.fixture(scope="module")
 def scored(mentions, playbook) -> pd.DataFrame:
-    from socialcrm_utils.listening import prepare_mentions, score_mentions
+    from socialcrm_utils.listening import score_mentions
+    from socialcrm_utils.steps.prepare import prepare_mentions
 
     return score_mentions(prepare_mentions(mentions, playbook), playbook)
 
@@ -308,7 +309,7 @@ def test_posts_of_unknown_language_go_through_every_step(scored, playbook):
 
 
 def test_step_6_faq_on_the_three_portuguese_questions(scored, playbook):
-    from socialcrm_utils.content import complaint_topics, faq_candidates, reply_templates
+    from socialcrm_utils.steps.content import complaint_topics, faq_candidates, reply_templates
 
     exclude = [*playbook.brand.terms, *playbook.brand.handles, "rollwerk"]
     three = scored[scored["mention_id"].isin(["pt06", "pt10", "pt11"])]

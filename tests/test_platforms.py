@@ -59,7 +59,7 @@ def sample():
     from socialcrm_utils.listening import score_mentions
     from socialcrm_utils.steps.prepare import prepare_mentions
     from socialcrm_utils.playbook import load_playbook
-    from socialcrm_utils.sla import clock_conversations
+    from socialcrm_utils.conversations import clock_conversations
     from socialcrm_utils.sources import read_mentions
 
     playbook = load_playbook(ROOT / "playbooks" / "example.yaml")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.playbook import BusinessHours, Sla
-from socialcrm_utils.sla import (
+from socialcrm_utils.conversations import (
     CLOCK_COLUMNS,
     CONVERSATION_COLUMNS,
     BusinessCalendar,

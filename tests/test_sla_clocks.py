@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.playbook import BusinessHours, FileSource, Sla
-from socialcrm_utils.sla import (
+from socialcrm_utils.conversations import (
     TURN_COLUMNS,
     BusinessCalendar,
     build_conversations,
