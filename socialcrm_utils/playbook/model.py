@@ -1,0 +1,119 @@
+"""The validated playbook: :class:`Playbook` and how its store URL is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from ..config import CLIENT_ID_RE, REPORTS_DIR, client_store_url
+from ..credentials import mask_urls_in_text
+from .fields import _check_timezone, _Model
+from .sections import (
+    Brand,
+    Costs,
+    Goal,
+    Guidelines,
+    Http,
+    Listening,
+    Platforms,
+    Routing,
+    Sla,
+    Source,
+    Voice,
+)
+
+
+class Playbook(_Model):
+    """A validated client playbook (see DESIGN.md, "Playbook")."""
+
+    client: str
+    name: str
+    language: Literal["en", "de"] = "en"
+    timezone: str = "Europe/Berlin"
+    brand: Brand
+    sources: list[Source] = Field(min_length=1)
+    goals: list[Goal] = Field(default_factory=list)
+    guidelines: Guidelines = Field(default_factory=Guidelines)
+    sla: Sla = Field(default_factory=Sla)
+    routing: Routing = Field(default_factory=Routing)
+    voice: Voice = Field(default_factory=Voice)
+    costs: Costs = Field(default_factory=Costs)
+    listening: Listening = Field(default_factory=Listening)
+    platforms: Platforms = Field(default_factory=Platforms)
+    http: Http = Field(default_factory=Http)
+    store: str | None = None
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("client")
+    @classmethod
+    def _client_id(cls, value: str) -> str:
+        if not CLIENT_ID_RE.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a client id (allowed: lower-case letters, digits and single "
+                "hyphens, e.g. acme-air)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str | None, info: ValidationInfo) -> str | None:
+        base = (info.context or {}).get("base_dir")
+        prefix = "sqlite:///"
+        if value and base and value.startswith(prefix) and not value.startswith(prefix + "/"):
+            relative = value.removeprefix(prefix)
+            if relative and relative != ":memory:":
+                return prefix + str((Path(base) / relative).resolve())
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The playbook's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def store_url(self) -> str:
+        """The CRM store URL: ``store`` or an SQLite file under ``reports/<client>/``."""
+        return client_store_url(self.store, REPORTS_DIR / self.client)
+
+    @property
+    def store_url_display(self) -> str:
+        """:attr:`store_url` for messages: ``postgresql+psycopg://user:***@host/db``."""
+        return display_store_url(self.store_url)
+
+
+def display_store_url(url: str) -> str:
+    """A store URL as shown to people: its password (and any URL credential) masked.
+
+    Args:
+        url: An SQLAlchemy database URL.
+
+    Returns:
+        The URL with ``***`` for the password, as SQLAlchemy's
+        ``URL.render_as_string(hide_password=True)`` writes it.
+
+    Examples:
+        >>> display_store_url("postgresql+psycopg://crm:pa55@db.example:5432/crm")
+        'postgresql+psycopg://crm:***@db.example:5432/crm'
+        >>> display_store_url("sqlite:////srv/reports/acme/crm.sqlite")
+        'sqlite:////srv/reports/acme/crm.sqlite'
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        shown = str(url)
+    return mask_urls_in_text(shown, keep_user=True)  # and query arguments (?sslpassword=)
