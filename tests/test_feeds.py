@@ -235,12 +235,14 @@ def test_cache_serves_the_second_call_from_disk_until_stale(local_server, make_c
     assert len(local_server.requests) == 2
 
 
-def test_use_cache_false_always_asks_the_server(local_server, make_client):
+def test_use_cache_false_always_asks_the_server(local_server, make_client, tmp_path):
     local_server.route("/a", Reply(body=[1]))
     client = make_client()
     client.get_json(local_server.url + "/a", use_cache=False)
     client.get_json(local_server.url + "/a", use_cache=False)
     assert len(local_server.requests) == 2
+    assert not list((tmp_path / "cache").rglob("*.json"))  # nothing written either
+    assert all("x-actual-no-cache" not in r.headers for r in local_server.requests)
 
 
 def test_spent_rate_limit_waits_for_the_reset(local_server, make_client, sleeps):

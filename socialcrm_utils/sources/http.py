@@ -38,7 +38,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -196,10 +195,15 @@ class HttpClient:
                                        else CachedSession.wrap(session, **settings))
         self.session.settings.disabled = not self.use_cache
         self.session.headers["User-Agent"] = self.http.user_agent or DEFAULT_USER_AGENT
+        # Requests that skip the cache go through a plain session with the same headers and
+        # adapter (toggling the cached session's settings per request is not thread-safe).
+        self._direct = session or requests.Session()
+        self._direct.headers = self.session.headers
         self._retry = RetryPolicy.from_http(self.http, sleep=sleep, clock=clock)
         self._adapter = HTTPAdapter(max_retries=self._retry)
         for prefix in ("http://", "https://"):
             self.session.mount(prefix, self._adapter)
+            self._direct.mount(prefix, self._adapter)
 
     def __enter__(self) -> HttpClient:
         return self
@@ -208,9 +212,10 @@ class HttpClient:
         self.close()
 
     def close(self) -> None:
-        """Close the session if this client opened it."""
+        """Close the sessions if this client opened them."""
         if self._own_session:
             self.session.close()
+            self._direct.close()
 
     # -- public API --------------------------------------------------------------------------
 
@@ -391,10 +396,10 @@ class HttpClient:
 
         def run() -> None:
             try:
-                with self.session.cache_disabled() if not caching else nullcontext():
-                    resp = self.session.get(url, params=params, timeout=self.http.timeout,
-                                            headers={"Accept": accept}, stream=True,
-                                            hooks={"response": [keep]})
+                session = self.session if caching else self._direct
+                resp = session.get(url, params=params, timeout=self.http.timeout,
+                                   headers={"Accept": accept}, stream=True,
+                                   hooks={"response": [keep]})
                 box["response"] = resp
                 resp.content  # noqa: B018 - read the whole body here, inside the deadline
                 box["done"] = True
