@@ -27,7 +27,7 @@ import argparse
 
 import pandas as pd
 
-from socialcrm_utils.content import best_slots, engagement_by_slot
+from socialcrm_utils.steps.content import best_slots, engagement_by_slot
 from socialcrm_utils.sample import SAMPLE_TIMEZONE, generate_mentions
 
 BEST_HOURS = {11, 12, 18, 19}

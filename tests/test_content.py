@@ -1,4 +1,4 @@
-"""Unit tests of step 6 (socialcrm_utils.content); expected values are computed by hand.
+"""Unit tests of step 6 (socialcrm_utils.steps.content); expected values are computed by hand.
 
 The arithmetic behind the clustering expectations (damped idf ``1 + ln(ln(9/(1 + df)) + 1)``
 with N = 8 English questions) is spelled out next to the fixture.
@@ -12,9 +12,12 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
-from socialcrm_utils import content
-from socialcrm_utils.content import (
+from socialcrm_utils.nlp.pii import private_channel_reply
+from socialcrm_utils.playbook import Voice
+from socialcrm_utils.steps import content
+from socialcrm_utils.steps.content import (
     CALENDAR_COLUMNS,
     COMPLAINT_COLUMNS,
     FAQ_COLUMNS,
@@ -25,11 +28,11 @@ from socialcrm_utils.content import (
     content_calendar,
     engagement_by_slot,
     faq_candidates,
+    labels,
     platform_volumes,
     reply_templates,
+    vectors,
 )
-from socialcrm_utils.nlp.pii import private_channel_reply
-from socialcrm_utils.playbook import Voice
 from socialcrm_utils.voice import check_voice
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +205,7 @@ def test_single_word_labels_take_the_next_term_and_words_grow_into_phrases() -> 
     faq = faq_candidates(_questions(["Lounge, Oslo?"] * 3))
     assert faq.loc[0, "topic"] == "lounge, Oslo" and faq.loc[0, "terms"] == "lounge, oslo"
     # a phrase with a word chosen alone replaces it, however light (above the 30 % floor)
-    assert content._label_phrases(
+    assert labels.label_phrases(
         ["fahrrad", "fahrrad mitnehmen", "kostet"], [1.0, 0.4, 0.35], None
     ) == ["fahrrad mitnehmen", "kostet"]
 
@@ -288,21 +291,57 @@ def test_blockwise_leader_clustering_equals_the_sequential_algorithm(
     dense[::17] = 0.0  # some rows without terms
     norms = np.linalg.norm(dense, axis=1)
     dense = np.divide(dense, norms[:, None], out=np.zeros_like(dense), where=norms[:, None] > 0)
-    indptr = np.concatenate([[0], np.cumsum((dense > 0).sum(axis=1))])
-    matrix = content._Csr(
-        indptr.astype(np.int64),
-        np.nonzero(dense)[1].astype(np.int64),
-        dense[dense > 0],
-        np.array([f"t{i}" for i in range(n_terms)], dtype=object),
+    matrix = vectors.TermMatrix(
+        sparse.csr_array(dense), np.array([f"t{i}" for i in range(n_terms)], dtype=object)
     )
     order = rng.permutation(n)
-    monkeypatch.setattr(content, "_MAX_BLOCK", block)
-    monkeypatch.setattr(content, "_BLOCK_CELLS", block)  # blocks of `block` rows at most
+    monkeypatch.setattr(vectors, "_MAX_BLOCK", block)
+    monkeypatch.setattr(vectors, "_BLOCK_CELLS", block)  # blocks of `block` rows at most
     for threshold, cap in ((0.5, 1000), (0.8, 1000), (0.6, 15)):
-        got = content._leader_clusters(matrix, order, threshold, cap)
-        vectors = [{t: dense[i, t] for t in np.flatnonzero(dense[i])} for i in order]
-        expected = _naive_leaders(vectors, threshold, cap)
+        got = vectors.leader_clusters(matrix, order, threshold, cap)
+        rows = [{t: dense[i, t] for t in np.flatnonzero(dense[i])} for i in order]
+        expected = _naive_leaders(rows, threshold, cap)
         assert got[order].tolist() == expected
+
+
+def test_weighted_tfidf_by_hand() -> None:
+    # "wifi free" once, "wifi" twice, "seat" once: N = 4 mentions; df wifi 3, free 1, seat 1.
+    # idf = ln(5 / (1 + df)) + 1: wifi ln(5/4) + 1 = 1.223144, free/seat ln(5/2) + 1 = 1.916291
+    docs = [["wifi", "free"], ["wifi", "wifi"], ["seat"]]
+    counts = np.array([1, 2, 1])
+    plain = vectors.weighted_tfidf(vectors.count_terms(docs), counts, min_df=1)
+    assert plain.terms.tolist() == ["free", "seat", "wifi"]
+    # row 0: (free 1.916291, wifi 1.223144) / 2.273379; row 1: tf 1 + ln 2, only wifi -> 1.0
+    assert plain.vectors.toarray() == pytest.approx(
+        np.array([[0.842926, 0.0, 0.538029], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]]), abs=1e-6
+    )
+    # damped idf 1 + ln(idf): wifi 1.201424, free 1.650391; / 2.041375 -> 0.588537, 0.808470
+    damped = vectors.weighted_tfidf(vectors.count_terms(docs), counts, min_df=1, damped=True)
+    assert damped.vectors.toarray()[0] == pytest.approx([0.808470, 0.0, 0.588537], abs=1e-6)
+    # min_df counts mentions, not distinct texts: wifi is in 3 mentions, free and seat in 1
+    kept = vectors.weighted_tfidf(vectors.count_terms(docs), counts, min_df=2)
+    assert kept.terms.tolist() == ["wifi"] and kept.vectors.toarray().ravel().tolist() == [
+        1.0, 1.0, 0.0
+    ]
+    nothing = vectors.weighted_tfidf(vectors.count_terms([[], ["x"]]), np.array([1, 1]), 2)
+    assert nothing.vectors.shape == (2, 0) and nothing.terms.tolist() == []
+
+
+def test_density_order_and_centroids_by_hand() -> None:
+    # unit rows a, (a+b)/sqrt 2, b; asked 1, 1 and 3 times: sum_j count_j v_j = (1.7071, 3.7071)
+    matrix = vectors.TermMatrix(
+        sparse.csr_array(np.array([[1.0, 0.0], [0.5**0.5, 0.5**0.5], [0.0, 1.0]])),
+        np.array(["a", "b"], dtype=object),
+    )
+    counts = np.array([1.0, 1.0, 3.0])
+    # densities 1.7071, 3.8284, 3.7071 -> rows 1, 2, 0
+    assert vectors.density_order(matrix, counts).tolist() == [1, 2, 0]
+    # threshold 0.7: row 1 leads, row 2 joins it (cosine 0.7071), row 0 too
+    assert vectors.leader_clusters(matrix, np.array([1, 2, 0]), 0.7, 10).tolist() == [0, 0, 0]
+    # threshold 0.8: three leaders in the order they are found
+    assert vectors.leader_clusters(matrix, np.array([1, 2, 0]), 0.8, 10).tolist() == [2, 0, 1]
+    cent = vectors.centroids(matrix, np.array([0, -1, 0]), counts).toarray()
+    assert cent.tolist() == [[1.0, 3.0]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -588,7 +627,7 @@ def test_engagement_by_slot_daylight_saving_time_and_blank_reply_ids() -> None:
 def test_engagement_by_slot_falls_back_to_all_posts(caplog: pytest.LogCaptureFixture) -> None:
     posts = _posts()  # 20 proactive brand posts, fewer than MIN_BRAND_POSTS
     assert content.MIN_BRAND_POSTS > 20
-    with caplog.at_level(logging.WARNING, logger="socialcrm_utils.content"):
+    with caplog.at_level(logging.WARNING, logger="socialcrm_utils.steps.content"):
         by_slot = engagement_by_slot(posts, "Europe/Berlin")
     assert f"only 20 proactive brand posts (< {content.MIN_BRAND_POSTS})" in caplog.text
     assert by_slot.attrs["basis"] == "all_posts"

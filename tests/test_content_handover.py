@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from socialcrm_utils.content import (
+from socialcrm_utils.steps.content import (
     FAQ_COLUMNS,
     best_slots,
     complaint_topics,

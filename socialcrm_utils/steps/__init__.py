@@ -1,0 +1,1 @@
+"""The seed steps of the playbook, one module (or package) per step concern."""

@@ -1,0 +1,205 @@
+"""What customers ask, and who they are: question sentences, abuse, feelings and people's names.
+
+The rules that decide which sentences of a post are real questions (:data:`QUESTION_WORDS`,
+:data:`ABUSE_PATTERN`), which words never group or name a topic (:data:`NOT_TOPIC_WORDS`) and
+which words are people's names (:func:`person_names`). English and German have rules; every
+other language is carried by its question marks.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ...nlp.tokens import lang_key, stop_words
+from ...schema import text_of
+from .text import SENTENCE_END, WORD_RE, brand_posts
+
+#: Words that say how a customer feels or chats, never what a topic is about: left out of
+#: the words that group and name FAQs and complaint topics ("burritos, smh" and "bad,
+#: disappointed" were labels). English and German.
+NOT_TOPIC_WORDS: frozenset[str] = frozenset(
+    {
+        # chatter
+        "smh", "omg", "wtf", "ffs", "tbh", "imo", "idk", "lmao", "lmfao", "rofl", "ugh", "wow",
+        "yay", "pls", "plz", "thx", "lol", "haha", "hahaha", "jk", "btw", "fyi", "asap",
+        # feelings and verdicts
+        "bad", "worse", "worst", "terrible", "horrible", "awful", "disappointed",
+        "disappointing", "disappointment", "unacceptable", "ridiculous", "annoying", "annoyed",
+        "frustrated", "frustrating", "upset", "angry", "mad", "sad", "poor", "pathetic",
+        "great", "good", "love", "hate", "seriously", "literally", "really", "thanks", "thank",
+        "question", "questions", "y'all", "yall",
+        # swearing
+        "shit", "fuck", "fucking", "crap", "damn", "hell", "scheiße", "scheiss", "kacke",
+        "schlecht", "schlimm", "enttäuscht", "enttäuschend", "ärgerlich", "unverschämt",
+        "nervig", "sauer", "wütend", "traurig", "super", "toll", "schade", "frage", "fragen",
+    }
+)  # fmt: skip
+_NOT_WORDS_RE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|[\W\d_]+")
+_QUESTION_MARKS = "?？؟"
+#: Words that open a question in English and German; a sentence starting with one asks even
+#: without a question mark ("how do I change my seat").
+QUESTION_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset({
+        "what", "what's", "whats", "how", "how's", "where", "where's", "when", "why", "who",
+        "whom", "whose", "which", "can", "could", "do", "does", "did", "is", "are", "was",
+        "were", "will", "would", "should", "shall", "may", "might", "have", "has", "any",
+        "anyone", "anybody", "isn't", "aren't", "don't", "doesn't", "can't", "won't",
+    }),
+    "de": frozenset({
+        "was", "wie", "wo", "wohin", "woher", "wann", "warum", "wieso", "weshalb", "weswegen",
+        "wer", "wen", "wem", "wessen", "welche", "welcher", "welches", "welchen", "welchem",
+        "kann", "kannst", "können", "könnt", "könnte", "könntet", "gibt", "ist", "sind",
+        "seid", "habt", "hat", "haben", "hast", "darf", "dürfen", "muss", "müssen", "soll",
+        "sollte", "wird", "werden", "würde", "würdet", "bekomme", "bekommt", "geht",
+        "funktioniert", "weiß", "wisst",
+    }),
+}  # fmt: skip
+_QUESTION_START_RE = re.compile(r"[^\W\d_][\w'’]*")
+#: Insults, swearing and rhetorical abuse (English and German): a "question" with one of
+#: these ("are you kidding me?", "wollt ihr mich verarschen?") is no FAQ.
+ABUSE_PATTERN: re.Pattern[str] = re.compile(
+    r"(?<![\w-])(?:"
+    # English insults and swearing
+    r"idiot\w*|stupid\w*|dumb\w*|moron\w*|incompeten\w*|useless|pathetic|clowns?|liars?|"
+    r"scam\w*|thieves|crooks|wtf|wth|ffs|smh|fuck\w*|f\*+k\w*|shit\w*|bullshit|crap\w*|"
+    r"damn\w*|suck(?:s|ed)?|disgrace\w*|"
+    r"the\s+(?:hell|heck|fuck)|a\s+(?:joke|scam)|"
+    # English rhetorical abuse
+    r"are\s+(?:you|y'?all|u)\s+(?:kidding|serious|joking|insane|crazy|nuts|for\s+real|"
+    r"telling\s+me)|you\s+(?:kidding|serious)|"
+    r"what(?:'s|’s|\s+is)\s+wrong\s+with\s+(?:you|y'?all|u|your)|"
+    r"how\s+(?:hard|difficult)\s+(?:is|can)\s+it|how\s+dare|how\s+many\s+times|"
+    r"who\s+(?:cares|does\s+that)|is\s+(?:this|that|it)\s+(?:a\s+joke|for\s+real)|"
+    r"why\s+(?:do|would|should)\s+(?:i|we|anyone)\s+(?:even\s+)?bother|"
+    r"isn'?t\s+(?:this|that|it)\s+the\s+\w+est|"
+    # German insults and swearing
+    r"idiot\w*|vollidiot\w*|dumm\w*|blöd\w*|bescheuert\w*|behindert\w*|deppen?|"
+    r"verarsch\w*|scheiß\w*|scheiss\w*|kacke|mist|arsch\w*|unfähig\w*|lächerlich\w*|"
+    r"abzock\w*|betrüger\w*|frechheit|"
+    # German rhetorical abuse
+    r"geht'?s\s+noch|soll\s+das|(?:ein|der)\s+witz|seid\s+ihr\s+(?:noch|irre|wahnsinnig|"
+    r"verrückt)|wie\s+(?:dumm|blöd|unfähig)|ist\s+das\s+(?:euer|ihr)\s+ernst"
+    r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def _is_question_sentence(sentence: str, lang: str) -> bool:
+    """A question mark, or (English and German) a question word as the first word.
+
+    Examples:
+        >>> _is_question_sentence("how do I change my seat", "en")
+        True
+        >>> _is_question_sentence("Wann öffnet die Filiale", "de")
+        True
+        >>> _is_question_sentence("What a day.", "en"), _is_question_sentence("Ok.", "pt")
+        (False, False)
+    """
+    if any(mark in sentence for mark in _QUESTION_MARKS):
+        return True
+    key = lang_key(lang)
+    words = [m.group().lower() for m in _QUESTION_START_RE.finditer(sentence)]
+    if not key or len(words) < 3 or sentence.rstrip().endswith("!"):
+        return False
+    if key == "en" and words[0] in {"what", "how"} and words[1] in {"a", "an", "so"}:
+        return False  # "What a day", "how so"
+    return words[0] in QUESTION_WORDS[key]
+
+
+def questions_asked(
+    text: str, exclude: re.Pattern[str] | None, lang: str = ""
+) -> list[str]:
+    """The real question sentences of a text: what it asks, without abuse or only names.
+
+    Sentences end at ``. ! ?`` followed by a space (not inside "12.50" or "acme.com"). A
+    question sentence holds a question mark or, in English and German, starts with a
+    question word (:data:`QUESTION_WORDS`). Left out: question sentences made only of
+    excluded terms (the brand's names, people's names), @handles, #hashtags, links, emoji and
+    punctuation, which ask nothing ("ACME Air? I thought that was a vacuum cleaner brand"), and
+    those with an insult or rhetorical abuse (:data:`ABUSE_PATTERN`: "are you kidding me?").
+
+    Examples:
+        >>> from socialcrm_utils.steps.content.text import term_pattern
+        >>> brand = term_pattern(["ACME Air", "@acmeair"])
+        >>> questions_asked("acme air? I thought that was a vacuum cleaner brand", brand)
+        []
+        >>> questions_asked("Hi @AcmeAir! Is there wifi on board? And power?", brand)
+        ['Is there wifi on board?', 'And power?']
+        >>> questions_asked("Why is the bag fee 12.50? acmeair.com says 9.90", brand)
+        ['Why is the bag fee 12.50?']
+        >>> questions_asked("I need my booking number", brand)
+        []
+        >>> questions_asked("Are you kidding me? Where is my bag", brand, "en")
+        ['Where is my bag']
+    """
+    asked = []
+    for sentence in SENTENCE_END.split(text):
+        if not _is_question_sentence(sentence, lang) or ABUSE_PATTERN.search(sentence):
+            continue
+        rest = exclude.sub(" ", sentence) if exclude is not None else sentence
+        if _NOT_WORDS_RE.sub("", rest):
+            asked.append(sentence.strip())
+    return asked
+
+_CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
+# A capitalised word after a greeting or thanks: "Hi Becky", "thanks Anna", "Danke, Jonas".
+_NAME_AFTER_GREETING_RE = re.compile(
+    r"(?<![\w'])(?i:hi|hey|hello|hiya|heya|dear|thanks|thank\s+you|thx|ty|cheers|danke|"
+    r"dankeschön|hallo|servus|moin|liebe|lieber)[\s,]+(" + _CAP + r")(?![\w'])"
+)
+# A brand reply's sign-off: "-Becky", "– Becky", "~Anna", "^Jo", "Best, Lukas", "VG Katrin".
+_SIGN_OFF_NAME_RE = re.compile(
+    r"(?:[-–—~^*/]\s*|(?i:best|cheers|regards|thanks|grüße|gruß|vg|lg)[,.]?\s+)(" + _CAP
+    + r")[\s.!🙂😊❤️]*$"
+)  # fmt: skip
+# Capitalised words after a greeting that are not names.
+_NOT_NAMES: frozenset[str] = frozenset(
+    {"team", "there", "guys", "all", "everyone", "everybody", "folks", "friends", "support",
+     "again", "so", "much", "lot", "for", "you", "leute", "zusammen", "ihr", "euch", "allerseits",
+     "service", "help", "customer", "care"}
+)  # fmt: skip
+
+
+def person_names(scored: pd.DataFrame) -> list[str]:
+    """Names of people in a mention table: they must never name an FAQ group or topic.
+
+    Found in three places: the words of ``author_name`` (customers' and agents' display
+    names); the name an agent signs a brand reply with (``-Becky``, ``^Jo``, ``Best, Lukas``
+    at the end of a post with ``is_brand``); a capitalised word after a greeting or thanks in
+    any post (``Hi Becky``, ``thanks Anna``, ``Danke, Jonas``; "Hi team" is no name).
+    @handles need no list: the tokenizer drops them. Words of three letters or fewer and stop
+    words are left out (they never reach a label anyway).
+
+    Args:
+        scored: Mentions with ``text_redacted`` or ``text``; ``author_name`` and ``is_brand``
+            are used when present.
+
+    Returns:
+        Lower-case names, sorted.
+
+    Examples:
+        >>> df = pd.DataFrame({
+        ...     "text": ["Hey Becky, is the app down?", "Sorry about that! -Becky",
+        ...              "Thanks team, and thanks Jonas", "Best, Lukas"],
+        ...     "is_brand": [False, True, False, True],
+        ...     "author_name": ["Sam Miller", "Chipotle", None, "ACME"]})
+        >>> person_names(df)
+        ['acme', 'becky', 'chipotle', 'jonas', 'lukas', 'miller']
+    """
+    names: set[str] = set()
+    text = text_of(scored).astype("string").fillna("")
+    for found in text.str.findall(_NAME_AFTER_GREETING_RE):
+        names.update(found)
+    if "is_brand" in scored.columns:
+        signed = text[brand_posts(scored).to_numpy()].str.strip()
+        names.update(signed.str.extract(_SIGN_OFF_NAME_RE, expand=False).dropna())
+    if "author_name" in scored.columns:
+        for value in scored["author_name"].dropna().astype(str):
+            names.update(WORD_RE.findall(value))
+    stops = stop_words("en") | stop_words("de")
+    return sorted(
+        {n.lower() for n in names if len(n) > 3}
+        - stops - _NOT_NAMES
+    )
