@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.exceptions import SocialCRMError
+from socialcrm_utils.nlp import learn
 from socialcrm_utils.nlp.labels import (
     LabelFileError,
     hash_label_files,
@@ -473,8 +474,6 @@ def test_suggestions_round_trip_as_a_label_file(tmp_path):
                                                            (0.9, 0.7, True)])
 def test_a_model_is_kept_only_when_it_is_not_worse_than_the_rules(
         posts, labels, monkeypatch, model_f1, rules_f1, kept):
-    from socialcrm_utils.nlp import learn
-
     def fake_measure(self, label, x, gold, inputs, scored, result):
         result["model"] = {"f1": {"value": model_f1}}
         result["rules"] = {"f1": {"value": rules_f1}}
@@ -489,3 +488,104 @@ def test_a_model_is_kept_only_when_it_is_not_worse_than_the_rules(
                                           "them; the rules stay")
     assert "complaint" in ClientClassifier(n_bootstrap=10, require_gain=False).fit(
         _scored(posts), labels).models_
+
+
+def _sentiment_pool() -> tuple[pd.DataFrame, ClientClassifier]:
+    """100 posts of one group: 2 the lexicon calls positive, 8 negative, 90 neutral.
+
+    Values without a model (rule disagreement, each signal 1/3, plus the missing share 1/2 of
+    each sentiment class, since 1 of 2 labels per class is given): a neutral post with no rule
+    flag and a score near 0 is worth 1/3 + 1/3 + 1/2; a positive praise post or a negative
+    complaint post (rules and lexicon agree) only 1/2. By value alone the neutral posts win.
+    """
+    rows = []
+    for i in range(100):
+        if i < 2:
+            rows.append((f"p{i}", f"thanks, the {_EN_THINGS[i]} works great", "praise", 0.8,
+                         "positive"))
+        elif i < 10:
+            rows.append((f"n{i}", f"my {_EN_THINGS[i % 5]} is broken again, day {i}",
+                         "complaint", -0.8, "negative"))
+        else:
+            words = " ".join(f"w{i}x{k}" for k in range(4))
+            rows.append((f"u{i}", f"{words} {i * 7919}", "other", 0.0, "neutral"))
+    pool = pd.DataFrame(rows, columns=["mention_id", "text", "intent", "sentiment",
+                                       "sentiment_label"])
+    pool["platform"], pool["lang"], pool["is_customer"] = "twitter", "en", True
+    for name in ("complaint", "question", "praise", "lead"):
+        pool[f"is_{name}"] = pool["intent"] == name
+    labels = pd.DataFrame({"mention_id": ["p0", "n2", "u10"],
+                           "sentiment": pd.array(["positive", "negative", "neutral"],
+                                                 dtype="string")})
+    unfitted = ClientClassifier(min_per_class=2, n_folds=0)
+    return pool, unfitted.fit(pool, labels)
+
+
+def test_suggestions_give_a_rare_predicted_class_its_share():
+    pool, classifier = _sentiment_pool()
+    assert classifier.models_ == {} and set(classifier.results_) == {"sentiment"}
+    done = pd.DataFrame({"mention_id": ["p0", "n2", "u10"]})
+    # by value alone: 20 of the 88 neutral posts, not the one positive left
+    plain = suggest_labels(pool, classifier, n=20, labels=done, balance_share=0.0,
+                           random_share=0.0)
+    assert plain["mention_id"].str.startswith("u").all()
+    # balance_share 0.3 of 20 = 6 picks round-robin over the strata positive (1 left),
+    # negative (7), neutral (88): p1, n, u, then n, u, n (positive is used up)
+    todo = suggest_labels(pool, classifier, n=20, labels=done, balance_share=0.3,
+                          random_share=0.0)
+    first = todo["mention_id"].str[0].value_counts().to_dict()
+    assert "p1" in set(todo["mention_id"])
+    assert first.get("n", 0) >= 3 and len(todo) == 20
+    assert "p1" not in set(plain["mention_id"])
+
+
+def test_random_share_draws_from_the_whole_group():
+    pool, classifier = _sentiment_pool()
+    done = pd.DataFrame({"mention_id": ["p0", "n2", "u10"]})
+    todo = suggest_labels(pool, classifier, n=20, labels=done, balance_share=0.0,
+                          random_share=1.0, random_state=3)
+    expected = np.random.default_rng(3)
+    expected.uniform(0, 1e-6, 97)  # the tie-breaking noise is drawn first
+    ids = pool[~pool["mention_id"].isin(done["mention_id"])]["mention_id"].to_numpy()
+    drawn = set(ids[expected.choice(np.arange(97), 20, replace=False)])
+    assert set(todo["mention_id"]) == drawn
+
+
+def test_calibrated_rules_when_the_score_decides(tmp_path):
+    """Sentiment given by the lexicon score alone (-0.6 / 0 / 0.6), texts of random words.
+
+    The lexicon's own labels say neutral everywhere (macro-F1 1/3 of neutral's 0.5). The rule
+    features get weight 0.01, so the logistic regression hardly sees the score; the calibrated
+    rules read it unscaled and separate the classes perfectly. The first grid pair that does:
+    negative at or below -0.6, positive at or above 0.05.
+    """
+    rng = np.random.default_rng(0)
+    words = ["zug", "tag", "heute", "wieder", "bahn", "mal", "noch", "jetzt"]
+    classes = ["negative", "neutral", "positive"]
+    scored = pd.DataFrame({
+        "mention_id": [f"m{i}" for i in range(60)],
+        "text": [" ".join(rng.choice(words, 5)) + f" {i}" for i in range(60)],
+        "lang": "de",
+        "sentiment": [(-0.6, 0.0, 0.6)[i % 3] for i in range(60)],
+        "sentiment_label": "neutral",
+    })
+    labels = pd.DataFrame({"mention_id": scored["mention_id"],
+                           "sentiment": pd.array([classes[i % 3] for i in range(60)],
+                                                 dtype="string")})
+    model = ClientClassifier(n_bootstrap=0,
+                             featurizer=learn.MentionFeaturizer(rule_weight=0.01))
+    model.fit(scored, labels)
+    result = model.results_["sentiment"]
+    assert result["kind"] == "thresholds" and result["model"]["f1"]["value"] == 1.0
+    assert result["rules"]["f1"]["value"] == pytest.approx(1 / 6, abs=1e-4)
+    assert result["linear"]["f1"]["value"] < 1.0
+    fitted = model.models_["sentiment"]
+    assert (fitted.negative_at, fitted.positive_at) == (-0.6, 0.05)
+    new = pd.DataFrame({"mention_id": ["a", "b", "c", "d"], "text": ["zug", "tag", "mal", "x"],
+                        "lang": "de", "sentiment": [-0.7, 0.03, 0.05, -0.6],
+                        "sentiment_label": "neutral"})
+    expected = ["negative", "neutral", "positive", "negative"]
+    assert apply_classifier(new, model)["sentiment_label"].tolist() == expected
+    loaded, _ = load_classifier(save_classifier(model, tmp_path).parent)
+    assert apply_classifier(new, loaded)["sentiment_label"].tolist() == expected
+    assert "calibrated rules (negative <= -0.6, positive >= 0.05)" in result["message"]

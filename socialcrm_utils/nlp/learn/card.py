@@ -61,7 +61,10 @@ def classifier_card(
         "method": {
             "features": "word 1-2-gram and char_wb 2-5-gram TF-IDF, rule flags, lexicon "
                         "sentiment score and label, language (en/de/other)",
-            "model": f"logistic regression, class_weight=balanced, C={params['C']}",
+            "model": f"logistic regression, class_weight=balanced, C={params['C']}"
+                     + ("; sentiment: calibrated rules (two thresholds on the lexicon score) "
+                        "instead when their cross-validated macro-F1 is higher"
+                        if params.get("calibrate") else ""),
             "validation": f"stratified {params['n_folds']}-fold cross-validation (seed "
                           f"{params['random_state']}); 95% percentile bootstrap intervals "
                           f"({params['n_bootstrap']} resamples) on the out-of-fold predictions",

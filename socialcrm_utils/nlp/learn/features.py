@@ -198,6 +198,18 @@ class MentionFeaturizer(TransformerMixin, BaseEstimator):
         return sp.hstack([self.word_.transform(texts), self.char_.transform(texts),
                           sp.csr_matrix(rules)], format="csr")
 
+    def rule_column(self, name: str) -> tuple[int, float]:
+        """Where a :data:`RULE_FEATURES` column is in :meth:`transform`'s matrix, and its factor.
+
+        Args:
+            name: One of :data:`RULE_FEATURES`.
+
+        Returns:
+            ``(column index, rule_weight)``: the matrix holds the value times the factor.
+        """
+        start = len(self.word_.vocabulary_) + len(self.char_.vocabulary_)
+        return start + RULE_FEATURES.index(name), float(self.rule_weight)
+
     def to_dict(self) -> dict[str, Any]:
         """The fitted featurizer as plain JSON-able data (vocabularies and IDF, no pickle)."""
         return {"params": {**self.get_params(), "word_ngrams": list(self.word_ngrams),

@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedKFold
 from ..intent import PRECEDENCE
 from ..labels import FLAG_LABELS, LABEL_COLUMNS, SENTIMENT_CLASSES
 from .features import MentionFeaturizer, _flag, mention_inputs
-from .metrics import measure
+from .metrics import _binary_counts, _prf, measure
 
 __all__ = ["MIN_POSITIVES", "MIN_NEGATIVES", "MIN_PER_CLASS", "ClientClassifier",
            "apply_classifier"]
@@ -86,6 +86,77 @@ def _fit_linear(matrix: sp.csr_matrix, y: np.ndarray, c: float, languages: list[
     coef = np.zeros((model.coef_.shape[0], matrix.shape[1]), dtype=np.float64)
     coef[:, used] = model.coef_
     return _Linear(model.classes_.tolist(), coef, model.intercept_.astype(np.float64), languages)
+
+
+
+#: Candidate thresholds of the calibrated rules (the lexicon score is in [-1, 1]).
+THRESHOLD_GRID = tuple(round(-0.95 + 0.05 * i, 2) for i in range(39))
+
+
+@dataclass
+class _Thresholds:
+    """Calibrated rules: the lexicon score's thresholds, learned from the labels.
+
+    ``negative`` at or below ``negative_at``, ``positive`` at or above ``positive_at``,
+    ``neutral`` between; the score is the feature matrix's column ``column`` divided by
+    ``scale`` (the featurizer's rule weight). Probabilities are a softmax of 10 x the distance
+    past each threshold, so the predicted class is the rule's and posts near a threshold are
+    uncertain (for :func:`~socialcrm_utils.nlp.learn.suggest_labels`).
+    """
+
+    negative_at: float
+    positive_at: float
+    column: int
+    scale: float
+    languages: list[str]
+    classes: tuple[str, ...] = SENTIMENT_CLASSES
+
+    def proba(self, matrix: sp.csr_matrix) -> np.ndarray:
+        score = np.asarray(matrix[:, self.column].todense()).ravel() / self.scale
+        decision = np.column_stack([10 * (self.negative_at - score) + 1e-6,
+                                    np.zeros(len(score)),
+                                    10 * (score - self.positive_at) + 1e-6])
+        return softmax(decision, axis=1)
+
+    def predict(self, matrix: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(self.classes, dtype=object)[self.proba(matrix).argmax(axis=1)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "thresholds", "negative_at": self.negative_at,
+                "positive_at": self.positive_at, "column": self.column, "scale": self.scale,
+                "languages": list(self.languages)}
+
+
+def _fit_thresholds(matrix: sp.csr_matrix, y: np.ndarray, column: int, scale: float,
+                    languages: list[str]) -> _Thresholds:
+    """The pair of :data:`THRESHOLD_GRID` values with the highest macro-F1 on the rows.
+
+    Ties go to the first pair (the lowest thresholds).
+
+    Examples:
+        >>> x = sp.csr_matrix(np.array([[-0.5], [-0.2], [0.0], [0.1], [0.6]]))
+        >>> y = np.array(["negative", "negative", "neutral", "neutral", "positive"])
+        >>> model = _fit_thresholds(x, y, 0, 1.0, ["de"])
+        >>> model.predict(x).tolist() == y.tolist()
+        True
+    """
+    score = np.asarray(matrix[:, column].todense()).ravel() / scale
+    grid = np.asarray(THRESHOLD_GRID)
+    low, high = np.triu_indices(len(grid), k=1)
+    negative = score[None, :] <= grid[low][:, None]
+    positive = score[None, :] >= grid[high][:, None]
+    predicted = np.where(negative, "negative", np.where(positive, "positive", "neutral"))
+    gold = np.broadcast_to(np.asarray(y, dtype=str), predicted.shape)
+    parts = [_prf(*_binary_counts(gold == c, predicted == c))[2] for c in SENTIMENT_CLASSES]
+    best = int(np.argmax(np.mean(parts, axis=0)))
+    return _Thresholds(float(grid[low[best]]), float(grid[high[best]]), column, scale, languages)
+
+
+def _model_from_dict(data: Mapping[str, Any]) -> _Linear | _Thresholds:
+    if data.get("kind") == "thresholds":
+        return _Thresholds(float(data["negative_at"]), float(data["positive_at"]),
+                           int(data["column"]), float(data["scale"]), list(data["languages"]))
+    return _Linear.from_dict(data)
 
 
 
@@ -151,10 +222,15 @@ class ClientClassifier(BaseEstimator):
             rules' F1 on the same labelled rows; otherwise the rules stay for that label and the
             card says why (a model that is worse than the rules on the client's own labels
             should not replace them).
+        calibrate: For sentiment, also cross-validate calibrated rules (the lexicon score's
+            two thresholds learned from the labels, :data:`THRESHOLD_GRID`) and use them
+            instead of the logistic regression when their cross-validated macro-F1 is higher
+            (needs ``n_folds``); the card's ``kind`` says which (``linear``, ``thresholds``).
 
     Attributes:
         featurizer_: The fitted featurizer (fitted on every mention's text, no labels).
-        models_: Label -> fitted linear model, for the labels that have one.
+        models_: Label -> fitted model (linear, or calibrated rules for sentiment), for the
+            labels that have one.
         results_: Label -> ``{"status": "model" | "rules", "counts", "needed", "message",
             "n", "model": metrics, "rules": metrics}`` (:func:`measure`'s dicts).
         training_hash_: SHA-256 of the labelled rows used (ids, texts, labels).
@@ -178,6 +254,7 @@ class ClientClassifier(BaseEstimator):
         random_state: int = 0,
         featurizer: MentionFeaturizer | None = None,
         require_gain: bool = True,
+        calibrate: bool = True,
     ) -> None:
         self.min_positives = min_positives
         self.min_negatives = min_negatives
@@ -188,6 +265,7 @@ class ClientClassifier(BaseEstimator):
         self.random_state = random_state
         self.featurizer = featurizer
         self.require_gain = require_gain
+        self.calibrate = calibrate
 
     def _minimums(self, label: str) -> dict[str, int]:
         if label == "sentiment":
@@ -215,7 +293,7 @@ class ClientClassifier(BaseEstimator):
             self.
         """
         inputs, ids, labelled = _labelled_rows(scored, labels)
-        self.models_: dict[str, _Linear] = {}
+        self.models_: dict[str, _Linear | _Thresholds] = {}
         self.results_: dict[str, dict[str, Any]] = {}
         self.featurizer_: MentionFeaturizer | None = None
         trainable = []
@@ -251,9 +329,15 @@ class ClientClassifier(BaseEstimator):
                         f"better than the rules (F1 {rules_f1:.2f}) on them; the rules stay")
                     logger.info("%s", result["message"])
                     continue
-            self.models_[label] = _fit_linear(x, gold, self.C, languages)
+            if result.get("kind") == "thresholds":
+                self.models_[label] = self._fit_thresholds(x, gold, languages)
+                what = (f"calibrated rules (negative <= {self.models_[label].negative_at}, "
+                        f"positive >= {self.models_[label].positive_at})")
+            else:
+                self.models_[label] = _fit_linear(x, gold, self.C, languages)
+                what = "model"
             result["status"] = "model"
-            result["message"] = f"{label}: model from {len(rows)} labels"
+            result["message"] = f"{label}: {what} from {len(rows)} labels"
         self.training_hash_ = _hash_rows(ids, inputs, labelled)
         return self
 
@@ -263,9 +347,13 @@ class ClientClassifier(BaseEstimator):
             return
         folds = StratifiedKFold(self.n_folds, shuffle=True, random_state=self.random_state)
         predicted = np.empty(len(gold), dtype=object)
+        calibrated = np.empty(len(gold), dtype=object)
         for train, test in folds.split(np.zeros(len(gold)), gold):
             fold_model = _fit_linear(x[train], gold[train], self.C, [])
             predicted[test] = fold_model.predict(x[test])
+            if label == "sentiment" and self.calibrate:
+                calibrated[test] = self._fit_thresholds(x[train], gold[train], []).predict(
+                    x[test])
         classes = SENTIMENT_CLASSES if label == "sentiment" else None
         if label == "sentiment":
             rules = (scored["sentiment_label"].astype("string").fillna("unscored").to_numpy(str)
@@ -277,6 +365,19 @@ class ClientClassifier(BaseEstimator):
         result["model"] = measure(gold, predicted, classes, self.n_bootstrap, self.random_state)
         result["rules"] = measure(gold, rules, classes, self.n_bootstrap, self.random_state)
         result["folds"] = self.n_folds
+        result["kind"] = "linear"
+        if label == "sentiment" and self.calibrate:
+            figures = measure(gold, calibrated, classes, self.n_bootstrap, self.random_state)
+            result["linear"] = result["model"]
+            if figures["f1"]["value"] > result["model"]["f1"]["value"]:
+                result["model"], result["kind"] = figures, "thresholds"
+
+    def _fit_thresholds(self, x: sp.csr_matrix, gold: np.ndarray,
+                        languages: list[str]) -> _Thresholds:
+        if self.featurizer_ is None:  # pragma: no cover - fit sets it before measuring
+            raise ValueError("fit the featurizer first")
+        column, scale = self.featurizer_.rule_column("sentiment_score")
+        return _fit_thresholds(x, gold, column, scale, languages)
 
     def predict_proba(self, scored: pd.DataFrame) -> dict[str, pd.DataFrame]:
         """Each model's class probabilities for every mention.
@@ -318,7 +419,7 @@ class ClientClassifier(BaseEstimator):
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted classifier as plain JSON-able data."""
-        params = {k: v for k, v in self.get_params().items() if k != "featurizer"}
+        params = {k: v for k, v in self.get_params(deep=False).items() if k != "featurizer"}
         featurizer = None if self.featurizer_ is None else self.featurizer_.to_dict()
         return {"params": params, "featurizer": featurizer,
                 "models": {label: m.to_dict() for label, m in self.models_.items()},
@@ -332,7 +433,7 @@ class ClientClassifier(BaseEstimator):
         model = cls(**data["params"], featurizer=None if featurizer is None
                     else MentionFeaturizer(**featurizer.get_params()))
         model.featurizer_ = featurizer
-        model.models_ = {label: _Linear.from_dict(m) for label, m in data["models"].items()}
+        model.models_ = {label: _model_from_dict(m) for label, m in data["models"].items()}
         model.results_ = data["results"]
         model.training_hash_ = data["training_hash"]
         return model

@@ -10,11 +10,11 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ...schema import text_of
-from ..labels import FLAG_LABELS, LABEL_COLUMNS
+from ..labels import FLAG_LABELS, LABEL_COLUMNS, SENTIMENT_CLASSES
 from .features import _HANDLE, _URL, mention_inputs
 from .model import ClientClassifier
 
-__all__ = ["suggest_labels"]
+__all__ = ["BALANCE_SHARE", "RANDOM_SHARE", "suggest_labels"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,108 @@ def _pick_diverse(vectors: sp.csr_matrix, value: np.ndarray, k: int, penalty: fl
     return chosen
 
 
+#: Share of each group's posts given to the predicted classes of the labels, rarest first.
+BALANCE_SHARE = 0.3
+#: Share of each group's posts drawn at random (representative of the posts as they are).
+RANDOM_SHARE = 0.2
+
+
+def _strata(classifier: ClientClassifier | None, pool: pd.DataFrame,
+            inputs: pd.DataFrame) -> list[np.ndarray]:
+    """Per (label, class): which candidates are predicted of that class, rarest first.
+
+    The prediction is the label's model where it has one, else the rules (the rule flag; the
+    lexicon's ``sentiment_label``, unscored posts in no stratum). The labels are those the
+    client has labelled so far (``results_``), else all five.
+    """
+    results = getattr(classifier, "results_", None) or {}
+    names = [name for name in LABEL_COLUMNS if name in results] or list(LABEL_COLUMNS)
+    predicted = (classifier.predict(pool) if classifier is not None
+                 and getattr(classifier, "models_", None) else pd.DataFrame(index=pool.index))
+    strata = []
+    for name in names:
+        if name in predicted.columns:
+            values = predicted[name].to_numpy()
+        elif name == "sentiment":
+            values = np.select([inputs["sentiment_negative"].to_numpy() > 0,
+                                inputs["sentiment_positive"].to_numpy() > 0,
+                                inputs["sentiment_unscored"].to_numpy() > 0],
+                               ["negative", "positive", ""], "neutral")
+        else:
+            values = inputs[f"rule_{name}"].to_numpy() > 0
+        classes = SENTIMENT_CLASSES if name == "sentiment" else (True, False)
+        strata += [values == c for c in classes]
+    return sorted(strata, key=lambda member: int(member.sum()))
+
+
+def _pick_balanced(strata: list[np.ndarray], members: np.ndarray, value: np.ndarray,
+                   k: int) -> list[int]:
+    """Up to ``k`` of ``members``, round-robin over the strata: each one's most valuable next.
+
+    Examples:
+        >>> strata = [np.array([False, False, True, False]), np.array([True, True, False, True])]
+        >>> _pick_balanced(strata, np.arange(4), np.array([0.9, 0.1, 0.2, 0.5]), 3)
+        [2, 0, 3]
+    """
+    queues = []
+    for stratum in strata:
+        inside = members[stratum[members]]
+        queues.append(list(inside[np.argsort(-value[inside], kind="stable")]))
+    chosen: list[int] = []
+    taken: set[int] = set()
+    while len(chosen) < k and any(queues):
+        for queue in queues:
+            while queue and queue[0] in taken:
+                queue.pop(0)
+            if queue and len(chosen) < k:
+                chosen.append(int(queue[0]))
+                taken.add(int(queue.pop(0)))
+    return chosen
+
+
+def _pick_diverse_of(texts: pd.Series, members: np.ndarray, value: np.ndarray,
+                     k: int) -> list[int]:
+    """:func:`_pick_diverse` over the ``max(5k, 50)`` most valuable ``members``."""
+    order = members[np.argsort(-value[members], kind="stable")][: max(k * 5, 50)]
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    try:
+        vectors = vectorizer.fit_transform(texts.iloc[order].tolist())
+    except ValueError:  # texts without characters to count
+        vectors = sp.csr_matrix((len(order), 1))
+    return order[_pick_diverse(vectors.tocsr(), value[order], k, penalty=0.5)].tolist()
+
+
+def _pick_in_group(members: np.ndarray, quota: int, value: np.ndarray, texts: pd.Series,
+                   strata: list[np.ndarray], rng: np.random.Generator,
+                   shares: tuple[float, float]) -> list[int]:
+    """A group's picks: the balanced share, the random share, then value with diversity."""
+    chosen = _pick_balanced(strata, members, value, int(round(shares[0] * quota)))
+    rest = np.setdiff1d(members, chosen)
+    draw = min(int(round(shares[1] * quota)), quota - len(chosen), len(rest))
+    chosen += rng.choice(rest, draw, replace=False).tolist() if draw > 0 else []
+    rest = np.setdiff1d(members, chosen)
+    left = min(quota - len(chosen), len(rest))
+    return chosen + (_pick_diverse_of(texts, rest, value, left) if left > 0 else [])
+
+
+def _candidates(scored: pd.DataFrame, labels: pd.DataFrame | None) -> np.ndarray:
+    """Which rows may be suggested: customer posts with text, unlabelled, one per text."""
+    text = text_of(scored).astype("string")
+    keep = text.fillna("").str.strip().str.len().to_numpy() > 0
+    if "is_customer" in scored.columns:
+        keep &= scored["is_customer"].fillna(False).to_numpy(bool)
+    if labels is not None and len(labels):
+        done = set(labels["mention_id"].astype(str))
+        keep &= ~scored["mention_id"].astype(str).isin(done).to_numpy()
+    folded = text.str.lower().str.replace(_URL, "", regex=True)
+    folded = folded.str.replace(_HANDLE, "", regex=True).str.replace(r"^rt\s*:?\s*", "",
+                                                                      regex=True)
+    folded = folded.str.replace(r"\W+", " ", regex=True).str.strip()
+    candidates = np.flatnonzero(keep)
+    keep[candidates[folded.iloc[candidates].duplicated().to_numpy()]] = False
+    return keep
+
+
 def suggest_labels(
     scored: pd.DataFrame,
     classifier: ClientClassifier | None = None,
@@ -116,6 +218,8 @@ def suggest_labels(
     labels: pd.DataFrame | None = None,
     *,
     random_state: int = 0,
+    balance_share: float = BALANCE_SHARE,
+    random_share: float = RANDOM_SHARE,
 ) -> pd.DataFrame:
     """The posts that would teach the model most, ready to write as ``labels_todo.csv``.
 
@@ -131,17 +235,23 @@ def suggest_labels(
       the share still missing where the rules say the post is of that kind (e.g. posts the
       lexicon calls positive while sentiment lacks positive labels).
 
-    Diversity: every (platform, language) group gets posts in proportion to the square root of
-    its size (small groups are not drowned), and inside a group posts are picked greedily by
-    value minus their highest character-n-gram cosine similarity to those already picked, so
-    near-copies do not fill the list.
+    Every (platform, language) group gets posts in proportion to the square root of its size
+    (small groups are not drowned). Inside a group: ``balance_share`` of its posts go
+    round-robin to the predicted classes of the labels (model, else rules; rarest class first,
+    so a rare class such as positive gets labels), ``random_share`` are drawn at random
+    (representative posts keep the labelled set near the population), and the rest are
+    picked greedily by value minus their highest character-n-gram cosine similarity to those
+    already picked, so near-copies do not fill the list.
 
     Args:
         scored: Scored mentions (``mention_id``, text, ``lang``; ``platform`` optional).
         classifier: A fitted :class:`ClientClassifier` (with or without models), or None.
         n: How many posts at most.
         labels: Labels already given (their ids are left out), or None.
-        random_state: Seed of the tie-breaking noise.
+        random_state: Seed of the random share and the tie-breaking noise.
+        balance_share: Share of each group's posts for the predicted classes
+            (:data:`BALANCE_SHARE`; 0: none).
+        random_share: Share of each group's posts drawn at random (:data:`RANDOM_SHARE`).
 
     Returns:
         ``mention_id``, ``platform``, ``lang``, ``text_redacted`` and the empty label columns
@@ -150,19 +260,7 @@ def suggest_labels(
         reads it back.
     """
     columns = ["mention_id", "platform", "lang", "text_redacted", *LABEL_COLUMNS]
-    text = text_of(scored).astype("string")
-    keep = text.fillna("").str.strip().str.len().to_numpy() > 0
-    if "is_customer" in scored.columns:
-        keep &= scored["is_customer"].fillna(False).to_numpy(bool)
-    if labels is not None and len(labels):
-        done = set(labels["mention_id"].astype(str))
-        keep &= ~scored["mention_id"].astype(str).isin(done).to_numpy()
-    folded = text.str.lower().str.replace(_URL, "", regex=True)
-    folded = folded.str.replace(_HANDLE, "", regex=True).str.replace(r"^rt\s*:?\s*", "",
-                                                                      regex=True)
-    folded = folded.str.replace(r"\W+", " ", regex=True).str.strip()
-    candidates = np.flatnonzero(keep)
-    keep[candidates[folded.iloc[candidates].duplicated().to_numpy()]] = False
+    keep = _candidates(scored, labels)
     pool = scored[keep]
     if pool.empty or n <= 0:
         return pd.DataFrame(columns=columns)
@@ -172,36 +270,27 @@ def suggest_labels(
         value = _uncertainty(classifier, pool) + 0.25 * value
     if classifier is not None and getattr(classifier, "results_", None):
         value = value + _wanted(classifier, inputs)
-    value = value + np.random.default_rng(random_state).uniform(0, 1e-6, len(value))
+    rng = np.random.default_rng(random_state)
+    value = value + rng.uniform(0, 1e-6, len(value))
     platform = (pool["platform"].astype("string").fillna("unknown")
                 if "platform" in pool.columns
                 else pd.Series("unknown", index=pool.index, dtype="string"))
     group = platform.str.cat(inputs["lang_group"].astype("string"), sep="|").to_numpy()
-    sizes = pd.Series(group).value_counts()
-    quotas = _quotas(sizes, n)
+    strata = _strata(classifier, pool, inputs)
     chosen: list[int] = []
-    chosen_value: list[float] = []
-    for name, quota in quotas.items():
-        if quota <= 0:
-            continue
-        members = np.flatnonzero(group == name)
-        order = members[np.argsort(-value[members], kind="stable")][: max(quota * 5, 50)]
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
-        try:
-            vectors = vectorizer.fit_transform(inputs["text"].iloc[order].tolist())
-        except ValueError:  # texts without characters to count
-            vectors = sp.csr_matrix((len(order), 1))
-        picked = _pick_diverse(vectors.tocsr(), value[order], int(quota), penalty=0.5)
-        chosen += order[picked].tolist()
-        chosen_value += value[order][picked].tolist()
-    ranked = [chosen[i] for i in np.argsort(-np.asarray(chosen_value), kind="stable")]
+    for name, quota in _quotas(pd.Series(group).value_counts(), n).items():
+        if quota > 0:
+            chosen += _pick_in_group(np.flatnonzero(group == name), int(quota), value,
+                                     inputs["text"], strata, rng,
+                                     (balance_share, random_share))
+    ranked = [chosen[i] for i in np.argsort(-value[chosen], kind="stable")]
     picked_rows = pool.iloc[ranked]
     out = pd.DataFrame({
         "mention_id": picked_rows["mention_id"].astype("string").to_numpy(),
         "platform": platform.iloc[ranked].to_numpy(),
         "lang": (picked_rows["lang"].astype("string").to_numpy() if "lang" in pool.columns
                  else pd.NA),
-        "text_redacted": text[keep].iloc[ranked].to_numpy(),
+        "text_redacted": text_of(pool).astype("string").iloc[ranked].to_numpy(),
     })
     for label in LABEL_COLUMNS:
         out[label] = ""
