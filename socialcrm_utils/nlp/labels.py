@@ -155,36 +155,13 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def read_labels(path: Path | str) -> pd.DataFrame:
-    """Read one label file and check every row.
-
-    Rows with the same ``mention_id`` are merged; a column labelled differently in two of them
-    is an error. Rows without any label are kept out.
-
-    Args:
-        path: The CSV file.
-
-    Returns:
-        One row per labelled mention: ``mention_id`` (string), the columns of
-        :data:`FLAG_LABELS` (nullable boolean, NA = not labelled) and ``sentiment`` (string,
-        NA = not labelled); the file's row number of each id's first row in the index.
+def _open_label_csv(path: Path) -> tuple[Iterable[list[str]], list[str]]:
+    """A label file's CSV reader (positioned after the header) and its checked header.
 
     Raises:
-        LabelFileError: If the file is missing or empty, has no ``mention_id`` column, has an
-            unknown column, an unknown value, an empty ``mention_id`` in a labelled row, or one
-            id labelled two ways. The message is one line naming file, row and column.
-
-    Examples:
-        >>> import tempfile, os
-        >>> folder = tempfile.mkdtemp()
-        >>> path = os.path.join(folder, "labels.csv")
-        >>> _ = open(path, "w").write("mention_id;Complaint;sentiment\\nm1;ja;negativ\\nm2;no;\\n")
-        >>> read_labels(path)
-          mention_id  complaint  question  praise  lead sentiment
-        2         m1       True      <NA>    <NA>  <NA>  negative
-        3         m2      False      <NA>    <NA>  <NA>      <NA>
+        LabelFileError: If the file is missing or empty, has no ``mention_id`` column, an
+            unknown column or a column twice.
     """
-    path = Path(path)
     name = str(path)
     if not path.is_file():
         raise LabelFileError(
@@ -218,6 +195,40 @@ def read_labels(path: Path | str) -> pd.DataFrame:
     seen = [c for c in header if header.count(c) > 1]
     if seen:
         raise LabelFileError(f"{name}, row 1, column {seen[0]}: the column appears twice")
+    return reader, header
+
+
+def read_labels(path: Path | str) -> pd.DataFrame:
+    """Read one label file and check every row.
+
+    Rows with the same ``mention_id`` are merged; a column labelled differently in two of them
+    is an error. Rows without any label are kept out.
+
+    Args:
+        path: The CSV file.
+
+    Returns:
+        One row per labelled mention: ``mention_id`` (string), the columns of
+        :data:`FLAG_LABELS` (nullable boolean, NA = not labelled) and ``sentiment`` (string,
+        NA = not labelled); the file's row number of each id's first row in the index.
+
+    Raises:
+        LabelFileError: If the file is missing or empty, has no ``mention_id`` column, has an
+            unknown column, an unknown value, an empty ``mention_id`` in a labelled row, or one
+            id labelled two ways. The message is one line naming file, row and column.
+
+    Examples:
+        >>> import tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "labels.csv")
+        >>> _ = open(path, "w").write("mention_id;Complaint;sentiment\\nm1;ja;negativ\\nm2;no;\\n")
+        >>> read_labels(path)
+          mention_id  complaint  question  praise  lead sentiment
+        2         m1       True      <NA>    <NA>  <NA>  negative
+        3         m2      False      <NA>    <NA>  <NA>      <NA>
+    """
+    name = str(path)
+    reader, header = _open_label_csv(Path(path))
     positions = {c: header.index(c) for c in ("mention_id", *LABEL_COLUMNS) if c in header}
     records: dict[str, dict[str, object]] = {}
     first_row: dict[str, int] = {}
@@ -236,6 +247,8 @@ def read_labels(path: Path | str) -> pd.DataFrame:
             if value is not None:
                 values[column] = value
         mention_id = fields[positions["mention_id"]].strip()
+        if mention_id.startswith("'"):  # written with the CSV-injection guard (artifacts)
+            mention_id = mention_id[1:]
         if not mention_id:
             if values:
                 raise LabelFileError(
