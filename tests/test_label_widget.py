@@ -261,3 +261,15 @@ def test_label_file_and_switch_match_the_cli():
     playbook = Path("playbooks/example.yaml")
     assert default_label_file(playbook) == playbook.resolve().parent / "labels_todo.csv"
     assert labelling_requested({LABEL_ENV: " Yes "}) and not labelling_requested({LABEL_ENV: "0"})
+
+
+def test_ids_written_with_the_formula_guard_are_read_back(tmp_path):
+    """An id starting with -, +, @ or = is written with a leading ' (CSV injection guard); the
+    label reader takes it off again, so the label matches its mention."""
+    from socialcrm_utils.nlp.labels import read_labels
+
+    path = tmp_path / "labels_todo.csv"
+    path.write_text("mention_id,complaint\n'-123,yes\n'@x,no\nplain,yes\n", encoding="utf-8")
+    labels = read_labels(path)
+    assert labels["mention_id"].tolist() == ["-123", "@x", "plain"]
+    assert labels["complaint"].tolist() == [True, False, True]
