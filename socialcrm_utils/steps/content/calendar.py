@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 
@@ -224,6 +225,76 @@ def _calendar_note(slots: pd.DataFrame, skipped: list[tuple[date, str]], planned
     return " ".join(parts)
 
 
+def _platform_targets(
+    publishing: pd.DataFrame, volumes: pd.DataFrame, max_platforms: int
+) -> tuple[dict[str, _Rotation], dict[str, dict[str, float]]]:
+    """Per language (``""``: all) the rotation of its top platforms and their shares."""
+
+    def top(frame: pd.DataFrame) -> pd.DataFrame:
+        """The ``max_platforms`` platforms with the most customer posts."""
+        return frame.sort_values(
+            ["mentions", "platform"], ascending=[False, True], kind="stable"
+        ).head(max_platforms)
+
+    overall = publishing.groupby("platform", as_index=False)["mentions"].sum()
+    overall["share"] = overall["mentions"] / volumes["mentions"].sum()
+    targets: dict[str, pd.DataFrame] = {"": top(overall)}
+    for lang, group in publishing.groupby("lang"):
+        targets[str(lang)] = top(group)
+    rotations = {
+        k: _Rotation(t["platform"].tolist(), t["mentions"].tolist()) for k, t in targets.items()
+    }
+    shares = {k: dict(zip(t["platform"], t["share"], strict=True)) for k, t in targets.items()}
+    return rotations, shares
+
+
+def _dated_slots(
+    ranked: pd.DataFrame, start: date, weeks: int, posts_per_week: int, closed: dict[date, str]
+) -> Iterator[tuple[int, Any, date]]:
+    """``(rank, slot, day)`` of every post, week by week, best slot first.
+
+    A slot on a closed day comes as ``(rank, None, day)`` and the next best slot of the week
+    takes its place.
+    """
+    for week in range(weeks):
+        week_start = start + timedelta(days=7 * week)
+        taken = 0
+        for rank, slot in enumerate(ranked.itertuples(index=False), start=1):
+            if taken >= posts_per_week:
+                break
+            day = week_start + timedelta(days=(int(slot.weekday) - week_start.weekday()) % 7)
+            if day in closed:
+                yield rank, None, day
+                continue
+            taken += 1
+            yield rank, slot, day
+
+
+def _rationale(
+    item: dict[str, object], slot: Any, rank: int, platform: str, share: float, key: str
+) -> str:
+    """One line with the figures behind a post: the topic, the slot and the platform."""
+    kind, lang = item["kind"], str(item["lang"])
+    language = lang_name(lang)
+    audience = f"{language} customer posts" if key else "customer posts"
+    what = (
+        f"FAQ: {item['count']} {language} questions ({_percent(float(item['share']))}) ask this"
+        if kind == "question"
+        else f"Proactive: {item['count']} {language} complaints "
+        f"({_percent(float(item['share']))}) are about this"
+    )
+    index = float(slot.expected_index)
+    measure = (
+        f"audience activity ({index:.1f}x an average slot); "
+        if str(getattr(slot, "basis", "")) == "all_posts"
+        else f"expected engagement ({index:.1f}x an average post); "
+    )
+    return (
+        f"{what}; {WEEKDAY_NAMES[int(slot.weekday)]} {int(slot.hour):02d}:00 has the "
+        f"{_ordinal(rank)} {measure}{platform} has {_percent(share)} of {audience}."
+    )
+
+
 def content_calendar(
     faq: pd.DataFrame,
     complaints: pd.DataFrame | None,
@@ -336,83 +407,31 @@ def content_calendar(
         return empty
     last_day = start + timedelta(days=7 * max(weeks, 1) - 1)
     closed = _closed_days(holidays, closed_dates, start, last_day)
-
-    def top(frame: pd.DataFrame) -> pd.DataFrame:
-        """The ``max_platforms`` platforms with the most customer posts."""
-        return frame.sort_values(
-            ["mentions", "platform"], ascending=[False, True], kind="stable"
-        ).head(max_platforms)
-
-    overall = publishing.groupby("platform", as_index=False)["mentions"].sum()
-    overall["share"] = overall["mentions"] / volumes["mentions"].sum()
-    targets: dict[str, pd.DataFrame] = {"": top(overall)}
-    for lang, group in publishing.groupby("lang"):
-        targets[str(lang)] = top(group)
-    rotations = {
-        k: _Rotation(t["platform"].tolist(), t["mentions"].tolist()) for k, t in targets.items()
-    }
-    shares = {k: dict(zip(t["platform"], t["share"], strict=True)) for k, t in targets.items()}
-
-    ranked = slots.reset_index(drop=True)
+    rotations, shares = _platform_targets(publishing, volumes, max_platforms)
     cursor = dict.fromkeys(queues, 0)
     format_turn: Counter[tuple[str, str]] = Counter()
     rows: list[dict[str, object]] = []
     skipped: list[tuple[date, str]] = []
-    k = 0
-    for week in range(weeks):
-        week_start = start + timedelta(days=7 * week)
-        taken = 0
-        for rank, slot in enumerate(ranked.itertuples(index=False), start=1):
-            if taken >= posts_per_week:
-                break
-            weekday, hour = int(slot.weekday), int(slot.hour)
-            day = week_start + timedelta(days=(weekday - week_start.weekday()) % 7)
-            if day in closed:
-                skipped.append((day, closed[day]))
-                continue
-            taken += 1
-            kind = pattern[k % len(pattern)]
-            k += 1
-            item = queues[kind][cursor[kind] % len(queues[kind])]
-            cursor[kind] += 1
-            lang = str(item["lang"])
-            key = lang if lang in rotations else ""
-            platform = rotations[key].next()
-            formats = _FORMATS[kind].get(platform, _DEFAULT_FORMATS[kind])
-            fmt = formats[format_turn[(platform, kind)] % len(formats)]
-            format_turn[(platform, kind)] += 1
-            language = lang_name(lang)
-            audience = f"{language} customer posts" if key else "customer posts"
-            what = (
-                f"FAQ: {item['count']} {language} questions ({_percent(item['share'])}) ask this"
-                if kind == "question"
-                else f"Proactive: {item['count']} {language} complaints "
-                f"({_percent(item['share'])}) are about this"
-            )
-            rationale = (
-                f"{what}; {WEEKDAY_NAMES[weekday]} {hour:02d}:00 has the {_ordinal(rank)} "
-                + (
-                    f"audience activity ({float(slot.expected_index):.1f}x an average slot); "
-                    if str(getattr(slot, "basis", "")) == "all_posts"
-                    else f"expected engagement ({float(slot.expected_index):.1f}x an average "
-                    "post); "
-                )
-                + f"{platform} has "
-                f"{_percent(shares[key][platform])} of {audience}."
-            )
-            rows.append(
-                {
-                    "date": day,
-                    "time": f"{hour:02d}:00",
-                    "platform": platform,
-                    "topic": item["topic"],
-                    "lang": lang,
-                    "kind": kind,
-                    "format": fmt,
-                    "example": item["example"],
-                    "rationale": rationale,
-                }
-            )
+    dated = _dated_slots(slots.reset_index(drop=True), start, weeks, posts_per_week, closed)
+    for rank, slot, day in dated:
+        if slot is None:  # a holiday or closed date
+            skipped.append((day, closed[day]))
+            continue
+        kind = pattern[len(rows) % len(pattern)]
+        item = queues[kind][cursor[kind] % len(queues[kind])]
+        cursor[kind] += 1
+        lang = str(item["lang"])
+        key = lang if lang in rotations else ""
+        platform = rotations[key].next()
+        formats = _FORMATS[kind].get(platform, _DEFAULT_FORMATS[kind])
+        fmt = formats[format_turn[(platform, kind)] % len(formats)]
+        format_turn[(platform, kind)] += 1
+        rows.append(
+            {"date": day, "time": f"{int(slot.hour):02d}:00", "platform": platform,
+             "topic": item["topic"], "lang": lang, "kind": kind, "format": fmt,
+             "example": item["example"],
+             "rationale": _rationale(item, slot, rank, platform, shares[key][platform], key)}
+        )  # fmt: skip
     note = _calendar_note(slots, skipped, len(rows))
     if not rows:
         empty.attrs = {"skipped": skipped, "note": note}

@@ -104,6 +104,52 @@ def _engagement_index(
     return index.reindex(engagement.index), kept
 
 
+def _basis_posts(
+    scored: pd.DataFrame, brand_only: bool, min_brand_posts: int
+) -> tuple[pd.DataFrame, str, int]:
+    """The posts engagement is measured on, their basis and the number of proactive brand posts.
+
+    The brand's proactive posts (not replies) with ``brand_only`` and at least
+    ``min_brand_posts`` of them (basis ``"brand_proactive"``); else all posts (``"all_posts"``).
+    """
+    if not brand_only:
+        return scored, "all_posts", 0
+    not_reply = scored["in_reply_to_id"].astype("string").str.strip().fillna("").eq("")
+    proactive = brand_posts(scored) & not_reply
+    n_proactive = int(proactive.sum())
+    if n_proactive >= min_brand_posts:
+        return scored[proactive], "brand_proactive", n_proactive
+    logger.warning(
+        "engagement_by_slot: only %d proactive brand posts (< %d); using all %d posts",
+        n_proactive, min_brand_posts, len(scored),
+    )  # fmt: skip
+    return scored, "all_posts", n_proactive
+
+
+def _without_spike_days(
+    posts: pd.DataFrame, local: pd.Series
+) -> tuple[pd.DataFrame, pd.Series, int, int]:
+    """Posts without those of incident days: ``(posts, local, days left out, days kept)``.
+
+    A day with more than :data:`SPIKE_DAY_FACTOR` times the median posts per day is an
+    incident (at least :data:`_MIN_SPIKE_DAYS` days needed to tell), unless those days hold
+    more than :data:`SPIKE_DAY_MAX_SHARE` of all posts: then they are kept.
+    """
+    day = local.dt.normalize()
+    per_day = day.value_counts()
+    if len(per_day) < _MIN_SPIKE_DAYS:
+        return posts, local, 0, 0
+    spikes = per_day.index[per_day > SPIKE_DAY_FACTOR * per_day.median()]
+    if per_day[spikes].sum() > SPIKE_DAY_MAX_SHARE * per_day.sum():
+        # An export of one or two busy days: the "incidents" are the data itself.
+        logger.warning(
+            "engagement_by_slot: %d busy days hold %d of %d posts; kept (too many "
+            "to leave out as incidents)", len(spikes), int(per_day[spikes].sum()), len(posts),
+        )  # fmt: skip
+        return posts, local, 0, len(spikes)
+    return posts[~day.isin(spikes)], local[~day.isin(spikes)], len(spikes), 0
+
+
 def engagement_by_slot(
     scored: pd.DataFrame,
     timezone: str,
@@ -168,42 +214,12 @@ def engagement_by_slot(
     if brand_only:
         needed += ["is_brand", "in_reply_to_id"]
     require_columns(scored, needed, "engagement_by_slot")
-    basis = "all_posts"
-    posts = scored
-    n_proactive = 0
-    if brand_only:
-        not_reply = scored["in_reply_to_id"].astype("string").str.strip().fillna("").eq("")
-        proactive = brand_posts(scored) & not_reply
-        n_proactive = int(proactive.sum())
-        if n_proactive >= min_brand_posts:
-            basis = "brand_proactive"
-            posts = scored[proactive]
-        else:
-            logger.warning(
-                "engagement_by_slot: only %d proactive brand posts (< %d); using all %d posts",
-                n_proactive,
-                min_brand_posts,
-                len(scored),
-            )
+    posts, basis, n_proactive = _basis_posts(scored, brand_only, min_brand_posts)
     local = pd.to_datetime(posts["created_at"], utc=True).dt.tz_convert(timezone)
     posts, local = posts[local.notna()], local[local.notna()]
     spike_days = spikes_kept = 0
     if basis == "all_posts":  # an incident day says when things broke, not when people read
-        day = local.dt.normalize()
-        per_day = day.value_counts()
-        if len(per_day) >= _MIN_SPIKE_DAYS:
-            spikes = per_day.index[per_day > SPIKE_DAY_FACTOR * per_day.median()]
-            if per_day[spikes].sum() > SPIKE_DAY_MAX_SHARE * per_day.sum():
-                # An export of one or two busy days: the "incidents" are the data itself.
-                spikes_kept = len(spikes)
-                logger.warning(
-                    "engagement_by_slot: %d busy days hold %d of %d posts; kept (too many "
-                    "to leave out as incidents)", spikes_kept, int(per_day[spikes].sum()),
-                    len(posts),
-                )  # fmt: skip
-            else:
-                spike_days = len(spikes)
-                posts, local = posts[~day.isin(spikes)], local[~day.isin(spikes)]
+        posts, local, spike_days, spikes_kept = _without_spike_days(posts, local)
     engagement = sum(
         (pd.to_numeric(posts[c], errors="coerce").fillna(0).astype("float64"))
         for c in ("likes", "shares", "replies")
