@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.cli import main
-from socialcrm_utils.erasure import (
+from socialcrm_utils.store import (
     ERASED_TEXT,
     NOTEBOOK_NOTE,
     Traces,
@@ -31,10 +31,10 @@ from socialcrm_utils.erasure import (
     erase_notebook,
     erase_runs,
     normalize_text,
+    open_store,
     scan_runs,
     scan_store,
 )
-from socialcrm_utils.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "@TinyAir my flight LX 318 to Lisbon was cancelled and nobody answers the phone"

@@ -399,6 +399,7 @@ _STORE_SCRIPT = r'''
 import os, signal, sys
 import pandas as pd
 from socialcrm_utils import store as st
+from socialcrm_utils.store import upserts
 
 url, phase = sys.argv[1], sys.argv[2]
 
@@ -412,11 +413,11 @@ def mentions(*authors):
 with st.open_store(url) as store:
     run_id = store.record_run("c", f"reports/c/{phase}", period=("2026-01-05", "2026-01-05"))
     if phase == "killed":  # SIGKILL in the middle of upsert_mentions' transaction
-        refresh = st._refresh_contacts
+        refresh = upserts._refresh_contacts
         def killed(*args, **kwargs):
             refresh(*args, **kwargs)
             os.kill(os.getpid(), signal.SIGKILL)
-        st._refresh_contacts = killed
+        upserts._refresh_contacts = killed
     store.upsert_mentions("c", mentions("ann", "bob", *(("cara", "dan") if phase == "killed"
                                                         else ())), run_id=run_id)
     store.save_kpis(run_id, {"volume": 2.0})

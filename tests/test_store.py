@@ -653,7 +653,7 @@ def test_sqlite_bulk_path_stores_what_sqlalchemy_would(tmp_path, monkeypatch):
     # those SQLAlchemy's own executemany writes (same datetime text, same booleans).
     import sqlite3
 
-    import socialcrm_utils.store as store_module
+    import socialcrm_utils.store.sql as store_module
 
     def filled(path: Path) -> dict[str, list[tuple]]:
         with open_store(f"sqlite:///{path}") as opened:

@@ -1,10 +1,10 @@
 """Complete erasure of one author from a client's run folders, and the scan that proves it.
 
 ``socialcrm forget --runs`` first deletes the author from the CRM store (:meth:`Store.forget`)
-and the row-level artifacts (:func:`store.forget_in_runs`), then :func:`erase_runs` rewrites
-every other file of every run folder of the client, and :func:`scan_runs` / :func:`scan_store`
-search everything for what is left. Decisions (what is searched, why, and what is not) are in
-``docs/erasure.md``; in short:
+and the row-level artifacts (:func:`~socialcrm_utils.store.forget_in_runs`), then
+:func:`erase_runs` rewrites every other file of every run folder of the client, and
+:func:`scan_runs` / :func:`scan_store` search everything for what is left. Decisions (what
+is searched, why, and what is not) are in ``docs/erasure.md``; in short:
 
 - **Traces** (:func:`collect_traces`, before anything is deleted): the author's ids, display
   names, the ids and URLs of their posts and their texts as stored (PII-redacted), from the run
@@ -38,11 +38,12 @@ from typing import TYPE_CHECKING, Any
 import nbformat
 import pandas as pd
 
-from .artifacts import write_artifact
-from .store import ERASED, TABLES, Store, identities, interactions
+from ..artifacts import write_artifact
+from .schema import ERASED, TABLES, identities, interactions
 
 if TYPE_CHECKING:
-    from .playbook import Playbook
+    from ..playbook import Playbook
+    from .core import Store
 
 __all__ = [
     "ERASED_TEXT",
@@ -56,6 +57,10 @@ __all__ = [
     "scan_runs",
     "scan_store",
     "format_hits",
+    "NOTEBOOK_NOTE",
+    "erase_frame",
+    "erase_notebook",
+    "run_dirs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -658,7 +663,7 @@ def _rebuild_report(run_dir: Path, traces: Traces, playbook: Playbook | None) ->
     report = run_dir / "report.html"
     notebooks = sorted(run_dir.glob("[0-9][0-9]_*.ipynb"))
     if playbook is not None and notebooks:
-        from .report import build_report
+        from ..report import build_report
 
         for figure in (run_dir / "figures").glob("step*_*.png"):
             figure.unlink()  # build_report writes the figures of the cleaned notebooks again
