@@ -387,6 +387,45 @@ def clock_conversations(scored: pd.DataFrame, playbook: Playbook,
     return sla_clocks(conversations, playbook.sla, playbook.timezone, as_of, turns=turns)
 
 
+def _sla_columns(clocks: pd.DataFrame) -> pd.DataFrame:
+    """The per-conversation flags and hours :func:`summarize_sla` aggregates (absent columns
+    count as not met / NaN hours / zero next responses)."""
+
+    def flags(column: str) -> dict[str, np.ndarray]:
+        status = (clocks[column].astype("string") if column in clocks
+                  else pd.Series(pd.NA, index=clocks.index, dtype="string"))
+        return {
+            "met": (status == "met").fillna(False).to_numpy(dtype=bool),
+            "breach": status.isin(["breached", "open_breached"]).fillna(False)
+            .to_numpy(dtype=bool),
+            "open": (status == "open").fillna(False).to_numpy(dtype=bool),
+        }
+
+    def numbers(column: str) -> np.ndarray:
+        if column not in clocks:
+            return np.full(len(clocks), np.nan)
+        return pd.to_numeric(clocks[column]).astype(float).to_numpy()
+
+    def counts(column: str) -> np.ndarray:
+        if column not in clocks:
+            return np.zeros(len(clocks), dtype=np.int64)
+        return pd.to_numeric(clocks[column]).fillna(0).to_numpy(dtype=np.int64)
+
+    first, resolution = flags("status"), flags("resolution_status")
+    resolved = (clocks["resolved_at"].notna().to_numpy() if "resolved_at" in clocks
+                else np.zeros(len(clocks), bool))
+    return pd.DataFrame({
+        "_answered": clocks["first_response_at"].notna().to_numpy(),
+        "_met": first["met"], "_breach": first["breach"], "_open": first["open"],
+        "_h": numbers("first_response_h"), "_bh": numbers("first_response_business_h"),
+        "_resolved": resolved,
+        "_r_met": resolution["met"], "_r_breach": resolution["breach"],
+        "_rh": numbers("resolution_h"), "_rbh": numbers("resolution_business_h"),
+        "_next": counts("next_responses"), "_n_met": counts("next_responses_met"),
+        "_n_breach": counts("next_response_breaches"),
+    }, index=clocks.index)
+
+
 def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy") -> pd.DataFrame:
     """SLA figures per group: response rate, response and resolution times, attainment.
 
@@ -426,40 +465,7 @@ def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy
         0      a       0.333333         1         0.5
     """
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
-
-    def flags(column: str) -> dict[str, np.ndarray]:
-        status = (clocks[column].astype("string") if column in clocks
-                  else pd.Series(pd.NA, index=clocks.index, dtype="string"))
-        return {
-            "met": (status == "met").fillna(False).to_numpy(dtype=bool),
-            "breach": status.isin(["breached", "open_breached"]).fillna(False)
-            .to_numpy(dtype=bool),
-            "open": (status == "open").fillna(False).to_numpy(dtype=bool),
-        }
-
-    def numbers(column: str) -> np.ndarray:
-        if column not in clocks:
-            return np.full(len(clocks), np.nan)
-        return pd.to_numeric(clocks[column]).astype(float).to_numpy()
-
-    def counts(column: str) -> np.ndarray:
-        if column not in clocks:
-            return np.zeros(len(clocks), dtype=np.int64)
-        return pd.to_numeric(clocks[column]).fillna(0).to_numpy(dtype=np.int64)
-
-    first, resolution = flags("status"), flags("resolution_status")
-    resolved = (clocks["resolved_at"].notna().to_numpy() if "resolved_at" in clocks
-                else np.zeros(len(clocks), bool))
-    frame = pd.DataFrame({
-        "_answered": clocks["first_response_at"].notna().to_numpy(),
-        "_met": first["met"], "_breach": first["breach"], "_open": first["open"],
-        "_h": numbers("first_response_h"), "_bh": numbers("first_response_business_h"),
-        "_resolved": resolved,
-        "_r_met": resolution["met"], "_r_breach": resolution["breach"],
-        "_rh": numbers("resolution_h"), "_rbh": numbers("resolution_business_h"),
-        "_next": counts("next_responses"), "_n_met": counts("next_responses_met"),
-        "_n_breach": counts("next_response_breaches"),
-    }, index=clocks.index)
+    frame = _sla_columns(clocks)
     group_keys = keys or ["_all"]
     for key in keys:
         frame[key] = clocks[key]
