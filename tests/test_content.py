@@ -238,21 +238,31 @@ def test_complaint_topics_use_the_same_clustering(scored: pd.DataFrame) -> None:
 
 # A complaint asked as a question (issue 15): rows 0-2 ask why the app keeps crashing (primary
 # intent question, but complaints), rows 3-5 ask how to reset a password (real questions).
-FLAGGED_TEXTS = ["Why does the app keep crashing?", "why does the app keep crashing again?",
-                 "Why does the app keep crashing on login?", "How do I reset my password?",
-                 "how to reset my password?", "How can I reset the password?"]
+FLAGGED_TEXTS = [
+    "Why does the app keep crashing?",
+    "why does the app keep crashing again?",
+    "Why does the app keep crashing on login?",
+    "How do I reset my password?",
+    "how to reset my password?",
+    "How can I reset the password?",
+]
 FLAG_CASES = [
     # (flags, FAQ topics with counts, complaint topics with counts)
-    ({"is_question": True, "is_complaint": [True] * 3 + [False] * 3},
-     [["reset password", 3]], [["app crashing", 3]]),
+    (
+        {"is_question": True, "is_complaint": [True] * 3 + [False] * 3},
+        [["reset password", 3]],
+        [["app crashing", 3]],
+    ),
     ({}, [["app crashing", 3], ["reset password", 3]], []),  # old artifact: intent only
 ]
 
 
-@pytest.mark.parametrize(("flags", "faq_topics", "complaint_topics_"), FLAG_CASES,
-                         ids=["flags", "old-artifact"])
+@pytest.mark.parametrize(
+    ("flags", "faq_topics", "complaint_topics_"), FLAG_CASES, ids=["flags", "old-artifact"]
+)
 def test_faq_leaves_complaints_asked_as_questions_to_complaint_topics(
-    flags: dict[str, object], faq_topics: list[list[object]],
+    flags: dict[str, object],
+    faq_topics: list[list[object]],
     complaint_topics_: list[list[object]],
 ) -> None:
     frame = _questions(FLAGGED_TEXTS).assign(**flags)
@@ -321,7 +331,9 @@ def test_weighted_tfidf_by_hand() -> None:
     # min_df counts mentions, not distinct texts: wifi is in 3 mentions, free and seat in 1
     kept = vectors.weighted_tfidf(vectors.count_terms(docs), counts, min_df=2)
     assert kept.terms.tolist() == ["wifi"] and kept.vectors.toarray().ravel().tolist() == [
-        1.0, 1.0, 0.0
+        1.0,
+        1.0,
+        0.0,
     ]
     nothing = vectors.weighted_tfidf(vectors.count_terms([[], ["x"]]), np.array([1, 1]), 2)
     assert nothing.vectors.shape == (2, 0) and nothing.terms.tolist() == []
@@ -400,9 +412,7 @@ def test_reply_templates_pass_the_clients_voice_rules() -> None:
 
 
 def test_reply_templates_wording_hand_checked() -> None:
-    out = reply_templates(TOPICS, VOICE, ["twitter", "facebook"]).set_index(
-        ["topic", "platform"]
-    )
+    out = reply_templates(TOPICS, VOICE, ["twitter", "facebook"]).set_index(["topic", "platform"])
     # the playbook's English greeting ("Hi") comes first for English, "Hallo" for German;
     # initials on twitter only. "lost luggage" names no kind: the general wording, a full
     # reply, never the topic's keywords pasted into a sentence.
@@ -725,8 +735,9 @@ def test_slot_note_says_what_the_slots_rest_on() -> None:
         "activity index"
     )
     assert "No weekday and window had 9 posts, so every one with a post is ranked" in note
-    assert note.endswith("Treat the best slots as a starting point: post there for a few "
-                         "weeks and compare.")
+    assert note.endswith(
+        "Treat the best slots as a starting point: post there for a few weeks and compare."
+    )
     assert content.slot_note(cells, best_slots(cells.iloc[0:0], min_posts=9)).endswith(
         "No slot can be ranked yet: publish more, or plan with the audience's hours."
     )
@@ -774,7 +785,8 @@ def test_best_slots_rank_audience_activity_when_the_brand_hardly_posts() -> None
     assert (best["basis"] == "all_posts").all()
     cells.attrs["basis"] = "brand_proactive"  # the same cells as brand posts: engagement
     assert best_slots(cells, min_posts=8).loc[0, ["weekday_name", "window"]].tolist() == [
-        "Tue", "18-19"
+        "Tue",
+        "18-19",
     ]
 
 
@@ -888,9 +900,7 @@ def test_content_calendar_four_weeks_deterministic(slots: pd.DataFrame) -> None:
     # fb tw tw fb
     english = plan[plan["lang"] == "en"]["platform"].value_counts().to_dict()
     assert english == {"twitter": 5, "facebook": 3}
-    pd.testing.assert_frame_equal(
-        plan, content_calendar(FAQ, COMPLAINTS, slots, VOLUMES, start)
-    )
+    pd.testing.assert_frame_equal(plan, content_calendar(FAQ, COMPLAINTS, slots, VOLUMES, start))
 
 
 def test_content_calendar_without_complaints_or_unknown_language(slots: pd.DataFrame) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from socialcrm_utils.playbook import Voice, load_playbook
 from socialcrm_utils.steps.content import (
     FAQ_COLUMNS,
     best_slots,
@@ -27,7 +28,6 @@ from socialcrm_utils.steps.content import (
     reply_templates,
     slot_note,
 )
-from socialcrm_utils.playbook import Voice, load_playbook
 from socialcrm_utils.voice import check_voice
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "playbooks" / "example.yaml"
@@ -180,7 +180,8 @@ def test_a_group_consists_of_real_questions_only() -> None:
     ])  # fmt: skip
     faq = faq_candidates(frame)
     assert faq[["topic", "lang", "questions"]].values.tolist() == [
-        ["Bestellung", "de", 2], ["change order", "en", 2]
+        ["Bestellung", "de", 2],
+        ["change order", "en", 2],
     ]
 
 
@@ -323,8 +324,16 @@ def test_no_post_on_holidays_or_closed_dates() -> None:
     assert "Mon 10:00 has the 3rd-highest" in plan.loc[0, "rationale"]
     # with the example playbook's business hours
     hours = load_playbook(EXAMPLE).sla.business_hours
-    plan = content_calendar(FAQ, None, slots, VOLUMES, date(2026, 12, 21), weeks=3,
-                            holidays=hours.holidays, closed_dates=hours.closed_dates)
+    plan = content_calendar(
+        FAQ,
+        None,
+        slots,
+        VOLUMES,
+        date(2026, 12, 21),
+        weeks=3,
+        holidays=hours.holidays,
+        closed_dates=hours.closed_dates,
+    )
     assert not {date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 31),
                 date(2027, 1, 1)} & set(plan["date"])  # fmt: skip
 
@@ -332,7 +341,7 @@ def test_no_post_on_holidays_or_closed_dates() -> None:
 def _few_brand_posts() -> pd.DataFrame:
     """3 brand posts and 30 customer posts: Tue 2 June 2026 (16), Wed 3 (8), Thu 4 (6) at
     09:00, 18:00 and 18:00 UTC; the export covers these three days only."""
-    times = (["2026-06-02 09:00"] * 16 + ["2026-06-03 16:00"] * 8 + ["2026-06-04 16:00"] * 6)
+    times = ["2026-06-02 09:00"] * 16 + ["2026-06-03 16:00"] * 8 + ["2026-06-04 16:00"] * 6
     customers = pd.DataFrame({"created_at": pd.to_datetime(times, utc=True), "is_brand": False})
     brand = pd.DataFrame(
         {"created_at": pd.to_datetime(["2026-06-05 10:00"] * 3, utc=True), "is_brand": True}

@@ -96,6 +96,7 @@ def platform_volumes(scored: pd.DataFrame) -> pd.DataFrame:
     )
     return out[list(VOLUME_COLUMNS)].astype(VOLUME_COLUMNS).reset_index(drop=True)
 
+
 # Content calendar
 # --------------------------------------------------------------------------------------------
 
@@ -106,7 +107,6 @@ def _ordinal(rank: int) -> str:
         return "highest"
     suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
     return f"{rank}{suffix}-highest"
-
 
 
 #: Which kind of topic follows which in the calendar: two FAQ posts, then one post that

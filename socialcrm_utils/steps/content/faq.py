@@ -124,9 +124,7 @@ def _check_parameters(
         raise ValueError("min_df, min_size and max_leaders must be at least 1.")
 
 
-def _texts_to_cluster(
-    scored: pd.DataFrame, intent: str, exclude: tuple[str, ...]
-) -> pd.DataFrame:
+def _texts_to_cluster(scored: pd.DataFrame, intent: str, exclude: tuple[str, ...]) -> pd.DataFrame:
     """The customer posts of ``intent``: ``mention_id``, ``lang``, ``display``, ``words_text``
     (what groups and names them) and ``key`` (the text up to case, punctuation, @handles)."""
     mask = customer_posts(scored) & has_intent(scored, intent)
@@ -157,7 +155,10 @@ def _texts_to_cluster(
                 "or only a name)", int((~asks).sum()), len(asks),
             )  # fmt: skip
             rows, display, langs, words_text = (
-                rows[asks], display[asks], langs[asks], words_text[asks]
+                rows[asks],
+                display[asks],
+                langs[asks],
+                words_text[asks],
             )
     return pd.DataFrame(
         {
@@ -206,9 +207,17 @@ def _cluster_intent(
     )  # fmt: skip
     found = [
         _clusters_of_language(
-            group.reset_index(drop=True), str(lang), int(totals[lang]), exclude,
-            threshold=threshold, merge_threshold=merge_threshold, min_df=min_df,
-            min_size=min_size, max_leaders=max_leaders, n=n, n_examples=n_examples,
+            group.reset_index(drop=True),
+            str(lang),
+            int(totals[lang]),
+            exclude,
+            threshold=threshold,
+            merge_threshold=merge_threshold,
+            min_df=min_df,
+            min_size=min_size,
+            max_leaders=max_leaders,
+            n=n,
+            n_examples=n_examples,
         )  # fmt: skip
         for lang, group in distinct.groupby("lang", sort=True)
     ]

@@ -129,4 +129,3 @@ def surface_spelling(phrase: str, texts: Sequence[str], capitalised: dict[str, s
         else:
             out.append(capitalised.get(word, word))
     return " ".join(out)
-

@@ -108,9 +108,7 @@ def _is_question_sentence(sentence: str, lang: str) -> bool:
     return words[0] in QUESTION_WORDS[key]
 
 
-def questions_asked(
-    text: str, exclude: re.Pattern[str] | None, lang: str = ""
-) -> list[str]:
+def questions_asked(text: str, exclude: re.Pattern[str] | None, lang: str = "") -> list[str]:
     """The real question sentences of a text: what it asks, without abuse or only names.
 
     Sentences end at ``. ! ?`` followed by a space (not inside "12.50" or "acme.com"). A
@@ -142,6 +140,7 @@ def questions_asked(
         if _NOT_WORDS_RE.sub("", rest):
             asked.append(sentence.strip())
     return asked
+
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
 # A capitalised word after a greeting or thanks: "Hi Becky", "thanks Anna", "Danke, Jonas".
@@ -199,7 +198,4 @@ def person_names(scored: pd.DataFrame) -> list[str]:
         for value in scored["author_name"].dropna().astype(str):
             names.update(WORD_RE.findall(value))
     stops = stop_words("en") | stop_words("de")
-    return sorted(
-        {n.lower() for n in names if len(n) > 3}
-        - stops - _NOT_NAMES
-    )
+    return sorted({n.lower() for n in names if len(n) > 3} - stops - _NOT_NAMES)

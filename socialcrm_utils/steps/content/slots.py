@@ -74,9 +74,7 @@ BEST_SLOT_COLUMNS: dict[str, str] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _engagement_index(
-    engagement: pd.Series, platform: pd.Series
-) -> tuple[pd.Series, pd.Series]:
+def _engagement_index(engagement: pd.Series, platform: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Engagement relative to the platform's average post, and which posts are not outliers.
 
     A post's ratio to its platform's median engagement (mean where the median is 0) is
@@ -255,8 +253,12 @@ def engagement_by_slot(
         out["basis"] = basis
         out = out[list(_SLOT_COLUMNS)].astype(_SLOT_COLUMNS)
     out.attrs.update(
-        basis=basis, posts=len(frame), outliers=int((~kept).sum()), spike_days=spike_days,
-        spike_days_kept=spikes_kept, brand_posts=n_proactive,
+        basis=basis,
+        posts=len(frame),
+        outliers=int((~kept).sum()),
+        spike_days=spike_days,
+        spike_days_kept=spikes_kept,
+        brand_posts=n_proactive,
     )
     logger.info(
         "engagement_by_slot: %d posts in %d slots (%s), %d outliers left out",
@@ -380,7 +382,10 @@ def best_slots(
     ).head(n)
     out = out[list(BEST_SLOT_COLUMNS)].astype(BEST_SLOT_COLUMNS).reset_index(drop=True)
     out.attrs = {
-        **by_slot.attrs, "hours": width, "min_posts": min_posts, "min_posts_wanted": wanted
+        **by_slot.attrs,
+        "hours": width,
+        "min_posts": min_posts,
+        "min_posts_wanted": wanted,
     }
     if out.empty and n:
         logger.warning(

@@ -129,96 +129,139 @@ _PERSONAL_WORDS = {
 _WORDING: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "en": {
         "digital": {
-            "ack": ("Sorry that {thing} isn't working as it should for you.",
-                    "Thanks for telling us that {thing} isn't working as it should."),
-            "next": ("Could you tell us which device and version you're using and what you see? "
-                     "We'll help you get it working.",
-                     "We're on it and will let you know here when it works again."),
+            "ack": (
+                "Sorry that {thing} isn't working as it should for you.",
+                "Thanks for telling us that {thing} isn't working as it should.",
+            ),
+            "next": (
+                "Could you tell us which device and version you're using and what you see? "
+                "We'll help you get it working.",
+                "We're on it and will let you know here when it works again.",
+            ),
         },
         "staff": {
-            "ack": ("We're sorry about how you were treated; that's not the service we want "
-                    "you to get.",
-                    "Thanks for telling us how you were treated; that's not the service we "
-                    "want you to get."),
-            "next": ("Could you tell us where and when it happened? We'll follow it up with "
-                     "the team.",
-                     "We'll follow it up with the team."),
+            "ack": (
+                "We're sorry about how you were treated; that's not the service we want "
+                "you to get.",
+                "Thanks for telling us how you were treated; that's not the service we "
+                "want you to get.",
+            ),
+            "next": (
+                "Could you tell us where and when it happened? We'll follow it up with the team.",
+                "We'll follow it up with the team.",
+            ),
         },
         "waiting": {
-            "ack": ("Sorry for the wait; we know your time matters.",
-                    "Thanks for your patience; we know your time matters."),
-            "next": ("We're checking what's holding things up and will update you here as soon "
-                     "as we know more.",
-                     "We'll update you here as soon as we know more."),
+            "ack": (
+                "Sorry for the wait; we know your time matters.",
+                "Thanks for your patience; we know your time matters.",
+            ),
+            "next": (
+                "We're checking what's holding things up and will update you here as soon "
+                "as we know more.",
+                "We'll update you here as soon as we know more.",
+            ),
         },
         "quality": {
-            "ack": ("Sorry that this wasn't up to our standards.",
-                    "Thanks for telling us; this isn't up to our standards."),
-            "next": ("Could you tell us where and when this was? We'll look into it and make "
-                     "it right.",
-                     "We'll look into it and make it right."),
+            "ack": (
+                "Sorry that this wasn't up to our standards.",
+                "Thanks for telling us; this isn't up to our standards.",
+            ),
+            "next": (
+                "Could you tell us where and when this was? We'll look into it and make it right.",
+                "We'll look into it and make it right.",
+            ),
         },
         "price": {
-            "ack": ("Thanks for your feedback on our prices.",
-                    "Thanks for your feedback on our prices."),
-            "next": ("We'll pass it on to the team, and we're happy to explain what's included.",
-                     "We'll pass it on to the team."),
+            "ack": (
+                "Thanks for your feedback on our prices.",
+                "Thanks for your feedback on our prices.",
+            ),
+            "next": (
+                "We'll pass it on to the team, and we're happy to explain what's included.",
+                "We'll pass it on to the team.",
+            ),
         },
         "personal": {
-            "ack": ("Sorry for the trouble with {thing}.",
-                    "Thanks for reaching out about {thing}."),
+            "ack": (
+                "Sorry for the trouble with {thing}.",
+                "Thanks for reaching out about {thing}.",
+            ),
             "next": (),
         },
         "general": {
-            "ack": ("Thanks for telling us, and sorry this didn't go as it should.",
-                    "Thanks for telling us about this."),
-            "next": ("We're looking into it and will get back to you here as soon as we can.",
-                     "We'll get back to you here as soon as we can."),
+            "ack": (
+                "Thanks for telling us, and sorry this didn't go as it should.",
+                "Thanks for telling us about this.",
+            ),
+            "next": (
+                "We're looking into it and will get back to you here as soon as we can.",
+                "We'll get back to you here as soon as we can.",
+            ),
         },
     },
     "de": {
         "digital": {
-            "ack": ("Tut uns leid, dass {thing} bei dir nicht richtig funktioniert.",
-                    "Danke für deinen Hinweis, dass {thing} nicht richtig funktioniert."),
-            "next": ("Magst du uns sagen, welches Gerät und welche Version du nutzt und was du "
-                     "siehst? Wir helfen dir gern weiter.",
-                     "Wir kümmern uns darum und melden uns hier, sobald es wieder geht."),
+            "ack": (
+                "Tut uns leid, dass {thing} bei dir nicht richtig funktioniert.",
+                "Danke für deinen Hinweis, dass {thing} nicht richtig funktioniert.",
+            ),
+            "next": (
+                "Magst du uns sagen, welches Gerät und welche Version du nutzt und was du "
+                "siehst? Wir helfen dir gern weiter.",
+                "Wir kümmern uns darum und melden uns hier, sobald es wieder geht.",
+            ),
         },
         "staff": {
-            "ack": ("Es tut uns leid, wie du behandelt wurdest; so soll es bei uns nicht sein.",
-                    "Danke, dass du uns davon erzählst; so soll es bei uns nicht sein."),
-            "next": ("Magst du uns sagen, wo und wann das war? Wir klären das mit dem Team.",
-                     "Wir klären das mit dem Team."),
+            "ack": (
+                "Es tut uns leid, wie du behandelt wurdest; so soll es bei uns nicht sein.",
+                "Danke, dass du uns davon erzählst; so soll es bei uns nicht sein.",
+            ),
+            "next": (
+                "Magst du uns sagen, wo und wann das war? Wir klären das mit dem Team.",
+                "Wir klären das mit dem Team.",
+            ),
         },
         "waiting": {
-            "ack": ("Tut uns leid, dass du warten musstest.",
-                    "Danke für deine Geduld."),
-            "next": ("Wir prüfen, woran es hakt, und melden uns hier, sobald wir mehr wissen.",
-                     "Wir melden uns hier, sobald wir mehr wissen."),
+            "ack": ("Tut uns leid, dass du warten musstest.", "Danke für deine Geduld."),
+            "next": (
+                "Wir prüfen, woran es hakt, und melden uns hier, sobald wir mehr wissen.",
+                "Wir melden uns hier, sobald wir mehr wissen.",
+            ),
         },
         "quality": {
-            "ack": ("Tut uns leid, das entspricht nicht unserem Anspruch.",
-                    "Danke für deinen Hinweis, das entspricht nicht unserem Anspruch."),
-            "next": ("Magst du uns sagen, wo und wann das war? Wir gehen dem nach.",
-                     "Wir gehen dem nach."),
+            "ack": (
+                "Tut uns leid, das entspricht nicht unserem Anspruch.",
+                "Danke für deinen Hinweis, das entspricht nicht unserem Anspruch.",
+            ),
+            "next": (
+                "Magst du uns sagen, wo und wann das war? Wir gehen dem nach.",
+                "Wir gehen dem nach.",
+            ),
         },
         "price": {
-            "ack": ("Danke für dein Feedback zu unseren Preisen.",
-                    "Danke für dein Feedback zu unseren Preisen."),
-            "next": ("Wir geben es ans Team weiter und erklären dir gern, was alles "
-                     "enthalten ist.",
-                     "Wir geben es ans Team weiter."),
+            "ack": (
+                "Danke für dein Feedback zu unseren Preisen.",
+                "Danke für dein Feedback zu unseren Preisen.",
+            ),
+            "next": (
+                "Wir geben es ans Team weiter und erklären dir gern, was alles enthalten ist.",
+                "Wir geben es ans Team weiter.",
+            ),
         },
         "personal": {
-            "ack": ("Tut uns leid, dass es mit {thing} Probleme gibt.",
-                    "Danke für deine Nachricht zu {thing}."),
+            "ack": (
+                "Tut uns leid, dass es mit {thing} Probleme gibt.",
+                "Danke für deine Nachricht zu {thing}.",
+            ),
             "next": (),
         },
         "general": {
-            "ack": ("Danke für deinen Hinweis, das tut uns leid.",
-                    "Danke für deinen Hinweis."),
-            "next": ("Wir kümmern uns darum und melden uns hier so schnell wie möglich.",
-                     "Wir melden uns hier so schnell wie möglich."),
+            "ack": ("Danke für deinen Hinweis, das tut uns leid.", "Danke für deinen Hinweis."),
+            "next": (
+                "Wir kümmern uns darum und melden uns hier so schnell wie möglich.",
+                "Wir melden uns hier so schnell wie möglich.",
+            ),
         },
     },
 }
@@ -232,9 +275,16 @@ _DEFAULT_GREETINGS: dict[str, tuple[str, ...]] = {
 #: (``rstr``) is tried.
 # Marks with initials or a name, the same in every language.
 _SIGN_OFF_MARKS: tuple[str, ...] = (
-    f"^{AGENT_INITIALS}", f"-{AGENT_NAME}", f"- {AGENT_NAME}", f"-{AGENT_NAME.title()}",
-    f"- {AGENT_NAME.title()}", f"–{AGENT_NAME.title()}", f"~{AGENT_NAME.title()}",
-    f"^{AGENT_NAME.title()}", f"*{AGENT_INITIALS}", f"/{AGENT_INITIALS}",
+    f"^{AGENT_INITIALS}",
+    f"-{AGENT_NAME}",
+    f"- {AGENT_NAME}",
+    f"-{AGENT_NAME.title()}",
+    f"- {AGENT_NAME.title()}",
+    f"–{AGENT_NAME.title()}",
+    f"~{AGENT_NAME.title()}",
+    f"^{AGENT_NAME.title()}",
+    f"*{AGENT_INITIALS}",
+    f"/{AGENT_INITIALS}",
 )
 _SIGN_OFF_FORMS: dict[str, tuple[str, ...]] = {
     "en": (*_SIGN_OFF_MARKS,
@@ -328,7 +378,7 @@ def _cue_regex(regex: str, where: str) -> re.Pattern[str]:
     """A regex cue anchored as :mod:`~socialcrm_utils.voice` reads it: at the start of the
     opening (``where="start"``) or at the very end (trailing spaces ignored)."""
     flags = _GLOBAL_FLAGS_RE.match(regex)
-    head, body = (flags.group(), regex[flags.end():]) if flags else ("", regex)
+    head, body = (flags.group(), regex[flags.end() :]) if flags else ("", regex)
     if where == "start":
         return re.compile(f"{head}\\A(?:{body})")
     return re.compile(f"{head}(?:{body})\\s*\\Z")

@@ -19,7 +19,7 @@ _EDGE_HANDLES = r"^(?:[\s.]*@\w+[\s,:;]*)+|(?:\s+@\w+)+\s*$"
 #: A word: a letter, then letters, digits, apostrophes and hyphens.
 WORD_RE = re.compile(r"[^\W\d_][\w'’\-]*")
 #: Characters after which a word starts a sentence (so its capital says nothing).
-SENTENCE_START = ".!?:\"„“”»«(["
+SENTENCE_START = '.!?:"„“”»«(['
 #: The space after a sentence's ``. ! ?``.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 

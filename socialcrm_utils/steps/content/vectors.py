@@ -261,9 +261,7 @@ def merge_clusters(
         return labels
     clustered = labels >= 0
     sizes = np.bincount(labels[clustered], weights=counts[clustered], minlength=n_clusters)
-    unit = TermMatrix(
-        sparse.csr_array(normalize(centroids(matrix, labels, counts))), matrix.terms
-    )
+    unit = TermMatrix(sparse.csr_array(normalize(centroids(matrix, labels, counts))), matrix.terms)
     merged = leader_clusters(unit, density_order(unit, sizes), threshold, n_clusters)
     if int(merged.max()) + 1 == n_clusters:
         return labels
