@@ -172,8 +172,14 @@ class _CustomerServiceVader:
             plain: VADER's own valences of its tokens.
             text: The text.
         """
-        words, lowered = read.words, read.lowered
         sentiments = list(plain)
+        changed = self._apply_words(read, sentiments, text)
+        changed = self._apply_rules(read, sentiments, text) or changed
+        return sentiments if changed else None
+
+    def _apply_words(self, read: VaderText, sentiments: list[float], text: str) -> bool:
+        """Lexicon entries, irrealis and hashtags into ``sentiments``; True if any changed."""
+        words, lowered = read.words, read.lowered
         changed = False
         if not self._changed.isdisjoint(lowered):
             # Re-read the tokens whose valence the lexicon entries change, exactly as VADER
@@ -201,6 +207,10 @@ class _CustomerServiceVader:
                     if valence < 0:
                         sentiments[i] += valence
                         changed = True
+        return changed
+
+    def _apply_rules(self, read: VaderText, sentiments: list[float], text: str) -> bool:
+        """Formula, sarcasm and phrase rules into ``sentiments``; True if any changed."""
         normalised = " ".join(text.lower().split())
         found = ({t for t in self._triggers if t in normalised}
                  if self._any_trigger is not None and self._any_trigger.search(normalised)
@@ -209,28 +219,24 @@ class _CustomerServiceVader:
         sarcasm = [p for t, p in self._sarcasm if not t.isdisjoint(found)]
         phrases = [(p, v) for t, p, v in self._phrases if not t.isdisjoint(found)]
         if not (formulas or sarcasm or phrases):
-            return sentiments if changed else None
-        starts = [m.start() for m in _TOKEN.finditer(text) if len(m.group()) > 1]
-        if len(starts) != len(words):  # exotic whitespace: put cues on the first word
-            starts = [0] * len(words)
+            return False
+        changed = False
+        starts: list[int] = []  # word offsets, found at the first match (most texts have none)
 
         def at(offset: int) -> int:
+            if not starts:
+                starts.extend(_word_starts(text, len(read.words)))
             return max(bisect.bisect_right(starts, offset) - 1, 0)
-
-        def group_start(match: re.Match[str]) -> int:
-            return next(
-                match.start(g) for g in range(1, len(match.groups()) + 1) if match.start(g) >= 0
-            )
 
         for pattern in formulas:
             for match in pattern.finditer(text):
-                i = at(group_start(match))
+                i = at(_group_start(match))
                 if sentiments and sentiments[i] > 0:
                     sentiments[i] = 0.0
                     changed = True
         for pattern in sarcasm:
             for match in pattern.finditer(text):
-                i = at(group_start(match))
+                i = at(_group_start(match))
                 if sentiments and sentiments[i] > 0:
                     sentiments[i] *= N_SCALAR
                     changed = True
@@ -241,7 +247,20 @@ class _CustomerServiceVader:
                 else:
                     sentiments.append(valence)
                 changed = True
-        return sentiments if changed else None
+        return changed
+
+
+def _word_starts(text: str, count: int) -> list[int]:
+    """Where each of VADER's ``count`` tokens starts in ``text`` (all 0 for exotic whitespace)."""
+    starts = [m.start() for m in _TOKEN.finditer(text) if len(m.group()) > 1]
+    return starts if len(starts) == count else [0] * count
+
+
+def _group_start(match: re.Match[str]) -> int:
+    """Where the first group that took part in a match starts."""
+    return next(
+        match.start(g) for g in range(1, len(match.groups()) + 1) if match.start(g) >= 0
+    )
 
 
 _HASHTAG_TRAIL = "!?,.;:'\""
