@@ -18,6 +18,8 @@ __all__ = [
     "MissingArtifactError",
     "NotebookExecutionError",
     "ResourceMissingError",
+    "BenchmarkError",
+    "LabelFileError",
 ]
 
 
@@ -76,3 +78,11 @@ class NotebookExecutionError(SocialCRMError):
 
 class ResourceMissingError(SocialCRMError):
     """Raised when an offline resource (e.g. the VADER lexicon) is missing; names the fix."""
+
+
+class BenchmarkError(SocialCRMError):
+    """Raised when the benchmarks file is missing or an entry is not valid; names file and entry."""
+
+
+class LabelFileError(SocialCRMError):
+    """Raised when a label file cannot be used; one line naming file, row and column."""

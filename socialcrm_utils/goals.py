@@ -27,13 +27,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .config import DATA_DIR
-from .exceptions import SocialCRMError
+from .conversations import assign_conversations, clock_conversations
+from .exceptions import BenchmarkError
 from .kpis import compute_kpis, format_kpi, kpi_label
 from .listening import score_mentions
 from .metrics import select_population
 from .playbook import Goal, Playbook, format_duration
 from .schema import INTENTS, KPIS
-from .conversations import assign_conversations, clock_conversations
 
 __all__ = [
     "measure_kpis",
@@ -567,10 +567,6 @@ BENCHMARKS_PATH: Path = DATA_DIR / "benchmarks.yaml"
 
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*")
 _UNITS = ("share", "USD per contact", "list")
-
-
-class BenchmarkError(SocialCRMError):
-    """Raised when the benchmarks file is missing or an entry is not valid; names file and entry."""
 
 
 class _Text(BaseModel):

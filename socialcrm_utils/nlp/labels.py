@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..exceptions import SocialCRMError
+from ..exceptions import LabelFileError
 
 __all__ = [
     "FLAG_LABELS",
@@ -65,10 +65,6 @@ _SENTIMENT = {"negative": "negative", "negativ": "negative", "neg": "negative",
               "positive": "positive", "positiv": "positive", "pos": "positive"}
 _FLAG_HELP = "use yes/no, true/false, 1/0, ja/nein or leave it empty"
 _SENTIMENT_HELP = "use negative, neutral or positive or leave it empty"
-
-
-class LabelFileError(SocialCRMError):
-    """Raised when a label file cannot be used; one line naming file, row and column."""
 
 
 @dataclass
