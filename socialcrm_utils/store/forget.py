@@ -190,7 +190,7 @@ def forget_in_runs(client_dir: str | Path, author_id: str,
     conversations where they are the customer (conversations, sla.csv); ``@author_id`` in the
     remaining text becomes ``@[erased]``. Files are replaced atomically. Every other file
     (tables that quote them, JSON, executed notebooks, report.html) is rewritten by
-    :func:`socialcrm_utils.erasure.erase_runs`, which ``socialcrm forget --runs`` runs next.
+    :func:`socialcrm_utils.store.erase_runs`, which ``socialcrm forget --runs`` runs next.
 
     Args:
         client_dir: The client's folder of run folders.
