@@ -27,8 +27,8 @@ import argparse
 
 import pandas as pd
 
-from socialcrm_utils.steps.content import best_slots, engagement_by_slot
 from socialcrm_utils.sample import SAMPLE_TIMEZONE, generate_mentions
+from socialcrm_utils.steps.content import best_slots, engagement_by_slot
 
 BEST_HOURS = {11, 12, 18, 19}
 BEST_DAYS = {1, 2, 3}
