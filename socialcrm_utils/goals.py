@@ -30,7 +30,6 @@ from .config import DATA_DIR
 from .conversations import assign_conversations, clock_conversations
 from .exceptions import BenchmarkError
 from .kpis import compute_kpis, format_kpi, kpi_label
-from .listening import score_mentions
 from .metrics import select_population
 from .playbook import Goal, Playbook, format_duration
 from .schema import INTENTS, KPIS
@@ -58,20 +57,26 @@ logger = logging.getLogger(__name__)
 _DAYS_PER_MONTH = 365.25 / 12
 
 
-def measure_kpis(mentions: pd.DataFrame, playbook: Playbook) -> dict[str, float]:
-    """Measure every KPI from raw mentions (the baseline of step 2).
+def measure_kpis(scored: pd.DataFrame, playbook: Playbook) -> dict[str, float]:
+    """Measure every KPI from scored mentions (the baseline of step 2).
 
-    Runs the same functions as steps 3 to 5 (scoring, conversations, SLA clocks, KPIs) in
-    memory, so a baseline is measured exactly like the KPI it is later compared with.
+    Runs the same functions as steps 4 and 5 (conversations, SLA clocks, KPIs) in memory, so a
+    baseline is measured exactly like the KPI it is later compared with.
 
     Args:
-        mentions: Canonical mentions (step 1).
+        scored: Scored mentions (step 1 writes them: ``mentions_scored.parquet``; or
+            :func:`socialcrm_utils.steps.listening.score_mentions`).
         playbook: The client's playbook.
 
     Returns:
         KPI name -> value.
+
+    Raises:
+        ValueError: If ``scored`` has no ``sentiment`` column (raw mentions).
     """
-    scored = score_mentions(mentions, playbook)
+    if "sentiment" not in scored.columns:
+        raise ValueError("measure_kpis needs scored mentions (a sentiment column): read "
+                         "mentions_scored.parquet of step 1, or score them first")
     return compute_kpis(scored, clock_conversations(scored, playbook), playbook.costs)
 
 

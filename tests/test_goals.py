@@ -172,11 +172,12 @@ def test_check_goals_keeps_the_goals_table_columns():
 
 
 def test_measure_kpis_uses_the_playbook_costs():
+    from socialcrm_utils.listening import score_mentions
     from socialcrm_utils.sources import read_mentions
 
     playbook = load_playbook(ROOT / "tests" / "fixtures" / "tiny" / "tiny.yaml")
     playbook = playbook.model_copy(update={"costs": Costs(per_contact={"phone": 10, "social": 2})})
-    values = measure_kpis(read_mentions(playbook).mentions, playbook)
+    values = measure_kpis(score_mentions(read_mentions(playbook).mentions, playbook), playbook)
     # 3 answered conversations x (10 - 2) = 24
     assert values["cost_per_contact"] == 2.0 and values["savings_vs_phone"] == pytest.approx(24.0)
 
@@ -417,3 +418,10 @@ def test_measure_answered_negatives_by_hand():
     overall = measure_answered_negatives(scored, by=None)
     assert overall[["negative_posts", "answered"]].values.tolist() == [[3, 1]]
     assert measure_answered_negatives(scored.iloc[[1, 2]], by=None)["answered_share"].isna().all()
+
+
+def test_measure_kpis_wants_scored_mentions():
+    playbook = load_playbook(ROOT / "tests" / "fixtures" / "tiny" / "tiny.yaml")
+    raw = pd.DataFrame({"mention_id": ["1"], "text": ["hi"]})
+    with pytest.raises(ValueError, match="needs scored mentions"):
+        measure_kpis(raw, playbook)

@@ -30,8 +30,8 @@ def test_kpis_by_hand(tiny):
 
 
 def test_baselines_measured_like_kpis(tiny):
-    playbook, mentions, *_ = tiny
-    assert measure_kpis(mentions, playbook) == pytest.approx(EXPECTED)
+    playbook, _, scored, _ = tiny
+    assert measure_kpis(scored, playbook) == pytest.approx(EXPECTED)
 
 
 def test_goals_and_progress(tiny):

@@ -267,7 +267,7 @@ def test_steps_1_2_5_accept_every_language(scored, mentions, playbook):
     kpis = compute_kpis(scored, clocks, playbook.costs)
     assert kpis["volume"] == 76
     assert kpis["response_rate"] == pytest.approx(46 / 69)
-    baselines = measure_kpis(mentions, playbook)
+    baselines = measure_kpis(scored, playbook)
     assert baselines["response_rate"] == pytest.approx(46 / 69)
 
 
