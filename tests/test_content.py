@@ -33,7 +33,7 @@ from socialcrm_utils.steps.content import (
     reply_templates,
     vectors,
 )
-from socialcrm_utils.voice import check_voice
+from socialcrm_utils.nlp.voice import check_voice
 
 # --------------------------------------------------------------------------------------------
 # FAQ clusters

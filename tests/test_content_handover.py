@@ -28,7 +28,7 @@ from socialcrm_utils.steps.content import (
     reply_templates,
     slot_note,
 )
-from socialcrm_utils.voice import check_voice
+from socialcrm_utils.nlp.voice import check_voice
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "playbooks" / "example.yaml"
 

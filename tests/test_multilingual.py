@@ -282,7 +282,7 @@ def test_spikes_accept_every_language(scored, playbook):
 
 
 def test_voice_accepts_replies_in_every_language(scored, playbook):
-    from socialcrm_utils.voice import check_voice
+    from socialcrm_utils.nlp.voice import check_voice
 
     violations = check_voice(scored, playbook.voice, handles=playbook.brand.handles,
                              default_lang=playbook.language)

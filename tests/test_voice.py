@@ -10,7 +10,7 @@ from socialcrm_utils.config import EXAMPLE_PLAYBOOK, TEMPLATE_PLAYBOOK
 from socialcrm_utils.exceptions import PlaybookValidationError
 from socialcrm_utils.nlp.pii import private_channel_reply
 from socialcrm_utils.playbook import Voice, load_playbook
-from socialcrm_utils.voice import (
+from socialcrm_utils.nlp.voice import (
     EXAMPLE_COLUMNS,
     RULES,
     SCORE_COLUMNS,
@@ -18,9 +18,8 @@ from socialcrm_utils.voice import (
     brand_replies,
     check_voice,
     normalize_reply,
-    voice_scores,
-    worst_examples,
 )
+from socialcrm_utils.steps.voice import voice_scores, worst_examples
 
 # Every rule off: each test switches on the one it checks.
 OFF = {"must_offer_private_channel_for_pii": False}

@@ -561,7 +561,7 @@ class VoiceCue(_Model):
     A phrase is matched as whole words, case-insensitively, any run of spaces matching any
     other; a regular expression is matched as written (case-sensitive; start it with ``(?i)``
     to ignore case). Where they must stand (the opening or the end of a reply) is the rule's
-    business, see :mod:`socialcrm_utils.voice`; a regex needs no ``^`` or ``$``. ``platforms``
+    business, see :mod:`socialcrm_utils.nlp.voice`; a regex needs no ``^`` or ``$``. ``platforms``
     limits the cue to those platforms (empty: every platform).
     """
 

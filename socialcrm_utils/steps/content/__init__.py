@@ -11,7 +11,7 @@ canonical columns of :mod:`socialcrm_utils.schema` plus ``intent``, ``text_redac
   our leader clustering (:mod:`.vectors`); labels in :mod:`.labels`; what counts as a real
   question and a person's name in :mod:`.questions` (:func:`person_names`);
 * :mod:`.templates`: :func:`reply_templates`, a reply per complaint topic, language and
-  platform in the brand's voice, checked with :func:`socialcrm_utils.voice.check_voice`
+  platform in the brand's voice, checked with :func:`socialcrm_utils.nlp.voice.check_voice`
   (``reply_templates.csv``);
 * :mod:`.slots`: :func:`engagement_by_slot` and :func:`best_slots`, when the brand's own posts
   get the most likes, shares and replies, by local weekday and hour; :func:`slot_note`;

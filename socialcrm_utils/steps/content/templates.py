@@ -2,7 +2,7 @@
 
 :func:`reply_templates` words a full reply by what the topic is about (personal data first,
 then :data:`TEMPLATE_KINDS`), with the playbook's greetings and sign-offs, and checks every
-candidate with :func:`socialcrm_utils.voice.check_voice`.
+candidate with :func:`socialcrm_utils.nlp.voice.check_voice`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 from ...nlp.length import count_length
 from ...nlp.pii import private_channel_reply
 from ...playbook import Voice, VoiceCue
-from ...voice import check_voice
+from ...nlp.voice import check_voice
 from .text import SENTENCE_END, empty_frame, require_columns
 
 __all__ = ["AGENT_INITIALS", "AGENT_NAME", "PERSONAL_DATA_TOPICS", "TEMPLATE_COLUMNS",
@@ -375,7 +375,7 @@ def _by_language(phrases: Iterable[str], lang: str) -> list[str]:
 
 
 def _cue_regex(regex: str, where: str) -> re.Pattern[str]:
-    """A regex cue anchored as :mod:`~socialcrm_utils.voice` reads it: at the start of the
+    """A regex cue anchored as :mod:`~socialcrm_utils.nlp.voice` reads it: at the start of the
     opening (``where="start"``) or at the very end (trailing spaces ignored)."""
     flags = _GLOBAL_FLAGS_RE.match(regex)
     head, body = (flags.group(), regex[flags.end() :]) if flags else ("", regex)
@@ -404,7 +404,7 @@ def _accepted(candidates: Sequence[str], cues: Sequence[VoiceCue], where: str) -
     """The candidates one of the cues accepts, else strings the cues' regexes generate.
 
     A phrase cue accepts a candidate that starts with the phrase (a sign-off may add the
-    agent's name); a regex cue one it matches where :mod:`~socialcrm_utils.voice` looks
+    agent's name); a regex cue one it matches where :mod:`~socialcrm_utils.nlp.voice` looks
     (:func:`_cue_regex`). With no cue every candidate is returned; when none is accepted and
     no regex can generate one, too (``check_voice`` then names the rule broken).
     """
@@ -510,7 +510,7 @@ def reply_templates(
     a rule applies on the platform: a phrase with :data:`AGENT_NAME` after it, or for a regex
     the first of the usual placeholder forms it accepts (``^XX``, ``-Name``, ``Best, NAME``
     ...), else a string the regex generates. Every combination of greeting, body (fullest
-    first) and sign-off is checked with :func:`~socialcrm_utils.voice.check_voice` as a brand
+    first) and sign-off is checked with :func:`~socialcrm_utils.nlp.voice.check_voice` as a brand
     reply on the platform (every rule of ``voice`` except ``max_canned_reuse``: a template is
     meant to be reused; ``max_length`` per platform included); the first that breaks no rule is
     kept. If none passes, the first is kept with ``passes_voice`` false and its violations, so
