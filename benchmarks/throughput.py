@@ -23,7 +23,8 @@ import time
 import pandas as pd
 
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, PROJECT_ROOT
-from socialcrm_utils.listening import prepare_mentions, score_mentions
+from socialcrm_utils.listening import score_mentions
+from socialcrm_utils.steps.prepare import prepare_mentions
 from socialcrm_utils.nlp.resources import vader_analyzer
 from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.sample import generate_mentions

@@ -3,31 +3,31 @@
 Pure functions on the canonical mention table (:mod:`socialcrm_utils.schema`) and the playbook:
 :func:`score_mentions` adds sentiment, intent, priority and brand tags to every mention,
 :func:`daily_volume` counts per local calendar day, :func:`detect_spikes` raises alerts when a
-day's count jumps far above its trailing baseline.
+day's count jumps far above its trailing baseline. :func:`listen_mentions` is the step's entry
+point: all of it on the engine the playbook chooses (pandas, or Dask partition-wise).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .nlp import parallel
-from .nlp.intent import FLAG_COLUMNS, classify_intent
-from .nlp.sentiment import start_sentiment
-from .playbook import Brand, Playbook
+from .nlp.brands import tag_brands
+from .nlp.intent import FLAG_COLUMNS
+from .nlp.scoring import TextScores, start_text_scores
+from .playbook import Playbook
 from .schema import PRIORITIES, TEXT_COLUMNS, blank_missing_markers, text_of
 
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+
 __all__ = [
-    "PREPARED_COLUMNS",
-    "prepare_mentions",
     "blank_missing_markers",
-    "redact_frame",
     "about_brand",
     "PRIORITIES",
     "HIGH_PRIORITY_SENTIMENT",
@@ -41,6 +41,8 @@ __all__ = [
     "daily_volume",
     "detect_spikes",
     "has_intent",
+    "Listened",
+    "listen_mentions",
 ]
 
 logger = logging.getLogger(__name__)
@@ -89,82 +91,6 @@ _MIN_PRIOR_DAYS = 7
 _MIN_ACTIVE_SHARE = 0.5
 
 
-# Scripts written without spaces between words (kana, CJK ideographs, Hangul syllables): a
-# brand name may touch their characters ("Velomiraの自転車"), so they do not count as letters
-# at a term's edges.
-_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff66-\uff9f"
-_LEFT_EDGE = f"(?<![^\\W{_UNSPACED}])"
-_RIGHT_EDGE = f"(?![^\\W{_UNSPACED}])"
-
-
-def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """Whole-word-ish, case-insensitive pattern for brand terms; None when there are none.
-
-    A term must not touch a letter or digit on either side ("acme air" matches "ACME Air's"
-    and "#acme air", not "acmeairline"); spaces inside a term match any whitespace. Letters
-    of scripts written without spaces (Japanese, Chinese, Korean) may touch it.
-
-    Examples:
-        >>> pattern = _term_pattern(["velomira"])
-        >>> [bool(pattern.search(t)) for t in ["Velomiraの自転車", "velomiras", "#velomira!"]]
-        [True, False, True]
-    """
-    escaped = sorted(
-        {re.escape(t.strip()).replace(r"\ ", r"\s+") for t in terms if t and t.strip()},
-        key=len,
-        reverse=True,
-    )
-    if not escaped:
-        return None
-    return re.compile(f"{_LEFT_EDGE}(?:" + "|".join(escaped) + f"){_RIGHT_EDGE}", re.IGNORECASE)
-
-
-def _contains(text: pd.Series, pattern: re.Pattern[str] | None) -> np.ndarray:
-    if pattern is None:
-        return np.zeros(len(text), dtype=bool)
-    return text.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
-
-
-def tag_brands(mentions: pd.DataFrame, brand: Brand) -> pd.DataFrame:
-    """Tag which mentions name the brand and which name a competitor.
-
-    Matching is case-insensitive and whole-word-ish: a term or handle must not touch a letter
-    or digit on either side, so ``acme air`` matches "ACME Air's" but not "acmeairline", and
-    ``@AcmeAir`` does not match "@AcmeAirHelp". A competitor's terms are its list in the
-    playbook (its name when the list is empty); when several competitors appear, the first
-    in playbook order wins.
-
-    Args:
-        mentions: Mentions with a ``text`` column.
-        brand: The playbook's brand section.
-
-    Returns:
-        A copy of ``mentions`` with ``mentions_brand`` (bool: any brand term or handle appears)
-        and ``competitor`` (string: the competitor's name, NA when none appears).
-
-    Examples:
-        >>> brand = Brand(handles=["@AcmeAir"], terms=["acme air"],
-        ...               competitors={"Globex": ["globex"]})
-        >>> tag_brands(pd.DataFrame({"text": ["ACME Air's lounge", "acmeairline", "Globex!"]}),
-        ...            brand)
-                        text  mentions_brand competitor
-        0  ACME Air's lounge            True       <NA>
-        1        acmeairline           False       <NA>
-        2            Globex!           False     Globex
-    """
-    out = mentions.copy()
-    codes, distinct = pd.factorize(text_of(mentions).astype("string"), use_na_sentinel=False)
-    text = pd.Series(distinct, dtype="string")  # each distinct text is matched once
-    tagged = _contains(text, _term_pattern([*brand.terms, *brand.handles]))
-    competitor = pd.Series(pd.NA, index=text.index, dtype="string")
-    for name, terms in reversed(list(brand.competitors.items())):
-        found = _contains(text, _term_pattern(terms or [name]))
-        competitor = competitor.mask(found, name)
-    out["mentions_brand"] = np.asarray(tagged, dtype=bool)[codes]
-    out["competitor"] = pd.array(competitor.to_numpy()[codes], dtype="string")
-    return out
-
-
 def _priority(
     intent: pd.Series,
     is_complaint: pd.Series,
@@ -182,12 +108,6 @@ def _priority(
     ) | (customer & negative & (reach_values >= VIRAL_REACH))
     low = intent.isin(["praise", "other"]).to_numpy(bool)
     return np.select([high, low], ["high", "low"], default="normal")
-
-
-PREPARED_COLUMNS: tuple[str, ...] = (
-    "text_redacted", "pii_types", "pii_count", "private_reply", "duplicate_of", "is_retweet",
-    "mentions_brand", "competitor",
-)
 
 
 def about_brand(scored: pd.DataFrame) -> pd.Series:
@@ -208,214 +128,20 @@ def about_brand(scored: pd.DataFrame) -> pd.Series:
     return customer & (scored["mentions_brand"].astype(bool) | scored["competitor"].isna())
 
 
-def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
-    """Make imported mentions safe to store: personal data redacted, language, duplicates, brands.
-
-    - Personal data (e-mail addresses, phone numbers, IBANs, card numbers, the playbook's
-      ``listening.pii_patterns``) is replaced by typed placeholders in ``text_redacted``; the
-      original ``text`` column is dropped, so no artifact ever holds it. ``pii_types`` and
-      ``pii_count`` say what was found; ``private_reply`` suggests a public answer that moves
-      the conversation to a private channel (NA for brand posts and posts without personal
-      data).
-    - "NaN", "null" and the like in optional columns are missing values
-      (:func:`blank_missing_markers`).
-    - ``lang`` is detected where the source gave none; near-duplicates (retweets, copy-paste
-      campaigns) are flagged in ``duplicate_of`` / ``is_retweet``, never dropped; brand and
-      competitor mentions are tagged.
-
-    Sentiment and intent of the prepared mentions start in the worker processes before this
-    function returns (:mod:`~socialcrm_utils.nlp.parallel`); :func:`score_mentions` of the
-    returned frame collects them instead of starting again.
-
-    Args:
-        mentions: Canonical mentions straight from the sources (with ``text``).
-        playbook: The client's playbook.
-
-    Returns:
-        A new frame: canonical columns without ``text``, plus :data:`PREPARED_COLUMNS`.
-    """
-    from .nlp.pii import redact_texts, suggest_private_replies
-    from .normalize import fill_languages, flag_near_duplicates
-
+def _scoring_inputs(mentions: pd.DataFrame, playbook: Playbook
+                    ) -> tuple[pd.Series, np.ndarray, dict[str, object]]:
+    """Each mention's language (the playbook's where missing), whether a customer wrote it,
+    and the playbook's scoring options (the arguments of ``start_text_scores``)."""
     settings = playbook.listening
-    mentions = blank_missing_markers(mentions)
-    redacted = redact_texts(mentions["text"], regions=tuple(settings.phone_regions),
-                            patterns=settings.pii_patterns)
-    work = mentions.assign(text=redacted["text_redacted"].to_numpy())
-    work["lang"] = fill_languages(work, playbook)
-    _prefetch_scores(work, playbook)  # the workers score while this process goes on
-    work = flag_near_duplicates(work)
-    if not {"mentions_brand", "competitor"} <= set(work.columns):  # scope_mentions tags them
-        work = tag_brands(work, playbook.brand)
-    out = work.rename(columns={"text": "text_redacted"})
-    out["pii_types"] = redacted["pii_types"].to_numpy()
-    out["pii_count"] = redacted["pii_count"].to_numpy()
-    public_customer = ~out["is_brand"].astype(bool)
-    replies = suggest_private_replies(out.assign(lang=out["lang"].fillna(playbook.language)))
-    out["private_reply"] = replies.where(public_customer & (out["pii_count"] > 0))
-    logger.info("prepared %d mentions: %d with personal data redacted", len(out),
-                int((out["pii_count"] > 0).sum()))
-    return out
-
-
-def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
-    """Every text column of ``frame`` with personal data replaced by placeholders.
-
-    For tables that keep raw values, such as the rejected rows of an import: they are written
-    to disk, so they must not carry personal data either. Identifier columns are never
-    redacted (a 16-digit id is an id, not a card number): the canonical ``mention_id``,
-    ``in_reply_to_id``, ``conversation_id``, ``author_id`` and ``url``, the file columns a
-    source's ``mapping`` names for them, and any column whose name ends in ``id``, ``ids``,
-    ``url``, ``uri``, ``link`` or ``permalink`` as a word (``tweet_id``, ``Post ID``,
-    ``response_tweet_id``), or is ``guid``/``uuid``. Links inside texts stay intact too
-    (:func:`~socialcrm_utils.nlp.pii.find_pii`).
-
-    Args:
-        frame: Any table; non-text columns are left as they are.
-        playbook: For the phone regions, the playbook's patterns and the sources' mappings.
-
-    Returns:
-        A new frame with the same columns.
-    """
-    from .nlp.pii import redact_texts
-
-    settings = playbook.listening
-    keep = {"source", "row", "reason", *_ID_COLUMNS}
-    for source in playbook.sources:
-        mapping = getattr(source, "mapping", None) or {}
-        keep.update(str(v) for k, v in mapping.items() if k in _ID_COLUMNS)
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if column in keep or _ID_NAME_RE.search(_column_words(column)) or not (
-            pd.api.types.is_string_dtype(values.dtype) or values.dtype == object
-        ):
-            continue
-        text = values.astype("string")
-        redacted = redact_texts(text.fillna(""), regions=tuple(settings.phone_regions),
-                                patterns=settings.pii_patterns)["text_redacted"]
-        out[column] = redacted.astype("string").where(text.notna())
-    return out
-
-
-#: Canonical identifier columns :func:`redact_frame` never redacts.
-_ID_COLUMNS = frozenset({"mention_id", "in_reply_to_id", "conversation_id", "author_id", "url"})
-#: Identifier column names in exports, after :func:`_column_words` (``tweet_id``, ``post_id``).
-_ID_NAME_RE = re.compile(r"(?:^|_)(?:ids?|urls?|uri|links?|permalink|guid|uuid)$")
-
-
-def _column_words(name: object) -> str:
-    """A column name as lower-case words joined by ``_`` (``"Post ID"``, ``postId``: post_id)."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name))
-    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
-
-
-_INTENT_COLUMNS = ("intent", "intent_cue", *FLAG_COLUMNS)
-
-
-def _classify_chunk(packs: tuple[str, ...], pairs: list[tuple[str | None, str | None]]
-                    ) -> list[tuple[object, ...]]:
-    """:func:`classify_intent` of (text, language) pairs, as (intent, cue, *flags) tuples."""
-    frame = pd.DataFrame(pairs, columns=["text", "lang"], dtype="string")
-    out = classify_intent(frame["text"], frame["lang"], packs=packs)
-    cue = out["intent_cue"].astype(object).where(out["intent_cue"].notna())
-    return list(zip(out["intent"].tolist(), cue.tolist(),
-                    *(out[c].astype(bool).tolist() for c in FLAG_COLUMNS), strict=True))
-
-
-def _start_intent(text: pd.Series, lang: pd.Series,
-                  packs: Iterable[str] = ()) -> Callable[[], pd.DataFrame]:
-    """:func:`classify_intent` once per distinct (text, language), in the worker processes.
-
-    Returns a function that waits for the result (intent, cue and the flags of
-    :data:`~socialcrm_utils.nlp.intent.FLAG_COLUMNS`) and maps it back to every row.
-    """
-    keys = pd.DataFrame({"text": text.astype("string"), "lang": lang.astype("string")})
-    codes, _ = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
-    first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
-    distinct = keys.iloc[first].astype(object).where(keys.iloc[first].notna(), None)
-    pairs = list(zip(distinct["text"].tolist(), distinct["lang"].tolist(), strict=True))
-    pending = parallel.submit_chunks(functools.partial(_classify_chunk, tuple(packs)), pairs,
-                                     weight=lambda pair: len(pair[0] or ""))
-
-    def finish() -> pd.DataFrame:
-        rows = pending.result()
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(_INTENT_COLUMNS)
-        out = {name: pd.array(values, dtype="string").take(codes)
-               for name, values in zip(_INTENT_COLUMNS[:2], columns[:2], strict=True)}
-        out.update({name: np.asarray(values, dtype=bool)[codes]
-                    for name, values in zip(FLAG_COLUMNS, columns[2:], strict=True)})
-        return pd.DataFrame(out, index=text.index)
-
-    return finish
-
-
-@dataclass
-class _Started:
-    """Sentiment and intent of some mentions, started in the workers (see :func:`_start_scores`)."""
-
-    text: pd.Series
-    lang: pd.Series
-    customer: np.ndarray
-    settings: tuple[object, ...]
-    sentiment_of: Callable[[], pd.DataFrame]
-    intent_of: Callable[[], pd.DataFrame] | None
-
-
-#: The scores :func:`prepare_mentions` started last, until :func:`score_mentions` takes them.
-_prefetched: _Started | None = None
-
-
-def _settings(playbook: Playbook) -> tuple[object, ...]:
-    listening = playbook.listening
-    return (playbook.language, listening.sentiment_extension, listening.german_lexicon,
-            tuple(listening.domain_packs))
-
-
-def _scoring_inputs(mentions: pd.DataFrame, playbook: Playbook) -> tuple[pd.Series, np.ndarray]:
-    """Each mention's language (the playbook's where missing) and whether a customer wrote it."""
     lang = mentions["lang"].astype("string").fillna(playbook.language)
-    return lang, ~mentions["is_brand"].fillna(False).astype(bool).to_numpy()
+    options = {"extension": settings.sentiment_extension,
+               "german_lexicon": settings.german_lexicon,
+               "domain_packs": tuple(settings.domain_packs)}
+    return lang, ~mentions["is_brand"].fillna(False).astype(bool).to_numpy(), options
 
 
-def _start_scores(mentions: pd.DataFrame, text: pd.Series, playbook: Playbook) -> _Started:
-    """Queue sentiment (every mention) and intent (customers' mentions) in the workers.
-
-    Both are queued before either is read, so they share the workers without a pause.
-    """
-    lang, customer = _scoring_inputs(mentions, playbook)
-    sentiment_of = start_sentiment(text, lang, extension=playbook.listening.sentiment_extension,
-                                   german_lexicon=playbook.listening.german_lexicon,
-                                   domain_packs=tuple(playbook.listening.domain_packs))
-    intent_of = (_start_intent(text[customer], lang[customer], playbook.listening.domain_packs)
-                 if customer.any() else None)
-    return _Started(text, lang, customer, _settings(playbook), sentiment_of, intent_of)
-
-
-def _prefetch_scores(mentions: pd.DataFrame, playbook: Playbook) -> None:
-    """Start scoring mentions that :func:`score_mentions` will most likely be given next."""
-    global _prefetched
-    _prefetched = None  # one slot: scores nobody took are dropped
-    if len(mentions) >= parallel.MIN_ITEMS and parallel.workers() > 1:
-        _prefetched = _start_scores(mentions, text_of(mentions), playbook)
-
-
-def _take_prefetched(mentions: pd.DataFrame, text: pd.Series,
-                     playbook: Playbook) -> _Started | None:
-    """The prefetched scores if they were started for exactly these texts, languages, authors."""
-    global _prefetched
-    started, _prefetched = _prefetched, None
-    if started is None or started.settings != _settings(playbook):
-        return None
-    lang, customer = _scoring_inputs(mentions, playbook)
-    same = (started.text.index.equals(text.index) and started.text.equals(text)
-            and started.lang.equals(lang) and np.array_equal(started.customer, customer))
-    if same:
-        logger.debug("score_mentions: using the scores prepare_mentions started")
-    return started if same else None
-
-
-def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
+def score_mentions(mentions: pd.DataFrame, playbook: Playbook, *,
+                   started: TextScores | None = None) -> pd.DataFrame:
     """Score every mention: customer or brand, sentiment, intent, priority, brand tags.
 
     - ``is_customer``: not posted by one of the brand's handles (``not is_brand``).
@@ -443,10 +169,18 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     The language of a mention is its ``lang`` column, or ``playbook.language`` where that is
     NA; the ``lang`` column itself is returned unchanged.
 
+    Sentiment and intent run in worker processes (:mod:`~socialcrm_utils.nlp.scoring`), started
+    here, or earlier by :func:`~socialcrm_utils.steps.prepare.prepare_and_start_scores`, whose
+    handle this function takes over (``started``): it collects the scores and closes the handle
+    (stopping its workers). Scores started for other texts, languages or options are dropped
+    (a warning) and the mentions scored again.
+
     Args:
         mentions: The canonical mention table (at least ``text``, ``lang``, ``is_brand`` and
             ``reach``).
         playbook: The client's playbook (language, brand).
+        started: Scores of exactly these mentions, already running
+            (:attr:`Prepared.scores <socialcrm_utils.steps.prepare.Prepared>`).
 
     Returns:
         A new frame: the input's columns, then :data:`SCORED_COLUMNS`, on the input's index.
@@ -463,13 +197,18 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
         )
     out = mentions.drop(columns=list(SCORED_COLUMNS), errors="ignore")
     text = text_of(mentions)
-    if {"mentions_brand", "competitor"} <= set(mentions.columns):  # tagged by prepare_mentions
-        brand_tags = mentions[["mentions_brand", "competitor"]]
-    else:
-        brand_tags = tag_brands(mentions, playbook.brand)
-    started = _take_prefetched(mentions, text, playbook) or _start_scores(mentions, text, playbook)
-    customer = started.customer
-    sentiment = started.sentiment_of()
+    lang, customer, options = _scoring_inputs(mentions, playbook)
+    if started is not None and not started.matches(text, lang, customer, options):
+        logger.warning("score_mentions: the started scores are of other mentions or options: "
+                       "scoring again")
+        started.close()
+        started = None
+    with started or start_text_scores(text, lang, customer, **options) as scores:
+        if {"mentions_brand", "competitor"} <= set(mentions.columns):  # tagged by step 1
+            brand_tags = mentions[["mentions_brand", "competitor"]]
+        else:  # while the workers score
+            brand_tags = tag_brands(mentions, playbook.brand)
+        sentiment, customer_intent = scores.results()
     intent = pd.DataFrame(
         {
             "intent": pd.Series("other", index=mentions.index, dtype="string"),
@@ -478,8 +217,8 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
         },
         index=mentions.index,
     )
-    if started.intent_of is not None:
-        intent.loc[customer] = started.intent_of()
+    if customer_intent is not None:
+        intent.loc[customer] = customer_intent
     out["is_customer"] = customer
     out["sentiment"] = sentiment["sentiment"]
     out["sentiment_label"] = sentiment["sentiment_label"]
@@ -722,3 +461,74 @@ def _spike_message(
         f"(std {std:.1f}) over the {int(days)} covered days before ({start} to {end}); "
         f"alert threshold {threshold:.1f}{usual}."
     )
+
+
+class Listened(NamedTuple):
+    """What step 3 computes: the scored mentions, the daily counts and the weekly topics."""
+
+    scored: pd.DataFrame
+    daily: pd.DataFrame
+    topics: pd.DataFrame
+
+
+def listen_mentions(mentions: pd.DataFrame | dd.DataFrame, playbook: Playbook, *,
+                    exclude_terms: Iterable[str] = (), topics: int = 5) -> Listened:
+    """Step 3 on the engine the playbook chooses (``listening.engine``): same results.
+
+    ``pandas`` (default): :func:`score_mentions`, :func:`daily_volume` and
+    :func:`~socialcrm_utils.nlp.topics.weekly_topics` in memory. ``dask``: the same, partition
+    by partition (:mod:`socialcrm_utils.engine.partitioned`) in one Dask computation, on the
+    scheduler :func:`~socialcrm_utils.engine.partitioned.kernel_scheduler` chooses.
+    ``listening.partitions`` sets the partitions of a pandas input (default
+    :func:`~socialcrm_utils.engine.partitioned.count_partitions`); a Dask input keeps its own.
+
+    Args:
+        mentions: Prepared mentions (``mentions.parquet`` of step 1), pandas or Dask; with
+            the engine ``pandas``, mentions that are scored already
+            (:func:`~socialcrm_utils.artifacts.read_scored_mentions`) keep their scores.
+        playbook: The client's playbook.
+        exclude_terms: Terms never reported as topics (the brand's names).
+        topics: Topics per week and language.
+
+    Returns:
+        The scored mentions (on the input's index), the daily counts and the weekly topics,
+        as pandas frames.
+    """
+    from .nlp.topics import weekly_topics
+
+    timezone = playbook.timezone
+    if playbook.listening.engine == "pandas":
+        # Mentions already scored (artifacts.read_scored_mentions: step 1's current scores) keep
+        # their scores: scoring a million mentions takes minutes.
+        scored = (mentions if set(SCORED_COLUMNS) <= set(mentions.columns)
+                  else score_mentions(mentions, playbook))
+        return Listened(scored, daily_volume(scored, timezone),
+                        weekly_topics(scored, timezone, n=topics, exclude_terms=exclude_terms))
+    import dask
+    import dask.dataframe as dd
+
+    from .engine.partitioned import (
+        count_partitions,
+        daily_volume_partitioned,
+        kernel_scheduler,
+        score_mentions_partitioned,
+        weekly_topics_partitioned,
+    )
+
+    with dask.config.set({"dataframe.convert-string": False}):
+        if isinstance(mentions, pd.DataFrame):
+            frame = dd.from_pandas(
+                mentions, npartitions=count_partitions(len(mentions),
+                                                       playbook.listening.partitions),
+                sort=False)
+        else:
+            frame = mentions
+        scored = score_mentions_partitioned(frame, playbook)
+        daily = daily_volume_partitioned(scored, timezone)
+        weekly = weekly_topics_partitioned(scored, timezone, topics, exclude_terms)
+        started = time.perf_counter()
+        with kernel_scheduler(frame.npartitions) as where:
+            result = Listened(*dask.compute(scored, daily, weekly))
+    logger.info("listening engine dask: %d partitions on %s, %.1fs", frame.npartitions, where,
+                time.perf_counter() - started)
+    return result

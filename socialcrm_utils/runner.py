@@ -752,83 +752,23 @@ def _setup_imports(notebook: Path) -> str:
                      if isinstance(node, ast.Import | ast.ImportFrom))
 
 
-_ENGINE = "socialcrm"
-
-
 def _engine_name() -> str:
-    """Register (once) and name the suite's papermill engine.
+    """The name of the suite's papermill engine (:mod:`socialcrm_utils.engine.papermill_engine`).
 
-    It is papermill's nbclient engine with two changes: it runs the notebook on a kernel the
-    runner started (:class:`_Kernel`) and leaves stopping it to the runner, and it saves the
-    output notebook when execution starts and ends and at most every 10 s in between (papermill
-    writes it twice per cell, which costs 0.3-1 s per notebook with figures in it).
+    papermill registers it from the ``papermill.engine`` entry point of the installed package;
+    an install made before the entry point existed gets it registered here, once, through
+    papermill's public ``register``.
     """
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
-    from papermill.utils import merge_kwargs, remove_args
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillException
 
-    if _ENGINE in papermill_engines._engines:
-        return _ENGINE
+    from .engine.papermill_engine import ENGINE_NAME, SocialCRMEngine
 
-    class ExecutionManager(NotebookExecutionManager):
-        save_every = 10.0  # seconds between saves while cells run
-        _throttled = False
-
-        def save(self, **kwargs: object) -> None:
-            if self._throttled and (self.now() - self.last_save_time).total_seconds() < \
-                    self.save_every:
-                return
-            super().save(**kwargs)
-
-        def _throttled_call(self, method: Callable[..., None], *args: object,
-                            **kwargs: object) -> None:
-            """``method``, whose saves are skipped when the last one is recent."""
-            self._throttled = True
-            try:
-                method(*args, **kwargs)
-            finally:
-                self._throttled = False
-
-        def cell_start(self, cell: object, cell_index: int | None = None, **kwargs: object) -> None:
-            self._throttled_call(super().cell_start, cell, cell_index, **kwargs)
-
-        def cell_complete(self, cell: object, cell_index: int | None = None,
-                          **kwargs: object) -> None:
-            self._throttled_call(super().cell_complete, cell, cell_index, **kwargs)
-
-    class Engine(NBClientEngine):
-        @classmethod
-        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,  # noqa: ANN001, ANN206
-                             log_output=False, autosave_cell_every=30, **kwargs):
-            nb_man = ExecutionManager(nb, output_path=output_path, log_output=log_output,
-                                      progress_bar=progress_bar,
-                                      autosave_cell_every=autosave_cell_every)
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
-                                             **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-            return nb_man.nb
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,  # noqa: ANN001, ANN206
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, kernel=None, **kwargs):
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            client = PapermillNotebookClient(
-                nb_man, km=kernel.km,
-                **merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                               kernel_name=kernel_name, log=logger, log_output=log_output,
-                               stdout_file=stdout_file, stderr_file=stderr_file))
-            try:
-                return client.execute()
-            finally:
-                kernel.client = client.kc
-
-    papermill_engines.register(_ENGINE, Engine)
-    return _ENGINE
+    try:
+        papermill_engines.get_engine(ENGINE_NAME)
+    except PapermillException:  # installed without the entry point: `pip install -e .` adds it
+        papermill_engines.register(ENGINE_NAME, SocialCRMEngine)
+    return ENGINE_NAME
 
 
 _PAPERMILL_TAGS = {"injected-parameters", "papermill-error-cell-tag"}

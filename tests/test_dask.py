@@ -19,23 +19,21 @@ import pytest
 
 from socialcrm_utils.artifacts import read_artifact, write_artifact
 from socialcrm_utils.cli import main
-from socialcrm_utils.distributed import (
+from socialcrm_utils.engine.batch import SchedulerError, format_outcomes, run_playbooks
+from socialcrm_utils.engine.partitioned import (
     DASK_SCHEDULER_ENV,
-    SchedulerError,
     daily_volume_partitioned,
-    format_outcomes,
-    listen_mentions,
     prepare_mentions_partitioned,
-    run_playbooks,
     score_mentions_partitioned,
     weekly_topics_partitioned,
 )
-from socialcrm_utils.listening import daily_volume, detect_spikes, prepare_mentions, score_mentions
+from socialcrm_utils.listening import daily_volume, detect_spikes, listen_mentions, score_mentions
 from socialcrm_utils.nlp.topics import weekly_topics
 from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.sample import generate_mentions
+from socialcrm_utils.steps.prepare import prepare_mentions
 
-from .test_kpis import EXPECTED, TINY
+from .conftest import EXPECTED, TINY
 
 pytestmark = pytest.mark.dask
 

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
-from socialcrm_utils import listening
 from socialcrm_utils.listening import (
     ALERT_COLUMNS,
     DAILY_COLUMNS,
@@ -18,7 +17,7 @@ from socialcrm_utils.listening import (
     score_mentions,
     tag_brands,
 )
-from socialcrm_utils.nlp import vader_analyzer
+from socialcrm_utils.nlp import scoring, vader_analyzer
 from socialcrm_utils.playbook import Playbook
 from socialcrm_utils.schema import CANONICAL_COLUMNS, conform_mentions
 
@@ -219,9 +218,9 @@ def test_priority_thresholds_are_inclusive(monkeypatch, playbook):
         return out.assign(is_complaint=intents == "complaint", is_question=False,
                           is_praise=False, is_lead=False)
 
-    monkeypatch.setattr(listening, "start_sentiment",
+    monkeypatch.setattr(scoring, "start_sentiment",
                         lambda *args, **kwargs: lambda: fake_sentiment(*args, **kwargs))
-    monkeypatch.setattr(listening, "classify_intent", fake_intent)
+    monkeypatch.setattr(scoring, "classify_intent", fake_intent)
     frame = conform_mentions(
         pd.DataFrame(
             {
@@ -377,9 +376,9 @@ def test_spikes_of_nothing_and_bad_arguments():
 
 @pytest.mark.parametrize("min_items", [10_000, 2], ids=["here", "workers"])
 def test_intent_once_per_distinct_text_equals_row_by_row(monkeypatch, min_items):
-    from socialcrm_utils.listening import _start_intent
     from socialcrm_utils.nlp import parallel
     from socialcrm_utils.nlp.intent import classify_intent
+    from socialcrm_utils.nlp.scoring import start_intent as _start_intent
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", min_items)
     texts = pd.Series(["Flight cancelled!", "Can I bring a bike?", "Flight cancelled!", None,
@@ -410,8 +409,8 @@ def _fake_scores(monkeypatch: pytest.MonkeyPatch, sentiment: dict[str, float],
         return out.assign(is_complaint=texts.map(lambda t: flags[t][1]).astype(bool),
                           is_question=intents == "question", is_praise=False, is_lead=False)
 
-    monkeypatch.setattr(listening, "start_sentiment", fake_sentiment)
-    monkeypatch.setattr(listening, "classify_intent", fake_intent)
+    monkeypatch.setattr(scoring, "start_sentiment", fake_sentiment)
+    monkeypatch.setattr(scoring, "classify_intent", fake_intent)
     return seen
 
 

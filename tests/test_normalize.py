@@ -1,20 +1,30 @@
-"""normalize: language detection, near-duplicate and retweet flags, normalize_mentions."""
+"""steps.prepare (step 1): language detection, near-duplicate and retweet flags, normalize_mentions,
+and the hand-over of started scores to score_mentions."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import psutil
 import pytest
 from py3langid.langid import LanguageIdentifier
 
-from socialcrm_utils import normalize
-from socialcrm_utils.normalize import (
+from socialcrm_utils import listening
+from socialcrm_utils.listening import score_mentions
+from socialcrm_utils.nlp import parallel, sentiment
+from socialcrm_utils.playbook import Playbook, load_playbook
+from socialcrm_utils.sources import read_mentions
+from socialcrm_utils.steps import prepare as normalize
+from socialcrm_utils.steps.prepare import (
     UNDETERMINED,
     detect_language,
     flag_near_duplicates,
     normalize_mentions,
     normalize_text,
+    prepare_and_start_scores,
+    prepare_mentions,
 )
-from socialcrm_utils.playbook import load_playbook
 
 ENGLISH = [
     "My flight was delayed for three hours and nobody told us anything.",
@@ -93,7 +103,7 @@ def test_normalize_text_key():
 def test_normalize_text_two_passes_equal_the_single_pattern():
     # normalize_text removes prefixes, URLs and handles first, then separators; the documented
     # single pattern (_NOT_KEY) must give the same keys, also on the edge cases.
-    from socialcrm_utils.normalize import _NOT_KEY
+    from socialcrm_utils.steps.prepare import _NOT_KEY
 
     texts = pd.Series([
         "RT @a: RT @b hi", "x@y.com", "a_@b_c", "@http://x.com", "!!http://x.y/z?q=1 ok",
@@ -178,3 +188,61 @@ def test_normalize_mentions(write_playbook):
 def test_default_languages_are_known_to_the_model():
     assert detect_language(pd.Series(["hello world, how are you"]),
                            allowed=normalize.DEFAULT_LANGUAGES).tolist() == ["en"]
+
+
+# --- prepare_and_start_scores: the explicit hand-over to score_mentions ----------------------
+
+TINY = Path(__file__).parent / "fixtures" / "tiny" / "tiny.yaml"
+
+
+@pytest.fixture
+def tiny_raw() -> tuple[Playbook, pd.DataFrame]:
+    """The tiny fixture's playbook and its mentions as imported (with ``text``)."""
+    playbook = load_playbook(TINY)
+    return playbook, read_mentions(playbook).mentions
+
+
+def _children() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True)
+            if p.status() != psutil.STATUS_ZOMBIE]
+
+
+def _must_not_start(*args: object, **kwargs: object) -> None:
+    raise AssertionError("scores were started again")
+
+
+@pytest.mark.parametrize("in_workers", [False, True], ids=["here", "workers"])
+def test_prepare_and_start_scores_hands_over_the_scores_score_mentions_computes(
+        monkeypatch, tiny_raw, in_workers):
+    if in_workers:  # the 12 tiny mentions go to two worker processes
+        monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
+        monkeypatch.setattr(sentiment, "PARALLEL_MIN_TEXTS", 2)
+        monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    playbook, raw = tiny_raw
+    expected_prepared = prepare_mentions(raw, playbook)
+    expected = score_mentions(expected_prepared, playbook)
+    mentions, scores = prepare_and_start_scores(raw, playbook)
+    assert scores.text.notna().sum() == len(raw) == 12
+    pd.testing.assert_frame_equal(mentions, expected_prepared)
+    monkeypatch.setattr(listening, "start_text_scores", _must_not_start)
+    pd.testing.assert_frame_equal(score_mentions(mentions, playbook, started=scores), expected)
+    assert _children() == []  # collected: the handle's workers have stopped
+
+
+def test_scores_started_for_other_mentions_are_dropped(tiny_raw, caplog):
+    playbook, raw = tiny_raw
+    mentions, scores = prepare_and_start_scores(raw, playbook)
+    fewer = mentions.iloc[:-1]
+    out = score_mentions(fewer, playbook, started=scores)
+    assert "scoring again" in caplog.text
+    pd.testing.assert_frame_equal(out, score_mentions(fewer, playbook))
+    assert len(out) == 11
+
+
+def test_prepare_mentions_starts_no_scores(monkeypatch, tiny_raw):
+    from socialcrm_utils.steps import prepare
+
+    monkeypatch.setattr(prepare, "start_text_scores", _must_not_start)
+    playbook, raw = tiny_raw
+    out = prepare_mentions(raw, playbook)
+    assert "text" not in out.columns and out["text_redacted"].notna().all()

@@ -1,10 +1,12 @@
-"""nlp.parallel: the same results as in-process work, and no process left behind."""
+"""nlp.parallel: the same results as in-process work, workers owned by a WorkerPool, and no
+process left behind."""
 
 from __future__ import annotations
 
 import functools
 import gc
 import os
+import time
 
 import psutil
 import pytest
@@ -30,18 +32,76 @@ def test_chunks_in_workers_equal_the_whole_list_here_and_nothing_is_left_running
     assert [o.rsplit(":", 1)[0] for o in out] == [f"{t.upper()}?" for t in texts]
     pids = {int(o.rsplit(":", 1)[1]) for o in out}
     assert os.getpid() not in pids and len(pids) >= 2  # every core, none of it here
-    assert _children() == []  # workers, fork server and resource tracker have stopped
+    assert _children() == []  # the submission's own pool stopped once collected
+
+
+def _slow(seconds: float, texts: list[str]) -> list[str]:
+    time.sleep(seconds)
+    return [f"{text.upper()}:{os.getpid()}" for text in texts]
+
+
+def _fail(texts: list[str]) -> list[str]:
+    raise ValueError(f"no {texts[0]}")
+
+
+def _pids(out: list[str]) -> set[int]:
+    return {int(o.rsplit(":", 1)[1]) for o in out}
 
 
 @needs_two_cores
-def test_submissions_share_the_pool_and_a_dropped_one_releases_it():
-    first = parallel.submit_chunks(functools.partial(_shout, "a"), ["x"] * 50, min_items=10)
-    second = parallel.submit_chunks(functools.partial(_shout, "b"), ["y"] * 50, min_items=10)
-    assert [o[:2] for o in first.result()] == ["Xa"] * 50
-    assert _children() != []  # the second submission still holds the workers
-    del second
-    gc.collect()
+def test_a_pool_shares_its_workers_and_closing_it_stops_them():
+    with parallel.WorkerPool(2) as pool:
+        first = pool.submit(functools.partial(_shout, "a"), ["x"] * 50, min_items=10)
+        second = pool.submit(functools.partial(_shout, "b"), ["y"] * 50, min_items=10)
+        assert [o[:2] for o in first.result()] == ["Xa"] * 50
+        assert [o[:2] for o in second.result()] == ["Yb"] * 50
+        assert len(_pids(first.result()) | _pids(second.result())) <= 2  # the same two workers
+        assert _children() != []  # collected, but the pool holds its workers until closed
+    assert not pool.running
+    assert _children() == []  # the host and its workers are gone at once
+
+
+@needs_two_cores
+def test_submit_chunks_goes_to_the_active_pool_and_keeps_it_running():
+    with parallel.WorkerPool(2) as pool:
+        with pool.active():
+            pending = parallel.submit_chunks(functools.partial(_shout, "!"), ["z"] * 40,
+                                             min_items=10)
+        assert pool.running
+        assert [o[:2] for o in pending.result()] == ["Z!"] * 40
+        assert pool.running  # the pool's owner, not the submission, stops it
     assert _children() == []
+
+
+@needs_two_cores
+def test_a_dropped_pool_stops_its_workers():
+    pool = parallel.WorkerPool(2)
+    pending = pool.submit(functools.partial(_shout, "?"), ["w"] * 40, min_items=10)
+    assert len(pending.result()) == 40
+    del pool, pending
+    gc.collect()
+    deadline = time.monotonic() + 60
+    while _children() and time.monotonic() < deadline:  # the host ends at the end of its input
+        time.sleep(0.2)
+    assert _children() == []
+
+
+@needs_two_cores
+def test_errors_come_back_and_a_killed_host_falls_back_to_this_process(caplog):
+    with parallel.WorkerPool(2) as pool:
+        with pytest.raises(ValueError, match="no a"):
+            pool.submit(_fail, ["a"] * 20, min_items=10).result()
+        pending = pool.submit(functools.partial(_slow, 3.0), ["k"] * 20, min_items=10)
+        workers = _children()
+        for host in psutil.Process().children():
+            host.kill()
+        out = pending.result()
+    assert [o.rsplit(":", 1)[0] for o in out] == ["K"] * 20
+    assert _pids(out) == {os.getpid()}
+    assert "the worker processes failed" in caplog.text
+    assert _children() == []
+    _, alive = psutil.wait_procs(workers, timeout=30)  # orphaned workers end with their host
+    assert [p for p in alive if p.status() != psutil.STATUS_ZOMBIE] == []
 
 
 def test_small_inputs_and_one_worker_stay_in_this_process(monkeypatch):

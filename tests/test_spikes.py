@@ -13,7 +13,7 @@ import dask.dataframe as dd
 import pandas as pd
 import pytest
 
-from socialcrm_utils.distributed import daily_volume_partitioned
+from socialcrm_utils.engine.partitioned import daily_volume_partitioned
 from socialcrm_utils.listening import ALERT_COLUMNS, DAILY_COLUMNS, daily_volume, detect_spikes
 from socialcrm_utils.playbook import Listening
 

@@ -1,47 +1,66 @@
-"""Text work on every core: a pool of small worker processes while there is work to do.
+"""Text work on every core: worker processes owned by a :class:`WorkerPool`.
 
 Scoring a million mentions is pure-Python work per distinct text (VADER, the intent regexes),
-so it runs in chunks on all cores. The workers are **not** forked from the caller: a Jupyter
-kernel holding a million-row frame would be copied into every worker as far as the operating
-system counts memory (each forked child's resident set includes the pages it shares with its
-parent), and the whole process tree would look two or three times its real size. Instead the
-workers are forked from a small ``forkserver`` process (``spawn`` where there is none) that
-imports the text modules once; chunks of texts go to the workers and results come back by
-pickling, a few megabytes per million texts.
+so it runs in chunks on all cores. A :class:`WorkerPool` owns its workers::
 
-Several submissions share the pool (:func:`submit_chunks`), so independent work keeps every
-core busy. When the last submission is collected (or dropped), the workers, the fork server
-and multiprocessing's resource tracker stop: no child process outlives the work, so a kernel
-shuts down at once and idle workers hold no memory.
+    with WorkerPool() as pool:
+        english = pool.submit(score_chunk, texts, weight=len)
+        intent = pool.submit(classify_chunk, pairs)
+        scores, intents = english.result(), intent.result()
+
+The workers start at the first submission that needs them and stop, with everything they
+started, when the block ends (or :meth:`WorkerPool.close` is called; a pool nobody holds any
+more stops too). Submissions to one pool share its workers, so independent work keeps every
+core busy without a pause between them.
+
+The workers are **not** forked from the caller: a Jupyter kernel holding a million-row frame
+would be copied into every worker as far as the operating system counts memory (each forked
+child's resident set includes the pages it shares with its parent). Instead a pool starts one
+small *host* process (:mod:`subprocess`, ``python -c``) that imports the text modules once and
+forks the workers from itself (a :class:`concurrent.futures.ProcessPoolExecutor`); chunks of
+texts go to the host and results come back, pickled, over its standard input and output, a few
+megabytes per million texts. The host, not the caller, is the workers' parent, so the caller's
+process-wide ``multiprocessing`` helpers (fork server, resource tracker), which other libraries
+in the same kernel may use, are neither started nor stopped; closing a pool ends its host and
+workers, so a kernel shuts down at once (ipykernel waits for every child it has).
+
+Code that cannot be handed a pool (a library function that scores texts) submits with
+:func:`submit_chunks`: inside ``with pool.active():`` the submissions go to that pool;
+elsewhere each one gets a pool of its own, closed when its result is collected.
 
 Results are the same as running the function on the whole list in this process (the function
 must treat each item on its own). Work runs in this process instead when it is small (fewer
 than ``min_items`` items), when there is one core, when ``SOCIALCRM_WORKERS`` is ``1`` (or
 ``0``), inside a process that is itself a worker of some pool (a Dask worker, for example: no
 nested pools), or when worker processes cannot start (a warning says so).
-
-Like every ``multiprocessing`` program outside Linux's ``fork``, a *script* that scores many
-texts needs the ``if __name__ == "__main__":`` guard; notebooks, the CLI and tests need nothing.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import concurrent.futures.process
+import contextlib
+import contextvars
+import functools
+import itertools
 import logging
 import multiprocessing
 import os
+import pickle
+import signal
+import subprocess
+import sys
 import threading
-import weakref
-from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any, Generic, TypeVar
 
 __all__ = [
     "MIN_ITEMS",
     "WORKERS_ENV",
     "Pending",
+    "WorkerPool",
     "map_chunks",
-    "shutdown",
+    "serve_workers",
     "submit_chunks",
     "workers",
 ]
@@ -59,13 +78,26 @@ WORKERS_ENV = "SOCIALCRM_WORKERS"
 MIN_ITEMS = 2_000
 #: Chunks per worker: enough for an even finish, few enough to keep pickling overhead small.
 _CHUNKS_PER_WORKER = 4
-#: Modules the worker processes import once, before the first chunk (they hold the functions
-#: the workers run, and pandas).
+#: Modules the host imports once, before it forks the workers (they hold the functions the
+#: workers run, and pandas).
 _PRELOAD = ("socialcrm_utils.nlp.sentiment", "socialcrm_utils.nlp.intent")
+#: Seconds between a worker's checks that its host is still there.
+_WATCH_S = 1.0
+#: Seconds :meth:`WorkerPool.close` waits for the host to finish its running chunks.
+_CLOSE_TIMEOUT_S = 60.0
+#: The host's program: read its settings (the caller's ``sys.path`` first, as ``spawn`` does),
+#: then serve.
+_HOST_CODE = (
+    "import pickle, sys\n"
+    "settings = pickle.load(sys.stdin.buffer)\n"
+    "sys.path[:] = settings['sys_path']\n"
+    "from socialcrm_utils.nlp.parallel import serve_workers\n"
+    "serve_workers(settings)\n"
+)
 
-_lock = threading.Lock()
-_pool: concurrent.futures.ProcessPoolExecutor | None = None
-_outstanding = 0  # submissions whose results nobody has collected (or dropped) yet
+#: The pool that :func:`submit_chunks` uses inside ``with pool.active():`` (None elsewhere).
+_active_pool: contextvars.ContextVar[WorkerPool | None] = contextvars.ContextVar(
+    "socialcrm_active_worker_pool", default=None)
 
 
 def workers() -> int:
@@ -82,69 +114,6 @@ def workers() -> int:
     if multiprocessing.parent_process() is not None or multiprocessing.current_process().daemon:
         return 1  # already a worker of some pool: no nested pools
     return os.cpu_count() or 1
-
-
-def _get_pool(count: int) -> concurrent.futures.ProcessPoolExecutor:
-    """The pool, started if needed; counts one more outstanding submission."""
-    global _pool, _outstanding
-    with _lock:
-        if _pool is None or _pool._max_workers != count:  # noqa: SLF001 (no public attribute)
-            if _pool is not None:
-                _pool.shutdown(wait=False, cancel_futures=True)
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context(
-                "forkserver" if "forkserver" in methods else "spawn")
-            if context.get_start_method() == "forkserver":
-                context.set_forkserver_preload(list(_PRELOAD))
-            _pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=context)
-        _outstanding += 1
-        return _pool
-
-
-def _release() -> None:
-    """One submission was collected or dropped; the last one stops the workers.
-
-    Workers live only while there is work: a kernel with live children takes up to half a
-    minute to shut down (ipykernel signals its children and waits), and idle workers hold
-    memory. A new submission starts new workers in milliseconds (forked from the server).
-    """
-    global _pool, _outstanding
-    with _lock:
-        _outstanding = max(_outstanding - 1, 0)
-        if _outstanding == 0 and _pool is not None:
-            _pool.shutdown(wait=True, cancel_futures=True)
-            _pool = None
-            _stop_helper_processes()
-
-
-def _stop_helper_processes() -> None:
-    """Stop multiprocessing's fork server and resource tracker; they restart when needed.
-
-    Both are children of this process that outlive the pool. ipykernel, shutting down, sends
-    its children SIGTERM (which the resource tracker ignores), then SIGKILL, and waits while
-    any child is left, zombies included: about 30 s per kernel. ``_stop`` (private, in
-    CPython since 3.8) ends each and reaps it.
-    """
-    from multiprocessing import forkserver, resource_tracker
-
-    for helper in (forkserver._forkserver, resource_tracker._resource_tracker):  # noqa: SLF001
-        stop = getattr(helper, "_stop", None)
-        if stop is not None:
-            try:
-                stop()
-            except Exception:  # noqa: BLE001 (best effort: a helper that is gone is fine)
-                logger.debug("could not stop %s", type(helper).__name__, exc_info=True)
-
-
-def shutdown() -> None:
-    """Stop the worker processes now, dropping work nobody has collected."""
-    global _pool, _outstanding
-    with _lock:
-        if _pool is not None:
-            _pool.shutdown(wait=True, cancel_futures=True)
-            _pool = None
-            _stop_helper_processes()
-        _outstanding = 0
 
 
 def _split(items: Sequence[T], parts: int, weight: Callable[[T], int] | None) -> list[slice]:
@@ -164,85 +133,355 @@ def _split(items: Sequence[T], parts: int, weight: Callable[[T], int] | None) ->
     return slices
 
 
+def _defined_in_main(func: Callable[..., object]) -> bool:
+    """True for a function of the running script or notebook: the workers cannot import it."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    return getattr(func, "__module__", None) == "__main__"
+
+
+# ---------------------------------------------------------------------------------------------
+# The host process (runs in its own interpreter, started by WorkerPool).
+
+
+def _run_pickled(payload: bytes) -> bytes:
+    """In a worker: ``func(items)`` of a pickled ``(func, items)``, pickled."""
+    func, items = pickle.loads(payload)  # noqa: S301 (our own host, over our own pipe)
+    return pickle.dumps(list(func(items)), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _start_worker(reply_fd: int | None) -> None:
+    """In a new worker: close the host's reply pipe (forked workers) and end with the host.
+
+    A worker whose host is gone (killed) would wait for work forever; a small thread ends it
+    once its parent changes.
+    """
+    if reply_fd is not None:
+        os.close(reply_fd)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_WATCH_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="socialcrm-host-watch", daemon=True).start()
+
+
+def _sendable(exc: BaseException) -> BaseException:
+    """``exc`` if it can be pickled, else a RuntimeError carrying its text."""
+    try:
+        pickle.dumps(exc)
+    except Exception:  # noqa: BLE001 (any exception type can fail to pickle)
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def serve_workers(settings: dict[str, Any]) -> None:
+    """The host's main loop: run pickled chunks in forked workers until standard input ends.
+
+    Requests are ``(key, payload)`` pairs on standard input, replies ``(key, ok, data)`` on
+    standard output (``data``: the pickled result, or the exception). At the end of the input
+    (the pool closed, or its owner is gone) work not started is cancelled, running chunks
+    finish, and the workers and the host exit.
+
+    Args:
+        settings: ``workers`` (how many), ``preload`` (modules to import before forking).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's; it closes the pool
+    requests = sys.stdin.buffer
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)  # anything a worker prints goes to standard error, not into the replies
+    replies = os.fdopen(reply_fd, "wb")
+    for module in settings.get("preload", ()):
+        __import__(module)
+    write_lock = threading.Lock()
+
+    def reply(key: int, future: concurrent.futures.Future[bytes]) -> None:
+        try:
+            message = (key, True, future.result())
+        except BaseException as exc:  # noqa: BLE001 (the caller decides; cancelled too)
+            message = (key, False, _sendable(exc))
+        with contextlib.suppress(OSError), write_lock:  # OSError: the caller is gone
+            pickle.dump(message, replies, protocol=pickle.HIGHEST_PROTOCOL)
+            replies.flush()
+
+    fork = "fork" in multiprocessing.get_all_start_methods() and sys.platform.startswith("linux")
+    method = "fork" if fork else (
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    # Forked workers close their copy of the reply pipe, so it ends when the host ends.
+    executor = concurrent.futures.ProcessPoolExecutor(
+        settings["workers"], mp_context=multiprocessing.get_context(method),
+        initializer=_start_worker, initargs=(reply_fd if fork else None,))
+    try:
+        while True:
+            try:
+                key, payload = pickle.load(requests)  # noqa: S301 (from our own caller)
+            except EOFError:
+                break
+            executor.submit(_run_pickled, payload).add_done_callback(
+                functools.partial(reply, key))
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+        replies.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The caller's side.
+
+
+class _Reply:
+    """One chunk's answer from the host, filled in by the reader thread."""
+
+    __slots__ = ("_done", "_ok", "_data")
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._ok = False
+        self._data: object = None
+
+    def set(self, ok: bool, data: object) -> None:
+        self._ok, self._data = ok, data
+        self._done.set()
+
+    def value(self) -> list[Any]:
+        """The chunk's results; waits; raises the chunk's exception."""
+        self._done.wait()
+        if not self._ok:
+            raise self._data  # type: ignore[misc]
+        return pickle.loads(self._data)  # type: ignore[arg-type]  # noqa: S301
+
+
+def _read_replies(process: subprocess.Popen[bytes], waiting: dict[int, _Reply],
+                  lock: threading.Lock) -> None:
+    """The reader thread: hand each reply to its chunk; at the end, fail the rest and reap.
+
+    It holds the host's process and output, never its input: a pool nobody holds closes the
+    input, the host then ends, and this thread reaps it.
+    """
+    stream = process.stdout
+    assert stream is not None
+    try:
+        while True:
+            try:
+                key, ok, data = pickle.load(stream)  # noqa: S301 (from our own host)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                break
+            with lock:
+                reply = waiting.pop(key, None)
+            if reply is not None:
+                reply.set(ok, data)
+    finally:
+        stream.close()
+        with lock:
+            left = list(waiting.values())
+            waiting.clear()
+        for reply in left:
+            reply.set(False, RuntimeError("the worker processes stopped before this chunk "
+                                          "was done (pool closed, or a worker failed)"))
+        with contextlib.suppress(ChildProcessError):  # reaped by close() already
+            process.wait()
+
+
+class _Host:
+    """One host process: the requests pipe, the process and its reader thread."""
+
+    def __init__(self, count: int) -> None:
+        read_end, write_end = os.pipe()
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 (this Python, our own code)
+                [sys.executable, "-c", _HOST_CODE], stdin=read_end, stdout=subprocess.PIPE)
+        except BaseException:
+            os.close(write_end)
+            raise
+        finally:
+            os.close(read_end)
+        # The pool alone holds the requests pipe (not the Popen, which the reader thread keeps
+        # until the host is reaped): when the pool goes, the pipe closes and the host ends.
+        self.requests: IO[bytes] = os.fdopen(write_end, "wb")
+        self._waiting: dict[int, _Reply] = {}
+        self._lock = threading.Lock()
+        self._keys = itertools.count()
+        self._send({"sys_path": list(sys.path), "preload": list(_PRELOAD), "workers": count})
+        threading.Thread(target=_read_replies, args=(self.process, self._waiting, self._lock),
+                         name=f"socialcrm-workers-{self.process.pid}", daemon=True).start()
+
+    def _send(self, message: object) -> None:
+        with self._lock:
+            pickle.dump(message, self.requests, protocol=pickle.HIGHEST_PROTOCOL)
+            self.requests.flush()
+
+    def submit(self, payload: bytes) -> _Reply:
+        reply, key = _Reply(), next(self._keys)
+        with self._lock:
+            self._waiting[key] = reply
+        try:
+            self._send((key, payload))
+        except OSError:
+            with self._lock:
+                self._waiting.pop(key, None)
+            raise
+        return reply
+
+    def close(self) -> None:
+        """End the input; wait for the running chunks and the host (killed after a minute)."""
+        with contextlib.suppress(OSError):
+            self.requests.close()
+        try:
+            self.process.wait(timeout=_CLOSE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            logger.warning("worker processes still busy after %.0fs: stopping them",
+                           _CLOSE_TIMEOUT_S)
+            self.process.kill()
+            self.process.wait()
+
+
 class Pending(Generic[R]):
-    """Results of :func:`submit_chunks`, in item order once :meth:`result` returns."""
+    """Results of one submission, in item order once :meth:`result` returns."""
 
     def __init__(self, func: Callable[[list[T]], list[R]], items: Sequence[T],
-                 futures: list[concurrent.futures.Future[list[R]]] | None) -> None:
-        self._func, self._items, self._futures = func, items, futures
+                 replies: list[_Reply] | None, owner: WorkerPool | None = None) -> None:
+        self._func, self._items, self._replies = func, items, replies
+        self._owner = owner  # a pool of this submission's own, closed once collected
         self._out: list[R] | None = None
-        # Collected or garbage-collected, the submission stops counting (once).
-        self._release = weakref.finalize(self, _release) if futures is not None else None
 
     def result(self) -> list[R]:
         """Wait for every chunk; falls back to this process if the workers failed."""
         if self._out is not None:
             return self._out
-        if self._futures is None:
-            self._out = list(self._func(list(self._items)))
-            return self._out
         try:
-            out: list[R] = []
-            for future in self._futures:
-                out.extend(future.result())
-        except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool) as exc:
-            logger.warning("working in one process: the worker processes failed (%s)", exc)
-            out = list(self._func(list(self._items)))
+            if self._replies is None:
+                out = list(self._func(list(self._items)))
+            else:
+                try:
+                    out = [value for reply in self._replies for value in reply.value()]
+                except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
+                    logger.warning("working in one process: the worker processes failed (%s)",
+                                   exc)
+                    out = list(self._func(list(self._items)))
         finally:
-            self._futures = None
-            if self._release is not None:
-                self._release()
+            self._replies = None
+            if self._owner is not None:
+                self._owner.close()
+                self._owner = None
         self._out = out
         return out
 
 
-def submit_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
-                  min_items: int | None = None,
-                  weight: Callable[[T], int] | None = None) -> Pending[R]:
-    """Start ``func`` on chunks of ``items`` in the worker processes; collect with ``result()``.
+class WorkerPool:
+    """Worker processes for chunked work, owned by this object (a context manager).
 
-    Several submissions share the workers, so independent work (sentiment of the English
-    texts, of the German texts, intent) keeps every core busy without a pause between them.
+    Nothing starts until a submission needs workers; :meth:`close` (the end of the ``with``
+    block) stops the host and its workers and drops work nobody collected. A closed pool can
+    be used again: its next submission starts new workers.
 
     Args:
-        func: A function of a list that returns one result per item, each depending only on
-            its item; module-level (or a :func:`functools.partial` of one), so it can be
-            pickled.
-        items: The items (picklable: texts, tuples of texts).
-        min_items: Fewer items than this (default :data:`MIN_ITEMS`) run in this process,
-            when ``result()`` is called.
-        weight: Cost of an item (e.g. ``len`` for texts), to balance the chunks; default:
-            every item costs the same.
+        count: Number of worker processes (default :func:`workers`: one per core, or
+            ``SOCIALCRM_WORKERS``).
+
+    Examples:
+        >>> with WorkerPool() as pool:  # few items: computed here, no process starts
+        ...     pool.submit(functools.partial(map, str.upper), ["a", "b"]).result()
+        ['A', 'B']
+    """
+
+    def __init__(self, count: int | None = None) -> None:
+        self.count = workers() if count is None else max(int(count), 1)
+        self._host: _Host | None = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def running(self) -> bool:
+        """True while this pool's worker processes are up."""
+        return self._host is not None
+
+    def submit(self, func: Callable[[list[T]], list[R]], items: Sequence[T], *,
+               min_items: int | None = None,
+               weight: Callable[[T], int] | None = None) -> Pending[R]:
+        """Start ``func`` on chunks of ``items`` in the workers; collect with ``result()``.
+
+        Args:
+            func: A function of a list that returns one result per item, each depending only
+                on its item; module-level (or a :func:`functools.partial` of one), so it can
+                be pickled.
+            items: The items (picklable: texts, tuples of texts).
+            min_items: Fewer items than this (default :data:`MIN_ITEMS`) run in this process,
+                when ``result()`` is called.
+            weight: Cost of an item (e.g. ``len`` for texts), to balance the chunks; default:
+                every item costs the same.
+
+        Returns:
+            A :class:`Pending` whose ``result()`` equals ``func(list(items))``.
+        """
+        minimum = MIN_ITEMS if min_items is None else min_items
+        if self.count < 2 or len(items) < max(minimum, 2) or _defined_in_main(func):
+            return Pending(func, items, None)
+        try:
+            payloads = [pickle.dumps((func, list(items[part])), protocol=pickle.HIGHEST_PROTOCOL)
+                        for part in _split(items, self.count * _CHUNKS_PER_WORKER, weight)]
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            logger.warning("working in one process: %r cannot go to worker processes (%s)",
+                           func, exc)
+            return Pending(func, items, None)
+        try:
+            if self._host is None:
+                self._host = _Host(self.count)
+            return Pending(func, items, [self._host.submit(p) for p in payloads])
+        except OSError as exc:
+            logger.warning("working in one process: worker processes cannot start (%s)", exc)
+            self.close()
+            return Pending(func, items, None)
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[WorkerPool]:
+        """Within the block, :func:`submit_chunks` (without ``pool=``) submits to this pool."""
+        token = _active_pool.set(self)
+        try:
+            yield self
+        finally:
+            _active_pool.reset(token)
+
+    def close(self) -> None:
+        """Stop the workers: work not started is dropped, running chunks finish first."""
+        host, self._host = self._host, None
+        if host is not None:
+            host.close()
+
+
+def submit_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
+                  min_items: int | None = None, weight: Callable[[T], int] | None = None,
+                  pool: WorkerPool | None = None) -> Pending[R]:
+    """:meth:`WorkerPool.submit` to ``pool``, the active pool, or a pool of its own.
+
+    The pool is ``pool`` when given, else the one of an enclosing ``with pool.active():``;
+    without either, the submission gets a pool of its own that stops once ``result()`` is
+    collected.
 
     Returns:
         A :class:`Pending` whose ``result()`` equals ``func(list(items))``.
     """
-    count = workers()
-    minimum = MIN_ITEMS if min_items is None else min_items
-    if count < 2 or len(items) < max(minimum, 2):
-        return Pending(func, items, None)
-    try:
-        pool = _get_pool(count)
-    except (OSError, RuntimeError) as exc:
-        logger.warning("working in one process: worker processes cannot start (%s)", exc)
-        return Pending(func, items, None)
-    pending = Pending(func, items, [])  # counted from here: collected or dropped, it releases
-    try:
-        pending._futures = [pool.submit(func, list(items[part]))  # noqa: SLF001
-                            for part in _split(items, count * _CHUNKS_PER_WORKER, weight)]
-    except (OSError, RuntimeError, concurrent.futures.process.BrokenProcessPool) as exc:
-        logger.warning("working in one process: worker processes cannot start (%s)", exc)
-        pending._futures = None  # noqa: SLF001
-        pending._release()  # noqa: SLF001
+    target = pool or _active_pool.get()
+    if target is not None:
+        return target.submit(func, items, min_items=min_items, weight=weight)
+    own = WorkerPool()
+    pending = own.submit(func, items, min_items=min_items, weight=weight)
+    if own.running:
+        pending._owner = own  # noqa: SLF001 (this module's own class)
     return pending
 
 
 def map_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
-               min_items: int | None = None, weight: Callable[[T], int] | None = None) -> list[R]:
+               min_items: int | None = None, weight: Callable[[T], int] | None = None,
+               pool: WorkerPool | None = None) -> list[R]:
     """``func(list(items))``, computed in chunks on every core (see :func:`submit_chunks`).
 
     Examples:
         >>> map_chunks(lambda texts: [t.upper() for t in texts], ["a", "b"])  # few: here
         ['A', 'B']
     """
-    return submit_chunks(func, items, min_items=min_items, weight=weight).result()
+    return submit_chunks(func, items, min_items=min_items, weight=weight, pool=pool).result()

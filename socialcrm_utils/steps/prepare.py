@@ -1,12 +1,18 @@
-"""Normalise imported mentions: language, near-duplicates and retweets, brand tags.
+"""Step 1, prepare: imported mentions made safe to store, with language, duplicates and brands.
 
 Pure, vectorised functions on the canonical mention table (:mod:`socialcrm_utils.schema`),
-meant to run right after import and before listening:
+run right after import and before listening:
 
+- :func:`prepare_mentions` redacts personal data, fills languages, flags near-duplicates and
+  tags brands; :func:`prepare_and_start_scores` does the same and starts step 3's sentiment
+  and intent in worker processes midway, returning the handle that
+  :func:`~socialcrm_utils.listening.score_mentions` takes (``started=``);
+- :func:`redact_frame` redacts every text column of other tables (rejected rows);
 - :func:`detect_language` names the language of each text (``und`` when it cannot tell),
+  :func:`fill_languages` keeps a source's own codes and detects the rest;
 - :func:`flag_near_duplicates` marks copies (copy-paste campaigns, retweets, templated replies)
-  without dropping them, so they stay countable,
-- :func:`normalize_mentions` does both and tags brand and competitor mentions.
+  without dropping them, so they stay countable; :func:`normalize_mentions` fills languages,
+  flags copies and tags brands without redacting.
 
 Language identification uses `py3langid <https://pypi.org/project/py3langid/>`_, a maintained
 fork of langid.py: its naive-Bayes model ships inside the wheel (no download at run time, works
@@ -23,14 +29,16 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .listening import tag_brands
-from .nlp.sentiment import normalize_lang
-from .playbook import Playbook
-from .schema import text_of
+from ..nlp.brands import tag_brands
+from ..nlp.scoring import TextScores, start_text_scores
+from ..nlp.sentiment import normalize_lang
+from ..playbook import Playbook
+from ..schema import blank_missing_markers, text_of
 
 __all__ = [
     "DEFAULT_LANGUAGES",
@@ -40,15 +48,19 @@ __all__ = [
     "MIN_CONFIDENCE",
     "MIN_DUPLICATE_CHARS",
     "NORMALIZED_COLUMNS",
+    "PREPARED_COLUMNS",
+    "Prepared",
     "detect_language",
     "fill_languages",
     "normalize_text",
     "flag_near_duplicates",
     "normalize_mentions",
+    "prepare_mentions",
+    "prepare_and_start_scores",
+    "redact_frame",
 ]
 
 logger = logging.getLogger(__name__)
-
 #: Languages written in their own script (Japanese, Chinese, Korean, Cyrillic, Arabic, Hebrew,
 #: Greek, Devanagari, Thai): in :data:`DEFAULT_LANGUAGES` so that a post in one of them is named
 #: (``ja``) instead of ``und``; they cannot be confused with a Latin-script post.
@@ -259,7 +271,7 @@ def normalize_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFra
 
     - ``lang``: :func:`fill_languages`.
     - ``duplicate_of``, ``is_retweet``: :func:`flag_near_duplicates`.
-    - ``mentions_brand``, ``competitor``: :func:`~socialcrm_utils.listening.tag_brands`.
+    - ``mentions_brand``, ``competitor``: :func:`~socialcrm_utils.nlp.brands.tag_brands`.
 
     Args:
         mentions: Canonical mentions.
@@ -272,3 +284,174 @@ def normalize_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFra
     out["lang"] = fill_languages(out, playbook)
     out = flag_near_duplicates(out)
     return tag_brands(out, playbook.brand)
+
+
+#: Columns :func:`prepare_mentions` adds to the canonical ones (``text_redacted`` replaces
+#: ``text``).
+PREPARED_COLUMNS: tuple[str, ...] = (
+    "text_redacted", "pii_types", "pii_count", "private_reply", "duplicate_of", "is_retweet",
+    "mentions_brand", "competitor",
+)
+
+
+class Prepared(NamedTuple):
+    """Prepared mentions and their sentiment and intent, computing in worker processes.
+
+    Hand ``scores`` to :func:`~socialcrm_utils.listening.score_mentions` (``started=``): it
+    collects them and stops the workers. ``scores.close()`` stops them unused.
+    """
+
+    mentions: pd.DataFrame
+    scores: TextScores
+
+
+def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
+    """Make imported mentions safe to store: personal data redacted, language, duplicates, brands.
+
+    - Personal data (e-mail addresses, phone numbers, IBANs, card numbers, the playbook's
+      ``listening.pii_patterns``) is replaced by typed placeholders in ``text_redacted``; the
+      original ``text`` column is dropped, so no artifact ever holds it. ``pii_types`` and
+      ``pii_count`` say what was found; ``private_reply`` suggests a public answer that moves
+      the conversation to a private channel (NA for brand posts and posts without personal
+      data).
+    - "NaN", "null" and the like in optional columns are missing values
+      (:func:`~socialcrm_utils.schema.blank_missing_markers`).
+    - ``lang`` is detected where the source gave none; near-duplicates (retweets, copy-paste
+      campaigns) are flagged in ``duplicate_of`` / ``is_retweet``, never dropped; brand and
+      competitor mentions are tagged.
+
+    No worker process starts; to score the result right after, use
+    :func:`prepare_and_start_scores`, which starts the scores midway.
+
+    Args:
+        mentions: Canonical mentions straight from the sources (with ``text``).
+        playbook: The client's playbook.
+
+    Returns:
+        A new frame: canonical columns without ``text``, plus :data:`PREPARED_COLUMNS`.
+    """
+    work, redacted = _redact_and_fill(mentions, playbook)
+    return _finish_preparing(work, redacted, playbook)
+
+
+def prepare_and_start_scores(mentions: pd.DataFrame, playbook: Playbook) -> Prepared:
+    """:func:`prepare_mentions`, with step 3's sentiment and intent started midway.
+
+    As soon as texts are redacted and languages known, their sentiment and intent start in
+    worker processes (:func:`~socialcrm_utils.nlp.scoring.start_text_scores`), so the workers
+    score while this process flags duplicates, tags brands and goes on with the notebook.
+
+    Args:
+        mentions: Canonical mentions straight from the sources (with ``text``).
+        playbook: The client's playbook.
+
+    Returns:
+        The prepared mentions (as :func:`prepare_mentions` returns them) and the started
+        scores, to hand to :func:`~socialcrm_utils.listening.score_mentions` (``started=``).
+    """
+    work, redacted = _redact_and_fill(mentions, playbook)
+    scores = _start_scores(work, playbook)  # the workers score while this process goes on
+    try:
+        out = _finish_preparing(work, redacted, playbook)
+    except BaseException:
+        scores.close()
+        raise
+    return Prepared(out, scores)
+
+
+def _redact_and_fill(mentions: pd.DataFrame,
+                     playbook: Playbook) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Missing markers blanked, ``text`` redacted, ``lang`` filled; and the redaction table."""
+    from ..nlp.pii import redact_texts
+
+    settings = playbook.listening
+    mentions = blank_missing_markers(mentions)
+    redacted = redact_texts(mentions["text"], regions=tuple(settings.phone_regions),
+                            patterns=settings.pii_patterns)
+    work = mentions.assign(text=redacted["text_redacted"].to_numpy())
+    work["lang"] = fill_languages(work, playbook)
+    return work, redacted
+
+
+def _finish_preparing(work: pd.DataFrame, redacted: pd.DataFrame,
+                      playbook: Playbook) -> pd.DataFrame:
+    """Duplicates flagged, brands tagged, the personal-data columns and private replies."""
+    from ..nlp.pii import suggest_private_replies
+
+    work = flag_near_duplicates(work)
+    if not {"mentions_brand", "competitor"} <= set(work.columns):  # scope_mentions tags them
+        work = tag_brands(work, playbook.brand)
+    out = work.rename(columns={"text": "text_redacted"})
+    out["pii_types"] = redacted["pii_types"].to_numpy()
+    out["pii_count"] = redacted["pii_count"].to_numpy()
+    public_customer = ~out["is_brand"].astype(bool)
+    replies = suggest_private_replies(out.assign(lang=out["lang"].fillna(playbook.language)))
+    out["private_reply"] = replies.where(public_customer & (out["pii_count"] > 0))
+    logger.info("prepared %d mentions: %d with personal data redacted", len(out),
+                int((out["pii_count"] > 0).sum()))
+    return out
+
+
+def _start_scores(work: pd.DataFrame, playbook: Playbook) -> TextScores:
+    """Sentiment and intent of ``work`` started, with the inputs ``score_mentions`` will use."""
+    settings = playbook.listening
+    lang = work["lang"].astype("string").fillna(playbook.language)
+    customer = ~work["is_brand"].fillna(False).astype(bool).to_numpy()
+    return start_text_scores(text_of(work), lang, customer,
+                             extension=settings.sentiment_extension,
+                             german_lexicon=settings.german_lexicon,
+                             domain_packs=settings.domain_packs)
+
+
+def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
+    """Every text column of ``frame`` with personal data replaced by placeholders.
+
+    For tables that keep raw values, such as the rejected rows of an import: they are written
+    to disk, so they must not carry personal data either. Identifier columns are never
+    redacted (a 16-digit id is an id, not a card number): the canonical ``mention_id``,
+    ``in_reply_to_id``, ``conversation_id``, ``author_id`` and ``url``, the file columns a
+    source's ``mapping`` names for them, and any column whose name ends in ``id``, ``ids``,
+    ``url``, ``uri``, ``link`` or ``permalink`` as a word (``tweet_id``, ``Post ID``,
+    ``response_tweet_id``), or is ``guid``/``uuid``. Links inside texts stay intact too
+    (:func:`~socialcrm_utils.nlp.pii.find_pii`).
+
+    Args:
+        frame: Any table; non-text columns are left as they are.
+        playbook: For the phone regions, the playbook's patterns and the sources' mappings.
+
+    Returns:
+        A new frame with the same columns.
+    """
+    from ..nlp.pii import redact_texts
+
+    settings = playbook.listening
+    keep = {"source", "row", "reason", *_ID_COLUMNS}
+    for source in playbook.sources:
+        mapping = getattr(source, "mapping", None) or {}
+        keep.update(str(v) for k, v in mapping.items() if k in _ID_COLUMNS)
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if column in keep or _ID_NAME_RE.search(_column_words(column)) or not (
+            pd.api.types.is_string_dtype(values.dtype) or values.dtype == object
+        ):
+            continue
+        text = values.astype("string")
+        redacted = redact_texts(text.fillna(""), regions=tuple(settings.phone_regions),
+                                patterns=settings.pii_patterns)["text_redacted"]
+        out[column] = redacted.astype("string").where(text.notna())
+    return out
+
+
+#: Canonical identifier columns :func:`redact_frame` never redacts.
+_ID_COLUMNS = frozenset({"mention_id", "in_reply_to_id", "conversation_id", "author_id", "url"})
+#: Identifier column names in exports, after :func:`_column_words` (``tweet_id``, ``post_id``).
+_ID_NAME_RE = re.compile(r"(?:^|_)(?:ids?|urls?|uri|links?|permalink|guid|uuid)$")
+
+
+def _column_words(name: object) -> str:
+    """A column name as lower-case words joined by ``_`` (``"Post ID"``, ``postId``: post_id)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name))
+    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+
+

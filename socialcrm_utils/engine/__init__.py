@@ -1,0 +1,1 @@
+"""Orchestration: the papermill engine, Dask batch runs and partitioned step algorithms."""

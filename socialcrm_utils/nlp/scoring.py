@@ -1,0 +1,166 @@
+"""Sentiment and intent of mention texts, started in worker processes and collected later.
+
+:func:`start_text_scores` queues the sentiment of every text and the intent of the customers'
+texts in a :class:`~socialcrm_utils.nlp.parallel.WorkerPool` of its own and returns at once;
+the :class:`TextScores` it returns is the explicit hand-over: step 1 starts the scores of its
+prepared mentions before it flags duplicates and tags brands
+(:func:`~socialcrm_utils.steps.prepare.prepare_and_start_scores`), and step 3's
+:func:`~socialcrm_utils.listening.score_mentions` takes the handle (``started=``), collects
+the scores and closes it. The handle owns the workers until then (see ``docs/workers.md``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import parallel
+from .intent import FLAG_COLUMNS, classify_intent
+from .sentiment import start_sentiment
+
+__all__ = ["INTENT_COLUMNS", "TextScores", "start_intent", "start_text_scores"]
+
+logger = logging.getLogger(__name__)
+
+#: Columns of :func:`start_intent`'s frame: the primary intent, its cue and the flags.
+INTENT_COLUMNS: tuple[str, ...] = ("intent", "intent_cue", *FLAG_COLUMNS)
+
+
+def _classify_chunk(packs: tuple[str, ...], pairs: list[tuple[str | None, str | None]]
+                    ) -> list[tuple[object, ...]]:
+    """:func:`classify_intent` of (text, language) pairs, as (intent, cue, *flags) tuples."""
+    frame = pd.DataFrame(pairs, columns=["text", "lang"], dtype="string")
+    out = classify_intent(frame["text"], frame["lang"], packs=packs)
+    cue = out["intent_cue"].astype(object).where(out["intent_cue"].notna())
+    return list(zip(out["intent"].tolist(), cue.tolist(),
+                    *(out[c].astype(bool).tolist() for c in FLAG_COLUMNS), strict=True))
+
+
+def start_intent(text: pd.Series, lang: pd.Series, packs: Iterable[str] = (), *,
+                 pool: parallel.WorkerPool | None = None) -> Callable[[], pd.DataFrame]:
+    """:func:`classify_intent` once per distinct (text, language), in the worker processes.
+
+    Args:
+        text: The texts.
+        lang: Their languages, on the same index.
+        packs: Domain packs (``listening.domain_packs``).
+        pool: The workers (default: see :func:`~socialcrm_utils.nlp.parallel.submit_chunks`).
+
+    Returns:
+        A function that waits for the result (:data:`INTENT_COLUMNS`) and maps it back to
+        every row, on ``text``'s index: equal to ``classify_intent(text, lang, packs=packs)``.
+    """
+    keys = pd.DataFrame({"text": text.astype("string"), "lang": lang.astype("string")})
+    codes, _ = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
+    first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
+    distinct = keys.iloc[first].astype(object).where(keys.iloc[first].notna(), None)
+    pairs = list(zip(distinct["text"].tolist(), distinct["lang"].tolist(), strict=True))
+    pending = parallel.submit_chunks(functools.partial(_classify_chunk, tuple(packs)), pairs,
+                                     weight=lambda pair: len(pair[0] or ""), pool=pool)
+
+    def finish() -> pd.DataFrame:
+        rows = pending.result()
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(INTENT_COLUMNS)
+        out = {name: pd.array(values, dtype="string").take(codes)
+               for name, values in zip(INTENT_COLUMNS[:2], columns[:2], strict=True)}
+        out.update({name: np.asarray(values, dtype=bool)[codes]
+                    for name, values in zip(FLAG_COLUMNS, columns[2:], strict=True)})
+        return pd.DataFrame(out, index=text.index)
+
+    return finish
+
+
+class TextScores:
+    """Sentiment of some texts and intent of the customers' ones, computing in worker processes.
+
+    Made by :func:`start_text_scores`; it owns the worker processes (a context manager):
+    :meth:`results` waits for the scores and stops the workers, :meth:`close` (or the end of
+    a ``with`` block) stops them and drops what was not collected.
+
+    Attributes:
+        text: The texts scored.
+        lang: Their languages.
+        customer: Which texts customers wrote (only those get an intent).
+        options: The scoring options (``extension``, ``german_lexicon``, ``domain_packs``).
+    """
+
+    def __init__(self, text: pd.Series, lang: pd.Series, customer: np.ndarray,
+                 options: dict[str, object], pool: parallel.WorkerPool,
+                 sentiment_of: Callable[[], pd.DataFrame],
+                 intent_of: Callable[[], pd.DataFrame] | None) -> None:
+        self.text, self.lang, self.customer, self.options = text, lang, customer, options
+        self._pool = pool
+        self._sentiment_of, self._intent_of = sentiment_of, intent_of
+
+    def __enter__(self) -> TextScores:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def matches(self, text: pd.Series, lang: pd.Series, customer: np.ndarray,
+                options: dict[str, object]) -> bool:
+        """True when these scores were started for exactly these texts, languages and authors."""
+        return (options == self.options and self.text.index.equals(text.index)
+                and self.text.equals(text) and self.lang.equals(lang)
+                and np.array_equal(self.customer, customer))
+
+    def results(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Wait for the scores, then stop the workers.
+
+        Returns:
+            The sentiment frame (``sentiment``, ``sentiment_label`` on :attr:`text`'s index)
+            and the customers' intent frame (:data:`INTENT_COLUMNS` on the customers' rows;
+            None when there are no customers).
+        """
+        try:
+            sentiment = self._sentiment_of()
+            intent = self._intent_of() if self._intent_of is not None else None
+        finally:
+            self.close()
+        return sentiment, intent
+
+    def close(self) -> None:
+        """Stop the workers; scores not collected are dropped."""
+        self._pool.close()
+
+
+def start_text_scores(text: pd.Series, lang: pd.Series, customer: np.ndarray, *,
+                      extension: bool = True, german_lexicon: Path | None = None,
+                      domain_packs: Iterable[str] = ()) -> TextScores:
+    """Queue sentiment (every text) and intent (customers' texts) in workers of their own.
+
+    Both are queued before either is read, so they share the workers without a pause.
+
+    Args:
+        text: The texts.
+        lang: Their languages (missing ones already filled with the playbook's language).
+        customer: Which texts customers wrote (a boolean array, one per text).
+        extension: The English customer-service extension of sentiment
+            (``listening.sentiment_extension``).
+        german_lexicon: ``listening.german_lexicon``.
+        domain_packs: ``listening.domain_packs``.
+
+    Returns:
+        The handle that owns the workers until its scores are collected or it is closed.
+
+    Raises:
+        ResourceMissingError: If the VADER lexicon is missing and cannot be installed.
+    """
+    options = {"extension": extension, "german_lexicon": german_lexicon,
+               "domain_packs": tuple(domain_packs)}
+    pool = parallel.WorkerPool()
+    try:
+        with pool.active():  # start_sentiment submits to the active pool
+            sentiment_of = start_sentiment(text, lang, **options)
+        intent_of = (start_intent(text[customer], lang[customer], options["domain_packs"],
+                                  pool=pool) if customer.any() else None)
+    except BaseException:
+        pool.close()
+        raise
+    return TextScores(text, lang, customer, options, pool, sentiment_of, intent_of)
