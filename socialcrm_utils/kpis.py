@@ -419,7 +419,7 @@ def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
 
     Args:
         values: KPI values (:func:`compute_kpis`).
-        progress: Goal progress (:func:`goals.goal_progress`), or None without goals.
+        progress: Goal progress (:func:`socialcrm_utils.steps.goals.goal_progress`), or None without goals.
         period: First and last post of the data (:func:`data_period`; local dates are
             written, ``null`` without posts).
         currency: The playbook's currency, for the displayed money KPIs.

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.exceptions import SocialCRMError
-from socialcrm_utils.goals import (
+from socialcrm_utils.playbook import Costs, Goal, load_playbook
+from socialcrm_utils.schema import KPIS
+from socialcrm_utils.steps.goals import (
     CHECKLIST_STATUSES,
     KPI_STEPS,
     MAX_MONTHLY_PACE,
@@ -28,9 +30,7 @@ from socialcrm_utils.goals import (
     measure_answered_negatives,
     measure_kpis,
 )
-from socialcrm_utils.playbook import Costs, Goal, load_playbook
-from socialcrm_utils.schema import KPIS
-from socialcrm_utils.workflow import MARKETING_SHARE_REFERENCE
+from socialcrm_utils.steps.workflow import MARKETING_SHARE_REFERENCE
 
 from .conftest import ROOT
 

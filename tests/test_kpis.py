@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from socialcrm_utils.goals import goal_progress, goals_table, measure_kpis
 from socialcrm_utils.kpis import compute_kpis, kpis_document
 from socialcrm_utils.playbook import load_playbook
+from socialcrm_utils.steps.goals import goal_progress, goals_table, measure_kpis
 
 from .conftest import EXPECTED
 
@@ -126,9 +126,9 @@ def test_costs_are_labelled_as_the_playbooks_assumption(tiny):
 
 
 def test_goal_labels_and_displays_are_the_kpi_cards():
-    from socialcrm_utils.goals import goal_progress
     from socialcrm_utils.kpis import format_kpi, kpi_label
     from socialcrm_utils.playbook import Goal
+    from socialcrm_utils.steps.goals import goal_progress
 
     goals = goals_table([Goal(metric="savings_vs_phone", target=5000, by=dt.date(2027, 1, 1))],
                         {"savings_vs_phone": 4200.0}, as_of=dt.date(2026, 11, 1),

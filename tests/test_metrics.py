@@ -32,7 +32,7 @@ import pytest
 
 from socialcrm_utils import metrics
 from socialcrm_utils.kpis import compute_kpis, kpi_table
-from socialcrm_utils.platforms import add_platform_total, share_of_voice, summarize_platforms
+from socialcrm_utils.steps.platforms import add_platform_total, share_of_voice, summarize_platforms
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ from socialcrm_utils.steps.prepare import detect_language, fill_languages, norma
 from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.conversations import clock_conversations
 from socialcrm_utils.sources import read_mentions
-from socialcrm_utils.workflow import department_workload, route
+from socialcrm_utils.steps.workflow import department_workload, route
 
 from .conftest import ROOT
 
@@ -256,9 +256,9 @@ def test_listening_scores_the_fixture(scored):
 
 
 def test_steps_1_2_5_accept_every_language(scored, mentions, playbook):
-    from socialcrm_utils.goals import measure_kpis
+    from socialcrm_utils.steps.goals import measure_kpis
     from socialcrm_utils.kpis import compute_kpis
-    from socialcrm_utils.platforms import summarize_platforms
+    from socialcrm_utils.steps.platforms import summarize_platforms
 
     clocks = clock_conversations(scored, playbook)
     table = summarize_platforms(scored, clocks)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from socialcrm_utils.kpis import compute_kpis
-from socialcrm_utils.platforms import (
+from socialcrm_utils.steps.platforms import (
     add_platform_total,
     rank_platforms,
     share_of_voice,
@@ -56,11 +56,11 @@ def test_platform_total_is_the_kpi_cards(tiny):
 @pytest.fixture(scope="module")
 def sample():
     """The example playbook on the shipped sample, scored and clocked as steps 1 and 5 do."""
-    from socialcrm_utils.listening import score_mentions
-    from socialcrm_utils.steps.prepare import prepare_mentions
-    from socialcrm_utils.playbook import load_playbook
     from socialcrm_utils.conversations import clock_conversations
+    from socialcrm_utils.listening import score_mentions
+    from socialcrm_utils.playbook import load_playbook
     from socialcrm_utils.sources import read_mentions
+    from socialcrm_utils.steps.prepare import prepare_mentions
 
     playbook = load_playbook(ROOT / "playbooks" / "example.yaml")
     scored = score_mentions(prepare_mentions(read_mentions(playbook).mentions, playbook),

@@ -9,7 +9,7 @@ import pytest
 from socialcrm_utils.exceptions import PlaybookValidationError
 from socialcrm_utils.playbook import Routing, load_playbook
 from socialcrm_utils.schema import DEPARTMENTS, INTENTS, PRIORITIES
-from socialcrm_utils.workflow import (
+from socialcrm_utils.steps.workflow import (
     MARKETING_SHARE_REFERENCE,
     compare_marketing_load,
     department_sla,

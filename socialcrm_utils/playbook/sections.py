@@ -747,7 +747,7 @@ class Guidelines(_Model):
     """Step 2 guidelines the data cannot show, agreed with the client and written down here.
 
     Every key is optional; what is left out shows as "to agree" in the guidelines checklist
-    (:func:`socialcrm_utils.goals.guidelines_checklist`).
+    (:func:`socialcrm_utils.steps.goals.guidelines_checklist`).
 
     - ``empowered``: what front-line staff may answer or decide without approval
       (e.g. ``"rebook onto the next flight"``, ``"vouchers up to 50 EUR"``);

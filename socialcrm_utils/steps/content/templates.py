@@ -15,8 +15,8 @@ import pandas as pd
 
 from ...nlp.length import count_length
 from ...nlp.pii import private_channel_reply
-from ...playbook import Voice, VoiceCue
 from ...nlp.voice import check_voice
+from ...playbook import Voice, VoiceCue
 from .text import SENTENCE_END, empty_frame, require_columns
 
 __all__ = ["AGENT_INITIALS", "AGENT_NAME", "PERSONAL_DATA_TOPICS", "TEMPLATE_COLUMNS",

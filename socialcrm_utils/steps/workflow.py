@@ -23,9 +23,9 @@ import logging
 import numpy as np
 import pandas as pd
 
-from .playbook import Playbook, Routing
-from .schema import DEPARTMENTS, INTENTS, PRIORITIES
-from .conversations import summarize_sla
+from ..conversations import summarize_sla
+from ..playbook import Playbook, Routing
+from ..schema import DEPARTMENTS, INTENTS, PRIORITIES
 
 __all__ = [
     "ROUTED_COLUMNS",

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .metrics import (
+from ..metrics import (
     RATE_DENOMINATORS,
     count_conversations,
     population_gap,

@@ -26,13 +26,13 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .config import DATA_DIR
-from .conversations import assign_conversations, clock_conversations
-from .exceptions import BenchmarkError
-from .kpis import compute_kpis, format_kpi, kpi_label
-from .metrics import select_population
-from .playbook import Goal, Playbook, format_duration
-from .schema import INTENTS, KPIS
+from ..config import BENCHMARKS_FILE
+from ..conversations import assign_conversations, clock_conversations
+from ..exceptions import BenchmarkError
+from ..kpis import compute_kpis, format_kpi, kpi_label
+from ..metrics import select_population
+from ..playbook import Goal, Playbook, format_duration
+from ..schema import INTENTS, KPIS
 
 __all__ = [
     "measure_kpis",
@@ -568,7 +568,7 @@ def guidelines_checklist(playbook: Playbook) -> pd.DataFrame:
 # Benchmarks: the method's reference figures
 
 #: The reference figures shipped with the suite.
-BENCHMARKS_PATH: Path = DATA_DIR / "benchmarks.yaml"
+BENCHMARKS_PATH: Path = BENCHMARKS_FILE
 
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*")
 _UNITS = ("share", "USD per contact", "list")
