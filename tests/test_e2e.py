@@ -22,8 +22,7 @@ from socialcrm_utils.runner import failed_traceback
 from socialcrm_utils.schema import KPIS
 from socialcrm_utils.store import open_store
 
-from .conftest import ROOT
-from .test_kpis import EXPECTED, TINY
+from .conftest import EXPECTED, ROOT, TINY
 
 pytestmark = pytest.mark.e2e
 
