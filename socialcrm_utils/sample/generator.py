@@ -180,7 +180,7 @@ def write_sample(
 def _chunks(plan: _Plan, chunk_rows: int) -> Iterator[tuple[int, pd.DataFrame]]:
     """(first row number, canonical frame) of every chunk, in order."""
     for first in range(0, plan.size, chunk_rows):
-        yield first, conform_mentions(_rows_frame(plan, plan.order[first:first + chunk_rows]))
+        yield first, conform_mentions(_rows_frame(plan, plan.order[first : first + chunk_rows]))
 
 
 def _write_parquet(plan: _Plan, path: Path, chunk_rows: int) -> None:
@@ -233,22 +233,41 @@ def _to_csv_table(mentions: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _malformed_rows(next_number: int, width: int, last_created: str,
-                    duplicate: dict[str, str]) -> pd.DataFrame:
+def _malformed_rows(
+    next_number: int, width: int, last_created: str, duplicate: dict[str, str]
+) -> pd.DataFrame:
     """Three rows an importer must reject: empty text, bad date, duplicate mention_id.
 
     ``next_number`` is the next free twitter number, ``last_created`` the last row's
     ``created_at`` and ``duplicate`` the CSV row that is exported twice.
     """
     template = {c: "" for c in CANONICAL_COLUMNS}
-    template.update(platform="twitter", source="sample", lang="en", is_brand="false",
-                    reach="87", likes="0", shares="0", replies="0")
-    empty = dict(template, mention_id=f"tw-{next_number:0{width}d}", author_id="malformed_row_1",
-                 author_name="Malformed Row (empty text)", text="", created_at=last_created)
-    bad_date = dict(template, mention_id=f"tw-{next_number + 1:0{width}d}",
-                    author_id="malformed_row_2", author_name="Malformed Row (bad date)",
-                    text="@AcmeAirHelp flight AC 1234 delayed again, still waiting",
-                    created_at="not a date")
+    template.update(
+        platform="twitter",
+        source="sample",
+        lang="en",
+        is_brand="false",
+        reach="87",
+        likes="0",
+        shares="0",
+        replies="0",
+    )
+    empty = dict(
+        template,
+        mention_id=f"tw-{next_number:0{width}d}",
+        author_id="malformed_row_1",
+        author_name="Malformed Row (empty text)",
+        text="",
+        created_at=last_created,
+    )
+    bad_date = dict(
+        template,
+        mention_id=f"tw-{next_number + 1:0{width}d}",
+        author_id="malformed_row_2",
+        author_name="Malformed Row (bad date)",
+        text="@AcmeAirHelp flight AC 1234 delayed again, still waiting",
+        created_at="not a date",
+    )
     for row in (empty, bad_date):
         row["conversation_id"] = row["mention_id"]
     return pd.DataFrame([empty, bad_date, duplicate], columns=list(CANONICAL_COLUMNS))

@@ -86,16 +86,35 @@ class _Calendar:
 class _Rows:
     """Column store the generator appends blocks of rows to; indices are global row numbers."""
 
-    FIELDS = ("kind", "platform", "intent", "target", "comp", "handle", "t", "parent", "root",
-              "ref", "group")
+    FIELDS = (
+        "kind",
+        "platform",
+        "intent",
+        "target",
+        "comp",
+        "handle",
+        "t",
+        "parent",
+        "root",
+        "ref",
+        "group",
+    )
 
     def __init__(self) -> None:
         self.blocks: dict[str, list[np.ndarray]] = {f: [] for f in self.FIELDS}
         self.size = 0
 
     def add(self, n: int, **cols: np.ndarray | int | str) -> np.ndarray:
-        defaults: dict[str, object] = {"intent": OTHER, "target": 0, "comp": 0, "handle": -1,
-                                       "parent": -1, "root": -1, "ref": -1, "group": ""}
+        defaults: dict[str, object] = {
+            "intent": OTHER,
+            "target": 0,
+            "comp": 0,
+            "handle": -1,
+            "parent": -1,
+            "root": -1,
+            "ref": -1,
+            "group": "",
+        }
         for field in self.FIELDS:
             value = cols.get(field, defaults.get(field))
             if value is None:
@@ -161,8 +180,9 @@ def _next_opening(t: np.ndarray) -> np.ndarray:
     return np.where(same_day, day, nxt) * _SECONDS_PER_DAY + _OPEN_S
 
 
-def _reply_times(rng: np.random.Generator, t: np.ndarray, platform: np.ndarray,
-                 scale: float | np.ndarray = 1.0) -> np.ndarray:
+def _reply_times(
+    rng: np.random.Generator, t: np.ndarray, platform: np.ndarray, scale: float | np.ndarray = 1.0
+) -> np.ndarray:
     """When the brand answers posts made at local ``t`` (business-hours aware)."""
     n = len(t)
     median = _DELAY_MEDIAN_MIN[platform] * 60.0 * scale
@@ -192,13 +212,21 @@ class _Threads:
         return 1 + self.has1.astype(int) + self.hasf.astype(int) + self.has2.astype(int)
 
     def subset(self, keep: np.ndarray) -> _Threads:
-        return _Threads(*(getattr(self, f)[keep] for f in ("has1", "t1", "hasf", "tf", "has2",
-                                                           "t2")))
+        return _Threads(
+            *(getattr(self, f)[keep] for f in ("has1", "t1", "hasf", "tf", "has2", "t2"))
+        )
 
 
-def _make_threads(rng: np.random.Generator, cal: _Calendar, t: np.ndarray, platform: np.ndarray,
-                  p_answer: np.ndarray, p_followup: np.ndarray, p_second: float,
-                  scale: float = 1.0) -> _Threads:
+def _make_threads(
+    rng: np.random.Generator,
+    cal: _Calendar,
+    t: np.ndarray,
+    platform: np.ndarray,
+    p_answer: np.ndarray,
+    p_followup: np.ndarray,
+    p_second: float,
+    scale: float = 1.0,
+) -> _Threads:
     n = len(t)
     has1 = rng.random(n) < p_answer
     t1 = _reply_times(rng, t, platform, scale)
@@ -214,37 +242,72 @@ def _make_threads(rng: np.random.Generator, cal: _Calendar, t: np.ndarray, platf
     return _Threads(has1, t1, hasf, tf, has2, t2)
 
 
-def _add_threads(rows: _Rows, rng: np.random.Generator, root_idx: np.ndarray,
-                 th: _Threads, platform: np.ndarray, intent: np.ndarray, kind: int,
-                 reply_group: np.ndarray) -> None:
+def _add_threads(
+    rows: _Rows,
+    rng: np.random.Generator,
+    root_idx: np.ndarray,
+    th: _Threads,
+    platform: np.ndarray,
+    intent: np.ndarray,
+    kind: int,
+    reply_group: np.ndarray,
+) -> None:
     """Append brand replies, customer follow-ups and second replies for the given roots."""
-    handle = np.where((intent == PRAISE) | (intent == OTHER),
-                      (rng.random(len(intent)) < 0.3).astype(int),
-                      np.where(intent == LEAD, (rng.random(len(intent)) < 0.4).astype(int), 1))
+    handle = np.where(
+        (intent == PRAISE) | (intent == OTHER),
+        (rng.random(len(intent)) < 0.3).astype(int),
+        np.where(intent == LEAD, (rng.random(len(intent)) < 0.4).astype(int), 1),
+    )
     if kind == K_CRISIS:
         handle[:] = 1
     m1 = th.has1
-    r1 = rows.add(int(m1.sum()), kind=K_REPLY, platform=platform[m1], intent=intent[m1],
-                  handle=handle[m1], t=th.t1[m1], parent=root_idx[m1], root=root_idx[m1],
-                  group=reply_group[m1])
+    r1 = rows.add(
+        int(m1.sum()),
+        kind=K_REPLY,
+        platform=platform[m1],
+        intent=intent[m1],
+        handle=handle[m1],
+        t=th.t1[m1],
+        parent=root_idx[m1],
+        root=root_idx[m1],
+        group=reply_group[m1],
+    )
     reply_of = np.full(len(root_idx), -1)
     reply_of[m1] = r1
     dm = np.array([g.endswith(("_dm", "_pii")) for g in reply_group], dtype=bool)
     mf = th.hasf
     fu_group = np.where(dm[mf] | (intent[mf] == LEAD), "followup_dm", "followup_info")
-    fu = rows.add(int(mf.sum()), kind=K_FOLLOWUP, platform=platform[mf], intent=OTHER,
-                  t=th.tf[mf], parent=reply_of[mf], root=root_idx[mf],
-                  group=fu_group.astype(object))
+    fu = rows.add(
+        int(mf.sum()),
+        kind=K_FOLLOWUP,
+        platform=platform[mf],
+        intent=OTHER,
+        t=th.tf[mf],
+        parent=reply_of[mf],
+        root=root_idx[mf],
+        group=fu_group.astype(object),
+    )
     fu_of = np.full(len(root_idx), -1)
     fu_of[mf] = fu
     m2 = th.has2
-    rows.add(int(m2.sum()), kind=K_REPLY2, platform=platform[m2], intent=intent[m2],
-             handle=handle[m2], t=th.t2[m2], parent=fu_of[m2], root=root_idx[m2], group="reply2")
+    rows.add(
+        int(m2.sum()),
+        kind=K_REPLY2,
+        platform=platform[m2],
+        intent=intent[m2],
+        handle=handle[m2],
+        t=th.t2[m2],
+        parent=fu_of[m2],
+        root=root_idx[m2],
+        group="reply2",
+    )
 
 
 def _reply_groups(rng: np.random.Generator, intent: np.ndarray) -> np.ndarray:
-    groups = np.array(["reply_complaint", "reply_question", "reply_praise", "reply_lead",
-                       "reply_other"], dtype=object)[intent]
+    groups = np.array(
+        ["reply_complaint", "reply_question", "reply_praise", "reply_lead", "reply_other"],
+        dtype=object,
+    )[intent]
     u = rng.random(len(intent))
     groups[(intent == COMPLAINT) & (u < 0.45)] = "reply_complaint_dm"
     groups[(intent == QUESTION) & (u < 0.2)] = "reply_question_dm"
@@ -259,6 +322,7 @@ def _counts(n: int) -> dict[str, int]:
     }
 
 
+# long: one sequence of random draws; their order fixes the sample's bytes
 def _plan_mentions(n_mentions: int, *, seed: int, start: str, weeks: int) -> _Plan:
     """Every row of the sample as numbers (threads, authors, times, ids, random draws)."""
     if n_mentions < 100:
@@ -273,16 +337,22 @@ def _plan_mentions(n_mentions: int, *, seed: int, start: str, weeks: int) -> _Pl
     days = np.arange(cal.n_days)
     day_w = np.where(_weekday(cal.start_s + days * _SECONDS_PER_DAY) < 5, 1.0, 0.5)
     pro_day = rng.choice(cal.n_days, size=n_pro, p=day_w / day_w.sum())
-    pro_t = (cal.start_s + pro_day * _SECONDS_PER_DAY + rng.integers(7, 22, n_pro) * 3600
-             + rng.integers(0, 60, n_pro) * 60)
+    pro_t = (
+        cal.start_s
+        + pro_day * _SECONDS_PER_DAY
+        + rng.integers(7, 22, n_pro) * 3600
+        + rng.integers(0, 60, n_pro) * 60
+    )
     pro_platform = rng.choice([TW, FB, IG], size=n_pro, p=[0.4, 0.3, 0.3])
-    pro_idx = rows.add(n_pro, kind=K_PROACTIVE, platform=pro_platform, handle=0, t=pro_t,
-                       group="proactive")
+    pro_idx = rows.add(
+        n_pro, kind=K_PROACTIVE, platform=pro_platform, handle=0, t=pro_t, group="proactive"
+    )
 
     # Crisis statements (en + de, morning and afternoon).
     crisis_s = cal.start_s + cal.crisis_day * _SECONDS_PER_DAY
-    st_t = crisis_s + np.array([7 * 3600 + 48 * 60, 7 * 3600 + 52 * 60, 15 * 3600 + 10 * 60,
-                                15 * 3600 + 14 * 60])
+    st_t = crisis_s + np.array(
+        [7 * 3600 + 48 * 60, 7 * 3600 + 52 * 60, 15 * 3600 + 10 * 60, 15 * 3600 + 14 * 60]
+    )
     rows.add(4, kind=K_STATEMENT, platform=TW, handle=0, t=st_t, group="statement")
 
     # Retweets of proactive twitter posts (near-duplicates of the brand's text).
@@ -290,10 +360,18 @@ def _plan_mentions(n_mentions: int, *, seed: int, start: str, weeks: int) -> _Pl
     n_rt = rng.poisson(0.8, len(tw_pro))
     rt_src = np.repeat(tw_pro, n_rt)
     rt_t = np.repeat(pro_t[pro_platform == TW], n_rt) + np.clip(
-        rng.lognormal(np.log(40 * 60), 1.0, len(rt_src)), 60, 2 * _SECONDS_PER_DAY).astype(int)
+        rng.lognormal(np.log(40 * 60), 1.0, len(rt_src)), 60, 2 * _SECONDS_PER_DAY
+    ).astype(int)
     keep = rt_t < cal.end_s
-    rows.add(int(keep.sum()), kind=K_RT, platform=TW, target=0, t=rt_t[keep], ref=rt_src[keep],
-             group="rt")
+    rows.add(
+        int(keep.sum()),
+        kind=K_RT,
+        platform=TW,
+        target=0,
+        t=rt_t[keep],
+        ref=rt_src[keep],
+        group="rt",
+    )
 
     # Crisis posts: an IT outage, onset around 05:45 local, peak in the morning.
     n_cr = counts["crisis"]
@@ -302,12 +380,28 @@ def _plan_mentions(n_mentions: int, *, seed: int, start: str, weeks: int) -> _Pl
     cr_platform = rng.choice(6, size=n_cr, p=_CRISIS_PLATFORM_P)
     cr_intent = np.where(rng.random(n_cr) < 0.88, COMPLAINT, QUESTION)
     cr_group = np.where(cr_intent == COMPLAINT, "crisis_complaint", "crisis_question")
-    cr_idx = rows.add(n_cr, kind=K_CRISIS, platform=cr_platform, intent=cr_intent, t=cr_t,
-                      root=rows.next_indices(n_cr), group=cr_group.astype(object))
-    cr_th = _make_threads(rng, cal, cr_t, cr_platform, np.full(n_cr, 0.3), np.full(n_cr, 0.15),
-                          0.6, scale=3.0)
-    _add_threads(rows, rng, cr_idx, cr_th, cr_platform, cr_intent, K_CRISIS,
-                 np.full(n_cr, "reply_crisis", dtype=object))
+    cr_idx = rows.add(
+        n_cr,
+        kind=K_CRISIS,
+        platform=cr_platform,
+        intent=cr_intent,
+        t=cr_t,
+        root=rows.next_indices(n_cr),
+        group=cr_group.astype(object),
+    )
+    cr_th = _make_threads(
+        rng, cal, cr_t, cr_platform, np.full(n_cr, 0.3), np.full(n_cr, 0.15), 0.6, scale=3.0
+    )
+    _add_threads(
+        rows,
+        rng,
+        cr_idx,
+        cr_th,
+        cr_platform,
+        cr_intent,
+        K_CRISIS,
+        np.full(n_cr, "reply_crisis", dtype=object),
+    )
 
     # Regular customer threads: oversample, then keep whole threads until the total is reached.
     needed = n_mentions - rows.size
@@ -315,13 +409,17 @@ def _plan_mentions(n_mentions: int, *, seed: int, start: str, weeks: int) -> _Pl
     t = _sample_times(rng, cal, m)
     platform = rng.choice(6, size=m, p=_PLATFORM_P)
     target = (rng.random(m) < _COMPETITOR_SHARE).astype(int)
-    intent = np.where(target == 1, rng.choice(5, size=m, p=_COMP_INTENT_P),
-                      rng.choice(5, size=m, p=_BRAND_INTENT_P))
+    intent = np.where(
+        target == 1,
+        rng.choice(5, size=m, p=_COMP_INTENT_P),
+        rng.choice(5, size=m, p=_BRAND_INTENT_P),
+    )
     review = platform == TP  # review sites: complaints and praise only
     intent[review] = np.where(rng.random(int(review.sum())) < 0.62, COMPLAINT, PRAISE)
     comp = (rng.random(m) < 0.4).astype(int)
-    p_answer = np.where(target == 1, 0.0,
-                        np.clip(_P_ANSWER[intent] + _ANSWER_SHIFT[platform], 0, 1))
+    p_answer = np.where(
+        target == 1, 0.0, np.clip(_P_ANSWER[intent] + _ANSWER_SHIFT[platform], 0, 1)
+    )
     th = _make_threads(rng, cal, t, platform, p_answer, _P_FOLLOWUP[intent], _P_SECOND)
     order = rng.permutation(m)
     before = np.cumsum(th.size()[order]) - th.size()[order]
@@ -333,8 +431,11 @@ def _plan_mentions(n_mentions: int, *, seed: int, start: str, weeks: int) -> _Pl
     th = th.subset(keep)
     k = len(keep)
 
-    group = np.where(target == 1, np.array(["comp_" + i for i in _INTENTS], dtype=object)[intent],
-                     np.array(_INTENTS, dtype=object)[intent])
+    group = np.where(
+        target == 1,
+        np.array(["comp_" + i for i in _INTENTS], dtype=object)[intent],
+        np.array(_INTENTS, dtype=object)[intent],
+    )
     social = (platform == TW) | (platform == IG)
     campaign = (target == 0) & (intent == OTHER) & social & (rng.random(k) < 0.25)
     group[campaign] = "campaign"
@@ -347,8 +448,17 @@ def _plan_mentions(n_mentions: int, *, seed: int, start: str, weeks: int) -> _Pl
     reply_group = _reply_groups(rng, intent)
     reply_group[pii] = "reply_pii"
 
-    root_idx = rows.add(k, kind=K_ROOT, platform=platform, intent=intent, target=target,
-                        comp=comp, t=t, root=rows.next_indices(k), group=group)
+    root_idx = rows.add(
+        k,
+        kind=K_ROOT,
+        platform=platform,
+        intent=intent,
+        target=target,
+        comp=comp,
+        t=t,
+        root=rows.next_indices(k),
+        group=group,
+    )
     _add_threads(rows, rng, root_idx, th, platform, intent, K_ROOT, reply_group)
 
     plan = _plan_rows(rng, cal, rows.frame())
@@ -416,7 +526,7 @@ def _small(values: np.ndarray) -> np.ndarray:
     return values
 
 
-# One long function on purpose: one sequence of random draws whose order fixes the sample bytes.
+# long: one sequence of random draws; their order fixes the sample's bytes
 def _plan_rows(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndarray]) -> _Plan:
     """Authors, languages, templates and slot values, engagement, times, ids and URL parts."""
     n = len(cols["kind"])
@@ -460,7 +570,8 @@ def _plan_rows(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndar
 
     root_author = np.where(root >= 0, author[np.maximum(root, 0)], -1)
     ctx = {
-        "group": cols["group"], "lang": lang,
+        "group": cols["group"],
+        "lang": lang,
         # Statements in order: en + de in the morning (template 0), en + de update (template 1).
         "choice_statement": ((np.cumsum(kind == K_STATEMENT) - 1) >= 2).astype(int),
     }
@@ -485,8 +596,7 @@ def _plan_rows(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndar
 
     # Long-form platforms get an extra sentence; some social posts are typed in lower case or
     # carry hashtags (applied to the strings in _texts).
-    customer_root = np.isin(kind, (K_ROOT, K_CRISIS)) & ~np.isin(cols["group"], ("pii",
-                                                                                 "campaign"))
+    customer_root = np.isin(kind, (K_ROOT, K_CRISIS)) & ~np.isin(cols["group"], ("pii", "campaign"))
     extra = customer_root & (rng.random(n) < _EXTRA_P[platform])
     intent = cols["intent"]
     extra_pick = rng.integers(0, 5, n)
@@ -506,16 +616,22 @@ def _plan_rows(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndar
     noise = rng.lognormal(0.0, 0.7, n)
     intent_factor = _LIKE_INTENT[intent] * np.select(
         [kind == K_CRISIS, kind == K_RT, kind == K_FOLLOWUP, cols["group"] == "campaign"],
-        [2.5, 0.1, 0.2, 0.3], 1.0)
+        [2.5, 0.1, 0.2, 0.3],
+        1.0,
+    )
     lam = 0.015 * reach.astype(float) ** 0.85 * _LIKE_PLATFORM[platform] * intent_factor * noise
     lam[is_brand] = 0.8 * _LIKE_PLATFORM[platform[is_brand]] * noise[is_brand]
     pro = kind == K_PROACTIVE
     t_local = cols["t"]
     wd, hour = _weekday(t_local), (t_local % _SECONDS_PER_DAY) // 3600
     boost = np.where((wd >= 1) & (wd <= 3) & np.isin(hour, (11, 12, 18, 19)), 1.25, 1.0)
-    lam[pro] = (_POST_BASE_LIKES[platform[pro]] * _POST_DAY_FACTOR[wd[pro]]
-                * _POST_HOUR_FACTOR[hour[pro]] * boost[pro] * rng.lognormal(0.0, 0.3,
-                                                                            int(pro.sum())))
+    lam[pro] = (
+        _POST_BASE_LIKES[platform[pro]]
+        * _POST_DAY_FACTOR[wd[pro]]
+        * _POST_HOUR_FACTOR[hour[pro]]
+        * boost[pro]
+        * rng.lognormal(0.0, 0.3, int(pro.sum()))
+    )
     st = kind == K_STATEMENT
     lam[st] = 1200.0
     del noise, intent_factor, boost, wd, hour
@@ -529,14 +645,17 @@ def _plan_rows(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndar
     reply_rate = np.where(pro | st, 0.06, 0.05)
     replies = children + rng.poisson(likes * reply_rate)
     replies[np.isin(kind, (K_REPLY, K_REPLY2, K_FOLLOWUP, K_RT))] = children[
-        np.isin(kind, (K_REPLY, K_REPLY2, K_FOLLOWUP, K_RT))]
+        np.isin(kind, (K_REPLY, K_REPLY2, K_FOLLOWUP, K_RT))
+    ]
     del children, reply_rate
 
     # Local time -> UTC; ids per platform in chronological order.
     local = pd.to_datetime(t_local, unit="s")
-    created = pd.DatetimeIndex(local).tz_localize(
-        SAMPLE_TIMEZONE, ambiguous=np.ones(n, dtype=bool), nonexistent="shift_forward"
-    ).tz_convert("UTC")
+    created = (
+        pd.DatetimeIndex(local)
+        .tz_localize(SAMPLE_TIMEZONE, ambiguous=np.ones(n, dtype=bool), nonexistent="shift_forward")
+        .tz_convert("UTC")
+    )
     del local
     utc_s = (created - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(seconds=1)
     utc_s = np.asarray(utc_s, dtype=np.int64)
@@ -556,14 +675,43 @@ def _plan_rows(rng: np.random.Generator, cal: _Calendar, cols: dict[str, np.ndar
     snowflake = ((utc_s * 1000 + rng.integers(0, 1000, n) - 1288834974657) << 22) + (seq % 4096)
 
     return _Plan(
-        size=n, width=width, kind=_small(kind), platform=_small(platform),
-        intent=_small(intent), lang=_small(lang), target=_small(cols["target"]),
-        comp=_small(comp), handle=_small(handle), t=t_local, parent=parent,
-        root_row=np.where(root >= 0, root, np.arange(n)), ref=cols["ref"], is_brand=is_brand,
-        author=author, root_author=root_author, authors=authors, templates=templates,
-        template_code=code, template_pos=pos, extra=extra, extra_pick=_small(extra_pick),
-        lower=lower, tags=tags, tag_a=_small(tag_a), tag_b=_small(tag_b), two_tags=two,
-        reach=reach, likes=likes, shares=shares, replies=replies, created=created, seq=seq,
-        code36=code36, code64=code64, sub_pick=_small(sub_pick), hexes=hexes,
-        snowflake=snowflake, order=output_order,
+        size=n,
+        width=width,
+        kind=_small(kind),
+        platform=_small(platform),
+        intent=_small(intent),
+        lang=_small(lang),
+        target=_small(cols["target"]),
+        comp=_small(comp),
+        handle=_small(handle),
+        t=t_local,
+        parent=parent,
+        root_row=np.where(root >= 0, root, np.arange(n)),
+        ref=cols["ref"],
+        is_brand=is_brand,
+        author=author,
+        root_author=root_author,
+        authors=authors,
+        templates=templates,
+        template_code=code,
+        template_pos=pos,
+        extra=extra,
+        extra_pick=_small(extra_pick),
+        lower=lower,
+        tags=tags,
+        tag_a=_small(tag_a),
+        tag_b=_small(tag_b),
+        two_tags=two,
+        reach=reach,
+        likes=likes,
+        shares=shares,
+        replies=replies,
+        created=created,
+        seq=seq,
+        code36=code36,
+        code64=code64,
+        sub_pick=_small(sub_pick),
+        hexes=hexes,
+        snowflake=snowflake,
+        order=output_order,
     )

@@ -90,6 +90,7 @@ class _Authors:
     reach: np.ndarray
 
 
+# long: one sequence of random draws; their order fixes the sample's bytes
 def _make_authors(rng: np.random.Generator, platform: np.ndarray) -> _Authors:
     n = len(platform)
     lang = (rng.random(n) < _DE_P[platform]).astype(int)
@@ -100,10 +101,10 @@ def _make_authors(rng: np.random.Generator, platform: np.ndarray) -> _Authors:
     # Some German-speaking authors have English names and vice versa.
     swap = rng.random(n) < 0.08
     use_de = (lang == DE) ^ swap
-    first = [_FIRST_DE[a] if d else _FIRST_EN[b] for a, b, d in zip(f_de, f_en, use_de,
-                                                                     strict=True)]
-    last = [_LAST_DE[a] if d else _LAST_EN[b] for a, b, d in zip(l_de, l_en, use_de,
-                                                                 strict=True)]
+    first = [
+        _FIRST_DE[a] if d else _FIRST_EN[b] for a, b, d in zip(f_de, f_en, use_de, strict=True)
+    ]
+    last = [_LAST_DE[a] if d else _LAST_EN[b] for a, b, d in zip(l_de, l_en, use_de, strict=True)]
     year = rng.integers(1956, 2006, n)
     style = rng.integers(0, 6, n)
     num = rng.integers(1, 100, n)
@@ -125,12 +126,17 @@ def _make_authors(rng: np.random.Generator, platform: np.ndarray) -> _Authors:
         if p in (TW, IG):
             sep = "." if p == IG else "_"
             handle = (
-                f"{fa}{sep}{la[0]}{sep}{year[i]}".lower() if s == 0 else
-                f"{fa}{la}" if s == 1 else
-                f"{fa}{sep}{la}".lower() if s == 2 else
-                f"{fa[0]}{la}{year[i] % 100:02d}".lower() if s == 3 else
-                f"{fa}{sep}{_CITY_CODES[city[i]]}".lower() if s == 4 else
-                f"{fa}{la[:3]}{num[i]}"
+                f"{fa}{sep}{la[0]}{sep}{year[i]}".lower()
+                if s == 0
+                else f"{fa}{la}"
+                if s == 1
+                else f"{fa}{sep}{la}".lower()
+                if s == 2
+                else f"{fa[0]}{la}{year[i] % 100:02d}".lower()
+                if s == 3
+                else f"{fa}{sep}{_CITY_CODES[city[i]]}".lower()
+                if s == 4
+                else f"{fa}{la[:3]}{num[i]}"
             )
             ids.append(handle[:15] if p == TW else handle[:30])
             names.append(full)
@@ -161,13 +167,22 @@ def _make_authors(rng: np.random.Generator, platform: np.ndarray) -> _Authors:
         rd_fo = (platform == RD) | (platform == FO)
         author_name[rd_fo] = author_id[rd_fo]
     address_arr = np.array(address, dtype=object)
-    address_arr[(platform == RD) | (platform == FO)] = author_name[(platform == RD)
-                                                                   | (platform == FO)]
+    address_arr[(platform == RD) | (platform == FO)] = author_name[
+        (platform == RD) | (platform == FO)
+    ]
     reach = rng.lognormal(np.log(_REACH_MEDIAN[platform]), 1.2, n)
     influencer = rng.random(n) < _INFLUENCER_P[platform]
     reach[influencer] = np.exp(rng.uniform(np.log(50_000), np.log(200_000), int(influencer.sum())))
-    return _Authors(platform, lang, np.array(first, dtype=object), np.array(last, dtype=object),
-                    author_id, author_name, address_arr, np.round(reach).astype(np.int64))
+    return _Authors(
+        platform,
+        lang,
+        np.array(first, dtype=object),
+        np.array(last, dtype=object),
+        author_id,
+        author_name,
+        address_arr,
+        np.round(reach).astype(np.int64),
+    )
 
 
 def _dedupe(ids: np.ndarray, platform: np.ndarray) -> np.ndarray:
@@ -201,8 +216,13 @@ class _SlotFiller:
     strings are made later, chunk by chunk, by :func:`_format_slot`.
     """
 
-    _SIMPLE: dict[str, tuple[int, int]] = {"hours": (2, 10), "days": (2, 15), "weeks": (2, 9),
-                                           "n": (2, 7), "group": (8, 45)}
+    _SIMPLE: dict[str, tuple[int, int]] = {
+        "hours": (2, 10),
+        "days": (2, 15),
+        "weeks": (2, 9),
+        "n": (2, 7),
+        "group": (8, 45),
+    }
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
@@ -240,11 +260,19 @@ class _SlotFiller:
         if field == "sign":
             return (rng.integers(0, len(_AGENTS), n),)
         if field == "email":
-            return rng.choice(("com", "org", "net"), n), rng.random(n) < 0.6, rng.integers(60, 100,
-                                                                                         n)
+            return (
+                rng.choice(("com", "org", "net"), n),
+                rng.random(n) < 0.6,
+                rng.integers(60, 100, n),
+            )
         if field == "phone":
-            return (rng.random(n) < 0.6, rng.integers(0, 1000, n), rng.integers(100, 200, n),
-                    rng.choice((202, 312, 415, 617), n), rng.random(n) < 0.5)
+            return (
+                rng.random(n) < 0.6,
+                rng.integers(0, 1000, n),
+                rng.integers(100, 200, n),
+                rng.choice((202, 312, 415, 617), n),
+                rng.random(n) < 0.5,
+            )
         if field == "iban":
             return (rng.integers(0, 2, n),)
         if field in ("first", "card"):
@@ -252,18 +280,21 @@ class _SlotFiller:
         raise KeyError(f"unknown template slot {{{field}}}")
 
 
-def _format_slot(field: str, draws: tuple[np.ndarray, ...], city: np.ndarray,
-                 ctx: dict[str, np.ndarray]) -> list[str]:
+def _format_slot(
+    field: str, draws: tuple[np.ndarray, ...], city: np.ndarray, ctx: dict[str, np.ndarray]
+) -> list[str]:
     """The strings of one slot for some rows of a template (``draws`` and ``ctx`` per row)."""
     lang, platform = ctx["lang"], ctx["platform"]
     if field == "brand":
         (u,) = draws
-        return [_BRAND_FORMS[p][int(x * len(_BRAND_FORMS[p]))] for p, x in zip(platform, u,
-                                                                                strict=True)]
+        return [
+            _BRAND_FORMS[p][int(x * len(_BRAND_FORMS[p]))] for p, x in zip(platform, u, strict=True)
+        ]
     if field == "comp":
         (u,) = draws
-        forms = [_COMP_FORMS[0 if p == TW else 1][c] for p, c in zip(platform, ctx["comp"],
-                                                                      strict=True)]
+        forms = [
+            _COMP_FORMS[0 if p == TW else 1][c] for p, c in zip(platform, ctx["comp"], strict=True)
+        ]
         return [f[int(x * len(f))] for f, x in zip(forms, u, strict=True)]
     if field in ("city", "city2"):
         idx = city if field == "city" else (city + draws[0]) % len(_CITIES)
@@ -279,12 +310,16 @@ def _format_slot(field: str, draws: tuple[np.ndarray, ...], city: np.ndarray,
         h, mnt = draws
         return [f"{a:02d}:{b:02d}" for a, b in zip(h, mnt, strict=True)]
     if field == "amount":
-        return [f"€{x:,}" if g == EN else f"{x:,} €".replace(",", ".")
-                for x, g in zip(draws[0], lang, strict=True)]
+        return [
+            f"€{x:,}" if g == EN else f"{x:,} €".replace(",", ".")
+            for x, g in zip(draws[0], lang, strict=True)
+        ]
     if field == "date":
         when = pd.to_datetime(ctx["t"] + draws[0] * _SECONDS_PER_DAY, unit="s")
-        return [f"{_MONTHS_EN[d.month - 1]} {d.day}" if g == EN else f"{d.day}.{d.month}."
-                for d, g in zip(when, lang, strict=True)]
+        return [
+            f"{_MONTHS_EN[d.month - 1]} {d.day}" if g == EN else f"{d.day}.{d.month}."
+            for d, g in zip(when, lang, strict=True)
+        ]
     if field in _SlotFiller._SIMPLE or field == "minutes":
         return [str(x) for x in draws[0]]
     if field == "booking":
@@ -302,15 +337,18 @@ def _format_slot(field: str, draws: tuple[np.ndarray, ...], city: np.ndarray,
         return out
     if field == "email":
         tld, style, year = draws
-        return [f"{_ascii_name(fi).lower()}.{_ascii_name(la).lower()}@example.{d}" if s
-                else f"{_ascii_name(fi).lower()}{y % 100:02d}@example.{d}"
-                for fi, la, d, s, y in zip(ctx["first"], ctx["last"], tld, style, year,
-                                           strict=True)]
+        return [
+            f"{_ascii_name(fi).lower()}.{_ascii_name(la).lower()}@example.{d}"
+            if s
+            else f"{_ascii_name(fi).lower()}{y % 100:02d}@example.{d}"
+            for fi, la, d, s, y in zip(ctx["first"], ctx["last"], tld, style, year, strict=True)
+        ]
     if field == "phone":
         uk, uk_num, us_num, area, fmt = draws
-        return [(f"+44 7700 900{a:03d}" if f else f"07700 900{a:03d}") if u
-                else f"+1 {c}-555-0{b:03d}"
-                for u, a, b, c, f in zip(uk, uk_num, us_num, area, fmt, strict=True)]
+        return [
+            (f"+44 7700 900{a:03d}" if f else f"07700 900{a:03d}") if u else f"+1 {c}-555-0{b:03d}"
+            for u, a, b, c, f in zip(uk, uk_num, us_num, area, fmt, strict=True)
+        ]
     if field == "iban":
         return [_IBANS[i] for i in draws[0]]
     if field == "card":
@@ -322,8 +360,13 @@ def _template_fields(template: str) -> list[str]:
     return sorted({f for _, f, _, _ in string.Formatter().parse(template) if f})
 
 
-def _draw_texts(rng: np.random.Generator, ctx: dict[str, np.ndarray], templates: list[_Template],
-                code: np.ndarray, pos: np.ndarray) -> None:
+def _draw_texts(
+    rng: np.random.Generator,
+    ctx: dict[str, np.ndarray],
+    templates: list[_Template],
+    code: np.ndarray,
+    pos: np.ndarray,
+) -> None:
     """Pick a template for every row with a template group and draw its slot values.
 
     Appends to ``templates``; sets ``code`` (index into ``templates``) and ``pos`` (the row's
@@ -336,13 +379,15 @@ def _draw_texts(rng: np.random.Generator, ctx: dict[str, np.ndarray], templates:
     for (name, lang_code), choices in _T.items():
         if name not in group_index:
             continue
-        rows = np.flatnonzero((group_code == group_index[name])
-                              & (lang == _LANGS.index(lang_code)))
+        rows = np.flatnonzero((group_code == group_index[name]) & (lang == _LANGS.index(lang_code)))
         if not len(rows):
             continue
         choice = ctx.get("choice_" + name)
-        pick = (choice[rows] % len(choices) if choice is not None
-                else rng.integers(0, len(choices), len(rows)))
+        pick = (
+            choice[rows] % len(choices)
+            if choice is not None
+            else rng.integers(0, len(choices), len(rows))
+        )
         for j, template in enumerate(choices):
             sel = rows[pick == j]
             if not len(sel):
@@ -351,8 +396,9 @@ def _draw_texts(rng: np.random.Generator, ctx: dict[str, np.ndarray], templates:
             city, draws = filler.draw(fields, len(sel))
             code[sel] = len(templates)
             pos[sel] = np.arange(len(sel))
-            templates.append(_Template(template, f"{name}.{lang_code}.{j:02d}", j, fields, city,
-                                       draws))
+            templates.append(
+                _Template(template, f"{name}.{lang_code}.{j:02d}", j, fields, city, draws)
+            )
 
 
 def _author_ids(plan: _Plan, rows: np.ndarray) -> np.ndarray:
@@ -368,8 +414,10 @@ def _author_ids(plan: _Plan, rows: np.ndarray) -> np.ndarray:
 
 def _mention_ids(plan: _Plan, rows: np.ndarray) -> list[str]:
     width = plan.width
-    return [f"{_PREFIX[p]}-{s:0{width}d}" for p, s in zip(plan.platform[rows].tolist(),
-                                                           plan.seq[rows].tolist(), strict=True)]
+    return [
+        f"{_PREFIX[p]}-{s:0{width}d}"
+        for p, s in zip(plan.platform[rows].tolist(), plan.seq[rows].tolist(), strict=True)
+    ]
 
 
 def _texts(plan: _Plan, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -389,17 +437,25 @@ def _texts(plan: _Plan, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             text[sel] = tpl.template
             continue
         at, pos = rows[sel], plan.template_pos[rows[sel]]
-        ctx = {"lang": plan.lang[at], "platform": plan.platform[at], "comp": plan.comp[at],
-               "t": plan.t[at]}
+        ctx = {
+            "lang": plan.lang[at],
+            "platform": plan.platform[at],
+            "comp": plan.comp[at],
+            "t": plan.t[at],
+        }
         if {"first", "email"} & set(tpl.fields):
             root_author = np.maximum(plan.root_author[at], 0)
             ctx["address"] = plan.authors.address[root_author]
             ctx["first"] = plan.authors.first[root_author]
             ctx["last"] = plan.authors.last[root_author]
-        values = [_format_slot(f, tuple(d[pos] for d in tpl.draws[f]), tpl.city[pos], ctx)
-                  for f in tpl.fields]
-        text[sel] = [tpl.template.format_map(dict(zip(tpl.fields, vals, strict=True)))
-                     for vals in zip(*values, strict=True)]
+        values = [
+            _format_slot(f, tuple(d[pos] for d in tpl.draws[f]), tpl.city[pos], ctx)
+            for f in tpl.fields
+        ]
+        text[sel] = [
+            tpl.template.format_map(dict(zip(tpl.fields, vals, strict=True)))
+            for vals in zip(*values, strict=True)
+        ]
 
     for i in np.flatnonzero(plan.extra[rows]):
         row = rows[i]
@@ -411,7 +467,8 @@ def _texts(plan: _Plan, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for i in np.flatnonzero(plan.tags[rows]):
         row = rows[i]
         text[i] = f"{text[i]} {_HASHTAGS[plan.tag_a[row]]}" + (
-            f" {_HASHTAGS[plan.tag_b[row]]}" if plan.two_tags[row] else "")
+            f" {_HASHTAGS[plan.tag_b[row]]}" if plan.two_tags[row] else ""
+        )
     # Replies on twitter/instagram start with the @handle they answer.
     parent = plan.parent[rows]
     prefixed = np.flatnonzero(np.isin(plan.platform[rows], (TW, IG)) & (parent >= 0))
@@ -457,33 +514,37 @@ def _rows_frame(plan: _Plan, rows: np.ndarray) -> pd.DataFrame:
     conversation_id = mention_id.copy()
     conversation_id[~is_root] = _mention_ids(plan, root[~is_root])
     url = _urls(plan, rows, root, author_id, root_text)
-    return pd.DataFrame({
-        "mention_id": mention_id,
-        "platform": np.array(PLATFORMS, dtype=object)[platform],
-        "source": "sample",
-        "author_id": author_id,
-        "author_name": author_name,
-        "text": text,
-        "created_at": plan.created[rows],
-        "url": url,
-        "lang": np.array(_LANGS, dtype=object)[plan.lang[rows]],
-        "in_reply_to_id": in_reply_to,
-        "conversation_id": conversation_id,
-        "is_brand": plan.is_brand[rows],
-        "reach": plan.reach[rows],
-        "likes": plan.likes[rows],
-        "shares": plan.shares[rows],
-        "replies": plan.replies[rows],
-        "kind": np.array(_KIND_NAMES, dtype=object)[plan.kind[rows]],
-        "intent": np.array(_INTENTS, dtype=object)[plan.intent[rows]],
-        "template": template_id,
-    })
+    return pd.DataFrame(
+        {
+            "mention_id": mention_id,
+            "platform": np.array(PLATFORMS, dtype=object)[platform],
+            "source": "sample",
+            "author_id": author_id,
+            "author_name": author_name,
+            "text": text,
+            "created_at": plan.created[rows],
+            "url": url,
+            "lang": np.array(_LANGS, dtype=object)[plan.lang[rows]],
+            "in_reply_to_id": in_reply_to,
+            "conversation_id": conversation_id,
+            "is_brand": plan.is_brand[rows],
+            "reach": plan.reach[rows],
+            "likes": plan.likes[rows],
+            "shares": plan.shares[rows],
+            "replies": plan.replies[rows],
+            "kind": np.array(_KIND_NAMES, dtype=object)[plan.kind[rows]],
+            "intent": np.array(_INTENTS, dtype=object)[plan.intent[rows]],
+            "template": template_id,
+        }
+    )
 
 
 def _slug(text: str, sep: str) -> str:
     words = _WORD.findall(_ascii(text).lower())
-    return sep.join(w for w in words if not w.startswith(("acmeair", "acmeairhelp")))[:48].strip(
-        sep) or "post"
+    return (
+        sep.join(w for w in words if not w.startswith(("acmeair", "acmeairhelp")))[:48].strip(sep)
+        or "post"
+    )
 
 
 _WORD = re.compile(r"[0-9a-z]+")  # after _ascii and lower(): str.isalnum() exactly
@@ -491,8 +552,9 @@ _B36 = np.array(list("0123456789abcdefghijklmnopqrstuvwxyz"))
 _B64 = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
 
 
-def _urls(plan: _Plan, rows: np.ndarray, root: np.ndarray, author_id: np.ndarray,
-          root_text: np.ndarray) -> list[str]:
+def _urls(
+    plan: _Plan, rows: np.ndarray, root: np.ndarray, author_id: np.ndarray, root_text: np.ndarray
+) -> list[str]:
     """Plausible URLs on reserved example domains, shaped like each platform's.
 
     Replies build on their thread root's URL (``root`` is each row's thread root, a root its
@@ -533,9 +595,13 @@ def _base_url(plan: _Plan, r: int, p: int, text: object) -> str:
         return f"https://instagram.example.com/p/{''.join(_B64[plan.code64[r]])}/"
     if p == RD:
         sub = _SUBREDDITS[plan.lang[r]][plan.sub_pick[r]]
-        return (f"https://reddit.example.com/r/{sub}/comments/"
-                f"{''.join(_B36[plan.code36[r, :6]])}/{_slug(str(text), '_')}/")
+        return (
+            f"https://reddit.example.com/r/{sub}/comments/"
+            f"{''.join(_B36[plan.code36[r, :6]])}/{_slug(str(text), '_')}/"
+        )
     if p == TP:
-        return (f"https://trustpilot.example.com/reviews/"
-                f"{int(plan.hexes[r, 0]):016x}{int(plan.hexes[r, 1]) & 0xFFFFFFFF:08x}")
+        return (
+            f"https://trustpilot.example.com/reviews/"
+            f"{int(plan.hexes[r, 0]):016x}{int(plan.hexes[r, 1]) & 0xFFFFFFFF:08x}"
+        )
     return f"https://www.travel-forum.example/threads/{_slug(str(text), '-')}.{40000 + seq}/"

@@ -41,8 +41,7 @@ COMPLAINT, QUESTION, PRAISE, LEAD, OTHER = range(5)
 
 # Row kinds.
 K_ROOT, K_CRISIS, K_RT, K_PROACTIVE, K_STATEMENT, K_REPLY, K_FOLLOWUP, K_REPLY2 = range(8)
-_KIND_NAMES = ("root", "crisis", "retweet", "proactive", "statement", "reply", "followup",
-               "reply2")
+_KIND_NAMES = ("root", "crisis", "retweet", "proactive", "statement", "reply", "followup", "reply2")
 _BRAND_KINDS = (K_PROACTIVE, K_STATEMENT, K_REPLY, K_REPLY2)
 
 # Brand accounts: index 0 = AcmeAir (marketing), 1 = AcmeAirHelp (service).
@@ -50,8 +49,9 @@ _BRAND_IDS = ("AcmeAir", "AcmeAirHelp")
 _BRAND_NAMES = ("ACME Air", "ACME Air Help")
 # Followers of the brand accounts per platform (rows: account, columns: platform).
 _BRAND_REACH = np.array(
-    [[184_300, 312_800, 226_400, 2_350, 3_180, 860],
-     [48_650, 312_800, 226_400, 2_350, 3_180, 860]], dtype=np.int64)
+    [[184_300, 312_800, 226_400, 2_350, 3_180, 860], [48_650, 312_800, 226_400, 2_350, 3_180, 860]],
+    dtype=np.int64,
+)
 
 _SECONDS_PER_DAY = 86_400
 _CRISIS_OFFSET_DAYS = 44  # 2026-08-31 + 44 days = Wednesday 2026-10-14
@@ -76,15 +76,69 @@ _P_FOLLOWUP = np.array([0.32, 0.25, 0.03, 0.30, 0.0])
 _P_SECOND = 0.8
 
 # Local hour profiles of customer posts (weekday / weekend) and weekday factors (Mon..Sun).
-_HOURS_WEEKDAY = np.array([0.5, 0.3, 0.2, 0.15, 0.2, 0.5, 1.3, 2.6, 3.5, 3.8, 3.7, 3.6, 3.7, 3.5,
-                           3.4, 3.5, 3.7, 4.0, 4.2, 4.2, 3.9, 3.3, 2.3, 1.2])
-_HOURS_WEEKEND = np.array([0.9, 0.6, 0.35, 0.2, 0.2, 0.3, 0.6, 1.2, 2.2, 3.0, 3.5, 3.7, 3.7, 3.5,
-                           3.4, 3.4, 3.5, 3.7, 3.9, 4.0, 3.8, 3.3, 2.5, 1.5])
+_HOURS_WEEKDAY = np.array(
+    [
+        0.5,
+        0.3,
+        0.2,
+        0.15,
+        0.2,
+        0.5,
+        1.3,
+        2.6,
+        3.5,
+        3.8,
+        3.7,
+        3.6,
+        3.7,
+        3.5,
+        3.4,
+        3.5,
+        3.7,
+        4.0,
+        4.2,
+        4.2,
+        3.9,
+        3.3,
+        2.3,
+        1.2,
+    ]
+)
+_HOURS_WEEKEND = np.array(
+    [
+        0.9,
+        0.6,
+        0.35,
+        0.2,
+        0.2,
+        0.3,
+        0.6,
+        1.2,
+        2.2,
+        3.0,
+        3.5,
+        3.7,
+        3.7,
+        3.5,
+        3.4,
+        3.4,
+        3.5,
+        3.7,
+        3.9,
+        4.0,
+        3.8,
+        3.3,
+        2.5,
+        1.5,
+    ]
+)
 _DAY_FACTOR = np.array([1.10, 1.0, 0.97, 1.0, 1.12, 0.82, 0.90])
 # Engagement of proactive brand posts: weekday factor (Mon..Sun) and hour factor (local).
 _POST_DAY_FACTOR = np.array([0.85, 1.15, 1.2, 1.15, 0.85, 0.6, 0.65])
-_POST_HOUR_FACTOR = np.array([0.5] * 7 + [0.7, 0.7, 0.9, 0.9, 1.6, 1.6, 1.1, 1.0, 1.0, 1.0, 1.0,
-                                          1.5, 1.5, 0.9, 0.9, 0.7, 0.6])
+_POST_HOUR_FACTOR = np.array(
+    [0.5] * 7
+    + [0.7, 0.7, 0.9, 0.9, 1.6, 1.6, 1.1, 1.0, 1.0, 1.0, 1.0, 1.5, 1.5, 0.9, 0.9, 0.7, 0.6]
+)
 _POST_BASE_LIKES = np.array([45.0, 120.0, 300.0, 10.0, 0.0, 2.0])
 _POST_SHARE_RATE = np.array([0.30, 0.15, 0.04, 0.0, 0.0, 0.0])
 # Customer engagement: platform and intent factors.
@@ -157,5 +211,17 @@ _EXTRA: dict[tuple[int, str], tuple[str, ...]] = {
 }
 _EXTRA_P = np.array([0.0, 0.2, 0.0, 0.5, 1.0, 0.5])  # share of posts with an extra sentence
 
-_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
-                           "ß": "ss", "ı": "i", "ł": "l", "'": ""})
+_TRANSLIT = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "Ä": "Ae",
+        "Ö": "Oe",
+        "Ü": "Ue",
+        "ß": "ss",
+        "ı": "i",
+        "ł": "l",
+        "'": "",
+    }
+)

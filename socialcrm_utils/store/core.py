@@ -62,8 +62,12 @@ def open_store(url: str, create: bool = True) -> Store:
         raise StoreError(
             f"store {_shown(url)}: {backend} is not supported (allowed: sqlite, postgresql)"
         )
-    if backend == "sqlite" and parsed.database and parsed.database != ":memory:" \
-            and not parsed.database.startswith("file:"):
+    if (
+        backend == "sqlite"
+        and parsed.database
+        and parsed.database != ":memory:"
+        and not parsed.database.startswith("file:")
+    ):
         path = Path(parsed.database).expanduser()
         if not create and not path.is_file():
             raise StoreNotFoundError(f"no store at {path} yet")
@@ -71,8 +75,9 @@ def open_store(url: str, create: bool = True) -> Store:
     try:
         engine = create_engine(parsed, pool_pre_ping=backend == "postgresql")
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
-        raise StoreError(f"store {_shown(url)}: {exc} (install the driver: pip install "
-                         "'psycopg[binary]')") from None
+        raise StoreError(
+            f"store {_shown(url)}: {exc} (install the driver: pip install 'psycopg[binary]')"
+        ) from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     store = Store(engine)
@@ -81,8 +86,10 @@ def open_store(url: str, create: bool = True) -> Store:
     except sa_exc.OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise StoreError(f"store {_shown(url)}: cannot open it: {reason} (check the URL, that "
-                         "the server runs and the database exists)") from None
+        raise StoreError(
+            f"store {_shown(url)}: cannot open it: {reason} (check the URL, that "
+            "the server runs and the database exists)"
+        ) from None
     except BaseException:
         engine.dispose()
         raise

@@ -85,17 +85,27 @@ MIN_WORD_CHARS = 3
 MIN_POST_ID_CHARS = 6
 
 #: What a notebook cell shows instead of outputs that quoted the erased author.
-NOTEBOOK_NOTE = ("[output removed by socialcrm forget: it quoted a person whose data was "
-                 "erased]\n")
+NOTEBOOK_NOTE = "[output removed by socialcrm forget: it quoted a person whose data was erased]\n"
 
 #: Column names whose cells identify a person or a post (a row keyed by the author is removed).
-_ID_COLUMNS = {"author_id", "author_name", "customer_id", "handle", "responder", "account",
-               "author", "display_name", "url", "permalink"}
+_ID_COLUMNS = {
+    "author_id",
+    "author_name",
+    "customer_id",
+    "handle",
+    "responder",
+    "account",
+    "author",
+    "display_name",
+    "url",
+    "permalink",
+}
 
 _NON_ALNUM = re.compile(r"[\W_]+")
 _HTML_NOISE = re.compile(
     r"<style\b.*?</style>|<script\b.*?</script>|data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+",
-    re.DOTALL | re.IGNORECASE)
+    re.DOTALL | re.IGNORECASE,
+)
 _MENTION_FILES = ("mentions.parquet", "mentions_scored.parquet", "rejected.csv")
 _TABLE_SUFFIXES = (".csv", ".parquet")
 _TEXT_SUFFIXES = (".txt", ".md", ".log", ".svg", ".tsv", ".yaml", ".yml")
@@ -129,7 +139,7 @@ def _fragments(text: str) -> list[str]:
     starts = list(range(0, len(text) - _FRAGMENT + 1, _STEP))
     if starts[-1] != len(text) - _FRAGMENT:
         starts.append(len(text) - _FRAGMENT)
-    return [text[i:i + _FRAGMENT] for i in starts]
+    return [text[i : i + _FRAGMENT] for i in starts]
 
 
 def _fold(value: str) -> str:
@@ -161,9 +171,15 @@ class Traces:
     _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def build(cls, author_id: str, platform: str | None = None, *,
-              names: Iterable[str] = (), posts: Iterable[str] = (),
-              texts: Iterable[str] = ()) -> Traces:
+    def build(
+        cls,
+        author_id: str,
+        platform: str | None = None,
+        *,
+        names: Iterable[str] = (),
+        posts: Iterable[str] = (),
+        texts: Iterable[str] = (),
+    ) -> Traces:
         """Traces of an author from their ids, names, post ids/URLs and texts.
 
         Examples:
@@ -177,9 +193,11 @@ class Traces:
         short: dict[str, list[str]] = {}
         words: list[str] = []
         exact: set[str] = set()
-        for value, kind, shortest in ([(author_id, "id", MIN_WORD_CHARS)]
-                                      + [(n, "name", MIN_WORD_CHARS) for n in names]
-                                      + [(p, "post id", MIN_POST_ID_CHARS) for p in posts]):
+        for value, kind, shortest in (
+            [(author_id, "id", MIN_WORD_CHARS)]
+            + [(n, "name", MIN_WORD_CHARS) for n in names]
+            + [(p, "post id", MIN_POST_ID_CHARS) for p in posts]
+        ):
             folded = _fold(value) if value is not None else ""
             if not folded:
                 continue
@@ -194,17 +212,26 @@ class Traces:
             if len(norm) >= MIN_TEXT_CHARS and norm not in normalised:
                 normalised.append(norm)
         fragments = list(dict.fromkeys(f for t in normalised for f in _fragments(t)))
-        skipped = tuple(f"{what} ({', '.join(map(repr, values[:5]))}"
-                        f"{', ...' if len(values) > 5 else ''}): matched only as whole "
-                        "identifier cells, not searched as words" for what, values in short.items())
-        return cls(author_id, platform, tuple(words), frozenset(exact), tuple(normalised),
-                   tuple(fragments), skipped)
+        skipped = tuple(
+            f"{what} ({', '.join(map(repr, values[:5]))}"
+            f"{', ...' if len(values) > 5 else ''}): matched only as whole "
+            "identifier cells, not searched as words"
+            for what, values in short.items()
+        )
+        return cls(
+            author_id,
+            platform,
+            tuple(words),
+            frozenset(exact),
+            tuple(normalised),
+            tuple(fragments),
+            skipped,
+        )
 
     def __post_init__(self) -> None:
         pattern = None
         if self.words:
-            alternatives = "|".join(re.escape(w) for w in sorted(self.words, key=len,
-                                                                 reverse=True))
+            alternatives = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
             pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
         object.__setattr__(self, "_pattern", pattern)
 
@@ -222,15 +249,24 @@ class Traces:
         kept = {_fold(o) for o in others if o is not None}
         shared_words = [w for w in self.words if w in kept]
         fragments = tuple(f for f in self.fragments if f not in other_texts)
-        notes = [f"{w!r}: still the id or name of another author (or of the same author on "
-                 "another platform), not searched" for w in shared_words]
+        notes = [
+            f"{w!r}: still the id or name of another author (or of the same author on "
+            "another platform), not searched"
+            for w in shared_words
+        ]
         dropped = len(self.fragments) - len(fragments)
         if dropped:
-            notes.append(f"{dropped} of {len(self.fragments)} text fragments also occur in "
-                         "other people's posts, not searched")
-        return replace(self, words=tuple(w for w in self.words if w not in kept),
-                       exact=frozenset(self.exact - kept), fragments=fragments,
-                       skipped=self.skipped + tuple(notes))
+            notes.append(
+                f"{dropped} of {len(self.fragments)} text fragments also occur in "
+                "other people's posts, not searched"
+            )
+        return replace(
+            self,
+            words=tuple(w for w in self.words if w not in kept),
+            exact=frozenset(self.exact - kept),
+            fragments=fragments,
+            skipped=self.skipped + tuple(notes),
+        )
 
     @property
     def empty(self) -> bool:
@@ -271,8 +307,13 @@ class Hit:
 # traces
 
 
-def collect_traces(client_dir: str | Path, author_id: str, platform: str | None = None,
-                   store: Store | None = None, client: str | None = None) -> Traces:
+def collect_traces(
+    client_dir: str | Path,
+    author_id: str,
+    platform: str | None = None,
+    store: Store | None = None,
+    client: str | None = None,
+) -> Traces:
     """Collect an author's traces from the run folders and the store, before erasing them.
 
     Args:
@@ -293,8 +334,11 @@ def collect_traces(client_dir: str | Path, author_id: str, platform: str | None 
         for name in ("conversations.parquet", "sla.csv"):
             frame = _read_table(run_dir / name) if (run_dir / name).is_file() else None
             if frame is not None and "customer_id" in frame.columns:
-                threads |= set(_values(frame[_mask(frame, "customer_id", author_id, platform)],
-                                       "conversation_id"))
+                threads |= set(
+                    _values(
+                        frame[_mask(frame, "customer_id", author_id, platform)], "conversation_id"
+                    )
+                )
         for name in _MENTION_FILES:
             path = run_dir / name
             frame = _read_table(path) if path.is_file() else None
@@ -307,8 +351,11 @@ def collect_traces(client_dir: str | Path, author_id: str, platform: str | None 
             texts += _values(rows, "text_redacted") + _values(rows, "text")
             if "is_brand" in frame.columns:  # the brand's replies to them go with their posts
                 brand = frame["is_brand"].astype(str).str.lower().isin(["true", "1"])
-                related = frame["in_reply_to_id"].astype("string").isin(own) \
-                    if "in_reply_to_id" in frame.columns else False
+                related = (
+                    frame["in_reply_to_id"].astype("string").isin(own)
+                    if "in_reply_to_id" in frame.columns
+                    else False
+                )
                 if "conversation_id" in frame.columns:
                     related |= frame["conversation_id"].astype("string").isin(threads)
                 replies = frame[(brand & related).fillna(False).to_numpy(dtype=bool)]
@@ -317,7 +364,8 @@ def collect_traces(client_dir: str | Path, author_id: str, platform: str | None 
         from sqlalchemy import select
 
         query = select(identities.c.id, identities.c.display_name).where(
-            identities.c.client == client, identities.c.author_id == author_id)
+            identities.c.client == client, identities.c.author_id == author_id
+        )
         if platform is not None:
             query = query.where(identities.c.platform == platform)
         with store.engine.connect() as conn:
@@ -325,13 +373,20 @@ def collect_traces(client_dir: str | Path, author_id: str, platform: str | None 
             names += [r.display_name for r in found if r.display_name]
             ids = [r.id for r in found]
             for start in range(0, len(ids), 900):
-                rows = conn.execute(select(interactions.c.mention_id, interactions.c.url,
-                                           interactions.c.text_redacted).where(
-                    interactions.c.identity_id.in_(ids[start:start + 900]))).all()
+                rows = conn.execute(
+                    select(
+                        interactions.c.mention_id, interactions.c.url, interactions.c.text_redacted
+                    ).where(interactions.c.identity_id.in_(ids[start : start + 900]))
+                ).all()
                 posts += [v for r in rows for v in (r.mention_id, r.url) if v]
                 texts += [r.text_redacted for r in rows if r.text_redacted]
-    return Traces.build(author_id, platform, names=dict.fromkeys(names),
-                        posts=dict.fromkeys(posts), texts=dict.fromkeys(texts))
+    return Traces.build(
+        author_id,
+        platform,
+        names=dict.fromkeys(names),
+        posts=dict.fromkeys(posts),
+        texts=dict.fromkeys(texts),
+    )
 
 
 def run_dirs(client_dir: Path) -> list[Path]:
@@ -339,8 +394,9 @@ def run_dirs(client_dir: Path) -> list[Path]:
     label model's ``models`` skipped)."""
     if not client_dir.is_dir():
         return []
-    return sorted(p for p in client_dir.iterdir()
-                  if p.is_dir() and not p.is_symlink() and p.name != "models")
+    return sorted(
+        p for p in client_dir.iterdir() if p.is_dir() and not p.is_symlink() and p.name != "models"
+    )
 
 
 def _mask(frame: pd.DataFrame, column: str, author_id: str, platform: str | None) -> Any:
@@ -357,8 +413,7 @@ def _values(frame: pd.DataFrame, column: str) -> list[str]:
     return [str(v) for v in frame[column].dropna().unique() if str(v)]
 
 
-def _remaining(client_dir: Path, store: Store | None, client: str | None
-               ) -> tuple[list[str], str]:
+def _remaining(client_dir: Path, store: Store | None, client: str | None) -> tuple[list[str], str]:
     """Ids and names of the authors left, and their texts (normalised, joined by newlines).
 
     Texts that name the erased author (``@[erased]``) are left out: a quote of the author in
@@ -390,9 +445,14 @@ def _remaining(client_dir: Path, store: Store | None, client: str | None
 # erasing
 
 
-def erase_runs(client_dir: str | Path, traces: Traces, *, playbook: Playbook | None = None,
-               store: Store | None = None, client: str | None = None
-               ) -> tuple[Traces, dict[Path, str]]:
+def erase_runs(
+    client_dir: str | Path,
+    traces: Traces,
+    *,
+    playbook: Playbook | None = None,
+    store: Store | None = None,
+    client: str | None = None,
+) -> tuple[Traces, dict[Path, str]]:
     """Rewrite every file of a client's run folders without an author's traces.
 
     Run after :meth:`Store.forget` and :func:`store.forget_in_runs` (which remove the author's
@@ -526,8 +586,11 @@ def erase_frame(frame: pd.DataFrame, traces: Traces) -> tuple[pd.DataFrame, int,
     erase: dict[Any, pd.Series] = {}
     for column in frame.columns:
         values = frame[column]
-        if not (pd.api.types.is_string_dtype(values) or values.dtype == object
-                or isinstance(values.dtype, pd.CategoricalDtype)):
+        if not (
+            pd.api.types.is_string_dtype(values)
+            or values.dtype == object
+            or isinstance(values.dtype, pd.CategoricalDtype)
+        ):
             continue
         hit = _column_hits(values, traces)
         if not hit.any():
@@ -577,8 +640,9 @@ def _as_text(value: Any) -> str | None:
     if isinstance(value, float) and value != value:
         return None
     if isinstance(value, (list, tuple, dict)) or hasattr(value, "tolist"):
-        return json.dumps(value.tolist() if hasattr(value, "tolist") else value,
-                          ensure_ascii=False, default=str)
+        return json.dumps(
+            value.tolist() if hasattr(value, "tolist") else value, ensure_ascii=False, default=str
+        )
     return str(value)
 
 
@@ -615,14 +679,16 @@ def erase_notebook(notebook: Any, traces: Traces) -> int:
     for cell in notebook.cells:
         touched = False
         if traces.hits(cell.get("source", "")):
-            cell["source"] = "\n".join(ERASED_TEXT if traces.hits(line) else line
-                                       for line in cell["source"].split("\n"))
+            cell["source"] = "\n".join(
+                ERASED_TEXT if traces.hits(line) else line for line in cell["source"].split("\n")
+            )
             touched = True
         if cell.get("cell_type") == "code" and any(
-                traces.hits(text) for output in cell.get("outputs", [])
-                for text in _output_texts(output)):
-            cell["outputs"] = [nbformat.v4.new_output("stream", name="stdout",
-                                                      text=NOTEBOOK_NOTE)]
+            traces.hits(text)
+            for output in cell.get("outputs", [])
+            for text in _output_texts(output)
+        ):
+            cell["outputs"] = [nbformat.v4.new_output("stream", name="stdout", text=NOTEBOOK_NOTE)]
             touched = True
         metadata, n = _erase_json(dict(cell.get("metadata", {})), traces)
         if n:
@@ -643,8 +709,13 @@ def _output_texts(output: Any) -> Iterator[str]:
     for mime, value in output.get("data", {}).items():
         if mime.startswith("image/") and mime != "image/svg+xml":
             continue
-        yield value if isinstance(value, str) else (
-            _joined(value) if isinstance(value, list) else json.dumps(value, ensure_ascii=False))
+        yield (
+            value
+            if isinstance(value, str)
+            else (
+                _joined(value) if isinstance(value, list) else json.dumps(value, ensure_ascii=False)
+            )
+        )
     for key in ("ename", "evalue"):
         if key in output:
             yield str(output[key])
@@ -708,21 +779,27 @@ def _scan_file(path: Path, traces: Traces) -> list[str] | None:
     if suffix in _TABLE_SUFFIXES:
         frame = _read_table(path)
         if frame is not None:
-            return [f"column {c}" for c in frame.columns
-                    if _column_hits(frame[c].astype(object), traces).any()]
+            return [
+                f"column {c}"
+                for c in frame.columns
+                if _column_hits(frame[c].astype(object), traces).any()
+            ]
     if suffix == ".ipynb":
         try:
             notebook = nbformat.read(path, as_version=4)
         except Exception:  # noqa: BLE001 - a broken notebook is searched as text below
             notebook = None
         if notebook is not None:
-            found = [f"cell {i} {part}" for i, cell in enumerate(notebook.cells)
-                     for part, texts in (("source", [cell.get("source", "")]),
-                                         ("output", [t for o in cell.get("outputs", [])
-                                                     for t in _output_texts(o)]),
-                                         ("metadata", [json.dumps(cell.get("metadata", {}),
-                                                                  default=str)]))
-                     if any(traces.hits(t) for t in texts)]
+            found = [
+                f"cell {i} {part}"
+                for i, cell in enumerate(notebook.cells)
+                for part, texts in (
+                    ("source", [cell.get("source", "")]),
+                    ("output", [t for o in cell.get("outputs", []) for t in _output_texts(o)]),
+                    ("metadata", [json.dumps(cell.get("metadata", {}), default=str)]),
+                )
+                if any(traces.hits(t) for t in texts)
+            ]
             if traces.hits(json.dumps(notebook.get("metadata", {}), default=str)):
                 found.append("notebook metadata")
             return found
@@ -739,8 +816,9 @@ def _scan_file(path: Path, traces: Traces) -> list[str] | None:
         return None
     if suffix in (".html", ".htm", ".ipynb"):
         text = _HTML_NOISE.sub(" ", text)
-    return [f"line {n}" for n, line in enumerate(text.splitlines(), start=1)
-            if traces.hits(line)][:5]
+    return [f"line {n}" for n, line in enumerate(text.splitlines(), start=1) if traces.hits(line)][
+        :5
+    ]
 
 
 def scan_store(store: Store, client: str, traces: Traces) -> list[Hit]:

@@ -29,7 +29,10 @@ logger = logging.getLogger(__name__)
 
 #: Run-folder artifacts that hold rows of individual authors (rewritten by :func:`forget_in_runs`).
 RUN_ARTIFACTS: tuple[str, ...] = (
-    "mentions.parquet", "mentions_scored.parquet", "conversations.parquet", "sla.csv",
+    "mentions.parquet",
+    "mentions_scored.parquet",
+    "conversations.parquet",
+    "sla.csv",
     "rejected.csv",
 )
 
@@ -64,10 +67,16 @@ class ForgetMixin:
             ``cases``; all 0 when the author is not in the store) and
             ``interactions_redacted``, the other posts whose text was rewritten.
         """
-        result = {"identities": 0, "contacts": 0, "interactions": 0, "cases": 0,
-                  "interactions_redacted": 0}
+        result = {
+            "identities": 0,
+            "contacts": 0,
+            "interactions": 0,
+            "cases": 0,
+            "interactions_redacted": 0,
+        }
         query = select(identities.c.id, identities.c.contact_id, identities.c.platform).where(
-            identities.c.client == client, identities.c.author_id == author_id)
+            identities.c.client == client, identities.c.author_id == author_id
+        )
         if platform is not None:
             query = query.where(identities.c.platform == platform)
         with self.engine.begin() as conn:
@@ -77,45 +86,65 @@ class ForgetMixin:
             identity_ids = [r.id for r in found]
             contact_ids = sorted({r.contact_id for r in found})
             platforms = sorted({r.platform for r in found})
-            own = _select_in(conn, select(interactions.c.id, interactions.c.platform,
-                                          interactions.c.mention_id),
-                             interactions.c.identity_id, identity_ids)
-            their_cases = _select_in(conn, select(cases.c.id, cases.c.platform,
-                                                  cases.c.conversation_id),
-                                     cases.c.identity_id, identity_ids)
+            own = _select_in(
+                conn,
+                select(interactions.c.id, interactions.c.platform, interactions.c.mention_id),
+                interactions.c.identity_id,
+                identity_ids,
+            )
+            their_cases = _select_in(
+                conn,
+                select(cases.c.id, cases.c.platform, cases.c.conversation_id),
+                cases.c.identity_id,
+                identity_ids,
+            )
             brand = select(interactions.c.id, interactions.c.platform).where(
-                interactions.c.client == client, interactions.c.is_brand.is_(True))
+                interactions.c.client == client, interactions.c.is_brand.is_(True)
+            )
             posts = {(m.platform, m.mention_id) for m in own}
             replies = {
-                r.id for r in _select_in(conn, brand.add_columns(interactions.c.in_reply_to_id),
-                                         interactions.c.in_reply_to_id,
-                                         sorted({m for _, m in posts}))
+                r.id
+                for r in _select_in(
+                    conn,
+                    brand.add_columns(interactions.c.in_reply_to_id),
+                    interactions.c.in_reply_to_id,
+                    sorted({m for _, m in posts}),
+                )
                 if (r.platform, r.in_reply_to_id) in posts
             }
             conversations = {(c.platform, c.conversation_id) for c in their_cases}
             replies |= {
-                r.id for r in _select_in(conn, brand.add_columns(interactions.c.conversation_id),
-                                         interactions.c.conversation_id,
-                                         sorted({c for _, c in conversations}))
+                r.id
+                for r in _select_in(
+                    conn,
+                    brand.add_columns(interactions.c.conversation_id),
+                    interactions.c.conversation_id,
+                    sorted({c for _, c in conversations}),
+                )
                 if (r.platform, r.conversation_id) in conversations
             }
             doomed = sorted({m.id for m in own} | replies)
             result["interactions"] = _delete_in(conn, interactions, doomed)
             result["cases"] = _delete_in(conn, cases, [c.id for c in their_cases])
             result["identities"] = _delete_in(conn, identities, identity_ids)
-            left = set(conn.execute(select(identities.c.contact_id).where(
-                identities.c.contact_id.in_(contact_ids))).scalars())
+            left = set(
+                conn.execute(
+                    select(identities.c.contact_id).where(identities.c.contact_id.in_(contact_ids))
+                ).scalars()
+            )
             orphans = [c for c in contact_ids if c not in left]
             for table in (interactions, cases):  # a merged contact's other rows (none usually)
                 for chunk in _chunks(orphans, _IN_BATCH):
-                    conn.execute(update(table).where(table.c.contact_id.in_(chunk))
-                                 .values(contact_id=None))
+                    conn.execute(
+                        update(table).where(table.c.contact_id.in_(chunk)).values(contact_id=None)
+                    )
             result["contacts"] = _delete_in(conn, contacts, orphans)
             _refresh_contacts(conn, client, sorted(left))
             result["interactions_redacted"] = _redact_handle(conn, client, author_id, platforms)
         self._drop_freed_pages()
-        logger.info("forgot %s on %s for %s: %s", author_id, platform or "every platform",
-                    client, result)
+        logger.info(
+            "forgot %s on %s for %s: %s", author_id, platform or "every platform", client, result
+        )
         return result
 
     def _drop_freed_pages(self) -> None:
@@ -134,13 +163,14 @@ def _handle_pattern(author_id: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w@])@{re.escape(author_id)}(?!\w)", re.IGNORECASE)
 
 
-def _redact_handle(conn: Connection, client: str, author_id: str,
-                   platforms: Sequence[str]) -> int:
+def _redact_handle(conn: Connection, client: str, author_id: str, platforms: Sequence[str]) -> int:
     """Replace ``@author_id`` in other interactions' text; returns the rows changed."""
     like = "%@" + re.sub(r"([\\%_])", r"\\\1", author_id) + "%"
     query = select(interactions.c.id, interactions.c.text_redacted).where(
-        interactions.c.client == client, interactions.c.platform.in_(list(platforms)),
-        interactions.c.text_redacted.ilike(like, escape="\\"))
+        interactions.c.client == client,
+        interactions.c.platform.in_(list(platforms)),
+        interactions.c.text_redacted.ilike(like, escape="\\"),
+    )
     pattern = _handle_pattern(author_id)
     changed = []
     for row in conn.execute(query).all():
@@ -148,18 +178,23 @@ def _redact_handle(conn: Connection, client: str, author_id: str,
         if text != row.text_redacted:
             changed.append({"row_id": row.id, "text": text})
     if changed:
-        stmt = update(interactions).where(interactions.c.id == bindparam("row_id")).values(
-            text_redacted=bindparam("text"))
+        stmt = (
+            update(interactions)
+            .where(interactions.c.id == bindparam("row_id"))
+            .values(text_redacted=bindparam("text"))
+        )
         for chunk in _chunks(changed, BATCH_ROWS):
             conn.execute(stmt, list(chunk))
     return len(changed)
+
 
 # ---------------------------------------------------------------------------------------------
 # run folders
 
 
-def _author_mask(frame: pd.DataFrame, column: str, author_id: str,
-                 platform: str | None) -> pd.Series:
+def _author_mask(
+    frame: pd.DataFrame, column: str, author_id: str, platform: str | None
+) -> pd.Series:
     if column not in frame.columns:
         return pd.Series(False, index=frame.index)
     mask = (frame[column].astype("string") == author_id).fillna(False)
@@ -180,8 +215,9 @@ def _write_any(frame: pd.DataFrame, path: Path) -> None:
     write_artifact(frame, path.parent, path.name)
 
 
-def forget_in_runs(client_dir: str | Path, author_id: str,
-                   platform: str | None = None) -> dict[Path, int]:
+def forget_in_runs(
+    client_dir: str | Path, author_id: str, platform: str | None = None
+) -> dict[Path, int]:
     """Rewrite a client's run folders without an author's rows (see :meth:`Store.forget`).
 
     In every run folder under ``client_dir`` (``reports/<client>/<run>/``, the ``latest`` link
@@ -203,16 +239,18 @@ def forget_in_runs(client_dir: str | Path, author_id: str,
     changed: dict[Path, int] = {}
     pattern = _handle_pattern(author_id)
     for run_dir in run_dirs(Path(client_dir)):
-        frames = {name: _read_any(run_dir / name) for name in RUN_ARTIFACTS
-                  if (run_dir / name).is_file()}
+        frames = {
+            name: _read_any(run_dir / name) for name in RUN_ARTIFACTS if (run_dir / name).is_file()
+        }
         conversations: set[tuple[str, str]] = set()
         mentions: set[tuple[str, str]] = set()
         for name in ("conversations.parquet", "sla.csv"):
             if name in frames:
                 frame = frames[name]
                 hit = frame[_author_mask(frame, "customer_id", author_id, platform)]
-                conversations |= set(zip(_key(hit, "platform"), _key(hit, "conversation_id"),
-                                         strict=True))
+                conversations |= set(
+                    zip(_key(hit, "platform"), _key(hit, "conversation_id"), strict=True)
+                )
         for name in ("mentions.parquet", "mentions_scored.parquet", "rejected.csv"):
             if name in frames:
                 frame = frames[name]
@@ -226,12 +264,15 @@ def forget_in_runs(client_dir: str | Path, author_id: str,
                 if "is_brand" in frame.columns:
                     brand = _flags(frame, "is_brand").to_numpy()
                     platforms = _key(frame, "platform")
-                    replies = [(p, r) in mentions for p, r in
-                               zip(platforms, _key(frame, "in_reply_to_id"), strict=True)]
-                    threads = [(p, c) in conversations for p, c in
-                               zip(platforms, _key(frame, "conversation_id"), strict=True)]
-                    drop |= brand & (np.array(replies, dtype=bool)
-                                     | np.array(threads, dtype=bool))
+                    replies = [
+                        (p, r) in mentions
+                        for p, r in zip(platforms, _key(frame, "in_reply_to_id"), strict=True)
+                    ]
+                    threads = [
+                        (p, c) in conversations
+                        for p, c in zip(platforms, _key(frame, "conversation_id"), strict=True)
+                    ]
+                    drop |= brand & (np.array(replies, dtype=bool) | np.array(threads, dtype=bool))
             kept = frame[~drop.to_numpy()].reset_index(drop=True)
             rewritten = 0
             for column in ("text_redacted", "text"):
@@ -246,8 +287,9 @@ def forget_in_runs(client_dir: str | Path, author_id: str,
             if count:
                 _write_any(kept, run_dir / name)
                 changed[run_dir / name] = count
-                logger.info("%s: removed %d rows, redacted %d", run_dir / name,
-                            int(drop.sum()), rewritten)
+                logger.info(
+                    "%s: removed %d rows, redacted %d", run_dir / name, int(drop.sum()), rewritten
+                )
     return changed
 
 
@@ -283,9 +325,11 @@ def files_naming(client_dir: str | Path, author_id: str) -> list[Path]:
         for path in sorted(p for p in run_dir.rglob("*") if p.is_file()):
             if path.suffix == ".parquet":
                 frame = pd.read_parquet(path)
-                hit = any(frame[c].astype("string").str.contains(word, na=False).any()
-                          for c in frame.columns
-                          if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object)
+                hit = any(
+                    frame[c].astype("string").str.contains(word, na=False).any()
+                    for c in frame.columns
+                    if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object
+                )
             elif path.suffix in _TEXT_SUFFIXES:
                 hit = bool(word.search(path.read_text(encoding="utf-8", errors="replace")))
             else:

@@ -28,8 +28,10 @@ def _check_redacted(frame: pd.DataFrame) -> None:
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise StoreError(f"the {what} lack column(s) {', '.join(missing)} "
-                         f"(they have: {', '.join(map(str, frame.columns))})")
+        raise StoreError(
+            f"the {what} lack column(s) {', '.join(missing)} "
+            f"(they have: {', '.join(map(str, frame.columns))})"
+        )
 
 
 def _strings(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -53,8 +55,14 @@ def _flags(frame: pd.DataFrame, column: str) -> pd.Series:
         return values.copy()
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.fillna(False).astype(bool)
-    return values.astype("string").str.strip().str.lower().isin(["true", "1", "yes"]) \
-        .fillna(False).astype(bool)
+    return (
+        values.astype("string")
+        .str.strip()
+        .str.lower()
+        .isin(["true", "1", "yes"])
+        .fillna(False)
+        .astype(bool)
+    )
 
 
 def _floats(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -64,8 +72,11 @@ def _floats(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _utc(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, utc=True, format="mixed") if values.dtype == object \
-        or pd.api.types.is_string_dtype(values) else pd.to_datetime(values, utc=True)
+    return (
+        pd.to_datetime(values, utc=True, format="mixed")
+        if values.dtype == object or pd.api.types.is_string_dtype(values)
+        else pd.to_datetime(values, utc=True)
+    )
 
 
 def _utc_column(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -111,4 +122,4 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _record_slices(frame: pd.DataFrame, size: int) -> Iterator[list[dict[str, Any]]]:
     """:func:`_records` of ``size`` rows at a time: never all rows as Python objects at once."""
     for start in range(0, len(frame), size):
-        yield _records(frame.iloc[start:start + size])
+        yield _records(frame.iloc[start : start + size])

@@ -46,11 +46,13 @@ class ReadsMixin:
             for name in TABLES:
                 table = metadata.tables[name]
                 if name == "kpi_snapshots":
-                    query = (select(func.count()).select_from(table.join(runs))
-                             .where(runs.c.client == client))
+                    query = (
+                        select(func.count())
+                        .select_from(table.join(runs))
+                        .where(runs.c.client == client)
+                    )
                 else:
-                    query = select(func.count()).select_from(table).where(
-                        table.c.client == client)
+                    query = select(func.count()).select_from(table).where(table.c.client == client)
                 out[name] = int(conn.execute(query).scalar_one())
         return out
 
@@ -84,9 +86,13 @@ class ReadsMixin:
     def find_authors(self, client: str, author_id: str) -> pd.DataFrame:
         """Identities whose author id equals ``author_id`` ignoring case (``platform``,
         ``author_id``), e.g. to suggest the exact spelling to :meth:`forget`."""
-        query = select(identities.c.platform, identities.c.author_id).where(
-            identities.c.client == client,
-            func.lower(identities.c.author_id) == author_id.lower(),
-        ).order_by(identities.c.platform, identities.c.author_id)
+        query = (
+            select(identities.c.platform, identities.c.author_id)
+            .where(
+                identities.c.client == client,
+                func.lower(identities.c.author_id) == author_id.lower(),
+            )
+            .order_by(identities.c.platform, identities.c.author_id)
+        )
         with self.engine.connect() as conn:
             return _frame(conn.execute(query).all(), ["platform", "author_id"])

@@ -81,11 +81,15 @@ class RunsMixin:
             values.update(period_start=start, period_end=end)
         self.settle_runs(client)
         with self.engine.begin() as conn:
-            existing = conn.execute(
-                select(runs.c.id).where(runs.c.client == client,
-                                        runs.c.run_dir == values["run_dir"])
-                .order_by(runs.c.id)
-            ).scalars().first()
+            existing = (
+                conn.execute(
+                    select(runs.c.id)
+                    .where(runs.c.client == client, runs.c.run_dir == values["run_dir"])
+                    .order_by(runs.c.id)
+                )
+                .scalars()
+                .first()
+            )
             if existing is not None:
                 conn.execute(runs.update().where(runs.c.id == existing).values(**values))
                 run_id = existing
@@ -94,8 +98,7 @@ class RunsMixin:
         logger.info("recorded run %s of %s", run_id, client)
         return int(run_id)
 
-    def save_kpis(self, run_id: int,
-                  kpis: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> int:
+    def save_kpis(self, run_id: int, kpis: Iterable[Mapping[str, Any]] | Mapping[str, Any]) -> int:
         """Save a run's KPI values and mark the run ``ok``; saving a KPI again replaces it.
 
         When the run has a data period (:meth:`record_run`), the KPI values of the client's
@@ -125,24 +128,40 @@ class RunsMixin:
             name = str(record["name"])
             known = KPIS.get(name)
             unit = record.get("unit") or (known.unit if known else None)
-            rows.append({"run_id": run_id, "name": name, "value": _number(record.get("value")),
-                         "unit": unit})
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "name": name,
+                    "value": _number(record.get("value")),
+                    "unit": unit,
+                }
+            )
         with self.engine.begin() as conn:
             _check_run(conn, run_id)
             saved = _upsert(conn, kpi_snapshots, rows, ["run_id", "name"], ["value", "unit"])
             conn.execute(update(runs).where(runs.c.id == run_id).values(status="ok"))
-            run = conn.execute(select(runs.c.client, runs.c.period_start, runs.c.period_end)
-                               .where(runs.c.id == run_id)).one()
+            run = conn.execute(
+                select(runs.c.client, runs.c.period_start, runs.c.period_end).where(
+                    runs.c.id == run_id
+                )
+            ).one()
             if run.period_start is not None and run.period_end is not None:
-                same_period = (select(runs.c.id)
-                               .where(runs.c.client == run.client, runs.c.id != run_id,
-                                      runs.c.period_start == run.period_start,
-                                      runs.c.period_end == run.period_end))
-                replaced = conn.execute(delete(kpi_snapshots)
-                                        .where(kpi_snapshots.c.run_id.in_(same_period))).rowcount
+                same_period = select(runs.c.id).where(
+                    runs.c.client == run.client,
+                    runs.c.id != run_id,
+                    runs.c.period_start == run.period_start,
+                    runs.c.period_end == run.period_end,
+                )
+                replaced = conn.execute(
+                    delete(kpi_snapshots).where(kpi_snapshots.c.run_id.in_(same_period))
+                ).rowcount
                 if replaced:
-                    logger.info("replaced %d KPI values of earlier runs over %s to %s",
-                                replaced, run.period_start, run.period_end)
+                    logger.info(
+                        "replaced %d KPI values of earlier runs over %s to %s",
+                        replaced,
+                        run.period_start,
+                        run.period_end,
+                    )
             return saved
 
     def kpi_history(self, client: str, names: Sequence[str] | None = None) -> pd.DataFrame:
@@ -161,9 +180,16 @@ class RunsMixin:
             ``history.pivot(index="as_of", columns="name", values="value")``.
         """
         query = (
-            select(runs.c.id.label("run_id"), runs.c.started_at, runs.c.run_dir,
-                   runs.c.period_start, runs.c.period_end,
-                   kpi_snapshots.c.name, kpi_snapshots.c.value, kpi_snapshots.c.unit)
+            select(
+                runs.c.id.label("run_id"),
+                runs.c.started_at,
+                runs.c.run_dir,
+                runs.c.period_start,
+                runs.c.period_end,
+                kpi_snapshots.c.name,
+                kpi_snapshots.c.value,
+                kpi_snapshots.c.unit,
+            )
             .join(kpi_snapshots, kpi_snapshots.c.run_id == runs.c.id)
             .where(runs.c.client == client)
             .order_by(runs.c.started_at, runs.c.id, kpi_snapshots.c.id)
@@ -179,10 +205,10 @@ class RunsMixin:
         for column in ("period_start", "period_end"):
             frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
         started_day = frame["started_at"].dt.tz_localize(None).dt.normalize()
-        frame.insert(5, "as_of", frame["period_end"].fillna(started_day)
-                     .astype("datetime64[ns]"))
-        return frame.sort_values(["as_of", "started_at", "run_id"], kind="stable",
-                                 ignore_index=True)
+        frame.insert(5, "as_of", frame["period_end"].fillna(started_day).astype("datetime64[ns]"))
+        return frame.sort_values(
+            ["as_of", "started_at", "run_id"], kind="stable", ignore_index=True
+        )
 
     def mark_run(self, run_id: int, status: str) -> None:
         """Set a run's status (``running``, ``ok`` or ``failed``).
@@ -192,8 +218,9 @@ class RunsMixin:
                 :data:`RUN_STATUSES`.
         """
         if status not in RUN_STATUSES:
-            raise StoreError(f"run status {status!r} is not allowed (allowed: "
-                             f"{', '.join(RUN_STATUSES)})")
+            raise StoreError(
+                f"run status {status!r} is not allowed (allowed: {', '.join(RUN_STATUSES)})"
+            )
         with self.engine.begin() as conn:
             _check_run(conn, run_id)
             conn.execute(update(runs).where(runs.c.id == run_id).values(status=status))
@@ -201,10 +228,15 @@ class RunsMixin:
     def find_run(self, client: str, run_dir: str | Path) -> int | None:
         """The id of the run recorded for a run folder, None when there is none."""
         with self.engine.connect() as conn:
-            return conn.execute(
-                select(runs.c.id).where(runs.c.client == client, runs.c.run_dir == str(run_dir))
-                .order_by(runs.c.id)
-            ).scalars().first()
+            return (
+                conn.execute(
+                    select(runs.c.id)
+                    .where(runs.c.client == client, runs.c.run_dir == str(run_dir))
+                    .order_by(runs.c.id)
+                )
+                .scalars()
+                .first()
+            )
 
     def settle_runs(self, client: str | None = None) -> int:
         """Mark ``failed`` the runs left ``running`` by a process of this host that is gone.
@@ -225,17 +257,22 @@ class RunsMixin:
             (1, ['failed'])
         """
         host = socket.gethostname()
-        query = select(runs.c.id, runs.c.pid).where(runs.c.status == "running",
-                                                      runs.c.host == host)
+        query = select(runs.c.id, runs.c.pid).where(runs.c.status == "running", runs.c.host == host)
         if client is not None:
             query = query.where(runs.c.client == client)
         with self.engine.begin() as conn:
             gone = [row.id for row in conn.execute(query) if not _process_alive(row.pid)]
             if gone:
-                conn.execute(update(runs).where(runs.c.id.in_(gone), runs.c.status == "running")
-                             .values(status="failed"))
-                logger.warning("runs %s stopped before their KPIs were stored (the process is "
-                               "gone): marked failed", ", ".join(map(str, gone)))
+                conn.execute(
+                    update(runs)
+                    .where(runs.c.id.in_(gone), runs.c.status == "running")
+                    .values(status="failed")
+                )
+                logger.warning(
+                    "runs %s stopped before their KPIs were stored (the process is "
+                    "gone): marked failed",
+                    ", ".join(map(str, gone)),
+                )
         return len(gone)
 
 

@@ -244,7 +244,12 @@ kpi_snapshots = Table(
 
 #: The data tables, in the order :meth:`Store.counts` reports them.
 TABLES: tuple[str, ...] = (
-    "contacts", "identities", "interactions", "cases", "runs", "kpi_snapshots",
+    "contacts",
+    "identities",
+    "interactions",
+    "cases",
+    "runs",
+    "kpi_snapshots",
 )
 
 
@@ -285,8 +290,7 @@ def prepare_schema(engine: Engine, shown_url: str, create: bool = True) -> None:
     with engine.begin() as conn:
         found = stored_version(conn)
         if found is None and not create:
-            raise StoreNotFoundError(f"no store in {shown_url} yet (it has no socialcrm "
-                                     "tables)")
+            raise StoreNotFoundError(f"no store in {shown_url} yet (it has no socialcrm tables)")
         if found is not None and found > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"store {shown_url} has schema version {found}, but this version of "
@@ -302,8 +306,12 @@ def prepare_schema(engine: Engine, shown_url: str, create: bool = True) -> None:
                 )
             for version in range(found, SCHEMA_VERSION):
                 _MIGRATIONS[version](conn)
-                logger.info("migrated store %s from schema version %d to %d", shown_url,
-                            version, version + 1)
+                logger.info(
+                    "migrated store %s from schema version %d to %d",
+                    shown_url,
+                    version,
+                    version + 1,
+                )
             conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
         metadata.create_all(conn)
         if found is None:

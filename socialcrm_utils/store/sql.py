@@ -22,12 +22,17 @@ from .schema import _IN_BATCH, _RECORD_ROWS, BATCH_ROWS
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
-            keys: list[str], update_columns: Sequence[str],
-            new_values: Callable[[Any], Mapping[str, Any]] | None = None) -> int:
+def _upsert(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    update_columns: Sequence[str],
+    new_values: Callable[[Any], Mapping[str, Any]] | None = None,
+) -> int:
     """``INSERT ... ON CONFLICT (keys) DO UPDATE``, in batches of :data:`BATCH_ROWS` rows.
 
     Of rows with the same key the last one wins. ``new_values(excluded)`` gives SQL
@@ -47,11 +52,14 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
     columns = list(rows[0])
     postgres = conn.dialect.name == "postgresql"
     if postgres:
-        source = select(*[
-            func.unnest(cast(bindparam(c, type_=ARRAY(table.c[c].type)),
-                             ARRAY(table.c[c].type))).label(c)
-            for c in columns
-        ])
+        source = select(
+            *[
+                func.unnest(
+                    cast(bindparam(c, type_=ARRAY(table.c[c].type)), ARRAY(table.c[c].type))
+                ).label(c)
+                for c in columns
+            ]
+        )
         stmt = postgresql.insert(table).from_select(columns, source)
     else:
         stmt = sqlite.insert(table)
@@ -59,7 +67,8 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
     set_.update(new_values(stmt.excluded) if new_values else {})
     if set_:
         stmt = stmt.on_conflict_do_update(
-            index_elements=keys, set_=set_,
+            index_elements=keys,
+            set_=set_,
             where=or_(*[table.c[c].is_distinct_from(value) for c, value in set_.items()]),
         )
     else:
@@ -72,9 +81,14 @@ def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
     return len(rows)
 
 
-def _upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: list[str],
-                  update_columns: Sequence[str],
-                  new_values: Callable[[Any], Mapping[str, Any]] | None = None) -> int:
+def _upsert_frame(
+    conn: Connection,
+    table: Table,
+    frame: pd.DataFrame,
+    keys: list[str],
+    update_columns: Sequence[str],
+    new_values: Callable[[Any], Mapping[str, Any]] | None = None,
+) -> int:
     """:func:`_upsert` of a frame's rows, made into Python records a slice at a time.
 
     Same result as ``_upsert(conn, table, _records(frame), ...)`` (of rows with the same key
@@ -82,8 +96,10 @@ def _upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame, keys: lis
     each).
     """
     frame = frame.drop_duplicates(keys, keep="last")
-    return sum(_upsert(conn, table, records, keys, update_columns, new_values)
-               for records in _record_slices(frame, _RECORD_ROWS))
+    return sum(
+        _upsert(conn, table, records, keys, update_columns, new_values)
+        for records in _record_slices(frame, _RECORD_ROWS)
+    )
 
 
 def _earlier(new: Any, old: Any) -> Any:

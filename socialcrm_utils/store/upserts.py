@@ -49,8 +49,10 @@ class UpsertsMixin:
 
     engine: Engine
 
-    def upsert_mentions(self, client: str, mentions: pd.DataFrame,
-                        run_id: int | None = None) -> dict[str, int]:
+    # long: one transaction over identities, contacts and interactions; columns listed once
+    def upsert_mentions(
+        self, client: str, mentions: pd.DataFrame, run_id: int | None = None
+    ) -> dict[str, int]:
         """Store scored mentions: contacts and identities of their authors, one interaction each.
 
         Customer authors (``is_brand`` false, ``author_id`` set) become identities keyed by
@@ -79,26 +81,35 @@ class UpsertsMixin:
         _check_redacted(mentions)
         _require(mentions, ("mention_id", "created_at", "text_redacted"), "mentions")
         mentions = mentions.reset_index(drop=True)
-        frame = pd.DataFrame({
-            "platform": _platforms(mentions),
-            "mention_id": _strings(mentions, "mention_id"),
-            "author_id": _strings(mentions, "author_id"),
-            "author_name": _strings(mentions, "author_name"),
-            "created_at": _utc(mentions["created_at"]),
-            "is_brand": _flags(mentions, "is_brand"),
-        })
+        frame = pd.DataFrame(
+            {
+                "platform": _platforms(mentions),
+                "mention_id": _strings(mentions, "mention_id"),
+                "author_id": _strings(mentions, "author_id"),
+                "author_name": _strings(mentions, "author_name"),
+                "created_at": _utc(mentions["created_at"]),
+                "is_brand": _flags(mentions, "is_brand"),
+            }
+        )
         if frame["mention_id"].isna().any():
-            raise StoreError(f"{int(frame['mention_id'].isna().sum())} mentions have no "
-                             "mention_id (every mention needs one)")
+            raise StoreError(
+                f"{int(frame['mention_id'].isna().sum())} mentions have no "
+                "mention_id (every mention needs one)"
+            )
         if frame["created_at"].isna().any():
-            raise StoreError(f"{int(frame['created_at'].isna().sum())} mentions have no "
-                             "created_at (every mention needs one)")
+            raise StoreError(
+                f"{int(frame['created_at'].isna().sum())} mentions have no "
+                "created_at (every mention needs one)"
+            )
         customers = frame[~frame["is_brand"] & frame["author_id"].notna()]
         authors = (
             customers.sort_values("created_at", kind="stable")
             .groupby(["platform", "author_id"], sort=False)
-            .agg(first_seen=("created_at", "min"), last_seen=("created_at", "max"),
-                 display_name=("author_name", "last"))
+            .agg(
+                first_seen=("created_at", "min"),
+                last_seen=("created_at", "max"),
+                display_name=("author_name", "last"),
+            )
             .reset_index()
         )
         with self.engine.begin() as conn:
@@ -110,7 +121,7 @@ class UpsertsMixin:
             last = np.flatnonzero(~frame.duplicated(["platform", "mention_id"], keep="last"))
             written = 0
             for start in range(0, len(last), _RECORD_ROWS):
-                rows = last[start:start + _RECORD_ROWS]
+                rows = last[start : start + _RECORD_ROWS]
                 part, source, ident = frame.iloc[rows], mentions.iloc[rows], keyed.iloc[rows]
                 columns = {
                     "client": pd.Series(client, index=part.index),
@@ -131,18 +142,25 @@ class UpsertsMixin:
                     "url": _strings(source, "url"),
                     "text_redacted": _strings(source, "text_redacted"),
                 }
-                written += _upsert(conn, interactions, _records(pd.DataFrame(columns)),
-                                   ["client", "platform", "mention_id"],
-                                   [c for c in columns
-                                    if c not in ("client", "platform", "mention_id")])
+                written += _upsert(
+                    conn,
+                    interactions,
+                    _records(pd.DataFrame(columns)),
+                    ["client", "platform", "mention_id"],
+                    [c for c in columns if c not in ("client", "platform", "mention_id")],
+                )
             if run_id is not None:
                 _add_run_counts(conn, run_id, {"mentions": written})
-        logger.info("upserted %d interactions, %d identities (%d new) of %s",
-                    written, len(authors), created, client)
+        logger.info(
+            "upserted %d interactions, %d identities (%d new) of %s",
+            written,
+            len(authors),
+            created,
+            client,
+        )
         return {"interactions": written, "identities": len(authors), "new_contacts": created}
 
-    def upsert_cases(self, client: str, clocks: pd.DataFrame,
-                     run_id: int | None = None) -> int:
+    def upsert_cases(self, client: str, clocks: pd.DataFrame, run_id: int | None = None) -> int:
         """Store one case per conversation from step 4's SLA clocks.
 
         The customer (``customer_id`` on ``platform``) is looked up among the identities; one
@@ -165,14 +183,19 @@ class UpsertsMixin:
         """
         _require(clocks, ("conversation_id",), "clocks")
         clocks = clocks.reset_index(drop=True)
-        opened = _utc(clocks["first_customer_at"]) if "first_customer_at" in clocks \
+        opened = (
+            _utc(clocks["first_customer_at"])
+            if "first_customer_at" in clocks
             else pd.Series(pd.NaT, index=clocks.index, dtype="datetime64[ns, UTC]")
-        frame = pd.DataFrame({
-            "platform": _platforms(clocks),
-            "conversation_id": _strings(clocks, "conversation_id"),
-            "author_id": _strings(clocks, "customer_id"),
-            "opened_at": opened,
-        })
+        )
+        frame = pd.DataFrame(
+            {
+                "platform": _platforms(clocks),
+                "conversation_id": _strings(clocks, "conversation_id"),
+                "author_id": _strings(clocks, "customer_id"),
+                "opened_at": opened,
+            }
+        )
         if frame["conversation_id"].isna().any():
             raise StoreError("some conversations have no conversation_id")
         customers = frame[frame["author_id"].notna()]
@@ -205,10 +228,13 @@ class UpsertsMixin:
                 "url": _strings(clocks, "url"),
                 "last_run": pd.Series(run_id, index=frame.index, dtype="Int64"),
             }
-            written = _upsert_frame(conn, cases, pd.DataFrame(columns),
-                                    ["client", "platform", "conversation_id"],
-                                    [c for c in columns
-                                     if c not in ("client", "platform", "conversation_id")])
+            written = _upsert_frame(
+                conn,
+                cases,
+                pd.DataFrame(columns),
+                ["client", "platform", "conversation_id"],
+                [c for c in columns if c not in ("client", "platform", "conversation_id")],
+            )
             if run_id is not None:
                 _add_run_counts(conn, run_id, {"cases": written})
         logger.info("upserted %d cases of %s", written, client)
@@ -230,23 +256,32 @@ class UpsertsMixin:
         if keep == other:
             raise StoreError(f"cannot merge contact {keep} into itself")
         with self.engine.begin() as conn:
-            found = set(conn.execute(select(contacts.c.id).where(
-                contacts.c.client == client, contacts.c.id.in_([keep, other]))).scalars())
+            found = set(
+                conn.execute(
+                    select(contacts.c.id).where(
+                        contacts.c.client == client, contacts.c.id.in_([keep, other])
+                    )
+                ).scalars()
+            )
             missing = {keep, other} - found
             if missing:
                 raise StoreError(f"contact(s) {sorted(missing)} not found for client {client}")
-            moved = conn.execute(update(identities).where(identities.c.contact_id == other)
-                                 .values(contact_id=keep)).rowcount
+            moved = conn.execute(
+                update(identities).where(identities.c.contact_id == other).values(contact_id=keep)
+            ).rowcount
             for table in (interactions, cases):
-                conn.execute(update(table).where(table.c.contact_id == other)
-                             .values(contact_id=keep))
+                conn.execute(
+                    update(table).where(table.c.contact_id == other).values(contact_id=keep)
+                )
             conn.execute(delete(contacts).where(contacts.c.id == other))
             _refresh_contacts(conn, client, [keep])
         return int(moved)
 
 
-def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
-                       widen: bool = True) -> tuple[pd.DataFrame, int]:
+# long: new and known identities, and their contacts, in one pass of the caller's transaction
+def _ensure_identities(
+    conn: Connection, client: str, authors: pd.DataFrame, widen: bool = True
+) -> tuple[pd.DataFrame, int]:
     """Upsert identities (``platform``, ``author_id``, ``display_name``, ``first_seen``,
     ``last_seen``), creating a contact for each new one.
 
@@ -254,10 +289,14 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
         ``platform``, ``author_id``, ``identity_id``, ``contact_id`` of every author given,
         and the number of contacts created.
     """
-    empty = pd.DataFrame({"platform": pd.Series(dtype=object),
-                          "author_id": pd.Series(dtype=object),
-                          "identity_id": pd.Series(dtype="Int64"),
-                          "contact_id": pd.Series(dtype="Int64")})
+    empty = pd.DataFrame(
+        {
+            "platform": pd.Series(dtype=object),
+            "author_id": pd.Series(dtype=object),
+            "identity_id": pd.Series(dtype="Int64"),
+            "contact_id": pd.Series(dtype="Int64"),
+        }
+    )
     if authors.empty:
         return empty, 0
     known = _identity_map(conn, client)
@@ -265,28 +304,34 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
     new = authors[authors["identity_id"].isna()]
     created: list[int] = []
     if len(new):
-        contact_rows = pd.DataFrame({
-            "client": client,
-            "display_name": new["display_name"].where(new["display_name"].notna(),
-                                                      new["author_id"]),
-            "first_seen": new["first_seen"],
-            "last_seen": new["last_seen"],
-        })
+        contact_rows = pd.DataFrame(
+            {
+                "client": client,
+                "display_name": new["display_name"].where(
+                    new["display_name"].notna(), new["author_id"]
+                ),
+                "first_seen": new["first_seen"],
+                "last_seen": new["last_seen"],
+            }
+        )
         stmt = contacts.insert().returning(contacts.c.id, sort_by_parameter_order=True)
         for chunk in _record_slices(contact_rows, BATCH_ROWS):
             created += conn.execute(stmt, chunk).scalars().all()
         del contact_rows
         new = new.assign(contact_id=created)
-        rows = pd.DataFrame({
-            "client": client,
-            "platform": new["platform"],
-            "author_id": new["author_id"],
-            "contact_id": new["contact_id"],
-            "display_name": new["display_name"].where(new["display_name"].notna(),
-                                                      new["author_id"]),
-            "first_seen": new["first_seen"],
-            "last_seen": new["last_seen"],
-        })
+        rows = pd.DataFrame(
+            {
+                "client": client,
+                "platform": new["platform"],
+                "author_id": new["author_id"],
+                "contact_id": new["contact_id"],
+                "display_name": new["display_name"].where(
+                    new["display_name"].notna(), new["author_id"]
+                ),
+                "first_seen": new["first_seen"],
+                "last_seen": new["last_seen"],
+            }
+        )
         # Another writer may have added the same identity meanwhile: keep theirs.
         _upsert_frame(conn, identities, rows, ["client", "platform", "author_id"], [])
     old = authors[authors["identity_id"].notna()]
@@ -296,22 +341,27 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
         def widened(ex: Any) -> dict[str, Any]:
             return {
                 "display_name": case(
-                    (ident.last_seen.is_(None) | (ex.last_seen >= ident.last_seen),
-                     func.coalesce(ex.display_name, ident.display_name)),
-                    else_=ident.display_name),
+                    (
+                        ident.last_seen.is_(None) | (ex.last_seen >= ident.last_seen),
+                        func.coalesce(ex.display_name, ident.display_name),
+                    ),
+                    else_=ident.display_name,
+                ),
                 "first_seen": _earlier(ex.first_seen, ident.first_seen),
                 "last_seen": _later(ex.last_seen, ident.last_seen),
             }
 
-        rows = pd.DataFrame({
-            "client": client,
-            "platform": old["platform"],
-            "author_id": old["author_id"],
-            "contact_id": old["contact_id"].astype("Int64"),
-            "display_name": old["display_name"],
-            "first_seen": old["first_seen"],
-            "last_seen": old["last_seen"],
-        })
+        rows = pd.DataFrame(
+            {
+                "client": client,
+                "platform": old["platform"],
+                "author_id": old["author_id"],
+                "contact_id": old["contact_id"].astype("Int64"),
+                "display_name": old["display_name"],
+                "first_seen": old["first_seen"],
+                "last_seen": old["last_seen"],
+            }
+        )
         _upsert_frame(conn, identities, rows, ["client", "platform", "author_id"], [], widened)
     ids = _identity_map(conn, client) if created else known
     ids = authors[["platform", "author_id"]].merge(ids, how="left", on=["platform", "author_id"])
@@ -325,11 +375,15 @@ def _ensure_identities(conn: Connection, client: str, authors: pd.DataFrame,
 
 
 def _identity_map(conn: Connection, client: str) -> pd.DataFrame:
-    query = select(identities.c.platform, identities.c.author_id,
-                   identities.c.id.label("identity_id"), identities.c.contact_id).where(
-        identities.c.client == client)
-    frame = _frame(conn.execute(query).all(),
-                   ["platform", "author_id", "identity_id", "contact_id"])
+    query = select(
+        identities.c.platform,
+        identities.c.author_id,
+        identities.c.id.label("identity_id"),
+        identities.c.contact_id,
+    ).where(identities.c.client == client)
+    frame = _frame(
+        conn.execute(query).all(), ["platform", "author_id", "identity_id", "contact_id"]
+    )
     frame["platform"] = frame["platform"].astype(object)
     frame["author_id"] = frame["author_id"].astype(object)
     for column in ("identity_id", "contact_id"):
@@ -346,8 +400,13 @@ def _refresh_contacts(conn: Connection, client: str, contact_ids: Sequence[int])
     """
     if not len(contact_ids):
         return
-    query = select(identities.c.contact_id, identities.c.id, identities.c.first_seen,
-                   identities.c.last_seen, identities.c.display_name)
+    query = select(
+        identities.c.contact_id,
+        identities.c.id,
+        identities.c.first_seen,
+        identities.c.last_seen,
+        identities.c.display_name,
+    )
     if len(contact_ids) > 10 * _IN_BATCH:
         found = conn.execute(query.where(identities.c.client == client)).all()
         wanted = set(contact_ids)
@@ -360,12 +419,22 @@ def _refresh_contacts(conn: Connection, client: str, contact_ids: Sequence[int])
     for column in ("first_seen", "last_seen"):
         frame[column] = _utc_ns(frame[column])
     frame = frame.sort_values(["last_seen", "id"], na_position="first", kind="stable")
-    agg = frame.groupby("contact_id", sort=True).agg(
-        first_seen=("first_seen", "min"), last_seen=("last_seen", "max"),
-        display_name=("display_name", "last")).reset_index()
-    rows = pd.DataFrame({
-        "id": agg["contact_id"].astype("int64"), "client": client,
-        "display_name": agg["display_name"], "first_seen": agg["first_seen"],
-        "last_seen": agg["last_seen"],
-    })
+    agg = (
+        frame.groupby("contact_id", sort=True)
+        .agg(
+            first_seen=("first_seen", "min"),
+            last_seen=("last_seen", "max"),
+            display_name=("display_name", "last"),
+        )
+        .reset_index()
+    )
+    rows = pd.DataFrame(
+        {
+            "id": agg["contact_id"].astype("int64"),
+            "client": client,
+            "display_name": agg["display_name"],
+            "first_seen": agg["first_seen"],
+            "last_seen": agg["last_seen"],
+        }
+    )
     _upsert_frame(conn, contacts, rows, ["id"], ["display_name", "first_seen", "last_seen"])
