@@ -101,14 +101,13 @@ def build_report(run_dir: str | Path, playbook: Playbook) -> Path:
     cells = [nbformat.v4.new_markdown_cell(_header(playbook, summary, kpis))]
     figures = run_dir / "figures"
     figures.mkdir(exist_ok=True)
-    alts: list[str] = []
     reused = _reused(summary)
     for step in STEPS:
         path = run_dir / step.notebook
         if not path.is_file():
             continue
         notebook = nbformat.read(path, as_version=4)
-        section = _section_cells(notebook, step.number, step.title, figures, alts)
+        section = _section_cells(notebook, step.number, step.title, figures)
         if step.number in reused and section:
             run = _text(reused[step.number])
             note = f"*Reused from run {run}: this step was not run again in this run.*"
@@ -116,10 +115,7 @@ def build_report(run_dir: str | Path, playbook: Playbook) -> Path:
         cells.extend(section)
     merged = nbformat.v4.new_notebook(cells=cells)
     merged.metadata["title"] = f"Social CRM report: {playbook.name}"
-    quiet = logging.getLogger(f"{__name__}.nbconvert")
-    quiet.setLevel(logging.ERROR)  # alt texts are added below; nbconvert's warning is moot
     exporter = HTMLExporter(
-        log=quiet,
         template_name="lab",
         template_file=REPORT_TEMPLATE.name,
         extra_template_paths=[str(REPORT_TEMPLATE.parent)],
@@ -128,7 +124,6 @@ def build_report(run_dir: str | Path, playbook: Playbook) -> Path:
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(merged)
-    body = _add_alt_texts(body, alts)
     target = run_dir / "report.html"
     target.write_text(body, encoding="utf-8")
     logger.info("wrote %s", target)
@@ -192,27 +187,12 @@ def _text(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False))
 
 
-_PNG_TAG = re.compile(r'<img\b[^>]*?src="data:image/png[^>]*>')
-_ALT = re.compile(r'\salt="[^"]*"')
-
-
-def _add_alt_texts(body: str, alts: list[str]) -> str:
-    """Give every embedded figure, in order, the heading of its section as alternative text."""
-    remaining = iter(alts)
-
-    def replace(match: re.Match[str]) -> str:
-        alt = html.escape(next(remaining, "figure"), quote=True)
-        return _ALT.sub("", match.group(0)).replace("<img", f'<img alt="{alt}"', 1)
-
-    return _PNG_TAG.sub(replace, body)
-
-
-def _section_cells(notebook: Any, number: int, title: str, figures: Path,
-                   alts: list[str]) -> list[Any]:
+def _section_cells(notebook: Any, number: int, title: str, figures: Path) -> list[Any]:
     """The cells of one step for the report: headings demoted, code shown as outputs only.
 
-    Figures are saved as ``figures/step<N>_<k>.png``; ``alts`` receives, per figure, the
-    heading of the section it belongs to.
+    Figures are saved as ``figures/step<N>_<k>.png``; each figure's output carries the heading
+    of its section as ``metadata.socialcrm.alt``, which the report template writes as the
+    image's alternative text.
     """
     out = []
     figure = 0
@@ -240,7 +220,7 @@ def _section_cells(notebook: Any, number: int, title: str, figures: Path,
                     figure += 1
                     png = base64.b64decode(data["image/png"])
                     (figures / f"step{number}_{figure:02d}.png").write_bytes(png)
-                    alts.append(heading)
+                    output.setdefault("metadata", {})["socialcrm"] = {"alt": heading}
             if kept:
                 new = nbformat.v4.new_code_cell("")
                 new.outputs = kept
