@@ -20,6 +20,10 @@ __all__ = [
     "ResourceMissingError",
     "BenchmarkError",
     "LabelFileError",
+    "StoreError",
+    "StoreNotFoundError",
+    "SchemaVersionError",
+    "UnredactedTextError",
 ]
 
 
@@ -86,3 +90,19 @@ class BenchmarkError(SocialCRMError):
 
 class LabelFileError(SocialCRMError):
     """Raised when a label file cannot be used; one line naming file, row and column."""
+
+
+class StoreError(SocialCRMError):
+    """Raised when the CRM store cannot be opened or is asked for something it cannot do."""
+
+
+class StoreNotFoundError(StoreError):
+    """Raised when a store is opened with ``create=False`` and holds no store yet."""
+
+
+class SchemaVersionError(StoreError):
+    """Raised when a store's schema version is newer than this version of the suite knows."""
+
+
+class UnredactedTextError(StoreError):
+    """Raised when a frame with raw ``text`` but no ``text_redacted`` is about to be stored."""

@@ -1,5 +1,5 @@
 """Complete erasure: ``socialcrm forget --runs`` rewrites every file of the run folders and the
-store, and its scan proves that nothing of the author is left (``socialcrm_utils.erasure``).
+store, and its scan proves that nothing of the author is left (``socialcrm_utils.store.erasure``).
 
 Unit cases are tables of hand-made values with known answers; the end-to-end test runs the
 example playbook on the shipped sample, erases a customer whose posts the FAQ, the content

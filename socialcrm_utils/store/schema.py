@@ -35,7 +35,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import DDL, CreateColumn
 
-from ..exceptions import SocialCRMError
+from ..exceptions import (  # raised here; defined with every other exception
+    SchemaVersionError,
+    StoreError,
+    StoreNotFoundError,
+    UnredactedTextError,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -85,22 +90,6 @@ UNKNOWN_PLATFORM = "unknown"
 
 #: What an erased ``@handle`` in other people's posts becomes.
 ERASED = "@[erased]"
-
-
-class StoreError(SocialCRMError):
-    """Raised when the CRM store cannot be opened or is asked for something it cannot do."""
-
-
-class StoreNotFoundError(StoreError):
-    """Raised when a store is opened with ``create=False`` and holds no store yet."""
-
-
-class SchemaVersionError(StoreError):
-    """Raised when a store's schema version is newer than this version of the suite knows."""
-
-
-class UnredactedTextError(StoreError):
-    """Raised when a frame with raw ``text`` but no ``text_redacted`` is about to be stored."""
 
 
 class UTCDateTime(TypeDecorator):
