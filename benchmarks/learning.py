@@ -53,6 +53,7 @@ from socialcrm_utils.nlp.learn import (
     measure,
     suggest_labels,
 )
+from socialcrm_utils.nlp.learn.suggest import BALANCE_SHARE, RANDOM_SHARE
 from socialcrm_utils.nlp.resources import vader_analyzer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -134,6 +135,8 @@ class Task:
                  settings: dict[str, float] | None = None) -> None:
         self.name, self.label = name, label
         self.settings = settings or {}
+        self.shares = {k: self.settings[k] for k in ("balance_share", "random_share")
+                       if k in self.settings}
         self.scored = score_rules(frame)
         self.gold = frame["gold"]
         tune, test = halves(frame)
@@ -163,12 +166,13 @@ class Task:
         featurizer = MentionFeaturizer(rule_weight=self.settings.get("rule_weight", 1.0))
         minimum = int(self.settings.get("min_per_class", MIN_PER_CLASS))
         return ClientClassifier(C=self.settings.get("C", 1.0), featurizer=featurizer,
-                                min_per_class=minimum, **params)
+                                min_per_class=minimum,
+                                calibrate=bool(self.settings.get("calibrate", True)), **params)
 
     def evaluate(self, rows: np.ndarray) -> tuple[float, bool]:
         """Test-half F1 of a classifier trained on the tune-half rows ``rows`` (positions)."""
         labels = label_frame(self.tune.iloc[rows], self.tune_gold.iloc[rows], self.label)
-        model = self.classifier(n_folds=0).fit(self.tune, labels)
+        model = self.classifier(n_bootstrap=0).fit(self.tune, labels)
         predicted = apply_classifier(self.test, model)
         return self.f1(self.prediction(predicted)), bool(model.models_)
 
@@ -189,11 +193,11 @@ def suggested_curve(task: Task, sizes: tuple[int, ...], seed: int) -> list[tuple
     for size in sizes:
         done = pd.DataFrame({"mention_id": task.tune["mention_id"].iloc[chosen].to_numpy()})
         todo = suggest_labels(candidates, model, n=size - len(chosen), labels=done,
-                              random_state=seed)
+                              random_state=seed, **task.shares)
         chosen += position[todo["mention_id"].to_numpy()].tolist()
         rows = np.asarray(chosen)
         labels = label_frame(task.tune.iloc[rows], task.tune_gold.iloc[rows], task.label)
-        model = task.classifier(n_folds=0).fit(task.tune, labels)
+        model = task.classifier(n_bootstrap=0).fit(task.tune, labels)
         predicted = apply_classifier(task.test, model)
         out.append((task.f1(task.prediction(predicted)), bool(model.models_)))
     return out
@@ -264,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rule-weight", type=float, default=1.0, help="factor on rule features")
     parser.add_argument("--min-per-class", type=int, default=MIN_PER_CLASS,
                         help="sentiment labels per class a model needs")
+    parser.add_argument("--balance-share", type=float, default=BALANCE_SHARE,
+                        help="suggest_labels: share for the predicted classes")
+    parser.add_argument("--random-share", type=float, default=RANDOM_SHARE,
+                        help="suggest_labels: share drawn at random")
+    parser.add_argument("--no-calibrate", action="store_true",
+                        help="sentiment: never use the calibrated rules (thresholds)")
     parser.add_argument("--only", choices=["complaint", "sentiment"], help="one task only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -273,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sizes = tuple(int(s) for s in args.sizes.split(","))
     settings = {"C": args.C, "rule_weight": args.rule_weight,
-                "min_per_class": args.min_per_class}
+                "min_per_class": args.min_per_class, "balance_share": args.balance_share,
+                "random_share": args.random_share, "calibrate": not args.no_calibrate}
     tasks = []
     if args.only in (None, "complaint"):
         tasks.append(Task("airline complaints (en), F1", "complaint", load_airline(args.data),
@@ -284,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.inner:
         print("INNER RUN: trained and measured inside the tune half (for choosing settings)")
     print(f"settings: C={args.C}, rule_weight={args.rule_weight}, "
-          f"min_per_class={args.min_per_class}")
+          f"min_per_class={args.min_per_class}, balance_share={args.balance_share}, "
+          f"random_share={args.random_share}, calibrate={not args.no_calibrate}")
     results, baselines, speeds = [], {}, []
     for task in tasks:
         rules = task.prediction(task.test)

@@ -551,6 +551,28 @@ def test_random_share_draws_from_the_whole_group():
     assert set(todo["mention_id"]) == drawn
 
 
+def _score_decides(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``n`` German posts of random words whose sentiment the lexicon score alone gives.
+
+    Post i has score (-0.6, 0, 0.6)[i % 3] and that class as its label; the lexicon's own
+    label is neutral everywhere.
+    """
+    rng = np.random.default_rng(0)
+    words = ["zug", "tag", "heute", "wieder", "bahn", "mal", "noch", "jetzt"]
+    classes = ["negative", "neutral", "positive"]
+    scored = pd.DataFrame({
+        "mention_id": [f"m{i}" for i in range(n)],
+        "text": [" ".join(rng.choice(words, 5)) + f" {i}" for i in range(n)],
+        "lang": "de",
+        "sentiment": [(-0.6, 0.0, 0.6)[i % 3] for i in range(n)],
+        "sentiment_label": "neutral",
+    })
+    labels = pd.DataFrame({"mention_id": scored["mention_id"],
+                           "sentiment": pd.array([classes[i % 3] for i in range(n)],
+                                                 dtype="string")})
+    return scored, labels
+
+
 def test_calibrated_rules_when_the_score_decides(tmp_path):
     """Sentiment given by the lexicon score alone (-0.6 / 0 / 0.6), texts of random words.
 
@@ -559,19 +581,7 @@ def test_calibrated_rules_when_the_score_decides(tmp_path):
     rules read it unscaled and separate the classes perfectly. The first grid pair that does:
     negative at or below -0.6, positive at or above 0.05.
     """
-    rng = np.random.default_rng(0)
-    words = ["zug", "tag", "heute", "wieder", "bahn", "mal", "noch", "jetzt"]
-    classes = ["negative", "neutral", "positive"]
-    scored = pd.DataFrame({
-        "mention_id": [f"m{i}" for i in range(60)],
-        "text": [" ".join(rng.choice(words, 5)) + f" {i}" for i in range(60)],
-        "lang": "de",
-        "sentiment": [(-0.6, 0.0, 0.6)[i % 3] for i in range(60)],
-        "sentiment_label": "neutral",
-    })
-    labels = pd.DataFrame({"mention_id": scored["mention_id"],
-                           "sentiment": pd.array([classes[i % 3] for i in range(60)],
-                                                 dtype="string")})
+    scored, labels = _score_decides(60)
     model = ClientClassifier(n_bootstrap=0,
                              featurizer=learn.MentionFeaturizer(rule_weight=0.01))
     model.fit(scored, labels)
@@ -589,3 +599,20 @@ def test_calibrated_rules_when_the_score_decides(tmp_path):
     loaded, _ = load_classifier(save_classifier(model, tmp_path).parent)
     assert apply_classifier(new, loaded)["sentiment_label"].tolist() == expected
     assert "calibrated rules (negative <= -0.6, positive >= 0.05)" in result["message"]
+
+
+def test_calibrated_rules_from_few_labels():
+    """8 labels per class: below the n-gram model's 15, enough for the two thresholds (5)."""
+    scored, labels = _score_decides(24)
+    model = ClientClassifier(n_bootstrap=0).fit(scored, labels)
+    result = model.results_["sentiment"]
+    assert result["status"] == "model" and result["kind"] == "thresholds"
+    assert "linear" not in result and result["model"]["f1"]["value"] == 1.0
+    assert result["needed"] == {"negative": 7, "neutral": 7, "positive": 7}
+    assert result["message"].endswith(
+        "from 24 labels; label 7 more 'negative' and 7 more 'neutral' and 7 more 'positive' "
+        "for the n-gram model")
+    few = ClientClassifier(n_bootstrap=0).fit(*_score_decides(12))  # 4 per class
+    assert few.models_ == {} and few.results_["sentiment"]["status"] == "rules"
+    off = ClientClassifier(n_bootstrap=0, calibrate=False).fit(scored, labels)
+    assert off.models_ == {}

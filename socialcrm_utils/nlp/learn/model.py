@@ -38,6 +38,9 @@ MIN_POSITIVES = 20
 MIN_NEGATIVES = 20
 #: Sentiment gets a model from this many labels of each of negative, neutral and positive.
 MIN_PER_CLASS = 15
+#: With fewer than MIN_PER_CLASS, sentiment gets calibrated rules from this many per class (two
+#: thresholds need far fewer labels than a model of thousands of n-grams).
+MIN_CALIBRATED = 5
 #: Texts the TF-IDF vocabularies are fitted on at most (a seeded sample; labelled ones always).
 MAX_VOCABULARY_TEXTS = 50_000
 
@@ -307,9 +310,12 @@ class ClientClassifier(BaseEstimator):
             message = _needed_message(label, counts, needed, minimums) if needed else ""
             self.results_[label] = {"status": "rules", "n": int(len(rows)), "counts": counts,
                                     "needed": needed, "message": message}
-            if needed:
+            calibrated_only = bool(needed) and label == "sentiment" and self._can_calibrate(
+                counts)
+            if needed and not calibrated_only:
                 logger.info("%s", message)
             else:
+                self.results_[label]["linear_ok"] = not calibrated_only
                 trainable.append((label, rows, gold))
         if trainable:
             featurizer = (MentionFeaturizer() if self.featurizer is None
@@ -338,6 +344,9 @@ class ClientClassifier(BaseEstimator):
                 what = "model"
             result["status"] = "model"
             result["message"] = f"{label}: {what} from {len(rows)} labels"
+            if result["needed"]:
+                more = " and ".join(f"{n} more '{value}'" for value, n in result["needed"].items())
+                result["message"] += f"; label {more} for the n-gram model"
         self.training_hash_ = _hash_rows(ids, inputs, labelled)
         return self
 
@@ -346,11 +355,13 @@ class ClientClassifier(BaseEstimator):
         if not self.n_folds:
             return
         folds = StratifiedKFold(self.n_folds, shuffle=True, random_state=self.random_state)
+        linear = result.get("linear_ok", True)
         predicted = np.empty(len(gold), dtype=object)
         calibrated = np.empty(len(gold), dtype=object)
         for train, test in folds.split(np.zeros(len(gold)), gold):
-            fold_model = _fit_linear(x[train], gold[train], self.C, [])
-            predicted[test] = fold_model.predict(x[test])
+            if linear:
+                fold_model = _fit_linear(x[train], gold[train], self.C, [])
+                predicted[test] = fold_model.predict(x[test])
             if label == "sentiment" and self.calibrate:
                 calibrated[test] = self._fit_thresholds(x[train], gold[train], []).predict(
                     x[test])
@@ -368,9 +379,15 @@ class ClientClassifier(BaseEstimator):
         result["kind"] = "linear"
         if label == "sentiment" and self.calibrate:
             figures = measure(gold, calibrated, classes, self.n_bootstrap, self.random_state)
-            result["linear"] = result["model"]
-            if figures["f1"]["value"] > result["model"]["f1"]["value"]:
+            if linear:
+                result["linear"] = result["model"]
+            if not linear or figures["f1"]["value"] > result["model"]["f1"]["value"]:
                 result["model"], result["kind"] = figures, "thresholds"
+
+    def _can_calibrate(self, counts: Mapping[str, int]) -> bool:
+        """Calibrated rules alone: enough per class for them and for every fold."""
+        return (self.calibrate and self.n_folds > 0
+                and min(counts.values()) >= max(MIN_CALIBRATED, self.n_folds))
 
     def _fit_thresholds(self, x: sp.csr_matrix, gold: np.ndarray,
                         languages: list[str]) -> _Thresholds:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..labels import LabelReport, hash_label_files, load_labels
 from .card import _package_versions, classifier_card
+from .features import MentionFeaturizer
 from .model import ClientClassifier, _hash_rows, _labelled_rows, apply_classifier
 
 __all__ = ["MODEL_FILE", "LearnResult", "save_classifier", "load_classifier",
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 #: The model's file in the client's model folder.
 MODEL_FILE = "classifier.json"
 #: What the JSON file says it is; a file with another format or version is retrained.
-MODEL_FORMAT = ("socialcrm-classifier", 1)
+MODEL_FORMAT = ("socialcrm-classifier", 2)  # 2: calibrated rules, models with a "kind"
 
 
 def save_classifier(classifier: ClientClassifier, folder: Path | str,
@@ -160,7 +161,10 @@ def learn_from_labels(
 
 
 def _settings(classifier: ClientClassifier) -> dict[str, Any]:
-    return {k: v for k, v in classifier.get_params(deep=False).items() if k != "featurizer"}
+    """The settings that decide the model, the featurizer's included (None: its defaults)."""
+    params = dict(classifier.get_params(deep=False))
+    featurizer = params.pop("featurizer") or MentionFeaturizer()
+    return {**params, "featurizer": featurizer.get_params()}
 
 
 def _training_hash(scored: pd.DataFrame, labels: pd.DataFrame) -> str:

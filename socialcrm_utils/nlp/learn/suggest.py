@@ -116,46 +116,57 @@ RANDOM_SHARE = 0.2
 
 
 def _strata(classifier: ClientClassifier | None, pool: pd.DataFrame,
-            inputs: pd.DataFrame) -> list[np.ndarray]:
-    """Per (label, class): which candidates are predicted of that class, rarest first.
+            inputs: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per (label, class): the candidates predicted of that class and how surely, rarest first.
 
-    The prediction is the label's model where it has one, else the rules (the rule flag; the
-    lexicon's ``sentiment_label``, unscored posts in no stratum). The labels are those the
+    The prediction is the label's model where it has one (sureness: its probability of the
+    class), else the rules: the rule flag (sureness 0 for all), the lexicon's
+    ``sentiment_label`` (sureness: the score for positive, minus the score for negative, minus
+    its absolute value for neutral; unscored posts in no stratum). The labels are those the
     client has labelled so far (``results_``), else all five.
     """
     results = getattr(classifier, "results_", None) or {}
     names = [name for name in LABEL_COLUMNS if name in results] or list(LABEL_COLUMNS)
-    predicted = (classifier.predict(pool) if classifier is not None
-                 and getattr(classifier, "models_", None) else pd.DataFrame(index=pool.index))
+    probabilities = classifier.predict_proba(pool) if classifier is not None and getattr(
+        classifier, "models_", None) else {}
+    score = inputs["sentiment_score"].to_numpy()
     strata = []
     for name in names:
-        if name in predicted.columns:
-            values = predicted[name].to_numpy()
+        classes = SENTIMENT_CLASSES if name == "sentiment" else (True, False)
+        if name in probabilities:
+            proba = probabilities[name]
+            values = np.asarray(proba.columns, dtype=object)[proba.to_numpy().argmax(axis=1)]
+            sure = {c: proba[c].to_numpy() for c in classes}
         elif name == "sentiment":
             values = np.select([inputs["sentiment_negative"].to_numpy() > 0,
                                 inputs["sentiment_positive"].to_numpy() > 0,
                                 inputs["sentiment_unscored"].to_numpy() > 0],
                                ["negative", "positive", ""], "neutral")
+            sure = {"negative": -score, "neutral": -np.abs(score), "positive": score}
         else:
             values = inputs[f"rule_{name}"].to_numpy() > 0
-        classes = SENTIMENT_CLASSES if name == "sentiment" else (True, False)
-        strata += [values == c for c in classes]
-    return sorted(strata, key=lambda member: int(member.sum()))
+            sure = dict.fromkeys(classes, np.zeros(len(inputs)))
+        strata += [(values == c, sure[c]) for c in classes]
+    return sorted(strata, key=lambda stratum: int(stratum[0].sum()))
 
 
-def _pick_balanced(strata: list[np.ndarray], members: np.ndarray, value: np.ndarray,
-                   k: int) -> list[int]:
-    """Up to ``k`` of ``members``, round-robin over the strata: each one's most valuable next.
+def _pick_balanced(strata: list[tuple[np.ndarray, np.ndarray]], members: np.ndarray,
+                   value: np.ndarray, k: int) -> list[int]:
+    """Up to ``k`` of ``members``, round-robin over the strata: each one's surest next.
+
+    Inside a stratum the surest member comes first (a rare class needs real examples, not
+    borderline ones), the more valuable one on a tie.
 
     Examples:
-        >>> strata = [np.array([False, False, True, False]), np.array([True, True, False, True])]
-        >>> _pick_balanced(strata, np.arange(4), np.array([0.9, 0.1, 0.2, 0.5]), 3)
-        [2, 0, 3]
+        >>> rare = (np.array([False, False, True, False]), np.zeros(4))
+        >>> common = (np.array([True, True, False, True]), np.array([0.0, 0.0, 0.0, 0.9]))
+        >>> _pick_balanced([rare, common], np.arange(4), np.array([0.9, 0.1, 0.2, 0.5]), 3)
+        [2, 3, 0]
     """
     queues = []
-    for stratum in strata:
-        inside = members[stratum[members]]
-        queues.append(list(inside[np.argsort(-value[inside], kind="stable")]))
+    for mask, sure in strata:
+        inside = members[mask[members]]
+        queues.append(list(inside[np.lexsort((-value[inside], -sure[inside]))]))
     chosen: list[int] = []
     taken: set[int] = set()
     while len(chosen) < k and any(queues):
@@ -181,7 +192,7 @@ def _pick_diverse_of(texts: pd.Series, members: np.ndarray, value: np.ndarray,
 
 
 def _pick_in_group(members: np.ndarray, quota: int, value: np.ndarray, texts: pd.Series,
-                   strata: list[np.ndarray], rng: np.random.Generator,
+                   strata: list[tuple[np.ndarray, np.ndarray]], rng: np.random.Generator,
                    shares: tuple[float, float]) -> list[int]:
     """A group's picks: the balanced share, the random share, then value with diversity."""
     chosen = _pick_balanced(strata, members, value, int(round(shares[0] * quota)))
@@ -238,8 +249,9 @@ def suggest_labels(
     Every (platform, language) group gets posts in proportion to the square root of its size
     (small groups are not drowned). Inside a group: ``balance_share`` of its posts go
     round-robin to the predicted classes of the labels (model, else rules; rarest class first,
-    so a rare class such as positive gets labels), ``random_share`` are drawn at random
-    (representative posts keep the labelled set near the population), and the rest are
+    surest posts of a class first, so a rare class such as positive gets real examples),
+    ``random_share`` are drawn at random (representative posts keep the labelled set near the
+    population), and the rest are
     picked greedily by value minus their highest character-n-gram cosine similarity to those
     already picked, so near-copies do not fill the list.
 
