@@ -19,6 +19,14 @@ from pydantic import (
 
 from ..credentials import mask_url
 from ..schema import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS, PRIORITIES
+from .api_sources import (
+    AppStoreSource,
+    BlueskySource,
+    HttpUrl,
+    XSource,
+    YouTubeSource,
+    _Source,
+)
 from .fields import WEEKDAYS, Clock, Duration, _check_timezone, _Model
 
 
@@ -58,20 +66,6 @@ def _resolve_path(path: Path, info: ValidationInfo, must_exist: bool = True) -> 
             f"file not found: {path} (fix the path; relative paths start at the playbook's folder)"
         )
     return path
-
-
-class _Source(_Model):
-    """Fields every source has: a display name and an optional time window (UTC dates)."""
-
-    name: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _window(self) -> _Source:
-        if self.since and self.until and self.until < self.since:
-            raise ValueError(f"until {self.until} is before since {self.since}")
-        return self
 
 
 #: File presets: column layouts of common exports (see sources/presets.py).
@@ -121,15 +115,6 @@ class FileSource(_Source):
     def label(self) -> str:
         """How the source is named in counts and errors."""
         return self.name or self.path.name
-
-
-def _http_url(value: str) -> str:
-    if not re.match(r"https?://[^\s/]+", value):
-        raise ValueError(f"{value!r} is not an http(s) URL (e.g. https://mastodon.social)")
-    return value.rstrip("/")
-
-
-HttpUrl = Annotated[str, BeforeValidator(lambda v: _http_url(str(v)))]
 
 
 class RssSource(_Source):
@@ -198,10 +183,12 @@ class HackerNewsSource(_Source):
 
 
 Source = Annotated[
-    FileSource | RssSource | MastodonSource | RedditSource | HackerNewsSource,
+    FileSource | RssSource | MastodonSource | RedditSource | HackerNewsSource
+    | BlueskySource | YouTubeSource | AppStoreSource | XSource,
     Field(discriminator="kind"),
 ]
-_SOURCE_KINDS = frozenset({"file", "rss", "mastodon", "reddit", "hackernews"})
+_SOURCE_KINDS = frozenset({"file", "rss", "mastodon", "reddit", "hackernews", "bluesky",
+                           "youtube", "appstore", "x"})
 
 
 class Http(_Model):

@@ -9,17 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ..exceptions import SourceError
 from ..playbook import Playbook, Source
 from ..schema import empty_mentions
+from .apis import API_KINDS, FetchResult, SourceCursor, missing_env
 from .files import ImportResult, conform_rows, date_format_problem, read_file_source
 
 __all__ = ["ReadResult", "read_mentions", "read_source", "read_file_source", "ImportResult",
-           "require_mentions"]
+           "require_mentions", "FetchResult", "SourceCursor", "missing_env"]
 
 #: Columns of :attr:`ReadResult.counts`, in order.
 COUNT_COLUMNS = ("source", "kind", "read", "kept", "rejected", "outside", "encoding",
@@ -39,11 +41,14 @@ class ReadResult:
             ``outside`` (rows outside the source's ``since``/``until``; ``read`` = ``kept`` +
             ``rejected`` + ``outside``), ``encoding`` and ``separator`` (files), ``status``
             (``ok`` or the error) and ``notes``.
+        cursors: Source label -> where each social API source stands now
+            (:class:`~socialcrm_utils.sources.apis.SourceCursor`), for the next run.
     """
 
     mentions: pd.DataFrame
     rejected: pd.DataFrame
     counts: pd.DataFrame
+    cursors: dict[str, SourceCursor] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[str]:
@@ -61,7 +66,8 @@ def read_source(source: Source, playbook: Playbook, *, key: str = "sources[?]",
     """Read one source of any kind into canonical mentions plus rejected rows.
 
     Files are read from disk; feeds and APIs (rss, mastodon, reddit, hackernews) are fetched
-    over HTTP by :mod:`socialcrm_utils.sources.feeds` and checked like file rows.
+    over HTTP by :mod:`socialcrm_utils.sources.feeds`, social APIs (bluesky, youtube,
+    appstore, x) by :mod:`socialcrm_utils.sources.apis`; both are checked like file rows.
 
     Args:
         source: The source.
@@ -73,31 +79,53 @@ def read_source(source: Source, playbook: Playbook, *, key: str = "sources[?]",
         SourceError: If the source cannot be read at all (the message says which and why), or
             no ``created_at`` of a file parses (the message names ``<key>.date_format``).
     """
+    return _read_with_cursor(source, playbook, key=key, now=now)[0]
+
+
+def _read_with_cursor(source: Source, playbook: Playbook, *, key: str,
+                      now: dt.datetime | None,
+                      cursor: SourceCursor | None = None) -> tuple[ImportResult,
+                                                                   SourceCursor | None]:
+    """:func:`read_source`, plus the cursor of a social API source (None for the others)."""
     handles = playbook.brand.handle_keys
+    if source.kind in API_KINDS:
+        from .apis import fetch_api_source
+
+        fetched = fetch_api_source(source, playbook.http, cursor=cursor, now=now)
+        raw = fetched.mentions
+        result = conform_rows(raw, raw, label=source.label, timezone="UTC", handles=handles,
+                              now=now)
+        return result, fetched.cursor
     if source.kind == "file":
         result = read_file_source(source, timezone=playbook.timezone, handles=handles, now=now)
         problem = date_format_problem(result, source, key)
         if problem:
             raise SourceError(problem)
-        return result
+        return result, None
     from .feeds import fetch_source
 
     raw = fetch_source(source, playbook.http)
-    return conform_rows(raw, raw, label=source.label, timezone="UTC", handles=handles, now=now)
+    return conform_rows(raw, raw, label=source.label, timezone="UTC", handles=handles,
+                        now=now), None
 
 
-def read_mentions(playbook: Playbook, now: dt.datetime | None = None) -> ReadResult:
+def read_mentions(playbook: Playbook, now: dt.datetime | None = None, *,
+                  cursors: Mapping[str, SourceCursor] | None = None) -> ReadResult:
     """Read every source of a playbook into one canonical mention table.
 
     A source that cannot be read is reported in ``counts`` (status = the error) and the others
     still run; the same ``mention_id`` on the same platform from two sources is kept once and the
     later copy is rejected as a duplicate. Nothing is written anywhere: a source that cannot be
-    read gives no rows, so nothing of it reaches the store.
+    read gives no rows, so nothing of it reaches the store. Before anything is fetched, every
+    source whose ``${NAME}`` environment variables are not all set is named in one line
+    (logged) and fails without a request.
 
     Args:
         playbook: The validated playbook.
         now: The run's time (posts dated more than a day after it are rejected); the current
             time when None.
+        cursors: Source label -> the cursor a social API source reported last time: only newer
+            items are fetched (``ReadResult.cursors`` holds the new ones).
 
     Returns:
         Mentions, rejected rows and per-source counts.
@@ -109,18 +137,28 @@ def read_mentions(playbook: Playbook, now: dt.datetime | None = None) -> ReadRes
     results: list[ImportResult] = []
     rows = []
     failures: list[str] = []  # "sources[i]: why", for the message when none can be read
+    unset = missing_env(playbook)
+    for line in unset.values():
+        logger.warning("%s", line)
+    new_cursors: dict[str, SourceCursor] = {}
     for index, source in enumerate(playbook.sources):
         key = f"sources[{index}]"
         try:
-            result = read_source(source, playbook, key=key, now=now)
+            if index in unset:
+                raise SourceError(unset[index])
+            result, cursor = _read_with_cursor(source, playbook, key=key, now=now,
+                                               cursor=(cursors or {}).get(source.label))
         except SourceError as exc:
             failures.append(str(exc) if str(exc).startswith(key) else f"{key}: {exc}")
-            logger.warning("%s", failures[-1])
+            if index not in unset:  # those were named before anything was fetched
+                logger.warning("%s", failures[-1])
             rows.append({"source": source.label, "kind": source.kind, "read": 0, "kept": 0,
                          "rejected": 0, "outside": 0, "encoding": None, "separator": None,
                          "status": str(exc), "notes": ""})
             continue
         results.append(result)
+        if cursor is not None:
+            new_cursors[source.label] = cursor
         rows.append({"source": result.source, "kind": source.kind, "read": result.read,
                      "kept": result.kept, "rejected": len(result.rejected),
                      "outside": result.outside, "encoding": result.encoding,
@@ -149,7 +187,7 @@ def read_mentions(playbook: Playbook, now: dt.datetime | None = None) -> ReadRes
     mentions = mentions.reset_index(drop=True)
     if rejected.empty:
         rejected = pd.DataFrame(columns=["source", "row", "line", "reason"])
-    return ReadResult(mentions, rejected, counts)
+    return ReadResult(mentions, rejected, counts, new_cursors)
 
 
 def require_mentions(result: ReadResult) -> None:

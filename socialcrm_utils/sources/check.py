@@ -31,6 +31,7 @@ import pandas as pd
 from ..exceptions import SourceError
 from ..playbook import FileSource, Playbook, Source
 from ..schema import REQUIRED_COLUMNS
+from .apis import unset_env
 from .files import ImportResult, read_file_source, read_table
 from .presets import PRESETS, Preset, get_preset
 
@@ -414,7 +415,12 @@ def _line_end(data: bytes, lines: int, start: int = 0) -> int | None:
 
 def _check_feed(source: Source, index: int, playbook: Playbook, *, rows: int,
                 online: bool) -> SourceCheck:
-    """A feed or API source: fetched and checked only when ``online``."""
+    """A feed or API source: its environment variables always; fetched only when ``online``."""
+    unset = unset_env(source)
+    if unset:
+        return SourceCheck(index, source.label, source.kind, "problem",
+                           unset.replace("; set it", " -> set it").replace("; set them",
+                                                                          " -> set them"))
     if not online:
         return SourceCheck(index, source.label, source.kind, "skipped",
                            f"not checked: a {source.kind} source is fetched over the network "
