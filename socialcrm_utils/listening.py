@@ -128,20 +128,24 @@ def about_brand(scored: pd.DataFrame) -> pd.Series:
     return customer & (scored["mentions_brand"].astype(bool) | scored["competitor"].isna())
 
 
-def _scoring_inputs(mentions: pd.DataFrame, playbook: Playbook
-                    ) -> tuple[pd.Series, np.ndarray, dict[str, object]]:
+def _scoring_inputs(
+    mentions: pd.DataFrame, playbook: Playbook
+) -> tuple[pd.Series, np.ndarray, dict[str, object]]:
     """Each mention's language (the playbook's where missing), whether a customer wrote it,
     and the playbook's scoring options (the arguments of ``start_text_scores``)."""
     settings = playbook.listening
     lang = mentions["lang"].astype("string").fillna(playbook.language)
-    options = {"extension": settings.sentiment_extension,
-               "german_lexicon": settings.german_lexicon,
-               "domain_packs": tuple(settings.domain_packs)}
+    options = {
+        "extension": settings.sentiment_extension,
+        "german_lexicon": settings.german_lexicon,
+        "domain_packs": tuple(settings.domain_packs),
+    }
     return lang, ~mentions["is_brand"].fillna(False).astype(bool).to_numpy(), options
 
 
-def score_mentions(mentions: pd.DataFrame, playbook: Playbook, *,
-                   started: TextScores | None = None) -> pd.DataFrame:
+def score_mentions(
+    mentions: pd.DataFrame, playbook: Playbook, *, started: TextScores | None = None
+) -> pd.DataFrame:
     """Score every mention: customer or brand, sentiment, intent, priority, brand tags.
 
     - ``is_customer``: not posted by one of the brand's handles (``not is_brand``).
@@ -199,8 +203,9 @@ def score_mentions(mentions: pd.DataFrame, playbook: Playbook, *,
     text = text_of(mentions)
     lang, customer, options = _scoring_inputs(mentions, playbook)
     if started is not None and not started.matches(text, lang, customer, options):
-        logger.warning("score_mentions: the started scores are of other mentions or options: "
-                       "scoring again")
+        logger.warning(
+            "score_mentions: the started scores are of other mentions or options: scoring again"
+        )
         started.close()
         started = None
     with started or start_text_scores(text, lang, customer, **options) as scores:
@@ -311,8 +316,11 @@ def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
     local = pd.to_datetime(scored["created_at"], utc=True).dt.tz_convert(timezone)
     day = local.dt.tz_localize(None).dt.normalize()
     customer = scored["is_customer"].fillna(False).astype(bool)
-    source = (scored["source"].astype("string").fillna("") if "source" in scored.columns
-              else pd.Series("", index=scored.index, dtype="string"))
+    source = (
+        scored["source"].astype("string").fillna("")
+        if "source" in scored.columns
+        else pd.Series("", index=scored.index, dtype="string")
+    )
     counts = pd.DataFrame(
         {
             "date": day,
@@ -331,10 +339,16 @@ def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
     per_day = counts.groupby("date").sum()
     spans = counts["date"].groupby(source.loc[counts.index]).agg(["min", "max"])
     days = pd.DatetimeIndex(
-        np.unique(np.concatenate([
-            pd.date_range(first, last, freq="D", unit=getattr(per_day.index.dtype, "unit", "ns"))
-            .to_numpy() for first, last in spans.itertuples(index=False)
-        ])),
+        np.unique(
+            np.concatenate(
+                [
+                    pd.date_range(
+                        first, last, freq="D", unit=getattr(per_day.index.dtype, "unit", "ns")
+                    ).to_numpy()
+                    for first, last in spans.itertuples(index=False)
+                ]
+            )
+        ),
         name="date",
     )
     return per_day.reindex(days, fill_value=0).astype("int64").reset_index()[list(DAILY_COLUMNS)]
@@ -399,12 +413,20 @@ def detect_spikes(
     # The previous `window` calendar days, the day excluded; only covered days have a row.
     prior = counts.rolling(f"{window}D", closed="left")
     mean, std, days = prior.mean(), prior.std(ddof=1), prior.count().fillna(0)
-    posted = (frame["mentions"].to_numpy() > 0 if "mentions" in frame.columns
-              else np.ones(len(frame), bool))
-    active = pd.Series(posted.astype("float64"), index=dates).rolling(
-        f"{window}D", closed="left").sum().fillna(0)
+    posted = (
+        frame["mentions"].to_numpy() > 0
+        if "mentions" in frame.columns
+        else np.ones(len(frame), bool)
+    )
+    active = (
+        pd.Series(posted.astype("float64"), index=dates)
+        .rolling(f"{window}D", closed="left")
+        .sum()
+        .fillna(0)
+    )
     position = pd.Series(np.arange(len(frame), dtype="float64"), index=dates).rolling(
-        f"{window}D", closed="left")
+        f"{window}D", closed="left"
+    )
     first, last = position.min(), position.max()
     judged = (days >= _MIN_PRIOR_DAYS) & (active >= _MIN_ACTIVE_SHARE * days)
     threshold = (mean + k * std).where(judged)
@@ -427,9 +449,19 @@ def detect_spikes(
     )[spike]
     alerts["message"] = [
         _spike_message(*values, metric=column)
-        for values in alerts[["date", "count", "baseline_mean", "baseline_std", "threshold",
-                              "ratio", "baseline_days", "baseline_from", "baseline_to"]]
-        .itertuples(index=False)
+        for values in alerts[
+            [
+                "date",
+                "count",
+                "baseline_mean",
+                "baseline_std",
+                "threshold",
+                "ratio",
+                "baseline_days",
+                "baseline_from",
+                "baseline_to",
+            ]
+        ].itertuples(index=False)
     ]
     if len(alerts):
         logger.info("%d %s spike(s), the last on %s", len(alerts), column, alerts["date"].iloc[-1])
@@ -471,8 +503,13 @@ class Listened(NamedTuple):
     topics: pd.DataFrame
 
 
-def listen_mentions(mentions: pd.DataFrame | dd.DataFrame, playbook: Playbook, *,
-                    exclude_terms: Iterable[str] = (), topics: int = 5) -> Listened:
+def listen_mentions(
+    mentions: pd.DataFrame | dd.DataFrame,
+    playbook: Playbook,
+    *,
+    exclude_terms: Iterable[str] = (),
+    topics: int = 5,
+) -> Listened:
     """Step 3 on the engine the playbook chooses (``listening.engine``): same results.
 
     ``pandas`` (default): :func:`score_mentions`, :func:`daily_volume` and
@@ -500,10 +537,16 @@ def listen_mentions(mentions: pd.DataFrame | dd.DataFrame, playbook: Playbook, *
     if playbook.listening.engine == "pandas":
         # Mentions already scored (artifacts.read_scored_mentions: step 1's current scores) keep
         # their scores: scoring a million mentions takes minutes.
-        scored = (mentions if set(SCORED_COLUMNS) <= set(mentions.columns)
-                  else score_mentions(mentions, playbook))
-        return Listened(scored, daily_volume(scored, timezone),
-                        weekly_topics(scored, timezone, n=topics, exclude_terms=exclude_terms))
+        scored = (
+            mentions
+            if set(SCORED_COLUMNS) <= set(mentions.columns)
+            else score_mentions(mentions, playbook)
+        )
+        return Listened(
+            scored,
+            daily_volume(scored, timezone),
+            weekly_topics(scored, timezone, n=topics, exclude_terms=exclude_terms),
+        )
     import dask
     import dask.dataframe as dd
 
@@ -518,9 +561,10 @@ def listen_mentions(mentions: pd.DataFrame | dd.DataFrame, playbook: Playbook, *
     with dask.config.set({"dataframe.convert-string": False}):
         if isinstance(mentions, pd.DataFrame):
             frame = dd.from_pandas(
-                mentions, npartitions=count_partitions(len(mentions),
-                                                       playbook.listening.partitions),
-                sort=False)
+                mentions,
+                npartitions=count_partitions(len(mentions), playbook.listening.partitions),
+                sort=False,
+            )
         else:
             frame = mentions
         scored = score_mentions_partitioned(frame, playbook)
@@ -529,6 +573,10 @@ def listen_mentions(mentions: pd.DataFrame | dd.DataFrame, playbook: Playbook, *
         started = time.perf_counter()
         with kernel_scheduler(frame.npartitions) as where:
             result = Listened(*dask.compute(scored, daily, weekly))
-    logger.info("listening engine dask: %d partitions on %s, %.1fs", frame.npartitions, where,
-                time.perf_counter() - started)
+    logger.info(
+        "listening engine dask: %d partitions on %s, %.1fs",
+        frame.npartitions,
+        where,
+        time.perf_counter() - started,
+    )
     return result

@@ -42,8 +42,13 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  memory_limit="1.5GiB", dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit="1.5GiB",
+        dashboard_address=None,
+    ) as cluster:
         yield cluster
 
 
@@ -68,36 +73,47 @@ def batch(tmp_path):
     (tmp_path / "bad.csv").write_text("mention_id,text,created_at\n1,,2026-01-01T00:00:00Z\n")
     invalid = tmp_path / "invalid.yaml"
     invalid.write_text(TINY.read_text().replace("client: tiny-air", "client: Tiny Air"))
-    return {"a": _tiny(tmp_path, "tiny-a"), "b": _tiny(tmp_path, "tiny-b"),
-            "broken": _tiny(tmp_path, "tiny-broken", source="bad.csv"), "invalid": invalid}
+    return {
+        "a": _tiny(tmp_path, "tiny-a"),
+        "b": _tiny(tmp_path, "tiny-b"),
+        "broken": _tiny(tmp_path, "tiny-broken", source="bad.csv"),
+        "invalid": invalid,
+    }
 
 
 def _kpis(outcome):
     return {k["name"]: k["value"] for k in read_artifact(outcome.run_dir, "kpis.json")["kpis"]}
 
 
-def test_batch_on_a_cluster_equals_serial_runs_and_reports_every_playbook(cluster, batch,
-                                                                          tmp_path):
+def test_batch_on_a_cluster_equals_serial_runs_and_reports_every_playbook(cluster, batch, tmp_path):
     options = {"steps": "1-5", "report": False}
     with ThreadPoolExecutor(1) as pool:  # the serial reference runs meanwhile, in-process
-        serial = pool.submit(run_playbooks, [batch["invalid"], batch["a"]],
-                             out=tmp_path / "serial", **options)
-        on_cluster = run_playbooks([batch["broken"], batch["a"], batch["b"]],
-                                   scheduler=cluster.scheduler_address,
-                                   out=tmp_path / "cluster", **options)
+        serial = pool.submit(
+            run_playbooks, [batch["invalid"], batch["a"]], out=tmp_path / "serial", **options
+        )
+        on_cluster = run_playbooks(
+            [batch["broken"], batch["a"], batch["b"]],
+            scheduler=cluster.scheduler_address,
+            out=tmp_path / "cluster",
+            **options,
+        )
         serial = serial.result()
 
     # Serial: the invalid playbook does not stop the good one after it.
     assert [(o.client, o.status, o.worker) for o in serial] == [
-        (None, "invalid", "local"), ("tiny-a", "ok", "local")]
+        (None, "invalid", "local"),
+        ("tiny-a", "ok", "local"),
+    ]
     assert serial[0].error.startswith("1 error: line 2: client: 'Tiny Air' is not a client id")
     reference = _kpis(serial[1])
     assert reference == pytest.approx(EXPECTED)
 
     # On the cluster: same order as given, each on a worker, own run folder, same KPIs.
     assert [(o.playbook, o.client, o.status) for o in on_cluster] == [
-        (str(batch["broken"]), "tiny-broken", "failed"), (str(batch["a"]), "tiny-a", "ok"),
-        (str(batch["b"]), "tiny-b", "ok")]
+        (str(batch["broken"]), "tiny-broken", "failed"),
+        (str(batch["a"]), "tiny-a", "ok"),
+        (str(batch["b"]), "tiny-b", "ok"),
+    ]
     assert {o.worker for o in on_cluster} <= set(cluster.scheduler_info["workers"])
     broken, a, b = on_cluster
     assert broken.error.startswith("step 1 (01_find_platforms.ipynb) failed in cell ")
@@ -135,14 +151,25 @@ def test_serial_batch_goes_on_after_a_failing_run(batch, tmp_path, monkeypatch):
     outcomes = run_playbooks([batch["broken"], batch["b"], batch["a"]], progress=lines.append)
     assert [(o.client, o.status, o.error) for o in outcomes] == [
         ("tiny-broken", "failed", "step 1 (01_find_platforms.ipynb) failed in cell 6"),
-        ("tiny-b", "failed", "KeyError: 'a bug'"), ("tiny-a", "ok", None)]
+        ("tiny-b", "failed", "KeyError: 'a bug'"),
+        ("tiny-a", "ok", None),
+    ]
     assert outcomes[2].run_dir == str(tmp_path / "tiny-a")
     assert "tiny-broken: failed in " in "\n".join(lines)
 
 
 def test_cli_batch_reports_invalid_playbooks_and_exits_1(batch, tmp_path, capsys):
-    code = main(["run", str(batch["invalid"]), str(tmp_path / "missing.yaml"),
-                 "--scheduler", "local", "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "run",
+            str(batch["invalid"]),
+            str(tmp_path / "missing.yaml"),
+            "--scheduler",
+            "local",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert out.splitlines()[-1] == "2 playbooks: 2 invalid"
@@ -192,14 +219,16 @@ def test_partitioned_listening_equals_pandas(client, pandas_listening):
     assert len(topics) > 20 and daily["complaints"].sum() > 100
 
 
-def test_listen_mentions_engines_agree_on_a_configured_scheduler(cluster, pandas_listening,
-                                                                 monkeypatch):
+def test_listen_mentions_engines_agree_on_a_configured_scheduler(
+    cluster, pandas_listening, monkeypatch
+):
     playbook, _, prepared, _, _, _ = pandas_listening
     in_memory = listen_mentions(prepared, playbook, exclude_terms=["tiny air"])
     monkeypatch.setenv(DASK_SCHEDULER_ENV, cluster.scheduler_address)
     settings = playbook.listening.model_copy(update={"engine": "dask", "partitions": 3})
-    partitioned = listen_mentions(prepared, playbook.model_copy(update={"listening": settings}),
-                                  exclude_terms=["tiny air"])
+    partitioned = listen_mentions(
+        prepared, playbook.model_copy(update={"listening": settings}), exclude_terms=["tiny air"]
+    )
     for got, expected in zip(partitioned, in_memory, strict=True):
         _assert_frames_equal(got, expected)
     monkeypatch.setenv(DASK_SCHEDULER_ENV, "bogus")  # the engine is really Dask's
@@ -218,8 +247,9 @@ def test_step_3_notebook_with_engine_dask_writes_the_pandas_artifacts(tmp_path, 
     playbook = load_playbook(path)
     # Step 1's artifact in an earlier run folder: step 3 alone reuses it.
     mentions = prepare_mentions(generate_mentions(400, weeks=3), playbook)
-    write_artifact(mentions, tmp_path / "out" / "tiny-dask" / "20260101T000000Z",
-                   "mentions.parquet")
+    write_artifact(
+        mentions, tmp_path / "out" / "tiny-dask" / "20260101T000000Z", "mentions.parquet"
+    )
     result = run_playbook(path, out=tmp_path / "out", steps=[3], report=False)
     assert result.ok
     executed = (result.run_dir / "03_listen.ipynb").read_text()
@@ -233,5 +263,7 @@ def test_step_3_notebook_with_engine_dask_writes_the_pandas_artifacts(tmp_path, 
     assert len(read_artifact(result.run_dir, "alerts.csv")) == len(expected_alerts)
     topics = weekly_topics(scored, playbook.timezone, n=5, exclude_terms=words)
     assert len(topics) > 5
-    _assert_frames_equal(read_artifact(result.run_dir, "topics.csv"),
-                         pd.read_csv(write_artifact(topics, tmp_path, "expected_topics.csv")))
+    _assert_frames_equal(
+        read_artifact(result.run_dir, "topics.csv"),
+        pd.read_csv(write_artifact(topics, tmp_path, "expected_topics.csv")),
+    )

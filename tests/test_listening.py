@@ -215,11 +215,13 @@ def test_priority_thresholds_are_inclusive(monkeypatch, playbook):
     def fake_intent(texts: pd.Series, langs: pd.Series, **_: object) -> pd.DataFrame:
         intents = texts.str[0].map({"c": "complaint", "o": "other"})
         out = pd.DataFrame({"intent": intents, "intent_cue": "x"}, dtype="string")
-        return out.assign(is_complaint=intents == "complaint", is_question=False,
-                          is_praise=False, is_lead=False)
+        return out.assign(
+            is_complaint=intents == "complaint", is_question=False, is_praise=False, is_lead=False
+        )
 
-    monkeypatch.setattr(scoring, "start_sentiment",
-                        lambda *args, **kwargs: lambda: fake_sentiment(*args, **kwargs))
+    monkeypatch.setattr(
+        scoring, "start_sentiment", lambda *args, **kwargs: lambda: fake_sentiment(*args, **kwargs)
+    )
     monkeypatch.setattr(scoring, "classify_intent", fake_intent)
     frame = conform_mentions(
         pd.DataFrame(
@@ -381,19 +383,30 @@ def test_intent_once_per_distinct_text_equals_row_by_row(monkeypatch, min_items)
     from socialcrm_utils.nlp.scoring import start_intent as _start_intent
 
     monkeypatch.setattr(parallel, "MIN_ITEMS", min_items)
-    texts = pd.Series(["Flight cancelled!", "Can I bring a bike?", "Flight cancelled!", None,
-                       "Danke, super Service", "Can I bring a bike?", "ok"],
-                      index=[5, 3, 9, 1, 0, 7, 2])
+    texts = pd.Series(
+        [
+            "Flight cancelled!",
+            "Can I bring a bike?",
+            "Flight cancelled!",
+            None,
+            "Danke, super Service",
+            "Can I bring a bike?",
+            "ok",
+        ],
+        index=[5, 3, 9, 1, 0, 7, 2],
+    )
     langs = pd.Series(["en", "en", "en", "en", "de", "en", None], index=texts.index)
-    pd.testing.assert_frame_equal(_start_intent(texts, langs)(), classify_intent(texts, langs),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        _start_intent(texts, langs)(), classify_intent(texts, langs), check_dtype=False
+    )
 
 
 # --- multi-label flags in priority and daily volume (issue 15) --------------------------------
 
 
-def _fake_scores(monkeypatch: pytest.MonkeyPatch, sentiment: dict[str, float],
-                 flags: dict[str, tuple[str, bool]]) -> dict[str, object]:
+def _fake_scores(
+    monkeypatch: pytest.MonkeyPatch, sentiment: dict[str, float], flags: dict[str, tuple[str, bool]]
+) -> dict[str, object]:
     """Replace the scorers: text -> sentiment, text -> (primary intent, is_complaint)."""
     seen: dict[str, object] = {}
 
@@ -406,8 +419,12 @@ def _fake_scores(monkeypatch: pytest.MonkeyPatch, sentiment: dict[str, float],
     def fake_intent(texts: pd.Series, langs: pd.Series, **_: object) -> pd.DataFrame:
         intents = texts.map(lambda t: flags[t][0])
         out = pd.DataFrame({"intent": intents, "intent_cue": "x"}, dtype="string")
-        return out.assign(is_complaint=texts.map(lambda t: flags[t][1]).astype(bool),
-                          is_question=intents == "question", is_praise=False, is_lead=False)
+        return out.assign(
+            is_complaint=texts.map(lambda t: flags[t][1]).astype(bool),
+            is_question=intents == "question",
+            is_praise=False,
+            is_lead=False,
+        )
 
     monkeypatch.setattr(scoring, "start_sentiment", fake_sentiment)
     monkeypatch.setattr(scoring, "classify_intent", fake_intent)
@@ -418,12 +435,23 @@ def test_priority_uses_is_complaint_and_sentiment_gets_the_packs(monkeypatch, pl
     seen = _fake_scores(
         monkeypatch,
         sentiment={"why broken?": -0.6, "how to?": -0.6, "broken": -0.6},
-        flags={"why broken?": ("question", True), "how to?": ("question", False),
-               "broken": ("complaint", True)},
+        flags={
+            "why broken?": ("question", True),
+            "how to?": ("question", False),
+            "broken": ("complaint", True),
+        },
     )
-    frame = conform_mentions(pd.DataFrame({
-        "mention_id": list("123"), "text": ["why broken?", "how to?", "broken"],
-        "is_brand": False, "reach": 0, "created_at": pd.Timestamp("2026-03-02", tz="UTC")}))
+    frame = conform_mentions(
+        pd.DataFrame(
+            {
+                "mention_id": list("123"),
+                "text": ["why broken?", "how to?", "broken"],
+                "is_brand": False,
+                "reach": 0,
+                "created_at": pd.Timestamp("2026-03-02", tz="UTC"),
+            }
+        )
+    )
     out = score_mentions(frame, playbook)
     # A complaint asked as a question (primary intent question) is high like any complaint.
     assert out["priority"].tolist() == ["high", "normal", "high"]
@@ -434,19 +462,33 @@ def test_priority_uses_is_complaint_and_sentiment_gets_the_packs(monkeypatch, pl
     ("columns", "expected"),
     [
         # flags: the complaint asked as a question counts, the brand's complaint does not
-        ({"intent": ["question", "question", "complaint", "complaint"],
-          "is_complaint": [True, False, True, True]}, [2]),
+        (
+            {
+                "intent": ["question", "question", "complaint", "complaint"],
+                "is_complaint": [True, False, True, True],
+            },
+            [2],
+        ),
         # an old artifact without the flag: primary intent only
         ({"intent": ["question", "question", "complaint", "complaint"]}, [1]),
         # flag with a missing value: not a complaint
-        ({"intent": ["question", "question", "complaint", "complaint"],
-          "is_complaint": pd.array([pd.NA, False, True, True], dtype="boolean")}, [1]),
+        (
+            {
+                "intent": ["question", "question", "complaint", "complaint"],
+                "is_complaint": pd.array([pd.NA, False, True, True], dtype="boolean"),
+            },
+            [1],
+        ),
     ],
     ids=["flags", "old-artifact", "missing-flag"],
 )
 def test_daily_volume_counts_complaint_flags(columns, expected):
-    scored = pd.DataFrame({
-        "created_at": pd.to_datetime(["2026-03-02 09:00"] * 4, utc=True),
-        "is_customer": [True, True, True, False],
-        "sentiment_label": "neutral", **columns})
+    scored = pd.DataFrame(
+        {
+            "created_at": pd.to_datetime(["2026-03-02 09:00"] * 4, utc=True),
+            "is_customer": [True, True, True, False],
+            "sentiment_label": "neutral",
+            **columns,
+        }
+    )
     assert daily_volume(scored, "UTC")["complaints"].tolist() == expected

@@ -51,9 +51,18 @@ def test_detect_language_english_and_german():
 
 
 def test_detect_language_undetermined_and_mixed():
-    texts = pd.Series(["", "   ", None, "👍🙏🔥", "ok", "https://t.co/abc @AcmeAir #1",
-                       "@DB_Bahn super service, thanks a lot, aber der Zug war wieder zu spät",
-                       "RT @anna: Where is my bag? https://t.co/x"])
+    texts = pd.Series(
+        [
+            "",
+            "   ",
+            None,
+            "👍🙏🔥",
+            "ok",
+            "https://t.co/abc @AcmeAir #1",
+            "@DB_Bahn super service, thanks a lot, aber der Zug war wieder zu spät",
+            "RT @anna: Where is my bag? https://t.co/x",
+        ]
+    )
     result = detect_language(texts).tolist()
     assert result[:6] == [UNDETERMINED] * 6
     assert result[6] in ("de", "en")  # mixed: one of the two, never a third language
@@ -81,8 +90,9 @@ def test_detect_language_classifies_each_distinct_text_once(monkeypatch):
         return original(self, text)
 
     monkeypatch.setattr(LanguageIdentifier, "classify", spy)
-    texts = pd.Series([ENGLISH[0]] * 1000 + [GERMAN[0]] * 1000
-                      + [f"RT @user{i}: {GERMAN[1]}" for i in range(50)])
+    texts = pd.Series(
+        [ENGLISH[0]] * 1000 + [GERMAN[0]] * 1000 + [f"RT @user{i}: {GERMAN[1]}" for i in range(50)]
+    )
     result = detect_language(texts)
     assert len(calls) == 3  # three cleaned texts, 2,050 rows
     assert result.value_counts().to_dict() == {"de": 1050, "en": 1000}
@@ -94,10 +104,20 @@ def test_detect_language_long_text_does_not_crash():
 
 
 def test_normalize_text_key():
-    texts = pd.Series(["RT @anna: Where is MY bag?! https://t.co/x @AcmeAir",
-                       "where is my bag", "Wo ist mein Koffer? 🙄", None])
-    assert normalize_text(texts).tolist() == ["whereismybag", "whereismybag", "woistmeinkoffer",
-                                              pd.NA]
+    texts = pd.Series(
+        [
+            "RT @anna: Where is MY bag?! https://t.co/x @AcmeAir",
+            "where is my bag",
+            "Wo ist mein Koffer? 🙄",
+            None,
+        ]
+    )
+    assert normalize_text(texts).tolist() == [
+        "whereismybag",
+        "whereismybag",
+        "woistmeinkoffer",
+        pd.NA,
+    ]
 
 
 def test_normalize_text_two_passes_equal_the_single_pattern():
@@ -105,11 +125,25 @@ def test_normalize_text_two_passes_equal_the_single_pattern():
     # single pattern (_NOT_KEY) must give the same keys, also on the edge cases.
     from socialcrm_utils.steps.prepare import _NOT_KEY
 
-    texts = pd.Series([
-        "RT @a: RT @b hi", "x@y.com", "a_@b_c", "@http://x.com", "!!http://x.y/z?q=1 ok",
-        "foowww.bar.de baz", "HTTP://LOUD.example", "__init__", "@", "@@x", " RT @x: y",
-        "Grüße aus Köln 🙂 #Bahn", "a.b-c,d", "ünïcödé_wörds @Ünï", "tab\tand\nnewline",
-    ])
+    texts = pd.Series(
+        [
+            "RT @a: RT @b hi",
+            "x@y.com",
+            "a_@b_c",
+            "@http://x.com",
+            "!!http://x.y/z?q=1 ok",
+            "foowww.bar.de baz",
+            "HTTP://LOUD.example",
+            "__init__",
+            "@",
+            "@@x",
+            " RT @x: y",
+            "Grüße aus Köln 🙂 #Bahn",
+            "a.b-c,d",
+            "ünïcödé_wörds @Ünï",
+            "tab\tand\nnewline",
+        ]
+    )
     expected = texts.str.replace(_NOT_KEY, "", regex=True).str.lower()
     assert normalize_text(texts).tolist() == expected.tolist()
 
@@ -137,8 +171,12 @@ def test_flag_near_duplicates_points_to_the_earliest_post():
     assert len(out) == len(mentions)  # flagged, never dropped
     flags = out.set_index("mention_id")
     assert flags["duplicate_of"].fillna("-").to_dict() == {
-        "c": "a", "a": "-", "b": "a", "d": "a",  # "a" is earliest although not first
-        "e": "-", "f": "-",  # too short to call a copy
+        "c": "a",
+        "a": "-",
+        "b": "a",
+        "d": "a",  # "a" is earliest although not first
+        "e": "-",
+        "f": "-",  # too short to call a copy
         "g": "-",
     }
     assert flags["is_retweet"].to_dict() == {k: k == "b" for k in "cabdefg"}
@@ -186,8 +224,9 @@ def test_normalize_mentions(write_playbook):
 
 
 def test_default_languages_are_known_to_the_model():
-    assert detect_language(pd.Series(["hello world, how are you"]),
-                           allowed=normalize.DEFAULT_LANGUAGES).tolist() == ["en"]
+    assert detect_language(
+        pd.Series(["hello world, how are you"]), allowed=normalize.DEFAULT_LANGUAGES
+    ).tolist() == ["en"]
 
 
 # --- prepare_and_start_scores: the explicit hand-over to score_mentions ----------------------
@@ -203,8 +242,9 @@ def tiny_raw() -> tuple[Playbook, pd.DataFrame]:
 
 
 def _children() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True)
-            if p.status() != psutil.STATUS_ZOMBIE]
+    return [
+        p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE
+    ]
 
 
 def _must_not_start(*args: object, **kwargs: object) -> None:
@@ -213,7 +253,8 @@ def _must_not_start(*args: object, **kwargs: object) -> None:
 
 @pytest.mark.parametrize("in_workers", [False, True], ids=["here", "workers"])
 def test_prepare_and_start_scores_hands_over_the_scores_score_mentions_computes(
-        monkeypatch, tiny_raw, in_workers):
+    monkeypatch, tiny_raw, in_workers
+):
     if in_workers:  # the 12 tiny mentions go to two worker processes
         monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
         monkeypatch.setattr(sentiment, "PARALLEL_MIN_TEXTS", 2)

@@ -19,8 +19,10 @@ def test_runner_names_the_engine_papermill_finds():
 
 def test_cell_saves_are_throttled_to_one_per_ten_seconds(monkeypatch):
     saves: list[bool] = []
-    monkeypatch.setattr("papermill.engines.NotebookExecutionManager.save",
-                        lambda self, **kwargs: saves.append(self.throttled))
+    monkeypatch.setattr(
+        "papermill.engines.NotebookExecutionManager.save",
+        lambda self, **kwargs: saves.append(self.throttled),
+    )
     import nbformat
 
     manager = ThrottledExecutionManager(nbformat.v4.new_notebook(), progress_bar=False)

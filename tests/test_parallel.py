@@ -21,8 +21,9 @@ def _shout(suffix: str, texts: list[str]) -> list[str]:
 
 
 def _children() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True)
-            if p.status() != psutil.STATUS_ZOMBIE]
+    return [
+        p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE
+    ]
 
 
 @needs_two_cores
@@ -65,8 +66,9 @@ def test_a_pool_shares_its_workers_and_closing_it_stops_them():
 def test_submit_chunks_goes_to_the_active_pool_and_keeps_it_running():
     with parallel.WorkerPool(2) as pool:
         with pool.active():
-            pending = parallel.submit_chunks(functools.partial(_shout, "!"), ["z"] * 40,
-                                             min_items=10)
+            pending = parallel.submit_chunks(
+                functools.partial(_shout, "!"), ["z"] * 40, min_items=10
+            )
         assert pool.running
         assert [o[:2] for o in pending.result()] == ["Z!"] * 40
         assert pool.running  # the pool's owner, not the submission, stops it

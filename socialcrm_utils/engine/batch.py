@@ -49,6 +49,7 @@ logger = logging.getLogger(__name__)
 SCHEDULER_ADDRESS = re.compile(r"[a-z][a-z0-9+.-]*://\S+")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
+
 class SchedulerError(SocialCRMError):
     """Raised when the Dask scheduler cannot be reached or its workers cannot run the suite."""
 
@@ -138,25 +139,45 @@ def run_playbook_outcome(
         from ..playbook import load_playbook
 
         client = load_playbook(playbook_path).client
-        result = run_playbook(playbook_path, out=out, steps=steps, progress=progress,
-                              report=report, strict=strict)
+        result = run_playbook(
+            playbook_path, out=out, steps=steps, progress=progress, report=report, strict=strict
+        )
     except PlaybookError as exc:
-        return PlaybookOutcome(str(playbook_path), client, "invalid",
-                               time.perf_counter() - started,
-                               error=_one_line(exc).removeprefix(f"{playbook_path}: "),
-                               worker=where)
+        return PlaybookOutcome(
+            str(playbook_path),
+            client,
+            "invalid",
+            time.perf_counter() - started,
+            error=_one_line(exc).removeprefix(f"{playbook_path}: "),
+            worker=where,
+        )
     except SocialCRMError as exc:
-        return PlaybookOutcome(str(playbook_path), client, "failed",
-                               time.perf_counter() - started, error=_one_line(exc), worker=where)
+        return PlaybookOutcome(
+            str(playbook_path),
+            client,
+            "failed",
+            time.perf_counter() - started,
+            error=_one_line(exc),
+            worker=where,
+        )
     except Exception as exc:  # a bug in one client's run must not stop the batch
         logger.error("%s failed:\n%s", playbook_path, traceback.format_exc())
-        return PlaybookOutcome(str(playbook_path), client, "failed",
-                               time.perf_counter() - started,
-                               error=f"{type(exc).__name__}: {_one_line(exc)}", worker=where)
+        return PlaybookOutcome(
+            str(playbook_path),
+            client,
+            "failed",
+            time.perf_counter() - started,
+            error=f"{type(exc).__name__}: {_one_line(exc)}",
+            worker=where,
+        )
     return PlaybookOutcome(
-        str(playbook_path), result.client, "ok" if result.ok else "failed",
-        time.perf_counter() - started, run_dir=str(result.run_dir),
-        report=str(result.report) if result.report else None, worker=where,
+        str(playbook_path),
+        result.client,
+        "ok" if result.ok else "failed",
+        time.perf_counter() - started,
+        run_dir=str(result.run_dir),
+        report=str(result.report) if result.report else None,
+        worker=where,
     )
 
 
@@ -177,8 +198,9 @@ def expand_playbooks(patterns: Iterable[str | Path]) -> list[Path]:
 
 
 @contextlib.contextmanager
-def connect(scheduler: str, *, workers: int | None = None,
-            memory_limit: str | float | None = "auto") -> Iterator[Client]:
+def connect(
+    scheduler: str, *, workers: int | None = None, memory_limit: str | float | None = "auto"
+) -> Iterator[Client]:
     """A ``distributed.Client`` on a new local cluster or an existing scheduler.
 
     Args:
@@ -200,18 +222,27 @@ def connect(scheduler: str, *, workers: int | None = None,
     if scheduler == "local":
         n = workers or os.cpu_count() or 1
         with (
-            LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                         dashboard_address=None, memory_limit=memory_limit) as cluster,
+            LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                memory_limit=memory_limit,
+            ) as cluster,
             Client(cluster) as client,
         ):
             yield client
         return
     if workers is not None:
-        raise SchedulerError("--workers applies to --scheduler local only (an existing cluster "
-                             "has the workers it was started with)")
+        raise SchedulerError(
+            "--workers applies to --scheduler local only (an existing cluster "
+            "has the workers it was started with)"
+        )
     if not SCHEDULER_ADDRESS.fullmatch(scheduler):
-        raise SchedulerError(f"--scheduler {scheduler!r}: use local or a scheduler address "
-                             "such as tcp://10.0.0.5:8786")
+        raise SchedulerError(
+            f"--scheduler {scheduler!r}: use local or a scheduler address "
+            "such as tcp://10.0.0.5:8786"
+        )
     try:
         client = Client(scheduler, timeout="30s")
     except (OSError, TimeoutError) as exc:
@@ -350,8 +381,9 @@ def run_playbooks(
         try:
             playbook = load_playbook(path)
         except PlaybookError as exc:
-            outcomes[index] = PlaybookOutcome(str(path), None, "invalid",
-                                              error=_one_line(exc).removeprefix(f"{path}: "))
+            outcomes[index] = PlaybookOutcome(
+                str(path), None, "invalid", error=_one_line(exc).removeprefix(f"{path}: ")
+            )
             say(f"{path}: invalid, not started: {exc}")
             continue
         valid.append((index, path.resolve(), playbook))
@@ -360,12 +392,16 @@ def run_playbooks(
         for index, path, playbook in valid:
             say(f"{playbook.client}: starting {path}")
             outcome = run_playbook_outcome(
-                path, progress=lambda line, c=playbook.client: say(f"[{c}] {line}"), **options)
+                path, progress=lambda line, c=playbook.client: say(f"[{c}] {line}"), **options
+            )
             outcomes[index] = _as_given(outcome, paths[index])
             say(_finished(outcomes[index]))
     elif valid:
-        n = workers if workers is not None or scheduler != "local" else min(
-            len(valid), os.cpu_count() or 1)
+        n = (
+            workers
+            if workers is not None or scheduler != "local"
+            else min(len(valid), os.cpu_count() or 1)
+        )
         with connect(scheduler, workers=n) as client:
             found = check_workers(client)
             say(f"Dask scheduler {client.scheduler.address}: {len(found)} worker(s)")
@@ -375,8 +411,12 @@ def run_playbooks(
     return [o for o in outcomes if o is not None]
 
 
-def _submit(client: Client, valid: list[tuple[int, Path, Playbook]], options: dict[str, Any],
-            say: Callable[[str], None]) -> Iterator[tuple[int, PlaybookOutcome]]:
+def _submit(
+    client: Client,
+    valid: list[tuple[int, Path, Playbook]],
+    options: dict[str, Any],
+    say: Callable[[str], None],
+) -> Iterator[tuple[int, PlaybookOutcome]]:
     """Submit one task per playbook; yield ``(index, outcome)`` as they finish."""
     from distributed import as_completed
 
@@ -387,9 +427,14 @@ def _submit(client: Client, valid: list[tuple[int, Path, Playbook]], options: di
         if playbook.store and playbook.store.startswith("sqlite"):
             shared.append(f"store:{playbook.store}")
         after = [last[s] for s in shared if s in last]
-        future = client.submit(run_playbook_outcome, str(path), after=after, pure=False,
-                               key=f"socialcrm-run-{playbook.client}-{uuid.uuid4().hex[:8]}",
-                               **options)
+        future = client.submit(
+            run_playbook_outcome,
+            str(path),
+            after=after,
+            pure=False,
+            key=f"socialcrm-run-{playbook.client}-{uuid.uuid4().hex[:8]}",
+            **options,
+        )
         for s in shared:
             last[s] = future
         futures[future] = (index, path, playbook)
@@ -400,9 +445,16 @@ def _submit(client: Client, valid: list[tuple[int, Path, Playbook]], options: di
             yield index, future.result()
         else:  # the worker died (memory limit, killed), or a task it waited for did
             exc = future.exception()
-            yield index, PlaybookOutcome(str(path), playbook.client, "failed",
-                                         error=f"{type(exc).__name__}: {_one_line(exc)}",
-                                         worker="?")
+            yield (
+                index,
+                PlaybookOutcome(
+                    str(path),
+                    playbook.client,
+                    "failed",
+                    error=f"{type(exc).__name__}: {_one_line(exc)}",
+                    worker="?",
+                ),
+            )
 
 
 def _as_given(outcome: PlaybookOutcome, path: Path) -> PlaybookOutcome:
@@ -413,8 +465,10 @@ def _as_given(outcome: PlaybookOutcome, path: Path) -> PlaybookOutcome:
 def _finished(outcome: PlaybookOutcome) -> str:
     where = "" if outcome.worker == "local" else f" on {outcome.worker}"
     detail = f": {outcome.error}" if outcome.error else ""
-    return (f"{outcome.client or outcome.playbook}: {outcome.status} in "
-            f"{outcome.seconds:.1f}s{where}{detail}")
+    return (
+        f"{outcome.client or outcome.playbook}: {outcome.status} in "
+        f"{outcome.seconds:.1f}s{where}{detail}"
+    )
 
 
 def format_outcomes(outcomes: Sequence[PlaybookOutcome]) -> str:
@@ -430,13 +484,28 @@ def format_outcomes(outcomes: Sequence[PlaybookOutcome]) -> str:
         2 playbooks: 1 ok, 1 invalid
     """
     header = ("playbook", "client", "status", "seconds", "report / error")
-    rows = [(o.playbook, o.client or "-", o.status, f"{o.seconds:.1f}",
-             o.error or o.report or o.run_dir or "") for o in outcomes]
+    rows = [
+        (
+            o.playbook,
+            o.client or "-",
+            o.status,
+            f"{o.seconds:.1f}",
+            o.error or o.report or o.run_dir or "",
+        )
+        for o in outcomes
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1]),
-                          row[2].ljust(widths[2]), row[3].rjust(widths[3]), row[4]]).rstrip()
+        return "  ".join(
+            [
+                row[0].ljust(widths[0]),
+                row[1].ljust(widths[1]),
+                row[2].ljust(widths[2]),
+                row[3].rjust(widths[3]),
+                row[4],
+            ]
+        ).rstrip()
 
     counts: dict[str, int] = {}
     for o in outcomes:
@@ -444,5 +513,3 @@ def format_outcomes(outcomes: Sequence[PlaybookOutcome]) -> str:
     noun = "playbook" if len(outcomes) == 1 else "playbooks"
     total = f"{len(outcomes)} {noun}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
     return "\n".join([line(header), *map(line, rows), total])
-
-

@@ -41,8 +41,7 @@ class ThrottledExecutionManager(NotebookExecutionManager):
 
     def save(self, **kwargs: Any) -> None:
         """Save the output notebook, unless a cell event saved it less than 10 s ago."""
-        if self.throttled and (self.now() - self.last_save_time).total_seconds() < \
-                self.save_every:
+        if self.throttled and (self.now() - self.last_save_time).total_seconds() < self.save_every:
             return
         super().save(**kwargs)
 
@@ -67,12 +66,24 @@ class SocialCRMEngine(NBClientEngine):
     """nbclient on the runner's kernel (``kernel=``), with throttled saves."""
 
     @classmethod
-    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True,  # noqa: ANN001, ANN206
-                         log_output=False, autosave_cell_every=30, **kwargs):
+    def execute_notebook(
+        cls,
+        nb,
+        kernel_name,
+        output_path=None,
+        progress_bar=True,  # noqa: ANN001, ANN206
+        log_output=False,
+        autosave_cell_every=30,
+        **kwargs,
+    ):
         """papermill's ``Engine.execute_notebook`` with :class:`ThrottledExecutionManager`."""
-        nb_man = ThrottledExecutionManager(nb, output_path=output_path, log_output=log_output,
-                                           progress_bar=progress_bar,
-                                           autosave_cell_every=autosave_cell_every)
+        nb_man = ThrottledExecutionManager(
+            nb,
+            output_path=output_path,
+            log_output=log_output,
+            progress_bar=progress_bar,
+            autosave_cell_every=autosave_cell_every,
+        )
         nb_man.notebook_start()
         try:
             cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
@@ -82,16 +93,34 @@ class SocialCRMEngine(NBClientEngine):
         return nb_man.nb
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,  # noqa: ANN001, ANN206
-                                 stdout_file=None, stderr_file=None, start_timeout=60,
-                                 execution_timeout=None, kernel=None, **kwargs):
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,  # noqa: ANN001, ANN206
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        kernel=None,
+        **kwargs,
+    ):
         """Execute with nbclient on ``kernel`` (a started runner kernel), which stays running."""
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
         client = PapermillNotebookClient(
-            nb_man, km=kernel.km,
-            **merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                           kernel_name=kernel_name, log=logger, log_output=log_output,
-                           stdout_file=stdout_file, stderr_file=stderr_file))
+            nb_man,
+            km=kernel.km,
+            **merge_kwargs(
+                kwargs,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            ),
+        )
         try:
             return client.execute()
         finally:

@@ -115,14 +115,18 @@ def _duplicate_key(prepared: pd.DataFrame) -> pd.Series:
     return key.where(key.str.len() >= MIN_DUPLICATE_CHARS)
 
 
-def _prepare_partition(part: pd.DataFrame, playbook: Playbook, meta: pd.DataFrame,
-                       partition_info: dict | None = None) -> pd.DataFrame:
+def _prepare_partition(
+    part: pd.DataFrame, playbook: Playbook, meta: pd.DataFrame, partition_info: dict | None = None
+) -> pd.DataFrame:
     """Pass 1: ``prepare_mentions`` on one partition, plus the key and the global position."""
     from ..steps.prepare import prepare_mentions
 
     out = _conform(prepare_mentions(part, playbook), meta)
-    return out.assign(_key=_duplicate_key(out), _part=(partition_info or {}).get("number", 0),
-                      _pos=np.arange(len(out), dtype="int64"))
+    return out.assign(
+        _key=_duplicate_key(out),
+        _part=(partition_info or {}).get("number", 0),
+        _pos=np.arange(len(out), dtype="int64"),
+    )
 
 
 def _local_firsts(part: pd.DataFrame) -> pd.DataFrame:
@@ -131,8 +135,9 @@ def _local_firsts(part: pd.DataFrame) -> pd.DataFrame:
     These are the candidates for the key's first row overall.
     """
     first = part["_key"].notna() & part["duplicate_of"].isna()
-    return part.loc[first.to_numpy(bool),
-                    ["_key", "_part", "_pos", "mention_id", "text_redacted", "created_at"]]
+    return part.loc[
+        first.to_numpy(bool), ["_key", "_part", "_pos", "mention_id", "text_redacted", "created_at"]
+    ]
 
 
 def _global_firsts(candidates: pd.DataFrame) -> pd.DataFrame:
@@ -149,20 +154,28 @@ def _global_firsts(candidates: pd.DataFrame) -> pd.DataFrame:
     ordered = ordered[spread.to_numpy(bool)]
     flagged = flag_near_duplicates(ordered[["mention_id", "text_redacted", "created_at"]])
     first = ordered[flagged["duplicate_of"].isna().to_numpy(bool)]
-    return pd.DataFrame({"_key": first["_key"], "_first_id": first["mention_id"],
-                         "_first_part": first["_part"], "_first_pos": first["_pos"]})
+    return pd.DataFrame(
+        {
+            "_key": first["_key"],
+            "_first_id": first["mention_id"],
+            "_first_part": first["_part"],
+            "_first_pos": first["_pos"],
+        }
+    )
 
 
-def _apply_global_firsts(part: pd.DataFrame, firsts: pd.DataFrame,
-                         meta: pd.DataFrame) -> pd.DataFrame:
+def _apply_global_firsts(
+    part: pd.DataFrame, firsts: pd.DataFrame, meta: pd.DataFrame
+) -> pd.DataFrame:
     """Pass 2: point copies of keys spread over partitions at the first row overall."""
     lookup = firsts.drop_duplicates("_key").set_index("_key")
     first_id = part["_key"].map(lookup["_first_id"]).astype("string")
     hit = first_id.notna().to_numpy(bool)
     first_part = part["_key"].map(lookup["_first_part"]).to_numpy()
     first_pos = part["_key"].map(lookup["_first_pos"]).to_numpy()
-    is_first = hit & (first_part == part["_part"].to_numpy()) & (
-        first_pos == part["_pos"].to_numpy())
+    is_first = (
+        hit & (first_part == part["_part"].to_numpy()) & (first_pos == part["_pos"].to_numpy())
+    )
     duplicate_of = part["duplicate_of"].astype("string").copy()
     duplicate_of[hit] = first_id[hit]
     duplicate_of[is_first] = pd.NA
@@ -191,19 +204,23 @@ def prepare_mentions_partitioned(mentions: dd.DataFrame, playbook: Playbook) -> 
     from ..steps.prepare import prepare_mentions
 
     meta = _meta(prepare_mentions, mentions, playbook)
-    helpers = meta.assign(_key=pd.Series(dtype="string"), _part=pd.Series(dtype="int64"),
-                          _pos=pd.Series(dtype="int64"))
+    helpers = meta.assign(
+        _key=pd.Series(dtype="string"),
+        _part=pd.Series(dtype="int64"),
+        _pos=pd.Series(dtype="int64"),
+    )
     local = mentions.map_partitions(_prepare_partition, playbook, meta, meta=helpers)
     candidates = local.map_partitions(_local_firsts, meta=_local_firsts(helpers))
     firsts_meta = _global_firsts(_local_firsts(helpers))
-    firsts = (candidates.shuffle(on="_key")
-              .map_partitions(_global_firsts, meta=firsts_meta)
-              .repartition(npartitions=1))
+    firsts = (
+        candidates.shuffle(on="_key")
+        .map_partitions(_global_firsts, meta=firsts_meta)
+        .repartition(npartitions=1)
+    )
     return local.map_partitions(_apply_global_firsts, firsts, meta, meta=meta)
 
 
-def _score_partition(part: pd.DataFrame, playbook: Playbook,
-                     meta: pd.DataFrame) -> pd.DataFrame:
+def _score_partition(part: pd.DataFrame, playbook: Playbook, meta: pd.DataFrame) -> pd.DataFrame:
     from ..listening import score_mentions
 
     return _conform(score_mentions(part, playbook), meta)
@@ -231,15 +248,20 @@ def _daily_piece(part: pd.DataFrame, timezone: str) -> pd.DataFrame:
     from ..listening import DAILY_COLUMNS, daily_volume
 
     unit = getattr(part["created_at"].dtype, "unit", "ns")
-    source = (part["source"].astype("string").fillna("") if "source" in part.columns
-              else pd.Series("", index=part.index, dtype="string"))
-    pieces = [daily_volume(group, timezone).assign(source=name)
-              for name, group in part.groupby(source, sort=False)]
+    source = (
+        part["source"].astype("string").fillna("")
+        if "source" in part.columns
+        else pd.Series("", index=part.index, dtype="string")
+    )
+    pieces = [
+        daily_volume(group, timezone).assign(source=name)
+        for name, group in part.groupby(source, sort=False)
+    ]
     if not pieces:
         pieces = [daily_volume(part, timezone).assign(source=pd.Series(dtype="string"))]
-    return (pd.concat(pieces, ignore_index=True)
-            .astype({"date": f"datetime64[{unit}]", "source": "string"})
-            [[*DAILY_COLUMNS, "source"]])
+    return pd.concat(pieces, ignore_index=True).astype(
+        {"date": f"datetime64[{unit}]", "source": "string"}
+    )[[*DAILY_COLUMNS, "source"]]
 
 
 def _sum_daily(pieces: pd.DataFrame) -> pd.DataFrame:
@@ -256,9 +278,16 @@ def _sum_daily(pieces: pd.DataFrame) -> pd.DataFrame:
     unit = getattr(pieces["date"].dtype, "unit", "ns")
     spans = pieces.groupby("source")["date"].agg(["min", "max"])
     days = pd.DatetimeIndex(
-        np.unique(np.concatenate([pd.date_range(first, last, freq="D", unit=unit).to_numpy()
-                                  for first, last in spans.itertuples(index=False)])),
-        name="date")
+        np.unique(
+            np.concatenate(
+                [
+                    pd.date_range(first, last, freq="D", unit=unit).to_numpy()
+                    for first, last in spans.itertuples(index=False)
+                ]
+            )
+        ),
+        name="date",
+    )
     per_day = pieces.drop(columns="source").groupby("date").sum()
     return per_day.reindex(days, fill_value=0).astype("int64").reset_index()[list(DAILY_COLUMNS)]
 
@@ -274,13 +303,23 @@ def daily_volume_partitioned(scored: dd.DataFrame, timezone: str) -> dd.DataFram
     Returns:
         A lazy one-partition frame equal, once computed, to ``daily_volume`` of the whole.
     """
-    columns = [c for c in ("created_at", "is_customer", "sentiment_label", "intent",
-                           "is_complaint", "source")
-               if c in scored.columns]
+    columns = [
+        c
+        for c in (
+            "created_at",
+            "is_customer",
+            "sentiment_label",
+            "intent",
+            "is_complaint",
+            "source",
+        )
+        if c in scored.columns
+    ]
     meta = _daily_piece(_empty_frame(scored)[columns], timezone)
     pieces = scored[columns].map_partitions(_daily_piece, timezone, meta=meta)
     return pieces.repartition(npartitions=1).map_partitions(
-        _sum_daily, meta=meta.drop(columns="source"))
+        _sum_daily, meta=meta.drop(columns="source")
+    )
 
 
 def _week_start(part: pd.DataFrame, timezone: str) -> pd.DataFrame:
@@ -290,12 +329,14 @@ def _week_start(part: pd.DataFrame, timezone: str) -> pd.DataFrame:
     return part.assign(_week=day - pd.to_timedelta(day.dt.day_of_week, unit="D"))
 
 
-def _topics_partition(part: pd.DataFrame, timezone: str, n: int, exclude: tuple[str, ...],
-                      min_mentions: int) -> pd.DataFrame:
+def _topics_partition(
+    part: pd.DataFrame, timezone: str, n: int, exclude: tuple[str, ...], min_mentions: int
+) -> pd.DataFrame:
     from ..nlp.topics import weekly_topics
 
-    return weekly_topics(part.drop(columns="_week"), timezone, n, exclude,
-                         min_mentions=min_mentions)
+    return weekly_topics(
+        part.drop(columns="_week"), timezone, n, exclude, min_mentions=min_mentions
+    )
 
 
 def _sort_topics(topics: pd.DataFrame) -> pd.DataFrame:
@@ -305,9 +346,14 @@ def _sort_topics(topics: pd.DataFrame) -> pd.DataFrame:
     return ordered.reset_index(drop=True).astype(TOPIC_COLUMNS)
 
 
-def weekly_topics_partitioned(scored: dd.DataFrame, timezone: str, n: int = 5,
-                              exclude_terms: Iterable[str] = (), *,
-                              min_mentions: int = 2) -> dd.DataFrame:
+def weekly_topics_partitioned(
+    scored: dd.DataFrame,
+    timezone: str,
+    n: int = 5,
+    exclude_terms: Iterable[str] = (),
+    *,
+    min_mentions: int = 2,
+) -> dd.DataFrame:
     """:func:`~socialcrm_utils.nlp.topics.weekly_topics` with each week ranked whole.
 
     Phrases and document frequencies need all posts of a week, so the posts (four columns)
@@ -320,13 +366,15 @@ def weekly_topics_partitioned(scored: dd.DataFrame, timezone: str, n: int = 5,
     from ..nlp.topics import _empty
 
     text = "text_redacted" if "text_redacted" in scored.columns else "text"
-    columns = [c for c in ("created_at", text, "lang", "is_brand", "is_customer")
-               if c in scored.columns]
+    columns = [
+        c for c in ("created_at", text, "lang", "is_brand", "is_customer") if c in scored.columns
+    ]
     meta = _week_start(_empty_frame(scored)[columns], timezone)
     posts = scored[columns].map_partitions(_week_start, timezone, meta=meta)
     exclude = tuple(exclude_terms)
     pieces = posts.shuffle(on="_week").map_partitions(
-        _topics_partition, timezone, n, exclude, min_mentions, meta=_empty())
+        _topics_partition, timezone, n, exclude, min_mentions, meta=_empty()
+    )
     return pieces.repartition(npartitions=1).map_partitions(_sort_topics, meta=_empty())
 
 
@@ -350,8 +398,10 @@ def kernel_scheduler(partitions: int) -> Iterator[str]:
     if wanted and SCHEDULER_ADDRESS.fullmatch(wanted):
         from distributed import Client
 
-        with Client(wanted, set_as_default=False, timeout="30s") as client, dask.config.set(
-                scheduler=client):
+        with (
+            Client(wanted, set_as_default=False, timeout="30s") as client,
+            dask.config.set(scheduler=client),
+        ):
             yield f"distributed {wanted}"
         return
     if wanted and wanted not in _LOCAL_SCHEDULERS:
@@ -374,12 +424,12 @@ def kernel_scheduler(partitions: int) -> Iterator[str]:
 
         n = min(partitions, os.cpu_count() or 1)
         context = multiprocessing.get_context(dask.config.get("multiprocessing.context", "spawn"))
-        with ProcessPoolExecutor(n, mp_context=context) as pool, dask.config.set(
-                scheduler="processes", pool=pool):
+        with (
+            ProcessPoolExecutor(n, mp_context=context) as pool,
+            dask.config.set(scheduler="processes", pool=pool),
+        ):
             yield f"{n} local processes"
         return
     name = wanted if wanted and wanted != "processes" else "sync"
     with dask.config.set(scheduler=name):
         yield name
-
-

@@ -95,4 +95,3 @@ def tag_brands(mentions: pd.DataFrame, brand: Brand) -> pd.DataFrame:
     out["mentions_brand"] = np.asarray(tagged, dtype=bool)[codes]
     out["competitor"] = pd.array(competitor.to_numpy()[codes], dtype="string")
     return out
-

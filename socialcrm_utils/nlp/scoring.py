@@ -31,18 +31,30 @@ logger = logging.getLogger(__name__)
 INTENT_COLUMNS: tuple[str, ...] = ("intent", "intent_cue", *FLAG_COLUMNS)
 
 
-def _classify_chunk(packs: tuple[str, ...], pairs: list[tuple[str | None, str | None]]
-                    ) -> list[tuple[object, ...]]:
+def _classify_chunk(
+    packs: tuple[str, ...], pairs: list[tuple[str | None, str | None]]
+) -> list[tuple[object, ...]]:
     """:func:`classify_intent` of (text, language) pairs, as (intent, cue, *flags) tuples."""
     frame = pd.DataFrame(pairs, columns=["text", "lang"], dtype="string")
     out = classify_intent(frame["text"], frame["lang"], packs=packs)
     cue = out["intent_cue"].astype(object).where(out["intent_cue"].notna())
-    return list(zip(out["intent"].tolist(), cue.tolist(),
-                    *(out[c].astype(bool).tolist() for c in FLAG_COLUMNS), strict=True))
+    return list(
+        zip(
+            out["intent"].tolist(),
+            cue.tolist(),
+            *(out[c].astype(bool).tolist() for c in FLAG_COLUMNS),
+            strict=True,
+        )
+    )
 
 
-def start_intent(text: pd.Series, lang: pd.Series, packs: Iterable[str] = (), *,
-                 pool: parallel.WorkerPool | None = None) -> Callable[[], pd.DataFrame]:
+def start_intent(
+    text: pd.Series,
+    lang: pd.Series,
+    packs: Iterable[str] = (),
+    *,
+    pool: parallel.WorkerPool | None = None,
+) -> Callable[[], pd.DataFrame]:
     """:func:`classify_intent` once per distinct (text, language), in the worker processes.
 
     Args:
@@ -60,16 +72,26 @@ def start_intent(text: pd.Series, lang: pd.Series, packs: Iterable[str] = (), *,
     first = pd.Series(np.arange(len(keys))).groupby(codes).first().to_numpy()
     distinct = keys.iloc[first].astype(object).where(keys.iloc[first].notna(), None)
     pairs = list(zip(distinct["text"].tolist(), distinct["lang"].tolist(), strict=True))
-    pending = parallel.submit_chunks(functools.partial(_classify_chunk, tuple(packs)), pairs,
-                                     weight=lambda pair: len(pair[0] or ""), pool=pool)
+    pending = parallel.submit_chunks(
+        functools.partial(_classify_chunk, tuple(packs)),
+        pairs,
+        weight=lambda pair: len(pair[0] or ""),
+        pool=pool,
+    )
 
     def finish() -> pd.DataFrame:
         rows = pending.result()
         columns = list(zip(*rows, strict=True)) if rows else [()] * len(INTENT_COLUMNS)
-        out = {name: pd.array(values, dtype="string").take(codes)
-               for name, values in zip(INTENT_COLUMNS[:2], columns[:2], strict=True)}
-        out.update({name: np.asarray(values, dtype=bool)[codes]
-                    for name, values in zip(FLAG_COLUMNS, columns[2:], strict=True)})
+        out = {
+            name: pd.array(values, dtype="string").take(codes)
+            for name, values in zip(INTENT_COLUMNS[:2], columns[:2], strict=True)
+        }
+        out.update(
+            {
+                name: np.asarray(values, dtype=bool)[codes]
+                for name, values in zip(FLAG_COLUMNS, columns[2:], strict=True)
+            }
+        )
         return pd.DataFrame(out, index=text.index)
 
     return finish
@@ -89,10 +111,16 @@ class TextScores:
         options: The scoring options (``extension``, ``german_lexicon``, ``domain_packs``).
     """
 
-    def __init__(self, text: pd.Series, lang: pd.Series, customer: np.ndarray,
-                 options: dict[str, object], pool: parallel.WorkerPool,
-                 sentiment_of: Callable[[], pd.DataFrame],
-                 intent_of: Callable[[], pd.DataFrame] | None) -> None:
+    def __init__(
+        self,
+        text: pd.Series,
+        lang: pd.Series,
+        customer: np.ndarray,
+        options: dict[str, object],
+        pool: parallel.WorkerPool,
+        sentiment_of: Callable[[], pd.DataFrame],
+        intent_of: Callable[[], pd.DataFrame] | None,
+    ) -> None:
         self.text, self.lang, self.customer, self.options = text, lang, customer, options
         self._pool = pool
         self._sentiment_of, self._intent_of = sentiment_of, intent_of
@@ -103,12 +131,17 @@ class TextScores:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def matches(self, text: pd.Series, lang: pd.Series, customer: np.ndarray,
-                options: dict[str, object]) -> bool:
+    def matches(
+        self, text: pd.Series, lang: pd.Series, customer: np.ndarray, options: dict[str, object]
+    ) -> bool:
         """True when these scores were started for exactly these texts, languages and authors."""
-        return (options == self.options and self.text.index.equals(text.index)
-                and self.text.equals(text) and self.lang.equals(lang)
-                and np.array_equal(self.customer, customer))
+        return (
+            options == self.options
+            and self.text.index.equals(text.index)
+            and self.text.equals(text)
+            and self.lang.equals(lang)
+            and np.array_equal(self.customer, customer)
+        )
 
     def results(self) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """Wait for the scores, then stop the workers.
@@ -130,9 +163,15 @@ class TextScores:
         self._pool.close()
 
 
-def start_text_scores(text: pd.Series, lang: pd.Series, customer: np.ndarray, *,
-                      extension: bool = True, german_lexicon: Path | None = None,
-                      domain_packs: Iterable[str] = ()) -> TextScores:
+def start_text_scores(
+    text: pd.Series,
+    lang: pd.Series,
+    customer: np.ndarray,
+    *,
+    extension: bool = True,
+    german_lexicon: Path | None = None,
+    domain_packs: Iterable[str] = (),
+) -> TextScores:
     """Queue sentiment (every text) and intent (customers' texts) in workers of their own.
 
     Both are queued before either is read, so they share the workers without a pause.
@@ -152,14 +191,20 @@ def start_text_scores(text: pd.Series, lang: pd.Series, customer: np.ndarray, *,
     Raises:
         ResourceMissingError: If the VADER lexicon is missing and cannot be installed.
     """
-    options = {"extension": extension, "german_lexicon": german_lexicon,
-               "domain_packs": tuple(domain_packs)}
+    options = {
+        "extension": extension,
+        "german_lexicon": german_lexicon,
+        "domain_packs": tuple(domain_packs),
+    }
     pool = parallel.WorkerPool()
     try:
         with pool.active():  # start_sentiment submits to the active pool
             sentiment_of = start_sentiment(text, lang, **options)
-        intent_of = (start_intent(text[customer], lang[customer], options["domain_packs"],
-                                  pool=pool) if customer.any() else None)
+        intent_of = (
+            start_intent(text[customer], lang[customer], options["domain_packs"], pool=pool)
+            if customer.any()
+            else None
+        )
     except BaseException:
         pool.close()
         raise

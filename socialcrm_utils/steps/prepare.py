@@ -64,13 +64,33 @@ logger = logging.getLogger(__name__)
 #: Languages written in their own script (Japanese, Chinese, Korean, Cyrillic, Arabic, Hebrew,
 #: Greek, Devanagari, Thai): in :data:`DEFAULT_LANGUAGES` so that a post in one of them is named
 #: (``ja``) instead of ``und``; they cannot be confused with a Latin-script post.
-OTHER_SCRIPT_LANGUAGES: tuple[str, ...] = ("ja", "zh", "ko", "ru", "uk", "ar", "he", "el", "hi",
-                                           "th")
+OTHER_SCRIPT_LANGUAGES: tuple[str, ...] = (
+    "ja",
+    "zh",
+    "ko",
+    "ru",
+    "uk",
+    "ar",
+    "he",
+    "el",
+    "hi",
+    "th",
+)
 #: Languages :func:`detect_language` chooses from unless told otherwise: English and German
 #: (first-class in the suite), the other large languages of the EU/DACH market, and
 #: :data:`OTHER_SCRIPT_LANGUAGES`.
-DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pt", "pl", "tr",
-                                      *OTHER_SCRIPT_LANGUAGES)
+DEFAULT_LANGUAGES: tuple[str, ...] = (
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "pt",
+    "pl",
+    "tr",
+    *OTHER_SCRIPT_LANGUAGES,
+)
 #: Language code for texts whose language cannot be told (ISO 639-2 "undetermined").
 UNDETERMINED = "und"
 #: Texts with fewer letters than this (after URLs, handles and emoji are removed) are ``und``.
@@ -168,8 +188,12 @@ def detect_language(
     lookup = dict(zip(distinct.tolist(), codes.tolist(), strict=True))
     result = texts.astype("string").map(lookup)
     result = result.astype("string").fillna(UNDETERMINED)
-    logger.debug("detect_language: %d texts, %d distinct, %d classified", len(texts),
-                 len(distinct), len(by_clean))
+    logger.debug(
+        "detect_language: %d texts, %d distinct, %d classified",
+        len(texts),
+        len(distinct),
+        len(by_clean),
+    )
     return result.rename("lang")
 
 
@@ -257,8 +281,9 @@ def fill_languages(mentions: pd.DataFrame, playbook: Playbook) -> pd.Series:
     Returns:
         A ``string`` Series on ``mentions``' index.
     """
-    lang = normalize_lang(mentions["lang"] if "lang" in mentions.columns
-                          else pd.Series(pd.NA, index=mentions.index))
+    lang = normalize_lang(
+        mentions["lang"] if "lang" in mentions.columns else pd.Series(pd.NA, index=mentions.index)
+    )
     missing = lang.isna()
     if missing.any():
         allowed = (*DEFAULT_LANGUAGES, playbook.language)
@@ -289,8 +314,14 @@ def normalize_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFra
 #: Columns :func:`prepare_mentions` adds to the canonical ones (``text_redacted`` replaces
 #: ``text``).
 PREPARED_COLUMNS: tuple[str, ...] = (
-    "text_redacted", "pii_types", "pii_count", "private_reply", "duplicate_of", "is_retweet",
-    "mentions_brand", "competitor",
+    "text_redacted",
+    "pii_types",
+    "pii_count",
+    "private_reply",
+    "duplicate_of",
+    "is_retweet",
+    "mentions_brand",
+    "competitor",
 )
 
 
@@ -359,22 +390,25 @@ def prepare_and_start_scores(mentions: pd.DataFrame, playbook: Playbook) -> Prep
     return Prepared(out, scores)
 
 
-def _redact_and_fill(mentions: pd.DataFrame,
-                     playbook: Playbook) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _redact_and_fill(
+    mentions: pd.DataFrame, playbook: Playbook
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Missing markers blanked, ``text`` redacted, ``lang`` filled; and the redaction table."""
     from ..nlp.pii import redact_texts
 
     settings = playbook.listening
     mentions = blank_missing_markers(mentions)
-    redacted = redact_texts(mentions["text"], regions=tuple(settings.phone_regions),
-                            patterns=settings.pii_patterns)
+    redacted = redact_texts(
+        mentions["text"], regions=tuple(settings.phone_regions), patterns=settings.pii_patterns
+    )
     work = mentions.assign(text=redacted["text_redacted"].to_numpy())
     work["lang"] = fill_languages(work, playbook)
     return work, redacted
 
 
-def _finish_preparing(work: pd.DataFrame, redacted: pd.DataFrame,
-                      playbook: Playbook) -> pd.DataFrame:
+def _finish_preparing(
+    work: pd.DataFrame, redacted: pd.DataFrame, playbook: Playbook
+) -> pd.DataFrame:
     """Duplicates flagged, brands tagged, the personal-data columns and private replies."""
     from ..nlp.pii import suggest_private_replies
 
@@ -387,8 +421,11 @@ def _finish_preparing(work: pd.DataFrame, redacted: pd.DataFrame,
     public_customer = ~out["is_brand"].astype(bool)
     replies = suggest_private_replies(out.assign(lang=out["lang"].fillna(playbook.language)))
     out["private_reply"] = replies.where(public_customer & (out["pii_count"] > 0))
-    logger.info("prepared %d mentions: %d with personal data redacted", len(out),
-                int((out["pii_count"] > 0).sum()))
+    logger.info(
+        "prepared %d mentions: %d with personal data redacted",
+        len(out),
+        int((out["pii_count"] > 0).sum()),
+    )
     return out
 
 
@@ -397,10 +434,14 @@ def _start_scores(work: pd.DataFrame, playbook: Playbook) -> TextScores:
     settings = playbook.listening
     lang = work["lang"].astype("string").fillna(playbook.language)
     customer = ~work["is_brand"].fillna(False).astype(bool).to_numpy()
-    return start_text_scores(text_of(work), lang, customer,
-                             extension=settings.sentiment_extension,
-                             german_lexicon=settings.german_lexicon,
-                             domain_packs=settings.domain_packs)
+    return start_text_scores(
+        text_of(work),
+        lang,
+        customer,
+        extension=settings.sentiment_extension,
+        german_lexicon=settings.german_lexicon,
+        domain_packs=settings.domain_packs,
+    )
 
 
 def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
@@ -432,13 +473,16 @@ def redact_frame(frame: pd.DataFrame, playbook: Playbook) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if column in keep or _ID_NAME_RE.search(_column_words(column)) or not (
-            pd.api.types.is_string_dtype(values.dtype) or values.dtype == object
+        if (
+            column in keep
+            or _ID_NAME_RE.search(_column_words(column))
+            or not (pd.api.types.is_string_dtype(values.dtype) or values.dtype == object)
         ):
             continue
         text = values.astype("string")
-        redacted = redact_texts(text.fillna(""), regions=tuple(settings.phone_regions),
-                                patterns=settings.pii_patterns)["text_redacted"]
+        redacted = redact_texts(
+            text.fillna(""), regions=tuple(settings.phone_regions), patterns=settings.pii_patterns
+        )["text_redacted"]
         out[column] = redacted.astype("string").where(text.notna())
     return out
 
@@ -453,5 +497,3 @@ def _column_words(name: object) -> str:
     """A column name as lower-case words joined by ``_`` (``"Post ID"``, ``postId``: post_id)."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name))
     return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
-
-
