@@ -46,11 +46,13 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, Generic, TypeVar
 
@@ -97,7 +99,8 @@ _HOST_CODE = (
 
 #: The pool that :func:`submit_chunks` uses inside ``with pool.active():`` (None elsewhere).
 _active_pool: contextvars.ContextVar[WorkerPool | None] = contextvars.ContextVar(
-    "socialcrm_active_worker_pool", default=None)
+    "socialcrm_active_worker_pool", default=None
+)
 
 
 def workers() -> int:
@@ -107,8 +110,7 @@ def workers() -> int:
         try:
             count = int(wanted)
         except ValueError:
-            logger.warning("%s=%r is not a number: using one worker per core", WORKERS_ENV,
-                           wanted)
+            logger.warning("%s=%r is not a number: using one worker per core", WORKERS_ENV, wanted)
         else:
             return max(count, 1)
     if multiprocessing.parent_process() is not None or multiprocessing.current_process().daemon:
@@ -207,20 +209,25 @@ def serve_workers(settings: dict[str, Any]) -> None:
             replies.flush()
 
     fork = "fork" in multiprocessing.get_all_start_methods() and sys.platform.startswith("linux")
-    method = "fork" if fork else (
-        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    method = (
+        "fork"
+        if fork
+        else ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    )
     # Forked workers close their copy of the reply pipe, so it ends when the host ends.
     executor = concurrent.futures.ProcessPoolExecutor(
-        settings["workers"], mp_context=multiprocessing.get_context(method),
-        initializer=_start_worker, initargs=(reply_fd if fork else None,))
+        settings["workers"],
+        mp_context=multiprocessing.get_context(method),
+        initializer=_start_worker,
+        initargs=(reply_fd if fork else None,),
+    )
     try:
         while True:
             try:
                 key, payload = pickle.load(requests)  # noqa: S301 (from our own caller)
             except EOFError:
                 break
-            executor.submit(_run_pickled, payload).add_done_callback(
-                functools.partial(reply, key))
+            executor.submit(_run_pickled, payload).add_done_callback(functools.partial(reply, key))
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         replies.close()
@@ -252,8 +259,12 @@ class _Reply:
         return pickle.loads(self._data)  # type: ignore[arg-type]  # noqa: S301
 
 
-def _read_replies(process: subprocess.Popen[bytes], waiting: dict[int, _Reply],
-                  lock: threading.Lock) -> None:
+def _read_replies(
+    process: subprocess.Popen[bytes],
+    waiting: dict[int, _Reply],
+    lock: threading.Lock,
+    ended: threading.Event,
+) -> None:
     """The reader thread: hand each reply to its chunk; at the end, fail the rest and reap.
 
     It holds the host's process and output, never its input: a pool nobody holds closes the
@@ -274,64 +285,119 @@ def _read_replies(process: subprocess.Popen[bytes], waiting: dict[int, _Reply],
     finally:
         stream.close()
         with lock:
+            ended.set()  # no chunk is accepted from here on
             left = list(waiting.values())
             waiting.clear()
         for reply in left:
-            reply.set(False, RuntimeError("the worker processes stopped before this chunk "
-                                          "was done (pool closed, or a worker failed)"))
+            reply.set(
+                False,
+                RuntimeError(
+                    "the worker processes stopped before this chunk "
+                    "was done (pool closed, or a worker failed)"
+                ),
+            )
         with contextlib.suppress(ChildProcessError):  # reaped by close() already
             process.wait()
 
 
+def _fail(waiting: dict[int, _Reply], lock: threading.Lock, key: int, why: str) -> None:
+    with lock:
+        reply = waiting.pop(key, None)
+    if reply is not None:
+        reply.set(False, RuntimeError(why))
+
+
+def _write_requests(
+    outbox: queue.SimpleQueue[tuple[int, Callable[..., Any], list[Any]] | None],
+    requests: IO[bytes],
+    waiting: dict[int, _Reply],
+    lock: threading.Lock,
+) -> None:
+    """The writer thread: pickle each queued chunk and send it to the host; ``None`` ends.
+
+    The caller never waits for the pipe (the host reads its first chunk only once it has
+    imported the text modules). Ending closes the pipe: the host then finishes and exits.
+    """
+    try:
+        while (item := outbox.get()) is not None:
+            key, func, chunk = item
+            try:
+                payload = pickle.dumps((func, chunk), protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((key, payload), requests, protocol=pickle.HIGHEST_PROTOCOL)
+                requests.flush()
+            except (pickle.PicklingError, AttributeError, TypeError, OSError) as exc:
+                _fail(waiting, lock, key, f"the chunk could not go to the workers ({exc})")
+    finally:
+        with contextlib.suppress(OSError):
+            requests.close()
+
+
 class _Host:
-    """One host process: the requests pipe, the process and its reader thread."""
+    """One host process, with the thread that writes its requests and the one that reads."""
 
     def __init__(self, count: int) -> None:
         read_end, write_end = os.pipe()
         try:
             self.process = subprocess.Popen(  # noqa: S603 (this Python, our own code)
-                [sys.executable, "-c", _HOST_CODE], stdin=read_end, stdout=subprocess.PIPE)
+                [sys.executable, "-c", _HOST_CODE], stdin=read_end, stdout=subprocess.PIPE
+            )
         except BaseException:
             os.close(write_end)
             raise
         finally:
             os.close(read_end)
-        # The pool alone holds the requests pipe (not the Popen, which the reader thread keeps
-        # until the host is reaped): when the pool goes, the pipe closes and the host ends.
-        self.requests: IO[bytes] = os.fdopen(write_end, "wb")
+        requests = os.fdopen(write_end, "wb")
+        settings = {"sys_path": list(sys.path), "preload": list(_PRELOAD), "workers": count}
+        pickle.dump(settings, requests, protocol=pickle.HIGHEST_PROTOCOL)  # fits the pipe
+        requests.flush()
         self._waiting: dict[int, _Reply] = {}
         self._lock = threading.Lock()
         self._keys = itertools.count()
-        self._send({"sys_path": list(sys.path), "preload": list(_PRELOAD), "workers": count})
-        threading.Thread(target=_read_replies, args=(self.process, self._waiting, self._lock),
-                         name=f"socialcrm-workers-{self.process.pid}", daemon=True).start()
+        self._ended = threading.Event()
+        self._outbox: queue.SimpleQueue[tuple[int, Callable[..., Any], list[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        name = f"socialcrm-workers-{self.process.pid}"
+        # Neither thread holds this object: when its pool is dropped, the finalizer queues the
+        # end of the input (SimpleQueue.put is safe in a finalizer: no lock), the writer
+        # closes the pipe, the host ends, and the reader reaps it.
+        threading.Thread(
+            target=_write_requests,
+            args=(self._outbox, requests, self._waiting, self._lock),
+            name=f"{name}-in",
+            daemon=True,
+        ).start()
+        threading.Thread(
+            target=_read_replies,
+            args=(self.process, self._waiting, self._lock, self._ended),
+            name=f"{name}-out",
+            daemon=True,
+        ).start()
+        self._end_input = weakref.finalize(self, self._outbox.put, None)
 
-    def _send(self, message: object) -> None:
-        with self._lock:
-            pickle.dump(message, self.requests, protocol=pickle.HIGHEST_PROTOCOL)
-            self.requests.flush()
+    def submit(self, func: Callable[..., Any], chunk: list[Any]) -> _Reply:
+        """Queue one chunk for the workers.
 
-    def submit(self, payload: bytes) -> _Reply:
+        Raises:
+            OSError: If the host has ended.
+        """
         reply, key = _Reply(), next(self._keys)
         with self._lock:
+            if self._ended.is_set() or not self._end_input.alive:
+                raise OSError("the worker processes have stopped")
             self._waiting[key] = reply
-        try:
-            self._send((key, payload))
-        except OSError:
-            with self._lock:
-                self._waiting.pop(key, None)
-            raise
+        self._outbox.put((key, func, chunk))
         return reply
 
     def close(self) -> None:
         """End the input; wait for the running chunks and the host (killed after a minute)."""
-        with contextlib.suppress(OSError):
-            self.requests.close()
+        self._end_input()
         try:
             self.process.wait(timeout=_CLOSE_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            logger.warning("worker processes still busy after %.0fs: stopping them",
-                           _CLOSE_TIMEOUT_S)
+            logger.warning(
+                "worker processes still busy after %.0fs: stopping them", _CLOSE_TIMEOUT_S
+            )
             self.process.kill()
             self.process.wait()
 
@@ -339,8 +405,13 @@ class _Host:
 class Pending(Generic[R]):
     """Results of one submission, in item order once :meth:`result` returns."""
 
-    def __init__(self, func: Callable[[list[T]], list[R]], items: Sequence[T],
-                 replies: list[_Reply] | None, owner: WorkerPool | None = None) -> None:
+    def __init__(
+        self,
+        func: Callable[[list[T]], list[R]],
+        items: Sequence[T],
+        replies: list[_Reply] | None,
+        owner: WorkerPool | None = None,
+    ) -> None:
         self._func, self._items, self._replies = func, items, replies
         self._owner = owner  # a pool of this submission's own, closed once collected
         self._out: list[R] | None = None
@@ -356,8 +427,7 @@ class Pending(Generic[R]):
                 try:
                     out = [value for reply in self._replies for value in reply.value()]
                 except (OSError, RuntimeError, EOFError, pickle.UnpicklingError) as exc:
-                    logger.warning("working in one process: the worker processes failed (%s)",
-                                   exc)
+                    logger.warning("working in one process: the worker processes failed (%s)", exc)
                     out = list(self._func(list(self._items)))
         finally:
             self._replies = None
@@ -400,9 +470,14 @@ class WorkerPool:
         """True while this pool's worker processes are up."""
         return self._host is not None
 
-    def submit(self, func: Callable[[list[T]], list[R]], items: Sequence[T], *,
-               min_items: int | None = None,
-               weight: Callable[[T], int] | None = None) -> Pending[R]:
+    def submit(
+        self,
+        func: Callable[[list[T]], list[R]],
+        items: Sequence[T],
+        *,
+        min_items: int | None = None,
+        weight: Callable[[T], int] | None = None,
+    ) -> Pending[R]:
         """Start ``func`` on chunks of ``items`` in the workers; collect with ``result()``.
 
         Args:
@@ -422,16 +497,17 @@ class WorkerPool:
         if self.count < 2 or len(items) < max(minimum, 2) or _defined_in_main(func):
             return Pending(func, items, None)
         try:
-            payloads = [pickle.dumps((func, list(items[part])), protocol=pickle.HIGHEST_PROTOCOL)
-                        for part in _split(items, self.count * _CHUNKS_PER_WORKER, weight)]
+            pickle.dumps(func, protocol=pickle.HIGHEST_PROTOCOL)  # the items are plain data
         except (pickle.PicklingError, AttributeError, TypeError) as exc:
-            logger.warning("working in one process: %r cannot go to worker processes (%s)",
-                           func, exc)
+            logger.warning(
+                "working in one process: %r cannot go to worker processes (%s)", func, exc
+            )
             return Pending(func, items, None)
         try:
             if self._host is None:
                 self._host = _Host(self.count)
-            return Pending(func, items, [self._host.submit(p) for p in payloads])
+            parts = _split(items, self.count * _CHUNKS_PER_WORKER, weight)
+            return Pending(func, items, [self._host.submit(func, list(items[p])) for p in parts])
         except OSError as exc:
             logger.warning("working in one process: worker processes cannot start (%s)", exc)
             self.close()
@@ -453,9 +529,14 @@ class WorkerPool:
             host.close()
 
 
-def submit_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
-                  min_items: int | None = None, weight: Callable[[T], int] | None = None,
-                  pool: WorkerPool | None = None) -> Pending[R]:
+def submit_chunks(
+    func: Callable[[list[T]], list[R]],
+    items: Sequence[T],
+    *,
+    min_items: int | None = None,
+    weight: Callable[[T], int] | None = None,
+    pool: WorkerPool | None = None,
+) -> Pending[R]:
     """:meth:`WorkerPool.submit` to ``pool``, the active pool, or a pool of its own.
 
     The pool is ``pool`` when given, else the one of an enclosing ``with pool.active():``;
@@ -475,9 +556,14 @@ def submit_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
     return pending
 
 
-def map_chunks(func: Callable[[list[T]], list[R]], items: Sequence[T], *,
-               min_items: int | None = None, weight: Callable[[T], int] | None = None,
-               pool: WorkerPool | None = None) -> list[R]:
+def map_chunks(
+    func: Callable[[list[T]], list[R]],
+    items: Sequence[T],
+    *,
+    min_items: int | None = None,
+    weight: Callable[[T], int] | None = None,
+    pool: WorkerPool | None = None,
+) -> list[R]:
     """``func(list(items))``, computed in chunks on every core (see :func:`submit_chunks`).
 
     Examples:
