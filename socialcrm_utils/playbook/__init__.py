@@ -13,6 +13,13 @@ Modules: :mod:`.fields` (durations, clock times, the strict base model), :mod:`.
 
 from __future__ import annotations
 
+from .api_sources import (
+    AppStoreSource,
+    BlueskySource,
+    EnvRef,
+    XSource,
+    YouTubeSource,
+)
 from .fields import (
     WEEKDAYS,
     Clock,
@@ -61,6 +68,11 @@ from .sections import (
 )
 
 __all__ = [
+    "AppStoreSource",
+    "BlueskySource",
+    "EnvRef",
+    "XSource",
+    "YouTubeSource",
     "Brand",
     "BusinessHours",
     "Clock",
