@@ -395,7 +395,7 @@ def test_version_1_store_is_migrated_and_keeps_its_history(store_url):
                           "VALUES (:c, :s, 'reports/tiny/old')"),
                      {"c": CLIENT, "s": pd.Timestamp("2026-02-01 08:00").to_pydatetime()})
     with open_store(store_url) as store:
-        assert store.version() == SCHEMA_VERSION == 3
+        assert store.version() == SCHEMA_VERSION == 4
         columns = {c["name"] for c in inspect(store.engine).get_columns("runs")}
         assert {"period_start", "period_end"} <= columns
         old = int(store.read("runs", CLIENT)["id"].iloc[0])

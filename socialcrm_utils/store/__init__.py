@@ -3,25 +3,28 @@
 Social CRM is still CRM. Each run of a playbook writes its artifacts into its run folder; the
 store keeps what must outlive a run folder, per client:
 
-============== ==============================================================================
-table          one row per
-============== ==============================================================================
-contacts       person (``display_name``, ``first_seen``, ``last_seen``)
-identities     account of a person on a platform (``platform`` + ``author_id`` -> contact);
-               unique per client, platform and author id
-interactions   mention (post, reply, DM), unique per client, platform and ``mention_id``; the
-               PII-redacted ``text_redacted`` only, never raw text
-cases          conversation with a customer (step 4's SLA clocks), unique per client, platform
-               and ``conversation_id``
-runs           call of :meth:`Store.record_run` (one per playbook run), with the period its
-               data covers (``period_start``, ``period_end``: local dates of the first and
-               last post) and its ``status``: ``running`` from :meth:`Store.record_run`,
-               ``ok`` once :meth:`Store.save_kpis` stored its KPIs, ``failed`` when the run
-               stopped before (see below); NULL for runs recorded before schema version 3
-kpi_snapshots  KPI of a run (``name``, ``value``, ``unit``), unique per run and KPI; one
-               point per data period (see below)
-schema_version the one version number of the tables (:data:`SCHEMA_VERSION`)
-============== ==============================================================================
+================ ============================================================================
+table            one row per
+================ ============================================================================
+contacts         person (``display_name``, ``first_seen``, ``last_seen``)
+identities       account of a person on a platform (``platform`` + ``author_id`` -> contact);
+                 unique per client, platform and author id
+interactions     mention (post, reply, DM), unique per client, platform and ``mention_id``; the
+                 PII-redacted ``text_redacted`` only, never raw text
+cases            conversation with a customer (step 4's SLA clocks), unique per client, platform
+                 and ``conversation_id``
+runs             call of :meth:`Store.record_run` (one per playbook run), with the period its
+                 data covers (``period_start``, ``period_end``: local dates of the first and
+                 last post) and its ``status``: ``running`` from :meth:`Store.record_run`,
+                 ``ok`` once :meth:`Store.save_kpis` stored its KPIs, ``failed`` when the run
+                 stopped before (see below); NULL for runs recorded before schema version 3
+kpi_snapshots    KPI of a run (``name``, ``value``, ``unit``), unique per run and KPI; one
+                 point per data period (see below)
+alert_deliveries alert sent (or tried) to a channel, unique per client, ``rule``,
+                 ``window``, ``subject`` and ``channel``: ``status`` (``sent`` / ``failed``),
+                 ``reason``, ``attempts`` (:mod:`socialcrm_utils.alerts`, ``docs/alerts.md``)
+schema_version   the one version number of the tables (:data:`SCHEMA_VERSION`)
+================ ============================================================================
 
 **Idempotent.** Upserting the same frames again changes no row count in contacts, identities,
 interactions or cases: rows are keyed by the natural keys above and updated in place. Runs are
@@ -78,6 +81,7 @@ Typical use in a notebook::
 """
 
 from .core import Store, open_store
+from .deliveries import DELIVERY_KEY
 from .erasure import (
     ERASED_TEXT,
     MIN_QUOTE_CHARS,
@@ -98,6 +102,7 @@ from .erasure import (
 from .forget import RUN_ARTIFACTS, files_naming, forget_in_runs
 from .schema import (
     BATCH_ROWS,
+    DELIVERY_STATUSES,
     ERASED,
     RUN_STATUSES,
     SCHEMA_VERSION,
@@ -108,6 +113,7 @@ from .schema import (
     StoreNotFoundError,
     UnredactedTextError,
     UTCDateTime,
+    alert_deliveries,
     cases,
     contacts,
     identities,
@@ -142,6 +148,9 @@ __all__ = [
     "cases",
     "runs",
     "kpi_snapshots",
+    "alert_deliveries",
+    "DELIVERY_KEY",
+    "DELIVERY_STATUSES",
     "schema_version",
     # erasure of run folders (socialcrm forget --runs)
     "ERASED_TEXT",

@@ -10,6 +10,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 
 from ..credentials import mask_urls_in_text
+from .deliveries import DeliveriesMixin
 from .forget import ForgetMixin
 from .reads import ReadsMixin
 from .runs import RunsMixin
@@ -111,13 +112,14 @@ def _shown(url: str | Any) -> str:
     return mask_urls_in_text(shown, keep_user=True)
 
 
-class Store(RunsMixin, UpsertsMixin, ForgetMixin, ReadsMixin):
+class Store(RunsMixin, UpsertsMixin, ForgetMixin, ReadsMixin, DeliveriesMixin):
     """An open CRM store (see :mod:`socialcrm_utils.store`); create it with :func:`open_store`.
 
     Every method runs in one transaction: it is written completely or not at all. The methods
     come by concern from :class:`~.runs.RunsMixin` (runs, KPIs), :class:`~.upserts.UpsertsMixin`
     (mentions, cases, contacts), :class:`~.forget.ForgetMixin` (erasure) and
-    :class:`~.reads.ReadsMixin` (tables as frames).
+    :class:`~.reads.ReadsMixin` (tables as frames) and :class:`~.deliveries.DeliveriesMixin`
+    (alert deliveries).
 
     Attributes:
         engine: The SQLAlchemy engine, for ad-hoc queries on the tables of

@@ -62,6 +62,8 @@ __all__ = [
     "interactions",
     "cases",
     "kpi_snapshots",
+    "alert_deliveries",
+    "DELIVERY_STATUSES",
     "stored_version",
     "prepare_schema",
 ]
@@ -70,11 +72,15 @@ logger = logging.getLogger(__name__)
 
 #: Version of the tables below; bump it (and add a migration to ``_MIGRATIONS``) whenever they
 #: change. Version 2: ``runs.period_start`` and ``runs.period_end``. Version 3: ``runs.status``,
-#: ``runs.pid`` and ``runs.host`` (killed runs are marked failed).
-SCHEMA_VERSION = 3
+#: ``runs.pid`` and ``runs.host`` (killed runs are marked failed). Version 4: the
+#: ``alert_deliveries`` table.
+SCHEMA_VERSION = 4
 
 #: Values of ``runs.status``.
 RUN_STATUSES = ("running", "ok", "failed")
+
+#: Values of ``alert_deliveries.status``.
+DELIVERY_STATUSES = ("sent", "failed")
 
 #: Rows per executemany batch of an upsert.
 BATCH_ROWS = 5000
@@ -231,6 +237,28 @@ kpi_snapshots = Table(
     UniqueConstraint("run_id", "name", name="uq_kpi_snapshots_run_name"),
 )
 
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client", String, nullable=False),
+    Column("rule", String, nullable=False),
+    Column("window", String, nullable=False),
+    Column("subject", String, nullable=False),
+    Column("channel", String, nullable=False),
+    Column("severity", String),
+    Column("status", String, nullable=False),
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("first_tried_at", UTCDateTime, nullable=False),
+    Column("last_tried_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    UniqueConstraint(
+        "client", "rule", "window", "subject", "channel", name="uq_alert_deliveries_key"
+    ),
+)
+
 #: The data tables, in the order :meth:`Store.counts` reports them.
 TABLES: tuple[str, ...] = (
     "contacts",
@@ -339,5 +367,17 @@ def _add_run_status(conn: Connection) -> None:
     _add_columns(conn, runs, [runs.c.status, runs.c.pid, runs.c.host])
 
 
+def _add_alert_deliveries(conn: Connection) -> None:
+    """Schema 3 -> 4: the ``alert_deliveries`` table (one row per alert and channel).
+
+    A new table, empty: alerts raised before were never delivered, so nothing is recorded.
+    """
+    alert_deliveries.create(conn, checkfirst=True)
+
+
 #: Migration from each schema version to the next (run in one transaction by ``open_store``).
-_MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_run_periods, 2: _add_run_status}
+_MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    1: _add_run_periods,
+    2: _add_run_status,
+    3: _add_alert_deliveries,
+}
