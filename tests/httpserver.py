@@ -74,11 +74,16 @@ class Request:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    body: bytes = b""
 
     def param(self, name: str) -> str | None:
         """The first value of query parameter ``name``, or None."""
         values = self.query.get(name)
         return values[0] if values else None
+
+    def json(self) -> Any:
+        """The body parsed as JSON (a POSTed webhook payload)."""
+        return json.loads(self.body.decode("utf-8"))
 
 
 class LocalServer:
@@ -149,10 +154,9 @@ class LocalServer:
             def _answer(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                body = self.rfile.read(length) if length else b""
                 request = Request(self.command, parts.path, parse_qs(parts.query),
-                                  {k.lower(): v for k, v in self.headers.items()})
+                                  {k.lower(): v for k, v in self.headers.items()}, body)
                 with server._lock:
                     server.requests.append(request)
                 reply = server._next_reply(self.command, parts.path)

@@ -15,8 +15,12 @@ from pydantic import (
 
 from ..credentials import mask_urls_in_text
 from ..exceptions import PlaybookNotFoundError, PlaybookSyntaxError, PlaybookValidationError
+from .alerts import CHANNEL_KINDS, RULE_KINDS
 from .model import Playbook
 from .sections import _SOURCE_KINDS
+
+#: Lists of discriminated models -> their tags, which pydantic puts into error locations.
+_TAGGED_LISTS = {"sources": _SOURCE_KINDS, "channels": CHANNEL_KINDS, "rules": RULE_KINDS}
 
 
 def load_playbook(path: str | Path, *, check_files: bool = True) -> Playbook:
@@ -296,7 +300,7 @@ def _clean_loc(loc: tuple) -> tuple:
     return tuple(
         part
         for i, part in enumerate(loc)
-        if not (i >= 2 and loc[i - 2] == "sources" and part in _SOURCE_KINDS)
+        if not (i >= 2 and part in _TAGGED_LISTS.get(loc[i - 2], ()))
     )
 
 
@@ -321,7 +325,8 @@ def _allowed_keys(loc: tuple, data: Any) -> list[str]:
             if not models:
                 return []
         node = _child(node, part)
-    return [name for name, f in _pick(models, node).model_fields.items() if not f.exclude]
+    return [f.alias or name for name, f in _pick(models, node).model_fields.items()
+            if not f.exclude]
 
 
 def _pick(models: list[Any], node: Any) -> Any:

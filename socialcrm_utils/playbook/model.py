@@ -14,6 +14,7 @@ from pydantic import (
 
 from ..config import CLIENT_ID_RE, REPORTS_DIR, client_store_url
 from ..credentials import mask_urls_in_text
+from .alerts import Alerts
 from .fields import _check_timezone, _Model
 from .sections import (
     Brand,
@@ -48,6 +49,7 @@ class Playbook(_Model):
     listening: Listening = Field(default_factory=Listening)
     platforms: Platforms = Field(default_factory=Platforms)
     http: Http = Field(default_factory=Http)
+    alerts: Alerts = Field(default_factory=Alerts)
     store: str | None = None
     path: Path | None = Field(default=None, exclude=True)
 
