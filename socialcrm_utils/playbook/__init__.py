@@ -13,6 +13,14 @@ Modules: :mod:`.fields` (durations, clock times, the strict base model), :mod:`.
 
 from __future__ import annotations
 
+from .alerts import (
+    ALERT_SEVERITIES,
+    CHANNEL_KINDS,
+    RULE_KINDS,
+    Alerts,
+    EmailChannel,
+    WebhookChannel,
+)
 from .api_sources import (
     AppStoreSource,
     BlueskySource,
@@ -68,6 +76,12 @@ from .sections import (
 )
 
 __all__ = [
+    "ALERT_SEVERITIES",
+    "Alerts",
+    "CHANNEL_KINDS",
+    "EmailChannel",
+    "RULE_KINDS",
+    "WebhookChannel",
     "AppStoreSource",
     "BlueskySource",
     "EnvRef",
