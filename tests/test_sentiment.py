@@ -74,15 +74,37 @@ def test_extension_off_equals_nltk_vader_exactly(nltk_vader):
     texts = [t for t in VADER_SENTENCES if t.strip()]
     expected = [nltk_vader.polarity_scores(t)["compound"] for t in texts]
     assert english_compound(texts, extension=False) == expected
-    out = score_sentiment(pd.Series(texts), pd.Series("en", index=range(len(texts))),
-                          extension=False)
+    out = score_sentiment(
+        pd.Series(texts), pd.Series("en", index=range(len(texts))), extension=False
+    )
     assert out["sentiment"].tolist() == expected
 
 
 def test_linear_tokenizer_gives_nltk_tokens_on_random_text(nltk_vader):
     rng = random.Random(7)
-    alphabet = list("abcXYZ ") + ["  ", "\t", "\n", "'", '"', "!", "?", ".", ",", ";", ":", "-",
-                                  "(", ")", "#", "@", ":)", ":(", "n't", "😡", "é"]
+    alphabet = list("abcXYZ ") + [
+        "  ",
+        "\t",
+        "\n",
+        "'",
+        '"',
+        "!",
+        "?",
+        ".",
+        ",",
+        ";",
+        ":",
+        "-",
+        "(",
+        ")",
+        "#",
+        "@",
+        ":)",
+        ":(",
+        "n't",
+        "😡",
+        "é",
+    ]
     constants = nltk_vader.constants
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
@@ -163,16 +185,41 @@ def test_extension_sarcasm_negates_the_praise_word():
 
 def test_rule_triggers_are_necessary_for_their_regex():
     """A rule runs only where a trigger occurs, so a regex match without one would be lost."""
-    samples = COMPLAINTS + PRAISE + VADER_SENTENCES + [
-        "nobody   picked up", "no  one helped", "3h delay", "2hrs late",
-        "half an hour on the tarmac",
-        "can't get through", "they hung up on me", "bags never arrived", "missed my connection",
-        "Never flying with you again", "you don't even care", "are you kidding me",
-        "what's going on", "mechanical issues", "yeah right", "lovely #not", "#EpicFail",
-        "why is it late", "I paid for wifi", "was supposed to leave at 5", "tried calling twice",
-        "won't let me check in", "app down", "really?", "TIA!", "thanks in advance",
-        "Is it on time? Thank you", "thank you. Any update?",
-    ]
+    samples = (
+        COMPLAINTS
+        + PRAISE
+        + VADER_SENTENCES
+        + [
+            "nobody   picked up",
+            "no  one helped",
+            "3h delay",
+            "2hrs late",
+            "half an hour on the tarmac",
+            "can't get through",
+            "they hung up on me",
+            "bags never arrived",
+            "missed my connection",
+            "Never flying with you again",
+            "you don't even care",
+            "are you kidding me",
+            "what's going on",
+            "mechanical issues",
+            "yeah right",
+            "lovely #not",
+            "#EpicFail",
+            "why is it late",
+            "I paid for wifi",
+            "was supposed to leave at 5",
+            "tried calling twice",
+            "won't let me check in",
+            "app down",
+            "really?",
+            "TIA!",
+            "thanks in advance",
+            "Is it on time? Thank you",
+            "thank you. Any update?",
+        ]
+    )
     rules = [(t, r) for _, t, r, _ in cs_lexicon.PHRASE_RULES]
     rules += [(t, r) for _, t, r in cs_lexicon.SARCASM_RULES + cs_lexicon.FORMULA_RULES]
     for triggers, regex in rules:
@@ -275,8 +322,11 @@ def test_german_irony_markers_turn_praise():
 
 
 def test_german_wishes_are_not_praise():
-    wishes = ("Wäre schön, wenn der Zug mal pünktlich wäre", "Der Zug sollte pünktlich sein",
-              "Hoffentlich ist der Zug pünktlich")
+    wishes = (
+        "Wäre schön, wenn der Zug mal pünktlich wäre",
+        "Der Zug sollte pünktlich sein",
+        "Hoffentlich ist der Zug pünktlich",
+    )
     assert _de(*wishes) == [0, 0, 0]
     assert _de("Der Zug war pünktlich")[0] > 0
     # Only praise is discounted: a complaint in a wish still counts.
@@ -312,8 +362,10 @@ def test_german_thanks_and_laughter_are_weak():
 
 def test_german_lexicon_1_1_words():
     assert german.DE_LEXICON_VERSION == "1.2"
-    assert _de_labels("Die App ist unbrauchbar", "Das war ein Reinfall",
-                      "Die Züge fallen ständig aus") == ["negative"] * 3
+    assert (
+        _de_labels("Die App ist unbrauchbar", "Das war ein Reinfall", "Die Züge fallen ständig aus")
+        == ["negative"] * 3
+    )
     assert _de_labels("Sehr kulant und unbürokratisch", "Tadellos, danke") == ["positive"] * 2
 
 
@@ -333,15 +385,22 @@ def test_german_emoji_only_and_empty_texts():
         pd.Series(["😡😡", "👍", "🚆", "", "   ", None, ":-("]), pd.Series(["de"] * 7)
     )
     assert out["sentiment_label"].tolist() == [
-        "negative", "positive", "neutral", "unscored", "unscored", "unscored", "negative",
+        "negative",
+        "positive",
+        "neutral",
+        "unscored",
+        "unscored",
+        "unscored",
+        "negative",
     ]
     assert german_analyzer().compound("") == 0.0
     assert german_analyzer().compound("... !!! ???") == 0.0
 
 
 def test_german_long_text_is_scored_quickly():
-    text = ("Der Zug hatte wieder 20 Minuten Verspätung, aber das Personal war sehr freundlich. "
-            * 700)[:50_000]
+    text = (
+        "Der Zug hatte wieder 20 Minuten Verspätung, aber das Personal war sehr freundlich. " * 700
+    )[:50_000]
     start = time.perf_counter()
     (score,) = _de(text)
     assert time.perf_counter() - start < 5
@@ -427,8 +486,11 @@ PACK_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "lang", "pack", "without", "with_pack"), PACK_CASES,
-                         ids=[f"{c[2]}-{c[0]}" for c in PACK_CASES])
+@pytest.mark.parametrize(
+    ("text", "lang", "pack", "without", "with_pack"),
+    PACK_CASES,
+    ids=[f"{c[2]}-{c[0]}" for c in PACK_CASES],
+)
 def test_domain_pack_changes_a_score_only_with_the_pack(text, lang, pack, without, with_pack):
     texts, langs = pd.Series([text]), pd.Series([lang])
     assert score_sentiment(texts, langs)["sentiment"].tolist() == [without]
@@ -443,8 +505,7 @@ def test_no_pack_scores_exactly_as_the_default_extension():
     default = score_sentiment(texts, langs)
     pd.testing.assert_frame_equal(score_sentiment(texts, langs, domain_packs=()), default)
     assert default["sentiment"].tolist()[:-2] == english_compound(list(texts[:-2]))
-    assert default["sentiment"].tolist()[-2:] == [german_analyzer().compound(t)
-                                                  for t in texts[-2:]]
+    assert default["sentiment"].tolist()[-2:] == [german_analyzer().compound(t) for t in texts[-2:]]
 
 
 def test_unknown_pack_is_an_error_naming_it():
@@ -509,12 +570,14 @@ def test_accuracy_beats_the_baselines_on_real_data(accuracy_table):
     _, table = accuracy_table
     metric = table.set_index(["dataset", "method"])
     airline, germeval = "airline (en)", "GermEval 2017 dev (de)"
-    assert metric.loc[(airline, "ours"), "macro_f1"] > metric.loc[
-        (airline, "plain VADER"), "macro_f1"
-    ]
-    assert metric.loc[(airline, "ours"), "negative_f1"] > metric.loc[
-        (airline, "plain VADER"), "negative_f1"
-    ]
-    assert metric.loc[(germeval, "ours"), "micro_f1"] > metric.loc[
-        (germeval, "always neutral"), "micro_f1"
-    ]
+    assert (
+        metric.loc[(airline, "ours"), "macro_f1"] > metric.loc[(airline, "plain VADER"), "macro_f1"]
+    )
+    assert (
+        metric.loc[(airline, "ours"), "negative_f1"]
+        > metric.loc[(airline, "plain VADER"), "negative_f1"]
+    )
+    assert (
+        metric.loc[(germeval, "ours"), "micro_f1"]
+        > metric.loc[(germeval, "always neutral"), "micro_f1"]
+    )

@@ -154,14 +154,14 @@ class _CustomerServiceVader:
             (frozenset(t), _compile(regex)) for _, t, regex in cs_lexicon.SARCASM_RULES
         )
         self._phrases = tuple(
-            (frozenset(t), _compile(regex), valence)
-            for _, t, regex, valence in phrase_rules
+            (frozenset(t), _compile(regex), valence) for _, t, regex, valence in phrase_rules
         )
         rules = (*self._formulas, *self._sarcasm, *self._phrases)
         self._triggers = tuple(sorted({t for rule in rules for t in rule[0]}))
         # One pass that tells whether any trigger occurs at all (most texts have none).
-        self._any_trigger = re.compile("|".join(map(re.escape, self._triggers))) \
-            if self._triggers else None
+        self._any_trigger = (
+            re.compile("|".join(map(re.escape, self._triggers))) if self._triggers else None
+        )
 
     def extended(self, read: VaderText, plain: list[float], text: str) -> list[float] | None:
         """Token valences with the extension, or None where it changes nothing.
@@ -188,9 +188,7 @@ class _CustomerServiceVader:
             new = [w in self._new for w in lowered] if not self._new.isdisjoint(lowered) else None
             for pos, item in enumerate(words):
                 i = first[item]
-                if lowered[i] in self._changed or (
-                    new is not None and any(new[max(i - 3, 0) : i])
-                ):
+                if lowered[i] in self._changed or (new is not None and any(new[max(i - 3, 0) : i])):
                     sentiments[pos] = self.scorer.valence_at(read, i)
                     changed = True
         if not cs_lexicon.IRREALIS.isdisjoint(lowered):
@@ -212,9 +210,11 @@ class _CustomerServiceVader:
     def _apply_rules(self, read: VaderText, sentiments: list[float], text: str) -> bool:
         """Formula, sarcasm and phrase rules into ``sentiments``; True if any changed."""
         normalised = " ".join(text.lower().split())
-        found = ({t for t in self._triggers if t in normalised}
-                 if self._any_trigger is not None and self._any_trigger.search(normalised)
-                 else set())
+        found = (
+            {t for t in self._triggers if t in normalised}
+            if self._any_trigger is not None and self._any_trigger.search(normalised)
+            else set()
+        )
         formulas = [p for t, p in self._formulas if not t.isdisjoint(found)]
         sarcasm = [p for t, p in self._sarcasm if not t.isdisjoint(found)]
         phrases = [(p, v) for t, p, v in self._phrases if not t.isdisjoint(found)]
@@ -258,9 +258,7 @@ def _word_starts(text: str, count: int) -> list[int]:
 
 def _group_start(match: re.Match[str]) -> int:
     """Where the first group that took part in a match starts."""
-    return next(
-        match.start(g) for g in range(1, len(match.groups()) + 1) if match.start(g) >= 0
-    )
+    return next(match.start(g) for g in range(1, len(match.groups()) + 1) if match.start(g) >= 0)
 
 
 _HASHTAG_TRAIL = "!?,.;:'\""
@@ -318,8 +316,7 @@ def english_compound(
         # Another analyzer (tests inject stubs): its own scores; the extension needs VADER's.
         return [analyzer.polarity_scores(text)["compound"] for text in texts]
     plain = _fast_vader(analyzer, False)
-    extended = (_fast_vader(analyzer, True, check_packs(domain_packs)) if extension
-                else None)
+    extended = _fast_vader(analyzer, True, check_packs(domain_packs)) if extension else None
     scores = []
     for text in texts:
         read = plain.read(text)
@@ -337,7 +334,10 @@ def english_compound(
 
 
 def _score_chunk(
-    lang: str, extension: bool, german_lexicon: Path | None, domain_packs: tuple[str, ...],
+    lang: str,
+    extension: bool,
+    german_lexicon: Path | None,
+    domain_packs: tuple[str, ...],
     texts: list[str],
 ) -> list[float]:
     """Scores of distinct texts of one language (a chunk of :func:`start_sentiment`'s work)."""
@@ -395,8 +395,9 @@ def score_sentiment(
         1    -0.2924        negative
         2        NaN        unscored
     """
-    return start_sentiment(texts, langs, extension=extension, german_lexicon=german_lexicon,
-                           domain_packs=domain_packs)()
+    return start_sentiment(
+        texts, langs, extension=extension, german_lexicon=german_lexicon, domain_packs=domain_packs
+    )()
 
 
 def start_sentiment(
@@ -436,7 +437,9 @@ def start_sentiment(
         code: parallel.submit_chunks(
             functools.partial(_score_chunk, code, extension, german_lexicon, domain_packs),
             unique,
-            min_items=PARALLEL_MIN_TEXTS, weight=len)
+            min_items=PARALLEL_MIN_TEXTS,
+            weight=len,
+        )
         for code, unique in work.items()
     }
 
@@ -446,8 +449,9 @@ def start_sentiment(
         positive = np.full(len(texts), np.nan)
         for code, unique in work.items():
             where = rows[code]
-            logger.debug("%s: scored %d unique texts for %d mentions", code, len(unique),
-                         where.sum())
+            logger.debug(
+                "%s: scored %d unique texts for %d mentions", code, len(unique), where.sum()
+            )
             mapping = dict(zip(unique, pending[code].result(), strict=True))
             sentiment[where] = text[where].map(mapping).astype("float64").to_numpy()
             negative[where], positive[where] = LABEL_THRESHOLDS[code]
