@@ -1,11 +1,12 @@
 """Throughput of the whole listening step against the bare NLTK VADER loop, in one run.
 
 The listening step is what steps 1 and 3 do to every mention: redact personal data, detect
-language, flag near-duplicates, tag brands (``listening.prepare_mentions``), then sentiment
-(VADER + customer-service extension for English, the German lexicon for German), intent with
-its cue and priority (``listening.score_mentions``). The baseline is the loop a reader would
-write first: ``[analyzer.polarity_scores(t) for t in texts]`` over the same texts, sentiment
-only. Target (issue 3): the whole step at >= 2x the loop's throughput.
+language, flag near-duplicates, tag brands, starting the scores of step 3 in worker processes
+meanwhile (``steps.prepare.prepare_and_start_scores``), then sentiment (VADER + customer-service
+extension for English, the German lexicon for German), intent with its cue and priority
+(``listening.score_mentions(..., started=...)``), as notebook 01 does. The baseline is the
+loop a reader would write first: ``[analyzer.polarity_scores(t) for t in texts]`` over the same
+texts, sentiment only. Target (issue 3): the whole step at >= 2x the loop's throughput.
 
 Data: the suite's own generator (``socialcrm sample``) at ``--mentions`` rows (default 200,000),
 and, when ``../shared/data`` is present, the real texts of the three public data sets (no
@@ -24,11 +25,11 @@ import pandas as pd
 
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, PROJECT_ROOT
 from socialcrm_utils.listening import score_mentions
-from socialcrm_utils.steps.prepare import prepare_mentions
 from socialcrm_utils.nlp.resources import vader_analyzer
 from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.sample import generate_mentions
 from socialcrm_utils.schema import conform_mentions
+from socialcrm_utils.steps.prepare import prepare_and_start_scores
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data"
 
@@ -68,10 +69,10 @@ def measure(name: str, mentions: pd.DataFrame) -> dict[str, object]:
     loop = time.perf_counter() - started
 
     started = time.perf_counter()
-    prepared = prepare_mentions(mentions, playbook)
+    prepared, scores = prepare_and_start_scores(mentions, playbook)
     prepare = time.perf_counter() - started
     started = time.perf_counter()
-    score_mentions(prepared, playbook)
+    score_mentions(prepared, playbook, started=scores)
     score = time.perf_counter() - started
 
     total = prepare + score
