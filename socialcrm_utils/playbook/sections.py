@@ -227,7 +227,7 @@ class Listening(_Model):
     """Step 3 settings: sentiment, personal-data patterns, spike rule, engine.
 
     ``engine: dask`` scores the mentions partition-wise with dask.dataframe
-    (:func:`socialcrm_utils.distributed.listen_mentions`; same artifacts as ``pandas``);
+    (:func:`socialcrm_utils.listening.listen_mentions`; same artifacts as ``pandas``);
     ``partitions`` sets how many (default: one per 100,000 mentions, at least one per core).
     ``domain_packs`` names optional industry vocabularies (``socialcrm_utils/nlp/packs/``, e.g.
     ``[rail]``; none by default); ``labels`` names the client's label files (CSV).
