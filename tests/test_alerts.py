@@ -27,6 +27,7 @@ from socialcrm_utils.alerts import (
     ALERT_COLUMNS,
     check_alert_environment,
     deliver_alerts,
+    deliver_window_alerts,
     evaluate_rules,
     known_values,
     new_value_alerts,
@@ -827,3 +828,85 @@ def test_known_values_are_the_history_before_the_window(store):
     assert known_values(store, CLIENT, "platform") == {"twitter", "reddit", "bluesky"}
     assert known_values(store, CLIENT, "lang", before="2026-01-05") == {"en", "de"}
     assert known_values(store, "someone-else", "platform") == set()
+
+
+def test_window_alerts_from_step3_frames_with_clocks_at_now(local_server, store):
+    """The one call notebook 03 makes: rules on the window's frames, clocks judged at as_of,
+    the history from the store, delivery recorded."""
+    local_server.route("/hook", Reply(200, body="ok"), method="POST")
+    playbook = Playbook.model_validate(
+        {
+            "client": CLIENT,
+            "name": "ACME Air",
+            "brand": {"handles": ["@AcmeAir"]},
+            "sources": [{"kind": "rss", "url": "https://feeds.example/a.rss"}],
+            "sla": {"policies": [{"first_response": "1h"}]},
+            "alerts": {
+                "rules": [
+                    {"kind": "sla_due", "within": "30m"},
+                    {"kind": "reach_complaint", "min_reach": 1000},
+                    {"kind": "pii_public"},
+                    {"kind": "new_platform"},
+                ],
+                "channels": [{"kind": "webhook", "url": local_server.url + "/hook"}],
+            },
+        }
+    )
+    store.upsert_mentions(
+        CLIENT,
+        pd.DataFrame(
+            {
+                "mention_id": ["old"],
+                "platform": ["reddit"],
+                "author_id": ["zoe"],
+                "text_redacted": ["hi"],
+                "created_at": pd.to_datetime(["2025-12-01"], utc=True),
+                "is_brand": False,
+            }
+        ),
+    )
+    scored = pd.DataFrame(
+        {
+            "mention_id": ["1", "2", "3"],
+            "platform": "twitter",
+            "author_id": ["ann", "bob", "@AcmeAir"],
+            "created_at": pd.to_datetime(
+                ["2026-01-05 10:00", "2026-01-05 10:40", "2026-01-05 10:20"], utc=True
+            ),
+            "in_reply_to_id": [None, None, "1"],
+            "conversation_id": ["1", "2", "1"],
+            "is_brand": [False, False, True],
+            "mentions_brand": [True, True, False],
+            "competitor": None,
+            "reach": pd.array([5000, 10, 100], dtype="Int64"),
+            "is_complaint": [True, True, False],
+            "intent": ["complaint", "complaint", "other"],
+            "pii_count": [0, 1, 0],
+            "pii_types": ["", "email", ""],
+            "text_redacted": ["bad", "mail [EMAIL]", "sorry"],
+        }
+    )
+    alerts, report = deliver_window_alerts(
+        playbook,
+        scored,
+        store=store,
+        as_of=pd.Timestamp("2026-01-05 11:15", tz="UTC"),
+        sleep=pytest.fail,
+    )
+    # conversation 2 opened 10:40, due 11:40: 25 min left at 11:15; conversation 1 was answered
+    assert alerts[["rule", "window", "subject"]].values.tolist() == [
+        ["pii_public", "2026-01-05", "twitter:2"],
+        ["sla_due", "2026-01-05T11:40Z", "twitter:2"],
+        ["reach_complaint", "2026-01-05", "twitter:1"],
+        ["new_platform", "2026-01-05", "twitter"],
+    ]
+    assert report.lines() == ["alerts to webhook: 4 sent"]
+    assert report.frame()["status"].tolist() == ["sent"] * 4
+    _, again = deliver_window_alerts(
+        playbook,
+        scored,
+        store=store,
+        as_of=pd.Timestamp("2026-01-05 11:20", tz="UTC"),
+        sleep=pytest.fail,
+    )
+    assert (again.sent, again.already_sent) == (0, 4)  # 20 min left now: the same alert

@@ -15,7 +15,8 @@ rules and the channels; ``docs/alerts.md`` is the reference. A run uses three ca
 
 Modules: :mod:`.rules` (pure functions from frames to alert rows), :mod:`.messages` (the
 e-mail and the Slack, Teams, Mattermost and JSON bodies), :mod:`.channels` (one SMTP or webhook
-attempt), :mod:`.delivery` (dedupe in the store, retries, the report, ``alerts test``).
+attempt), :mod:`.delivery` (dedupe in the store, retries, the report, ``alerts test``),
+:mod:`.window` (both for a run's window in one call: :func:`deliver_window_alerts`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from .rules import (
     sla_due_alerts,
     spike_alerts,
 )
+from .window import deliver_window_alerts, raise_window_alerts
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -62,6 +64,7 @@ __all__ = [
     "check_alert_environment",
     "clean_reason",
     "deliver_alerts",
+    "deliver_window_alerts",
     "email_message",
     "empty_alerts",
     "evaluate_rules",
@@ -72,6 +75,7 @@ __all__ = [
     "new_value_alerts",
     "pii_alerts",
     "post_webhook",
+    "raise_window_alerts",
     "reach_complaint_alerts",
     "send_email",
     "send_test_alerts",
