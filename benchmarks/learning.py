@@ -167,7 +167,7 @@ class Task:
         minimum = int(self.settings.get("min_per_class", MIN_PER_CLASS))
         return ClientClassifier(C=self.settings.get("C", 1.0), featurizer=featurizer,
                                 min_per_class=minimum,
-                                calibrate=bool(self.settings.get("calibrate", True)), **params)
+                                calibrate=bool(self.settings.get("calibrate", False)), **params)
 
     def evaluate(self, rows: np.ndarray) -> tuple[float, bool]:
         """Test-half F1 of a classifier trained on the tune-half rows ``rows`` (positions)."""
@@ -272,8 +272,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="suggest_labels: share for the predicted classes")
     parser.add_argument("--random-share", type=float, default=RANDOM_SHARE,
                         help="suggest_labels: share drawn at random")
-    parser.add_argument("--no-calibrate", action="store_true",
-                        help="sentiment: never use the calibrated rules (thresholds)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="sentiment: also try the calibrated rules (thresholds)")
     parser.add_argument("--only", choices=["complaint", "sentiment"], help="one task only")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = tuple(int(s) for s in args.sizes.split(","))
     settings = {"C": args.C, "rule_weight": args.rule_weight,
                 "min_per_class": args.min_per_class, "balance_share": args.balance_share,
-                "random_share": args.random_share, "calibrate": not args.no_calibrate}
+                "random_share": args.random_share, "calibrate": args.calibrate}
     tasks = []
     if args.only in (None, "complaint"):
         tasks.append(Task("airline complaints (en), F1", "complaint", load_airline(args.data),
@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         print("INNER RUN: trained and measured inside the tune half (for choosing settings)")
     print(f"settings: C={args.C}, rule_weight={args.rule_weight}, "
           f"min_per_class={args.min_per_class}, balance_share={args.balance_share}, "
-          f"random_share={args.random_share}, calibrate={not args.no_calibrate}")
+          f"random_share={args.random_share}, calibrate={args.calibrate}")
     results, baselines, speeds = [], {}, []
     for task in tasks:
         rules = task.prediction(task.test)

@@ -582,7 +582,7 @@ def test_calibrated_rules_when_the_score_decides(tmp_path):
     negative at or below -0.6, positive at or above 0.05.
     """
     scored, labels = _score_decides(60)
-    model = ClientClassifier(n_bootstrap=0,
+    model = ClientClassifier(n_bootstrap=0, calibrate=True,
                              featurizer=learn.MentionFeaturizer(rule_weight=0.01))
     model.fit(scored, labels)
     result = model.results_["sentiment"]
@@ -604,7 +604,8 @@ def test_calibrated_rules_when_the_score_decides(tmp_path):
 def test_calibrated_rules_from_few_labels():
     """8 labels per class: below the n-gram model's 15, enough for the two thresholds (5)."""
     scored, labels = _score_decides(24)
-    model = ClientClassifier(n_bootstrap=0).fit(scored, labels)
+    assert ClientClassifier(n_bootstrap=0, calibrate=True).fit(scored, labels).models_ == {}
+    model = ClientClassifier(n_bootstrap=0, calibrate=True, min_calibrated=5).fit(scored, labels)
     result = model.results_["sentiment"]
     assert result["status"] == "model" and result["kind"] == "thresholds"
     assert "linear" not in result and result["model"]["f1"]["value"] == 1.0
@@ -612,7 +613,8 @@ def test_calibrated_rules_from_few_labels():
     assert result["message"].endswith(
         "from 24 labels; label 7 more 'negative' and 7 more 'neutral' and 7 more 'positive' "
         "for the n-gram model")
-    few = ClientClassifier(n_bootstrap=0).fit(*_score_decides(12))  # 4 per class
+    few = ClientClassifier(n_bootstrap=0, calibrate=True, min_calibrated=5).fit(
+        *_score_decides(12))  # 4 per class
     assert few.models_ == {} and few.results_["sentiment"]["status"] == "rules"
-    off = ClientClassifier(n_bootstrap=0, calibrate=False).fit(scored, labels)
+    off = ClientClassifier(n_bootstrap=0, calibrate=False, min_calibrated=5).fit(scored, labels)
     assert off.models_ == {}

@@ -38,8 +38,9 @@ MIN_POSITIVES = 20
 MIN_NEGATIVES = 20
 #: Sentiment gets a model from this many labels of each of negative, neutral and positive.
 MIN_PER_CLASS = 15
-#: With fewer than MIN_PER_CLASS, sentiment gets calibrated rules from this many per class (two
-#: thresholds need far fewer labels than a model of thousands of n-grams).
+#: ``min_calibrated`` as tried: calibrated rules alone from this many labels per sentiment class.
+#: Not the default: inside the GermEval tune half it gained +0.007 at 100 random labels and lost
+#: 0.017 at 100 suggested ones (docs/learning.md); the default is ``MIN_PER_CLASS`` (off).
 MIN_CALIBRATED = 5
 #: Texts the TF-IDF vocabularies are fitted on at most (a seeded sample; labelled ones always).
 MAX_VOCABULARY_TEXTS = 50_000
@@ -229,6 +230,9 @@ class ClientClassifier(BaseEstimator):
             two thresholds learned from the labels, :data:`THRESHOLD_GRID`) and use them
             instead of the logistic regression when their cross-validated macro-F1 is higher
             (needs ``n_folds``); the card's ``kind`` says which (``linear``, ``thresholds``).
+        min_calibrated: Labels per sentiment class from which the calibrated rules alone are
+            tried while the n-gram model still lacks labels (below ``min_per_class``); the
+            default, ``min_per_class``, never does (see :data:`MIN_CALIBRATED`).
 
     Attributes:
         featurizer_: The fitted featurizer (fitted on every mention's text, no labels).
@@ -257,7 +261,8 @@ class ClientClassifier(BaseEstimator):
         random_state: int = 0,
         featurizer: MentionFeaturizer | None = None,
         require_gain: bool = True,
-        calibrate: bool = True,
+        calibrate: bool = False,
+        min_calibrated: int = MIN_PER_CLASS,
     ) -> None:
         self.min_positives = min_positives
         self.min_negatives = min_negatives
@@ -269,6 +274,7 @@ class ClientClassifier(BaseEstimator):
         self.featurizer = featurizer
         self.require_gain = require_gain
         self.calibrate = calibrate
+        self.min_calibrated = min_calibrated
 
     def _minimums(self, label: str) -> dict[str, int]:
         if label == "sentiment":
@@ -387,7 +393,7 @@ class ClientClassifier(BaseEstimator):
     def _can_calibrate(self, counts: Mapping[str, int]) -> bool:
         """Calibrated rules alone: enough per class for them and for every fold."""
         return (self.calibrate and self.n_folds > 0
-                and min(counts.values()) >= max(MIN_CALIBRATED, self.n_folds))
+                and min(counts.values()) >= max(self.min_calibrated, self.n_folds))
 
     def _fit_thresholds(self, x: sp.csr_matrix, gold: np.ndarray,
                         languages: list[str]) -> _Thresholds:
