@@ -25,6 +25,7 @@ from sqlalchemy import inspect, text, update
 from socialcrm_utils import __version__
 from socialcrm_utils.alerts import (
     ALERT_COLUMNS,
+    DeliveryReport,
     check_alert_environment,
     deliver_alerts,
     deliver_window_alerts,
@@ -564,6 +565,8 @@ def test_unreachable_smtp_is_one_line_and_the_other_channels_deliver(local_serve
     ]
     assert report.deliveries[1].reason == f"not tried: email failed earlier in this run ({refused})"
     assert len(local_server.requests_to("/hook")) == 2
+    # what the runner prints from the run folder's alerts_delivered.csv
+    assert DeliveryReport.from_frame(report.frame()).lines() == report.lines()
 
 
 # -- webhooks ---------------------------------------------------------------------------------

@@ -104,6 +104,31 @@ class DeliveryReport:
         """Deliveries that failed (or were not tried after their channel failed)."""
         return sum(d.status == "failed" for d in self.deliveries)
 
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> DeliveryReport:
+        """The report of a :meth:`frame` read back (e.g. ``alerts_delivered.csv``), to print
+        its :meth:`lines`; the count of alerts skipped as already sent is not in the frame.
+
+        Examples:
+            >>> frame = pd.DataFrame({"rule": ["spike"], "window": ["2026-01-11"],
+            ...     "subject": ["complaints"], "channel": ["slack"], "severity": ["warning"],
+            ...     "status": ["sent"], "attempts": [1], "reason": [None]})
+            >>> DeliveryReport.from_frame(frame).lines()
+            ['alerts to slack: 1 sent']
+        """
+        rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        deliveries = tuple(
+            Delivery(
+                **{
+                    **{c: row.get(c) for c in DELIVERY_COLUMNS},
+                    "attempts": int(row.get("attempts") or 0),
+                    "reason": row.get("reason") or "",
+                }
+            )
+            for row in rows
+        )
+        return cls(deliveries, 0, tuple(dict.fromkeys(d.channel for d in deliveries)))
+
     def frame(self) -> pd.DataFrame:
         """The deliveries as a frame with :data:`DELIVERY_COLUMNS` (for notebook 03)."""
         rows = [[getattr(d, c) for c in DELIVERY_COLUMNS] for d in self.deliveries]
