@@ -80,8 +80,13 @@ def synthetic_threads(n_mentions: int, seed: int = 7) -> pd.DataFrame:
 
 
 def suite(mentions: pd.DataFrame) -> tuple[float, dict[str, float]]:
+    from socialcrm_utils.conversations import (
+        build_conversations,
+        response_turns,
+        sla_clocks,
+        summarize_sla,
+    )
     from socialcrm_utils.playbook import Sla
-    from socialcrm_utils.conversations import build_conversations, response_turns, sla_clocks, summarize_sla
 
     sla = Sla.model_validate({
         "business_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00",

@@ -24,11 +24,11 @@ import time
 import pandas as pd
 
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, PROJECT_ROOT
-from socialcrm_utils.listening import score_mentions
 from socialcrm_utils.nlp.resources import vader_analyzer
 from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.sample import generate_mentions
 from socialcrm_utils.schema import conform_mentions
+from socialcrm_utils.steps.listening import score_mentions
 from socialcrm_utils.steps.prepare import prepare_and_start_scores
 
 SHARED = PROJECT_ROOT.parent / "shared" / "data"

@@ -26,9 +26,21 @@ from .exceptions import MissingArtifactError
 if TYPE_CHECKING:
     from .playbook import Playbook
 
-__all__ = ["artifact_path", "read_artifact", "resolve_run_dir", "write_artifact", "store_url",
-           "run_started_at", "read_scored_mentions", "write_scored_mentions",
-           "neutralize_csv_cells", "restore_csv_cells", "FORMULA_PREFIXES"]
+__all__ = [
+    "FORMULA_PREFIXES",
+    "SCORED_ARTIFACT",
+    "SCORED_FROM_KEY",
+    "artifact_path",
+    "neutralize_csv_cells",
+    "read_artifact",
+    "resolve_run_dir",
+    "restore_csv_cells",
+    "run_started_at",
+    "scoring_stamp",
+    "store_url",
+    "write_artifact",
+    "write_scored_mentions",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -292,8 +304,9 @@ def read_artifact(run_dir: str | Path, name: str) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Scored mentions: scored once per run
 # ---------------------------------------------------------------------------------------------
-_SCORED = "mentions_scored.parquet"
-_SCORED_FROM = b"socialcrm.scored_from"
+#: The scored mentions' artifact, and the Parquet metadata key of its stamp.
+SCORED_ARTIFACT = "mentions_scored.parquet"
+SCORED_FROM_KEY = b"socialcrm.scored_from"
 
 
 def write_scored_mentions(scored: pd.DataFrame, run_dir: str | Path,
@@ -302,13 +315,13 @@ def write_scored_mentions(scored: pd.DataFrame, run_dir: str | Path,
 
     The stamp (in the Parquet metadata) is a hash of this run's ``mentions.parquet``, the
     playbook's language, brand and listening settings, and the suite's code, so
-    :func:`read_scored_mentions` can tell whether the scores are still current. Step 1 scores
-    every mention for its platform table anyway and writes them here right after
-    ``mentions.parquet``; steps 2 and 3 then read them instead of scoring again (at 1,000,000
-    mentions scoring takes minutes).
+    :func:`socialcrm_utils.steps.listening.read_scored_mentions` can tell whether the scores
+    are still current. Step 1 scores every mention for its platform table anyway and writes
+    them here right after ``mentions.parquet``; steps 2 and 3 then read them instead of
+    scoring again (at 1,000,000 mentions scoring takes minutes).
 
     Args:
-        scored: Output of :func:`~socialcrm_utils.listening.score_mentions` on the mentions in
+        scored: Output of :func:`~socialcrm_utils.steps.listening.score_mentions` on the mentions in
             ``run_dir/mentions.parquet``.
         run_dir: The run folder; ``mentions.parquet`` must be written already.
         playbook: The playbook the mentions were scored with.
@@ -319,11 +332,11 @@ def write_scored_mentions(scored: pd.DataFrame, run_dir: str | Path,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = artifact_path(run_dir, _SCORED)
+    path = artifact_path(run_dir, SCORED_ARTIFACT)
     tmp = path.with_name(f".{path.name}.tmp")
     table = pa.Table.from_pandas(scored, preserve_index=False)
-    stamp = _scoring_stamp(run_dir, playbook).encode()
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _SCORED_FROM: stamp})
+    stamp = scoring_stamp(run_dir, playbook).encode()
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), SCORED_FROM_KEY: stamp})
     pq.write_table(table, tmp)
     del table
     os.replace(tmp, path)
@@ -331,33 +344,7 @@ def write_scored_mentions(scored: pd.DataFrame, run_dir: str | Path,
     return path
 
 
-def read_scored_mentions(run_dir: str | Path, playbook: Playbook) -> pd.DataFrame:
-    """This run's scored mentions, scored once per run.
-
-    ``mentions_scored.parquet`` when it is current: written by :func:`write_scored_mentions`
-    from this run's ``mentions.parquet`` with the playbook's present language, brand and
-    listening settings and the present code (a changed setting, a rewritten
-    ``mentions.parquet`` or an edited module makes it stale). Otherwise ``mentions.parquet``
-    scored now with :func:`~socialcrm_utils.listening.score_mentions`.
-
-    Raises:
-        MissingArtifactError: If ``mentions.parquet`` is missing (run step 1).
-    """
-    path = artifact_path(run_dir, _SCORED)
-    if path.is_file():
-        import pyarrow.parquet as pq
-
-        stamp = (pq.read_schema(path).metadata or {}).get(_SCORED_FROM)
-        if stamp is not None and artifact_path(run_dir, "mentions.parquet").is_file() and \
-                stamp.decode() == _scoring_stamp(run_dir, playbook):
-            logger.info("reusing the scores in %s", path)
-            return pd.read_parquet(path)
-    from .listening import score_mentions
-
-    return score_mentions(read_artifact(run_dir, "mentions.parquet"), playbook)
-
-
-def _scoring_stamp(run_dir: str | Path, playbook: Playbook) -> str:
+def scoring_stamp(run_dir: str | Path, playbook: Playbook) -> str:
     """Hash of what scores depend on: mentions.parquet, the settings, the suite's code."""
     digest = hashlib.sha256()
     with artifact_path(run_dir, "mentions.parquet").open("rb") as handle:

@@ -143,9 +143,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_label(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .artifacts import neutralize_csv_cells, read_scored_mentions
+    from .artifacts import neutralize_csv_cells
     from .nlp.learn import latest_scored_run, learn_from_labels, model_folder, suggest_labels
     from .playbook import load_playbook
+    from .steps.listening import read_scored_mentions
 
     pb = load_playbook(args.playbook)
     client_dir = _client_dir(pb.client, args.out)

@@ -13,6 +13,7 @@ import math
 
 import pandas as pd
 
+from .conversations import assign_conversations, brand_threads, summarize_sla
 from .metrics import (
     NOT_AVAILABLE,
     population_gap,
@@ -25,7 +26,6 @@ from .metrics import (
 )
 from .playbook import Costs
 from .schema import KPIS
-from .conversations import assign_conversations, brand_threads, summarize_sla
 
 __all__ = [
     "compute_kpis",

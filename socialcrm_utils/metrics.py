@@ -43,7 +43,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .listening import about_brand, has_intent
+from .schema import about_brand, has_intent
 
 __all__ = [
     "NOT_AVAILABLE",
@@ -139,7 +139,7 @@ def count_posts(mentions: pd.DataFrame, by: str | Sequence[str] | None = None) -
         The group columns plus :data:`COUNT_COLUMNS`: ``mentions``; ``sentiment_scored``
         (labelled positive, neutral or negative) and each label's count; ``complaints``
         (``is_complaint``, else primary intent ``complaint``:
-        :func:`~socialcrm_utils.listening.has_intent`); ``reach`` (the sum over distinct
+        :func:`~socialcrm_utils.steps.listening.has_intent`); ``reach`` (the sum over distinct
         authors per platform of each author's largest follower count; NaN when no author's
         count is known). With
         ``by``, one row per group that has posts; without, always one row.

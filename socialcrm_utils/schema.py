@@ -25,6 +25,8 @@ __all__ = [
     "TEXT_COLUMNS",
     "MISSING_MARKERS",
     "blank_missing_markers",
+    "about_brand",
+    "has_intent",
 ]
 
 #: The text of a mention: ``text_redacted`` once personal data has been redacted (every
@@ -194,3 +196,51 @@ def blank_missing_markers(mentions: pd.DataFrame, *,
                 out[column] = (values.fillna(platform_default)
                                if column == "platform" and platform_default else values)
     return out
+
+
+def about_brand(scored: pd.DataFrame) -> pd.Series:
+    """Customer posts that concern the client: not about a competitor only.
+
+    A post counts for the brand when it names the brand (``mentions_brand``) or names no
+    competitor (a reply in the brand's thread rarely repeats the brand's name). Posts that name
+    only a competitor are kept in the data for share of voice but are not the client's volume.
+
+    Examples:
+        >>> df = pd.DataFrame({"is_brand": [False, False, False, True],
+        ...     "mentions_brand": [True, False, False, False],
+        ...     "competitor": ["Globex", "Globex", None, None]})
+        >>> about_brand(df).tolist()
+        [True, False, True, False]
+    """
+    customer = ~scored["is_brand"].astype(bool)
+    return customer & (scored["mentions_brand"].astype(bool) | scored["competitor"].isna())
+
+
+def has_intent(scored: pd.DataFrame, intent: str) -> pd.Series:
+    """Which posts are of one intent, as a flag: ``is_<intent>``, else ``intent == <intent>``.
+
+    A post can be several things (a complaint asked as a question): the multi-label flags of
+    :func:`socialcrm_utils.steps.listening.score_mentions` say so. Frames written before the flags existed (old artifacts) have
+    only the primary ``intent``, which is used then; without either, no post has the intent.
+
+    Args:
+        scored: Scored mentions (``is_complaint`` ... and/or ``intent``).
+        intent: ``complaint``, ``question``, ``praise`` or ``lead``.
+
+    Returns:
+        A boolean Series on ``scored``'s index (missing values are False).
+
+    Examples:
+        >>> df = pd.DataFrame({"intent": ["question", "complaint", "question"],
+        ...                    "is_complaint": [True, True, False]})
+        >>> has_intent(df, "complaint").tolist(), has_intent(df[["intent"]], "complaint").tolist()
+        ([True, True, False], [False, True, False])
+    """
+    flag = f"is_{intent}"
+    if flag in scored.columns:
+        values = scored[flag].astype("boolean").fillna(False)
+    elif "intent" in scored.columns:
+        values = scored["intent"].astype("string").eq(intent).fillna(False)
+    else:
+        values = pd.Series(False, index=scored.index)
+    return values.astype(bool)

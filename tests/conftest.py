@@ -125,10 +125,10 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def tiny():
     """The tiny fixture read, scored and clocked: (playbook, mentions, scored, clocks)."""
-    from socialcrm_utils.listening import score_mentions
-    from socialcrm_utils.playbook import load_playbook
     from socialcrm_utils.conversations import brand_threads, build_conversations, sla_clocks
+    from socialcrm_utils.playbook import load_playbook
     from socialcrm_utils.sources import read_mentions
+    from socialcrm_utils.steps.listening import score_mentions
 
     playbook = load_playbook(TINY)
     mentions = read_mentions(playbook).mentions

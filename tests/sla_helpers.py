@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from socialcrm_utils.schema import conform_mentions
 from socialcrm_utils.conversations import BusinessCalendar
+from socialcrm_utils.schema import conform_mentions
 
 BERLIN = "Europe/Berlin"
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]

@@ -15,6 +15,7 @@ import pytest
 from scipy import sparse
 
 from socialcrm_utils.nlp.pii import private_channel_reply
+from socialcrm_utils.nlp.voice import check_voice
 from socialcrm_utils.playbook import Voice
 from socialcrm_utils.steps import content
 from socialcrm_utils.steps.content import (
@@ -33,7 +34,6 @@ from socialcrm_utils.steps.content import (
     reply_templates,
     vectors,
 )
-from socialcrm_utils.nlp.voice import check_voice
 
 # --------------------------------------------------------------------------------------------
 # FAQ clusters

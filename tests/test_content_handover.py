@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from socialcrm_utils.nlp.voice import check_voice
 from socialcrm_utils.playbook import Voice, load_playbook
 from socialcrm_utils.steps.content import (
     FAQ_COLUMNS,
@@ -28,7 +29,6 @@ from socialcrm_utils.steps.content import (
     reply_templates,
     slot_note,
 )
-from socialcrm_utils.nlp.voice import check_voice
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "playbooks" / "example.yaml"
 

@@ -27,10 +27,15 @@ from socialcrm_utils.engine.partitioned import (
     score_mentions_partitioned,
     weekly_topics_partitioned,
 )
-from socialcrm_utils.listening import daily_volume, detect_spikes, listen_mentions, score_mentions
 from socialcrm_utils.nlp.topics import weekly_topics
 from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.sample import generate_mentions
+from socialcrm_utils.steps.listening import (
+    daily_volume,
+    detect_spikes,
+    listen_mentions,
+    score_mentions,
+)
 from socialcrm_utils.steps.prepare import prepare_mentions
 
 from .conftest import EXPECTED, TINY

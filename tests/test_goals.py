@@ -172,8 +172,8 @@ def test_check_goals_keeps_the_goals_table_columns():
 
 
 def test_measure_kpis_uses_the_playbook_costs():
-    from socialcrm_utils.listening import score_mentions
     from socialcrm_utils.sources import read_mentions
+    from socialcrm_utils.steps.listening import score_mentions
 
     playbook = load_playbook(ROOT / "tests" / "fixtures" / "tiny" / "tiny.yaml")
     playbook = playbook.model_copy(update={"costs": Costs(per_contact={"phone": 10, "social": 2})})

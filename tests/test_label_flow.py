@@ -17,10 +17,10 @@ import pytest
 
 from socialcrm_utils.artifacts import write_artifact, write_scored_mentions
 from socialcrm_utils.cli import main
-from socialcrm_utils.listening import score_mentions
 from socialcrm_utils.nlp.learn import card_table, learn_from_labels, model_folder
 from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.sources import read_mentions
+from socialcrm_utils.steps.listening import score_mentions
 
 from .conftest import ROOT
 

@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
-from socialcrm_utils.listening import (
+from socialcrm_utils.nlp import scoring, vader_analyzer
+from socialcrm_utils.playbook import Playbook
+from socialcrm_utils.schema import CANONICAL_COLUMNS, conform_mentions
+from socialcrm_utils.steps.listening import (
     ALERT_COLUMNS,
     DAILY_COLUMNS,
     SCORED_COLUMNS,
@@ -17,9 +20,6 @@ from socialcrm_utils.listening import (
     score_mentions,
     tag_brands,
 )
-from socialcrm_utils.nlp import scoring, vader_analyzer
-from socialcrm_utils.playbook import Playbook
-from socialcrm_utils.schema import CANONICAL_COLUMNS, conform_mentions
 
 
 @pytest.fixture

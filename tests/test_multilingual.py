@@ -35,6 +35,7 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.config import STEPS
+from socialcrm_utils.conversations import clock_conversations
 from socialcrm_utils.nlp.intent import classify_intent
 from socialcrm_utils.nlp.languages import (
     coverage_note,
@@ -44,10 +45,9 @@ from socialcrm_utils.nlp.languages import (
 from socialcrm_utils.nlp.sentiment import score_sentiment
 from socialcrm_utils.nlp.tokens import stop_words, tokenize
 from socialcrm_utils.nlp.topics import weekly_topics
-from socialcrm_utils.steps.prepare import detect_language, fill_languages, normalize_mentions
 from socialcrm_utils.playbook import load_playbook
-from socialcrm_utils.conversations import clock_conversations
 from socialcrm_utils.sources import read_mentions
+from socialcrm_utils.steps.prepare import detect_language, fill_languages, normalize_mentions
 from socialcrm_utils.steps.workflow import department_workload, route
 
 from .conftest import ROOT
@@ -240,7 +240,7 @@ def test_routing_and_workload_in_any_language(normalized, playbook):
 
 @pytest.fixture(scope="module")
 def scored(mentions, playbook) -> pd.DataFrame:
-    from socialcrm_utils.listening import score_mentions
+    from socialcrm_utils.steps.listening import score_mentions
     from socialcrm_utils.steps.prepare import prepare_mentions
 
     return score_mentions(prepare_mentions(mentions, playbook), playbook)
@@ -256,8 +256,8 @@ def test_listening_scores_the_fixture(scored):
 
 
 def test_steps_1_2_5_accept_every_language(scored, mentions, playbook):
-    from socialcrm_utils.steps.goals import measure_kpis
     from socialcrm_utils.kpis import compute_kpis
+    from socialcrm_utils.steps.goals import measure_kpis
     from socialcrm_utils.steps.platforms import summarize_platforms
 
     clocks = clock_conversations(scored, playbook)
@@ -272,7 +272,7 @@ def test_steps_1_2_5_accept_every_language(scored, mentions, playbook):
 
 
 def test_spikes_accept_every_language(scored, playbook):
-    from socialcrm_utils.listening import daily_volume, detect_spikes
+    from socialcrm_utils.steps.listening import daily_volume, detect_spikes
 
     daily = daily_volume(scored, playbook.timezone)
     assert int(daily["mentions"].sum()) == 131 and int(daily["customer_mentions"].sum()) == 76
@@ -291,7 +291,7 @@ def test_voice_accepts_replies_in_every_language(scored, playbook):
 
 def test_posts_of_unknown_language_go_through_every_step(scored, playbook):
     from socialcrm_utils.kpis import compute_kpis
-    from socialcrm_utils.listening import daily_volume
+    from socialcrm_utils.steps.listening import daily_volume
 
     # Portuguese posts labelled "und", Spanish, French and Japanese ones without a language.
     lang = scored["lang"].astype("string")

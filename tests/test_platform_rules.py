@@ -12,14 +12,14 @@ import re
 import pandas as pd
 import pytest
 
-from socialcrm_utils.steps.prepare import redact_frame
 from socialcrm_utils.nlp.length import count_length
 from socialcrm_utils.nlp.pii import find_pii, redact_texts
+from socialcrm_utils.nlp.voice import check_voice
 from socialcrm_utils.playbook import FileSource, RssSource, Voice, load_playbook
 from socialcrm_utils.sources import read_mentions
 from socialcrm_utils.sources.feeds import fetch_rss
 from socialcrm_utils.sources.files import read_file_source
-from socialcrm_utils.nlp.voice import check_voice
+from socialcrm_utils.steps.prepare import redact_frame
 
 from .conftest import SHARED_DATA
 

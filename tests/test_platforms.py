@@ -57,9 +57,9 @@ def test_platform_total_is_the_kpi_cards(tiny):
 def sample():
     """The example playbook on the shipped sample, scored and clocked as steps 1 and 5 do."""
     from socialcrm_utils.conversations import clock_conversations
-    from socialcrm_utils.listening import score_mentions
     from socialcrm_utils.playbook import load_playbook
     from socialcrm_utils.sources import read_mentions
+    from socialcrm_utils.steps.listening import score_mentions
     from socialcrm_utils.steps.prepare import prepare_mentions
 
     playbook = load_playbook(ROOT / "playbooks" / "example.yaml")

@@ -181,8 +181,8 @@ AIRLINE = SHARED_DATA / "airline" / "Tweets.csv"
 @pytest.mark.skipif(not AIRLINE.is_file(), reason=f"{AIRLINE} not found (real data is optional)")
 def test_one_airline_of_a_listening_export_without_brand_posts(write_playbook):
     from socialcrm_utils.playbook import load_playbook
-    from socialcrm_utils.scope import scope_mentions
     from socialcrm_utils.sources import read_mentions
+    from socialcrm_utils.steps.scope import scope_mentions
 
     path = write_playbook(
         f"""

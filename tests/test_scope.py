@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.playbook import Brand
-from socialcrm_utils.scope import SCOPE_REASONS, scope_mentions
+from socialcrm_utils.steps.scope import SCOPE_REASONS, scope_mentions
 
 # id, author_id, author_name, is_brand (as exported), in_reply_to_id, text -> expected scope
 ROWS = [

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialcrm_utils.playbook import BusinessHours, Sla
 from socialcrm_utils.conversations import (
     CLOCK_COLUMNS,
     CONVERSATION_COLUMNS,
@@ -23,6 +22,7 @@ from socialcrm_utils.conversations import (
     sla_clocks,
     summarize_sla,
 )
+from socialcrm_utils.playbook import BusinessHours, Sla
 
 from .sla_helpers import ALL_DAYS, BERLIN, HOUR, WEEKDAYS, berlin, due, make_mentions, seconds, utc
 

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from socialcrm_utils.playbook import BusinessHours, FileSource, Sla
 from socialcrm_utils.conversations import (
     TURN_COLUMNS,
     BusinessCalendar,
@@ -26,6 +25,7 @@ from socialcrm_utils.conversations import (
     sla_clocks,
     summarize_sla,
 )
+from socialcrm_utils.playbook import BusinessHours, FileSource, Sla
 from socialcrm_utils.sources import read_file_source
 
 from .conftest import SHARED_DATA

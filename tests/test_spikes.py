@@ -14,8 +14,13 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils.engine.partitioned import daily_volume_partitioned
-from socialcrm_utils.listening import ALERT_COLUMNS, DAILY_COLUMNS, daily_volume, detect_spikes
 from socialcrm_utils.playbook import Listening
+from socialcrm_utils.steps.listening import (
+    ALERT_COLUMNS,
+    DAILY_COLUMNS,
+    daily_volume,
+    detect_spikes,
+)
 
 from .conftest import SHARED_DATA
 

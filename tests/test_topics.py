@@ -220,8 +220,8 @@ def test_stop_words_keep_words_and_the_old_import_path() -> None:
     assert "gibt" in stop_words("de")  # DOMAIN_STOP_WORDS
     assert "und" in stop_words("") and "the" in stop_words("xx")
     # step modules import nlp/, never the reverse; content re-exports the same function
-    from socialcrm_utils.steps import content
     from socialcrm_utils.nlp import topics
+    from socialcrm_utils.steps import content
 
     assert content.tokenize is tokenize
     assert "socialcrm_utils.content" not in {

@@ -9,7 +9,6 @@ import pytest
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, TEMPLATE_PLAYBOOK
 from socialcrm_utils.exceptions import PlaybookValidationError
 from socialcrm_utils.nlp.pii import private_channel_reply
-from socialcrm_utils.playbook import Voice, load_playbook
 from socialcrm_utils.nlp.voice import (
     EXAMPLE_COLUMNS,
     RULES,
@@ -19,6 +18,7 @@ from socialcrm_utils.nlp.voice import (
     check_voice,
     normalize_reply,
 )
+from socialcrm_utils.playbook import Voice, load_playbook
 from socialcrm_utils.steps.voice import voice_scores, worst_examples
 
 # Every rule off: each test switches on the one it checks.

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..listening import about_brand
+from ..schema import about_brand
 from .business_time import _NAT, _from_ns, _ns, _utc_index
 
 __all__ = [

@@ -221,7 +221,7 @@ def prepare_mentions_partitioned(mentions: dd.DataFrame, playbook: Playbook) -> 
 
 
 def _score_partition(part: pd.DataFrame, playbook: Playbook, meta: pd.DataFrame) -> pd.DataFrame:
-    from ..listening import score_mentions
+    from ..steps.listening import score_mentions
 
     return _conform(score_mentions(part, playbook), meta)
 
@@ -237,7 +237,7 @@ def score_mentions_partitioned(mentions: dd.DataFrame, playbook: Playbook) -> dd
     Returns:
         A lazy frame equal, once computed, to ``score_mentions`` of the concatenation.
     """
-    from ..listening import score_mentions
+    from ..steps.listening import score_mentions
 
     meta = _meta(score_mentions, mentions, playbook)
     return mentions.map_partitions(_score_partition, playbook, meta, meta=meta)
@@ -245,7 +245,7 @@ def score_mentions_partitioned(mentions: dd.DataFrame, playbook: Playbook) -> dd
 
 def _daily_piece(part: pd.DataFrame, timezone: str) -> pd.DataFrame:
     """``daily_volume`` of each source of one partition, with a ``source`` column."""
-    from ..listening import DAILY_COLUMNS, daily_volume
+    from ..steps.listening import DAILY_COLUMNS, daily_volume
 
     unit = getattr(part["created_at"].dtype, "unit", "ns")
     source = (
@@ -271,7 +271,7 @@ def _sum_daily(pieces: pd.DataFrame) -> pd.DataFrame:
     first and last rows are its posts' first and last day); the union of the sources' days is
     kept, a covered day without posts counts 0, as in ``daily_volume``.
     """
-    from ..listening import DAILY_COLUMNS
+    from ..steps.listening import DAILY_COLUMNS
 
     if pieces.empty:
         return pieces.drop(columns="source").reset_index(drop=True)

@@ -5,7 +5,7 @@ texts in a :class:`~socialcrm_utils.nlp.parallel.WorkerPool` of its own and retu
 the :class:`TextScores` it returns is the explicit hand-over: step 1 starts the scores of its
 prepared mentions before it flags duplicates and tags brands
 (:func:`~socialcrm_utils.steps.prepare.prepare_and_start_scores`), and step 3's
-:func:`~socialcrm_utils.listening.score_mentions` takes the handle (``started=``), collects
+:func:`~socialcrm_utils.steps.listening.score_mentions` takes the handle (``started=``), collects
 the scores and closes it. The handle owns the workers until then (see ``docs/workers.md``).
 """
 

@@ -37,7 +37,7 @@ class Brand(_Model):
     customer who writes one of them addresses the client. ``accounts`` are more author ids or
     names that belong to the client (agents' accounts, the numeric ids some exports use) but
     that customers do not write. ``unnamed_posts`` decides what happens to customer posts that
-    name no brand and sit in no company's thread (see :mod:`socialcrm_utils.scope`): ``keep``,
+    name no brand and sit in no company's thread (see :mod:`socialcrm_utils.steps.scope`): ``keep``,
     ``drop``, or ``auto`` (keep them unless the export holds other companies' accounts).
     """
 
@@ -227,7 +227,7 @@ class Listening(_Model):
     """Step 3 settings: sentiment, personal-data patterns, spike rule, engine.
 
     ``engine: dask`` scores the mentions partition-wise with dask.dataframe
-    (:func:`socialcrm_utils.listening.listen_mentions`; same artifacts as ``pandas``);
+    (:func:`socialcrm_utils.steps.listening.listen_mentions`; same artifacts as ``pandas``);
     ``partitions`` sets how many (default: one per 100,000 mentions, at least one per core).
     ``domain_packs`` names optional industry vocabularies (``socialcrm_utils/nlp/packs/``, e.g.
     ``[rail]``; none by default); ``labels`` names the client's label files (CSV).

@@ -6,7 +6,7 @@ run right after import and before listening:
 - :func:`prepare_mentions` redacts personal data, fills languages, flags near-duplicates and
   tags brands; :func:`prepare_and_start_scores` does the same and starts step 3's sentiment
   and intent in worker processes midway, returning the handle that
-  :func:`~socialcrm_utils.listening.score_mentions` takes (``started=``);
+  :func:`~socialcrm_utils.steps.listening.score_mentions` takes (``started=``);
 - :func:`redact_frame` redacts every text column of other tables (rejected rows);
 - :func:`detect_language` names the language of each text (``und`` when it cannot tell),
   :func:`fill_languages` keeps a source's own codes and detects the rest;
@@ -328,7 +328,7 @@ PREPARED_COLUMNS: tuple[str, ...] = (
 class Prepared(NamedTuple):
     """Prepared mentions and their sentiment and intent, computing in worker processes.
 
-    Hand ``scores`` to :func:`~socialcrm_utils.listening.score_mentions` (``started=``): it
+    Hand ``scores`` to :func:`~socialcrm_utils.steps.listening.score_mentions` (``started=``): it
     collects them and stops the workers. ``scores.close()`` stops them unused.
     """
 
@@ -378,7 +378,7 @@ def prepare_and_start_scores(mentions: pd.DataFrame, playbook: Playbook) -> Prep
 
     Returns:
         The prepared mentions (as :func:`prepare_mentions` returns them) and the started
-        scores, to hand to :func:`~socialcrm_utils.listening.score_mentions` (``started=``).
+        scores, to hand to :func:`~socialcrm_utils.steps.listening.score_mentions` (``started=``).
     """
     work, redacted = _redact_and_fill(mentions, playbook)
     scores = _start_scores(work, playbook)  # the workers score while this process goes on

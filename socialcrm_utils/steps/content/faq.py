@@ -56,11 +56,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ...listening import has_intent
 from ...nlp.pii import PLACEHOLDER_RE
 from ...nlp.sentiment import normalize_lang
 from ...nlp.tokens import lang_key, tokenize_clauses
-from ...schema import text_of
+from ...schema import has_intent, text_of
 from .labels import capitalised_spellings, label_phrases, surface_spelling
 from .questions import NOT_TOPIC_WORDS, person_names, questions_asked
 from .text import (

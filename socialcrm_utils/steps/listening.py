@@ -12,21 +12,37 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .nlp.brands import tag_brands
-from .nlp.intent import FLAG_COLUMNS
-from .nlp.scoring import TextScores, start_text_scores
-from .playbook import Playbook
-from .schema import PRIORITIES, TEXT_COLUMNS, blank_missing_markers, text_of
+from ..artifacts import (
+    SCORED_ARTIFACT,
+    SCORED_FROM_KEY,
+    artifact_path,
+    read_artifact,
+    scoring_stamp,
+)
+from ..nlp.brands import tag_brands
+from ..nlp.intent import FLAG_COLUMNS
+from ..nlp.scoring import TextScores, start_text_scores
+from ..playbook import Playbook
+from ..schema import (
+    PRIORITIES,
+    TEXT_COLUMNS,
+    about_brand,
+    blank_missing_markers,
+    has_intent,
+    text_of,
+)
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
 __all__ = [
+    "read_scored_mentions",
     "blank_missing_markers",
     "about_brand",
     "PRIORITIES",
@@ -108,24 +124,6 @@ def _priority(
     ) | (customer & negative & (reach_values >= VIRAL_REACH))
     low = intent.isin(["praise", "other"]).to_numpy(bool)
     return np.select([high, low], ["high", "low"], default="normal")
-
-
-def about_brand(scored: pd.DataFrame) -> pd.Series:
-    """Customer posts that concern the client: not about a competitor only.
-
-    A post counts for the brand when it names the brand (``mentions_brand``) or names no
-    competitor (a reply in the brand's thread rarely repeats the brand's name). Posts that name
-    only a competitor are kept in the data for share of voice but are not the client's volume.
-
-    Examples:
-        >>> df = pd.DataFrame({"is_brand": [False, False, False, True],
-        ...     "mentions_brand": [True, False, False, False],
-        ...     "competitor": ["Globex", "Globex", None, None]})
-        >>> about_brand(df).tolist()
-        [True, False, True, False]
-    """
-    customer = ~scored["is_brand"].astype(bool)
-    return customer & (scored["mentions_brand"].astype(bool) | scored["competitor"].isna())
 
 
 def _scoring_inputs(
@@ -251,34 +249,28 @@ def score_mentions(
     return out
 
 
-def has_intent(scored: pd.DataFrame, intent: str) -> pd.Series:
-    """Which posts are of one intent, as a flag: ``is_<intent>``, else ``intent == <intent>``.
+def read_scored_mentions(run_dir: str | Path, playbook: Playbook) -> pd.DataFrame:
+    """This run's scored mentions, scored once per run.
 
-    A post can be several things (a complaint asked as a question): the multi-label flags of
-    :func:`score_mentions` say so. Frames written before the flags existed (old artifacts) have
-    only the primary ``intent``, which is used then; without either, no post has the intent.
+    ``mentions_scored.parquet`` when it is current: written by :func:`write_scored_mentions`
+    from this run's ``mentions.parquet`` with the playbook's present language, brand and
+    listening settings and the present code (a changed setting, a rewritten
+    ``mentions.parquet`` or an edited module makes it stale). Otherwise ``mentions.parquet``
+    scored now with :func:`score_mentions`.
 
-    Args:
-        scored: Scored mentions (``is_complaint`` ... and/or ``intent``).
-        intent: ``complaint``, ``question``, ``praise`` or ``lead``.
-
-    Returns:
-        A boolean Series on ``scored``'s index (missing values are False).
-
-    Examples:
-        >>> df = pd.DataFrame({"intent": ["question", "complaint", "question"],
-        ...                    "is_complaint": [True, True, False]})
-        >>> has_intent(df, "complaint").tolist(), has_intent(df[["intent"]], "complaint").tolist()
-        ([True, True, False], [False, True, False])
+    Raises:
+        MissingArtifactError: If ``mentions.parquet`` is missing (run step 1).
     """
-    flag = f"is_{intent}"
-    if flag in scored.columns:
-        values = scored[flag].astype("boolean").fillna(False)
-    elif "intent" in scored.columns:
-        values = scored["intent"].astype("string").eq(intent).fillna(False)
-    else:
-        values = pd.Series(False, index=scored.index)
-    return values.astype(bool)
+    path = artifact_path(run_dir, SCORED_ARTIFACT)
+    if path.is_file():
+        import pyarrow.parquet as pq
+
+        stamp = (pq.read_schema(path).metadata or {}).get(SCORED_FROM_KEY)
+        if stamp is not None and artifact_path(run_dir, "mentions.parquet").is_file() and \
+                stamp.decode() == scoring_stamp(run_dir, playbook):
+            logger.info("reusing the scores in %s", path)
+            return pd.read_parquet(path)
+    return score_mentions(read_artifact(run_dir, "mentions.parquet"), playbook)
 
 
 def daily_volume(scored: pd.DataFrame, timezone: str) -> pd.DataFrame:
@@ -531,7 +523,7 @@ def listen_mentions(
         The scored mentions (on the input's index), the daily counts and the weekly topics,
         as pandas frames.
     """
-    from .nlp.topics import weekly_topics
+    from ..nlp.topics import weekly_topics
 
     timezone = playbook.timezone
     if playbook.listening.engine == "pandas":
@@ -550,7 +542,7 @@ def listen_mentions(
     import dask
     import dask.dataframe as dd
 
-    from .engine.partitioned import (
+    from ..engine.partitioned import (
         count_partitions,
         daily_volume_partitioned,
         kernel_scheduler,

@@ -45,10 +45,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .listening import tag_brands
-from .playbook import Brand
-from .schema import text_of
-from .conversations import assign_conversations
+from ..conversations import assign_conversations
+from ..nlp.brands import tag_brands
+from ..playbook import Brand
+from ..schema import text_of
 
 __all__ = [
     "SCOPE_REASONS",
@@ -92,7 +92,7 @@ class ScopeResult:
 
     Attributes:
         mentions: The kept rows (input columns plus ``scope``, the brand tags
-            ``mentions_brand`` and ``competitor`` of :func:`~socialcrm_utils.listening.tag_brands`
+            ``mentions_brand`` and ``competitor`` of :func:`~socialcrm_utils.steps.listening.tag_brands`
             and a filled ``conversation_id``), ``is_brand`` true only for the client's accounts.
         accounts: One row per company account found in the data and per client account of
             the playbook (found or not): :data:`ACCOUNT_COLUMNS`. ``customer_posts`` counts the
