@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..listening import has_intent
 from ..playbook.alerts import (
     NewLanguageRule,
     NewPlatformRule,
@@ -34,6 +33,7 @@ from ..playbook.alerts import (
     SlaDueRule,
     SpikeRule,
 )
+from ..schema import has_intent
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -125,7 +125,7 @@ def spike_alerts(spikes: pd.DataFrame, severity: str = "warning") -> pd.DataFram
 
     Args:
         spikes: Rows of step 3's ``alerts.csv``
-            (:func:`socialcrm_utils.listening.detect_spikes`): ``date``, ``metric``,
+            (:func:`socialcrm_utils.steps.listening.detect_spikes`): ``date``, ``metric``,
             ``count``, ``ratio`` and ``message`` are used.
         severity: The alerts' severity.
 
@@ -295,7 +295,7 @@ def reach_complaint_alerts(
     """Complaints from authors whose reach (followers) is at least ``min_reach``.
 
     A post is a complaint when ``is_complaint`` is True, else when its ``intent`` is
-    ``complaint`` (:func:`socialcrm_utils.listening.has_intent`); brand posts never alert.
+    ``complaint`` (:func:`socialcrm_utils.schema.has_intent`); brand posts never alert.
 
     Args:
         mentions: Scored mentions: ``mention_id``, ``reach``, ``is_complaint`` or ``intent``;
