@@ -158,8 +158,8 @@ def child_overhead(repeats: int = 3) -> dict[str, object]:
     """Wall minus cells of tiny notebooks: papermill's default way and the runner's way."""
     import papermill as pm
 
-    from socialcrm_utils import runner
     from socialcrm_utils.config import KERNEL_NAME, NOTEBOOKS_DIR
+    from socialcrm_utils.engine import kernels as runner  # the kernel machinery of a run
 
     folder = Path(tempfile.mkdtemp(prefix="scale-overhead-"))
     results: dict[str, object] = {}

@@ -30,7 +30,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 def __getattr__(name: str):  # lazy: papermill and the sources are heavy to import
     if name == "run_playbook":
-        from .runner import run_playbook
+        from .engine.runner import run_playbook
 
         return run_playbook
     if name == "read_mentions":

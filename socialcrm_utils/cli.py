@@ -30,7 +30,7 @@ def _client_dir(client: str, out: str | None) -> Path:
     Raises:
         SocialCRMError: If ``out`` is a file or not writable (:func:`runner.check_out_dir`).
     """
-    from .runner import check_out_dir
+    from .engine.runner import check_out_dir
 
     return check_out_dir(out) / client
 
@@ -111,13 +111,13 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .runner import check_out_dir
+    from .engine.runner import check_out_dir
 
     if args.workers is not None and args.scheduler != "local":
         raise SocialCRMError("--workers needs --scheduler local")
     check_out_dir(args.out)
     if len(args.playbook) == 1 and args.scheduler is None:
-        from .runner import run_playbook
+        from .engine.runner import run_playbook
 
         result = run_playbook(args.playbook[0], out=args.out, steps=args.steps, progress=print,
                               report=not args.no_report, strict=args.strict)
@@ -273,6 +273,7 @@ def _cmd_forget(args: argparse.Namespace) -> int:
 def _erase_and_scan(client_dir: Path, traces, playbook, store, who: str,  # noqa: ANN001
                     changed: bool) -> int:
     """``forget --runs`` after the row-level rewrite: every other file, then the scan."""
+    from .engine.report import build_report
     from .store import erase_runs, format_hits, scan_runs, scan_store
 
     models = client_dir / "models"
@@ -281,6 +282,7 @@ def _erase_and_scan(client_dir: Path, traces, playbook, store, who: str,  # noqa
         print("models/: removed (the model learned from the client's labels holds words of "
               "their texts; the next run trains it again)")
     searched, done = erase_runs(client_dir, traces, playbook=playbook, store=store,
+                                build_report=build_report,
                                 client=playbook.client)
     for path, what in done.items():
         print(f"{path.relative_to(client_dir)}: {what}")
@@ -418,7 +420,7 @@ def _print_debug(exc: SocialCRMError) -> None:
     if notebook is None:
         logger.exception("user error")
         return
-    from .runner import failed_traceback
+    from .engine.runner import failed_traceback
 
     print(f"kernel traceback (kept in {notebook}):\n{failed_traceback(notebook)}",
           file=sys.stderr)

@@ -9,8 +9,8 @@ import pytest
 
 from socialcrm_utils.cli import main
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, PROJECT_ROOT
+from socialcrm_utils.engine.runner import parse_steps, plan_inputs
 from socialcrm_utils.exceptions import MissingArtifactError, SocialCRMError
-from socialcrm_utils.runner import parse_steps, plan_inputs
 
 
 def run(capsys, *argv):
@@ -153,7 +153,7 @@ def test_sample_command(capsys, tmp_path):
 def test_failed_step_prints_kernel_traceback_only_with_debug(capsys, tmp_path, monkeypatch):
     import nbformat
 
-    from socialcrm_utils import runner
+    from socialcrm_utils.engine import runner
 
     notebook = tmp_path / "06_generate_content.ipynb"
     cell = nbformat.v4.new_code_cell("faq = build_faq(mentions)")
@@ -188,7 +188,7 @@ def second_source_unreadable(monkeypatch):
     """Steps that only write their files; step 1 reports source 'feed' as unreadable."""
     import json
 
-    from socialcrm_utils import runner
+    from socialcrm_utils.engine import runner
 
     class NoKernels:
         def __init__(self, steps):

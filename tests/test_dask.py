@@ -140,7 +140,7 @@ def test_batch_on_a_cluster_equals_serial_runs_and_reports_every_playbook(cluste
 
 
 def test_serial_batch_goes_on_after_a_failing_run(batch, tmp_path, monkeypatch):
-    from socialcrm_utils import runner
+    from socialcrm_utils.engine import runner
     from socialcrm_utils.exceptions import NotebookExecutionError
 
     def fake_run(path, **options):
@@ -243,7 +243,7 @@ def test_listen_mentions_engines_agree_on_a_configured_scheduler(
 
 def test_step_3_notebook_with_engine_dask_writes_the_pandas_artifacts(tmp_path, monkeypatch):
     """The engine switch inside a kernel, on its default scheduler (local processes)."""
-    from socialcrm_utils.runner import run_playbook
+    from socialcrm_utils.engine.runner import run_playbook
 
     monkeypatch.delenv(DASK_SCHEDULER_ENV, raising=False)
     shutil.copy(TINY.parent / "mentions.csv", tmp_path / "mentions.csv")

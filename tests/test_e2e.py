@@ -17,8 +17,8 @@ import pytest
 from socialcrm_utils.artifacts import read_artifact
 from socialcrm_utils.cli import main
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, STEPS
+from socialcrm_utils.engine.runner import failed_traceback
 from socialcrm_utils.exceptions import MissingArtifactError
-from socialcrm_utils.runner import failed_traceback
 from socialcrm_utils.schema import KPIS
 from socialcrm_utils.store import open_store
 

@@ -151,7 +151,7 @@ def test_internal_error_is_one_line_and_the_traceback_needs_debug(playbook_at, c
 
 
 def test_strict_reaches_every_playbook_of_a_batch(monkeypatch, tmp_path):
-    from socialcrm_utils import runner
+    from socialcrm_utils.engine import runner
     from socialcrm_utils.engine.batch import run_playbooks
 
     seen = []

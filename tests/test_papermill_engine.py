@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from papermill.engines import papermill_engines
 
-from socialcrm_utils import runner
+from socialcrm_utils.engine import kernels
 from socialcrm_utils.engine.papermill_engine import (
     ENGINE_NAME,
     SocialCRMEngine,
@@ -13,7 +13,7 @@ from socialcrm_utils.engine.papermill_engine import (
 
 
 def test_runner_names_the_engine_papermill_finds():
-    assert runner._engine_name() == ENGINE_NAME == "socialcrm"
+    assert kernels._engine_name() == ENGINE_NAME == "socialcrm"
     assert papermill_engines.get_engine(ENGINE_NAME) is SocialCRMEngine
 
 

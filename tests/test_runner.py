@@ -6,8 +6,11 @@ import json
 
 import pytest
 
-from socialcrm_utils import runner
 from socialcrm_utils.config import STEPS
+from socialcrm_utils.engine import kernels as kernel_module
+from socialcrm_utils.engine import plan, runner
+
+from .conftest import TINY
 
 
 class _FakeKernel:
@@ -30,10 +33,10 @@ class _FakeKernel:
 @pytest.fixture
 def kernels(monkeypatch):
     _FakeKernel.started = []
-    monkeypatch.setattr(runner, "_Kernel", _FakeKernel)
+    monkeypatch.setattr(kernel_module, "_Kernel", _FakeKernel)
     clock = {"now": 0.0}
-    monkeypatch.setattr(runner.time, "perf_counter", lambda: clock["now"])
-    return runner._Kernels(list(STEPS)), clock
+    monkeypatch.setattr(kernel_module.time, "perf_counter", lambda: clock["now"])
+    return kernel_module._Kernels(list(STEPS)), clock
 
 
 def test_short_steps_keep_two_kernels_warm_ahead(kernels):
@@ -50,7 +53,7 @@ def test_short_steps_keep_two_kernels_warm_ahead(kernels):
 def test_long_steps_keep_one_kernel_warm_ahead(kernels):
     pool, clock = kernels
     kernel = pool.take(STEPS[0])
-    clock["now"] += runner._SHORT_STEP_S  # a long step: large data, memory matters more
+    clock["now"] += kernel_module._SHORT_STEP_S  # a long step: large data, memory matters more
     pool.release(kernel)
     kernel = pool.take(STEPS[1])
     assert _FakeKernel.started == ["01", "02", "03"]  # step 3's kernel is already warm
@@ -65,7 +68,7 @@ def test_long_steps_keep_one_kernel_warm_ahead(kernels):
 # The notebooks are replaced by a fake step that writes its notebook and artifacts (their content
 # is the name of the run that wrote them, as JSON), so every run takes milliseconds.
 
-TINY_PLAYBOOK = runner.NOTEBOOKS_DIR.parent / "tests" / "fixtures" / "tiny" / "tiny.yaml"
+TINY_PLAYBOOK = TINY
 
 
 class _NoKernels:
@@ -287,7 +290,7 @@ def test_runs_with_suffixes_are_ordered_by_number(tmp_path):
     for name in ("20261101T090000Z", "20261101T090000Z-2", "20261101T090000Z-10",
                  "20261101T085959Z"):
         (tmp_path / name).mkdir()
-    assert [p.name for p in runner._runs(tmp_path)] == [
+    assert [p.name for p in plan._runs(tmp_path)] == [
         "20261101T090000Z-10", "20261101T090000Z-2", "20261101T090000Z", "20261101T085959Z"]
 
 
@@ -339,7 +342,7 @@ def test_strict_fails_the_run_after_step_1(tmp_path, one_source_fails):
         "--strict: 1 source could not be read ('bad.parquet'): the run stops after step 1; fix "
         "the source or run without --strict")
     assert WARNING in lines and not any(line.startswith("[2/6]") for line in lines)
-    failed = max(runner._runs(tmp_path / "tiny-air"), key=runner._run_order)
+    failed = max(plan._runs(tmp_path / "tiny-air"), key=plan._run_order)
     summary = json.loads((failed / "summary.json").read_text())
     assert summary["status"] == "failed" and summary["ran"] == [1]
     assert summary["error"] == str(info.value)
@@ -486,7 +489,7 @@ def test_version_2_store_gains_run_status(tmp_path):
         conn.execute(text("INSERT INTO runs (client, started_at, run_dir) "
                           "VALUES ('c', '2026-02-01 08:00:00', 'reports/c/old')"))
     with open_store(url) as store:
-        assert store.version() == SCHEMA_VERSION == 3
+        assert store.version() == SCHEMA_VERSION  # migrated through every later version
         assert {"status", "pid", "host"} <= {
             c["name"] for c in inspect(store.engine).get_columns("runs")}
         assert store.read("runs", "c")["status"].isna().tolist() == [True]  # not known
@@ -517,7 +520,7 @@ def fresh_out(steps_1_to_4, tmp_path):
     """A new ``--out`` holding only the run of steps 1-4 (no store yet)."""
     import shutil
 
-    (run,) = runner._runs(steps_1_to_4 / "tiny-air")
+    (run,) = plan._runs(steps_1_to_4 / "tiny-air")
     out = tmp_path / "out"
     shutil.copytree(run, out / "tiny-air" / run.name)
     return out

@@ -1,7 +1,7 @@
 """Many playbooks at once: a batch of runs, on a Dask cluster or one after another here.
 
 :func:`run_playbooks` runs a batch of playbooks, each one a single task that executes its
-notebooks in order (:func:`socialcrm_utils.runner.run_playbook`), on a `Dask
+notebooks in order (:func:`socialcrm_utils.engine.runner.run_playbook`), on a `Dask
 <https://docs.dask.org>`_ cluster (``socialcrm run playbooks/*.yaml --scheduler
 local|tcp://HOST:PORT``) or one after another in this process. Every playbook gets its own
 outcome; one failing client does not stop the others. :func:`format_outcomes` prints the
@@ -112,7 +112,7 @@ def run_playbook_outcome(
     progress: Callable[[str], None] | None = None,
     after: Sequence[object] = (),
 ) -> PlaybookOutcome:
-    """Run one playbook with :func:`~socialcrm_utils.runner.run_playbook`; never raise.
+    """Run one playbook with :func:`~socialcrm_utils.engine.runner.run_playbook`; never raise.
 
     The unit of work of :func:`run_playbooks`, on a Dask worker or in this process: whatever
     goes wrong (an invalid playbook, a failing cell, a bug) becomes the outcome's ``error``, so
@@ -130,7 +130,7 @@ def run_playbook_outcome(
     Returns:
         The outcome.
     """
-    from ..runner import run_playbook
+    from .runner import run_playbook
 
     started = time.perf_counter()
     where = _worker_name()
@@ -339,7 +339,7 @@ def run_playbooks(
     """Run several playbooks, each as one task, and report every one of them.
 
     Each playbook runs its notebooks in order in its own run folder
-    (:func:`~socialcrm_utils.runner.run_playbook`; kernels talk over private IPC sockets, so
+    (:func:`~socialcrm_utils.engine.runner.run_playbook`; kernels talk over private IPC sockets, so
     runs on one machine never share a socket). Playbooks are validated first, here: an
     invalid one is reported and not started, the others run. Playbooks of the same client (or
     the same SQLite store) wait for each other, since they share a client folder and store.
@@ -369,7 +369,7 @@ def run_playbooks(
     """
     from ..config import REPORTS_DIR
     from ..playbook import load_playbook
-    from ..runner import parse_steps
+    from .runner import parse_steps
 
     say = progress or (lambda line: logger.info("%s", line))
     selected = parse_steps(steps)

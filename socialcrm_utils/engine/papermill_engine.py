@@ -1,7 +1,7 @@
 """The suite's papermill engine, registered through papermill's ``papermill.engine`` entry point.
 
 It is papermill's nbclient engine with two changes: it runs the notebook on a kernel the runner
-started (:class:`~socialcrm_utils.runner` passes ``kernel=``) and leaves stopping it to the
+started (:mod:`~socialcrm_utils.engine.runner` passes ``kernel=``) and leaves stopping it to the
 runner, and it saves the output notebook when execution starts and ends and at most every 10 s
 in between (papermill writes it twice per cell, which costs 0.3-1 s per notebook with figures
 in it).
@@ -27,7 +27,7 @@ from papermill.utils import merge_kwargs, remove_args
 
 __all__ = ["ENGINE_NAME", "SocialCRMEngine", "ThrottledExecutionManager"]
 
-logger = logging.getLogger("socialcrm_utils.runner")
+logger = logging.getLogger("socialcrm_utils.engine.runner")
 
 #: The engine's name for ``papermill.execute_notebook(engine_name=...)``.
 ENGINE_NAME = "socialcrm"

@@ -30,7 +30,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -452,6 +452,7 @@ def erase_runs(
     playbook: Playbook | None = None,
     store: Store | None = None,
     client: str | None = None,
+    build_report: Callable[[Path, Playbook], Path] | None = None,
 ) -> tuple[Traces, dict[Path, str]]:
     """Rewrite every file of a client's run folders without an author's traces.
 
@@ -466,6 +467,9 @@ def erase_runs(
         client_dir: The client's folder of run folders.
         traces: From :func:`collect_traces`, collected before anything was deleted.
         playbook: The client's playbook, to rebuild report.html.
+        build_report: The report builder (``socialcrm_utils.engine.report.build_report``;
+            the store sits below the engine, so the caller hands it in). Without it, or
+            without ``playbook``, a report.html that quotes the traces is removed.
         store: The open store (after ``forget``): its remaining authors and texts count as
             "still used by others".
         client: The client id (with ``store``).
@@ -491,7 +495,7 @@ def erase_runs(
                 notebooks_changed |= path.suffix == ".ipynb"
         report = run_dir / "report.html"
         if report.is_file() and (notebooks_changed or _scan_file(report, traces)):
-            action = _rebuild_report(run_dir, traces, playbook)
+            action = _rebuild_report(run_dir, traces, playbook, build_report)
             if action:
                 done[report] = action
     return traces, done
@@ -729,13 +733,12 @@ def _joined(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _rebuild_report(run_dir: Path, traces: Traces, playbook: Playbook | None) -> str | None:
+def _rebuild_report(run_dir: Path, traces: Traces, playbook: Playbook | None,
+                    build_report: Callable[[Path, Playbook], Path] | None) -> str | None:
     """Rebuild report.html (and figures/) from the cleaned notebooks, or remove it."""
     report = run_dir / "report.html"
     notebooks = sorted(run_dir.glob("[0-9][0-9]_*.ipynb"))
-    if playbook is not None and notebooks:
-        from ..report import build_report
-
+    if playbook is not None and notebooks and build_report is not None:
         for figure in (run_dir / "figures").glob("step*_*.png"):
             figure.unlink()  # build_report writes the figures of the cleaned notebooks again
         build_report(run_dir, playbook)

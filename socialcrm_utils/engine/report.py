@@ -23,9 +23,9 @@ from typing import Any
 
 import nbformat
 
-from .config import STEPS
-from .playbook import Playbook
-from .runner import describe_reused, format_steps
+from ..config import PACKAGE_DIR, STEPS
+from ..playbook import Playbook
+from .plan import describe_reused, format_steps
 
 __all__ = ["build_report", "kpi_tiles_html"]
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 _HIDDEN_TAGS = {"parameters", "injected-parameters", "hide-in-report"}
 #: The report's nbconvert template: JupyterLab's page without CDN scripts (docs/safe-output.md).
-REPORT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "socialcrm_report.html.j2"
+REPORT_TEMPLATE = PACKAGE_DIR / "templates" / "socialcrm_report.html.j2"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|$~])")
 _STYLE = """
 <style>
