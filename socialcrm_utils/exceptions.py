@@ -7,6 +7,8 @@ exception is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = [
     "SocialCRMError",
     "OptionError",
@@ -24,6 +26,8 @@ __all__ = [
     "StoreNotFoundError",
     "SchemaVersionError",
     "UnredactedTextError",
+    "SchedulerError",
+    "StepFailedError",
 ]
 
 
@@ -106,3 +110,19 @@ class SchemaVersionError(StoreError):
 
 class UnredactedTextError(StoreError):
     """Raised when a frame with raw ``text`` but no ``text_redacted`` is about to be stored."""
+
+
+class SchedulerError(SocialCRMError):
+    """Raised when the Dask scheduler cannot be reached or its workers cannot run the suite."""
+
+
+class StepFailedError(NotebookExecutionError):
+    """Raised when a step notebook fails; ``notebook`` is the partial notebook (with the traceback).
+
+    Attributes:
+        notebook: The partially executed notebook in the run folder.
+    """
+
+    def __init__(self, message: str, notebook: Path) -> None:
+        super().__init__(message)
+        self.notebook = notebook

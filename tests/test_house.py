@@ -128,3 +128,19 @@ def test_step_modules_never_import_each_other(path):
             parts = module.split(".")
             if parts[:2] == ["socialcrm_utils", "steps"] and len(parts) > 2:
                 assert parts[2] == step, f"{_name(path)} imports {module}"
+
+
+def test_public_exceptions_live_in_exceptions_py():
+    """Every public exception class is defined in socialcrm_utils/exceptions.py (modules
+    import it from there); a private helper exception (``_Name``) may stay beside its use."""
+    found = []
+    for path, tree in _trees().items():
+        if path.name == "exceptions.py" and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and any(
+                    (isinstance(b, ast.Name) and b.id.endswith(("Error", "Exception")))
+                    or (isinstance(b, ast.Attribute) and b.attr.endswith(("Error", "Exception")))
+                    for b in node.bases):
+                found.append(f"{_name(path)}:{node.lineno} {node.name}")
+    assert found == []

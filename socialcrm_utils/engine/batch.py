@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import PlaybookError, SocialCRMError
+from ..exceptions import PlaybookError, SchedulerError, SocialCRMError
 from ..playbook import Playbook
 
 if TYPE_CHECKING:
@@ -48,10 +48,6 @@ logger = logging.getLogger(__name__)
 #: A Dask scheduler address (``tcp://HOST:PORT``, ``tls://...``).
 SCHEDULER_ADDRESS = re.compile(r"[a-z][a-z0-9+.-]*://\S+")
 _GLOB_CHARS = re.compile(r"[*?\[]")
-
-
-class SchedulerError(SocialCRMError):
-    """Raised when the Dask scheduler cannot be reached or its workers cannot run the suite."""
 
 
 @dataclass

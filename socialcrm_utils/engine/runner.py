@@ -25,10 +25,10 @@ from pathlib import Path
 from ..artifacts import write_artifact
 from ..config import REPORTS_DIR, STEPS
 from ..exceptions import (
-    NotebookExecutionError,
     OptionError,
     SocialCRMError,
     SourceError,
+    StepFailedError,
 )
 from ..playbook import Playbook, load_playbook
 from .kernels import (
@@ -82,18 +82,6 @@ class RunResult:
         """True when the run is ok and holds all six steps, run here or reused."""
         present = {s.number for s in self.steps if s.status in ("ok", "reused")}
         return self.ok and present == {s.number for s in STEPS}
-
-
-class StepFailedError(NotebookExecutionError):
-    """Raised when a step notebook fails; ``notebook`` is the partial notebook (with the traceback).
-
-    Attributes:
-        notebook: The partially executed notebook in the run folder.
-    """
-
-    def __init__(self, message: str, notebook: Path) -> None:
-        super().__init__(message)
-        self.notebook = notebook
 
 
 def run_playbook(
