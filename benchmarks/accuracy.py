@@ -55,12 +55,19 @@ TARGETS: dict[tuple[str, str, str], float] = {
     (GERMEVAL, "ours", "micro_f1"): 0.70,
     (GERMEVAL, "ours", "macro_f1"): 0.52,
 }
-METRICS = ("micro_f1", "macro_f1", "negative_f1", "complaint_precision", "complaint_recall",
-           "complaint_f1")
+METRICS = (
+    "micro_f1",
+    "macro_f1",
+    "negative_f1",
+    "complaint_precision",
+    "complaint_recall",
+    "complaint_f1",
+)
 
 
-def split_halves(frame: pd.DataFrame, by: str, seed: int = SEED) -> tuple[pd.DataFrame,
-                                                                         pd.DataFrame]:
+def split_halves(
+    frame: pd.DataFrame, by: str, seed: int = SEED
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tune and test halves, stratified by ``by``; rows with the same text stay together.
 
     Each stratum's distinct texts are shuffled with ``seed`` and the first half (rounded down)
@@ -89,11 +96,14 @@ def load_airline(data_dir: Path) -> pd.DataFrame:
     ``complaint``)."""
     frame = pd.read_csv(data_dir / "airline" / "Tweets.csv", dtype={"tweet_id": "int64"})
     frame = frame.drop_duplicates("tweet_id")
-    return pd.DataFrame({
-        "text": frame["text"],
-        "label": frame["airline_sentiment"],
-        "complaint": (frame["airline_sentiment"] == "negative") & frame["negativereason"].notna(),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "text": frame["text"],
+            "label": frame["airline_sentiment"],
+            "complaint": (frame["airline_sentiment"] == "negative")
+            & frame["negativereason"].notna(),
+        }
+    ).reset_index(drop=True)
 
 
 def load_germeval(data_dir: Path) -> pd.DataFrame:
@@ -108,19 +118,22 @@ def load_germeval(data_dir: Path) -> pd.DataFrame:
 
 def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
     denominator = 2 * tp + fp + fn
-    return np.divide(2 * tp, denominator, out=np.zeros_like(denominator, dtype=float),
-                     where=denominator > 0)
+    return np.divide(
+        2 * tp, denominator, out=np.zeros_like(denominator, dtype=float), where=denominator > 0
+    )
 
 
-def _counts(weights: np.ndarray, gold: np.ndarray, predicted: np.ndarray,
-            label: object) -> tuple[np.ndarray, ...]:
+def _counts(
+    weights: np.ndarray, gold: np.ndarray, predicted: np.ndarray, label: object
+) -> tuple[np.ndarray, ...]:
     """True positives, false positives, false negatives of ``label`` per weight row."""
     g, p = gold == label, predicted == label
     return weights @ (g & p), weights @ (~g & p), weights @ (g & ~p)
 
 
-def metric_values(weights: np.ndarray, gold: np.ndarray, predicted: np.ndarray,
-                  kind: str) -> dict[str, np.ndarray]:
+def metric_values(
+    weights: np.ndarray, gold: np.ndarray, predicted: np.ndarray, kind: str
+) -> dict[str, np.ndarray]:
     """Metrics for each row of ``weights`` (how often each item is drawn; ones: the figure).
 
     ``kind`` is ``sentiment`` (labels of :data:`LABELS`: micro-F1, macro-F1, negative F1) or
@@ -130,16 +143,22 @@ def metric_values(weights: np.ndarray, gold: np.ndarray, predicted: np.ndarray,
         tp, fp, fn = _counts(weights, gold, predicted, True)
         precision = np.divide(tp, tp + fp, out=np.zeros_like(tp, dtype=float), where=tp + fp > 0)
         recall = np.divide(tp, tp + fn, out=np.zeros_like(tp, dtype=float), where=tp + fn > 0)
-        return {"complaint_precision": precision, "complaint_recall": recall,
-                "complaint_f1": _f1(tp, fp, fn)}
+        return {
+            "complaint_precision": precision,
+            "complaint_recall": recall,
+            "complaint_f1": _f1(tp, fp, fn),
+        }
     f1s = {label: _f1(*_counts(weights, gold, predicted, label)) for label in LABELS}
-    return {"micro_f1": (weights @ (gold == predicted)) / weights.sum(axis=1),
-            "macro_f1": np.mean([f1s[label] for label in LABELS], axis=0),
-            "negative_f1": f1s["negative"]}
+    return {
+        "micro_f1": (weights @ (gold == predicted)) / weights.sum(axis=1),
+        "macro_f1": np.mean([f1s[label] for label in LABELS], axis=0),
+        "negative_f1": f1s["negative"],
+    }
 
 
-def score_with_intervals(gold: pd.Series, predicted: pd.Series, kind: str,
-                         seed: int = SEED) -> dict[str, float]:
+def score_with_intervals(
+    gold: pd.Series, predicted: pd.Series, kind: str, seed: int = SEED
+) -> dict[str, float]:
     """The metrics and their 95% bootstrap intervals (``<metric>_lo``, ``<metric>_hi``)."""
     y, p = gold.to_numpy(), predicted.to_numpy()
     if kind == "sentiment":
@@ -189,8 +208,9 @@ def english_packs(packs: tuple[str, ...]) -> Iterator[None]:
         sentiment_module._fast_vader.cache_clear()  # noqa: SLF001
 
 
-def german_labels(texts: pd.Series, packs: tuple[str, ...] = (),
-                  thresholds: tuple[float, float] | None = None) -> tuple[pd.Series, pd.Series]:
+def german_labels(
+    texts: pd.Series, packs: tuple[str, ...] = (), thresholds: tuple[float, float] | None = None
+) -> tuple[pd.Series, pd.Series]:
     """German scores and labels with the packs (and the given or the shipped thresholds)."""
     analyzer = german.german_analyzer(packs=packs)
     scores = pd.Series([analyzer.compound(t) for t in texts], index=texts.index)
@@ -212,35 +232,77 @@ def evaluate(data_dir: Path = DEFAULT_DATA, half: str = "test") -> pd.DataFrame:
     pick = 0 if half == "tune" else 1
     rows: list[dict[str, object]] = []
 
-    def add(dataset: str, method: str, gold: pd.Series, predicted: pd.Series, kind: str,
-            seconds: float = np.nan) -> None:
-        rows.append({"dataset": dataset, "method": method, "n": len(gold),
-                     **score_with_intervals(gold, predicted, kind), "seconds": seconds})
+    def add(
+        dataset: str,
+        method: str,
+        gold: pd.Series,
+        predicted: pd.Series,
+        kind: str,
+        seconds: float = np.nan,
+    ) -> None:
+        rows.append(
+            {
+                "dataset": dataset,
+                "method": method,
+                "n": len(gold),
+                **score_with_intervals(gold, predicted, kind),
+                "seconds": seconds,
+            }
+        )
 
     airline = split_halves(load_airline(data_dir), "label")[pick]
     gold, complaint = airline["label"], airline["complaint"]
     en = pd.Series("en", index=airline.index)
-    add(AIRLINE, "majority class (negative)", gold, pd.Series("negative", index=gold.index),
-        "sentiment")
+    add(
+        AIRLINE,
+        "majority class (negative)",
+        gold,
+        pd.Series("negative", index=gold.index),
+        "sentiment",
+    )
     start = time.perf_counter()
     plain = score_sentiment(airline["text"], en, extension=False)
-    add(AIRLINE, "plain VADER", gold, vader_labels(plain["sentiment"]), "sentiment",
-        time.perf_counter() - start)
+    add(
+        AIRLINE,
+        "plain VADER",
+        gold,
+        vader_labels(plain["sentiment"]),
+        "sentiment",
+        time.perf_counter() - start,
+    )
     for packs, method in (((), "ours"), (("airline",), "ours + airline pack")):
         with english_packs(packs):
             start = time.perf_counter()
             ours = score_sentiment(airline["text"], en)
-            add(AIRLINE, method, gold, ours["sentiment_label"].astype(str), "sentiment",
-                time.perf_counter() - start)
-    add(AIRLINE, "plain VADER negative", complaint, vader_labels(plain["sentiment"]) ==
-        "negative", "complaint")
-    add(AIRLINE, "everything a complaint", complaint, pd.Series(True, index=gold.index),
-        "complaint")
+            add(
+                AIRLINE,
+                method,
+                gold,
+                ours["sentiment_label"].astype(str),
+                "sentiment",
+                time.perf_counter() - start,
+            )
+    add(
+        AIRLINE,
+        "plain VADER negative",
+        complaint,
+        vader_labels(plain["sentiment"]) == "negative",
+        "complaint",
+    )
+    add(
+        AIRLINE, "everything a complaint", complaint, pd.Series(True, index=gold.index), "complaint"
+    )
     for packs, method in (((), "is_complaint"), (("airline",), "is_complaint + airline pack")):
         start = time.perf_counter()
         flags = classify_intent(airline["text"], en, packs=packs)
-        add(AIRLINE, method, complaint, flags["is_complaint"], "complaint",
-            time.perf_counter() - start)
+        add(
+            AIRLINE,
+            method,
+            complaint,
+            flags["is_complaint"],
+            "complaint",
+            time.perf_counter() - start,
+        )
 
     germeval = split_halves(load_germeval(data_dir), "label")[pick]
     gold = germeval["label"]
@@ -260,10 +322,19 @@ def threshold_grid(data_dir: Path = DEFAULT_DATA, packs: tuple[str, ...] = ()) -
     for low in np.arange(-0.30, 0.001, 0.05):
         for high in np.arange(0.05, 0.501, 0.05):
             labels = vader_labels(scores, low, high)
-            values = metric_values(np.ones((1, len(tune))), tune["label"].to_numpy(str),
-                                   labels.to_numpy(str), "sentiment")
-            rows.append({"low": round(low, 2), "high": round(high, 2),
-                         **{k: float(v[0]) for k, v in values.items()}})
+            values = metric_values(
+                np.ones((1, len(tune))),
+                tune["label"].to_numpy(str),
+                labels.to_numpy(str),
+                "sentiment",
+            )
+            rows.append(
+                {
+                    "low": round(low, 2),
+                    "high": round(high, 2),
+                    **{k: float(v[0]) for k, v in values.items()},
+                }
+            )
     return pd.DataFrame(rows).sort_values("macro_f1", ascending=False)
 
 
@@ -279,17 +350,22 @@ def check_targets(table: pd.DataFrame) -> list[str]:
 
 def format_table(table: pd.DataFrame) -> str:
     """The table with each metric as ``value [lo, hi]`` (``-`` where it does not apply)."""
+
     def cell(row: pd.Series, name: str) -> str:
         value = row.get(name)
         if value is None or pd.isna(value):
             return "-"
         return f"{value:.3f} [{row[f'{name}_lo']:.3f}, {row[f'{name}_hi']:.3f}]"
 
-    shown = pd.DataFrame({
-        "dataset": table["dataset"], "method": table["method"], "n": table["n"],
-        **{name: table.apply(cell, axis=1, name=name) for name in METRICS if name in table},
-        "seconds": table["seconds"].map(lambda v: "-" if pd.isna(v) else f"{v:.1f}"),
-    })
+    shown = pd.DataFrame(
+        {
+            "dataset": table["dataset"],
+            "method": table["method"],
+            "n": table["n"],
+            **{name: table.apply(cell, axis=1, name=name) for name in METRICS if name in table},
+            "seconds": table["seconds"].map(lambda v: "-" if pd.isna(v) else f"{v:.1f}"),
+        }
+    )
     return shown.to_string(index=False)
 
 
@@ -297,23 +373,34 @@ def main(argv: list[str] | None = None) -> int:
     """Print the table; exit 1 if a target is missed, 2 if the data is absent."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
-    parser.add_argument("--half", choices=("test", "tune"), default="test",
-                        help="test: the reported figures; tune: where choices are made")
-    parser.add_argument("--grid", action="store_true",
-                        help="German label thresholds on the tune half, best first")
+    parser.add_argument(
+        "--half",
+        choices=("test", "tune"),
+        default="test",
+        help="test: the reported figures; tune: where choices are made",
+    )
+    parser.add_argument(
+        "--grid", action="store_true", help="German label thresholds on the tune half, best first"
+    )
     args = parser.parse_args(argv)
     if not (args.data / "airline" / "Tweets.csv").is_file():
         print(f"no data at {args.data}: nothing to measure", file=sys.stderr)
         return 2
     if args.grid:
-        print(threshold_grid(args.data).head(15).to_string(index=False,
-                                                           float_format=lambda v: f"{v:.3f}"))
+        print(
+            threshold_grid(args.data)
+            .head(15)
+            .to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        )
         return 0
     table = evaluate(args.data, args.half)
-    print(f"{args.half} half (seed {SEED}); customer-service extension {CS_EXTENSION_VERSION}; "
-          f"German lexicon {german.DE_LEXICON_VERSION}; label thresholds "
-          + ", ".join(f"{lang} {low:+.2f}/{high:+.2f}" for lang, (low, high)
-                      in LABEL_THRESHOLDS.items()))
+    print(
+        f"{args.half} half (seed {SEED}); customer-service extension {CS_EXTENSION_VERSION}; "
+        f"German lexicon {german.DE_LEXICON_VERSION}; label thresholds "
+        + ", ".join(
+            f"{lang} {low:+.2f}/{high:+.2f}" for lang, (low, high) in LABEL_THRESHOLDS.items()
+        )
+    )
     print(format_table(table))
     if args.half != "test":
         return 0

@@ -67,7 +67,7 @@ def _children() -> dict[int, list[int]]:
                 stat = handle.read()
         except OSError:
             continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
         tree.setdefault(ppid, []).append(int(entry.name))
     return tree
 
@@ -116,8 +116,11 @@ def child_generate(size: int, path: str) -> dict[str, object]:
 
     started = time.perf_counter()
     write_sample(path, size, include_malformed=False)
-    return {"seconds": time.perf_counter() - started, "rows": len(pd.read_parquet(path, columns=[
-        "mention_id"])), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": time.perf_counter() - started,
+        "rows": len(pd.read_parquet(path, columns=["mention_id"])),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def child_throughput(size: int) -> dict[str, object]:
@@ -137,11 +140,16 @@ def _tiny_notebooks(folder: Path) -> dict[str, Path]:
     setup = nbformat.read(ROOT / "notebooks" / "03_listen.ipynb", as_version=4).cells
     imports = next(c for c in setup if c.cell_type == "code").source
     out = {}
-    for name, cells in {"empty": [params],
-                        "imports": [nbformat.v4.new_code_cell(imports), params]}.items():
+    for name, cells in {
+        "empty": [params],
+        "imports": [nbformat.v4.new_code_cell(imports), params],
+    }.items():
         notebook = nbformat.v4.new_notebook(cells=cells)
-        notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                           "language": "python"}
+        notebook.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
         out[name] = folder / f"{name}.ipynb"
         nbformat.write(notebook, out[name])
     return out
@@ -172,10 +180,15 @@ def child_overhead(repeats: int = 3) -> dict[str, object]:
             for _ in range(repeats):
                 # (a) papermill's default: a fresh kernel per notebook, papermill's engine.
                 started = time.perf_counter()
-                pm.execute_notebook(str(notebook), str(output), parameters=params,
-                                    kernel_name=KERNEL_NAME, cwd=str(NOTEBOOKS_DIR),
-                                    progress_bar=False,
-                                    kernel_manager_class=runner._ipc_kernel_manager())
+                pm.execute_notebook(
+                    str(notebook),
+                    str(output),
+                    parameters=params,
+                    kernel_name=KERNEL_NAME,
+                    cwd=str(NOTEBOOKS_DIR),
+                    progress_bar=False,
+                    kernel_manager_class=runner._ipc_kernel_manager(),
+                )
                 before.append(time.perf_counter() - started - _cells_seconds(output))
                 if name == "imports":
                     imports_cell.append(_cells_seconds(output))
@@ -186,16 +199,24 @@ def child_overhead(repeats: int = 3) -> dict[str, object]:
                 kernel.wait_ready()
                 started = time.perf_counter()
                 try:
-                    pm.execute_notebook(str(notebook), str(output), parameters=params,
-                                        engine_name=runner._engine_name(),
-                                        kernel_name=KERNEL_NAME, cwd=str(NOTEBOOKS_DIR),
-                                        progress_bar=False, kernel=kernel)
+                    pm.execute_notebook(
+                        str(notebook),
+                        str(output),
+                        parameters=params,
+                        engine_name=runner._engine_name(),
+                        kernel_name=KERNEL_NAME,
+                        cwd=str(NOTEBOOKS_DIR),
+                        progress_bar=False,
+                        kernel=kernel,
+                    )
                 finally:
                     kernel.stop()
                 after.append(time.perf_counter() - started - _cells_seconds(output))
                 kernel.reap()
-            results[name] = {"papermill_default_s": statistics.median(before),
-                             "runner_s": statistics.median(after)}
+            results[name] = {
+                "papermill_default_s": statistics.median(before),
+                "runner_s": statistics.median(after),
+            }
             if imports_cell:
                 results[name]["import_cell_cold_s"] = statistics.median(imports_cell)
                 results[name]["import_cell_warm_s"] = _cells_seconds(output)
@@ -215,8 +236,13 @@ def child_overhead(repeats: int = 3) -> dict[str, object]:
 # One size: generate, then run the playbook
 # ---------------------------------------------------------------------------------------------
 def _child(*args: object) -> dict[str, object]:
-    done = subprocess.run([sys.executable, __file__, *map(str, args)], check=True,
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, __file__, *map(str, args)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -235,12 +261,18 @@ def run_size(size: int, work: Path) -> dict[str, object]:
     source = "{kind: file, path: ../data/sample/mentions.csv, preset: canonical, name: sample}"
     if source not in text:
         raise SystemExit("playbooks/example.yaml changed: update the source line in scale.py")
-    playbook.write_text(text.replace(source, f"{{kind: file, path: {data}, preset: canonical, "
-                                     "name: sample}"), encoding="utf-8")
+    playbook.write_text(
+        text.replace(source, f"{{kind: file, path: {data}, preset: canonical, name: sample}}"),
+        encoding="utf-8",
+    )
     out = work / f"reports-{size}"
     started = time.perf_counter()
-    process = subprocess.Popen([*_socialcrm(), "run", str(playbook), "--out", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [*_socialcrm(), "run", str(playbook), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     sampler = TreeSampler(process.pid)
     sampler.start()
     log = process.communicate()[0]
@@ -255,16 +287,27 @@ def run_size(size: int, work: Path) -> dict[str, object]:
     for step in summary["steps"]:
         cells = _cells_seconds(run_dir / step["notebook"])
         executed = nbformat.read(run_dir / step["notebook"], as_version=4)
-        slowest = max((c for c in executed.cells if c.cell_type == "code"),
-                      key=lambda c: c.metadata.get("papermill", {}).get("duration") or 0)
+        slowest = max(
+            (c for c in executed.cells if c.cell_type == "code"),
+            key=lambda c: c.metadata.get("papermill", {}).get("duration") or 0,
+        )
         steps[step["number"]] = {
-            "seconds": step["seconds"], "cells": cells, "overhead": step["seconds"] - cells,
+            "seconds": step["seconds"],
+            "cells": cells,
+            "overhead": step["seconds"] - cells,
             "slowest_cell": (slowest.source.splitlines() or [""])[0][:70],
-            "slowest_s": slowest.metadata.get("papermill", {}).get("duration") or 0}
-    return {"size": size, "rows": generated["rows"], "generate_s": generated["seconds"],
-            "generate_peak_mb": generated["peak_mb"], "wall_s": wall,
-            "peak_tree_mb": sampler.peak_tree_kb / 1024,
-            "peak_process_mb": max(sampler.hwm_kb.values(), default=0) / 1024, "steps": steps}
+            "slowest_s": slowest.metadata.get("papermill", {}).get("duration") or 0,
+        }
+    return {
+        "size": size,
+        "rows": generated["rows"],
+        "generate_s": generated["seconds"],
+        "generate_peak_mb": generated["peak_mb"],
+        "wall_s": wall,
+        "peak_tree_mb": sampler.peak_tree_kb / 1024,
+        "peak_process_mb": max(sampler.hwm_kb.values(), default=0) / 1024,
+        "steps": steps,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,30 +317,46 @@ def _fmt(value: float) -> str:
     return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
 
 
-def report(runs: list[dict[str, object]], throughput: dict[str, object] | None,
-           overhead: dict[str, object]) -> bool:
+def report(
+    runs: list[dict[str, object]], throughput: dict[str, object] | None, overhead: dict[str, object]
+) -> bool:
     ok = True
     print("\n== time (s) and peak memory (MB) per size ==")
     rows = []
     for r in runs:
-        row = {"mentions": f"{r['rows']:,}", "generate s": _fmt(r["generate_s"]),
-               "generate MB": _fmt(r["generate_peak_mb"])}
+        row = {
+            "mentions": f"{r['rows']:,}",
+            "generate s": _fmt(r["generate_s"]),
+            "generate MB": _fmt(r["generate_peak_mb"]),
+        }
         row.update({f"{n} {STEP_NAMES[n]}": _fmt(s["seconds"]) for n, s in r["steps"].items()})
-        row.update({"run s": _fmt(r["wall_s"]), "peak tree MB": _fmt(r["peak_tree_mb"]),
-                    "peak process MB": _fmt(r["peak_process_mb"])})
+        row.update(
+            {
+                "run s": _fmt(r["wall_s"]),
+                "peak tree MB": _fmt(r["peak_tree_mb"]),
+                "peak process MB": _fmt(r["peak_process_mb"]),
+            }
+        )
         rows.append(row)
     print(pd.DataFrame(rows).to_string(index=False))
     worst = max(r["peak_tree_mb"] for r in runs)
     ok &= worst <= TARGET_PEAK_MB
-    print(f"peak memory of the run's process tree: {worst:,.0f} MB "
-          f"({'meets' if worst <= TARGET_PEAK_MB else 'MISSES'} the 3 GB target)")
+    print(
+        f"peak memory of the run's process tree: {worst:,.0f} MB "
+        f"({'meets' if worst <= TARGET_PEAK_MB else 'MISSES'} the 3 GB target)"
+    )
 
     print("\n== time ratio at 10x the mentions (target <= 11) ==")
     ratios = []
     for small, big in zip(runs, runs[1:], strict=False):
         row = {"sizes": f"{small['rows']:,} -> {big['rows']:,}"}
-        row.update({f"{n} {STEP_NAMES[n]}": big["steps"][n]["seconds"] / small["steps"][n][
-            "seconds"] for n in big["steps"] if n in small["steps"]})
+        row.update(
+            {
+                f"{n} {STEP_NAMES[n]}": big["steps"][n]["seconds"] / small["steps"][n]["seconds"]
+                for n in big["steps"]
+                if n in small["steps"]
+            }
+        )
         row["run"] = big["wall_s"] / small["wall_s"]
         ratios.append(row)
     if ratios:
@@ -305,18 +364,29 @@ def report(runs: list[dict[str, object]], throughput: dict[str, object] | None,
         print(table.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
         last = table.iloc[-1].drop("sizes").astype(float)
         ok &= bool((last <= TARGET_RATIO).all())
-        print(f"largest ratio at the largest sizes: {last.max():.1f} ({last.idxmax()}) "
-              f"({'meets' if last.max() <= TARGET_RATIO else 'MISSES'} the target)")
+        print(
+            f"largest ratio at the largest sizes: {last.max():.1f} ({last.idxmax()}) "
+            f"({'meets' if last.max() <= TARGET_RATIO else 'MISSES'} the target)"
+        )
 
     print("\n== runner overhead per step: wall minus the cells' durations (s) ==")
-    table = pd.DataFrame([{"mentions": f"{r['rows']:,}", **{
-        f"{n} {STEP_NAMES[n]}": s["overhead"] for n, s in r["steps"].items()}} for r in runs])
+    table = pd.DataFrame(
+        [
+            {
+                "mentions": f"{r['rows']:,}",
+                **{f"{n} {STEP_NAMES[n]}": s["overhead"] for n, s in r["steps"].items()},
+            }
+            for r in runs
+        ]
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     later = table.drop(columns=["mentions", "1 platforms"], errors="ignore").to_numpy(float)
     ok &= bool((later <= TARGET_OVERHEAD_S).all())
     verdict = "meets" if later.max() <= TARGET_OVERHEAD_S else "MISSES"
-    print(f"steps 2-6: at most {later.max():.2f} s ({verdict} the 1.5 s target); step 1 also "
-          "waits for the run's first kernel to start")
+    print(
+        f"steps 2-6: at most {later.max():.2f} s ({verdict} the 1.5 s target); step 1 also "
+        "waits for the run's first kernel to start"
+    )
     print("slowest cell per step at the largest size:")
     for n, s in runs[-1]["steps"].items():
         print(f"  {n} {STEP_NAMES[n]:<9} {s['slowest_s']:7.1f} s  {s['slowest_cell']}")
@@ -324,11 +394,15 @@ def report(runs: list[dict[str, object]], throughput: dict[str, object] | None,
     print("\n== runner overhead in isolation (s, median of 3; wall minus cells) ==")
     for name in ("empty", "imports"):
         o = overhead[name]
-        line = (f"{name + ' notebook':<18} papermill default (fresh kernel): "
-                f"{o['papermill_default_s']:.2f}   runner (kernel warmed ahead): {o['runner_s']:.2f}")
+        line = (
+            f"{name + ' notebook':<18} papermill default (fresh kernel): "
+            f"{o['papermill_default_s']:.2f}   runner (kernel warmed ahead): {o['runner_s']:.2f}"
+        )
         if "import_cell_cold_s" in o:
-            line += (f"   import cell: {o['import_cell_cold_s']:.2f} cold, "
-                     f"{o['import_cell_warm_s']:.2f} warmed")
+            line += (
+                f"   import cell: {o['import_cell_cold_s']:.2f} cold, "
+                f"{o['import_cell_warm_s']:.2f} warmed"
+            )
         print(line)
     print(f"first kernel of a run (start + imports, not hidden): {overhead['first_kernel_s']:.2f}")
 
@@ -341,8 +415,12 @@ def report(runs: list[dict[str, object]], throughput: dict[str, object] | None,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--throughput-size", type=int, default=100_000,
-                        help="generated mentions for the throughput comparison (0: skip)")
+    parser.add_argument(
+        "--throughput-size",
+        type=int,
+        default=100_000,
+        help="generated mentions for the throughput comparison (0: skip)",
+    )
     parser.add_argument("--keep", help="keep data and run folders here (default: a temp folder)")
     parser.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--throughput", type=int, help=argparse.SUPPRESS)
@@ -371,8 +449,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.throughput_size:
             print(f"listening throughput at {args.throughput_size:,} mentions ...", flush=True)
             throughput = _child("--throughput", args.throughput_size)
-        (work / "scale.json").write_text(json.dumps(
-            {"runs": runs, "overhead": overhead, "throughput": throughput}, indent=1, default=str))
+        (work / "scale.json").write_text(
+            json.dumps(
+                {"runs": runs, "overhead": overhead, "throughput": throughput},
+                indent=1,
+                default=str,
+            )
+        )
         ok = report(runs, throughput, overhead)
     finally:
         if not args.keep:

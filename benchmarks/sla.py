@@ -53,30 +53,33 @@ def synthetic_threads(n_mentions: int, seed: int = 7) -> pd.DataFrame:
     # Customers and brand alternate; 15% of threads are never answered.
     unanswered = np.repeat(rng.random(n_threads) < 0.15, length)
     is_brand = (position % 2 == 1) & ~unanswered
-    start = pd.Timestamp("2026-01-01", tz="UTC").value + rng.integers(
-        0, 300 * 86_400, n_threads) * 1_000_000_000
+    start = (
+        pd.Timestamp("2026-01-01", tz="UTC").value
+        + rng.integers(0, 300 * 86_400, n_threads) * 1_000_000_000
+    )
     gaps = rng.exponential(3 * 3600, total).astype(np.int64) * 1_000_000_000
     gaps[position == 0] = 0
-    created = np.repeat(start, length) + np.cumsum(gaps) - np.repeat(
-        np.cumsum(gaps)[first], length)
+    created = np.repeat(start, length) + np.cumsum(gaps) - np.repeat(np.cumsum(gaps)[first], length)
     ids = np.char.add("m", np.arange(total).astype(str))
     parent = np.where(position == 0, "", np.roll(ids, 1))
     customer = np.char.add("c", thread.astype(str))
     handle = np.where(rng.random(total) < 0.7, HANDLES[0], HANDLES[1])
     intents = np.array(["complaint", "question", "praise", "other"])
-    return pd.DataFrame({
-        "mention_id": ids,
-        "platform": np.where(thread % 3 == 0, "facebook", "twitter"),
-        "author_id": np.where(is_brand, handle, customer),
-        "created_at": pd.to_datetime(created, utc=True),
-        "in_reply_to_id": pd.array(np.where(parent == "", None, parent), dtype="string"),
-        "conversation_id": pd.array([None] * total, dtype="string"),
-        "is_brand": is_brand,
-        "url": np.char.add("https://example.org/", ids),
-        "intent": intents[rng.integers(0, 4, total)],
-        "priority": np.where(rng.random(total) < 0.05, "high", "normal"),
-        "_thread": thread,
-    })
+    return pd.DataFrame(
+        {
+            "mention_id": ids,
+            "platform": np.where(thread % 3 == 0, "facebook", "twitter"),
+            "author_id": np.where(is_brand, handle, customer),
+            "created_at": pd.to_datetime(created, utc=True),
+            "in_reply_to_id": pd.array(np.where(parent == "", None, parent), dtype="string"),
+            "conversation_id": pd.array([None] * total, dtype="string"),
+            "is_brand": is_brand,
+            "url": np.char.add("https://example.org/", ids),
+            "intent": intents[rng.integers(0, 4, total)],
+            "priority": np.where(rng.random(total) < 0.05, "high", "normal"),
+            "_thread": thread,
+        }
+    )
 
 
 def suite(mentions: pd.DataFrame) -> tuple[float, dict[str, float]]:
@@ -88,16 +91,33 @@ def suite(mentions: pd.DataFrame) -> tuple[float, dict[str, float]]:
     )
     from socialcrm_utils.playbook import Sla
 
-    sla = Sla.model_validate({
-        "business_hours": {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "08:00",
-                           "end": "20:00", "holidays": "DE"},
-        "policies": [
-            {"priority": "high", "first_response": "30m", "next_response": "30m",
-             "resolution": "8h", "business_hours": True},
-            {"intent": "complaint", "first_response": "1h", "next_response": "1h",
-             "resolution": "24h", "business_hours": True},
-            {"first_response": "4h", "resolution": "2d"},
-        ]})
+    sla = Sla.model_validate(
+        {
+            "business_hours": {
+                "days": ["mon", "tue", "wed", "thu", "fri"],
+                "start": "08:00",
+                "end": "20:00",
+                "holidays": "DE",
+            },
+            "policies": [
+                {
+                    "priority": "high",
+                    "first_response": "30m",
+                    "next_response": "30m",
+                    "resolution": "8h",
+                    "business_hours": True,
+                },
+                {
+                    "intent": "complaint",
+                    "first_response": "1h",
+                    "next_response": "1h",
+                    "resolution": "24h",
+                    "business_hours": True,
+                },
+                {"first_response": "4h", "resolution": "2d"},
+            ],
+        }
+    )
     steps: dict[str, float] = {}
     started = time.perf_counter()
     conversations = build_conversations(mentions, HANDLES)
@@ -155,19 +175,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = []
     for size in args.sizes:
-        done = subprocess.run([sys.executable, __file__, "--child", str(size)], check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(size)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    table = pd.DataFrame([{
-        "mentions": r["mentions"],
-        "suite s": r["suite_s"],
-        **{f"{k} s": v for k, v in r["steps"].items() if k != "total"},
-        "baseline s": r["baseline_s"],
-        "same median": r["same_median"],
-        "peak MB": r["peak_mb"],
-    } for r in rows])
-    table["suite ratio"] = table["suite s"] / table["suite s"].shift() / (
-        table["mentions"] / table["mentions"].shift())
+    table = pd.DataFrame(
+        [
+            {
+                "mentions": r["mentions"],
+                "suite s": r["suite_s"],
+                **{f"{k} s": v for k, v in r["steps"].items() if k != "total"},
+                "baseline s": r["baseline_s"],
+                "same median": r["same_median"],
+                "peak MB": r["peak_mb"],
+            }
+            for r in rows
+        ]
+    )
+    table["suite ratio"] = (
+        table["suite s"]
+        / table["suite s"].shift()
+        / (table["mentions"] / table["mentions"].shift())
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print("suite ratio: time ratio per 10x mentions divided by the size ratio (1.0 = linear)")
     ok = table["same median"].all()

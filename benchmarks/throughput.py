@@ -39,21 +39,29 @@ def real_mentions() -> pd.DataFrame | None:
     if not SHARED.is_dir():
         return None
     airline = pd.read_csv(SHARED / "airline" / "Tweets.csv", dtype=str)
-    twcs = pd.read_csv(SHARED / "twcs" / "twcs_subset.csv", index_col=0, lineterminator="\n",
-                       dtype=str)
+    twcs = pd.read_csv(
+        SHARED / "twcs" / "twcs_subset.csv", index_col=0, lineterminator="\n", dtype=str
+    )
     with (SHARED / "germeval2017" / "dev.tsv").open(encoding="utf-8") as handle:
-        german = [row[1] for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-                  if len(row) > 1]
+        german = [
+            row[1]
+            for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            if len(row) > 1
+        ]
     texts = [*airline["text"], *twcs["text"], *german]
     langs = ["en"] * (len(airline) + len(twcs)) + ["de"] * len(german)
-    return conform_mentions(pd.DataFrame({
-        "mention_id": [f"r{i}" for i in range(len(texts))],
-        "platform": "twitter",
-        "author_id": [f"a{i}" for i in range(len(texts))],
-        "text": texts,
-        "lang": langs,
-        "created_at": pd.Timestamp("2026-10-01", tz="UTC"),
-    }))
+    return conform_mentions(
+        pd.DataFrame(
+            {
+                "mention_id": [f"r{i}" for i in range(len(texts))],
+                "platform": "twitter",
+                "author_id": [f"a{i}" for i in range(len(texts))],
+                "text": texts,
+                "lang": langs,
+                "created_at": pd.Timestamp("2026-10-01", tz="UTC"),
+            }
+        )
+    )
 
 
 def measure(name: str, mentions: pd.DataFrame) -> dict[str, object]:
@@ -94,8 +102,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=200_000)
     args = parser.parse_args()
-    rows = [measure(f"generated sample ({args.mentions:,})",
-                    generate_mentions(args.mentions, seed=7))]
+    rows = [
+        measure(f"generated sample ({args.mentions:,})", generate_mentions(args.mentions, seed=7))
+    ]
     real = real_mentions()
     if real is not None:
         rows.append(measure("real public texts (airline, twcs, GermEval)", real))
@@ -105,8 +114,10 @@ def main() -> None:
     print(table.to_string(index=False))
     target = 2.0
     verdict = "meets" if table["speed-up"].iloc[0] >= target else "MISSES"
-    print(f"\nwhole listening step vs bare VADER loop: {table['speed-up'].iloc[0]}x "
-          f"({verdict} the {target}x target)")
+    print(
+        f"\nwhole listening step vs bare VADER loop: {table['speed-up'].iloc[0]}x "
+        f"({verdict} the {target}x target)"
+    )
 
 
 if __name__ == "__main__":

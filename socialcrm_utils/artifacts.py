@@ -101,8 +101,9 @@ def artifact_path(run_dir: str | Path, name: str) -> Path:
     return Path(run_dir) / name
 
 
-def write_artifact(data: pd.DataFrame | dict[str, Any] | list[Any], run_dir: str | Path,
-                   name: str) -> Path:
+def write_artifact(
+    data: pd.DataFrame | dict[str, Any] | list[Any], run_dir: str | Path, name: str
+) -> Path:
     """Write ``data`` to ``run_dir/name`` in the format of the name's suffix.
 
     ``.parquet`` and ``.csv`` take a frame, ``.json`` takes anything JSON can hold. The file is
@@ -126,8 +127,9 @@ def write_artifact(data: pd.DataFrame | dict[str, Any] | list[Any], run_dir: str
     elif name.endswith(".csv"):
         neutralize_csv_cells(_with_utc_text(data)).to_csv(tmp, index=False)
     elif name.endswith(".json"):
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
     else:
         raise ValueError(f"unknown artifact type: {name}")
     os.replace(tmp, path)
@@ -151,10 +153,18 @@ def _with_utc_text(frame: pd.DataFrame) -> pd.DataFrame:
         times = values.dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
         missing = np.isnat(times)
         fraction = times[~missing].view("int64") % 1_000_000_000
-        unit = ("s" if not fraction.any() else "ms" if not (fraction % 1_000_000).any()
-                else "us" if not (fraction % 1_000).any() else "ns")
-        text = np.char.add(np.char.replace(np.datetime_as_string(times, unit=unit), "T", " "),
-                           "+00:00")
+        unit = (
+            "s"
+            if not fraction.any()
+            else "ms"
+            if not (fraction % 1_000_000).any()
+            else "us"
+            if not (fraction % 1_000).any()
+            else "ns"
+        )
+        text = np.char.add(
+            np.char.replace(np.datetime_as_string(times, unit=unit), "T", " "), "+00:00"
+        )
         columns[name] = pd.Series(np.where(missing, "", text), index=frame.index, dtype=object)
     return frame.assign(**columns) if columns else frame
 
@@ -225,13 +235,16 @@ def restore_csv_cells(frame: pd.DataFrame) -> pd.DataFrame:
                 cut = text[quoted].str.slice(1)
                 fixed[quoted] = cut.astype(object) if values.dtype == object else cut
                 columns[name] = fixed
-    names = [name[1:] if isinstance(name, str) and name.startswith(_QUOTE) else name
-             for name in frame.columns]
+    names = [
+        name[1:] if isinstance(name, str) and name.startswith(_QUOTE) else name
+        for name in frame.columns
+    ]
     return _with_columns(frame, columns, names)
 
 
-def _with_columns(frame: pd.DataFrame, columns: dict[Any, pd.Series],
-                  names: list[Any]) -> pd.DataFrame:
+def _with_columns(
+    frame: pd.DataFrame, columns: dict[Any, pd.Series], names: list[Any]
+) -> pd.DataFrame:
     """``frame`` with some columns replaced and all renamed; ``frame`` itself if nothing changes."""
     if not columns and names == list(frame.columns):
         return frame
@@ -247,8 +260,11 @@ def _neutralize_text(values: pd.Series) -> pd.Series:
     text = values.astype("string") if values.dtype == object else values
     risky = np.array(text.str.startswith((*FORMULA_PREFIXES, _QUOTE)).fillna(False), dtype=bool)
     if values.dtype == object:  # only text cells: numbers and other objects stay as they are
-        risky &= np.fromiter((isinstance(v, str) for v in values), bool, len(values)) \
-            if risky.any() else risky
+        risky &= (
+            np.fromiter((isinstance(v, str) for v in values), bool, len(values))
+            if risky.any()
+            else risky
+        )
     if not risky.any():
         return values
     index = np.flatnonzero(risky)
@@ -264,8 +280,11 @@ def _neutralize_text(values: pd.Series) -> pd.Series:
 
 def _neutralize_name(name: object) -> object:
     """A column name as :func:`neutralize_csv_cells` writes a text cell."""
-    if isinstance(name, str) and name.startswith((*FORMULA_PREFIXES, _QUOTE)) \
-            and not _NUMBER.fullmatch(name):
+    if (
+        isinstance(name, str)
+        and name.startswith((*FORMULA_PREFIXES, _QUOTE))
+        and not _NUMBER.fullmatch(name)
+    ):
         return _QUOTE + name
     return name
 
@@ -309,8 +328,7 @@ SCORED_ARTIFACT = "mentions_scored.parquet"
 SCORED_FROM_KEY = b"socialcrm.scored_from"
 
 
-def write_scored_mentions(scored: pd.DataFrame, run_dir: str | Path,
-                          playbook: Playbook) -> Path:
+def write_scored_mentions(scored: pd.DataFrame, run_dir: str | Path, playbook: Playbook) -> Path:
     """Write ``mentions_scored.parquet``, stamped with what it was scored from.
 
     The stamp (in the Parquet metadata) is a hash of this run's ``mentions.parquet``, the
@@ -349,13 +367,20 @@ def scoring_stamp(run_dir: str | Path, playbook: Playbook) -> str:
     digest = hashlib.sha256()
     with artifact_path(run_dir, "mentions.parquet").open("rb") as handle:
         digest.update(hashlib.file_digest(handle, "sha256").digest())
-    settings = {"language": playbook.language,
-                "brand": playbook.brand.model_dump(mode="json"),
-                "listening": playbook.listening.model_dump(mode="json")}
+    settings = {
+        "language": playbook.language,
+        "brand": playbook.brand.model_dump(mode="json"),
+        "listening": playbook.listening.model_dump(mode="json"),
+    }
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     lexicon = playbook.listening.german_lexicon
-    for file in sorted(Path(lexicon).rglob("*")) if lexicon and Path(lexicon).is_dir() else \
-            [Path(lexicon)] if lexicon and Path(lexicon).is_file() else []:
+    for file in (
+        sorted(Path(lexicon).rglob("*"))
+        if lexicon and Path(lexicon).is_dir()
+        else [Path(lexicon)]
+        if lexicon and Path(lexicon).is_file()
+        else []
+    ):
         if file.is_file():
             digest.update(file.read_bytes())
     digest.update(_code_digest().encode())

@@ -53,15 +53,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     hours = pb.sla.business_hours
     noun = "problem" if len(problems) == 1 else "problems"
     lines = [
-        f"{args.playbook}: " + (f"keys valid; {len(problems)} source {noun}" if problems
-                                else "valid"),
+        f"{args.playbook}: "
+        + (f"keys valid; {len(problems)} source {noun}" if problems else "valid"),
         f"  client     {pb.client} ({pb.name}), language {pb.language}, time zone {pb.timezone}",
         f"  brand      {', '.join(pb.brand.handles)}; competitors: "
         f"{', '.join(pb.brand.competitors) or 'none'}",
         f"  sources    {len(pb.sources)}, first {args.rows} rows of each read:",
-        *("             " + (c.line if c.status != "problem"
-                                 else f"sources[{c.index}] {c.label}: see the error below")
-          for c in checks),
+        *(
+            "             "
+            + (
+                c.line
+                if c.status != "problem"
+                else f"sources[{c.index}] {c.label}: see the error below"
+            )
+            for c in checks
+        ),
         f"  goals      {len(pb.goals)}: "
         + ", ".join(f"{g.metric} -> {g.target:g} by {g.by}" for g in pb.goals),
         f"  sla        {len(pb.sla.policies)} policies: "
@@ -119,8 +125,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if len(args.playbook) == 1 and args.scheduler is None:
         from .engine.runner import run_playbook
 
-        result = run_playbook(args.playbook[0], out=args.out, steps=args.steps, progress=print,
-                              report=not args.no_report, strict=args.strict)
+        result = run_playbook(
+            args.playbook[0],
+            out=args.out,
+            steps=args.steps,
+            progress=print,
+            report=not args.no_report,
+            strict=args.strict,
+        )
         print(f"summary: {result.summary}")
         if result.report:
             print(f"report:  {result.report}")
@@ -132,9 +144,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         import os
 
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
-    outcomes = run_playbooks(args.playbook, scheduler=args.scheduler, workers=args.workers,
-                             out=args.out, steps=args.steps, report=not args.no_report,
-                             strict=args.strict, progress=print)
+    outcomes = run_playbooks(
+        args.playbook,
+        scheduler=args.scheduler,
+        workers=args.workers,
+        out=args.out,
+        steps=args.steps,
+        report=not args.no_report,
+        strict=args.strict,
+        progress=print,
+    )
     print()
     print(format_outcomes(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
@@ -152,18 +171,23 @@ def _cmd_label(args: argparse.Namespace) -> int:
     client_dir = _client_dir(pb.client, args.out)
     run_dir = latest_scored_run(client_dir)
     if run_dir is None:
-        raise SocialCRMError(f"no scored mentions of {pb.client} in {client_dir}: run "
-                             f"'socialcrm run {args.playbook} --steps 1-3' first")
+        raise SocialCRMError(
+            f"no scored mentions of {pb.client} in {client_dir}: run "
+            f"'socialcrm run {args.playbook} --steps 1-3' first"
+        )
     scored = read_scored_mentions(run_dir, pb)
     learned = learn_from_labels(scored, pb.listening.labels, model_folder(run_dir))
     todo = suggest_labels(learned.scored, learned.classifier, n=args.n, labels=learned.labels)
     target = Path(args.to) if args.to else Path(args.playbook).resolve().parent / "labels_todo.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
     # a spreadsheet must not run a post as a formula
-    neutralize_csv_cells(pd.DataFrame(todo)).to_csv(target, index=False, encoding="utf-8",
-                                                    lineterminator="\n")
-    print(f"wrote {target}: {len(todo)} posts to label from {run_dir.name}; fill the columns "
-          f"you can judge, then name the file in listening.labels of {args.playbook}")
+    neutralize_csv_cells(pd.DataFrame(todo)).to_csv(
+        target, index=False, encoding="utf-8", lineterminator="\n"
+    )
+    print(
+        f"wrote {target}: {len(todo)} posts to label from {run_dir.name}; fill the columns "
+        f"you can judge, then name the file in listening.labels of {args.playbook}"
+    )
     return 0
 
 
@@ -174,7 +198,8 @@ def _scheduler(text: str) -> str:
     if text == "local" or _ADDRESS.fullmatch(text):
         return text
     raise argparse.ArgumentTypeError(
-        f"'{text}' is not local or a scheduler address (e.g. tcp://10.0.0.5:8786)")
+        f"'{text}' is not local or a scheduler address (e.g. tcp://10.0.0.5:8786)"
+    )
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
@@ -182,8 +207,13 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
     if Path(args.out).suffix.lower() not in (".csv", ".parquet"):
         raise SocialCRMError(f"--out {args.out}: use a .csv or .parquet file name")
-    path = write_sample(args.out, args.mentions, seed=args.seed,
-                        include_malformed=not args.clean, chunk_rows=args.chunk_rows)
+    path = write_sample(
+        args.out,
+        args.mentions,
+        seed=args.seed,
+        include_malformed=not args.clean,
+        chunk_rows=args.chunk_rows,
+    )
     print(f"wrote {path}")
     return 0
 
@@ -203,10 +233,15 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_paths(args: argparse.Namespace) -> int:
     from . import config
 
-    rows = (("workspace", config.WORKSPACE), ("playbooks", config.PLAYBOOKS_DIR),
-            ("reports", config.REPORTS_DIR), ("notebooks", config.NOTEBOOKS_DIR),
-            ("bundle", config.BUNDLE_DIR), ("nltk data", config.NLTK_DATA_DIR),
-            ("cache", config.CACHE_DIR))
+    rows = (
+        ("workspace", config.WORKSPACE),
+        ("playbooks", config.PLAYBOOKS_DIR),
+        ("reports", config.REPORTS_DIR),
+        ("notebooks", config.NOTEBOOKS_DIR),
+        ("bundle", config.BUNDLE_DIR),
+        ("nltk data", config.NLTK_DATA_DIR),
+        ("cache", config.CACHE_DIR),
+    )
     for name, path in rows:
         print(f"{name:<10} {path}")
     return 0
@@ -242,24 +277,34 @@ def _cmd_forget(args: argparse.Namespace) -> int:
         if store is not None:
             where = store.url
             deleted = store.forget(pb.client, args.author, args.platform)
-            similar = [] if any(deleted.values()) else [
-                f"{r.author_id} on {r.platform}"
-                for r in store.find_authors(pb.client, args.author).itertuples()]
+            similar = (
+                []
+                if any(deleted.values())
+                else [
+                    f"{r.author_id} on {r.platform}"
+                    for r in store.find_authors(pb.client, args.author).itertuples()
+                ]
+            )
         print(f"store: {where} (client {pb.client})")
         if any(deleted.values()):
             for table in ("identities", "contacts", "interactions", "cases"):
                 print(f"{table:<13} {deleted[table]} deleted")
             if deleted["interactions_redacted"]:
-                print(f"{'interactions':<13} {deleted['interactions_redacted']} redacted "
-                      f"(other people's posts naming @{args.author})")
+                print(
+                    f"{'interactions':<13} {deleted['interactions_redacted']} redacted "
+                    f"(other people's posts naming @{args.author})"
+                )
         else:
-            hint = (f" (author ids are case-sensitive; stored: {', '.join(similar)})"
-                    if similar else "")
+            hint = (
+                f" (author ids are case-sensitive; stored: {', '.join(similar)})" if similar else ""
+            )
             print(f"nothing found for author {who}{hint}")
         if traces is None:
-            print(f"note: run folders under {client_dir}/ still hold artifacts of earlier runs "
-                  f"({', '.join(RUN_ARTIFACTS)}, report.html, notebooks); rewrite the data "
-                  "files with --runs, or delete the folders")
+            print(
+                f"note: run folders under {client_dir}/ still hold artifacts of earlier runs "
+                f"({', '.join(RUN_ARTIFACTS)}, report.html, notebooks); rewrite the data "
+                "files with --runs, or delete the folders"
+            )
             return 0
         changed = forget_in_runs(client_dir, args.author, args.platform)
         for path, rows in changed.items():
@@ -270,8 +315,14 @@ def _cmd_forget(args: argparse.Namespace) -> int:
             store.close()
 
 
-def _erase_and_scan(client_dir: Path, traces, playbook, store, who: str,  # noqa: ANN001
-                    changed: bool) -> int:
+def _erase_and_scan(
+    client_dir: Path,
+    traces,
+    playbook,
+    store,
+    who: str,  # noqa: ANN001
+    changed: bool,
+) -> int:
     """``forget --runs`` after the row-level rewrite: every other file, then the scan."""
     from .engine.report import build_report
     from .store import erase_runs, format_hits, scan_runs, scan_store
@@ -279,11 +330,18 @@ def _erase_and_scan(client_dir: Path, traces, playbook, store, who: str,  # noqa
     models = client_dir / "models"
     if models.is_dir():  # the label model's vocabulary holds words of the client's texts
         shutil.rmtree(models)
-        print("models/: removed (the model learned from the client's labels holds words of "
-              "their texts; the next run trains it again)")
-    searched, done = erase_runs(client_dir, traces, playbook=playbook, store=store,
-                                build_report=build_report,
-                                client=playbook.client)
+        print(
+            "models/: removed (the model learned from the client's labels holds words of "
+            "their texts; the next run trains it again)"
+        )
+    searched, done = erase_runs(
+        client_dir,
+        traces,
+        playbook=playbook,
+        store=store,
+        build_report=build_report,
+        client=playbook.client,
+    )
     for path, what in done.items():
         print(f"{path.relative_to(client_dir)}: {what}")
     if not changed and not done:
@@ -293,13 +351,19 @@ def _erase_and_scan(client_dir: Path, traces, playbook, store, who: str,  # noqa
         hits += scan_store(store, playbook.client, searched)
     for note in searched.skipped:
         print(f"note: {note}")
-    what = (f"{len(searched.words)} ids/names, {len(searched.texts)} texts "
-            f"({len(searched.fragments)} fragments)")
-    images = f"; {len(unsearched)} images and other binary files not searchable" \
-        if unsearched else ""
+    what = (
+        f"{len(searched.words)} ids/names, {len(searched.texts)} texts "
+        f"({len(searched.fragments)} fragments)"
+    )
+    images = (
+        f"; {len(unsearched)} images and other binary files not searchable" if unsearched else ""
+    )
     if not hits:
-        print(f"scan: no trace of {who} left in the run folders"
-              + (" or the store" if store is not None else "") + f" (searched {what}{images})")
+        print(
+            f"scan: no trace of {who} left in the run folders"
+            + (" or the store" if store is not None else "")
+            + f" (searched {what}{images})"
+        )
         return 0
     print(f"scan: traces of {who} left (searched {what}{images}); delete or rebuild:")
     for line in format_hits(hits, client_dir):
@@ -322,6 +386,7 @@ def _at_least(minimum: int):
     return parse
 
 
+# long: one declaration block per sub-command and option, read as the command's reference
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``socialcrm`` (one sub-command per action)."""
     parser = argparse.ArgumentParser(
@@ -332,15 +397,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="debug logging and full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check a playbook and its sources' first rows; print a "
-                       "summary or every error")
+    p = sub.add_parser(
+        "validate",
+        help="check a playbook and its sources' first rows; print a summary or every error",
+    )
     p.add_argument("playbook", help="playbooks/<client>.yaml")
-    p.add_argument("--out", help="folder for run folders, as given to run (default "
-                   f"{REPORTS_DIR}); the run and store paths printed are under it")
-    p.add_argument("--rows", type=_at_least(1), default=200,
-                   help="rows read from each file source (default 200)")
-    p.add_argument("--online", action="store_true",
-                   help="also fetch feed and API sources (default: skipped, no network)")
+    p.add_argument(
+        "--out",
+        help="folder for run folders, as given to run (default "
+        f"{REPORTS_DIR}); the run and store paths printed are under it",
+    )
+    p.add_argument(
+        "--rows",
+        type=_at_least(1),
+        default=200,
+        help="rows read from each file source (default 200)",
+    )
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="also fetch feed and API sources (default: skipped, no network)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("new", help="write playbooks/CLIENT.yaml from the template")
@@ -349,38 +426,62 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing playbook")
     p.set_defaults(func=_cmd_new)
 
-    p = sub.add_parser("run", help="run the step notebooks of a playbook and build the report",
-                       description="Run one playbook, or several as a batch: one after another "
-                       "here, or in parallel on a Dask cluster (--scheduler); a batch ends with "
-                       "a table of every playbook and exits 1 if any failed.")
+    p = sub.add_parser(
+        "run",
+        help="run the step notebooks of a playbook and build the report",
+        description="Run one playbook, or several as a batch: one after another "
+        "here, or in parallel on a Dask cluster (--scheduler); a batch ends with "
+        "a table of every playbook and exits 1 if any failed.",
+    )
     p.add_argument("playbook", nargs="+", help="playbooks/<client>.yaml (several: a batch)")
-    p.add_argument("--scheduler", type=_scheduler, metavar="local|tcp://HOST:PORT",
-                   help="run the playbooks in parallel on Dask: 'local' starts a cluster of "
-                   "worker processes here, an address uses an existing cluster (workers need "
-                   "the suite installed and --out on a shared file system)")
-    p.add_argument("--workers", type=_at_least(1),
-                   help="worker processes of --scheduler local (default: one per core)")
+    p.add_argument(
+        "--scheduler",
+        type=_scheduler,
+        metavar="local|tcp://HOST:PORT",
+        help="run the playbooks in parallel on Dask: 'local' starts a cluster of "
+        "worker processes here, an address uses an existing cluster (workers need "
+        "the suite installed and --out on a shared file system)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_at_least(1),
+        help="worker processes of --scheduler local (default: one per core)",
+    )
     p.add_argument("--out", help=f"folder for run folders (default {REPORTS_DIR})")
     p.add_argument("--steps", help="steps to run, e.g. 1,3-5 (default: all)")
     p.add_argument("--no-report", action="store_true", help="skip report.html")
-    p.add_argument("--strict", action="store_true",
-                   help="fail the run (exit 1) when a source cannot be read (default: one "
-                   "warning line, the other sources run)")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail the run (exit 1) when a source cannot be read (default: one "
+        "warning line, the other sources run)",
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("sample", help="generate the fictional sample data (deterministic)")
     p.add_argument("--out", default="data/sample/mentions.csv", help="CSV or Parquet file")
-    p.add_argument("--mentions", type=_at_least(100), default=6000,
-                   help="approximate number of rows (at least 100)")
+    p.add_argument(
+        "--mentions",
+        type=_at_least(100),
+        default=6000,
+        help="approximate number of rows (at least 100)",
+    )
     p.add_argument("--seed", type=int, default=20261123, help="random seed")
     p.add_argument("--clean", action="store_true", help="leave out the 3 malformed demo rows")
-    p.add_argument("--chunk-rows", type=_at_least(1), default=100_000,
-                   help="rows generated and written at a time (bounds memory; the file is the "
-                   "same for any value)")
+    p.add_argument(
+        "--chunk-rows",
+        type=_at_least(1),
+        default=100_000,
+        help="rows generated and written at a time (bounds memory; the file is the "
+        "same for any value)",
+    )
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("init", help="create a workspace (playbooks/, exports/, reports/, the "
-                       "example and its sample) and install the offline NLP resources")
+    p = sub.add_parser(
+        "init",
+        help="create a workspace (playbooks/, exports/, reports/, the "
+        "example and its sample) and install the offline NLP resources",
+    )
     p.add_argument("dir", help="the workspace folder (created if missing)")
     p.add_argument("--force", action="store_true", help="overwrite the example and sample files")
     p.set_defaults(func=_cmd_init)
@@ -395,22 +496,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--playbook", required=True, help="playbooks/<client>.yaml (names the store)")
     p.add_argument("--author", required=True, help="the author's id, exactly as stored")
     p.add_argument("--platform", help="only this platform's identity (default: every platform)")
-    p.add_argument("--runs", action="store_true",
-                   help="also rewrite the run folders' data files without the author's rows")
-    p.add_argument("--out", help="folder of the client folders, as given to run "
-                   f"(default {REPORTS_DIR}); holds the store unless the playbook names one")
+    p.add_argument(
+        "--runs",
+        action="store_true",
+        help="also rewrite the run folders' data files without the author's rows",
+    )
+    p.add_argument(
+        "--out",
+        help="folder of the client folders, as given to run "
+        f"(default {REPORTS_DIR}); holds the store unless the playbook names one",
+    )
     p.set_defaults(func=_cmd_forget)
 
     p = sub.add_parser("label", help="write labels_todo.csv: the posts worth labelling next")
     p.add_argument("playbook", help="playbooks/<client>.yaml")
     p.add_argument("--n", type=_at_least(1), default=200, help="posts at most (default 200)")
-    p.add_argument("--out", help="folder of the client folders, as given to run (default "
-                   f"{REPORTS_DIR}); the latest run's mentions_scored.parquet is read")
+    p.add_argument(
+        "--out",
+        help="folder of the client folders, as given to run (default "
+        f"{REPORTS_DIR}); the latest run's mentions_scored.parquet is read",
+    )
     p.add_argument("--to", help="file to write (default: labels_todo.csv next to the playbook)")
     p.set_defaults(func=_cmd_label)
     for command in sub.choices.values():  # --debug also after the command (socialcrm run --debug)
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                             help="debug logging and full tracebacks")
+        command.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="debug logging and full tracebacks",
+        )
     return parser
 
 
@@ -422,8 +536,7 @@ def _print_debug(exc: SocialCRMError) -> None:
         return
     from .engine.runner import failed_traceback
 
-    print(f"kernel traceback (kept in {notebook}):\n{failed_traceback(notebook)}",
-          file=sys.stderr)
+    print(f"kernel traceback (kept in {notebook}):\n{failed_traceback(notebook)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -454,8 +567,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 (a bug: one line, the traceback with --debug)
         if args.debug:
             raise
-        print(f"error: internal error: {type(exc).__name__}: {_one_line(str(exc))} (run again "
-              "with --debug for the traceback, and please report it)", file=sys.stderr)
+        print(
+            f"error: internal error: {type(exc).__name__}: {_one_line(str(exc))} (run again "
+            "with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
         return INTERNAL_ERROR_EXIT
 
 
@@ -466,7 +582,7 @@ INTERNAL_ERROR_EXIT = 3
 def _one_line(text: str, width: int = 200) -> str:
     """The first non-empty line of ``text``, cut to ``width`` characters."""
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return line if len(line) <= width else line[:width - 3] + "..."
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 if __name__ == "__main__":  # pragma: no cover

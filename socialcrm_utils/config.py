@@ -95,8 +95,9 @@ EXPORTS_DIR = WORKSPACE / "exports"
 REPORTS_DIR = WORKSPACE / "reports"
 
 _DATA_HOME = PACKAGE_DIR.parent if IS_CLONE else Path(platformdirs.user_data_dir(DISTRIBUTION))
-_CACHE_HOME = (PACKAGE_DIR.parent / ".cache" if IS_CLONE
-               else Path(platformdirs.user_cache_dir(DISTRIBUTION)))
+_CACHE_HOME = (
+    PACKAGE_DIR.parent / ".cache" if IS_CLONE else Path(platformdirs.user_cache_dir(DISTRIBUTION))
+)
 #: NLTK resources (the VADER lexicon), installed by ``socialcrm setup``; never downloaded.
 NLTK_DATA_DIR = Path(
     os.environ.get("SOCIALCRM_NLTK_DATA")
@@ -147,9 +148,20 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step(1, "find_platforms", "Find the platforms", (),
-         ("mentions.parquet", "platforms.csv", "rejected.csv", "import_counts.json", "scope.csv",
-          "scope.json")),
+    Step(
+        1,
+        "find_platforms",
+        "Find the platforms",
+        (),
+        (
+            "mentions.parquet",
+            "platforms.csv",
+            "rejected.csv",
+            "import_counts.json",
+            "scope.csv",
+            "scope.json",
+        ),
+    ),
     Step(2, "set_goals", "Set goals and guidelines", ("mentions.parquet",), ("goals.csv",)),
     Step(
         3,

@@ -41,19 +41,41 @@ __all__ = [
 #: What a secret is replaced with.
 MASK = "***"
 #: Query/fragment parameter names that carry credentials (lower case, ``-`` written as ``_``).
-SECRET_PARAMS: frozenset[str] = frozenset({
-    "token", "access_token", "refresh_token", "id_token", "auth_token", "private_token",
-    "api_key", "apikey", "key", "secret", "client_secret", "password", "passwd", "pwd", "pass",
-    "sig", "signature", "auth", "authorization", "credential", "credentials", "session",
-    "sessionid", "session_id", "jwt", "bearer",
-})
+SECRET_PARAMS: frozenset[str] = frozenset(
+    {
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "auth_token",
+        "private_token",
+        "api_key",
+        "apikey",
+        "key",
+        "secret",
+        "client_secret",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "sig",
+        "signature",
+        "auth",
+        "authorization",
+        "credential",
+        "credentials",
+        "session",
+        "sessionid",
+        "session_id",
+        "jwt",
+        "bearer",
+    }
+)
 _SECRET_SUFFIXES = ("token", "secret", "password", "signature", "_key", "apikey", "_credential")
 
 # scheme://userinfo@ : userinfo may hold a raw '@' (a sloppy password); the greedy class stops
 # at the authority's end, so the last '@' before the host is taken, as urllib does.
-_USERINFO = re.compile(
-    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/?#\s\"'<>`]*)@"
-)
+_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^/?#\s\"'<>`]*)@")
 # ?name=value, &name=value, ;name=value, #name=value anywhere (also in relative URLs such as
 # urllib3's "Max retries exceeded with url: /feed?token=...").
 # The value ends at the next parameter, a space or a quote, or at a ':' that ends a clause

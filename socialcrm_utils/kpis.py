@@ -79,21 +79,26 @@ def advocacy(scored: pd.DataFrame, clocks: pd.DataFrame) -> tuple[int, int]:
     threads = brand_threads(scored)
     # Series without their index (not .to_numpy(), which drops the time zone of an all-NaT
     # column and makes the comparison below fail)
-    posts = pd.DataFrame({
-        "conversation_id": assign_conversations(threads).astype("string").to_numpy(),
-        "author_id": threads["author_id"].astype("string").to_numpy(),
-        "created_at": _utc(threads["created_at"]),
-        "label": threads["sentiment_label"].astype("string").to_numpy(),
-        "brand": threads["is_brand"].fillna(False).astype(bool).to_numpy(),
-    })
-    conversations = pd.DataFrame({
-        "conversation_id": clocks["conversation_id"].astype("string").to_numpy(),
-        "customer_id": clocks["customer_id"].astype("string").to_numpy(),
-        "replied_at": _utc(clocks["first_response_at"]),
-    })
+    posts = pd.DataFrame(
+        {
+            "conversation_id": assign_conversations(threads).astype("string").to_numpy(),
+            "author_id": threads["author_id"].astype("string").to_numpy(),
+            "created_at": _utc(threads["created_at"]),
+            "label": threads["sentiment_label"].astype("string").to_numpy(),
+            "brand": threads["is_brand"].fillna(False).astype(bool).to_numpy(),
+        }
+    )
+    conversations = pd.DataFrame(
+        {
+            "conversation_id": clocks["conversation_id"].astype("string").to_numpy(),
+            "customer_id": clocks["customer_id"].astype("string").to_numpy(),
+            "replied_at": _utc(clocks["first_response_at"]),
+        }
+    )
     posts = posts[~posts["brand"]].merge(conversations, on="conversation_id")
     posts = posts[posts["author_id"] == posts["customer_id"]].sort_values(
-        ["conversation_id", "created_at"], kind="stable")
+        ["conversation_id", "created_at"], kind="stable"
+    )
     opening = posts.groupby("conversation_id", sort=False).first()
     negative = opening.index[(opening["label"] == "negative") & opening["replied_at"].notna()]
     later = posts[posts["created_at"] > posts["replied_at"]]
@@ -135,8 +140,9 @@ def cost_comparison(answered: int, costs: Costs) -> pd.DataFrame:
     return table
 
 
-def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
-                 costs: Costs | None = None) -> dict[str, float]:
+def compute_kpis(
+    scored: pd.DataFrame, clocks: pd.DataFrame, costs: Costs | None = None
+) -> dict[str, float]:
     """Compute every KPI of :data:`schema.KPIS` from scored mentions and SLA clocks.
 
     The figures shared with step 1's platform table (volume, reach, net sentiment, complaint
@@ -156,7 +162,8 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
       two brands counts for each.
     - ``response_rate``: answered / conversations (:func:`metrics.response_rate`);
       ``median_first_response_h``, ``p90_first_response_h`` (calendar hours, answered
-      conversations), ``sla_attainment`` (first response): from :func:`conversations.summarize_sla` over
+      conversations), ``sla_attainment`` (first response): from
+      :func:`conversations.summarize_sla` over
       all conversations.
     - ``advocacy``: :func:`advocacy`, turned positive / opened negative and answered.
     - ``cost_per_contact``: not measured: the playbook's assumed cost of one social contact
@@ -205,9 +212,11 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
         return float(overall[column]) if overall is not None else math.nan
 
     answered = int(overall["answered"]) if overall is not None else 0
-    turned, opened_negative = (advocacy(scored, clocks)
-                               if "conversation_id" in clocks and "mention_id" in scored
-                               else (0, 0))
+    turned, opened_negative = (
+        advocacy(scored, clocks)
+        if "conversation_id" in clocks and "mention_id" in scored
+        else (0, 0)
+    )
     social = costs.per_contact["social"]
     values = {
         "volume": int(posts["mentions"]),
@@ -232,9 +241,14 @@ def compute_kpis(scored: pd.DataFrame, clocks: pd.DataFrame,
 _INTEGERS = frozenset({"volume", "reach"})
 
 #: KPIs that need the brand's answers in the data (:func:`metrics.response_gap`).
-RESPONSE_KPIS: tuple[str, ...] = ("response_rate", "median_first_response_h",
-                                  "p90_first_response_h", "sla_attainment", "advocacy",
-                                  "savings_vs_phone")
+RESPONSE_KPIS: tuple[str, ...] = (
+    "response_rate",
+    "median_first_response_h",
+    "p90_first_response_h",
+    "sla_attainment",
+    "advocacy",
+    "savings_vs_phone",
+)
 
 
 def kpi_gaps(scored: pd.DataFrame, clocks: pd.DataFrame) -> dict[str, str]:
@@ -257,7 +271,7 @@ def kpi_gaps(scored: pd.DataFrame, clocks: pd.DataFrame) -> dict[str, str]:
     """
     response = response_gap(scored)
     population = population_gap(scored)
-    answered = ("first_response_at" in clocks and bool(clocks["first_response_at"].notna().any()))
+    answered = "first_response_at" in clocks and bool(clocks["first_response_at"].notna().any())
     no_answer = None if answered else "no conversation in the data was answered"
     if len(clocks) and "policy" in clocks and clocks["policy"].isna().all():
         no_attainment = "no SLA policy applies: add sla.policies to the playbook"
@@ -273,8 +287,7 @@ def kpi_gaps(scored: pd.DataFrame, clocks: pd.DataFrame) -> dict[str, str]:
         "median_first_response_h": response or no_answer,
         "p90_first_response_h": response or no_answer,
         "sla_attainment": response or no_attainment,
-        "advocacy": response or no_answer
-        or "no answered conversation opened with a negative post",
+        "advocacy": response or no_answer or "no answered conversation opened with a negative post",
         "savings_vs_phone": response,
     }
     return {name: reason for name, reason in gaps.items() if reason}
@@ -303,6 +316,7 @@ _LABEL_SUFFIX: dict[str, str] = {
     "assumption": " (playbook assumption)",
     "computed from assumption": " (from assumed costs)",
 }
+
 
 def kpi_label(name: str) -> str:
     """The one label of a KPI wherever it is shown: cards, tables, goals, trends, the report.
@@ -347,8 +361,9 @@ def format_kpi(name: str, value: float | None, currency: str = "USD") -> str:
     return f"{value:,.0f}"
 
 
-def kpi_table(values: dict[str, float], currency: str = "USD",
-              gaps: dict[str, str] | None = None) -> pd.DataFrame:
+def kpi_table(
+    values: dict[str, float], currency: str = "USD", gaps: dict[str, str] | None = None
+) -> pd.DataFrame:
     """KPI values as a table, the KPI cards of notebooks 02 and 05, ``kpis.json`` and the report.
 
     Returns:
@@ -373,19 +388,22 @@ def kpi_table(values: dict[str, float], currency: str = "USD",
         value = values.get(name, math.nan)
         basis = KPI_BASIS.get(name, "measured")
         missing = value is None or (isinstance(value, float) and math.isnan(value))
-        rows.append({
-            "name": name, "label": kpi_label(name), "unit": kpi.unit,
-            "value": math.nan if value is None else float(value),
-            "display": format_kpi(name, value, currency),
-            "better": "higher" if kpi.higher_is_better else "lower",
-            "basis": basis,
-            "note": gaps[name] if missing and name in gaps else _BASIS_NOTES[basis],
-        })
+        rows.append(
+            {
+                "name": name,
+                "label": kpi_label(name),
+                "unit": kpi.unit,
+                "value": math.nan if value is None else float(value),
+                "display": format_kpi(name, value, currency),
+                "better": "higher" if kpi.higher_is_better else "lower",
+                "basis": basis,
+                "note": gaps[name] if missing and name in gaps else _BASIS_NOTES[basis],
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def data_period(scored: pd.DataFrame, timezone: str = "UTC"
-                ) -> tuple[pd.Timestamp, pd.Timestamp]:
+def data_period(scored: pd.DataFrame, timezone: str = "UTC") -> tuple[pd.Timestamp, pd.Timestamp]:
     """The period the data covers: its first and last post, in the client's time zone.
 
     This is what a KPI value describes, and where it stands on the KPI trend (not when the
@@ -410,16 +428,21 @@ def data_period(scored: pd.DataFrame, timezone: str = "UTC"
     return created.min().tz_convert(timezone), created.max().tz_convert(timezone)
 
 
-def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
-                  period: tuple[pd.Timestamp, pd.Timestamp], currency: str = "USD",
-                  gaps: dict[str, str] | None = None) -> dict:
+def kpis_document(
+    values: dict[str, float],
+    progress: pd.DataFrame | None,
+    period: tuple[pd.Timestamp, pd.Timestamp],
+    currency: str = "USD",
+    gaps: dict[str, str] | None = None,
+) -> dict:
     """The content of ``kpis.json``: the period, every KPI and every goal's progress.
 
     Missing values are ``null`` (never ``NaN``, which is not JSON).
 
     Args:
         values: KPI values (:func:`compute_kpis`).
-        progress: Goal progress (:func:`socialcrm_utils.steps.goals.goal_progress`), or None without goals.
+        progress: Goal progress (:func:`socialcrm_utils.steps.goals.goal_progress`), or None
+            without goals.
         period: First and last post of the data (:func:`data_period`; local dates are
             written, ``null`` without posts).
         currency: The playbook's currency, for the displayed money KPIs.
@@ -428,13 +451,26 @@ def kpis_document(values: dict[str, float], progress: pd.DataFrame | None,
     Returns:
         ``{"period": {"start", "end"}, "currency", "kpis": [...], "goals": [...]}``.
     """
-    def clean(record: dict) -> dict:
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                for k, v in record.items()}
 
-    goal_columns = ["metric", "label", "baseline", "target", "by", "current", "progress",
-                    "on_track", "status", "baseline_display", "target_display",
-                    "current_display"]
+    def clean(record: dict) -> dict:
+        return {
+            k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()
+        }
+
+    goal_columns = [
+        "metric",
+        "label",
+        "baseline",
+        "target",
+        "by",
+        "current",
+        "progress",
+        "on_track",
+        "status",
+        "baseline_display",
+        "target_display",
+        "current_display",
+    ]
     goals = [] if progress is None else progress[goal_columns].to_dict("records")
 
     def day(value: pd.Timestamp) -> str | None:

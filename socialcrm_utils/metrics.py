@@ -80,8 +80,15 @@ NOT_AVAILABLE = "n/a"
 SCORED_LABELS: tuple[str, ...] = ("positive", "neutral", "negative")
 #: Columns of :func:`count_posts` (besides the group keys); additive over groups, except
 #: ``reach`` where an author posts on one platform only per row (audience per platform).
-COUNT_COLUMNS: tuple[str, ...] = ("mentions", "sentiment_scored", "positive", "neutral",
-                                  "negative", "complaints", "reach")
+COUNT_COLUMNS: tuple[str, ...] = (
+    "mentions",
+    "sentiment_scored",
+    "positive",
+    "neutral",
+    "negative",
+    "complaints",
+    "reach",
+)
 #: Columns :func:`add_rates` adds.
 RATE_COLUMNS: tuple[str, ...] = ("net_sentiment", "negative_share", "complaint_rate")
 #: The denominator of each rate: a rate over several groups (platforms) is the mean of the
@@ -157,15 +164,21 @@ def count_posts(mentions: pd.DataFrame, by: str | Sequence[str] | None = None) -
     keys = _keys(by)
     posts = mentions[select_population(mentions).to_numpy()]
     n = len(posts)
-    labels = (posts["sentiment_label"].astype("string") if "sentiment_label" in posts
-              else pd.Series(pd.NA, index=posts.index, dtype="string"))
-    frame = pd.DataFrame({
-        "mentions": np.ones(n, dtype=np.int64),
-        "positive": (labels == "positive").fillna(False).to_numpy(dtype=np.int64),
-        "neutral": (labels == "neutral").fillna(False).to_numpy(dtype=np.int64),
-        "negative": (labels == "negative").fillna(False).to_numpy(dtype=np.int64),
-        "complaints": has_intent(posts, "complaint").to_numpy(dtype=np.int64),
-    }, index=posts.index)
+    labels = (
+        posts["sentiment_label"].astype("string")
+        if "sentiment_label" in posts
+        else pd.Series(pd.NA, index=posts.index, dtype="string")
+    )
+    frame = pd.DataFrame(
+        {
+            "mentions": np.ones(n, dtype=np.int64),
+            "positive": (labels == "positive").fillna(False).to_numpy(dtype=np.int64),
+            "neutral": (labels == "neutral").fillna(False).to_numpy(dtype=np.int64),
+            "negative": (labels == "negative").fillna(False).to_numpy(dtype=np.int64),
+            "complaints": has_intent(posts, "complaint").to_numpy(dtype=np.int64),
+        },
+        index=posts.index,
+    )
     frame["sentiment_scored"] = frame["positive"] + frame["neutral"] + frame["negative"]
     for key in keys:
         frame[key] = posts[key].to_numpy()
@@ -174,8 +187,7 @@ def count_posts(mentions: pd.DataFrame, by: str | Sequence[str] | None = None) -
     else:
         counts = frame.drop(columns=keys).sum().to_frame().T.astype(np.int64)
     counts["reach"] = _reach(posts, keys, counts.index)
-    for column in ("mentions", "sentiment_scored", "positive", "neutral", "negative",
-                   "complaints"):
+    for column in ("mentions", "sentiment_scored", "positive", "neutral", "negative", "complaints"):
         counts[column] = counts[column].astype(np.int64)
     counts["reach"] = counts["reach"].astype(float)
     out = counts.reset_index() if keys else counts.reset_index(drop=True)
@@ -187,11 +199,19 @@ def _reach(posts: pd.DataFrame, keys: list[str], index: pd.Index) -> pd.Series:
     if "reach" not in posts or "author_id" not in posts:
         return pd.Series(np.nan, index=index)
     followers = pd.to_numeric(posts["reach"], errors="coerce").astype(float)
-    platform = (posts["platform"].astype("string").fillna("") if "platform" in posts
-                else pd.Series("", index=posts.index, dtype="string"))
+    platform = (
+        posts["platform"].astype("string").fillna("")
+        if "platform" in posts
+        else pd.Series("", index=posts.index, dtype="string")
+    )
     author = posts["author_id"].astype("string").fillna("")
-    frame = pd.DataFrame({"_followers": followers.to_numpy(), "_platform": platform.to_numpy(),
-                          "_author": author.to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "_followers": followers.to_numpy(),
+            "_platform": platform.to_numpy(),
+            "_author": author.to_numpy(),
+        }
+    )
     for key in keys:
         frame[key] = posts[key].to_numpy()
     inner = list(dict.fromkeys([*keys, "_platform", "_author"]))
@@ -231,14 +251,14 @@ def add_rates(counts: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def summarize_posts(mentions: pd.DataFrame,
-                    by: str | Sequence[str] | None = None) -> pd.DataFrame:
+def summarize_posts(mentions: pd.DataFrame, by: str | Sequence[str] | None = None) -> pd.DataFrame:
     """:func:`count_posts` with :func:`add_rates`: counts and rates, overall or per group."""
     return add_rates(count_posts(mentions, by))
 
 
-def count_conversations(clocks: pd.DataFrame,
-                        by: str | Sequence[str] | None = None) -> pd.DataFrame:
+def count_conversations(
+    clocks: pd.DataFrame, by: str | Sequence[str] | None = None
+) -> pd.DataFrame:
     """Conversations the brand owes an answer, answered ones and the response rate.
 
     ``response_rate`` = answered / conversations, where a conversation is answered when it has
@@ -260,17 +280,22 @@ def count_conversations(clocks: pd.DataFrame,
         [['x', 2, 1, 0.5], ['y', 1, 0, 0.0]]
     """
     keys = _keys(by)
-    frame = pd.DataFrame({"conversations": np.ones(len(clocks), dtype=np.int64),
-                          "answered": clocks["first_response_at"].notna()
-                          .to_numpy(dtype=np.int64)}, index=clocks.index)
+    frame = pd.DataFrame(
+        {
+            "conversations": np.ones(len(clocks), dtype=np.int64),
+            "answered": clocks["first_response_at"].notna().to_numpy(dtype=np.int64),
+        },
+        index=clocks.index,
+    )
     for key in keys:
         frame[key] = clocks[key].to_numpy()
     if keys:
         counts = frame.groupby(keys, observed=True, sort=True, dropna=False).sum().reset_index()
     else:
         counts = frame.sum().to_frame().T.astype(np.int64)
-    counts["response_rate"] = (counts["answered"].astype(float)
-                               / counts["conversations"].astype(float).where(lambda s: s > 0))
+    counts["response_rate"] = counts["answered"].astype(float) / counts["conversations"].astype(
+        float
+    ).where(lambda s: s > 0)
     return counts[keys + list(CONVERSATION_COLUMNS)]
 
 
@@ -371,22 +396,31 @@ def share_of_voice(mentions: pd.DataFrame) -> float:
     """
     ours = volume(mentions)
     customers = ~mentions["is_brand"].fillna(False).astype(bool)
-    competitor = (mentions.loc[customers, "competitor"].notna().sum()
-                  if "competitor" in mentions else 0)
+    competitor = (
+        mentions.loc[customers, "competitor"].notna().sum() if "competitor" in mentions else 0
+    )
     total = ours + int(competitor)
     return ours / total if total else math.nan
 
 
 #: Why a figure is n/a: one line each, shown in the notebooks, the KPI table and the report.
-GAP_NO_CUSTOMER_POSTS = ("no customer posts about the brand in the data: the sources hold only "
-                         "the brand's own posts or posts about competitors")
-GAP_NO_BRAND_POSTS = ("no brand replies in the data: response times need the brand's own posts "
-                      "(set brand.handles to the accounts that answer)")
-GAP_NO_REPLY_LINKS = ("no reply links in the data: response times need in_reply_to_id or "
-                      "conversation_id (map them in the source's mapping)")
+GAP_NO_CUSTOMER_POSTS = (
+    "no customer posts about the brand in the data: the sources hold only "
+    "the brand's own posts or posts about competitors"
+)
+GAP_NO_BRAND_POSTS = (
+    "no brand replies in the data: response times need the brand's own posts "
+    "(set brand.handles to the accounts that answer)"
+)
+GAP_NO_REPLY_LINKS = (
+    "no reply links in the data: response times need in_reply_to_id or "
+    "conversation_id (map them in the source's mapping)"
+)
 GAP_NO_REACH = "no reach data: the sources give no follower counts"
-GAP_NO_SENTIMENT = ("no sentiment scores: no customer post about the brand is in a language "
-                    "with a sentiment model (English, German)")
+GAP_NO_SENTIMENT = (
+    "no sentiment scores: no customer post about the brand is in a language "
+    "with a sentiment model (English, German)"
+)
 
 
 def has_reply_links(mentions: pd.DataFrame) -> bool:

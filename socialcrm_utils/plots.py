@@ -12,13 +12,15 @@ from collections.abc import Sequence
 
 import matplotlib
 
-matplotlib.rcParams.update({
-    "figure.figsize": (9, 4),
-    "figure.dpi": 100,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titleweight": "bold",
-})
+matplotlib.rcParams.update(
+    {
+        "figure.figsize": (9, 4),
+        "figure.dpi": 100,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titleweight": "bold",
+    }
+)
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -80,14 +82,29 @@ def plot_platforms(table: pd.DataFrame) -> Figure:
     if reach.isna().all():
         right.set_xticks([])
         right.set_yticks([])
-        right.text(0.5, 0.5, NO_DATA_NOTES["reach"], transform=right.transAxes, ha="center",
-                   va="center", fontsize=10, color=_GREY)
+        right.text(
+            0.5,
+            0.5,
+            NO_DATA_NOTES["reach"],
+            transform=right.transAxes,
+            ha="center",
+            va="center",
+            fontsize=10,
+            color=_GREY,
+        )
     else:
         right.barh(table["platform"], reach.fillna(0), color=_GREY)
         for y, value in enumerate(reach):
             if np.isnan(value):
-                right.annotate(NOT_AVAILABLE, (0, y), xytext=(3, 0), textcoords="offset points",
-                               va="center", fontsize=9, color=_GREY)
+                right.annotate(
+                    NOT_AVAILABLE,
+                    (0, y),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=9,
+                    color=_GREY,
+                )
         right.invert_yaxis()
         right.xaxis.set_major_formatter(FuncFormatter(_compact))
         right.tick_params(labelleft=False)
@@ -101,8 +118,11 @@ def plot_platform_ranking(ranked: pd.DataFrame) -> Figure:
     ax.barh(ranked["platform"], ranked["score"], color=_BLUE)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set(title="Where to be present first: platform ranking",
-           xlabel="weighted score (0-1; weights from the playbook)", ylabel="platform")
+    ax.set(
+        title="Where to be present first: platform ranking",
+        xlabel="weighted score (0-1; weights from the playbook)",
+        ylabel="platform",
+    )
     fig.tight_layout()
     return fig
 
@@ -114,14 +134,18 @@ def plot_share_of_voice(sov: pd.DataFrame) -> Figure:
     ax.barh(sov["name"], sov["share"], color=colors)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set(title="Share of voice among customer posts", xlabel="share of brand mentions",
-           ylabel="brand")
+    ax.set(
+        title="Share of voice among customer posts",
+        xlabel="share of brand mentions",
+        ylabel="brand",
+    )
     fig.tight_layout()
     return fig
 
 
-def plot_daily_volume(daily: pd.DataFrame, alerts: pd.DataFrame | None = None,
-                      column: str = "complaints") -> Figure:
+def plot_daily_volume(
+    daily: pd.DataFrame, alerts: pd.DataFrame | None = None, column: str = "complaints"
+) -> Figure:
     """Daily customer mentions with ``column`` and spike alerts marked.
 
     Args:
@@ -158,15 +182,19 @@ def plot_sentiment_by_platform(table: pd.DataFrame) -> Figure:
         left += values
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set(title="Sentiment of customer posts per platform (scored posts)",
-           xlabel="share of scored posts", ylabel="platform")
+    ax.set(
+        title="Sentiment of customer posts per platform (scored posts)",
+        xlabel="share of scored posts",
+        ylabel="platform",
+    )
     ax.legend(frameon=False, ncols=3, loc="lower center", bbox_to_anchor=(0.5, -0.35))
     fig.tight_layout()
     return fig
 
 
-def plot_first_response(hours: pd.Series, targets_h: Sequence[float] = (),
-                        title: str = "First response times") -> Figure:
+def plot_first_response(
+    hours: pd.Series, targets_h: Sequence[float] = (), title: str = "First response times"
+) -> Figure:
     """Histogram of first response times (hours, log-spaced bins) with target lines.
 
     Args:
@@ -184,9 +212,15 @@ def plot_first_response(hours: pd.Series, targets_h: Sequence[float] = (),
     top = ax.get_ylim()[1]
     for i, target in enumerate(sorted(set(targets_h))):  # labels stepped down: lines sit close
         ax.axvline(target, color=_RED, linestyle="--")
-        ax.annotate(f"target {target:g}h", (target, top * (0.93 - 0.09 * (i % 4))), color=_RED,
-                    xytext=(4, 0), textcoords="offset points", fontsize=9,
-                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
+        ax.annotate(
+            f"target {target:g}h",
+            (target, top * (0.93 - 0.09 * (i % 4))),
+            color=_RED,
+            xytext=(4, 0),
+            textcoords="offset points",
+            fontsize=9,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
+        )
     ax.set(title=title, xlabel="hours to first response (log scale)", ylabel="conversations")
     fig.tight_layout()
     return fig
@@ -201,24 +235,27 @@ def plot_breaches_by_hour(clocks: pd.DataFrame) -> Figure:
     fig, ax = plt.subplots()
     status = clocks["status"].astype("string").fillna("no policy")
     decided = status.replace({"open_breached": "breached"})
-    table = (pd.crosstab(clocks["local_hour"], decided)
-             .reindex(index=range(24), fill_value=0))
+    table = pd.crosstab(clocks["local_hour"], decided).reindex(index=range(24), fill_value=0)
     bottom = np.zeros(24)
     for name, color in (("met", _GREEN), ("breached", _RED), ("open", _GREY)):
         if name in table:
             ax.bar(table.index, table[name], bottom=bottom, color=color, label=name)
             bottom += table[name].to_numpy()
-    ax.set(title="First-response outcome by hour of the customer's post",
-           xlabel="local hour of the first customer post", ylabel="conversations",
-           xticks=range(0, 24, 2))
+    ax.set(
+        title="First-response outcome by hour of the customer's post",
+        xlabel="local hour of the first customer post",
+        ylabel="conversations",
+        xticks=range(0, 24, 2),
+    )
     ax.yaxis.set_major_formatter(FuncFormatter(_compact))
     ax.legend(frameon=False, ncols=3)
     fig.tight_layout()
     return fig
 
 
-def plot_attainment(summary: pd.DataFrame, by: str, goal: float | None = None,
-                    title: str | None = None) -> Figure:
+def plot_attainment(
+    summary: pd.DataFrame, by: str, goal: float | None = None, title: str | None = None
+) -> Figure:
     """SLA attainment (first response, resolution) per group, with an optional goal line.
 
     Args:
@@ -230,19 +267,35 @@ def plot_attainment(summary: pd.DataFrame, by: str, goal: float | None = None,
     fig, ax = plt.subplots()
     labels = summary[by].astype("string").fillna("none").tolist()
     x = np.arange(len(labels))
-    series = [("attainment", "first response", _BLUE),
-              ("resolution_attainment", "resolution", _GREY)]
+    series = [
+        ("attainment", "first response", _BLUE),
+        ("resolution_attainment", "resolution", _GREY),
+    ]
     shown = [s for s in series if s[0] in summary and summary[s[0]].notna().any()]
     width = 0.8 / max(len(shown), 1)
     for i, (column, label, color) in enumerate(shown):
-        ax.bar(x + (i - (len(shown) - 1) / 2) * width, summary[column].fillna(0), width,
-               color=color, label=label)
+        ax.bar(
+            x + (i - (len(shown) - 1) / 2) * width,
+            summary[column].fillna(0),
+            width,
+            color=color,
+            label=label,
+        )
     if goal is not None:
         ax.axhline(goal, color=_RED, linestyle="--", label=f"goal {goal:.0%}")
-    ax.set_xticks(x, labels, rotation=30 if len(labels) > 4 else 0, ha="right"
-                  if len(labels) > 4 else "center")
-    ax.set(title=title or f"SLA attainment by {by}", xlabel=by, ylabel="met / decided",
-           ylim=(0, 1.22), yticks=np.linspace(0, 1, 6))
+    ax.set_xticks(
+        x,
+        labels,
+        rotation=30 if len(labels) > 4 else 0,
+        ha="right" if len(labels) > 4 else "center",
+    )
+    ax.set(
+        title=title or f"SLA attainment by {by}",
+        xlabel=by,
+        ylabel="met / decided",
+        ylim=(0, 1.22),
+        yticks=np.linspace(0, 1, 6),
+    )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(frameon=False, ncols=3, loc="upper right")
     fig.tight_layout()
@@ -271,14 +324,17 @@ def plot_kpi_goals(progress: pd.DataFrame) -> Figure:
 
 
 #: What a KPI chart says when no data period has a value for it, instead of an empty chart.
-NO_DATA_NOTES: dict[str, str] = {
-    "reach": "no reach data:\nthe sources give no follower counts",
-}
+NO_DATA_NOTES: dict[str, str] = {"reach": "no reach data:\nthe sources give no follower counts"}
 
 
-def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = None,
-                     labels: dict[str, str] | None = None, columns: int = 3,
-                     units: dict[str, str] | None = None, currency: str = "") -> Figure:
+def plot_kpi_history(
+    history: pd.DataFrame,
+    targets: dict[str, float] | None = None,
+    labels: dict[str, str] | None = None,
+    columns: int = 3,
+    units: dict[str, str] | None = None,
+    currency: str = "",
+) -> Figure:
     """Each KPI over the periods the data covered, one small chart per KPI, goal dashed.
 
     A point stands at the day its values describe, the last day of the run's data
@@ -310,22 +366,29 @@ def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = N
     rows = max(-(-len(names) // columns), 1)
     fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.6 * rows), squeeze=False)
     targets, labels = targets or {}, labels or {}
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[len(names) :]:
         ax.set_visible(False)
     by_period = "as_of" in history
-    when = (pd.to_datetime(history["as_of"]) if by_period
-            else pd.to_datetime(history["started_at"], utc=True))
+    when = (
+        pd.to_datetime(history["as_of"])
+        if by_period
+        else pd.to_datetime(history["started_at"], utc=True)
+    )
     points = sorted(when.unique())
     position = {point: i for i, point in enumerate(points)}
     same_day = len({pd.Timestamp(p).date() for p in points}) < len(points)
     ticks = list(range(0, len(points), max(1, -(-len(points) // 6))))
-    tick_labels = [pd.Timestamp(points[i]).strftime("%d %b %H:%M" if same_day else "%d %b %Y")
-                   for i in ticks]
+    tick_labels = [
+        pd.Timestamp(points[i]).strftime("%d %b %H:%M" if same_day else "%d %b %Y") for i in ticks
+    ]
     for ax, name in zip(axes.flat, names, strict=False):
         rows_of = (history["name"] == name).to_numpy()
-        data = pd.DataFrame({"x": [position[t] for t in when[rows_of]],
-                             "value": history.loc[rows_of, "value"].astype(float).to_numpy()}
-                            ).sort_values("x")
+        data = pd.DataFrame(
+            {
+                "x": [position[t] for t in when[rows_of]],
+                "value": history.loc[rows_of, "value"].astype(float).to_numpy(),
+            }
+        ).sort_values("x")
         ax.set_title(labels.get(name, name), fontsize=10)
         ax.set_xlabel("last day of the data" if by_period else "run (UTC start)", fontsize=8)
         ax.set_xticks(ticks, tick_labels, fontsize=7)
@@ -333,8 +396,16 @@ def plot_kpi_history(history: pd.DataFrame, targets: dict[str, float] | None = N
         ax.tick_params(labelsize=8)
         if data["value"].isna().all():
             ax.set_yticks([])
-            ax.text(0.5, 0.5, NO_DATA_NOTES.get(name, "no data in any period"),
-                    transform=ax.transAxes, ha="center", va="center", fontsize=9, color=_GREY)
+            ax.text(
+                0.5,
+                0.5,
+                NO_DATA_NOTES.get(name, "no data in any period"),
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color=_GREY,
+            )
             continue
         ax.plot(data["x"], data["value"], marker="o", color=_BLUE, label="period")
         if name in targets:
@@ -363,11 +434,19 @@ def plot_costs(costs: pd.DataFrame, currency: str = "USD") -> Figure:
     bars = ax.bar(costs["channel"], costs["total"], color=colors)
     for bar, saving in zip(bars, costs["savings"], strict=True):
         if saving > 0:
-            ax.annotate(f"+{saving:,.0f} {currency}", (bar.get_x() + bar.get_width() / 2,
-                                                           bar.get_height()),
-                        ha="center", va="bottom", fontsize=9, color=_RED)
-    ax.set(title="The answered contacts on each channel (red: extra cost over social)",
-           xlabel="channel", ylabel=f"total cost ({currency})")
+            ax.annotate(
+                f"+{saving:,.0f} {currency}",
+                (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                color=_RED,
+            )
+    ax.set(
+        title="The answered contacts on each channel (red: extra cost over social)",
+        xlabel="channel",
+        ylabel=f"total cost ({currency})",
+    )
     ax.yaxis.set_major_formatter(FuncFormatter(_compact))
     fig.tight_layout()
     return fig
@@ -381,14 +460,18 @@ def plot_weekly_topics(topics: pd.DataFrame, lang: str, n: int = 3) -> Figure:
     labels = data["week"] + "  " + data["term"]
     ax.barh(labels, data["mentions"], color=_BLUE)
     ax.invert_yaxis()
-    ax.set(title=f"Top {n} terms per week ({lang})", xlabel="posts containing the term",
-           ylabel="ISO week and term")
+    ax.set(
+        title=f"Top {n} terms per week ({lang})",
+        xlabel="posts containing the term",
+        ylabel="ISO week and term",
+    )
     fig.tight_layout()
     return fig
 
 
-def plot_engagement_heatmap(by_slot: pd.DataFrame, best: pd.DataFrame | None = None,
-                            value: str | None = None) -> Figure:
+def plot_engagement_heatmap(
+    by_slot: pd.DataFrame, best: pd.DataFrame | None = None, value: str | None = None
+) -> Figure:
     """Heatmap of engagement by local weekday x hour (``content.engagement_by_slot``).
 
     Args:
@@ -400,8 +483,9 @@ def plot_engagement_heatmap(by_slot: pd.DataFrame, best: pd.DataFrame | None = N
     """
     basis = by_slot.attrs.get("basis")
     value = value or ("posts" if basis == "all_posts" else "engagement_index")
-    grid = (by_slot.pivot_table(index="weekday", columns="hour", values=value, aggfunc="mean")
-            .reindex(index=range(7), columns=range(24)))
+    grid = by_slot.pivot_table(
+        index="weekday", columns="hour", values=value, aggfunc="mean"
+    ).reindex(index=range(7), columns=range(24))
     fig, ax = plt.subplots(figsize=(10, 3.8))
     values = grid.to_numpy(dtype=float)
     # Slots without posts are grey, not pale blue; one outlier post must not wash out the rest.
@@ -414,25 +498,46 @@ def plot_engagement_heatmap(by_slot: pd.DataFrame, best: pd.DataFrame | None = N
     if basis == "all_posts" and value == "posts":
         title = "Audience activity (all posts) by weekday and hour"
     else:
-        note = {"brand_proactive": " of the brand's own posts",
-                "all_posts": " of all posts (too few brand posts)"}.get(basis, "")
+        note = {
+            "brand_proactive": " of the brand's own posts",
+            "all_posts": " of all posts (too few brand posts)",
+        }.get(basis, "")
         title = f"Engagement{note} by weekday and hour"
     ax.set(title=f"{title}, local time", xlabel="hour of day", ylabel="weekday")
-    label = {"engagement_index": "engagement index (1 = average post)",
-             "posts": "posts"}.get(value, value.replace("_", " "))
-    fig.colorbar(image, ax=ax, label=label,
-                 extend="max" if finite.size and finite.max() > (vmax or 0) else "neither")
+    label = {"engagement_index": "engagement index (1 = average post)", "posts": "posts"}.get(
+        value, value.replace("_", " ")
+    )
+    fig.colorbar(
+        image,
+        ax=ax,
+        label=label,
+        extend="max" if finite.size and finite.max() > (vmax or 0) else "neither",
+    )
     legend = "grey: no posts"
     if best is not None and not best.empty:
         for rank, slot in enumerate(best.itertuples(index=False), start=1):
             width = int(getattr(slot, "hours", 1))
-            ax.add_patch(Rectangle((slot.hour - 0.5, slot.weekday - 0.5), width, 1, fill=False,
-                                   edgecolor=_RED, linewidth=1.8))
-            ax.text(slot.hour - 0.3, slot.weekday, str(rank), color=_RED, fontsize=8,
-                    fontweight="bold", va="center")
+            ax.add_patch(
+                Rectangle(
+                    (slot.hour - 0.5, slot.weekday - 0.5),
+                    width,
+                    1,
+                    fill=False,
+                    edgecolor=_RED,
+                    linewidth=1.8,
+                )
+            )
+            ax.text(
+                slot.hour - 0.3,
+                slot.weekday,
+                str(rank),
+                color=_RED,
+                fontsize=8,
+                fontweight="bold",
+                va="center",
+            )
         legend += "; red frames: best slots, numbered"
-    ax.annotate(legend, (1.0, -0.3), xycoords="axes fraction", ha="right", fontsize=8,
-                color=_GREY)
+    ax.annotate(legend, (1.0, -0.3), xycoords="axes fraction", ha="right", fontsize=8, color=_GREY)
     fig.tight_layout()
     return fig
 
@@ -453,11 +558,18 @@ def plot_top_questions(questions: pd.DataFrame, n: int = 10) -> Figure:
 #: (:data:`schema.KPIS`) and the rates of :mod:`socialcrm_utils.metrics`, under their one name.
 PERCENT_COLUMNS: frozenset[str] = frozenset(
     {name for name, kpi in KPIS.items() if kpi.unit == "share"}
-    | set(RATE_COLUMNS) | {"reach_share"})
+    | set(RATE_COLUMNS)
+    | {"reach_share"}
+)
 
 
-def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
-                 decimals: dict[str, int] | None = None, thousands: Sequence[str] = ()) -> object:
+def format_table(
+    frame: pd.DataFrame,
+    *,
+    percent: Sequence[str] = (),
+    decimals: dict[str, int] | None = None,
+    thousands: Sequence[str] = (),
+) -> object:
     """A display version of a table: percentages, rounded numbers, thousands separators, no index.
 
     Made to fit a notebook or the report without scrolling sideways: column names are shown with
@@ -498,28 +610,60 @@ def format_table(frame: pd.DataFrame, *, percent: Sequence[str] = (),
         >>> [v in html for v in (">98.1<", ">1,862<", ">11.8%<", ">n/a<", "00000")]
         [True, True, True, True, False]
     """
-    formats: dict[str, object] = {c: "{:.1%}" for c in frame.columns
-                                  if c in PERCENT_COLUMNS and pd.api.types.is_float_dtype(frame[c])}
-    formats.update({c: _plain_number for c in frame.columns
-                    if pd.api.types.is_float_dtype(frame[c]) and c not in formats})
-    formats.update({c: "{:,}" for c in frame.columns
-                    if pd.api.types.is_integer_dtype(frame[c])
-                    and not pd.api.types.is_bool_dtype(frame[c])})
+    formats: dict[str, object] = {
+        c: "{:.1%}"
+        for c in frame.columns
+        if c in PERCENT_COLUMNS and pd.api.types.is_float_dtype(frame[c])
+    }
+    formats.update(
+        {
+            c: _plain_number
+            for c in frame.columns
+            if pd.api.types.is_float_dtype(frame[c]) and c not in formats
+        }
+    )
+    formats.update(
+        {
+            c: "{:,}"
+            for c in frame.columns
+            if pd.api.types.is_integer_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        }
+    )
     formats.update({c: "{:.1%}" for c in percent if c in frame})
     formats.update({c: f"{{:,.{n}f}}" for c, n in (decimals or {}).items() if c in frame})
     formats.update({c: "{:,.0f}" for c in thousands if c in frame})
-    formats.update({c: _check_mark for c in frame.columns
-                    if pd.api.types.is_bool_dtype(frame[c]) and c not in formats})
-    formats.update({c: _link for c in frame.columns
-                    if isinstance(c, str) and (c == "url" or c.endswith("_url"))})
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
-            or pd.api.types.is_bool_dtype(frame[c])]
-    styler = (frame.style.format(formats, na_rep="–", escape="html").hide(axis="index")
-              .format_index(_header, axis="columns", escape="html"))
+    formats.update(
+        {
+            c: _check_mark
+            for c in frame.columns
+            if pd.api.types.is_bool_dtype(frame[c]) and c not in formats
+        }
+    )
+    formats.update(
+        {
+            c: _link
+            for c in frame.columns
+            if isinstance(c, str) and (c == "url" or c.endswith("_url"))
+        }
+    )
+    text = [
+        c
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
+    ]
+    styler = (
+        frame.style.format(formats, na_rep="–", escape="html")
+        .hide(axis="index")
+        .format_index(_header, axis="columns", escape="html")
+    )
     numbers = [c for c in frame.columns if c not in text]
     if numbers:  # a number the data cannot give is "n/a", never 0 or a dash that reads as 0
-        styler = styler.format({c: f for c, f in formats.items() if c in numbers},
-                               na_rep=NOT_AVAILABLE, escape="html", subset=numbers)
+        styler = styler.format(
+            {c: f for c, f in formats.items() if c in numbers},
+            na_rep=NOT_AVAILABLE,
+            escape="html",
+            subset=numbers,
+        )
     if text:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
         styler = styler.set_table_styles([{"selector": "th", "props": "text-align: left;"}])
@@ -582,9 +726,17 @@ def escape_markdown(text: object) -> str:
 
 #: The columns of ``conversations.summarize_sla`` a reader needs first, in reading order.
 SLA_SUMMARY_COLUMNS: tuple[str, ...] = (
-    "conversations", "response_rate", "median_first_response_h", "p90_first_response_h",
-    "median_first_response_business_h", "breaches", "attainment", "median_resolution_h",
-    "resolution_attainment", "next_responses", "next_response_attainment",
+    "conversations",
+    "response_rate",
+    "median_first_response_h",
+    "p90_first_response_h",
+    "median_first_response_business_h",
+    "breaches",
+    "attainment",
+    "median_resolution_h",
+    "resolution_attainment",
+    "next_responses",
+    "next_response_attainment",
 )
 
 #: How :func:`format_sla_summary` names them.
@@ -603,8 +755,9 @@ SLA_SUMMARY_LABELS: dict[str, str] = {
 }
 
 
-def format_sla_summary(summary: pd.DataFrame,
-                       by: str | Sequence[str]) -> pd.io.formats.style.Styler:
+def format_sla_summary(
+    summary: pd.DataFrame, by: str | Sequence[str]
+) -> pd.io.formats.style.Styler:
     """A readable ``conversations.summarize_sla`` table: one row per figure, one column per group.
 
     The figures are :data:`SLA_SUMMARY_COLUMNS`, named as in :data:`SLA_SUMMARY_LABELS`. Eleven
@@ -623,8 +776,10 @@ def format_sla_summary(summary: pd.DataFrame,
     """
     keys = [by] if isinstance(by, str) else list(by)
     columns = [c for c in SLA_SUMMARY_COLUMNS if c in summary]
-    groups = [" / ".join(row) for row in
-              summary[keys].astype("string").fillna("none").itertuples(index=False, name=None)]
+    groups = [
+        " / ".join(row)
+        for row in summary[keys].astype("string").fillna("none").itertuples(index=False, name=None)
+    ]
     table = summary[columns].astype(float).T
     table.columns = pd.Index(groups, name=" / ".join(keys), dtype="object")
     table.index = pd.Index([SLA_SUMMARY_LABELS.get(c, c) for c in columns])

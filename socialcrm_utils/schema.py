@@ -68,7 +68,7 @@ DEPARTMENTS: tuple[str, ...] = ("service", "marketing", "pr", "sales")
 
 @dataclass(frozen=True)
 class Kpi:
-    """A KPI the suite measures: the name used in playbooks, a label, a unit, which way is better."""
+    """A KPI the suite measures: its name in playbooks, a label, a unit, which way is better."""
 
     name: str
     label: str
@@ -166,12 +166,21 @@ def text_of(frame: pd.DataFrame) -> pd.Series:
 #: Cell values that only say "no value" (spreadsheets and pandas write them): lower-cased.
 MISSING_MARKERS: frozenset[str] = frozenset({"nan", "null", "none", "n/a", "#n/a", "<na>"})
 #: Optional text columns of the canonical table in which such markers mean missing.
-_MARKER_COLUMNS: tuple[str, ...] = ("platform", "source", "author_id", "author_name", "url",
-                                    "lang", "in_reply_to_id", "conversation_id")
+_MARKER_COLUMNS: tuple[str, ...] = (
+    "platform",
+    "source",
+    "author_id",
+    "author_name",
+    "url",
+    "lang",
+    "in_reply_to_id",
+    "conversation_id",
+)
 
 
-def blank_missing_markers(mentions: pd.DataFrame, *,
-                          platform_default: str | None = "unknown") -> pd.DataFrame:
+def blank_missing_markers(
+    mentions: pd.DataFrame, *, platform_default: str | None = "unknown"
+) -> pd.DataFrame:
     """Read "NaN", "nan", "null", "None", "N/A" in optional columns as missing values.
 
     Exports written by pandas or spreadsheets spell an empty cell that way; read as text,
@@ -193,8 +202,11 @@ def blank_missing_markers(mentions: pd.DataFrame, *,
             marker = values.str.strip().str.lower().isin(MISSING_MARKERS).fillna(False)
             if marker.any():
                 values = values.mask(marker)
-                out[column] = (values.fillna(platform_default)
-                               if column == "platform" and platform_default else values)
+                out[column] = (
+                    values.fillna(platform_default)
+                    if column == "platform" and platform_default
+                    else values
+                )
     return out
 
 
@@ -220,8 +232,9 @@ def has_intent(scored: pd.DataFrame, intent: str) -> pd.Series:
     """Which posts are of one intent, as a flag: ``is_<intent>``, else ``intent == <intent>``.
 
     A post can be several things (a complaint asked as a question): the multi-label flags of
-    :func:`socialcrm_utils.steps.listening.score_mentions` say so. Frames written before the flags existed (old artifacts) have
-    only the primary ``intent``, which is used then; without either, no post has the intent.
+    :func:`socialcrm_utils.steps.listening.score_mentions` say so. Frames written before the
+    flags existed (old artifacts) have only the primary ``intent``, which is used then; without
+    either, no post has the intent.
 
     Args:
         scored: Scored mentions (``is_complaint`` ... and/or ``intent``).

@@ -104,6 +104,8 @@ def init_workspace(folder: str | Path, *, force: bool = False) -> list[Path]:
 
 def _marker_text() -> str:
     """Content of the marker file: what it is, for a person who opens it."""
-    return ("# This folder is a Social CRM workspace (socialcrm init); commands run inside it\n"
-            "# write their run folders and CRM stores to reports/.\n"
-            f'created_by = "{config.DISTRIBUTION}"\n')
+    return (
+        "# This folder is a Social CRM workspace (socialcrm init); commands run inside it\n"
+        "# write their run folders and CRM stores to reports/.\n"
+        f'created_by = "{config.DISTRIBUTION}"\n'
+    )

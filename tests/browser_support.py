@@ -35,8 +35,14 @@ from typing import Any
 from socialcrm_utils import config
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 #: The width the analyst's and the client's view are checked at (a common laptop).
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -45,11 +51,20 @@ VIEWPORT = {"width": 1280, "height": 900}
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False},
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
 }
 #: Per-user folders replaced by temporary ones, and variables that would point elsewhere.
-_USER_DIRS = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
-              "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "MPLCONFIGDIR")
+_USER_DIRS = (
+    "JUPYTER_CONFIG_DIR",
+    "JUPYTER_DATA_DIR",
+    "JUPYTER_RUNTIME_DIR",
+    "IPYTHONDIR",
+    "JUPYTERLAB_SETTINGS_DIR",
+    "JUPYTERLAB_WORKSPACES_DIR",
+    "MPLCONFIGDIR",
+)
 _DROPPED = ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTERLAB_DIR", "MPLBACKEND", "PYTHONSTARTUP")
 
 
@@ -61,20 +76,24 @@ def browser_unavailable() -> str | None:
         True
     """
     if not CHROMIUM.is_file():
-        return (f"no Chromium at {CHROMIUM}: install Debian's chromium package "
-                "(apt-get install chromium chromium-driver; .ci/run does it)")
+        return (
+            f"no Chromium at {CHROMIUM}: install Debian's chromium package "
+            "(apt-get install chromium chromium-driver; .ci/run does it)"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return ("Playwright is not installed: pip install -e '.[test]' "
-                "(it never downloads a browser)")
+        return (
+            "Playwright is not installed: pip install -e '.[test]' (it never downloads a browser)"
+        )
     return None
 
 
 def launch_chromium(playwright: Any) -> Any:
     """Start Debian's Chromium headless through Playwright (no browser download)."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                      headless=True)
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
 
 
 def free_port() -> int:
@@ -87,8 +106,11 @@ def free_port() -> int:
 def copy_project(dest: Path) -> Path:
     """Copy what the notebooks need (notebooks, playbooks, data) into ``dest``; return it."""
     for name in ("notebooks", "playbooks", "data"):
-        shutil.copytree(config.PROJECT_ROOT / name, dest / name,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(
+            config.PROJECT_ROOT / name,
+            dest / name,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        )
     return dest
 
 
@@ -104,8 +126,9 @@ class JupyterLab:
 
     def api(self, path: str, method: str = "GET") -> Any:
         """Call the Jupyter REST API (``/api/...``) and return the parsed JSON (None if empty)."""
-        request = urllib.request.Request(f"{self.url}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -166,30 +189,42 @@ def jupyterlab(root: Path, home: Path, timeout: float = 90) -> Iterator[JupyterL
     """
     port, token = free_port(), secrets.token_hex(24)
     log = home / "jupyterlab.log"
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1",
-               f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--port-retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")  # CI containers run as root
     env = isolated_env(root, home)
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     lab = JupyterLab(f"http://127.0.0.1:{port}", token, root, log, process)
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n"
-                                   f"{lab.log_tail()}")
+                raise RuntimeError(
+                    f"jupyter lab exited with {process.returncode}:\n{lab.log_tail()}"
+                )
             try:
                 lab.api("/api/status")
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"jupyter lab did not answer in {timeout:.0f}s:\n"
-                                       f"{lab.log_tail()}") from None
+                    raise RuntimeError(
+                        f"jupyter lab did not answer in {timeout:.0f}s:\n{lab.log_tail()}"
+                    ) from None
                 time.sleep(0.2)
         yield lab
     finally:

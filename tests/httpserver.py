@@ -97,8 +97,9 @@ class LocalServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         self._httpd.block_on_close = False  # do not wait for replies a client gave up on
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.01,),
-                                        name="local-http-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.01,), name="local-http-server", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -155,8 +156,13 @@ class LocalServer:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                request = Request(self.command, parts.path, parse_qs(parts.query),
-                                  {k.lower(): v for k, v in self.headers.items()}, body)
+                request = Request(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 with server._lock:
                     server.requests.append(request)
                 reply = server._next_reply(self.command, parts.path)

@@ -40,8 +40,10 @@ def find_bin(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    candidates = sorted(
+        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     return candidates[-1] if candidates else None
 
 
@@ -78,22 +80,26 @@ def temporary_server() -> Iterator[str]:
     """
     initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
     if not initdb or not pg_ctl:
-        raise Unavailable("PostgreSQL server programs (initdb, pg_ctl) not found on PATH or in "
-                          "/usr/lib/postgresql/*/bin; install them (apt-get install postgresql) "
-                          f"or set {ENV_URL}")
+        raise Unavailable(
+            "PostgreSQL server programs (initdb, pg_ctl) not found on PATH or in "
+            "/usr/lib/postgresql/*/bin; install them (apt-get install postgresql) "
+            f"or set {ENV_URL}"
+        )
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        raise Unavailable("the psycopg driver is not installed (pip install 'psycopg[binary]')") \
-            from None
+        raise Unavailable(
+            "the psycopg driver is not installed (pip install 'psycopg[binary]')"
+        ) from None
     if os.geteuid() == 0:
         import pwd
 
         try:
             owner = pwd.getpwnam("postgres")
         except KeyError:
-            raise Unavailable("running as root and there is no 'postgres' user to run the "
-                              "server as") from None
+            raise Unavailable(
+                "running as root and there is no 'postgres' user to run the server as"
+            ) from None
     folder = Path(tempfile.mkdtemp(prefix="socialcrm-pg-"))
     data = folder / "data"
     if os.geteuid() == 0:
@@ -101,12 +107,42 @@ def temporary_server() -> Iterator[str]:
     port = free_port()
     log = folder / "server.log"
     try:
-        _run(_as_postgres([initdb, "-D", str(data), "-U", "postgres", "--auth=trust",
-                           "--encoding=UTF8", "--locale=C", "--no-sync"]), "initdb")
-        _run(_as_postgres([pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60",
-                           "-o", f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off "
-                                 "-c full_page_writes=off -c synchronous_commit=off",
-                           "start"]), "pg_ctl start", log)
+        _run(
+            _as_postgres(
+                [
+                    initdb,
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ]
+            ),
+            "initdb",
+        )
+        _run(
+            _as_postgres(
+                [
+                    pg_ctl,
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off "
+                    "-c full_page_writes=off -c synchronous_commit=off",
+                    "start",
+                ]
+            ),
+            "pg_ctl start",
+            log,
+        )
     except Unavailable:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -115,8 +151,11 @@ def temporary_server() -> Iterator[str]:
         create_database(url)
         yield url
     finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
-                       capture_output=True, check=False)
+        subprocess.run(
+            _as_postgres([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -134,8 +173,9 @@ def _server_url(url: str) -> tuple[str, str]:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    conninfo = parsed.set(drivername="postgresql", database="postgres") \
-        .render_as_string(hide_password=False)
+    conninfo = parsed.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
     return conninfo, parsed.database or DATABASE
 
 
@@ -149,8 +189,9 @@ def create_database(url: str) -> None:
     while True:
         try:
             with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                      (name,)).fetchone()
+                exists = conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+                ).fetchone()
                 if not exists:
                     conn.execute(f'CREATE DATABASE "{name}"')
                 return

@@ -22,13 +22,17 @@ _TIMES = {
 def test_csv_datetimes_are_written_as_pandas_writes_them(tmp_path, case, unit):
     if case == "nanoseconds" and unit != "ns":
         pytest.skip("nanoseconds need a nanosecond column")
-    utc = pd.to_datetime(pd.Series(_TIMES[case]), utc=True, format="ISO8601").astype(f"datetime64[{unit}, UTC]")
-    frame = pd.DataFrame({
-        "utc": utc,
-        "berlin": utc.dt.tz_convert("Europe/Berlin"),  # left to pandas
-        "naive": utc.dt.tz_localize(None),  # left to pandas
-        "label": ["a", None, "c"][:len(utc)],
-    })
+    utc = pd.to_datetime(pd.Series(_TIMES[case]), utc=True, format="ISO8601").astype(
+        f"datetime64[{unit}, UTC]"
+    )
+    frame = pd.DataFrame(
+        {
+            "utc": utc,
+            "berlin": utc.dt.tz_convert("Europe/Berlin"),  # left to pandas
+            "naive": utc.dt.tz_localize(None),  # left to pandas
+            "label": ["a", None, "c"][: len(utc)],
+        }
+    )
     path = write_artifact(frame, tmp_path, "x.csv")
     assert path.read_text() == frame.to_csv(index=False)
 
@@ -37,6 +41,9 @@ def test_csv_datetimes_by_hand(tmp_path):
     frame = pd.DataFrame({"at": pd.to_datetime(["2026-03-01 10:00:00.5", None], utc=True)})
     write_artifact(frame, tmp_path, "x.csv")
     assert (tmp_path / "x.csv").read_text().splitlines() == [
-        "at", "2026-03-01 10:00:00.500+00:00", "\"\""]  # a lone empty field is quoted
+        "at",
+        "2026-03-01 10:00:00.500+00:00",
+        '""',
+    ]  # a lone empty field is quoted
     back = read_artifact(tmp_path, "x.csv")
     assert pd.to_datetime(back["at"], utc=True).iloc[0] == frame["at"].iloc[0]

@@ -43,8 +43,10 @@ from .browser_support import (
 )
 
 _UNAVAILABLE = browser_unavailable()
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(_UNAVAILABLE is not None, reason=str(_UNAVAILABLE))]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(_UNAVAILABLE is not None, reason=str(_UNAVAILABLE)),
+]
 
 RUN_TIMEOUT_MS = 300_000  # one notebook's Run All; they take seconds on the sample
 UI_TIMEOUT_MS = 60_000
@@ -106,7 +108,8 @@ class LabRuns:
             time.sleep(0.25)
         # The status bar says "Python 3 (ipykernel) | Idle" once the tab talks to the kernel.
         self.page.locator(".jp-StatusBar-Widget").get_by_text(re.compile(r"\| Idle$")).wait_for(
-            timeout=UI_TIMEOUT_MS)
+            timeout=UI_TIMEOUT_MS
+        )
 
     def _run(self, name: str) -> NotebookRun:
         run = NotebookRun(name)
@@ -134,7 +137,9 @@ class LabRuns:
                     const last = s.prompts[s.prompts.length - 1];
                     return (/\\d/.test(last) || s.stderr.length > 0) && s.kernel === 'idle';
                 }}""",
-                timeout=RUN_TIMEOUT_MS, polling=250)
+                timeout=RUN_TIMEOUT_MS,
+                polling=250,
+            )
             deadline = time.monotonic() + 30
             while self.lab.kernel_state(path) != "idle" and time.monotonic() < deadline:
                 time.sleep(0.25)
@@ -145,10 +150,15 @@ class LabRuns:
             run.kernel = self.lab.kernel_state(path)
             page.wait_for_function(
                 "() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
-                ".jp-OutputArea-output img')].every(i => i.complete)", timeout=UI_TIMEOUT_MS)
+                ".jp-OutputArea-output img')].every(i => i.complete)",
+                timeout=UI_TIMEOUT_MS,
+            )
             outputs = page.evaluate(OUTPUTS_JS)
-            run.images, run.wide, run.long_code = (outputs["images"], outputs["wide"],
-                                                   outputs["code"])
+            run.images, run.wide, run.long_code = (
+                outputs["images"],
+                outputs["wide"],
+                outputs["code"],
+            )
 
             first_chart = panel.locator(".jp-OutputArea-output img").first
             if run.images:
@@ -159,22 +169,26 @@ class LabRuns:
             # Save (the executed copy stays in the throw-away project), close, stop the kernel.
             panel.locator(".jp-Notebook").focus()
             page.keyboard.press("Control+s")
-            page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current:not(.jp-mod-dirty)"
-                         ).wait_for(timeout=UI_TIMEOUT_MS)
+            page.locator(
+                ".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current:not(.jp-mod-dirty)"
+            ).wait_for(timeout=UI_TIMEOUT_MS)
             run.saved = nbformat.read(self.lab.root / path, as_version=4)
-            page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current "
-                         ".lm-TabBar-tabCloseIcon").click()
+            page.locator(
+                ".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current .lm-TabBar-tabCloseIcon"
+            ).click()
             panel.wait_for(state="detached", timeout=UI_TIMEOUT_MS)
         except Exception as exc:  # noqa: BLE001 - reported as the test's failure, with context
-            run.failure = (f"{type(exc).__name__}: {exc}\n"
-                           f"--- jupyter lab log ---\n{self.lab.log_tail()}")
+            run.failure = (
+                f"{type(exc).__name__}: {exc}\n--- jupyter lab log ---\n{self.lab.log_tail()}"
+            )
             with contextlib.suppress(Exception):
                 run.screenshot = self.shots / f"{Path(name).stem}-failed.png"
                 page.screenshot(path=str(run.screenshot))
                 # The next notebook starts from a clean page.
                 page.goto(self.lab.page_url("notebooks", reset=True))
                 page.locator(".jp-DirListing-content").get_by_text(name, exact=True).wait_for(
-                    timeout=UI_TIMEOUT_MS)
+                    timeout=UI_TIMEOUT_MS
+                )
         finally:
             with contextlib.suppress(Exception):
                 session = self.lab.session(path)
@@ -204,7 +218,8 @@ def lab_runs(chromium, tmp_path_factory):
         page = context.new_page()
         page.goto(lab.page_url("notebooks", reset=True))
         page.locator(".jp-DirListing-content").get_by_text(STEPS[0].notebook, exact=True).wait_for(
-            timeout=UI_TIMEOUT_MS)
+            timeout=UI_TIMEOUT_MS
+        )
         yield LabRuns(lab, page, shots)
         context.close()
 
@@ -216,19 +231,22 @@ def _charts_expected(notebook: Any) -> int:
 
 @pytest.mark.parametrize("step", STEPS, ids=lambda s: s.notebook.removesuffix(".ipynb"))
 def test_notebook_runs_all_cells_in_jupyterlab(step, lab_runs, tmp_path):
-    earlier = [s for s in STEPS[: step.number - 1]
-               if lab_runs.result(s.notebook).failure is not None]
+    earlier = [
+        s for s in STEPS[: step.number - 1] if lab_runs.result(s.notebook).failure is not None
+    ]
     run = lab_runs.result(step.notebook)
     if run.screenshot is not None:
         shutil.copy(run.screenshot, tmp_path / run.screenshot.name)
     if run.failure and earlier:
-        pytest.skip(f"step {earlier[0].number} failed in JupyterLab; step {step.number} reads "
-                    "its artifacts")
+        pytest.skip(
+            f"step {earlier[0].number} failed in JupyterLab; step {step.number} reads its artifacts"
+        )
     assert run.failure is None, run.failure
     assert run.kernel == "idle", f"kernel is {run.kernel} after Run All"
     assert not run.stderr, "error or warning output:\n" + "\n---\n".join(run.stderr)
     assert run.prompts and all(re.fullmatch(r"\[\d+\]:", p) for p in run.prompts), (
-        f"not every code cell ran: prompts {run.prompts}")
+        f"not every code cell ran: prompts {run.prompts}"
+    )
     # The executed notebook as JupyterLab saved it: no error output, every code cell ran.
     code = [c for c in run.saved.cells if c.cell_type == "code"]
     assert all(c.execution_count for c in code)
@@ -236,11 +254,14 @@ def test_notebook_runs_all_cells_in_jupyterlab(step, lab_runs, tmp_path):
     charts = _charts_expected(run.saved)
     assert len(run.images) >= charts, f"{len(run.images)} of {charts} charts rendered"
     assert all(i["loaded"] for i in run.images), f"broken chart images: {run.images}"
-    assert not run.wide, ("tables wider than the notebook at 1280 px (scroll sideways):\n"
-                          + "\n".join(f"{w['width']} px > {w['visible']} px: {w['columns']}"
-                                      for w in run.wide))
-    assert not run.long_code, ("code lines cut off at 1280 px (keep them under 100 characters):\n"
-                               + "\n".join(run.long_code))
+    assert not run.wide, (
+        "tables wider than the notebook at 1280 px (scroll sideways):\n"
+        + "\n".join(f"{w['width']} px > {w['visible']} px: {w['columns']}" for w in run.wide)
+    )
+    assert not run.long_code, (
+        "code lines cut off at 1280 px (keep them under 100 characters):\n"
+        + "\n".join(run.long_code)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -268,27 +289,34 @@ def test_report_in_the_browser(report_html, chromium, tmp_path):
         tops = []
         for step in STEPS:
             heading = page.get_by_role(
-                "heading", name=re.compile(rf"^Step {step.number}: {re.escape(step.title)}"))
+                "heading", name=re.compile(rf"^Step {step.number}: {re.escape(step.title)}")
+            )
             assert heading.count() == 1, f"step {step.number} section: {heading.count()} headings"
             assert heading.is_visible()
             tops.append(heading.bounding_box()["y"])
         assert summary_top < tops[0] and tops == sorted(tops), f"sections out of order: {tops}"
 
         # Every figure loaded (none broken), and there are figures.
-        images = page.evaluate("() => [...document.images].map(i => ({src: i.src.slice(0, 40), "
-                               "alt: i.alt, loaded: i.complete && i.naturalWidth > 0}))")
+        images = page.evaluate(
+            "() => [...document.images].map(i => ({src: i.src.slice(0, 40), "
+            "alt: i.alt, loaded: i.complete && i.naturalWidth > 0}))"
+        )
         assert len(images) >= len(STEPS)
         broken = [i for i in images if not i["loaded"]]
         assert not broken, f"broken images: {broken}"
 
         # Nothing scrolls sideways at 1280 px: not the page, and no figure is cut off.
-        widths = page.evaluate("() => ({scroll: document.documentElement.scrollWidth, "
-                               "body: document.body.scrollWidth, view: window.innerWidth})")
+        widths = page.evaluate(
+            "() => ({scroll: document.documentElement.scrollWidth, "
+            "body: document.body.scrollWidth, view: window.innerWidth})"
+        )
         assert widths["view"] == VIEWPORT["width"]
         assert widths["scroll"] <= VIEWPORT["width"], f"horizontal scroll: {widths}"
         assert widths["body"] <= VIEWPORT["width"], f"horizontal scroll: {widths}"
-        cut = page.evaluate("() => [...document.images].filter(i => "
-                            "i.getBoundingClientRect().right > window.innerWidth + 1).length")
+        cut = page.evaluate(
+            "() => [...document.images].filter(i => "
+            "i.getBoundingClientRect().right > window.innerWidth + 1).length"
+        )
         assert cut == 0, f"{cut} figure(s) wider than the window"
         wide = page.evaluate("""() => [...document.querySelectorAll('table')]
             .filter(t => t.scrollWidth > t.clientWidth + 1)

@@ -31,8 +31,9 @@ def test_validate_example_prints_summary(capsys):
 def test_missing_playbook_one_line_exit_2(capsys):
     code, out, err = run(capsys, "validate", "playbooks/nope.yaml")
     assert code == 2
-    assert err == ("error: playbooks/nope.yaml: playbook not found (create one with: socialcrm "
-                   "new CLIENT)\n")
+    assert err == (
+        "error: playbooks/nope.yaml: playbook not found (create one with: socialcrm new CLIENT)\n"
+    )
 
 
 def test_invalid_yaml(capsys, write_playbook):
@@ -60,10 +61,14 @@ def test_unknown_key_and_wrong_values_all_listed(capsys, write_playbook, tmp_pat
     lines = err.splitlines()
     assert lines[0] == f"error: {path}: 3 errors"
     assert lines[1].strip().startswith("line 5: golas: unknown key; did you mean 'goals'?")
-    assert lines[2].strip() == ("line 6: goals[0].target: 'high' is not a number (allowed: a "
-                                "number, e.g. 0.9)")
-    assert lines[3].strip().startswith("line 7: sla.policies[0].first_response: 'soon' is not a "
-                                       "duration")
+    assert lines[2].strip() == (
+        "line 6: goals[0].target: 'high' is not a number (allowed: a number, e.g. 0.9)"
+    )
+    assert (
+        lines[3]
+        .strip()
+        .startswith("line 7: sla.policies[0].first_response: 'soon' is not a duration")
+    )
 
 
 def test_run_with_missing_source_fails_before_any_notebook(capsys, write_playbook, tmp_path):
@@ -126,8 +131,11 @@ def test_plan_reuses_latest_run(tmp_path):
     found = plan_inputs([4, 5], client)
     # step 4 writes conversations.parquet itself; step 5's goals.csv and alerts.csv come from
     # the older run.
-    assert found == {"mentions_scored.parquet": new / "mentions_scored.parquet",
-                     "alerts.csv": old / "alerts.csv", "goals.csv": old / "goals.csv"}
+    assert found == {
+        "mentions_scored.parquet": new / "mentions_scored.parquet",
+        "alerts.csv": old / "alerts.csv",
+        "goals.csv": old / "goals.csv",
+    }
 
 
 def test_console_script_has_no_traceback_for_user_errors():
@@ -157,14 +165,24 @@ def test_failed_step_prints_kernel_traceback_only_with_debug(capsys, tmp_path, m
 
     notebook = tmp_path / "06_generate_content.ipynb"
     cell = nbformat.v4.new_code_cell("faq = build_faq(mentions)")
-    cell.outputs = [nbformat.v4.new_output(
-        "error", ename="KeyError", evalue="'label'",
-        traceback=["\x1b[0;31mKeyError\x1b[0m  Traceback (most recent call last)",
-                   "----> 1 faq = build_faq(mentions)", "\x1b[0;31mKeyError\x1b[0m: 'label'"])]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error",
+            ename="KeyError",
+            evalue="'label'",
+            traceback=[
+                "\x1b[0;31mKeyError\x1b[0m  Traceback (most recent call last)",
+                "----> 1 faq = build_faq(mentions)",
+                "\x1b[0;31mKeyError\x1b[0m: 'label'",
+            ],
+        )
+    ]
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), notebook)
-    message = (f"step 6 (06_generate_content.ipynb) failed in cell 1 (faq = build_faq(mentions)): "
-               f"KeyError: 'label'\n  partial notebook: {notebook} (it keeps the traceback; run "
-               "with --debug to print it)")
+    message = (
+        f"step 6 (06_generate_content.ipynb) failed in cell 1 (faq = build_faq(mentions)): "
+        f"KeyError: 'label'\n  partial notebook: {notebook} (it keeps the traceback; run "
+        "with --debug to print it)"
+    )
 
     def fail(*args, **kwargs):
         raise runner.StepFailedError(message, notebook)
@@ -174,14 +192,17 @@ def test_failed_step_prints_kernel_traceback_only_with_debug(capsys, tmp_path, m
     assert code == 1 and err == f"error: {message}\n"
     code, _, err = run(capsys, "run", EXAMPLE_PLAYBOOK, "--debug")
     assert code == 1
-    assert err == (f"kernel traceback (kept in {notebook}):\n"
-                   "KeyError  Traceback (most recent call last)\n"
-                   "----> 1 faq = build_faq(mentions)\n"
-                   "KeyError: 'label'\n"
-                   f"error: {message}\n")
+    assert err == (
+        f"kernel traceback (kept in {notebook}):\n"
+        "KeyError  Traceback (most recent call last)\n"
+        "----> 1 faq = build_faq(mentions)\n"
+        "KeyError: 'label'\n"
+        f"error: {message}\n"
+    )
 
 
 # --- a source that cannot be read: a warning line, or with --strict the run's one error line ---
+
 
 @pytest.fixture
 def second_source_unreadable(monkeypatch):
@@ -201,9 +222,17 @@ def second_source_unreadable(monkeypatch):
         for name in (step.notebook, *step.writes):
             (run_dir / name).write_text("{}")
         if step.number == 1:
-            (run_dir / "import_counts.json").write_text(json.dumps([
-                {"source": "mentions.csv", "status": "ok"},
-                {"source": "feed", "status": "HTTP 503 Service Unavailable after 3 attempts"}]))
+            (run_dir / "import_counts.json").write_text(
+                json.dumps(
+                    [
+                        {"source": "mentions.csv", "status": "ok"},
+                        {
+                            "source": "feed",
+                            "status": "HTTP 503 Service Unavailable after 3 attempts",
+                        },
+                    ]
+                )
+            )
         return runner.StepResult(step.number, step.notebook, "ok", 0.1, str(run_dir / name))
 
     monkeypatch.setattr(runner, "_execute_step", execute)
@@ -211,12 +240,13 @@ def second_source_unreadable(monkeypatch):
 
 
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny" / "tiny.yaml"
-FEED_WARNING = ("warning: source 'feed' could not be read: HTTP 503 Service Unavailable after 3 "
-                "attempts (the other sources ran)")
+FEED_WARNING = (
+    "warning: source 'feed' could not be read: HTTP 503 Service Unavailable after 3 "
+    "attempts (the other sources ran)"
+)
 
 
-def test_failed_source_is_one_warning_line_and_exit_0(capsys, tmp_path,
-                                                      second_source_unreadable):
+def test_failed_source_is_one_warning_line_and_exit_0(capsys, tmp_path, second_source_unreadable):
     code, out, err = run(capsys, "run", TINY, "--out", tmp_path, "--no-report")
     assert code == 0 and err == ""
     assert [line for line in out.splitlines() if "warning" in line] == [FEED_WARNING]
@@ -225,5 +255,7 @@ def test_failed_source_is_one_warning_line_and_exit_0(capsys, tmp_path,
 def test_strict_makes_a_failed_source_fail_the_run(capsys, tmp_path, second_source_unreadable):
     code, out, err = run(capsys, "run", TINY, "--out", tmp_path, "--no-report", "--strict")
     assert code == 1 and FEED_WARNING in out.splitlines()
-    assert err == ("error: --strict: 1 source could not be read ('feed'): the run stops after "
-                   "step 1; fix the source or run without --strict\n")
+    assert err == (
+        "error: --strict: 1 source could not be read ('feed'): the run stops after "
+        "step 1; fix the source or run without --strict\n"
+    )

@@ -104,9 +104,7 @@ def test_faq_candidates_clusters_shares_and_representatives(scored: pd.DataFrame
     assert faq["share"].tolist() == pytest.approx([e[3] for e in EXPECTED_FAQ])
 
 
-def test_faq_candidates_keeps_the_columns_the_notebook_and_report_use(
-    scored: pd.DataFrame,
-) -> None:
+def test_faq_candidates_keeps_the_columns_the_notebook_and_report_use(scored: pd.DataFrame) -> None:
     faq = faq_candidates(scored)
     assert {"topic", "lang", "questions", "share", "example"} <= set(faq.columns)
     assert faq["questions"].is_monotonic_decreasing
@@ -261,9 +259,7 @@ FLAG_CASES = [
     ("flags", "faq_topics", "complaint_topics_"), FLAG_CASES, ids=["flags", "old-artifact"]
 )
 def test_faq_leaves_complaints_asked_as_questions_to_complaint_topics(
-    flags: dict[str, object],
-    faq_topics: list[list[object]],
-    complaint_topics_: list[list[object]],
+    flags: dict[str, object], faq_topics: list[list[object]], complaint_topics_: list[list[object]]
 ) -> None:
     frame = _questions(FLAGGED_TEXTS).assign(**flags)
     faq = faq_candidates(frame).sort_values("topic")

@@ -26,11 +26,26 @@ from .conftest import EXPECTED, ROOT, TINY
 
 pytestmark = pytest.mark.e2e
 
-ARTIFACTS = ["mentions.parquet", "rejected.csv", "platforms.csv", "import_counts.json",
-             "goals.csv", "mentions_scored.parquet", "alerts.csv", "topics.csv",
-             "conversations.parquet", "sla.csv", "voice.csv", "kpis.json", "workload.csv",
-             "faq.csv", "content_calendar.csv", "reply_templates.csv", "summary.json",
-             "report.html"]
+ARTIFACTS = [
+    "mentions.parquet",
+    "rejected.csv",
+    "platforms.csv",
+    "import_counts.json",
+    "goals.csv",
+    "mentions_scored.parquet",
+    "alerts.csv",
+    "topics.csv",
+    "conversations.parquet",
+    "sla.csv",
+    "voice.csv",
+    "kpis.json",
+    "workload.csv",
+    "faq.csv",
+    "content_calendar.csv",
+    "reply_templates.csv",
+    "summary.json",
+    "report.html",
+]
 
 
 def _run_dir(out):
@@ -52,8 +67,10 @@ def test_tiny_run_writes_every_artifact(tiny_run):
         assert (run_dir / name).is_file(), name
     for step in STEPS:
         executed = nbformat.read(run_dir / step.notebook, as_version=4)
-        assert executed.metadata["papermill"]["parameters"] == {"PLAYBOOK": str(TINY),
-                                                                "RUN_DIR": str(run_dir)}
+        assert executed.metadata["papermill"]["parameters"] == {
+            "PLAYBOOK": str(TINY),
+            "RUN_DIR": str(run_dir),
+        }
     assert (run_dir.parent / "latest").resolve() == run_dir
 
 
@@ -65,7 +82,12 @@ def test_tiny_run_kpis_match_hand_computation(tiny_run):
     assert rejected[["mention_id", "row", "reason"]].values.tolist() == [["t13", 13, "empty text"]]
     sla = pd.read_csv(run_dir / "sla.csv")
     assert dict(zip(sla["conversation_id"], sla["status"], strict=True)) == {
-        "t1": "met", "t3": "breached", "t5": "open_breached", "t6": "met", "t10": "open_breached"}
+        "t1": "met",
+        "t3": "breached",
+        "t5": "open_breached",
+        "t6": "met",
+        "t10": "open_breached",
+    }
 
 
 def test_summary_json(tiny_run):
@@ -73,9 +95,20 @@ def test_summary_json(tiny_run):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "ok" and summary["client"] == "tiny-air"
     assert [s["status"] for s in summary["steps"]] == ["ok"] * 6
-    assert summary["imports"] == [{"source": "mentions.csv", "kind": "file", "read": 13, "kept": 12,
-                                   "rejected": 1, "outside": 0, "encoding": "UTF-8",
-                                   "separator": ",", "status": "ok", "notes": ""}]
+    assert summary["imports"] == [
+        {
+            "source": "mentions.csv",
+            "kind": "file",
+            "read": 13,
+            "kept": 12,
+            "rejected": 1,
+            "outside": 0,
+            "encoding": "UTF-8",
+            "separator": ",",
+            "status": "ok",
+            "notes": "",
+        }
+    ]
     assert {k["name"]: k["value"] for k in summary["kpis"]["kpis"]} == pytest.approx(EXPECTED)
 
 
@@ -111,8 +144,9 @@ def test_partial_run_reuses_steps_1_to_3_and_writes_a_complete_report(tiny_run, 
     html = (second / "report.html").read_text()
     positions = [html.index(f"Step {s.number}: {s.title}") for s in STEPS]
     assert positions == sorted(positions)
-    assert f"This run ran steps 4-6; steps 1-3 from run {first.name} (reused, not run again)." \
-        in html
+    assert (
+        f"This run ran steps 4-6; steps 1-3 from run {first.name} (reused, not run again)." in html
+    )
     assert html.count(f"Reused from run {first.name}: this step was not run again") == 3
     assert f"reused from run {first.name}" in html  # the steps table
     assert (out / "tiny-air" / "latest").resolve() == second
@@ -127,8 +161,14 @@ def test_partial_run_reuses_steps_1_to_3_and_writes_a_complete_report(tiny_run, 
     assert history.loc[history["name"] == "volume", "value"].tolist() == [6.0]
     # 7 customers (ann, ben, cara, dan, eve, fay, gus; hal's post is rejected), 12 mentions,
     # 5 conversations.
-    assert counts == {"contacts": 7, "identities": 7, "interactions": 12, "cases": 5, "runs": 2,
-                      "kpi_snapshots": len(KPIS)}
+    assert counts == {
+        "contacts": 7,
+        "identities": 7,
+        "interactions": 12,
+        "cases": 5,
+        "runs": 2,
+        "kpi_snapshots": len(KPIS),
+    }
 
 
 def test_failed_partial_run_leaves_latest_at_the_full_run(tiny_run, tmp_path, capsys):
@@ -143,13 +183,17 @@ def test_failed_partial_run_leaves_latest_at_the_full_run(tiny_run, tmp_path, ca
     assert code == 1
     lines = err.splitlines()
     assert len(lines) == 2, err  # one line, and the path of the partial notebook
-    match = re.fullmatch(r"error: step 4 \(04_define_slas\.ipynb\) failed in cell (\d+) "
-                         r"\((.+)\): (\w+): (.+)", lines[0])
+    match = re.fullmatch(
+        r"error: step 4 \(04_define_slas\.ipynb\) failed in cell (\d+) "
+        r"\((.+)\): (\w+): (.+)",
+        lines[0],
+    )
     assert match, lines[0]
     partial = next(p for p in client_dir.iterdir() if p.name not in (full.name, "latest"))
     notebook = partial / "04_define_slas.ipynb"
-    assert lines[1] == (f"  partial notebook: {notebook} (it keeps the traceback; run with "
-                        "--debug to print it)")
+    assert lines[1] == (
+        f"  partial notebook: {notebook} (it keeps the traceback; run with --debug to print it)"
+    )
     source = nbformat.read(ROOT / "notebooks" / "04_define_slas.ipynb", as_version=4)
     assert source.cells[int(match.group(1)) - 1].source.startswith(match.group(2).rstrip("."))
     # The kernel's traceback is in the partial notebook, not on the terminal.
@@ -161,8 +205,9 @@ def test_failed_partial_run_leaves_latest_at_the_full_run(tiny_run, tmp_path, ca
 
 
 def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_playbook, capsys):
-    (tmp_path / "bad.csv").write_text("mention_id,text,created_at\n1,,2026-01-01T00:00:00Z\n"
-                                      "2,hello,yesterday\n")
+    (tmp_path / "bad.csv").write_text(
+        "mention_id,text,created_at\n1,,2026-01-01T00:00:00Z\n2,hello,yesterday\n"
+    )
     path = write_playbook(
         """
         client: broken
@@ -174,19 +219,25 @@ def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_pl
     code = main(["run", str(path), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
-    match = re.fullmatch(r"error: step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) "
-                         r"\(imported = read_mentions\(playbook\)\): SourceError: no mentions "
-                         r"kept: all 2 rows read were rejected, most often for 'empty text' \(1 "
-                         r"row, e\.g\. bad\.csv line 2\); see rejected\.csv and fix the file or "
-                         r"the source's mapping\n  partial notebook: (\S+) \(it keeps the "
-                         r"traceback; run "
-                         r"with --debug to print it\)\n", err)
+    match = re.fullmatch(
+        r"error: step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) "
+        r"\(imported = read_mentions\(playbook\)\): SourceError: no mentions "
+        r"kept: all 2 rows read were rejected, most often for 'empty text' \(1 "
+        r"row, e\.g\. bad\.csv line 2\); see rejected\.csv and fix the file or "
+        r"the source's mapping\n  partial notebook: (\S+) \(it keeps the "
+        r"traceback; run "
+        r"with --debug to print it\)\n",
+        err,
+    )
     assert match, err
     source = nbformat.read(ROOT / "notebooks" / "01_find_platforms.ipynb", as_version=4)
     assert source.cells[int(match.group(1)) - 1].source.startswith("imported = read_mentions(")
     partial = nbformat.read(match.group(2), as_version=4)
-    failed = [c for c in partial.cells if any(o.get("output_type") == "error"
-                                              for o in c.get("outputs", []))]
+    failed = [
+        c
+        for c in partial.cells
+        if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    ]
     assert [c.source for c in failed] == [source.cells[int(match.group(1)) - 1].source]
     run_dir = _run_dir(tmp_path / "out" / "broken")
     assert len(pd.read_csv(run_dir / "rejected.csv")) == 2, "artifacts written before it stay"
@@ -209,8 +260,11 @@ def test_example_playbook_on_the_sample(tmp_path, capsys):
     mentions = pd.read_parquet(run_dir / "mentions.parquet")
     rejected = pd.read_csv(run_dir / "rejected.csv")
     assert len(mentions) + len(rejected) == len(raw)
-    assert sorted(r.split(" ")[0] for r in rejected["reason"]) == ["duplicate", "empty",
-                                                                 "unparseable"]
+    assert sorted(r.split(" ")[0] for r in rejected["reason"]) == [
+        "duplicate",
+        "empty",
+        "unparseable",
+    ]
     assert mentions["platform"].nunique() >= 5 and set(mentions["lang"]) >= {"en", "de"}
     kpis = {k["name"]: k["value"] for k in read_artifact(run_dir, "kpis.json")["kpis"]}
     assert kpis["volume"] > 3000

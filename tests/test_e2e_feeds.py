@@ -34,18 +34,28 @@ def feed_run(tmp_path_factory):
     with LocalServer() as server:
         base = server.url
         link = f'<{base}{TAG_PATH}?limit=40&max_id=112400000000000003>; rel="next"'
-        server.route(TAG_PATH, Reply(body=json.loads(payload("mastodon_tag_page1.json")),
-                                     headers={"Link": link}),
-                     Reply(body=json.loads(payload("mastodon_tag_page2.json"))), Reply(body=[]))
-        server.route(REDDIT_PATH, Reply(body=json.loads(payload("reddit_search_page1.json"))),
-                     Reply(body=json.loads(payload("reddit_search_page2.json"))))
-        server.route(HN_PATH, Reply(body=json.loads(payload("hackernews_search_page0.json"))),
-                     Reply(body=json.loads(payload("hackernews_search_page1.json"))))
+        server.route(
+            TAG_PATH,
+            Reply(body=json.loads(payload("mastodon_tag_page1.json")), headers={"Link": link}),
+            Reply(body=json.loads(payload("mastodon_tag_page2.json"))),
+            Reply(body=[]),
+        )
+        server.route(
+            REDDIT_PATH,
+            Reply(body=json.loads(payload("reddit_search_page1.json"))),
+            Reply(body=json.loads(payload("reddit_search_page2.json"))),
+        )
+        server.route(
+            HN_PATH,
+            Reply(body=json.loads(payload("hackernews_search_page0.json"))),
+            Reply(body=json.loads(payload("hackernews_search_page1.json"))),
+        )
         server.route("/blog.rss", Reply(200, RSS, payload("blog_search.rss.xml")))
         server.route("/alerts.atom", Reply(200, ATOM, payload("web_alerts.atom.xml")))
         server.route("/broken.rss", Reply(500, body="Internal Server Error"))
         playbook = tmp / "feeds.yaml"
-        playbook.write_text(f"""\
+        playbook.write_text(
+            f"""\
 client: acme-feeds
 name: Acme Air (feeds)
 language: en
@@ -66,8 +76,10 @@ goals:
 sla:
   policies:
     - {{first_response: 1h}}
-http: {{cache_dir: "{tmp / 'cache'}", retries: 1, backoff: 0}}
-""", encoding="utf-8")
+http: {{cache_dir: "{tmp / "cache"}", retries: 1, backoff: 0}}
+""",
+            encoding="utf-8",
+        )
         out = tmp / "reports"
         code = main(["run", str(playbook), "--out", str(out)])
     runs = [p for p in (out / "acme-feeds").iterdir() if p.is_dir() and p.name != "latest"]
@@ -77,8 +89,15 @@ http: {{cache_dir: "{tmp / 'cache'}", retries: 1, backoff: 0}}
 def test_feed_playbook_runs_all_six_notebooks(feed_run):
     code, run_dir, _ = feed_run
     assert code == 0
-    for name in ("mentions.parquet", "mentions_scored.parquet", "platforms.csv", "sla.csv",
-                 "kpis.json", "content_calendar.csv", "report.html"):
+    for name in (
+        "mentions.parquet",
+        "mentions_scored.parquet",
+        "platforms.csv",
+        "sla.csv",
+        "kpis.json",
+        "content_calendar.csv",
+        "report.html",
+    ):
         assert (run_dir / name).is_file(), name
 
 

@@ -64,8 +64,9 @@ def make_client(tmp_path: Path, sleeps: list[float], clock: Clock):
     clients: list[HttpClient] = []
 
     def make(**settings: Any) -> HttpClient:
-        http = Http.model_validate({"cache_dir": str(tmp_path / "cache"), "retries": 2,
-                                    "backoff": 0.5, **settings})
+        http = Http.model_validate(
+            {"cache_dir": str(tmp_path / "cache"), "retries": 2, "backoff": 0.5, **settings}
+        )
         client = HttpClient(http, sleep=sleeps.append, clock=clock)
         clients.append(client)
         return client
@@ -80,19 +81,27 @@ def json_payload(name: str) -> Any:
 
 
 def mastodon(server: LocalServer, **fields: Any) -> MastodonSource:
-    return MastodonSource.model_validate({"kind": "mastodon", "instance": server.url,
-                                          "tag": "acmeair", **fields})
+    return MastodonSource.model_validate(
+        {"kind": "mastodon", "instance": server.url, "tag": "acmeair", **fields}
+    )
 
 
 def reddit(server: LocalServer, **fields: Any) -> RedditSource:
-    return RedditSource.model_validate({"kind": "reddit", "query": "acme air",
-                                        "subreddit": "flights", "base_url": server.url,
-                                        **fields})
+    return RedditSource.model_validate(
+        {
+            "kind": "reddit",
+            "query": "acme air",
+            "subreddit": "flights",
+            "base_url": server.url,
+            **fields,
+        }
+    )
 
 
 def hackernews(server: LocalServer, **fields: Any) -> HackerNewsSource:
-    return HackerNewsSource.model_validate({"kind": "hackernews", "query": "acme air",
-                                            "base_url": server.url, **fields})
+    return HackerNewsSource.model_validate(
+        {"kind": "hackernews", "query": "acme air", "base_url": server.url, **fields}
+    )
 
 
 def rss(server: LocalServer, path: str = "/feed.xml", **fields: Any) -> RssSource:
@@ -101,8 +110,10 @@ def rss(server: LocalServer, path: str = "/feed.xml", **fields: Any) -> RssSourc
 
 def link_next(server: LocalServer, max_id: str) -> dict[str, str]:
     base = server.url + TAG_PATH
-    return {"Link": f'<{base}?limit=40&max_id={max_id}>; rel="next", '
-                    f'<{base}?limit=40&min_id=112400000000000005>; rel="prev"'}
+    return {
+        "Link": f'<{base}?limit=40&max_id={max_id}>; rel="next", '
+        f'<{base}?limit=40&min_id=112400000000000005>; rel="prev"'
+    }
 
 
 def ids(frame: pd.DataFrame) -> list[str]:
@@ -117,7 +128,8 @@ def test_user_agent_is_sent(local_server, make_client):
     local_server.route("/a", Reply(body={"ok": True}))
     make_client().get_json(local_server.url + "/a")
     make_client(user_agent="acme-listening/2.0 (ops@acme.example)").get_json(
-        local_server.url + "/a", use_cache=False)
+        local_server.url + "/a", use_cache=False
+    )
     agents = [r.headers["user-agent"] for r in local_server.requests]
     assert agents == [DEFAULT_USER_AGENT, "acme-listening/2.0 (ops@acme.example)"]
     assert DEFAULT_USER_AGENT.startswith("socialcrm-suite/")
@@ -125,8 +137,11 @@ def test_user_agent_is_sent(local_server, make_client):
 
 
 def test_429_with_retry_after_seconds_then_success(local_server, make_client, sleeps):
-    local_server.route("/a", Reply(429, {"Retry-After": "3"}, {"error": "Too many requests"}),
-                       Reply(body={"ok": 1}))
+    local_server.route(
+        "/a",
+        Reply(429, {"Retry-After": "3"}, {"error": "Too many requests"}),
+        Reply(body={"ok": 1}),
+    )
     assert make_client().get_json(local_server.url + "/a") == {"ok": 1}
     assert sleeps == [3.0]
     assert len(local_server.requests) == 2
@@ -156,8 +171,7 @@ def test_500_then_success_backs_off(local_server, make_client, sleeps):
     assert sleeps == [0.5]
 
 
-def test_persistent_503_fails_after_the_retries_naming_the_url(local_server, make_client,
-                                                               sleeps):
+def test_persistent_503_fails_after_the_retries_naming_the_url(local_server, make_client, sleeps):
     local_server.route("/a", Reply(503))
     with pytest.raises(SourceError) as err:
         make_client(retries=2, backoff=0.5).get_json(local_server.url + "/a", {"q": "acme"})
@@ -177,8 +191,11 @@ def test_backoff_is_exponential_and_capped(local_server, make_client, sleeps):
 
 def test_client_errors_are_not_retried(local_server, make_client, sleeps):
     local_server.route("/a", Reply(404, body={"error": "Record not found"}))
-    with pytest.raises(SourceError, match=r"/a: HTTP 404 Not Found \(Record not found\); "
-                                          r"not found; check the URL"):
+    with pytest.raises(
+        SourceError,
+        match=r"/a: HTTP 404 Not Found \(Record not found\); "
+        r"not found; check the URL",
+    ):
         make_client().get_json(local_server.url + "/a")
     assert len(local_server.requests) == 1 and sleeps == []
 
@@ -246,8 +263,9 @@ def test_use_cache_false_always_asks_the_server(local_server, make_client, tmp_p
 
 
 def test_spent_rate_limit_waits_for_the_reset(local_server, make_client, sleeps):
-    local_server.route("/a", Reply(body=[1], headers={"X-RateLimit-Remaining": "0.0",
-                                                      "X-RateLimit-Reset": "7"}))
+    local_server.route(
+        "/a", Reply(body=[1], headers={"X-RateLimit-Remaining": "0.0", "X-RateLimit-Reset": "7"})
+    )
     client = make_client()
     client.get_json(local_server.url + "/a", {"page": 1})
     client.get_json(local_server.url + "/a", {"page": 2})
@@ -269,7 +287,8 @@ def test_cached_response_is_served_with_the_server_stopped(make_client):
 def test_cache_file_holds_no_secret(local_server, make_client, tmp_path, monkeypatch):
     monkeypatch.setenv("FEED_KEY", "s3cr3t-key")
     xml = payload("empty.rss.xml").replace(
-        "</channel>", f"<link>{local_server.url}/feed.xml?token=s3cr3t</link></channel>")
+        "</channel>", f"<link>{local_server.url}/feed.xml?token=s3cr3t</link></channel>"
+    )
     local_server.route("/feed.xml", Reply(200, {**RSS, "Set-Cookie": "sid=s3cr3t-cookie"}, xml))
     url = local_server.url.replace("//", "//ann:s3cr3t-pw@") + "/feed.xml"
     client = make_client()
@@ -293,8 +312,9 @@ def test_cache_file_holds_no_secret(local_server, make_client, tmp_path, monkeyp
 
 def test_cached_feed_keeps_its_characters(local_server, make_client):
     xml = payload("empty.rss.xml").replace("UTF-8", "ISO-8859-1").replace("zeppelin", "Lübeck")
-    local_server.route("/feed.xml", Reply(200, {"Content-Type": "application/rss+xml"},
-                                          xml.encode("latin-1")))
+    local_server.route(
+        "/feed.xml", Reply(200, {"Content-Type": "application/rss+xml"}, xml.encode("latin-1"))
+    )
     client = make_client()
     first, second = (client.get(local_server.url + "/feed.xml") for _ in range(2))
     assert (first.from_cache, second.from_cache) == (False, True)
@@ -333,8 +353,9 @@ def test_503_with_retry_after_then_success_waits_as_asked(local_server, make_cli
 
 def test_feed_text_is_decoded_by_its_xml_declaration(local_server, make_client):
     xml = payload("empty.rss.xml").replace("UTF-8", "ISO-8859-1").replace("zeppelin", "Lübeck")
-    local_server.route("/feed.xml", Reply(200, {"Content-Type": "application/rss+xml"},
-                                          xml.encode("latin-1")))
+    local_server.route(
+        "/feed.xml", Reply(200, {"Content-Type": "application/rss+xml"}, xml.encode("latin-1"))
+    )
     assert "Lübeck" in make_client().get_text(local_server.url + "/feed.xml")
 
 
@@ -346,8 +367,11 @@ def test_rss_entries_become_plain_text_rows(local_server, make_client):
     local_server.route("/feed.xml", Reply(200, RSS, payload("blog_search.rss.xml")))
     frame = fetch_source(rss(local_server), Http(), client=make_client())
     assert list(frame.columns) == list(FEED_COLUMNS)
-    assert ids(frame) == ["wanderlog-2026-05-0412", "https://aviation-notes.example.org/acme-air-lisbon",
-                          "https://notes.example.com/acme"]
+    assert ids(frame) == [
+        "wanderlog-2026-05-0412",
+        "https://aviation-notes.example.org/acme-air-lisbon",
+        "https://notes.example.com/acme",
+    ]
     first = frame.iloc[0]
     assert first["text"] == (
         "Three days, one suitcase and Acme Air\u2019s customer service\n\n"
@@ -357,14 +381,16 @@ def test_rss_entries_become_plain_text_rows(local_server, make_client):
     assert first["created_at"] == "2026-05-05T05:45:00Z"
     assert (first["author_name"], first["platform"], first["lang"]) == ("Priya Raman", "web", "en")
     assert first["url"] == "https://wanderlog.example.net/2026/05/acme-air-suitcase"
-    assert frame.iloc[1]["text"] == ("Acme Air adds Lisbon route\n\n"
-                                     "Acme Air will fly Munich \u2013 Lisbon daily from June.")
+    assert frame.iloc[1]["text"] == (
+        "Acme Air adds Lisbon route\n\nAcme Air will fly Munich \u2013 Lisbon daily from June."
+    )
 
 
 def test_atom_alerts_titles_and_content_are_stripped(local_server, make_client):
     local_server.route("/alerts", Reply(200, ATOM, payload("web_alerts.atom.xml")))
-    frame = fetch_source(rss(local_server, "/alerts", platform="news"), Http(),
-                         client=make_client())
+    frame = fetch_source(
+        rss(local_server, "/alerts", platform="news"), Http(), client=make_client()
+    )
     assert frame["text"].tolist() == [
         "Acme Air streicht Flüge nach Wien\n\n"
         "Wegen eines Streiks fallen bei Acme Air am Freitag 14 Flüge aus ...",
@@ -394,8 +420,11 @@ def test_empty_feed_is_an_empty_frame(local_server, make_client):
 
 def test_a_web_page_is_not_a_feed(local_server, make_client):
     local_server.route("/feed.xml", Reply(200, {"Content-Type": "text/html"}, "<p>hi</p>"))
-    with pytest.raises(SourceError, match=r"source 'rss:http://127\.0\.0\.1:\d+/feed\.xml': "
-                                          r"GET .*/feed\.xml: not an RSS or Atom feed"):
+    with pytest.raises(
+        SourceError,
+        match=r"source 'rss:http://127\.0\.0\.1:\d+/feed\.xml': "
+        r"GET .*/feed\.xml: not an RSS or Atom feed",
+    ):
         fetch_source(rss(local_server), Http(), client=make_client())
 
 
@@ -416,36 +445,48 @@ def test_rss_window_and_limit(local_server, make_client):
 def test_mastodon_follows_link_headers_and_maps_statuses(local_server, make_client):
     local_server.route(
         TAG_PATH,
-        Reply(body=json_payload("mastodon_tag_page1.json"),
-              headers=link_next(local_server, "112400000000000003")),
-        Reply(body=json_payload("mastodon_tag_page2.json"),
-              headers=link_next(local_server, "112400000000000001")),
+        Reply(
+            body=json_payload("mastodon_tag_page1.json"),
+            headers=link_next(local_server, "112400000000000003"),
+        ),
+        Reply(
+            body=json_payload("mastodon_tag_page2.json"),
+            headers=link_next(local_server, "112400000000000001"),
+        ),
         Reply(body=[]),
     )
     frame = fetch_source(mastodon(local_server), Http(), client=make_client())
     host = local_server.url.removeprefix("http://")
     assert ids(frame) == [f"{host}:11240000000000000{i}" for i in (5, 4, 3, 2, 1)]
     assert [r.param("max_id") for r in local_server.requests] == [
-        None, "112400000000000003", "112400000000000001"]
+        None,
+        "112400000000000003",
+        "112400000000000001",
+    ]
     assert {r.param("limit") for r in local_server.requests} == {"40"}
 
     rows = frame.set_index("mention_id")
     lena = rows.loc[f"{host}:112400000000000005"]
-    assert lena["text"] == ("Flight AA 402 delayed 3 hours and nobody at the gate knows why. "
-                            "#AcmeAir & friends, seriously?\n\nUpdate: now 4 hours.")
+    assert lena["text"] == (
+        "Flight AA 402 delayed 3 hours and nobody at the gate knows why. "
+        "#AcmeAir & friends, seriously?\n\nUpdate: now 4 hours."
+    )
     assert (lena["author_id"], lena["author_name"], lena["lang"]) == ("lena_k", "Lena K. ✈️", "en")
     assert (lena["reach"], lena["likes"], lena["shares"], lena["replies"]) == (312, 4, 2, 1)
     assert lena["created_at"] == "2026-05-05T09:12:33Z"
     assert lena["url"] == "https://social.example/@lena_k/112400000000000005"
     reply = rows.loc[f"{host}:112400000000000004"]
     assert reply["in_reply_to_id"] == f"{host}:112400000000000003"
-    assert reply["text"].startswith("@tomasz Sorry about your bag! Please DM us your booking "
-                                    "reference and we'll track it down.")
+    assert reply["text"].startswith(
+        "@tomasz Sorry about your bag! Please DM us your booking reference and we'll track it down."
+    )
     assert reply["created_at"] == "2026-05-04T17:40:02.512000Z"
     tomasz = rows.loc[f"{host}:112400000000000003"]
     assert tomasz["author_id"] == "tomasz@fedi.example" and tomasz["lang"] == "de"
-    assert tomasz["text"] == ("Gepäck\n\nMein Koffer ist seit zwei Tagen verschwunden. "
-                              "#acmeair https://example.org/claims/form")
+    assert tomasz["text"] == (
+        "Gepäck\n\nMein Koffer ist seit zwei Tagen verschwunden. "
+        "#acmeair https://example.org/claims/form"
+    )
     jonas = rows.loc[f"{host}:112400000000000001"]
     assert jonas["text"] == "Does #acmeair allow pets in the cabin?\nAsking for my cat."
     assert pd.isna(jonas["lang"])
@@ -453,18 +494,29 @@ def test_mastodon_follows_link_headers_and_maps_statuses(local_server, make_clie
 
 
 def test_mastodon_pages_with_the_last_id_without_link_headers(local_server, make_client):
-    local_server.route(TAG_PATH, Reply(body=json_payload("mastodon_tag_page1.json")),
-                       Reply(body=json_payload("mastodon_tag_page2.json")), Reply(body=[]))
+    local_server.route(
+        TAG_PATH,
+        Reply(body=json_payload("mastodon_tag_page1.json")),
+        Reply(body=json_payload("mastodon_tag_page2.json")),
+        Reply(body=[]),
+    )
     frame = fetch_source(mastodon(local_server), Http(), client=make_client())
     assert len(frame) == 5
     assert [r.param("max_id") for r in local_server.requests] == [
-        None, "112400000000000003", "112400000000000001"]
+        None,
+        "112400000000000003",
+        "112400000000000001",
+    ]
 
 
 @pytest.mark.parametrize(("limit", "expected", "requests"), [(2, [5, 4], 1), (4, [5, 4, 3, 2], 2)])
 def test_mastodon_stops_at_limit(local_server, make_client, limit, expected, requests):
-    local_server.route(TAG_PATH, Reply(body=json_payload("mastodon_tag_page1.json")),
-                       Reply(body=json_payload("mastodon_tag_page2.json")), Reply(body=[]))
+    local_server.route(
+        TAG_PATH,
+        Reply(body=json_payload("mastodon_tag_page1.json")),
+        Reply(body=json_payload("mastodon_tag_page2.json")),
+        Reply(body=[]),
+    )
     frame = fetch_source(mastodon(local_server, limit=limit), Http(), client=make_client())
     assert [int(i[-1]) for i in ids(frame)] == expected
     assert len(local_server.requests) == requests
@@ -472,28 +524,40 @@ def test_mastodon_stops_at_limit(local_server, make_client, limit, expected, req
 
 
 def test_mastodon_stops_at_since_and_filters_until(local_server, make_client):
-    local_server.route(TAG_PATH, Reply(body=json_payload("mastodon_tag_page1.json")),
-                       Reply(body=json_payload("mastodon_tag_page2.json")), Reply(body=[]))
+    local_server.route(
+        TAG_PATH,
+        Reply(body=json_payload("mastodon_tag_page1.json")),
+        Reply(body=json_payload("mastodon_tag_page2.json")),
+        Reply(body=[]),
+    )
     client = make_client()
     since = fetch_source(mastodon(local_server, since="2026-05-03"), Http(), client=client)
     assert [int(i[-1]) for i in ids(since)] == [5, 4, 3]
     assert len(local_server.requests) == 2  # page 2 reached back before since: no page 3
-    window = fetch_source(mastodon(local_server, since="2026-05-02", until="2026-05-04"),
-                          Http(), client=make_client())  # served from the cache
+    window = fetch_source(
+        mastodon(local_server, since="2026-05-02", until="2026-05-04"), Http(), client=make_client()
+    )  # served from the cache
     assert [int(i[-1]) for i in ids(window)] == [4, 3, 2]
     assert len(local_server.requests) == 2
 
 
 def test_mastodon_search_uses_the_v2_search(local_server, make_client):
-    local_server.route("/api/v2/search", Reply(body=json_payload("mastodon_search.json")),
-                       Reply(body={"accounts": [], "statuses": [], "hashtags": []}))
-    source = MastodonSource.model_validate({"kind": "mastodon", "instance": local_server.url,
-                                            "query": "acme air"})
+    local_server.route(
+        "/api/v2/search",
+        Reply(body=json_payload("mastodon_search.json")),
+        Reply(body={"accounts": [], "statuses": [], "hashtags": []}),
+    )
+    source = MastodonSource.model_validate(
+        {"kind": "mastodon", "instance": local_server.url, "query": "acme air"}
+    )
     frame = fetch_source(source, Http(), client=make_client())
     assert len(frame) == 2
     first = local_server.requests[0]
     assert (first.param("q"), first.param("type"), first.param("resolve")) == (
-        "acme air", "statuses", "false")
+        "acme air",
+        "statuses",
+        "false",
+    )
 
 
 def test_mastodon_empty_timeline_is_an_empty_frame(local_server, make_client):
@@ -503,10 +567,12 @@ def test_mastodon_empty_timeline_is_an_empty_frame(local_server, make_client):
 
 
 def test_mastodon_rows_mark_the_brand(local_server, tmp_path):
-    local_server.route(TAG_PATH, Reply(body=json_payload("mastodon_tag_page1.json")),
-                       Reply(body=[]))
-    playbook = make_playbook([{"kind": "mastodon", "instance": local_server.url,
-                               "tag": "#acmeair"}], tmp_path)
+    local_server.route(
+        TAG_PATH, Reply(body=json_payload("mastodon_tag_page1.json")), Reply(body=[])
+    )
+    playbook = make_playbook(
+        [{"kind": "mastodon", "instance": local_server.url, "tag": "#acmeair"}], tmp_path
+    )
     result = read_source(playbook.sources[0], playbook)
     assert result.mentions["is_brand"].tolist() == [False, True, False]
     assert result.mentions["reach"].dtype == "Int64"
@@ -518,24 +584,40 @@ def test_mastodon_rows_mark_the_brand(local_server, tmp_path):
 
 
 def test_reddit_pages_with_after_and_maps_posts(local_server, make_client):
-    local_server.route(REDDIT_PATH, Reply(body=json_payload("reddit_search_page1.json")),
-                       Reply(body=json_payload("reddit_search_page2.json")))
+    local_server.route(
+        REDDIT_PATH,
+        Reply(body=json_payload("reddit_search_page1.json")),
+        Reply(body=json_payload("reddit_search_page2.json")),
+    )
     frame = fetch_source(reddit(local_server), Http(), client=make_client())
     assert ids(frame) == ["t3_1kx0c5", "t3_1kw8f2", "t3_1kv3a9", "t3_1ku1z7", "t3_1ktq02"]
     first, second = local_server.requests
-    assert (first.param("q"), first.param("sort"), first.param("restrict_sr"),
-            first.param("limit"), first.param("after")) == ("acme air", "new", "1", "100", None)
+    assert (
+        first.param("q"),
+        first.param("sort"),
+        first.param("restrict_sr"),
+        first.param("limit"),
+        first.param("after"),
+    ) == ("acme air", "new", "1", "100", None)
     assert second.param("after") == "t3_1kv3a9"
 
     rows = frame.set_index("mention_id")
     post = rows.loc["t3_1kx0c5"]
-    assert post["text"].startswith("Acme Air cancelled my connection in Frankfurt, what now?\n\n"
-                                   "Got rebooked for **tomorrow** evening & no hotel voucher.")
+    assert post["text"].startswith(
+        "Acme Air cancelled my connection in Frankfurt, what now?\n\n"
+        "Got rebooked for **tomorrow** evening & no hotel voucher."
+    )
     assert post["created_at"] == "2026-05-05T14:02:11Z"
-    assert post["url"] == ("https://www.reddit.com/r/flights/comments/1kx0c5/"
-                           "acme_air_cancelled_my_connection_in_frankfurt_what/")
+    assert post["url"] == (
+        "https://www.reddit.com/r/flights/comments/1kx0c5/"
+        "acme_air_cancelled_my_connection_in_frankfurt_what/"
+    )
     assert (post["author_id"], post["likes"], post["replies"], post["conversation_id"]) == (
-        "MidnightCommuter67", 57, 23, "t3_1kx0c5")
+        "MidnightCommuter67",
+        57,
+        23,
+        "t3_1kx0c5",
+    )
     assert rows.loc["t3_1kv3a9", "text"] == "Lost luggage with Acme Air - day 4"  # [removed]
     assert rows.loc["t3_1kw8f2", "shares"] == 1
     assert pd.isna(rows.loc["t3_1ktq02", "author_id"])  # [deleted]
@@ -562,8 +644,11 @@ def test_reddit_search_of_all_reddit(local_server, make_client):
 
 def test_reddit_unexpected_answer_is_a_source_error(local_server, make_client):
     local_server.route(REDDIT_PATH, Reply(body=[{"kind": "Listing"}]))
-    with pytest.raises(SourceError, match=r"^source 'reddit:'acme air'': GET .*: unexpected "
-                                          r"answer \(expected a listing"):
+    with pytest.raises(
+        SourceError,
+        match=r"^source 'reddit:'acme air'': GET .*: unexpected "
+        r"answer \(expected a listing",
+    ):
         fetch_source(reddit(local_server), Http(), client=make_client())
 
 
@@ -572,36 +657,49 @@ def test_reddit_unexpected_answer_is_a_source_error(local_server, make_client):
 
 
 def test_hackernews_pages_and_maps_stories_and_comments(local_server, make_client):
-    local_server.route(HN_PATH, Reply(body=json_payload("hackernews_search_page0.json")),
-                       Reply(body=json_payload("hackernews_search_page1.json")))
+    local_server.route(
+        HN_PATH,
+        Reply(body=json_payload("hackernews_search_page0.json")),
+        Reply(body=json_payload("hackernews_search_page1.json")),
+    )
     frame = fetch_source(hackernews(local_server), Http(), client=make_client())
     assert ids(frame) == ["43901215", "43900990", "43850007", "43810044", "43790123"]
     assert [r.param("page") for r in local_server.requests] == ["0", "1"]
     first = local_server.requests[0]
-    assert (first.param("query"), first.param("tags"), first.param("hitsPerPage"),
-            first.param("numericFilters")) == ("acme air", "(story,comment)", "100", None)
+    assert (
+        first.param("query"),
+        first.param("tags"),
+        first.param("hitsPerPage"),
+        first.param("numericFilters"),
+    ) == ("acme air", "(story,comment)", "100", None)
 
     rows = frame.set_index("mention_id")
     comment = rows.loc["43901215"]
     assert comment["text"] == (
         "We moved our team travel off Acme Air after the booking API outage. Their status page "
         'said "all systems normal" the whole time.\n\nSupport did reply on Mastodon within an '
-        "hour, to be fair / example.org/post")
+        "hour, to be fair / example.org/post"
+    )
     assert (comment["in_reply_to_id"], comment["conversation_id"]) == ("43901100", "43900990")
     assert comment["url"] == "https://news.ycombinator.com/item?id=43901215"
     assert comment["created_at"] == "2026-05-05T11:20:41Z"
     story = rows.loc["43900990"]
-    assert story["text"] == ("Ask HN: Which airlines have usable APIs?\n\nBuilding a small tool "
-                             "for our travel desk. Acme Air's docs look good, but is anyone "
-                             "using it in production?\n\nBonus: anything for seat maps?")
+    assert story["text"] == (
+        "Ask HN: Which airlines have usable APIs?\n\nBuilding a small tool "
+        "for our travel desk. Acme Air's docs look good, but is anyone "
+        "using it in production?\n\nBonus: anything for seat maps?"
+    )
     assert (story["likes"], story["replies"], story["author_id"]) == (41, 37, "mrtnbrg")
     assert pd.isna(story["in_reply_to_id"]) and story["conversation_id"] == "43900990"
     assert rows.loc["43810044", "text"] == "Acme Air open-sources its crew scheduling solver"
 
 
 def test_hackernews_stops_at_since_and_sends_it_as_a_filter(local_server, make_client):
-    local_server.route(HN_PATH, Reply(body=json_payload("hackernews_search_page0.json")),
-                       Reply(body=json_payload("hackernews_search_page1.json")))
+    local_server.route(
+        HN_PATH,
+        Reply(body=json_payload("hackernews_search_page0.json")),
+        Reply(body=json_payload("hackernews_search_page1.json")),
+    )
     source = hackernews(local_server, since="2026-05-04", until="2026-05-05", limit=3)
     frame = fetch_source(source, Http(), client=make_client())
     assert ids(frame) == ["43901215", "43900990"]
@@ -612,8 +710,11 @@ def test_hackernews_stops_at_since_and_sends_it_as_a_filter(local_server, make_c
 
 
 def test_hackernews_stops_at_limit(local_server, make_client):
-    local_server.route(HN_PATH, Reply(body=json_payload("hackernews_search_page0.json")),
-                       Reply(body=json_payload("hackernews_search_page1.json")))
+    local_server.route(
+        HN_PATH,
+        Reply(body=json_payload("hackernews_search_page0.json")),
+        Reply(body=json_payload("hackernews_search_page1.json")),
+    )
     frame = fetch_source(hackernews(local_server, limit=4), Http(), client=make_client())
     assert ids(frame) == ["43901215", "43900990", "43850007", "43810044"]
     assert len(local_server.requests) == 2
@@ -625,21 +726,32 @@ def test_hackernews_stops_at_limit(local_server, make_client):
 
 def make_playbook(sources: list[dict[str, Any]], tmp_path: Path, **http: Any) -> Playbook:
     return Playbook.model_validate(
-        {"client": "acme-air", "name": "Acme Air", "brand": {"handles": ["@AcmeAir"]},
-         "sources": sources,
-         "http": {"cache_dir": str(tmp_path / "cache"), "retries": 1, "backoff": 0, **http}},
+        {
+            "client": "acme-air",
+            "name": "Acme Air",
+            "brand": {"handles": ["@AcmeAir"]},
+            "sources": sources,
+            "http": {"cache_dir": str(tmp_path / "cache"), "retries": 1, "backoff": 0, **http},
+        },
         context={"check_files": False},
     )
 
 
 def test_read_mentions_keeps_working_feeds_and_reports_failing_ones(local_server, tmp_path):
-    local_server.route(TAG_PATH, Reply(body=json_payload("mastodon_tag_page2.json")),
-                       Reply(body=[]))
+    local_server.route(
+        TAG_PATH, Reply(body=json_payload("mastodon_tag_page2.json")), Reply(body=[])
+    )
     local_server.route(REDDIT_PATH, Reply(500, body={"message": "Internal Server Error"}))
     playbook = make_playbook(
-        [{"kind": "mastodon", "instance": local_server.url, "tag": "acmeair"},
-         {"kind": "reddit", "query": "acme air", "subreddit": "flights",
-          "base_url": local_server.url}],
+        [
+            {"kind": "mastodon", "instance": local_server.url, "tag": "acmeair"},
+            {
+                "kind": "reddit",
+                "query": "acme air",
+                "subreddit": "flights",
+                "base_url": local_server.url,
+            },
+        ],
         tmp_path,
     )
     result = read_mentions(playbook)

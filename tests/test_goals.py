@@ -83,10 +83,10 @@ def test_measurable_needs_a_baseline():
 @pytest.mark.parametrize(
     ("metric", "baseline", "target", "ambitious"),
     [
-        ("response_rate", 0.6, 0.9, True),             # higher is better, target higher
-        ("response_rate", 0.6, 0.5, False),            # already met
-        ("response_rate", 0.6, 0.6, False),            # no improvement at all
-        ("median_first_response_h", 3.0, 1.0, True),   # lower is better, target lower
+        ("response_rate", 0.6, 0.9, True),  # higher is better, target higher
+        ("response_rate", 0.6, 0.5, False),  # already met
+        ("response_rate", 0.6, 0.6, False),  # no improvement at all
+        ("median_first_response_h", 3.0, 1.0, True),  # lower is better, target lower
         ("median_first_response_h", 3.0, 4.0, False),
         ("complaint_rate", 0.4, 0.3, True),
     ],
@@ -96,8 +96,9 @@ def test_ambitious_follows_the_kpi_direction(metric, baseline, target, ambitious
     assert bool(row["ambitious"]) is ambitious
     if not ambitious:
         assert row["ambitious_reason"].startswith("already met")
-        assert list_failed_checks(check_goals([_goal(metric, target)], {metric: baseline},
-                                              as_of=AS_OF))["check"].tolist() == ["ambitious"]
+        assert list_failed_checks(
+            check_goals([_goal(metric, target)], {metric: baseline}, as_of=AS_OF)
+        )["check"].tolist() == ["ambitious"]
 
 
 def test_attainable_flags_an_implausible_pace_for_shares():
@@ -105,8 +106,10 @@ def test_attainable_flags_an_implausible_pace_for_shares():
     row = _check(_goal("response_rate", 0.9), 0.4)
     assert row["monthly_pace"] == pytest.approx(0.5 / MONTHS)
     assert not row["attainable"] and row["ambitious"]
-    assert row["attainable_reason"] == ("needs +12.6 points/month, faster than 10 points a "
-                                        "month: move the deadline or lower the target")
+    assert row["attainable_reason"] == (
+        "needs +12.6 points/month, faster than 10 points a "
+        "month: move the deadline or lower the target"
+    )
     # a wider limit lets it pass
     assert _check(_goal("response_rate", 0.9), 0.4, max_pace={"share": 0.15})["attainable"]
 
@@ -125,8 +128,11 @@ def test_attainable_is_relative_to_the_baseline_for_hours():
 
 @pytest.mark.parametrize(
     ("metric", "baseline", "target"),
-    [("response_rate", 0.6, 1.2), ("median_first_response_h", 3.0, 0.0),
-     ("net_sentiment", -0.5, 1.5)],
+    [
+        ("response_rate", 0.6, 1.2),
+        ("median_first_response_h", 3.0, 0.0),
+        ("net_sentiment", -0.5, 1.5),
+    ],
 )
 def test_attainable_rejects_impossible_targets(metric, baseline, target):
     row = _check(_goal(metric, target), baseline)
@@ -195,7 +201,7 @@ def test_checklist_of_a_bare_playbook(minimal_playbook):
     assert list(table.columns) == ["id", "item", "why", "status", "evidence"]
     assert _statuses(table) == {
         "empowered": "to agree",
-        "privacy": "in playbook",       # the private-channel rule is on unless switched off
+        "privacy": "in playbook",  # the private-channel rule is on unless switched off
         "voice": "missing",
         "escalation": "missing",
         "routing": "missing",
@@ -204,15 +210,19 @@ def test_checklist_of_a_bare_playbook(minimal_playbook):
         "listening_hours": "to agree",
     }
     evidence = dict(zip(table["id"], table["evidence"], strict=True))
-    assert evidence["routing"] == ("no department for complaint, question, praise, lead, other "
-                                   "(they go to marketing, routing.default)")
+    assert evidence["routing"] == (
+        "no department for complaint, question, praise, lead, other "
+        "(they go to marketing, routing.default)"
+    )
     assert evidence["owners"] == "no owner named for marketing (guidelines.owners)"
     assert set(table["status"]) <= set(CHECKLIST_STATUSES)
     assert table["why"].str.len().gt(40).all()
 
 
 def test_checklist_of_a_complete_playbook(minimal_playbook):
-    path = minimal_playbook(CSV, """
+    path = minimal_playbook(
+        CSV,
+        """
         guidelines:
           empowered: ["rebook onto the next flight", "vouchers up to 50 EUR"]
           escalation: "PR on call"
@@ -228,40 +238,49 @@ def test_checklist_of_a_complete_playbook(minimal_playbook):
           rules: [{priority: high, department: service}]
         sla:
           policies: [{intent: complaint, first_response: 1h}]
-        """)
+        """,
+    )
     table = guidelines_checklist(load_playbook(path))
     assert _statuses(table) == {
         "empowered": "in playbook",
-        "privacy": "missing",           # switched off explicitly
+        "privacy": "missing",  # switched off explicitly
         "voice": "in playbook",
         "escalation": "in playbook",
         "routing": "in playbook",
-        "owners": "in playbook",        # marketing gets nothing, so needs no owner
+        "owners": "in playbook",  # marketing gets nothing, so needs no owner
         "response_times": "in playbook",
         "listening_hours": "to agree",
     }
     evidence = dict(zip(table["id"], table["evidence"], strict=True))
-    assert evidence["empowered"] == ("guidelines.empowered: rebook onto the next flight; "
-                                     "vouchers up to 50 EUR")
+    assert evidence["empowered"] == (
+        "guidelines.empowered: rebook onto the next flight; vouchers up to 50 EUR"
+    )
     assert evidence["escalation"] == "routing.crisis: pr; guidelines.escalation: PR on call"
     assert evidence["voice"] == "voice: 1 banned phrase(s)"
-    assert evidence["response_times"] == ("first response: complaint/any platform 1h (no "
-                                          "catch-all policy: some conversations have no target)")
+    assert evidence["response_times"] == (
+        "first response: complaint/any platform 1h (no "
+        "catch-all policy: some conversations have no target)"
+    )
     assert "1 rule(s) by priority" in evidence["routing"]
 
 
 def test_checklist_crisis_not_to_pr_and_missing_owner(minimal_playbook):
-    path = minimal_playbook(CSV, """
+    path = minimal_playbook(
+        CSV,
+        """
         guidelines: {owners: {service: Care team}}
         routing: {complaint: service, crisis: service}
-        """)
+        """,
+    )
     table = guidelines_checklist(load_playbook(path)).set_index("id")
     assert table.loc["escalation", "status"] == "in playbook"
-    assert table.loc["escalation", "evidence"] == ("routing.crisis: service (the method "
-                                                   "escalates crises to PR)")
+    assert table.loc["escalation", "evidence"] == (
+        "routing.crisis: service (the method escalates crises to PR)"
+    )
     assert table.loc["owners", "status"] == "to agree"
-    assert table.loc["owners", "evidence"] == ("no owner named for marketing (guidelines.owners); "
-                                               "named: service: Care team")
+    assert table.loc["owners", "evidence"] == (
+        "no owner named for marketing (guidelines.owners); named: service: Care team"
+    )
 
 
 def test_example_playbook_checklist():
@@ -280,15 +299,27 @@ def test_shipped_benchmarks_load():
     assert table["id"].is_unique and len(table) >= 10
     by_id = table.set_index("id")
     # the method's figures, as given
-    expected = {"feedback_in_social": 0.53, "dissatisfaction_in_social": 0.47,
-                "airline_complaints_website": 0.41, "airline_complaints_email": 0.35,
-                "airline_complaints_phone": 0.31, "airline_complaints_social": 0.02,
-                "negative_posts_answered": 0.25, "want_problems_solved_in_social": 0.43,
-                "requests_in_marketing": 0.70, "cost_per_contact_phone": 15,
-                "cost_per_contact_email": 3, "cost_per_contact_store": 20}
+    expected = {
+        "feedback_in_social": 0.53,
+        "dissatisfaction_in_social": 0.47,
+        "airline_complaints_website": 0.41,
+        "airline_complaints_email": 0.35,
+        "airline_complaints_phone": 0.31,
+        "airline_complaints_social": 0.02,
+        "negative_posts_answered": 0.25,
+        "want_problems_solved_in_social": 0.43,
+        "requests_in_marketing": 0.70,
+        "cost_per_contact_phone": 15,
+        "cost_per_contact_email": 3,
+        "cost_per_contact_store": 20,
+    }
     assert by_id.loc[list(expected), "value"].to_dict() == pytest.approx(expected)
     assert by_id.loc["most_criticised_industries", "items"] == [
-        "household products", "telecommunications", "health", "pharmaceuticals"]
+        "household products",
+        "telecommunications",
+        "health",
+        "pharmaceuticals",
+    ]
     assert math.isnan(by_id.loc["cost_per_contact_social", "value"])
     shares = table[table["unit"] == "share"]["value"]
     assert shares.between(0, 1).all()
@@ -303,7 +334,10 @@ def test_benchmarks_agree_with_the_code_defaults():
     assert by_id["requests_in_marketing"] == MARKETING_SHARE_REFERENCE
     per_contact = Costs().per_contact
     assert [by_id[f"cost_per_contact_{c}"] for c in ("phone", "email", "store")] == [
-        per_contact["phone"], per_contact["email"], per_contact["store"]]
+        per_contact["phone"],
+        per_contact["email"],
+        per_contact["store"],
+    ]
 
 
 GOOD = """
@@ -322,15 +356,24 @@ benchmarks:
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("value: 0.25", "value: 1.5",
-         "entry 1 (answered): value 1.5 is not a share (allowed: 0 to 1, e.g. 0.25)"),
-        ("    verified: false", "    verified: false\n    sorce: x",
-         "entry 1 (answered): sorce: unknown key"),
+        (
+            "value: 0.25",
+            "value: 1.5",
+            "entry 1 (answered): value 1.5 is not a share (allowed: 0 to 1, e.g. 0.25)",
+        ),
+        (
+            "    verified: false",
+            "    verified: false\n    sorce: x",
+            "entry 1 (answered): sorce: unknown key",
+        ),
         ('de: "25 % beantwortet."', "", "entry 1 (answered): wording.de: Field required"),
         ("unit: share", "unit: percent", "entry 1 (answered): unit: Input should be"),
         ("step: 4", "step: 9", "entry 1 (answered): step: Input should be less than or equal to 6"),
-        ("value: 0.25", "value: 0.25\n    items: [a]",
-         "entry 1 (answered): items are only for unit list"),
+        (
+            "value: 0.25",
+            "value: 0.25\n    items: [a]",
+            "entry 1 (answered): items are only for unit list",
+        ),
         ("id: answered", "id: Answered Posts", "must be lower-case letters"),
     ],
 )
@@ -348,8 +391,11 @@ def test_broken_benchmarks_give_one_line(tmp_path, old, new, message):
 def test_benchmark_file_errors(tmp_path):
     path = tmp_path / "b.yaml"
     path.write_text(GOOD + GOOD.split("benchmarks:\n", 1)[1])
-    with pytest.raises(BenchmarkError, match=r"b.yaml: entry 2 \(answered\): duplicate id "
-                                             r"\(first used by entry 1\)$"):
+    with pytest.raises(
+        BenchmarkError,
+        match=r"b.yaml: entry 2 \(answered\): duplicate id "
+        r"\(first used by entry 1\)$",
+    ):
         load_benchmarks(path)
     path.write_text("benchmarks: [a\n")
     with pytest.raises(BenchmarkError, match=r"b.yaml:2: invalid YAML"):
@@ -364,7 +410,9 @@ def test_benchmark_file_errors(tmp_path):
 def test_context_line():
     table = load_benchmarks()
     assert context_line(table, "negative_posts_answered") == (
-        0.25, "study: 25% of negative public posts answered (source not verified)")
+        0.25,
+        "study: 25% of negative public posts answered (source not verified)",
+    )
     value, label = context_line(table, "requests_in_marketing", "de")
     assert value == 0.70 and label.endswith("(Quelle nicht geprüft)")
     with pytest.raises(BenchmarkError, match="unknown benchmark id 'nope'"):
@@ -397,24 +445,37 @@ def test_add_context_line_draws_a_labelled_line():
 
 def test_measure_answered_negatives_by_hand():
     times = pd.to_datetime([f"2026-01-05 {h:02d}:00" for h in range(10, 18)], utc=True)
-    scored = pd.DataFrame({
-        "mention_id": ["1", "2", "3", "4", "5", "6", "7", "8"],
-        # 1 <- 2 (brand answers 1); 3 <- 4 <- 5: brand posted 4 before the customer's 5
-        "in_reply_to_id": [None, "1", None, "3", "4", None, None, None],
-        "platform": ["x", "x", "x", "x", "x", "y", "y", "y"],
-        "is_brand": [False, True, False, True, False, False, False, False],
-        "mentions_brand": [True, False, True, False, False, True, False, True],
-        "competitor": [None, None, None, None, None, None, "Globex", None],
-        "sentiment_label": ["negative", "neutral", "positive", "neutral", "negative",
-                            "negative", "negative", "unscored"],
-        "created_at": times,
-    })
+    scored = pd.DataFrame(
+        {
+            "mention_id": ["1", "2", "3", "4", "5", "6", "7", "8"],
+            # 1 <- 2 (brand answers 1); 3 <- 4 <- 5: brand posted 4 before the customer's 5
+            "in_reply_to_id": [None, "1", None, "3", "4", None, None, None],
+            "platform": ["x", "x", "x", "x", "x", "y", "y", "y"],
+            "is_brand": [False, True, False, True, False, False, False, False],
+            "mentions_brand": [True, False, True, False, False, True, False, True],
+            "competitor": [None, None, None, None, None, None, "Globex", None],
+            "sentiment_label": [
+                "negative",
+                "neutral",
+                "positive",
+                "neutral",
+                "negative",
+                "negative",
+                "negative",
+                "unscored",
+            ],
+            "created_at": times,
+        }
+    )
     # negatives about the brand: 1 (answered by 2), 5 (the brand's 4 came before it), 6 (none);
     # 7 names only a competitor, 8 has no sentiment score
     table = measure_answered_negatives(scored)
-    assert table.to_dict("list") == {"platform": ["x", "y", "all"], "negative_posts": [2, 1, 3],
-                                     "answered": [1, 0, 1],
-                                     "answered_share": pytest.approx([0.5, 0.0, 1 / 3])}
+    assert table.to_dict("list") == {
+        "platform": ["x", "y", "all"],
+        "negative_posts": [2, 1, 3],
+        "answered": [1, 0, 1],
+        "answered_share": pytest.approx([0.5, 0.0, 1 / 3]),
+    }
     overall = measure_answered_negatives(scored, by=None)
     assert overall[["negative_posts", "answered"]].values.tolist() == [[3, 1]]
     assert measure_answered_negatives(scored.iloc[[1, 2]], by=None)["answered_share"].isna().all()

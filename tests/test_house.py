@@ -21,11 +21,17 @@ PACKAGE = ROOT / "socialcrm_utils"
 MAX_MODULE_LINES = 900
 MAX_FUNCTION_LINES = 80
 #: Underscore names other libraries document as public API.
-DOCUMENTED_UNDERSCORE = frozenset({
-    "_exit",  # os._exit: the documented way to end a forked child
-    "_repr_mimebundle_", "_repr_html_",  # IPython's display protocol
-    "_asdict", "_replace", "_fields", "_make",  # collections.namedtuple
-})
+DOCUMENTED_UNDERSCORE = frozenset(
+    {
+        "_exit",  # os._exit: the documented way to end a forked child
+        "_repr_mimebundle_",
+        "_repr_html_",  # IPython's display protocol
+        "_asdict",
+        "_replace",
+        "_fields",
+        "_make",  # collections.namedtuple
+    }
+)
 
 
 def _modules() -> list[Path]:
@@ -48,12 +54,15 @@ def test_no_module_is_over_the_limit():
 def _code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef, lines: list[str]) -> int:
     body = node.body
     first = body[0]
-    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)):
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
         if len(body) == 1:
             return 0
         first = body[1]
-    chunk = lines[first.lineno - 1:node.end_lineno]
+    chunk = lines[first.lineno - 1 : node.end_lineno]
     return sum(1 for line in chunk if line.strip() and not line.strip().startswith("#"))
 
 
@@ -66,8 +75,11 @@ def test_no_function_is_long_without_a_reason():
                 continue
             size = _code_lines(node, lines)
             start = (node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1
-            reason = any("# long:" in lines[i] for i in (start - 1, start, node.lineno - 1)
-                         if 0 <= i < len(lines))
+            reason = any(
+                "# long:" in lines[i]
+                for i in (start - 1, start, node.lineno - 1)
+                if 0 <= i < len(lines)
+            )
             if size > MAX_FUNCTION_LINES and not reason:
                 long[f"{_name(path)}:{node.lineno} {node.name}"] = size
     assert long == {}, "split these, or write '# long: <reason>' beside the def"
@@ -96,9 +108,13 @@ def test_no_private_attribute_of_another_package():
     found = []
     for path, tree in trees.items():
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
-                    and not node.attr.startswith("__") and node.attr not in own
-                    and node.attr not in DOCUMENTED_UNDERSCORE):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr.startswith("_")
+                and not node.attr.startswith("__")
+                and node.attr not in own
+                and node.attr not in DOCUMENTED_UNDERSCORE
+            ):
                 found.append(f"{_name(path)}:{node.lineno}: {ast.unparse(node)}")
     assert found == []
 
@@ -107,8 +123,12 @@ def test_no_private_import_from_another_package():
     found = []
     for path, tree in _trees().items():
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
-                    and not node.module.startswith("socialcrm_utils"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and node.module
+                and not node.module.startswith("socialcrm_utils")
+            ):
                 parts = node.module.split(".") + [a.name for a in node.names]
                 if any(p.startswith("_") and not p.startswith("__") for p in parts):
                     found.append(f"{_name(path)}:{node.lineno}: from {node.module} import ...")
@@ -123,7 +143,9 @@ def test_step_modules_never_import_each_other(path):
         if isinstance(node, ast.ImportFrom):
             module = node.module or ""
             if node.level:  # relative: resolve against the package
-                base = path.parent.relative_to(ROOT).parts[: len(path.parent.relative_to(ROOT).parts) - node.level + 1]
+                base = path.parent.relative_to(ROOT).parts[
+                    : len(path.parent.relative_to(ROOT).parts) - node.level + 1
+                ]
                 module = ".".join([*base, module] if module else base)
             parts = module.split(".")
             if parts[:2] == ["socialcrm_utils", "steps"] and len(parts) > 2:
@@ -138,9 +160,14 @@ def test_public_exceptions_live_in_exceptions_py():
         if path.name == "exceptions.py" and path.parent == PACKAGE:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and any(
+            if (
+                isinstance(node, ast.ClassDef)
+                and not node.name.startswith("_")
+                and any(
                     (isinstance(b, ast.Name) and b.id.endswith(("Error", "Exception")))
                     or (isinstance(b, ast.Attribute) and b.attr.endswith(("Error", "Exception")))
-                    for b in node.bases):
+                    for b in node.bases
+                )
+            ):
                 found.append(f"{_name(path)}:{node.lineno} {node.name}")
     assert found == []

@@ -89,7 +89,7 @@ def _mixed_line_ends() -> bytes:
 
 def _with_line(number: int, line: str) -> bytes:
     """The good file with ``line`` inserted as line ``number`` (1 = the header)."""
-    lines = GOOD[:number - 1] + [line] + GOOD[number - 1:]
+    lines = GOOD[: number - 1] + [line] + GOOD[number - 1 :]
     return _text(lines).encode()
 
 
@@ -112,11 +112,13 @@ CASES = [
     Case("utf16_le", _utf16("utf-16-le"), encoding="UTF-16 LE"),
     Case("utf16_be", _utf16("utf-16-be"), encoding="UTF-16 BE"),
     Case("cp1252", lambda: _text(GOOD, "\r\n").encode("cp1252"), encoding="cp1252"),
-    Case("cp1252_semicolon", lambda: _text(_csv_lines([HEADER, *RECORDS], ";"),
-                                           "\r\n").encode("cp1252"),
-         encoding="cp1252", separator=";"),
-    Case("semicolon", lambda: _text(_csv_lines([HEADER, *RECORDS], ";")).encode(),
-         separator=";"),
+    Case(
+        "cp1252_semicolon",
+        lambda: _text(_csv_lines([HEADER, *RECORDS], ";"), "\r\n").encode("cp1252"),
+        encoding="cp1252",
+        separator=";",
+    ),
+    Case("semicolon", lambda: _text(_csv_lines([HEADER, *RECORDS], ";")).encode(), separator=";"),
     Case("tab", lambda: _text(_csv_lines([HEADER, *RECORDS], "\t")).encode(), separator="tab"),
     Case("pipe", lambda: _text(_csv_lines([HEADER, *RECORDS], "|")).encode(), separator="|"),
     Case("crlf", lambda: _text(GOOD, "\r\n").encode()),
@@ -124,27 +126,60 @@ CASES = [
     Case("mixed_line_ends", _mixed_line_ends),
     Case("blank_lines", lambda: _text(GOOD[:5] + ["", "   "] + GOOD[5:]).encode()),
     # A row with extra fields (two rows pasted into one line, joined by a comma): 32 fields.
-    Case("extra_fields", lambda: _with_line(3, GOOD[1] + "," + GOOD[2]),
-         rejected=[(3, "expected 16 fields, found 32")]),
-    Case("too_few_fields", lambda: _with_line(4, "x-1,twitter,sample,anna"),
-         rejected=[(4, "expected 16 fields, found 4")]),
+    Case(
+        "extra_fields",
+        lambda: _with_line(3, GOOD[1] + "," + GOOD[2]),
+        rejected=[(3, "expected 16 fields, found 32")],
+    ),
+    Case(
+        "too_few_fields",
+        lambda: _with_line(4, "x-1,twitter,sample,anna"),
+        rejected=[(4, "expected 16 fields, found 4")],
+    ),
     # An opening quote that never closes: only its own line is lost.
-    Case("unclosed_quote", lambda: _with_line(6, 'x-2,twitter,sample,a,a,"Kaputt ohne Ende,'
-                                                 '2026-09-01T10:00:00Z,,de,,x-2,false,1,0,0,0'),
-         rejected=[(6, "unclosed quote")]),
-    Case("unclosed_quote_last", lambda: _text(GOOD + ['x-3,web,sample,a,a,"no end']).encode(),
-         rejected=[(22, "unclosed quote")]),
+    Case(
+        "unclosed_quote",
+        lambda: _with_line(
+            6,
+            'x-2,twitter,sample,a,a,"Kaputt ohne Ende,2026-09-01T10:00:00Z,,de,,x-2,false,1,0,0,0',
+        ),
+        rejected=[(6, "unclosed quote")],
+    ),
+    Case(
+        "unclosed_quote_last",
+        lambda: _text(GOOD + ['x-3,web,sample,a,a,"no end']).encode(),
+        rejected=[(22, "unclosed quote")],
+    ),
     Case("jsonl", lambda: _jsonl(), separator=None, suffix=".jsonl"),
-    Case("jsonl_truncated", lambda: _jsonl(cut=4), kept=ROWS - 1,
-         rejected=[(5, "not valid JSON")], separator=None, suffix=".jsonl"),
-    Case("jsonl_cp1252", lambda: _jsonl().decode().encode("cp1252"), encoding="cp1252",
-         separator=None, suffix=".jsonl"),
-    Case("future_date", lambda: _with_line(2, "x-4,twitter,sample,a,a,From the future,"
-                                              "2099-01-01T00:00:00Z,,en,,x-4,false,1,0,0,0"),
-         rejected=[(2, "in the future")]),
-    Case("future_within_a_day", lambda: _with_line(2, "x-5,twitter,sample,a,a,Tomorrow morning,"
-                                                      "2026-12-06T06:00:00Z,,en,,x-5,false,1,0,"
-                                                      "0,0"), kept=ROWS + 1),
+    Case(
+        "jsonl_truncated",
+        lambda: _jsonl(cut=4),
+        kept=ROWS - 1,
+        rejected=[(5, "not valid JSON")],
+        separator=None,
+        suffix=".jsonl",
+    ),
+    Case(
+        "jsonl_cp1252",
+        lambda: _jsonl().decode().encode("cp1252"),
+        encoding="cp1252",
+        separator=None,
+        suffix=".jsonl",
+    ),
+    Case(
+        "future_date",
+        lambda: _with_line(
+            2, "x-4,twitter,sample,a,a,From the future,2099-01-01T00:00:00Z,,en,,x-4,false,1,0,0,0"
+        ),
+        rejected=[(2, "in the future")],
+    ),
+    Case(
+        "future_within_a_day",
+        lambda: _with_line(
+            2, "x-5,twitter,sample,a,a,Tomorrow morning,2026-12-06T06:00:00Z,,en,,x-5,false,1,0,0,0"
+        ),
+        kept=ROWS + 1,
+    ),
 ]
 
 
@@ -165,8 +200,10 @@ def test_every_good_row_is_kept(tmp_path, case):
     assert (result.kept, len(result.rejected)) == (case.kept, len(case.rejected))
     assert result.read == case.kept + len(case.rejected)
     assert (result.encoding, result.separator) == (case.encoding, case.separator)
-    got = [(int(line), reason) for line, reason in
-           result.rejected[["line", "reason"]].itertuples(index=False)]
+    got = [
+        (int(line), reason)
+        for line, reason in result.rejected[["line", "reason"]].itertuples(index=False)
+    ]
     for (line, reason), (want_line, want) in zip(got, case.rejected, strict=True):
         assert line == want_line and want in reason, (line, reason)
     kept = result.mentions.set_index("mention_id")
@@ -180,25 +217,31 @@ def test_every_good_row_is_kept(tmp_path, case):
 
 def test_umlauts_of_a_cp1252_export(tmp_path):
     path = tmp_path / "excel.csv"
-    path.write_bytes("mention_id;text;created_at\r\n1;Grüße aus Köln: Straße gesperrt, 5 € "
-                     "zurück? „Danke“ – ÄÖÜ äöü ß;2026-09-01 10:00\r\n".encode("cp1252"))
+    path.write_bytes(
+        "mention_id;text;created_at\r\n1;Grüße aus Köln: Straße gesperrt, 5 € "
+        "zurück? „Danke“ – ÄÖÜ äöü ß;2026-09-01 10:00\r\n".encode("cp1252")
+    )
     result = _read(path)
     assert result.mentions["text"].tolist() == [
-        "Grüße aus Köln: Straße gesperrt, 5 € zurück? „Danke“ – ÄÖÜ äöü ß"]
+        "Grüße aus Köln: Straße gesperrt, 5 € zurück? „Danke“ – ÄÖÜ äöü ß"
+    ]
     assert (result.encoding, result.separator) == ("cp1252", ";")
 
 
 def test_latin1_bytes_read_as_windows_1252(tmp_path):
     path = tmp_path / "latin1.csv"
-    path.write_bytes("mention_id,text,created_at\n1,Tschüß,2026-09-01\n2,café,2026-09-01\n"
-                     .encode("latin-1"))
+    path.write_bytes(
+        "mention_id,text,created_at\n1,Tschüß,2026-09-01\n2,café,2026-09-01\n".encode("latin-1")
+    )
     assert _read(path).mentions["text"].tolist() == ["Tschüß", "café"]
 
 
 def test_utf8_file_with_appended_cp1252_lines(tmp_path):
     path = tmp_path / "appended.csv"
-    path.write_bytes("mention_id,text,created_at\n1,für,2026-09-01\n".encode()
-                     + "2,Größe,2026-09-01\n".encode("cp1252"))
+    path.write_bytes(
+        "mention_id,text,created_at\n1,für,2026-09-01\n".encode()
+        + "2,Größe,2026-09-01\n".encode("cp1252")
+    )
     result = _read(path)
     assert result.mentions["text"].tolist() == ["für", "Größe"]
     assert result.encoding == "UTF-8 (some lines cp1252)"
@@ -206,8 +249,10 @@ def test_utf8_file_with_appended_cp1252_lines(tmp_path):
 
 def test_raw_carriage_return_inside_a_text_stays_text(tmp_path):
     path = tmp_path / "cr.csv"
-    path.write_bytes(b'mention_id,text,created_at\r\n1,"quoted\rline",2026-09-01\r\n'
-                     b"2,bare \r\rtext,2026-09-01\r\n3,plain,2026-09-01\r\n")
+    path.write_bytes(
+        b'mention_id,text,created_at\r\n1,"quoted\rline",2026-09-01\r\n'
+        b"2,bare \r\rtext,2026-09-01\r\n3,plain,2026-09-01\r\n"
+    )
     result = _read(path)
     assert result.mentions["text"].tolist() == ["quoted\rline", "bare \r\rtext", "plain"]
     assert result.rejected.empty
@@ -216,14 +261,23 @@ def test_raw_carriage_return_inside_a_text_stays_text(tmp_path):
 # --- numbers -------------------------------------------------------------------------------
 
 NUMBERS = [  # (reach as written, reach imported)
-    ('"1,234"', 1234), ("1.234", 1234), ("12.0", 12), ("NaN", None), ("", None),
-    ("1e30", None), ("inf", None), ("-5", None), ("1" * 40, None), ("abc", None),
+    ('"1,234"', 1234),
+    ("1.234", 1234),
+    ("12.0", 12),
+    ("NaN", None),
+    ("", None),
+    ("1e30", None),
+    ("inf", None),
+    ("-5", None),
+    ("1" * 40, None),
+    ("abc", None),
 ]
 
 
 def test_counts_out_of_range_are_na_and_named(tmp_path):
     lines = ["mention_id,text,created_at,reach"] + [
-        f"{i},t{i},2026-09-01T10:00:00Z,{value}" for i, (value, _) in enumerate(NUMBERS, start=1)]
+        f"{i},t{i},2026-09-01T10:00:00Z,{value}" for i, (value, _) in enumerate(NUMBERS, start=1)
+    ]
     path = tmp_path / "numbers.csv"
     path.write_text(_text(lines))
     result = _read(path)
@@ -231,16 +285,19 @@ def test_counts_out_of_range_are_na_and_named(tmp_path):
     reach = result.mentions.set_index("mention_id")["reach"]
     assert [None if pd.isna(v) else int(v) for v in reach] == [want for _, want in NUMBERS]
     assert reach.dropna().max() < 2**63 - 1  # never a wrapped int64
-    assert result.notes == ("reach: 5 values not a whole number from 0 to 10^15, set to n/a "
-                            "(e.g. '1e30' on line 7)",)
+    assert result.notes == (
+        "reach: 5 values not a whole number from 0 to 10^15, set to n/a (e.g. '1e30' on line 7)",
+    )
 
 
 @pytest.mark.parametrize("marker", ["NaN", "nan", "null", "None", "N/A", "#N/A"])
 def test_missing_markers_are_empty_cells_at_import(tmp_path, marker):
     optional = ["platform", "lang", "in_reply_to_id", "conversation_id", "author_id"]
-    lines = ["mention_id,text,created_at," + ",".join(optional),
-             "1,None,2026-09-01T10:00:00Z," + ",".join([marker] * len(optional)),
-             "2,hi,2026-09-01T11:00:00Z," + ",".join([""] * len(optional))]
+    lines = [
+        "mention_id,text,created_at," + ",".join(optional),
+        "1,None,2026-09-01T10:00:00Z," + ",".join([marker] * len(optional)),
+        "2,hi,2026-09-01T11:00:00Z," + ",".join([""] * len(optional)),
+    ]
     path = tmp_path / "markers.csv"
     path.write_text(_text(lines))
     mentions = _read(path).mentions.set_index("mention_id")
@@ -255,17 +312,22 @@ def test_missing_markers_are_empty_cells_at_import(tmp_path, marker):
 
 
 def test_since_until_on_a_file_source(tmp_path):
-    lines = ["mention_id,text,created_at",
-             "1,early,2026-08-31T23:59:59Z", "2,first day,2026-09-01T00:00:00Z",
-             "3,last day,2026-09-02T23:59:59Z", "4,late,2026-09-03T00:00:00Z",
-             "5,,2026-08-01T00:00:00Z"]  # rejected (empty text) although outside
+    lines = [
+        "mention_id,text,created_at",
+        "1,early,2026-08-31T23:59:59Z",
+        "2,first day,2026-09-01T00:00:00Z",
+        "3,last day,2026-09-02T23:59:59Z",
+        "4,late,2026-09-03T00:00:00Z",
+        "5,,2026-08-01T00:00:00Z",
+    ]  # rejected (empty text) although outside
     path = tmp_path / "window.csv"
     path.write_text(_text(lines))
     result = _read(path, since="2026-09-01", until="2026-09-02")
     assert result.mentions["mention_id"].tolist() == ["2", "3"]
     assert (result.read, result.kept, len(result.rejected), result.outside) == (5, 2, 1, 2)
     assert "2 rows outside since/until (since 2026-09-01, until 2026-09-02) left out" in (
-        result.notes)
+        result.notes
+    )
 
 
 # --- the import table and messages --------------------------------------------------------
@@ -286,15 +348,22 @@ def _playbook(write_playbook, *sources: str):
 
 
 def test_import_table_names_encoding_and_separator(tmp_path, write_playbook):
-    (tmp_path / "de.csv").write_bytes(_text(_csv_lines([HEADER, *RECORDS], ";"),
-                                            "\r\n").encode("cp1252"))
+    (tmp_path / "de.csv").write_bytes(
+        _text(_csv_lines([HEADER, *RECORDS], ";"), "\r\n").encode("cp1252")
+    )
     (tmp_path / "broken.csv").write_bytes(_with_line(3, GOOD[1] + "," + GOOD[2]))
-    result = read_mentions(_playbook(write_playbook, "{kind: file, path: de.csv}",
-                                     "{kind: file, path: broken.csv, name: broken}"), now=NOW)
+    result = read_mentions(
+        _playbook(
+            write_playbook,
+            "{kind: file, path: de.csv}",
+            "{kind: file, path: broken.csv, name: broken}",
+        ),
+        now=NOW,
+    )
     counts = result.counts.set_index("source")
-    assert counts.loc["de.csv", ["read", "kept", "rejected", "outside", "encoding",
-                                 "separator", "status"]].tolist() == [
-        20, 20, 0, 0, "cp1252", ";", "ok"]
+    assert counts.loc[
+        "de.csv", ["read", "kept", "rejected", "outside", "encoding", "separator", "status"]
+    ].tolist() == [20, 20, 0, 0, "cp1252", ";", "ok"]
     # broken.csv holds the same 20 posts: kept once (the de.csv copy), plus one malformed line.
     assert counts.loc["broken", ["read", "kept", "rejected"]].tolist() == [21, 0, 21]
     bad = result.rejected[result.rejected["source"] == "broken"].iloc[0]
@@ -306,29 +375,53 @@ def test_import_table_names_encoding_and_separator(tmp_path, write_playbook):
 ERRORS = [  # (name, file bytes, source options, message pattern)
     ("empty", b"", "", r"empty\.csv: the file is empty \(0 bytes\); export it again"),
     ("blank", b"\r\n\n  \n", "", r"blank\.csv: the file is empty"),
-    ("header_only", (GOOD[0] + "\n").encode(), "",
-     r"header_only\.csv: no rows \(only a header: mention_id, platform"),
-    ("duplicate_columns", b"mention_id,text,created_at,text\n1,a,2026-09-01,b\n", "",
-     r"two columns are named 'text' \(columns 2 and 4\); rename one of them"),
-    ("date_format", _text(GOOD).encode(), ", date_format: '%d.%m.%Y %H:%M'",
-     r"sources\[0\] \(date_format\.csv\): date_format '%d\.%m\.%Y %H:%M' matches none of the 20 "
-     r"created_at values \(e\.g\. '2026-08-31T03:20:20Z'\); remove sources\[0\]\.date_format "
-     r"\(the values are ISO 8601\)"),
-    ("german_dates", b"mention_id,text,created_at\n1,a,24.11.2026 18:30\n", "",
-     r"sources\[0\] \(german_dates\.csv\): none of the 1 created_at values is ISO 8601 \(e\.g\. "
-     r"'24\.11\.2026 18:30'\); set sources\[0\]\.date_format \(e\.g\. '%d\.%m\.%Y %H:%M'\)"),
-    ("all_rejected", b"mention_id,text,created_at\n1,,2026-09-01\n2,,2026-09-02\n3,x,2099-01-01\n",
-     "", r"no mentions kept: all 3 rows read were rejected, most often for 'empty text' "
-         r"\(2 rows, e\.g\. all_rejected\.csv line 2\); see rejected\.csv"),
-    ("not_parquet", b"this is no parquet file", ", format: parquet",
-     r"not_parquet\.csv: cannot read as parquet"),
+    (
+        "header_only",
+        (GOOD[0] + "\n").encode(),
+        "",
+        r"header_only\.csv: no rows \(only a header: mention_id, platform",
+    ),
+    (
+        "duplicate_columns",
+        b"mention_id,text,created_at,text\n1,a,2026-09-01,b\n",
+        "",
+        r"two columns are named 'text' \(columns 2 and 4\); rename one of them",
+    ),
+    (
+        "date_format",
+        _text(GOOD).encode(),
+        ", date_format: '%d.%m.%Y %H:%M'",
+        r"sources\[0\] \(date_format\.csv\): date_format '%d\.%m\.%Y %H:%M' matches none of the 20 "
+        r"created_at values \(e\.g\. '2026-08-31T03:20:20Z'\); remove sources\[0\]\.date_format "
+        r"\(the values are ISO 8601\)",
+    ),
+    (
+        "german_dates",
+        b"mention_id,text,created_at\n1,a,24.11.2026 18:30\n",
+        "",
+        r"sources\[0\] \(german_dates\.csv\): none of the 1 created_at values is ISO 8601 \(e\.g\. "
+        r"'24\.11\.2026 18:30'\); set sources\[0\]\.date_format \(e\.g\. '%d\.%m\.%Y %H:%M'\)",
+    ),
+    (
+        "all_rejected",
+        b"mention_id,text,created_at\n1,,2026-09-01\n2,,2026-09-02\n3,x,2099-01-01\n",
+        "",
+        r"no mentions kept: all 3 rows read were rejected, most often for 'empty text' "
+        r"\(2 rows, e\.g\. all_rejected\.csv line 2\); see rejected\.csv",
+    ),
+    (
+        "not_parquet",
+        b"this is no parquet file",
+        ", format: parquet",
+        r"not_parquet\.csv: cannot read as parquet",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "options", "message"), ERRORS,
-                         ids=[e[0] for e in ERRORS])
-def test_one_clear_line_when_nothing_can_be_used(tmp_path, write_playbook, name, data, options,
-                                                 message):
+@pytest.mark.parametrize(("name", "data", "options", "message"), ERRORS, ids=[e[0] for e in ERRORS])
+def test_one_clear_line_when_nothing_can_be_used(
+    tmp_path, write_playbook, name, data, options, message
+):
     (tmp_path / f"{name}.csv").write_bytes(data)
     playbook = _playbook(write_playbook, f"{{kind: file, path: {name}.csv{options}}}")
     with pytest.raises(SourceError, match=message) as info:
@@ -365,22 +458,32 @@ def test_a_run_whose_only_source_fails_leaves_the_store_untouched(tmp_path, writ
     from socialcrm_utils.store import open_store
 
     url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
-    stored = pd.DataFrame({  # what earlier runs stored for the client
-        "mention_id": IDS[:3], "platform": ["reddit", "reddit", "twitter"],
-        "author_id": ["a", "b", "c"], "author_name": ["A", "B", "Björn"],
-        "text_redacted": ["Grüße aus Köln", "Straße gesperrt", "5 € zurück"],
-        "created_at": pd.to_datetime(["2026-08-31T03:20:20Z"] * 3, utc=True),
-        "is_brand": [False, False, False]})
+    stored = pd.DataFrame(
+        {  # what earlier runs stored for the client
+            "mention_id": IDS[:3],
+            "platform": ["reddit", "reddit", "twitter"],
+            "author_id": ["a", "b", "c"],
+            "author_name": ["A", "B", "Björn"],
+            "text_redacted": ["Grüße aus Köln", "Straße gesperrt", "5 € zurück"],
+            "created_at": pd.to_datetime(["2026-08-31T03:20:20Z"] * 3, utc=True),
+            "is_brand": [False, False, False],
+        }
+    )
     with open_store(url) as store:
         store.upsert_mentions("robust", stored)
         before = {table: store.read(table, "robust") for table in STORE_TABLES}
     (tmp_path / "export.csv").write_bytes(b"")  # present for validation, unreadable at step 1
-    playbook = write_playbook(textwrap.dedent(PLAYBOOK).format(
-        sources="  - {kind: file, path: export.csv}") + f"store: {url}\n")
+    playbook = write_playbook(
+        textwrap.dedent(PLAYBOOK).format(sources="  - {kind: file, path: export.csv}")
+        + f"store: {url}\n"
+    )
 
     assert main(["run", str(playbook), "--out", str(tmp_path / "reports")]) != 0
     with open_store(url, create=False) as store:
         for table in STORE_TABLES:
             pd.testing.assert_frame_equal(store.read(table, "robust"), before[table])
         assert store.read("interactions", "robust")["text_redacted"].tolist() == [
-            "Grüße aus Köln", "Straße gesperrt", "5 € zurück"]
+            "Grüße aus Köln",
+            "Straße gesperrt",
+            "5 € zurück",
+        ]

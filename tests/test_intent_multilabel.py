@@ -37,8 +37,11 @@ COMPLAINTS = [
     ("chasing an unanswered request", "en", "I messaged you three days ago about my bill"),
     ("chasing an unanswered request", "en", "Hello?? Is anyone reading this?"),
     ("chasing an unanswered request", "de", "Ich frage nochmal nach meiner Gutschrift"),
-    ("chasing an unanswered request", "de",
-     "Ich habe vor zwei Wochen geschrieben und warte auf eine Antwort"),
+    (
+        "chasing an unanswered request",
+        "de",
+        "Ich habe vor zwei Wochen geschrieben und warte auf eine Antwort",
+    ),
     ("missing or broken", "en", "The app just shows a white screen"),
     ("missing or broken", "en", "Half my order was missing"),
     ("missing or broken", "en", "The blender arrived cracked"),
@@ -50,8 +53,9 @@ COMPLAINTS = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "lang", "text"), COMPLAINTS,
-                         ids=[f"{k}-{lang}-{t}" for k, lang, t in COMPLAINTS])
+@pytest.mark.parametrize(
+    ("kind", "lang", "text"), COMPLAINTS, ids=[f"{k}-{lang}-{t}" for k, lang, t in COMPLAINTS]
+)
 def test_complaint_kinds_from_the_definition(kind, lang, text):
     row = _one(text, lang)
     assert row["is_complaint"], (kind, text)
@@ -78,8 +82,7 @@ MULTI = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "text", "flags", "intent"), MULTI,
-                         ids=[t for _, t, *_ in MULTI])
+@pytest.mark.parametrize(("lang", "text", "flags", "intent"), MULTI, ids=[t for _, t, *_ in MULTI])
 def test_flags_and_primary_intent(lang, text, flags, intent):
     row = _one(text, lang)
     assert tuple(int(row[c]) for c in FLAG_COLUMNS) == flags
@@ -87,15 +90,13 @@ def test_flags_and_primary_intent(lang, text, flags, intent):
 
 
 def test_flags_over_a_column_keep_index_and_dtypes():
-    langs, texts, flags, intents = zip(*((lang, t, f, i) for lang, t, f, i in MULTI),
-                                       strict=True)
+    langs, texts, flags, intents = zip(*((lang, t, f, i) for lang, t, f, i in MULTI), strict=True)
     index = pd.RangeIndex(40, 40 + len(texts))
     out = classify_intent(pd.Series(texts, index=index), pd.Series(langs, index=index))
     assert list(out.columns) == ["intent", "intent_cue", *FLAG_COLUMNS]
     assert out.index.equals(index)
     assert out["intent"].tolist() == list(intents)
-    assert [tuple(int(v) for v in row) for row in out[list(FLAG_COLUMNS)].to_numpy()] == list(
-        flags)
+    assert [tuple(int(v) for v in row) for row in out[list(FLAG_COLUMNS)].to_numpy()] == list(flags)
     assert all(str(out[c].dtype) == "bool" for c in FLAG_COLUMNS)
 
 
@@ -118,15 +119,54 @@ def test_empty_and_missing_texts_have_no_flag():
 #: Words of the rail and airline domains: no default cue, lexicon entry or rule may contain a
 #: word starting with one of these (they belong in nlp/packs/rail.yaml and airline.yaml).
 RAIL_AND_AIRLINE_STEMS = (
-    "flight", "airline", "airport", "tarmac", "runway", "boarding", "pilot", "layover",
-    "luggage", "baggage", "suitcase", "overbook", "flug", "koffer", "gepäck", "lokführer",
-    "zugbegleit", "klimaanlage", "bahnhof", "bahnsteig", "gleis", "streik", "fahrgäst",
-    "bahncard", "sparpreis", "wagenreihung", "schienenersatz", "personenschaden",
-    "entgleis", "notbrems",
+    "flight",
+    "airline",
+    "airport",
+    "tarmac",
+    "runway",
+    "boarding",
+    "pilot",
+    "layover",
+    "luggage",
+    "baggage",
+    "suitcase",
+    "overbook",
+    "flug",
+    "koffer",
+    "gepäck",
+    "lokführer",
+    "zugbegleit",
+    "klimaanlage",
+    "bahnhof",
+    "bahnsteig",
+    "gleis",
+    "streik",
+    "fahrgäst",
+    "bahncard",
+    "sparpreis",
+    "wagenreihung",
+    "schienenersatz",
+    "personenschaden",
+    "entgleis",
+    "notbrems",
 )
 #: ... or be exactly one of these.
-RAIL_AND_AIRLINE_WORDS = ("fly", "flying", "flew", "plane", "planes", "crew", "fares", "bahn",
-                          "zug", "züge", "db", "fahrt", "strecke", "reisende")
+RAIL_AND_AIRLINE_WORDS = (
+    "fly",
+    "flying",
+    "flew",
+    "plane",
+    "planes",
+    "crew",
+    "fares",
+    "bahn",
+    "zug",
+    "züge",
+    "db",
+    "fahrt",
+    "strecke",
+    "reisende",
+)
 
 
 def _words_of(source: str) -> set[str]:
@@ -136,10 +176,13 @@ def _words_of(source: str) -> set[str]:
 def _default_sources() -> list[str]:
     sources = [f for lang in CUES.values() for fragments in lang.values() for f in fragments]
     sources += [f for fragments in OPENINGS.values() for f in fragments]
-    sources += [rule[2] for rule in (*german.PHRASE_RULES, *german.SARCASM_RULES,
-                                     *german.FORMULA_RULES)]
-    sources += [rule[2] for rule in (*cs_lexicon.PHRASE_RULES, *cs_lexicon.SARCASM_RULES,
-                                     *cs_lexicon.FORMULA_RULES)]
+    sources += [
+        rule[2] for rule in (*german.PHRASE_RULES, *german.SARCASM_RULES, *german.FORMULA_RULES)
+    ]
+    sources += [
+        rule[2]
+        for rule in (*cs_lexicon.PHRASE_RULES, *cs_lexicon.SARCASM_RULES, *cs_lexicon.FORMULA_RULES)
+    ]
     sources += list(cs_lexicon.LEXICON)
     lexicon = german.german_analyzer().lexicon
     sources += list(lexicon)
@@ -148,7 +191,9 @@ def _default_sources() -> list[str]:
 
 def test_no_default_rule_holds_rail_or_airline_words():
     found = {
-        word for source in _default_sources() for word in _words_of(source)
+        word
+        for source in _default_sources()
+        for word in _words_of(source)
         if word in RAIL_AND_AIRLINE_WORDS or word.startswith(RAIL_AND_AIRLINE_STEMS)
     }
     assert found == set()
@@ -186,9 +231,12 @@ def test_prefilter_chunks_cover_every_exact_match():
     from socialcrm_utils.nlp import intent
     from socialcrm_utils.nlp.prefilter import candidates
 
-    texts = pd.Series([t for _, _, t in COMPLAINTS] + [t for _, t, *_ in MULTI]
-                      + ["Mein Koffer ist weg", "no cue at all", "#worstdayever", "ok?!"],
-                      dtype="string")
+    texts = pd.Series(
+        [t for _, _, t in COMPLAINTS]
+        + [t for _, t, *_ in MULTI]
+        + ["Mein Koffer ist weg", "no cue at all", "#worstdayever", "ok?!"],
+        dtype="string",
+    )
     for packs in ((), ("airline", "rail")):
         for key, pattern in intent._patterns(packs).items():
             exact = texts.map(lambda t, p=pattern: p.search(t) is not None).to_numpy(bool)

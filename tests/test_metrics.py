@@ -37,36 +37,64 @@ from socialcrm_utils.steps.platforms import add_platform_total, share_of_voice, 
 
 @pytest.fixture
 def posts() -> pd.DataFrame:
-    return pd.DataFrame({
-        "mention_id": [f"p{i}" for i in range(1, 10)],
-        "platform": ["x", "x", "x", "x", "x", "y", "y", "y", "x"],
-        "author_id": ["a", "a", "b", "c", "d", "e", "f", "g", "Brand"],
-        "is_brand": [False] * 8 + [True],
-        "mentions_brand": [True, False, False, True, False, True, False, False, False],
-        "competitor": [None] * 7 + ["Globex", None],
-        "sentiment_label": ["positive", "negative", "negative", "neutral", "unscored",
-                            "positive", "positive", "negative", "neutral"],
-        "intent": ["praise", "complaint", "complaint", "question", "other", "praise", "other",
-                   "complaint", "other"],
-        "reach": pd.array([100, 150, None, 20, None, None, None, 5, 9999], dtype="Int64"),
-        "created_at": pd.date_range("2017-10-01", periods=9, freq="D", tz="UTC"),
-    })
+    return pd.DataFrame(
+        {
+            "mention_id": [f"p{i}" for i in range(1, 10)],
+            "platform": ["x", "x", "x", "x", "x", "y", "y", "y", "x"],
+            "author_id": ["a", "a", "b", "c", "d", "e", "f", "g", "Brand"],
+            "is_brand": [False] * 8 + [True],
+            "mentions_brand": [True, False, False, True, False, True, False, False, False],
+            "competitor": [None] * 7 + ["Globex", None],
+            "sentiment_label": [
+                "positive",
+                "negative",
+                "negative",
+                "neutral",
+                "unscored",
+                "positive",
+                "positive",
+                "negative",
+                "neutral",
+            ],
+            "intent": [
+                "praise",
+                "complaint",
+                "complaint",
+                "question",
+                "other",
+                "praise",
+                "other",
+                "complaint",
+                "other",
+            ],
+            "reach": pd.array([100, 150, None, 20, None, None, None, 5, 9999], dtype="Int64"),
+            "created_at": pd.date_range("2017-10-01", periods=9, freq="D", tz="UTC"),
+        }
+    )
 
 
 @pytest.fixture
 def clocks() -> pd.DataFrame:
-    return pd.DataFrame({
-        "platform": ["x", "x", "x", "y"],
-        "first_response_at": pd.to_datetime(["2017-10-02", None, None, "2017-10-07"],
-                                            utc=True),
-        "first_response_h": [1.0, math.nan, math.nan, 2.0],
-        "status": ["met", "open_breached", "open", "met"],
-    })
+    return pd.DataFrame(
+        {
+            "platform": ["x", "x", "x", "y"],
+            "first_response_at": pd.to_datetime(["2017-10-02", None, None, "2017-10-07"], utc=True),
+            "first_response_h": [1.0, math.nan, math.nan, 2.0],
+            "status": ["met", "open_breached", "open", "met"],
+        }
+    )
 
 
 def test_population_is_customer_posts_about_the_brand(posts):
     assert posts.loc[metrics.select_population(posts), "mention_id"].tolist() == [
-        "p1", "p2", "p3", "p4", "p5", "p6", "p7"]
+        "p1",
+        "p2",
+        "p3",
+        "p4",
+        "p5",
+        "p6",
+        "p7",
+    ]
 
 
 def test_counts_and_rates_per_platform_by_hand(posts):
@@ -119,8 +147,14 @@ def test_unknown_reach_is_not_zero(posts, clocks):
 
 
 def test_figures_without_scores_or_clocks_are_nan_not_zero():
-    canonical = pd.DataFrame({"platform": ["x"], "author_id": ["a"], "is_brand": [False],
-                              "created_at": pd.to_datetime(["2026-01-01"], utc=True)})
+    canonical = pd.DataFrame(
+        {
+            "platform": ["x"],
+            "author_id": ["a"],
+            "is_brand": [False],
+            "created_at": pd.to_datetime(["2026-01-01"], utc=True),
+        }
+    )
     assert metrics.volume(canonical) == 1
     assert math.isnan(metrics.net_sentiment(canonical))
     assert math.isnan(metrics.reach(canonical))
@@ -135,14 +169,21 @@ def test_figures_without_scores_or_clocks_are_nan_not_zero():
 # before. x: complaints p2, p3, p4 = 3/5; y: 0/2; overall 3/7. Without the flag column (an old
 # artifact) the primary intent counts: 2/5, 0/2, 2/7 as above.
 FLAG_CASES = [
-    ("flags", [False, True, True, True, False, False, False, True, False],
-     {"x": 0.6, "y": 0.0}, 3 / 7),
+    (
+        "flags",
+        [False, True, True, True, False, False, False, True, False],
+        {"x": 0.6, "y": 0.0},
+        3 / 7,
+    ),
     ("old-artifact", None, {"x": 0.4, "y": 0.0}, 2 / 7),
 ]
 
 
-@pytest.mark.parametrize(("is_complaint", "per_platform", "overall"),
-                         [case[1:] for case in FLAG_CASES], ids=[c[0] for c in FLAG_CASES])
+@pytest.mark.parametrize(
+    ("is_complaint", "per_platform", "overall"),
+    [case[1:] for case in FLAG_CASES],
+    ids=[c[0] for c in FLAG_CASES],
+)
 def test_complaint_rate_counts_is_complaint(posts, clocks, is_complaint, per_platform, overall):
     frame = posts if is_complaint is None else posts.assign(is_complaint=is_complaint)
     table = metrics.summarize_posts(frame, by="platform").set_index("platform")

@@ -29,8 +29,10 @@ from .conftest import MINIMAL
 
 pytestmark = pytest.mark.e2e
 
-FULL = ("mention_id,platform,source,author_id,author_name,text,created_at,url,lang,"
-        "in_reply_to_id,conversation_id,is_brand,reach,likes,shares,replies")
+FULL = (
+    "mention_id,platform,source,author_id,author_name,text,created_at,url,lang,"
+    "in_reply_to_id,conversation_id,is_brand,reach,likes,shares,replies"
+)
 TOPICS = "too few customer posts for topics"
 
 
@@ -49,68 +51,121 @@ class Case:
 
 
 CASES = [
-    Case("minimal 3-column file", """
+    Case(
+        "minimal 3-column file",
+        """
         mention_id,text,created_at
         m1,@Tiny my bag is lost and nobody helps. Terrible service!,2026-03-02T09:00:00Z
         m2,Does tiny co fly to Rome on Sundays?,2026-03-02T10:00:00Z
         m3,Love tiny co! Great crew and a smooth flight.,2026-03-02T11:00:00Z
-        """, volume=3, conversations=3, response_rate=None,
-         why={"04": GAP_NO_BRAND_POSTS, "01": GAP_NO_REACH},
-         kpis={"reach": None, "net_sentiment": 0.0},  # one negative, one neutral, one positive
-         notes={"response_rate": GAP_NO_BRAND_POSTS, "reach": GAP_NO_REACH}),
-    Case("export without reply links", """
+        """,
+        volume=3,
+        conversations=3,
+        response_rate=None,
+        why={"04": GAP_NO_BRAND_POSTS, "01": GAP_NO_REACH},
+        kpis={"reach": None, "net_sentiment": 0.0},  # one negative, one neutral, one positive
+        notes={"response_rate": GAP_NO_BRAND_POSTS, "reach": GAP_NO_REACH},
+    ),
+    Case(
+        "export without reply links",
+        """
         mention_id,platform,author_id,author_name,text,created_at,is_brand,reach
         m1,twitter,alice,Alice,@Tiny my bag is lost and nobody helps. Terrible service!,2026-03-02T09:00:00Z,false,100
         m2,twitter,Tiny,Tiny Co,@alice Sorry to hear that. Please send us a DM.,2026-03-02T09:30:00Z,true,5000
         m3,twitter,bob,Bob,Does tiny co fly to Rome on Sundays?,2026-03-02T10:00:00Z,false,50
-        """, volume=2, conversations=2, response_rate=None,
-         why={"04": GAP_NO_REPLY_LINKS, "05": GAP_NO_REPLY_LINKS},
-         kpis={"reach": 150, "savings_vs_phone": None},
-         notes={"median_first_response_h": GAP_NO_REPLY_LINKS}),
-    Case("one mention", """
+        """,
+        volume=2,
+        conversations=2,
+        response_rate=None,
+        why={"04": GAP_NO_REPLY_LINKS, "05": GAP_NO_REPLY_LINKS},
+        kpis={"reach": 150, "savings_vs_phone": None},
+        notes={"median_first_response_h": GAP_NO_REPLY_LINKS},
+    ),
+    Case(
+        "one mention",
+        """
         mention_id,text,created_at
         m1,@Tiny my bag is lost and nobody helps. Terrible service!,2026-03-02T09:00:00Z
-        """, volume=1, conversations=1, response_rate=None,
-         why={"03": TOPICS, "04": GAP_NO_BRAND_POSTS},
-         kpis={"complaint_rate": 1.0, "net_sentiment": -1.0}),
-    Case("no brand posts", f"""
+        """,
+        volume=1,
+        conversations=1,
+        response_rate=None,
+        why={"03": TOPICS, "04": GAP_NO_BRAND_POSTS},
+        kpis={"complaint_rate": 1.0, "net_sentiment": -1.0},
+    ),
+    Case(
+        "no brand posts",
+        f"""
         {FULL}
         m1,twitter,s,alice,Alice,@Tiny my bag is lost and nobody helps. Terrible service!,2026-03-02T09:00:00Z,,en,,m1,false,100,0,0,1
         m2,twitter,s,bob,Bob,@alice same here with tiny co,2026-03-02T09:30:00Z,,en,m1,m1,false,40,0,0,0
         m3,twitter,s,carol,Carol,Love tiny co! Great crew and a smooth flight.,2026-03-02T11:00:00Z,,en,,m3,false,20,3,1,0
-        """, volume=3, conversations=2, response_rate=None,
-         why={"04": GAP_NO_BRAND_POSTS, "02": GAP_NO_BRAND_POSTS},
-         kpis={"reach": 160}, notes={"sla_attainment": GAP_NO_BRAND_POSTS}),
-    Case("only brand posts", f"""
+        """,
+        volume=3,
+        conversations=2,
+        response_rate=None,
+        why={"04": GAP_NO_BRAND_POSTS, "02": GAP_NO_BRAND_POSTS},
+        kpis={"reach": 160},
+        notes={"sla_attainment": GAP_NO_BRAND_POSTS},
+    ),
+    Case(
+        "only brand posts",
+        f"""
         {FULL}
         m1,twitter,s,Tiny,Tiny Co,Our summer schedule is out: 12 new routes!,2026-03-02T09:00:00Z,,en,,m1,true,5000,10,2,0
         m2,twitter,s,Tiny,Tiny Co,Boarding passes are now in the app.,2026-03-03T09:00:00Z,,en,,m2,true,5000,4,0,0
-        """, volume=0, conversations=0, response_rate=None,
-         why={"01": GAP_NO_CUSTOMER_POSTS, "03": GAP_NO_CUSTOMER_POSTS,
-              "04": GAP_NO_CUSTOMER_POSTS, "06": "no FAQ"},
-         kpis={"net_sentiment": None, "complaint_rate": None},
-         notes={"net_sentiment": GAP_NO_CUSTOMER_POSTS}),
-    Case("optional columns empty", f"""
+        """,
+        volume=0,
+        conversations=0,
+        response_rate=None,
+        why={
+            "01": GAP_NO_CUSTOMER_POSTS,
+            "03": GAP_NO_CUSTOMER_POSTS,
+            "04": GAP_NO_CUSTOMER_POSTS,
+            "06": "no FAQ",
+        },
+        kpis={"net_sentiment": None, "complaint_rate": None},
+        notes={"net_sentiment": GAP_NO_CUSTOMER_POSTS},
+    ),
+    Case(
+        "optional columns empty",
+        f"""
         {FULL}
         m1,,,,,@Tiny my bag is lost and nobody helps. Terrible service!,2026-03-02T09:00:00Z,,,,,,,,,
         m2,,,,,Does tiny co fly to Rome on Sundays?,2026-03-02T10:00:00Z,,,,,,,,,
-        """, volume=2, conversations=2, response_rate=None,
-         why={"01": GAP_NO_REACH, "04": GAP_NO_BRAND_POSTS},
-         kpis={"reach": None, "net_sentiment": -0.5}),
-    Case("optional columns NaN", f"""
+        """,
+        volume=2,
+        conversations=2,
+        response_rate=None,
+        why={"01": GAP_NO_REACH, "04": GAP_NO_BRAND_POSTS},
+        kpis={"reach": None, "net_sentiment": -0.5},
+    ),
+    Case(
+        "optional columns NaN",
+        f"""
         {FULL}
         m1,NaN,nan,null,NaN,@Tiny my bag is lost and nobody helps. Terrible service!,2026-03-02T09:00:00Z,NaN,nan,NaN,NaN,NaN,NaN,nan,null,NaN
         m2,nan,NaN,NaN,null,Does tiny co fly to Rome on Sundays?,2026-03-02T10:00:00Z,null,NaN,null,NaN,nan,nan,NaN,NaN,null
-        """, volume=2, conversations=2, response_rate=None,  # "NaN" is no conversation id
-         why={"01": GAP_NO_REACH, "04": GAP_NO_BRAND_POSTS},
-         kpis={"reach": None, "net_sentiment": -0.5}),  # "nan" is no language: detected, scored
-    Case("brand answers one of two", f"""
+        """,
+        volume=2,
+        conversations=2,
+        response_rate=None,  # "NaN" is no conversation id
+        why={"01": GAP_NO_REACH, "04": GAP_NO_BRAND_POSTS},
+        kpis={"reach": None, "net_sentiment": -0.5},
+    ),  # "nan" is no language: detected, scored
+    Case(
+        "brand answers one of two",
+        f"""
         {FULL}
         m1,twitter,s,alice,Alice,@Tiny my bag is lost and nobody helps. Terrible service!,2026-03-02T09:00:00Z,,en,,m1,false,100,0,0,1
         m2,twitter,s,Tiny,Tiny Co,@alice Sorry to hear that. Please send us a DM.,2026-03-02T09:30:00Z,,en,m1,m1,true,5000,0,0,0
         m3,twitter,s,bob,Bob,@Tiny does tiny co fly to Rome on Sundays?,2026-03-02T10:00:00Z,,en,,m3,false,50,0,0,0
-        """, volume=2, conversations=2, response_rate=0.5,
-         kpis={"median_first_response_h": 0.5, "reach": 150}),
+        """,
+        volume=2,
+        conversations=2,
+        response_rate=0.5,
+        kpis={"median_first_response_h": 0.5, "reach": 150},
+    ),
 ]
 
 
@@ -124,8 +179,13 @@ def _run(tmp_path, case: Case):
 
 
 def _printed(notebook) -> str:
-    return "\n".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code"
-                     for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    return "\n".join(
+        o.get("text", "")
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

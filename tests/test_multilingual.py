@@ -37,11 +37,7 @@ import pytest
 from socialcrm_utils.config import STEPS
 from socialcrm_utils.conversations import clock_conversations
 from socialcrm_utils.nlp.intent import classify_intent
-from socialcrm_utils.nlp.languages import (
-    coverage_note,
-    language_coverage,
-    language_rules,
-)
+from socialcrm_utils.nlp.languages import coverage_note, language_coverage, language_rules
 from socialcrm_utils.nlp.sentiment import score_sentiment
 from socialcrm_utils.nlp.tokens import stop_words, tokenize
 from socialcrm_utils.nlp.topics import weekly_topics
@@ -64,19 +60,30 @@ QUESTIONS = {
     "fr": ["fr02", "fr06", "fr08"],
     "ja": ["ja01", "ja04", "ja05"],
 }
-DETECTED = {"ja02": "ja", "fr06": "fr", "es07": "es", "pt10": "pt", "de15": "de", "en21": "en",
-            "en22": "en"}
-NOTE = ("4 languages without sentiment/intent rules: pt (12 posts), es (9), fr (8), ja (5): "
-        "counted in volumes, response times and SLAs, not scored (questions found by their "
-        "question mark only)")
+DETECTED = {
+    "ja02": "ja",
+    "fr06": "fr",
+    "es07": "es",
+    "pt10": "pt",
+    "de15": "de",
+    "en21": "en",
+    "en22": "en",
+}
+NOTE = (
+    "4 languages without sentiment/intent rules: pt (12 posts), es (9), fr (8), ja (5): "
+    "counted in volumes, response times and SLAs, not scored (questions found by their "
+    "question mark only)"
+)
 # One text per language without rules, and one whose language is unknown.
-OTHER_TEXTS = pd.Series([
-    "Como faço para trocar a bateria da minha bicicleta?",
-    "¿Cuándo llega mi pedido? Lo pedí hace diez días.",
-    "Mon vélo est arrivé avec un pneu crevé. Pas content du tout.",
-    "注文した自転車がまだ届きません。いつ届きますか？",
-    "👍 ok",
-])
+OTHER_TEXTS = pd.Series(
+    [
+        "Como faço para trocar a bateria da minha bicicleta?",
+        "¿Cuándo llega mi pedido? Lo pedí hace diez días.",
+        "Mon vélo est arrivé avec un pneu crevé. Pas content du tout.",
+        "注文した自転車がまだ届きません。いつ届きますか？",
+        "👍 ok",
+    ]
+)
 OTHER_LANGS = pd.Series(["pt", "es", "fr", "ja", "und"])
 
 
@@ -126,8 +133,15 @@ def test_missing_languages_are_detected_japanese_included(mentions, playbook):
 
 
 def test_detect_language_names_own_script_languages():
-    texts = pd.Series(["荷物はどこですか？", "배송은 언제 되나요?",
-                       "Где мой заказ? Жду две недели.", "我的订单什么时候到？", "ok"])
+    texts = pd.Series(
+        [
+            "荷物はどこですか？",
+            "배송은 언제 되나요?",
+            "Где мой заказ? Жду две недели.",
+            "我的订单什么时候到？",
+            "ok",
+        ]
+    )
     assert detect_language(texts).tolist() == ["ja", "ko", "ru", "zh", "und"]
 
 
@@ -141,12 +155,28 @@ def test_sentiment_leaves_languages_without_rules_unscored():
 
 
 def test_intent_finds_questions_in_any_language_by_their_mark():
-    texts = pd.Series([*OTHER_TEXTS, "Est-ce que vous livrez en Belgique ?", "متى يصل طلبي؟",
-                       "いつですか？明日ですか", "Bonjour tout le monde"])
+    texts = pd.Series(
+        [
+            *OTHER_TEXTS,
+            "Est-ce que vous livrez en Belgique ?",
+            "متى يصل طلبي؟",
+            "いつですか？明日ですか",
+            "Bonjour tout le monde",
+        ]
+    )
     langs = pd.Series([*OTHER_LANGS, "fr", "ar", "ja", "fr"])
     out = classify_intent(texts, langs)
-    assert out["intent"].tolist() == ["question", "question", "other", "question", "other",
-                                      "question", "question", "question", "other"]
+    assert out["intent"].tolist() == [
+        "question",
+        "question",
+        "other",
+        "question",
+        "other",
+        "question",
+        "question",
+        "question",
+        "other",
+    ]
     assert out["intent_cue"].tolist()[3] == "？" and out["intent_cue"].tolist()[6] == "؟"
 
 
@@ -160,26 +190,41 @@ def test_intent_of_the_fixture_unscored_languages(normalized):
 
 def test_stop_words_and_tokens_per_language():
     assert tokenize("Como faço para trocar a bateria da minha bicicleta?", "pt") == [
-        "faço", "trocar", "bateria", "bicicleta"]
+        "faço",
+        "trocar",
+        "bateria",
+        "bicicleta",
+    ]
     assert tokenize("¿Cuándo llega mi pedido?", "es") == ["cuándo", "llega", "pedido"]
     assert tokenize("Mon vélo est arrivé avec un pneu crevé", "fr") == [
-        "vélo", "arrivé", "pneu", "crevé"]
+        "vélo",
+        "arrivé",
+        "pneu",
+        "crevé",
+    ]
     # No segmentation for Japanese: a run of characters is one word; nothing fails.
     assert tokenize("注文した自転車がまだ届きません。いつ届きますか？", "ja") == [
-        "注文した自転車がまだ届きません", "いつ届きますか"]
+        "注文した自転車がまだ届きません",
+        "いつ届きますか",
+    ]
     assert "para" in stop_words("pt") and "the" not in stop_words("pt")
     assert "the" in stop_words("und") and "und" in stop_words("und")  # English + German
 
 
 def test_weekly_topics_per_language(normalized, playbook):
-    topics = weekly_topics(normalized.rename(columns={"text": "text_redacted"}),
-                           playbook.timezone, exclude_terms=["velomira", "@velomira"])
+    topics = weekly_topics(
+        normalized.rename(columns={"text": "text_redacted"}),
+        playbook.timezone,
+        exclude_terms=["velomira", "@velomira"],
+    )
     assert set(topics["lang"]) <= set(CUSTOMER_POSTS)
     other = topics[topics["lang"].isin(UNSCORED)]
     # Week 10, pt01 and pt03 of 3 Portuguese posts say "bicicleta"; week 11, es03 and es04 of
     # 3 Spanish posts "funciona" (Portuguese and Spanish stop words removed).
     assert other[["week", "lang", "rank", "term", "mentions"]].values.tolist() == [
-        ["2026-W10", "pt", 1, "bicicleta", 2], ["2026-W11", "es", 1, "funciona", 2]]
+        ["2026-W10", "pt", 1, "bicicleta", 2],
+        ["2026-W11", "es", 1, "funciona", 2],
+    ]
     assert other["share"].tolist() == pytest.approx([2 / 3, 2 / 3])
 
 
@@ -188,8 +233,10 @@ def test_language_coverage_of_the_fixture(normalized):
     assert coverage["lang"].tolist() == list(CUSTOMER_POSTS)
     assert coverage["posts"].tolist() == list(CUSTOMER_POSTS.values())
     assert coverage["scored"].tolist() == [True, True, False, False, False, False]
-    assert coverage["rules"].tolist() == ["sentiment, intent, stop words"] * 2 + [
-        "question mark, stop words"] * 4
+    assert (
+        coverage["rules"].tolist()
+        == ["sentiment, intent, stop words"] * 2 + ["question mark, stop words"] * 4
+    )
     assert coverage_note(coverage) == NOTE
 
 
@@ -198,9 +245,13 @@ def test_language_coverage_edge_cases():
     frame = pd.DataFrame({"lang": ["EN-us", " ", None, "xx"], "is_customer": True})
     coverage = language_coverage(frame)
     assert coverage[["lang", "posts", "scored"]].values.tolist() == [
-        ["und", 2, False], ["en", 1, True], ["xx", 1, False]]
-    assert coverage_note(coverage).startswith("2 languages without sentiment/intent rules: "
-                                              "und (2 posts), xx (1): ")
+        ["und", 2, False],
+        ["en", 1, True],
+        ["xx", 1, False],
+    ]
+    assert coverage_note(coverage).startswith(
+        "2 languages without sentiment/intent rules: und (2 posts), xx (1): "
+    )
     assert language_rules("xx") == ("question mark",)
     with pytest.raises(KeyError, match="lang"):
         language_coverage(pd.DataFrame({"text": ["hi"]}))
@@ -215,16 +266,31 @@ def test_sla_clocks_count_every_language(normalized, playbook):
     lang = normalized.set_index("mention_id")["lang"]
     clocks = clocks.assign(lang=clocks["conversation_id"].map(lang))
     assert clocks["lang"].value_counts().to_dict() == {
-        "en": 22, "de": 16, "pt": 11, "es": 8, "fr": 7, "ja": 5}
+        "en": 22,
+        "de": 16,
+        "pt": 11,
+        "es": 8,
+        "fr": 7,
+        "ja": 5,
+    }
     answered = clocks[clocks["first_response_at"].notna()]
     assert answered["lang"].value_counts().to_dict() == ANSWERED
     by_id = clocks.set_index("conversation_id")
     assert by_id.loc["pt01", ["policy", "first_response_h", "status"]].tolist() == [
-        "question/any platform", pytest.approx(0.75), "met"]
+        "question/any platform",
+        pytest.approx(0.75),
+        "met",
+    ]
     assert by_id.loc["ja01", ["policy", "first_response_h", "status"]].tolist() == [
-        "question/any platform", pytest.approx(3.0), "met"]
+        "question/any platform",
+        pytest.approx(3.0),
+        "met",
+    ]
     assert by_id.loc["en15", ["policy", "first_response_h", "status"]].tolist() == [
-        "complaint/any platform", pytest.approx(6.0), "breached"]
+        "complaint/any platform",
+        pytest.approx(6.0),
+        "breached",
+    ]
 
 
 def test_routing_and_workload_in_any_language(normalized, playbook):
@@ -263,7 +329,11 @@ def test_steps_1_2_5_accept_every_language(scored, mentions, playbook):
     clocks = clock_conversations(scored, playbook)
     table = summarize_platforms(scored, clocks)
     assert set(table.get("platform", table.index)) == {
-        "twitter", "facebook", "instagram", "trustpilot"}
+        "twitter",
+        "facebook",
+        "instagram",
+        "trustpilot",
+    }
     kpis = compute_kpis(scored, clocks, playbook.costs)
     assert kpis["volume"] == 76
     assert kpis["response_rate"] == pytest.approx(46 / 69)
@@ -284,8 +354,9 @@ def test_spikes_accept_every_language(scored, playbook):
 def test_voice_accepts_replies_in_every_language(scored, playbook):
     from socialcrm_utils.nlp.voice import check_voice
 
-    violations = check_voice(scored, playbook.voice, handles=playbook.brand.handles,
-                             default_lang=playbook.language)
+    violations = check_voice(
+        scored, playbook.voice, handles=playbook.brand.handles, default_lang=playbook.language
+    )
     assert isinstance(violations, pd.DataFrame)
 
 
@@ -298,7 +369,10 @@ def test_posts_of_unknown_language_go_through_every_step(scored, playbook):
     unknown = scored.assign(lang=lang.where(lang.isin(["en", "de"])).mask(lang == "pt", "und"))
     coverage = language_coverage(unknown)
     assert coverage[["lang", "posts", "scored"]].values.tolist() == [
-        ["und", 34, False], ["en", 24, True], ["de", 18, True]]
+        ["und", 34, False],
+        ["en", 24, True],
+        ["de", 18, True],
+    ]
     topics = weekly_topics(unknown, playbook.timezone)
     assert set(topics["lang"]) <= {"en", "de", "und"}
     clocks = clock_conversations(unknown, playbook)
@@ -366,7 +440,11 @@ def test_run_counts_every_language(multilingual_run):
     pt01 = sla.set_index("conversation_id").loc["pt01"]
     assert pt01["first_response_h"] == pytest.approx(0.75) and pt01["status"] == "met"
     executed = nbformat.read(run_dir / "03_listen.ipynb", as_version=4)
-    printed = [o.get("text", "") for c in executed.cells if c.get("id") == "s3-langs"
-               for o in c.get("outputs", [])]
+    printed = [
+        o.get("text", "")
+        for c in executed.cells
+        if c.get("id") == "s3-langs"
+        for o in c.get("outputs", [])
+    ]
     assert NOTE + "\n" in printed
     assert np.isclose(sla["first_response_h"].dropna().max(), 6.0)

@@ -240,12 +240,7 @@ LABELLED = [
     ("de", "Flug verspaetet, keine Info", "complaint", "verspaetet"),
     ("de", "Flug ausgefallen und niemand hilft", "complaint", "ausgefallen"),
     ("de", "Unser Flug wurde gestrichen", "complaint", "gestrichen"),
-    (
-        "de",
-        "Mein Koffer wurde in München verloren",
-        "complaint",
-        "wurde in münchen verloren",
-    ),
+    ("de", "Mein Koffer wurde in München verloren", "complaint", "wurde in münchen verloren"),
     ("de", "Wann kommt endlich meine Erstattung?", "complaint", "wann kommt endlich"),
     ("de", "Seit 40 Minuten in der Warteschleife", "complaint", "warteschleife"),
     ("de", "Was für eine Frechheit", "complaint", "frechheit"),

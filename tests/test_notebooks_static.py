@@ -38,12 +38,13 @@ def test_anatomy(notebook):
     cells = notebook.cells
     assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# Step ")
     assert cells[1].cell_type == "code" and all(
-        line.startswith(("import ", "from ")) or not line.strip() for line in cells[1].source.splitlines()
+        line.startswith(("import ", "from ")) or not line.strip()
+        for line in cells[1].source.splitlines()
     ), "cell 2 holds all imports and nothing else"
     assert "parameters" in cells[2].metadata.get("tags", [])
-    assert all(
-        "import " not in src for src in _code(notebook)[1:]
-    ), "imports belong in the setup cell"
+    assert all("import " not in src for src in _code(notebook)[1:]), (
+        "imports belong in the setup cell"
+    )
     sections = [c.source for c in cells if c.cell_type == "markdown" and c.source.startswith("## ")]
     assert [int(re.match(r"## (\d+)\.", s).group(1)) for s in sections] == list(
         range(1, len(sections) + 1)
@@ -64,7 +65,9 @@ def test_parameters_are_exactly_playbook_and_run_dir(notebook):
 def test_no_function_or_class_definitions(notebook):
     for source in _code(notebook):
         tree = ast.parse(source)
-        assert not any(isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda) for n in ast.walk(tree))
+        assert not any(
+            isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda) for n in ast.walk(tree)
+        )
 
 
 def test_plot_cells_end_with_show(notebook):

@@ -44,8 +44,10 @@ def test_every_dependency_has_a_lower_bound():
 def test_readme_two_commands_and_ci_calls_the_test_command():
     readme = (PROJECT_ROOT / "README.md").read_text()
     block = re.search(r"```bash\n(make demo.*?)```", readme, re.S).group(1)
-    assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == ["make demo",
-                                                                                   "make test"]
+    assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == [
+        "make demo",
+        "make test",
+    ]
     assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
 
 
@@ -61,8 +63,11 @@ def test_every_imported_package_is_declared():
         requirements += extra
     declared = {_name(d) for d in requirements}
     for requirement in requirements:  # dask[distributed] brings the distributed package
-        declared |= {_name(e) for e in re.findall(r"\[([^\]]*)\]", requirement)[0].split(",")
-                     } if "[" in requirement else set()
+        declared |= (
+            {_name(e) for e in re.findall(r"\[([^\]]*)\]", requirement)[0].split(",")}
+            if "[" in requirement
+            else set()
+        )
     dists = packages_distributions()
     missing: dict[str, str] = {}
     for path in (PROJECT_ROOT / "socialcrm_utils").rglob("*.py"):

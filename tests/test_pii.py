@@ -43,8 +43,7 @@ def test_email_exact_span() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["@AcmeAir @AcmeAirHelp help!", "meet me @ the gate", "user@localhost", "a@b.c"],
+    "text", ["@AcmeAir @AcmeAirHelp help!", "meet me @ the gate", "user@localhost", "a@b.c"]
 )
 def test_handles_and_non_addresses_are_not_emails(text: str) -> None:
     assert find_pii(text) == []
@@ -134,8 +133,7 @@ def test_card_numbers_spaced_dashed_and_compact() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["card 4111 1111 1111 1112", "card 0000 0000 0000 0000", "id 1234567890123"],
+    "text", ["card 4111 1111 1111 1112", "card 0000 0000 0000 0000", "id 1234567890123"]
 )
 def test_card_failing_luhn_or_starting_with_zero_is_not_flagged(text: str) -> None:
     assert find_pii(text) == []

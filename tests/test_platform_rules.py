@@ -29,11 +29,16 @@ TWCS = SHARED_DATA / "twcs" / "twcs_subset.csv"
 
 def _replies(texts: list[str], platform: str = "twitter") -> pd.DataFrame:
     n = len(texts)
-    return pd.DataFrame({
-        "mention_id": [f"b{i}" for i in range(n)], "platform": platform,
-        "author_id": "AcmeHelp", "text": texts, "is_brand": True,
-        "in_reply_to_id": [f"c{i}" for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "mention_id": [f"b{i}" for i in range(n)],
+            "platform": platform,
+            "author_id": "AcmeHelp",
+            "text": texts,
+            "is_brand": True,
+            "in_reply_to_id": [f"c{i}" for i in range(n)],
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,11 +90,13 @@ def test_many_short_urls_are_not_skipped_by_the_fast_path():
 
 
 def test_digits_inside_a_link_are_not_a_card():
-    texts = pd.Series([
-        "Status: https://example.com/order/4111111111111111",
-        "card 4111 1111 1111 1111, see www.example.com/o/4111111111111111.",
-        "t.co/4111111111111111 and http://localhost:8080/4111111111111111",
-    ])
+    texts = pd.Series(
+        [
+            "Status: https://example.com/order/4111111111111111",
+            "card 4111 1111 1111 1111, see www.example.com/o/4111111111111111.",
+            "t.co/4111111111111111 and http://localhost:8080/4111111111111111",
+        ]
+    )
     out = redact_texts(texts, regions=["US"])
     assert out["text_redacted"].tolist() == [
         "Status: https://example.com/order/4111111111111111",
@@ -100,8 +107,10 @@ def test_digits_inside_a_link_are_not_a_card():
 
 
 def test_patterns_phones_and_emails_inside_links_stay():
-    text = ("https://acme.example/b/ACM-7H2K9P?tel=+442079460958 "
-            "https://example.com/u/anna@example.com mailto:bob@example.org ACM-1A2B3C")
+    text = (
+        "https://acme.example/b/ACM-7H2K9P?tel=+442079460958 "
+        "https://example.com/u/anna@example.com mailto:bob@example.org ACM-1A2B3C"
+    )
     out = redact_texts(pd.Series([text]), patterns={"booking": r"ACM-[A-Z0-9]{6}"})
     assert out["text_redacted"].tolist() == [
         "https://acme.example/b/ACM-7H2K9P?tel=+442079460958 "
@@ -111,7 +120,8 @@ def test_patterns_phones_and_emails_inside_links_stay():
 
 def test_rejected_rows_keep_their_ids(tmp_path, write_playbook):
     (tmp_path / "m.csv").write_text("mention_id,text,created_at\n", encoding="utf-8")
-    playbook = load_playbook(write_playbook("""
+    playbook = load_playbook(
+        write_playbook("""
         client: tiny
         name: Tiny Co
         timezone: Europe/Berlin
@@ -119,17 +129,22 @@ def test_rejected_rows_keep_their_ids(tmp_path, write_playbook):
         listening: {phone_regions: [US]}
         sources:
           - {kind: file, path: m.csv, mapping: {conversation_id: Thread}}
-    """))
-    rejected = pd.DataFrame({
-        "source": ["s", "s"], "row": [1, 2], "reason": ["empty text", "missing mention_id"],
-        "tweet_id": ["4111111111111111", "5555555555554444"],
-        "in_response_to_tweet_id": ["4111111111111111", pd.NA],
-        "mention_id": ["4111111111111111", pd.NA],
-        "Post ID": ["4111111111111111", "x"],
-        "Thread": ["4111111111111111", "x"],
-        "url": ["https://x.example/4111111111111111", pd.NA],
-        "text": ["", "my card 4111111111111111 call +44 20 7946 0958"],
-    })
+    """)
+    )
+    rejected = pd.DataFrame(
+        {
+            "source": ["s", "s"],
+            "row": [1, 2],
+            "reason": ["empty text", "missing mention_id"],
+            "tweet_id": ["4111111111111111", "5555555555554444"],
+            "in_response_to_tweet_id": ["4111111111111111", pd.NA],
+            "mention_id": ["4111111111111111", pd.NA],
+            "Post ID": ["4111111111111111", "x"],
+            "Thread": ["4111111111111111", "x"],
+            "url": ["https://x.example/4111111111111111", pd.NA],
+            "text": ["", "my card 4111111111111111 call +44 20 7946 0958"],
+        }
+    )
     out = redact_frame(rejected, playbook)
     ids = ["tweet_id", "in_response_to_tweet_id", "mention_id", "Post ID", "Thread", "url"]
     pd.testing.assert_frame_equal(out[ids], rejected[ids].astype("string"), check_dtype=False)
@@ -142,10 +157,18 @@ def test_rejected_rows_keep_their_ids(tmp_path, write_playbook):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", [
-    "+44 20 7946 0958", "+234 802 123 4567", "+91 98765 43210", "0044 20 7946 0958",
-    "00234 802 123 4567", "0091 98765 43210", "011 44 20 7946 0958",
-])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "+44 20 7946 0958",
+        "+234 802 123 4567",
+        "+91 98765 43210",
+        "0044 20 7946 0958",
+        "00234 802 123 4567",
+        "0091 98765 43210",
+        "011 44 20 7946 0958",
+    ],
+)
 def test_international_numbers_found_with_us_regions(number):
     text = f"Call me on {number} today"
     assert [(m.kind, m.value) for m in find_pii(text, regions=["US"])] == [("phone", number)]
@@ -174,7 +197,9 @@ def test_file_import_decodes_entities_once(minimal_playbook):
     """)
     result = read_mentions(load_playbook(path))
     assert result.mentions["text"].tolist() == [
-        "Fish & chips <3 'yum'", "Escaped twice: &amp; stays &", "AT&T Q&A &notice &foo; 5 &gt 3",
+        "Fish & chips <3 'yum'",
+        "Escaped twice: &amp; stays &",
+        "AT&T Q&A &notice &foo; 5 &gt 3",
     ]
     assert result.mentions["author_name"].tolist()[0] == "Fish & Co"
     assert result.rejected["text"].tolist() == ["&amp;"]  # rejected rows: the file's values
@@ -204,7 +229,8 @@ def test_feed_entities_decoded_once():
     # type="text" is plain text: its (XML-decoded) "&amp;" is meant literally;
     # type="html" is HTML: its "&amp;" is an ampersand, its "&amp;amp;" a literal "&amp;"
     assert frame.sort_values("mention_id")["text"].tolist() == [
-        "AT&amp;T\n\nFish &amp; chips <3", "AT&T\n\nFish &amp; chips",
+        "AT&amp;T\n\nFish &amp; chips <3",
+        "AT&T\n\nFish &amp; chips",
     ]
 
 
@@ -225,11 +251,13 @@ def test_twcs_lengths_entities_and_links():
     # (the dump's links are t.co links already); none is over only because of "&amp;"
     brand_ids = set(raw.loc[~raw["inbound"], "tweet_id"].astype(str))
     replies = mentions[mentions["mention_id"].isin(brand_ids)].assign(
-        is_brand=True, in_reply_to_id="x")
+        is_brand=True, in_reply_to_id="x"
+    )
     assert len(replies) == 2222
     assert int((replies["text"].str.len() > 280).sum()) == 7
-    violations = check_voice(replies, Voice(max_length={"twitter": 280},
-                                            must_offer_private_channel_for_pii=False))
+    violations = check_voice(
+        replies, Voice(max_length={"twitter": 280}, must_offer_private_channel_for_pii=False)
+    )
     assert (violations["rule"] == "max_length").sum() == 7
     # every link survives redaction as written
     links = re.compile(r"https?://\S+")

@@ -45,10 +45,17 @@ def test_platform_total_is_the_kpi_cards(tiny):
     total = add_platform_total(summarize_platforms(scored, clocks)).set_index("platform")
     row = total.loc["all platforms"]
     # 6 posts, reach 12,730, net 0, complaints 2/6, 3 of 5 conversations answered: the KPIs
-    assert row[["mentions", "reach", "net_sentiment", "complaint_rate", "response_rate"]
-               ].astype(float).tolist() == pytest.approx(
-        [EXPECTED["volume"], EXPECTED["reach"], EXPECTED["net_sentiment"],
-         EXPECTED["complaint_rate"], EXPECTED["response_rate"]])
+    assert row[["mentions", "reach", "net_sentiment", "complaint_rate", "response_rate"]].astype(
+        float
+    ).tolist() == pytest.approx(
+        [
+            EXPECTED["volume"],
+            EXPECTED["reach"],
+            EXPECTED["net_sentiment"],
+            EXPECTED["complaint_rate"],
+            EXPECTED["response_rate"],
+        ]
+    )
     assert row["negative_share"] == pytest.approx(2 / 6)
     assert row[["share", "reach_share"]].tolist() == [1.0, 1.0]
 
@@ -63,8 +70,7 @@ def sample():
     from socialcrm_utils.steps.prepare import prepare_mentions
 
     playbook = load_playbook(ROOT / "playbooks" / "example.yaml")
-    scored = score_mentions(prepare_mentions(read_mentions(playbook).mentions, playbook),
-                            playbook)
+    scored = score_mentions(prepare_mentions(read_mentions(playbook).mentions, playbook), playbook)
     return playbook, scored, clock_conversations(scored, playbook)
 
 

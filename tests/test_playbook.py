@@ -38,8 +38,16 @@ def test_example_values():
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30m", 1800), ("4h", 14400), ("2d", 172800), ("1h30m", 5400), ("1w", 604800),
-     ("90s", 90), (" 2 h ", 7200), (600, 600)],
+    [
+        ("30m", 1800),
+        ("4h", 14400),
+        ("2d", 172800),
+        ("1h30m", 5400),
+        ("1w", 604800),
+        ("90s", 90),
+        (" 2 h ", 7200),
+        (600, 600),
+    ],
 )
 def test_parse_duration(text, seconds):
     assert parse_duration(text).total_seconds() == seconds
@@ -113,8 +121,10 @@ def test_unknown_key_suggests_closest(write_playbook):
 
 def test_nested_unknown_key(write_playbook):
     errors = _errors(write_playbook, BASE + "sla: {policies: [{first_respons: 1h}]}\n")
-    assert any("sla.policies[0].first_respons: unknown key; did you mean 'first_response'?" in e
-               for e in errors)
+    assert any(
+        "sla.policies[0].first_respons: unknown key; did you mean 'first_response'?" in e
+        for e in errors
+    )
 
 
 def test_wrong_type_and_value(write_playbook):
@@ -124,8 +134,10 @@ def test_wrong_type_and_value(write_playbook):
         "sla: {policies: [{intent: complaint, first_response: soon}]}\n",
     )
     assert "line 5: goals[0].target: 'high' is not a number (allowed: a number, e.g. 0.9)" in errors
-    assert ("line 6: sla.policies[0].first_response: 'soon' is not a duration (allowed: a number "
-            "with a unit, e.g. 30m, 4h, 2d, 1h30m)") in errors
+    assert (
+        "line 6: sla.policies[0].first_response: 'soon' is not a duration (allowed: a number "
+        "with a unit, e.g. 30m, 4h, 2d, 1h30m)"
+    ) in errors
 
 
 @pytest.mark.parametrize(
@@ -134,27 +146,45 @@ def test_wrong_type_and_value(write_playbook):
         ("timezone: Mars/Base\n", "timezone: 'Mars/Base' is not an IANA time zone"),
         ("language: fr\n", "language: 'fr' is not allowed (allowed: 'en' or 'de')"),
         ("routing: {complaint: servce}\n", "did you mean 'service'?"),
-        ("goals: [{metric: responserate, target: 1, by: 2027-01-01}]\n",
-         "did you mean 'response_rate'?"),
-        ("sla: {business_hours: {start: '20:00', end: '08:00'}}\n",
-         "sla.business_hours: end 08:00 must be after start 20:00"),
+        (
+            "goals: [{metric: responserate, target: 1, by: 2027-01-01}]\n",
+            "did you mean 'response_rate'?",
+        ),
+        (
+            "sla: {business_hours: {start: '20:00', end: '08:00'}}\n",
+            "sla.business_hours: end 08:00 must be after start 20:00",
+        ),
         ("sla: {business_hours: {holidays: XX}}\n", "'XX' is not a supported holiday country"),
         ("sla: {business_hours: {holidays: DE-XX}}\n", "'XX' is not a subdivision of DE"),
         ("sla: {policies: [{first_response: 0m}]}\n", "'0m' must be longer than zero"),
-        ("sla: {policies: [{first_response: 1h, business_hours: true}]}\n",
-         "sla.business_hours is not set"),
-        ("sla: {business_hours: {shifts: ['08:00-12:00', '11:00-14:00']}}\n",
-         "sla.business_hours: shifts 08:00-12:00 and 11:00-14:00 overlap on mon"),
-        ("sla: {business_hours: {shifts: ['12:00-08:00']}}\n",
-         "sla.business_hours.shifts[0]: end 08:00 must be after start 12:00"),
-        ("sla: {business_hours: {schedule: {mon: ['08:00-12:00']}, start: '09:00'}}\n",
-         "sla.business_hours: schedule cannot be combined with start"),
-        ("sla: {business_hours: {schedule: {monday: ['08:00-12:00']}}}\n",
-         "sla.business_hours.schedule.monday"),
-        ("sla: {policies: [{first_response: 1h, next_response: 0s}]}\n",
-         "sla.policies[0].next_response: '0s' must be longer than zero"),
-        ("sla: {policies: [{first_response: 1h, priority: urgent}]}\n",
-         "'urgent' is not allowed (allowed: 'high', 'normal' or 'low')"),
+        (
+            "sla: {policies: [{first_response: 1h, business_hours: true}]}\n",
+            "sla.business_hours is not set",
+        ),
+        (
+            "sla: {business_hours: {shifts: ['08:00-12:00', '11:00-14:00']}}\n",
+            "sla.business_hours: shifts 08:00-12:00 and 11:00-14:00 overlap on mon",
+        ),
+        (
+            "sla: {business_hours: {shifts: ['12:00-08:00']}}\n",
+            "sla.business_hours.shifts[0]: end 08:00 must be after start 12:00",
+        ),
+        (
+            "sla: {business_hours: {schedule: {mon: ['08:00-12:00']}, start: '09:00'}}\n",
+            "sla.business_hours: schedule cannot be combined with start",
+        ),
+        (
+            "sla: {business_hours: {schedule: {monday: ['08:00-12:00']}}}\n",
+            "sla.business_hours.schedule.monday",
+        ),
+        (
+            "sla: {policies: [{first_response: 1h, next_response: 0s}]}\n",
+            "sla.policies[0].next_response: '0s' must be longer than zero",
+        ),
+        (
+            "sla: {policies: [{first_response: 1h, priority: urgent}]}\n",
+            "'urgent' is not allowed (allowed: 'high', 'normal' or 'low')",
+        ),
     ],
 )
 def test_value_errors(write_playbook, extra, expected):
@@ -195,12 +225,15 @@ def test_unquoted_clock_time_is_read_as_time(write_playbook):
 def test_unknown_key_of_a_feed_source_lists_that_kind(write_playbook):
     errors = _errors(
         write_playbook,
-        BASE.replace("sources: [{kind: file, path: m.csv}]",
-                     "sources: [{kind: mastodon, instance: 'https://m.example', tag: acme, "
-                     "taag: x}]"),
+        BASE.replace(
+            "sources: [{kind: file, path: m.csv}]",
+            "sources: [{kind: mastodon, instance: 'https://m.example', tag: acme, taag: x}]",
+        ),
     )
-    assert errors == ["line 4: sources[0].taag: unknown key; did you mean 'tag'? (allowed: name, "
-                      "since, until, kind, instance, tag, query, limit)"]
+    assert errors == [
+        "line 4: sources[0].taag: unknown key; did you mean 'tag'? (allowed: name, "
+        "since, until, kind, instance, tag, query, limit)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -208,8 +241,10 @@ def test_unknown_key_of_a_feed_source_lists_that_kind(write_playbook):
     [
         ("{kind: mastodon, instance: 'https://m.example'}", "set exactly one of tag"),
         ("{kind: rss, url: 'feed.xml'}", "'feed.xml' is not an http(s) URL"),
-        ("{kind: reddit, query: acme, since: 2026-10-01, until: 2026-09-01}",
-         "until 2026-09-01 is before since 2026-10-01"),
+        (
+            "{kind: reddit, query: acme, since: 2026-10-01, until: 2026-09-01}",
+            "until 2026-09-01 is before since 2026-10-01",
+        ),
         ("{kind: twitter, query: acme}", "does not match any of the expected tags"),
         ("{kind: file, path: m.csv, preset: hootsuit}", "did you mean 'hootsuite'?"),
     ],
@@ -220,8 +255,11 @@ def test_source_errors(write_playbook, source, expected):
 
 
 def test_listening_and_platform_settings(write_playbook):
-    errors = _errors(write_playbook, BASE + "listening: {pii_patterns: {booking: '[A-Z'}, "
-                     "phone_regions: [XX]}\nplatforms: {weights: {reach: -1}}\n")
+    errors = _errors(
+        write_playbook,
+        BASE + "listening: {pii_patterns: {booking: '[A-Z'}, "
+        "phone_regions: [XX]}\nplatforms: {weights: {reach: -1}}\n",
+    )
     assert any("pii_patterns.booking: '[A-Z' is not a regular expression" in e for e in errors)
     assert any("phone_regions: 'XX' is not a phone region" in e for e in errors)
     assert any("weights must be zero or positive" in e for e in errors)
@@ -229,27 +267,40 @@ def test_listening_and_platform_settings(write_playbook):
 
 # --- reading the YAML: encodings, duplicate keys, aliases, dates ------------------------------
 
-@pytest.mark.parametrize(("prefix", "encoding"), [
-    (b"", "utf-8"), (b"\xef\xbb\xbf", "utf-8"), (b"", "utf-16"),  # utf-16 writes its BOM
-], ids=["utf-8", "utf-8 with BOM", "utf-16 with BOM"])
+
+@pytest.mark.parametrize(
+    ("prefix", "encoding"),
+    [
+        (b"", "utf-8"),
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"", "utf-16"),  # utf-16 writes its BOM
+    ],
+    ids=["utf-8", "utf-8 with BOM", "utf-16 with BOM"],
+)
 def test_playbook_encodings_with_a_byte_order_mark_load(tmp_path, prefix, encoding):
     path = tmp_path / "c.yaml"
-    path.write_bytes(prefix + (BASE + "name: Müller Reisen\n").replace("name: C\n", "")
-                     .encode(encoding))
+    path.write_bytes(
+        prefix + (BASE + "name: Müller Reisen\n").replace("name: C\n", "").encode(encoding)
+    )
     assert load_playbook(path, check_files=False).name == "Müller Reisen"
 
 
 def test_merge_keys_may_be_overridden_and_aliases_within_budget_load(write_playbook):
-    body = BASE + ("sla:\n  policies:\n    - &d {first_response: 4h}\n"
-                   "    - {<<: *d, intent: complaint, first_response: 1h}\n")
+    body = BASE + (
+        "sla:\n  policies:\n    - &d {first_response: 4h}\n"
+        "    - {<<: *d, intent: complaint, first_response: 1h}\n"
+    )
     policies = load_playbook(write_playbook(body), check_files=False).sla.policies
     assert [(p.intent, format_duration(p.first_response)) for p in policies] == [
-        (None, "4h"), (["complaint"], "1h")]
+        (None, "4h"),
+        (["complaint"], "1h"),
+    ]
 
 
 def test_impossible_date_in_a_text_key_stays_text(write_playbook):
-    pb = load_playbook(write_playbook(BASE.replace("name: C", "name: 2027-13-45")),
-                       check_files=False)
+    pb = load_playbook(
+        write_playbook(BASE.replace("name: C", "name: 2027-13-45")), check_files=False
+    )
     assert pb.name == "2027-13-45"
 
 
@@ -259,4 +310,5 @@ def test_every_duplicate_key_is_named_with_both_lines(write_playbook):
         "line 2: client: duplicate key (first on line 1): keep one of them (YAML would silently "
         "use the last)",
         "line 4: name: duplicate key (first on line 3): keep one of them (YAML would silently "
-        "use the last)"]
+        "use the last)",
+    ]

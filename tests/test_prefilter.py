@@ -13,12 +13,30 @@ from socialcrm_utils.nlp.prefilter import candidates, loosen
 # Texts that stress the places where RE2 and Python differ: Unicode letters and digits around
 # cues, non-ASCII spaces (no-break, thin, ideographic), case folding, emoji, URLs, line breaks.
 TRICKY = [
-    "Der Drucker\u00a0geht nicht", "still\u2009waiting since Monday", "STILL\u3000WAITING",
-    "Störung seit Tagen!", "STÖRUNG", "stoerung", "never müde again", "KAPUTT😡", "Ärger über Ärger",
-    "funktioniert nicht mehr", "Zug fällt aus", "wtf is this", "Flight delayed 3h",
-    "sorry for the delay", "https://example.com/help?id=1", "Why was my card charged twice?",
-    "Gibt es WLAN?", "Wie kann ich\numbuchen", "١٢٣ hours on hold", "ⅫⅫ still waiting", "",
-    "nur ein ganz normaler Satz", "Danke, super Service!", "looking for a flight to Rome",
+    "Der Drucker\u00a0geht nicht",
+    "still\u2009waiting since Monday",
+    "STILL\u3000WAITING",
+    "Störung seit Tagen!",
+    "STÖRUNG",
+    "stoerung",
+    "never müde again",
+    "KAPUTT😡",
+    "Ärger über Ärger",
+    "funktioniert nicht mehr",
+    "Zug fällt aus",
+    "wtf is this",
+    "Flight delayed 3h",
+    "sorry for the delay",
+    "https://example.com/help?id=1",
+    "Why was my card charged twice?",
+    "Gibt es WLAN?",
+    "Wie kann ich\numbuchen",
+    "١٢٣ hours on hold",
+    "ⅫⅫ still waiting",
+    "",
+    "nur ein ganz normaler Satz",
+    "Danke, super Service!",
+    "looking for a flight to Rome",
     "ſtill waiting",  # long s folds to s in both engines
 ]
 
@@ -34,9 +52,35 @@ def test_candidates_contain_every_exact_match(key):
 
 def test_classify_intent_is_the_same_with_and_without_the_prefilter(monkeypatch):
     texts = pd.Series(TRICKY)
-    langs = pd.Series(["de", "en", "en", "de", "de", "de", "en", "de", "de", "de", "de", "en",
-                       "en", "en", "en", "en", "de", "de", "en", "en", "en", "de", "de", "en",
-                       "en"])
+    langs = pd.Series(
+        [
+            "de",
+            "en",
+            "en",
+            "de",
+            "de",
+            "de",
+            "en",
+            "de",
+            "de",
+            "de",
+            "de",
+            "en",
+            "en",
+            "en",
+            "en",
+            "en",
+            "de",
+            "de",
+            "en",
+            "en",
+            "en",
+            "de",
+            "de",
+            "en",
+            "en",
+        ]
+    )
     fast = intent.classify_intent(texts, langs)
     monkeypatch.setattr(intent, "candidates", lambda text, pattern: text.notna().to_numpy())
     slow = intent.classify_intent(texts, langs)

@@ -10,10 +10,10 @@ import psutil
 import pytest
 from py3langid.langid import LanguageIdentifier
 
-from socialcrm_utils.steps import listening
 from socialcrm_utils.nlp import parallel, sentiment
 from socialcrm_utils.playbook import Playbook, load_playbook
 from socialcrm_utils.sources import read_mentions
+from socialcrm_utils.steps import listening
 from socialcrm_utils.steps import prepare as normalize
 from socialcrm_utils.steps.listening import score_mentions
 from socialcrm_utils.steps.prepare import (

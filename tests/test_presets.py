@@ -24,8 +24,14 @@ FIXTURES = Path(__file__).parent / "fixtures" / "presets"
 TWCS_SUBSET = SHARED_DATA / "twcs" / "twcs_subset.csv"
 
 
-def _read(path: Path, preset: str, *, playbook_tz: str = "Europe/Berlin",
-          handles: frozenset[str] = frozenset(), **fields):
+def _read(
+    path: Path,
+    preset: str,
+    *,
+    playbook_tz: str = "Europe/Berlin",
+    handles: frozenset[str] = frozenset(),
+    **fields,
+):
     """Read one file source as the importer does; ``fields`` are the source's playbook keys."""
     source = FileSource.model_validate({"kind": "file", "path": path, "preset": preset, **fields})
     return read_file_source(source, timezone=playbook_tz, handles=handles)
@@ -113,8 +119,9 @@ def test_playbook_mapping_wins_column_by_column(tmp_path):
     frame["Handle"] = ["@cara", "@dora"]
     path = tmp_path / "sprout_variant.csv"
     frame.to_csv(path, index=False)
-    result = _read(path, "sprout", mapping={"mention_id": "Guid", "author_id": "Handle"},
-                   platform="instagram")
+    result = _read(
+        path, "sprout", mapping={"mention_id": "Guid", "author_id": "Handle"}, platform="instagram"
+    )
     m = result.mentions
     assert m["mention_id"].tolist() == ["ig_17900000000000001", "li_7100000000000000001"]
     assert m["author_id"].tolist() == ["@cara", "@dora"]  # the playbook's column
@@ -129,8 +136,14 @@ def test_source_date_format_and_platform_win_over_the_preset(tmp_path):
         "1,42,True,02.03.2026 10:15,Mein Koffer ist weg\n",
         encoding="utf-8",
     )
-    result = _read(path, "twcs", date_format="%d.%m.%Y %H:%M", platform="mastodon",
-                   timezone="Europe/Berlin", playbook_tz="UTC")
+    result = _read(
+        path,
+        "twcs",
+        date_format="%d.%m.%Y %H:%M",
+        platform="mastodon",
+        timezone="Europe/Berlin",
+        playbook_tz="UTC",
+    )
     m = result.mentions
     assert m["created_at"].tolist() == [_utc("2026-03-02 09:15")]  # Berlin, set on the source
     assert m["platform"].tolist() == ["mastodon"]
@@ -143,8 +156,9 @@ def test_preset_errors_name_the_fix(tmp_path):
         _read(path, "hootsuite")
     with pytest.raises(SourceError, match="mapped column.*Body not in the file"):
         _read(path, "hootsuite", mapping={"text": "Body"})
-    result = _read(path, "hootsuite",
-                   mapping={"mention_id": "id", "text": "body", "created_at": "when"})
+    result = _read(
+        path, "hootsuite", mapping={"mention_id": "id", "text": "body", "created_at": "when"}
+    )
     assert result.kept == 1
 
 
@@ -160,8 +174,12 @@ def test_preset_does_not_modify_the_raw_rows():
 
 
 def test_crlf_lf_and_cr_only_csv_read_the_same(tmp_path):
-    rows = ["mention_id,text,created_at", "1,hello,2026-01-01T10:00:00Z",
-            '2,"two\nlines",2026-01-01T11:00:00Z', "3,,2026-01-01T12:00:00Z"]
+    rows = [
+        "mention_id,text,created_at",
+        "1,hello,2026-01-01T10:00:00Z",
+        '2,"two\nlines",2026-01-01T11:00:00Z',
+        "3,,2026-01-01T12:00:00Z",
+    ]
     frames = []
     for name, end in (("lf", "\n"), ("crlf", "\r\n")):
         path = tmp_path / f"{name}.csv"
@@ -177,17 +195,20 @@ def test_crlf_lf_and_cr_only_csv_read_the_same(tmp_path):
 
 def test_lone_carriage_return_is_data(tmp_path):
     path = tmp_path / "m.csv"
-    path.write_bytes(b"mention_id,text,created_at\n1,a\r\rb,2026-01-01T10:00:00Z\n"
-                     b"2,c,2026-01-01T11:00:00Z\n")
+    path.write_bytes(
+        b"mention_id,text,created_at\n1,a\r\rb,2026-01-01T10:00:00Z\n2,c,2026-01-01T11:00:00Z\n"
+    )
     table = read_table(path)
     assert table["text"].tolist() == ["a\r\rb", "c"]
 
 
 def test_invalid_utf8_lines_are_read_as_cp1252_and_logged(tmp_path, caplog):
     path = tmp_path / "m.csv"
-    path.write_bytes(b"mention_id,text,created_at\n1,ok,2026-01-01T10:00:00Z\n"
-                     b"2,caf\xe9 \xff\xfe kaputt,2026-01-01T11:00:00Z\n"  # Latin-1 and junk
-                     b"3,f\xc3\xbcr,2026-01-01T12:00:00Z\n")
+    path.write_bytes(
+        b"mention_id,text,created_at\n1,ok,2026-01-01T10:00:00Z\n"
+        b"2,caf\xe9 \xff\xfe kaputt,2026-01-01T11:00:00Z\n"  # Latin-1 and junk
+        b"3,f\xc3\xbcr,2026-01-01T12:00:00Z\n"
+    )
     with caplog.at_level(logging.WARNING, logger="socialcrm_utils.sources.files"):
         result = _read(path, "canonical")
     assert result.kept == 3 and result.rejected.empty  # no row lost
@@ -198,8 +219,9 @@ def test_invalid_utf8_lines_are_read_as_cp1252_and_logged(tmp_path, caplog):
 def test_long_text_is_imported_whole(tmp_path):
     text = "Lange Beschwerde über den Zug. " * 1700  # 51,000 characters
     path = tmp_path / "m.csv"
-    pd.DataFrame({"mention_id": ["1"], "text": [text], "created_at": ["2026-01-01T10:00:00Z"]}
-                 ).to_csv(path, index=False)
+    pd.DataFrame(
+        {"mention_id": ["1"], "text": [text], "created_at": ["2026-01-01T10:00:00Z"]}
+    ).to_csv(path, index=False)
     result = _read(path, "canonical")
     assert result.mentions["text"].str.len().tolist() == [len(text)]
 

@@ -71,8 +71,11 @@ def test_playbook_on_twcs_through_its_preset(tmp_path, write_playbook, capsys):
     answered = sla[sla["first_response_at"].notna()]
     assert answered["first_response_h"].gt(0).all()
     assert set(sla["status"]) <= {"met", "breached", "open", "open_breached"}
-    assert (read_artifact(run_dir, "conversations.parquet")["conversation_id"]
-            .isin(sla["conversation_id"].astype(str)).all())
+    assert (
+        read_artifact(run_dir, "conversations.parquet")["conversation_id"]
+        .isin(sla["conversation_id"].astype(str))
+        .all()
+    )
 
 
 def test_complaint_detection_generalises_beyond_airlines():
@@ -117,17 +120,18 @@ def _plain_brand_kpis(handle: str, term: str) -> tuple[set[str], dict[str, float
     customer = frame["inbound"] == "True"
     ours = frame["author_id"] == handle
     names = customer & frame["text"].str.contains(
-        rf"(?<!\w)(?:@{handle}|{term})(?!\w)", case=False, regex=True)
+        rf"(?<!\w)(?:@{handle}|{term})(?!\w)", case=False, regex=True
+    )
     threads = set(frame.loc[ours | names, "conversation"])
     mine = frame[frame["conversation"].isin(threads)]
     posts = mine[mine["inbound"] == "True"]
     first_customer = posts.groupby("conversation")["at"].min()
-    replies = mine[mine["author_id"] == handle].join(first_customer.rename("opened"),
-                                                      on="conversation")
+    replies = mine[mine["author_id"] == handle].join(
+        first_customer.rename("opened"), on="conversation"
+    )
     replies = replies[replies["at"] > replies["opened"]]
     first_reply = replies.groupby("conversation")["at"].min()
-    hours = ((first_reply - first_customer.reindex(first_reply.index)).dt.total_seconds()
-             / 3600)
+    hours = (first_reply - first_customer.reindex(first_reply.index)).dt.total_seconds() / 3600
     return set(posts["tweet_id"]), {
         "volume": len(posts),
         "response_rate": len(first_reply) / len(first_customer),
@@ -165,8 +169,7 @@ def test_one_brand_of_twcs_matches_a_plain_computation(tmp_path, write_playbook,
     scored = read_artifact(run_dir, "mentions_scored.parquet")
     customers = scored[~scored["is_brand"]]
     assert set(customers["mention_id"]) == ids  # the very same posts, not only as many
-    assert kpis["complaint_rate"] == pytest.approx(
-        (customers["intent"] == "complaint").mean())
+    assert kpis["complaint_rate"] == pytest.approx((customers["intent"] == "complaint").mean())
     assert set(scored.loc[scored["is_brand"], "author_id"]) == {handle}
     accounts = pd.read_csv(run_dir / "scope.csv")
     assert accounts.loc[0, "account"] == handle and accounts.loc[0, "client"]
@@ -198,11 +201,13 @@ def test_one_airline_of_a_listening_export_without_brand_posts(write_playbook):
     mentions = read_mentions(playbook).mentions
     result = scope_mentions(mentions, playbook.brand)
     # Plainly: a tweet is United's when it writes @united or "united airlines" (no threads here)
-    plain = mentions["text"].str.contains(r"(?<!\w)(?:@united|united\s+airlines)(?!\w)",
-                                          case=False, regex=True)
+    plain = mentions["text"].str.contains(
+        r"(?<!\w)(?:@united|united\s+airlines)(?!\w)", case=False, regex=True
+    )
     kept = result.mentions
     assert set(kept.loc[kept["scope"] == "client", "mention_id"]) == set(
-        mentions.loc[plain, "mention_id"])
+        mentions.loc[plain, "mention_id"]
+    )
     # The other airlines never post here, but customers address them: they are companies
     others = set(result.accounts.loc[~result.accounts["client"], "account"].str.lower())
     assert {"usairways", "americanair", "southwestair", "jetblue", "virginamerica"} <= others

@@ -94,15 +94,23 @@ def fake_steps(monkeypatch):
     import datetime as dt
 
     fail: set[int] = set()
-    clock = iter(dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=m)
-                 for m in range(10_000))
+    clock = iter(
+        dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=m)
+        for m in range(10_000)
+    )
 
     def execute(step, playbook, run_dir, kernels=None):
         output = run_dir / step.notebook
         output.write_text(json.dumps(run_dir.name))
         if step.number in fail:
-            return runner.StepResult(step.number, step.notebook, "failed", 0.5, str(output),
-                                     f"step {step.number} failed\n  partial notebook: {output}")
+            return runner.StepResult(
+                step.number,
+                step.notebook,
+                "failed",
+                0.5,
+                str(output),
+                f"step {step.number} failed\n  partial notebook: {output}",
+            )
         for name in step.writes + (("rejected.csv",) if step.number == 1 else ()):
             (run_dir / name).write_text(json.dumps(run_dir.name))
         return runner.StepResult(step.number, step.notebook, "ok", 1.0, str(output))
@@ -114,8 +122,9 @@ def fake_steps(monkeypatch):
 
 
 def _run(out, steps=None):
-    return runner.run_playbook(TINY_PLAYBOOK, out=out, steps=steps, report=False,
-                               progress=lambda line: None)
+    return runner.run_playbook(
+        TINY_PLAYBOOK, out=out, steps=steps, report=False, progress=lambda line: None
+    )
 
 
 def _summary(result):
@@ -138,14 +147,28 @@ def test_partial_run_reuses_the_other_steps_and_moves_latest(tmp_path, fake_step
     run_dir = partial.run_dir
     summary = _summary(partial)
     assert summary["ran"] == [4, 5, 6] and summary["complete"] is True
-    assert summary["reused"] == {"1": full.run_dir.name, "2": full.run_dir.name,
-                                 "3": full.run_dir.name}
+    assert summary["reused"] == {
+        "1": full.run_dir.name,
+        "2": full.run_dir.name,
+        "3": full.run_dir.name,
+    }
     assert [(s["number"], s["status"], s["reused_from"]) for s in summary["steps"]] == [
-        (1, "reused", full.run_dir.name), (2, "reused", full.run_dir.name),
-        (3, "reused", full.run_dir.name), (4, "ok", None), (5, "ok", None), (6, "ok", None)]
+        (1, "reused", full.run_dir.name),
+        (2, "reused", full.run_dir.name),
+        (3, "reused", full.run_dir.name),
+        (4, "ok", None),
+        (5, "ok", None),
+        (6, "ok", None),
+    ]
     # Steps 1-3: notebooks and artifacts copied, also those the step table does not list.
-    for name in ("01_find_platforms.ipynb", "mentions.parquet", "rejected.csv", "goals.csv",
-                 "mentions_scored.parquet", "topics.csv"):
+    for name in (
+        "01_find_platforms.ipynb",
+        "mentions.parquet",
+        "rejected.csv",
+        "goals.csv",
+        "mentions_scored.parquet",
+        "topics.csv",
+    ):
         assert _writer(run_dir / name) == full.run_dir.name, name
     for name in ("04_define_slas.ipynb", "sla.csv", "kpis.json"):
         assert _writer(run_dir / name) == run_dir.name, name
@@ -168,8 +191,12 @@ def test_failed_partial_run_leaves_latest_at_the_complete_run(tmp_path, fake_ste
     fake_steps.clear()
     again = _run(tmp_path, "5-6")
     failed = info.value.notebook.parent.name
-    assert _summary(again)["reused"] == {"1": full.run_dir.name, "2": full.run_dir.name,
-                                         "3": full.run_dir.name, "4": failed}
+    assert _summary(again)["reused"] == {
+        "1": full.run_dir.name,
+        "2": full.run_dir.name,
+        "3": full.run_dir.name,
+        "4": failed,
+    }
     assert _latest(tmp_path) == again.run_dir.name
 
 
@@ -180,10 +207,15 @@ def test_step_whose_input_is_rewritten_is_left_out_and_latest_stays(tmp_path, fa
     summary = _summary(goals)
     # Step 5 reads goals.csv, which this run writes anew: its old result is not reused.
     assert summary["left_out"] == {"5": "it reads goals.csv, which step 2 writes anew here"}
-    assert summary["reused"] == {"1": full.run_dir.name, "3": full.run_dir.name,
-                                 "4": partial.run_dir.name, "6": partial.run_dir.name}
+    assert summary["reused"] == {
+        "1": full.run_dir.name,
+        "3": full.run_dir.name,
+        "4": partial.run_dir.name,
+        "6": partial.run_dir.name,
+    }
     assert runner.describe_reused({int(k): v for k, v in summary["reused"].items()}) == (
-        f"steps 1,3 from run {full.run_dir.name}; steps 4,6 from run {partial.run_dir.name}")
+        f"steps 1,3 from run {full.run_dir.name}; steps 4,6 from run {partial.run_dir.name}"
+    )
     assert not (goals.run_dir / "05_track_kpis.ipynb").exists()
     assert not (goals.run_dir / "kpis.json").exists()
     assert summary["complete"] is False and _latest(tmp_path) == partial.run_dir.name
@@ -196,15 +228,18 @@ def test_step_whose_input_is_rewritten_is_left_out_and_latest_stays(tmp_path, fa
 
 def test_first_partial_run_of_a_client_sets_no_latest(tmp_path, fake_steps):
     lines = []
-    result = runner.run_playbook(TINY_PLAYBOOK, out=tmp_path, steps="1-3", report=False,
-                                 progress=lines.append)
+    result = runner.run_playbook(
+        TINY_PLAYBOOK, out=tmp_path, steps="1-3", report=False, progress=lines.append
+    )
     assert result.left_out == {
-        n: "it reads mentions_scored.parquet, which step 3 writes anew here" for n in (4, 5, 6)}
+        n: "it reads mentions_scored.parquet, which step 3 writes anew here" for n in (4, 5, 6)
+    }
     assert not (tmp_path / "tiny-air" / "latest").exists()
     assert "latest: not set (this run does not hold all six steps)" in lines
     assert lines[:4] == [
         f"left out: step {n} (it reads mentions_scored.parquet, which step 3 writes anew here)"
-        for n in (4, 5, 6)] + ["for a complete run: --steps 1-6"]
+        for n in (4, 5, 6)
+    ] + ["for a complete run: --steps 1-6"]
     # The next partial run takes steps 1-3 from it and is complete.
     rest = _run(tmp_path, "4-6")
     assert _summary(rest)["reused"] == {str(n): result.run_dir.name for n in (1, 2, 3)}
@@ -223,7 +258,8 @@ def test_plan_reuse_reads_runs_without_summary(tmp_path):
     assert plan.left_out == {}
     (old / "topics.csv").unlink()  # step 3 incomplete there: it cannot be reused
     assert runner.plan_reuse([4, 5, 6], client).left_out == {
-        3: f"no earlier run in {client} holds it"}
+        3: f"no earlier run in {client} holds it"
+    }
 
 
 def test_format_steps_inverts_parse_steps():
@@ -232,6 +268,7 @@ def test_format_steps_inverts_parse_steps():
 
 
 # --- run folders under many simultaneous starts ----------------------------------------------
+
 
 def _start_at_once(client_dir, count):
     """``count`` threads call _new_run_dir at the same moment; returns the folder names."""
@@ -274,8 +311,9 @@ def test_120_starts_in_12_processes_at_once_get_120_run_folders(tmp_path, one_se
     context = multiprocessing.get_context("fork")
     client_dir = tmp_path / "c"
     queue = context.Queue()
-    processes = [context.Process(target=_start_in_process, args=(client_dir, 10, queue))
-                 for _ in range(12)]
+    processes = [
+        context.Process(target=_start_in_process, args=(client_dir, 10, queue)) for _ in range(12)
+    ]
     for process in processes:
         process.start()
     names = [name for _ in processes for name in queue.get(timeout=60)]
@@ -287,14 +325,23 @@ def test_120_starts_in_12_processes_at_once_get_120_run_folders(tmp_path, one_se
 
 
 def test_runs_with_suffixes_are_ordered_by_number(tmp_path):
-    for name in ("20261101T090000Z", "20261101T090000Z-2", "20261101T090000Z-10",
-                 "20261101T085959Z"):
+    for name in (
+        "20261101T090000Z",
+        "20261101T090000Z-2",
+        "20261101T090000Z-10",
+        "20261101T085959Z",
+    ):
         (tmp_path / name).mkdir()
     assert [p.name for p in plan._runs(tmp_path)] == [
-        "20261101T090000Z-10", "20261101T090000Z-2", "20261101T090000Z", "20261101T085959Z"]
+        "20261101T090000Z-10",
+        "20261101T090000Z-2",
+        "20261101T090000Z",
+        "20261101T085959Z",
+    ]
 
 
 # --- a source that cannot be read: one warning line; --strict fails the run -------------------
+
 
 @pytest.fixture
 def one_source_fails(fake_steps, monkeypatch):
@@ -304,28 +351,51 @@ def one_source_fails(fake_steps, monkeypatch):
     def with_counts(step, playbook, run_dir, kernels=None):
         result = execute(step, playbook, run_dir, kernels)
         if step.number == 1:
-            (run_dir / "import_counts.json").write_text(json.dumps([
-                {"source": "mentions.csv", "kind": "file", "read": 13, "kept": 12,
-                 "rejected": 1, "status": "ok", "notes": ""},
-                {"source": "bad.parquet", "kind": "file", "read": 0, "kept": 0, "rejected": 0,
-                 "status": "bad.parquet: cannot read as parquet: magic bytes not found\nmore",
-                 "notes": ""}]))
+            (run_dir / "import_counts.json").write_text(
+                json.dumps(
+                    [
+                        {
+                            "source": "mentions.csv",
+                            "kind": "file",
+                            "read": 13,
+                            "kept": 12,
+                            "rejected": 1,
+                            "status": "ok",
+                            "notes": "",
+                        },
+                        {
+                            "source": "bad.parquet",
+                            "kind": "file",
+                            "read": 0,
+                            "kept": 0,
+                            "rejected": 0,
+                            "status": "bad.parquet: cannot read as parquet: "
+                            "magic bytes not found\nmore",
+                            "notes": "",
+                        },
+                    ]
+                )
+            )
         return result
 
     monkeypatch.setattr(runner, "_execute_step", with_counts)
     return fake_steps
 
 
-WARNING = ("warning: source 'bad.parquet' could not be read: bad.parquet: cannot read as parquet: "
-           "magic bytes not found (the other sources ran)")
+WARNING = (
+    "warning: source 'bad.parquet' could not be read: bad.parquet: cannot read as parquet: "
+    "magic bytes not found (the other sources ran)"
+)
 
 
 def test_a_source_that_cannot_be_read_is_one_warning_line(tmp_path, one_source_fails):
     lines = []
     result = runner.run_playbook(TINY_PLAYBOOK, out=tmp_path, report=False, progress=lines.append)
     assert [line for line in lines if "warning" in line] == [WARNING]
-    assert lines.index(WARNING) == lines.index("[2/6] step 2: Set goals and guidelines "
-                                               "(02_set_goals.ipynb)") - 1
+    assert (
+        lines.index(WARNING)
+        == lines.index("[2/6] step 2: Set goals and guidelines (02_set_goals.ipynb)") - 1
+    )
     assert result.ok and result.complete and result.warnings == [WARNING]
     summary = _summary(result)
     assert summary["status"] == "ok" and summary["warnings"] == [WARNING]
@@ -336,11 +406,13 @@ def test_strict_fails_the_run_after_step_1(tmp_path, one_source_fails):
     full = _run(tmp_path)
     lines = []
     with pytest.raises(runner.SourceError) as info:
-        runner.run_playbook(TINY_PLAYBOOK, out=tmp_path, report=False, progress=lines.append,
-                            strict=True)
+        runner.run_playbook(
+            TINY_PLAYBOOK, out=tmp_path, report=False, progress=lines.append, strict=True
+        )
     assert str(info.value) == (
         "--strict: 1 source could not be read ('bad.parquet'): the run stops after step 1; fix "
-        "the source or run without --strict")
+        "the source or run without --strict"
+    )
     assert WARNING in lines and not any(line.startswith("[2/6]") for line in lines)
     failed = max(plan._runs(tmp_path / "tiny-air"), key=plan._run_order)
     summary = json.loads((failed / "summary.json").read_text())
@@ -350,8 +422,9 @@ def test_strict_fails_the_run_after_step_1(tmp_path, one_source_fails):
 
 
 def test_failed_sources_reads_import_counts(tmp_path):
-    (tmp_path / "import_counts.json").write_text(json.dumps([
-        {"source": "a.csv", "status": "ok"}, {"source": "feed", "status": "HTTP 500"}]))
+    (tmp_path / "import_counts.json").write_text(
+        json.dumps([{"source": "a.csv", "status": "ok"}, {"source": "feed", "status": "HTTP 500"}])
+    )
     assert runner.failed_sources(tmp_path) == [("feed", "HTTP 500")]
     (tmp_path / "import_counts.json").write_text("{not json")
     assert runner.failed_sources(tmp_path) == []
@@ -359,10 +432,14 @@ def test_failed_sources_reads_import_counts(tmp_path):
 
 # --- a failing assert in a notebook is an internal check, said as such ------------------------
 
-@pytest.mark.parametrize(("evalue", "expected_check"), [
-    ("this period's point holds every KPI", "this period's point holds every KPI"),
-    ("", "assert set(kpis) == set(KPIS)"),  # no message: the assert line itself
-])
+
+@pytest.mark.parametrize(
+    ("evalue", "expected_check"),
+    [
+        ("this period's point holds every KPI", "this period's point holds every KPI"),
+        ("", "assert set(kpis) == set(KPIS)"),  # no message: the assert line itself
+    ],
+)
 def test_failing_assert_is_an_internal_check(tmp_path, monkeypatch, evalue, expected_check):
     import nbformat
     import papermill as pm
@@ -371,34 +448,51 @@ def test_failing_assert_is_an_internal_check(tmp_path, monkeypatch, evalue, expe
     step = STEPS[4]
 
     def fail(source, output, **kwargs):
-        notebook = nbformat.v4.new_notebook(cells=[
-            nbformat.v4.new_code_cell("import x"),
-            nbformat.v4.new_code_cell("assert set(kpis) == set(KPIS)", outputs=[
-                nbformat.v4.new_output("error", ename="AssertionError", evalue=evalue,
-                                       traceback=[])])])
+        notebook = nbformat.v4.new_notebook(
+            cells=[
+                nbformat.v4.new_code_cell("import x"),
+                nbformat.v4.new_code_cell(
+                    "assert set(kpis) == set(KPIS)",
+                    outputs=[
+                        nbformat.v4.new_output(
+                            "error", ename="AssertionError", evalue=evalue, traceback=[]
+                        )
+                    ],
+                ),
+            ]
+        )
         nbformat.write(notebook, output)
         raise PapermillExecutionError(
-            cell_index=1, exec_count=2, source="assert set(kpis) == set(KPIS)",
-            ename="AssertionError", evalue=evalue,
-            traceback=["\x1b[0;31mAssertionError\x1b[0m  Traceback (most recent call last)",
-                       "Cell \x1b[0;32mIn[2], line 1\x1b[0m",
-                       "\x1b[0;32m----> 1\x1b[0m \x1b[38;5;28;01massert\x1b[39;00m set(kpis) "
-                       "\x1b[38;5;241m==\x1b[39m set(KPIS)", ""])
+            cell_index=1,
+            exec_count=2,
+            source="assert set(kpis) == set(KPIS)",
+            ename="AssertionError",
+            evalue=evalue,
+            traceback=[
+                "\x1b[0;31mAssertionError\x1b[0m  Traceback (most recent call last)",
+                "Cell \x1b[0;32mIn[2], line 1\x1b[0m",
+                "\x1b[0;32m----> 1\x1b[0m \x1b[38;5;28;01massert\x1b[39;00m set(kpis) "
+                "\x1b[38;5;241m==\x1b[39m set(KPIS)",
+                "",
+            ],
+        )
 
     monkeypatch.setattr(pm, "execute_notebook", fail)
-    result = runner._execute_step(step, type("P", (), {"path": TINY_PLAYBOOK})(), tmp_path,
-                                  _NoKernels([step]))
+    result = runner._execute_step(
+        step, type("P", (), {"path": TINY_PLAYBOOK})(), tmp_path, _NoKernels([step])
+    )
     assert result.status == "failed"
     assert result.error == (
         f"internal check failed in step 5 (05_track_kpis.ipynb, cell 2): {expected_check}; "
         "please report it with the partial notebook\n"
         f"  partial notebook: {tmp_path / step.notebook} (it keeps the traceback; run with "
-        "--debug to print it)")
+        "--debug to print it)"
+    )
 
 
 # --- killed runs: the store stays consistent and the run is marked failed ---------------------
 
-_STORE_SCRIPT = r'''
+_STORE_SCRIPT = r"""
 import os, signal, sys
 import pandas as pd
 from socialcrm_utils import store as st
@@ -424,15 +518,20 @@ with st.open_store(url) as store:
     store.upsert_mentions("c", mentions("ann", "bob", *(("cara", "dan") if phase == "killed"
                                                         else ())), run_id=run_id)
     store.save_kpis(run_id, {"volume": 2.0})
-'''
+"""
 
 
 def _store_process(url, phase):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-c", _STORE_SCRIPT, url, phase], check=False,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", _STORE_SCRIPT, url, phase],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_sigkill_inside_a_store_write_changes_nothing_and_marks_the_run_failed(tmp_path):
@@ -444,8 +543,14 @@ def test_sigkill_inside_a_store_write_changes_nothing_and_marks_the_run_failed(t
     assert _store_process(url, "first").returncode == 0
     with open_store(url) as store:
         before = store.counts("c")
-    assert before == {"contacts": 2, "identities": 2, "interactions": 2, "cases": 0, "runs": 1,
-                      "kpi_snapshots": 1}
+    assert before == {
+        "contacts": 2,
+        "identities": 2,
+        "interactions": 2,
+        "cases": 0,
+        "runs": 1,
+        "kpi_snapshots": 1,
+    }
     killed = _store_process(url, "killed")
     assert killed.returncode == -signal.SIGKILL
     with open_store(url) as store:
@@ -453,7 +558,8 @@ def test_sigkill_inside_a_store_write_changes_nothing_and_marks_the_run_failed(t
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
         # cara and dan were written inside the killed transaction: none of it is stored.
         assert {k: v for k, v in store.counts("c").items() if k != "runs"} == {
-            k: v for k, v in before.items() if k != "runs"}
+            k: v for k, v in before.items() if k != "runs"
+        }
         runs = store.read("runs", "c")  # finds the killed run's process gone
         history = store.kpi_history("c")
     assert runs["run_dir"].tolist() == ["reports/c/first", "reports/c/killed"]
@@ -486,24 +592,34 @@ def test_version_2_store_gains_run_status(tmp_path):
         for column in ("status", "pid", "host"):
             conn.execute(text(f"ALTER TABLE runs DROP COLUMN {column}"))
         conn.execute(update(schema_version).values(version=2))
-        conn.execute(text("INSERT INTO runs (client, started_at, run_dir) "
-                          "VALUES ('c', '2026-02-01 08:00:00', 'reports/c/old')"))
+        conn.execute(
+            text(
+                "INSERT INTO runs (client, started_at, run_dir) "
+                "VALUES ('c', '2026-02-01 08:00:00', 'reports/c/old')"
+            )
+        )
     with open_store(url) as store:
         assert store.version() == SCHEMA_VERSION  # migrated through every later version
         assert {"status", "pid", "host"} <= {
-            c["name"] for c in inspect(store.engine).get_columns("runs")}
+            c["name"] for c in inspect(store.engine).get_columns("runs")
+        }
         assert store.read("runs", "c")["status"].isna().tolist() == [True]  # not known
 
 
 # --- end to end: SIGKILL during step 5, two runs of one client at once --------------------------
 
+
 def _socialcrm(*args):
     import subprocess
     import sys
 
-    return subprocess.Popen([sys.executable, "-m", "socialcrm_utils.cli", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "socialcrm_utils.cli", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -580,8 +696,10 @@ def test_sigkill_during_step_5_leaves_the_store_consistent(fresh_out):
 @pytest.mark.e2e
 def test_two_runs_of_one_client_at_once_give_the_store_of_one_run(fresh_out):
     out = fresh_out
-    processes = [_socialcrm("run", TINY_PLAYBOOK, "--out", out, "--steps", "5", "--no-report")
-                 for _ in range(2)]
+    processes = [
+        _socialcrm("run", TINY_PLAYBOOK, "--out", out, "--steps", "5", "--no-report")
+        for _ in range(2)
+    ]
     for process in processes:
         assert process.wait(600) == 0, process.stderr.read()
     counts, runs, history = _store_state(out)

@@ -33,11 +33,13 @@ from .conftest import ROOT
 SAMPLE = ROOT / "data" / "sample" / "mentions.csv"
 
 #: Markup that would run if it reached a page unescaped.
-HTML_PAYLOADS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
-                 '"><svg onload=alert(1)>')
+HTML_PAYLOADS = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+)
 #: Cells a spreadsheet would run as a formula.
-CSV_PAYLOADS = ('=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(1)",
-                "-2+3+cmd|' /C calc'!A0")
+CSV_PAYLOADS = ('=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3+cmd|' /C calc'!A0")
 #: Raw fragments of the payloads that must never appear unescaped in a page's source.
 LIVE_FRAGMENTS = ("<script>alert", "<img src=x", "<svg onload")
 
@@ -84,11 +86,15 @@ def live_parts(page: str) -> list[str]:
     parser = _Elements()
     parser.feed(page)
     found = [f"element {tag}" for tag in parser.scripts]
-    found += [f"element img src={src}" for src in parser.sources
-              if not src.startswith("data:image/")]
+    found += [
+        f"element img src={src}" for src in parser.sources if not src.startswith("data:image/")
+    ]
     found += parser.handlers + parser.script_urls
-    found += [f"link {href}" for href in parser.links
-              if not href.lower().startswith(("http://", "https://", "#"))]
+    found += [
+        f"link {href}"
+        for href in parser.links
+        if not href.lower().startswith(("http://", "https://", "#"))
+    ]
     found += [f"raw {fragment}" for fragment in LIVE_FRAGMENTS if fragment in page]
     return found
 
@@ -116,8 +122,9 @@ def _markdown_html(text: str) -> str:
     return markdown2html(text)
 
 
-@pytest.mark.parametrize("payload", [*HTML_PAYLOADS, "[x](javascript:alert(1))",
-                                     "<javascript:alert(1)>"])
+@pytest.mark.parametrize(
+    "payload", [*HTML_PAYLOADS, "[x](javascript:alert(1))", "<javascript:alert(1)>"]
+)
 def test_escaped_markdown_renders_as_text(payload):
     rendered = _markdown_html(escape_markdown(f"Note about {payload} here"))
     assert live_parts(rendered) == []
@@ -133,8 +140,10 @@ LINK_CASES = [  # url -> the link's address, or None for no link
     ("JaVaScRiPt:alert(1)", None),
     ("data:text/html,<script>alert(1)</script>", None),
     ('"><svg onload=alert(1)>', None),
-    ('https://x.example/"><svg onload=alert(1)>',
-     'https://x.example/"><svg onload=alert(1)>'),  # quotes escaped: one attribute
+    (
+        'https://x.example/"><svg onload=alert(1)>',
+        'https://x.example/"><svg onload=alert(1)>',
+    ),  # quotes escaped: one attribute
     ("//evil.example/x", None),
     ("", None),
 ]
@@ -152,8 +161,9 @@ def test_format_table_links_only_http(url, href):
 
 @pytest.mark.parametrize("payload", HTML_PAYLOADS)
 def test_format_table_escapes_cells_headers_and_index(payload):
-    frame = pd.DataFrame({"text": [payload], payload: [1], "post_url": [payload]},
-                         index=pd.Index([payload]))
+    frame = pd.DataFrame(
+        {"text": [payload], payload: [1], "post_url": [payload]}, index=pd.Index([payload])
+    )
     page = format_table(frame).to_html()
     assert live_parts(page) == []
     assert html.unescape(page).count(payload) == 3  # cell, header, url cell: shown as text
@@ -190,13 +200,22 @@ def test_neutralize_csv_cells(cell, expected):
 
 @pytest.mark.parametrize("dtype", [object, "string", "category"])
 def test_write_artifact_neutralizes_every_string_column(tmp_path, dtype):
-    frame = pd.DataFrame({"name": pd.Series(["=1+1", "@me", "ok"], dtype=dtype),
-                          "delta": [-0.5, -2.0, 3.0], "count": [-1, 0, 2],
-                          "=HYPERLINK(\"http://x\")": ["a", "b", "c"]})
+    frame = pd.DataFrame(
+        {
+            "name": pd.Series(["=1+1", "@me", "ok"], dtype=dtype),
+            "delta": [-0.5, -2.0, 3.0],
+            "count": [-1, 0, 2],
+            '=HYPERLINK("http://x")': ["a", "b", "c"],
+        }
+    )
     path = write_artifact(frame, tmp_path, "x.csv")
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines == ['name,delta,count,"\'=HYPERLINK(""http://x"")"', "'=1+1,-0.5,-1,a",
-                     "'@me,-2.0,0,b", "ok,3.0,2,c"]
+    assert lines == [
+        'name,delta,count,"\'=HYPERLINK(""http://x"")"',
+        "'=1+1,-0.5,-1,a",
+        "'@me,-2.0,0,b",
+        "ok,3.0,2,c",
+    ]
     back = read_artifact(tmp_path, "x.csv")
     assert back["name"].tolist() == ["=1+1", "@me", "ok"]
     assert back["delta"].tolist() == [-0.5, -2.0, 3.0]
@@ -223,14 +242,23 @@ def _plant(sample: pd.DataFrame) -> pd.DataFrame:
     def formula(i: int) -> str:
         return CSV_PAYLOADS[i % len(CSV_PAYLOADS)]
 
-    rows["text"] = [f"{formula(i)} {t} {markup(i)}" if i % 2 else f"{t} {markup(i)}"
-                    for i, t in enumerate(rows["text"])]
-    rows["author_name"] = [formula(i) if i % 2 else f"{markup(i)} {n}"
-                           for i, n in enumerate(rows["author_name"])]
-    rows.loc[~brand, "author_id"] = [f"{markup(i)}{a}" if i % 2 else f"{formula(i)}{a}"
-                                     for i, a in enumerate(rows.loc[~brand, "author_id"])]
-    platforms = {"forum": HTML_PAYLOADS[0], "reddit": HTML_PAYLOADS[1],
-                 "trustpilot": HTML_PAYLOADS[2], "instagram": CSV_PAYLOADS[0]}
+    rows["text"] = [
+        f"{formula(i)} {t} {markup(i)}" if i % 2 else f"{t} {markup(i)}"
+        for i, t in enumerate(rows["text"])
+    ]
+    rows["author_name"] = [
+        formula(i) if i % 2 else f"{markup(i)} {n}" for i, n in enumerate(rows["author_name"])
+    ]
+    rows.loc[~brand, "author_id"] = [
+        f"{markup(i)}{a}" if i % 2 else f"{formula(i)}{a}"
+        for i, a in enumerate(rows.loc[~brand, "author_id"])
+    ]
+    platforms = {
+        "forum": HTML_PAYLOADS[0],
+        "reddit": HTML_PAYLOADS[1],
+        "trustpilot": HTML_PAYLOADS[2],
+        "instagram": CSV_PAYLOADS[0],
+    }
     rows["platform"] = rows["platform"].replace(platforms)
     rows["url"] = [_URLS[i % 3] if i % 4 else u for i, u in enumerate(rows["url"])]
     return rows
@@ -270,7 +298,8 @@ def payload_run(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("payloads")
     _plant(pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)).to_csv(
-        folder / "mentions.csv", index=False)
+        folder / "mentions.csv", index=False
+    )
     playbook = folder / "payloads.yaml"
     playbook.write_text(textwrap.dedent(PLAYBOOK).lstrip(), encoding="utf-8")
     out = folder / "reports"
@@ -300,8 +329,17 @@ def _output_pages(notebook: Path) -> list[tuple[str, str]]:
 def test_report_is_self_contained_and_inert(payload_run):
     page = (payload_run / "report.html").read_text(encoding="utf-8")
     assert live_parts(page) == []
-    for remote in ("require.js", "mathjax", "MathJax", "mermaid", "cdnjs", "unpkg", "<link",
-                   "@import", "<script"):
+    for remote in (
+        "require.js",
+        "mathjax",
+        "MathJax",
+        "mermaid",
+        "cdnjs",
+        "unpkg",
+        "<link",
+        "@import",
+        "<script",
+    ):
         assert remote not in page, remote
     # the payloads are there, as text: the data and the playbook's name and policy names
     text = html.unescape(page)
@@ -315,8 +353,12 @@ def test_report_is_self_contained_and_inert(payload_run):
 def test_notebook_outputs_are_inert(payload_run):
     notebooks = sorted(payload_run.glob("0*.ipynb"))
     assert len(notebooks) == 6
-    findings = [f"{where}: {found}" for notebook in notebooks
-                for where, page in _output_pages(notebook) for found in live_parts(page)]
+    findings = [
+        f"{where}: {found}"
+        for notebook in notebooks
+        for where, page in _output_pages(notebook)
+        for found in live_parts(page)
+    ]
     assert findings == []
 
 
@@ -325,10 +367,20 @@ def test_every_csv_of_the_run_is_neutralized(payload_run):
     import csv
 
     files = sorted(payload_run.glob("*.csv"))
-    assert {p.name for p in files} >= {"rejected.csv", "platforms.csv", "scope.csv", "goals.csv",
-                                      "alerts.csv", "topics.csv", "sla.csv", "voice.csv",
-                                      "workload.csv", "faq.csv", "content_calendar.csv",
-                                      "reply_templates.csv"}
+    assert {p.name for p in files} >= {
+        "rejected.csv",
+        "platforms.csv",
+        "scope.csv",
+        "goals.csv",
+        "alerts.csv",
+        "topics.csv",
+        "sla.csv",
+        "voice.csv",
+        "workload.csv",
+        "faq.csv",
+        "content_calendar.csv",
+        "reply_templates.csv",
+    }
     planted = {p.name: 0 for p in files}
     for path in files:
         with path.open(encoding="utf-8", newline="") as handle:

@@ -81,8 +81,14 @@ def test_canonical_schema_sorted_unique(sample: pd.DataFrame) -> None:
 
 def test_platforms_languages_and_period(sample: pd.DataFrame) -> None:
     counts = sample["platform"].value_counts()
-    assert set(counts.index) == {"twitter", "facebook", "instagram", "reddit", "trustpilot",
-                                 "forum"}
+    assert set(counts.index) == {
+        "twitter",
+        "facebook",
+        "instagram",
+        "reddit",
+        "trustpilot",
+        "forum",
+    }
     assert counts.iloc[0] > 3 * counts.iloc[-1]  # different volumes
     share_de = (sample["lang"] == "de").mean()
     assert set(sample["lang"]) == {"en", "de"} and 0.35 <= share_de <= 0.55
@@ -121,8 +127,11 @@ def test_threads_are_consistent(sample: pd.DataFrame) -> None:
 
 def test_some_customer_posts_stay_unanswered(labelled: pd.DataFrame) -> None:
     answered = set(labelled.loc[labelled["is_brand"], "in_reply_to_id"].dropna())
-    to_brand = labelled[(labelled["kind"] == "root") & ~labelled["template"].str.startswith("comp_")
-                        & labelled["intent"].isin(["complaint", "question"])]
+    to_brand = labelled[
+        (labelled["kind"] == "root")
+        & ~labelled["template"].str.startswith("comp_")
+        & labelled["intent"].isin(["complaint", "question"])
+    ]
     unanswered = 1 - to_brand["mention_id"].isin(answered).mean()
     assert 0.15 <= unanswered <= 0.35
     competitors_only = labelled["template"].str.startswith("comp_")
@@ -133,9 +142,9 @@ def test_first_responses_faster_on_twitter_than_forum_and_reviews(sample: pd.Dat
     by_id = sample.set_index("mention_id")
     first = sample[sample["is_brand"] & sample["in_reply_to_id"].notna()]
     first = first[~by_id.loc[first["in_reply_to_id"], "in_reply_to_id"].notna().to_numpy()]
-    delay = (first["created_at"].to_numpy()
-             - by_id.loc[first["in_reply_to_id"], "created_at"].to_numpy()) / np.timedelta64(1,
-                                                                                            "m")
+    delay = (
+        first["created_at"].to_numpy() - by_id.loc[first["in_reply_to_id"], "created_at"].to_numpy()
+    ) / np.timedelta64(1, "m")
     median = pd.Series(delay, index=first["platform"].to_numpy()).groupby(level=0).median()
     assert median["twitter"] < median["forum"] and median["twitter"] < median["trustpilot"]
 
@@ -156,8 +165,11 @@ def test_crisis_day_has_most_negative_posts_by_far(sample: pd.DataFrame) -> None
     crisis_day = customer[_local_day(customer).astype(str) == "2026-10-14"]
     hours = crisis_day["created_at"].dt.tz_convert(BERLIN).dt.hour
     assert hours.between(6, 11).mean() > 0.5  # peaks in the morning
-    statements = sample[sample["is_brand"] & sample["in_reply_to_id"].isna()
-                        & sample["text"].str.contains("IT outage|IT-Störung")]
+    statements = sample[
+        sample["is_brand"]
+        & sample["in_reply_to_id"].isna()
+        & sample["text"].str.contains("IT outage|IT-Störung")
+    ]
     assert set(statements["lang"]) == {"en", "de"}
 
 
@@ -196,8 +208,11 @@ def test_authors_invented_and_repeat(sample: pd.DataFrame) -> None:
 
 
 def test_proactive_posts_show_a_best_posting_time(sample: pd.DataFrame) -> None:
-    posts = sample[(sample["author_id"] == "AcmeAir") & sample["in_reply_to_id"].isna()
-                   & ~sample["text"].str.contains("IT outage|IT-Störung|Update:")]
+    posts = sample[
+        (sample["author_id"] == "AcmeAir")
+        & sample["in_reply_to_id"].isna()
+        & ~sample["text"].str.contains("IT outage|IT-Störung|Update:")
+    ]
     assert 80 <= len(posts) <= 120
     local = posts["created_at"].dt.tz_convert(BERLIN)
     best = local.dt.day_of_week.between(1, 3) & local.dt.hour.isin([11, 12, 18, 19])

@@ -46,22 +46,30 @@ ROWS = [
     ("21", "kim", "Kim", False, None, "@OtherCo still waiting", "other_company_thread"),
 ]
 
-BRAND = Brand(handles=["@AcmeAir", "@AcmeAirHelp"], accounts=["12345"],
-              terms=["acme air"], competitors={"Globex": ["globex", "@globex"]})
+BRAND = Brand(
+    handles=["@AcmeAir", "@AcmeAirHelp"],
+    accounts=["12345"],
+    terms=["acme air"],
+    competitors={"Globex": ["globex", "@globex"]},
+)
 
 
 def _frame(rows=ROWS) -> pd.DataFrame:
-    return pd.DataFrame({
-        "mention_id": [r[0] for r in rows],
-        "author_id": [r[1] for r in rows],
-        "author_name": [r[2] for r in rows],
-        "is_brand": [r[3] for r in rows],
-        "in_reply_to_id": [r[4] for r in rows],
-        "conversation_id": pd.NA,
-        "text": [r[5] for r in rows],
-        "platform": "twitter",
-        "created_at": pd.date_range("2026-01-05 09:00", periods=len(rows), freq="min", tz="UTC"),
-    })
+    return pd.DataFrame(
+        {
+            "mention_id": [r[0] for r in rows],
+            "author_id": [r[1] for r in rows],
+            "author_name": [r[2] for r in rows],
+            "is_brand": [r[3] for r in rows],
+            "in_reply_to_id": [r[4] for r in rows],
+            "conversation_id": pd.NA,
+            "text": [r[5] for r in rows],
+            "platform": "twitter",
+            "created_at": pd.date_range(
+                "2026-01-05 09:00", periods=len(rows), freq="min", tz="UTC"
+            ),
+        }
+    )
 
 
 def test_every_row_gets_the_hand_worked_reason():
@@ -70,8 +78,9 @@ def test_every_row_gets_the_hand_worked_reason():
     kept = dict(zip(result.mentions["mention_id"], result.mentions["scope"], strict=True))
     assert kept == {i: s for i, s in expected.items() if s in ("client", "competitor", "unnamed")}
     counts = result.counts.set_index("reason")["posts"].to_dict()
-    assert counts == {reason: sum(s == reason for s in expected.values())
-                      for reason in SCOPE_REASONS}
+    assert counts == {
+        reason: sum(s == reason for s in expected.values()) for reason in SCOPE_REASONS
+    }
     assert result.counts["posts"].sum() == len(ROWS)  # every post kept or left out, once
 
 
@@ -101,8 +110,10 @@ def test_accounts_table_counts_each_company_account():
 
 def test_unnamed_posts_follow_the_playbook():
     keep = Brand(**{**BRAND.model_dump(), "unnamed_posts": "keep"})
-    assert scope_mentions(_frame(), keep).mentions.set_index("mention_id").loc["13", "scope"] \
+    assert (
+        scope_mentions(_frame(), keep).mentions.set_index("mention_id").loc["13", "scope"]
         == "unnamed"
+    )
     # auto: kept when the export holds no other company's account
     alone = [r for r in ROWS if r[0] in {"1", "2", "3", "13"}]
     result = scope_mentions(_frame(alone), BRAND)
@@ -114,8 +125,9 @@ def test_unnamed_posts_follow_the_playbook():
 
 def test_note_names_the_export_and_warns_when_no_client_account_posts():
     result = scope_mentions(_frame(), BRAND)
-    assert result.note.startswith("This export holds 5 company accounts: 3 of the client and 2 of "
-                                  "other companies")
+    assert result.note.startswith(
+        "This export holds 5 company accounts: 3 of the client and 2 of other companies"
+    )
     assert "Kept 12 of 21 posts: 9 in client conversations, 3 naming a competitor" in result.note
     wrong = Brand(handles=["@OtherCompany"], terms=["acme air"])
     note = scope_mentions(_frame(), wrong).note
@@ -133,10 +145,13 @@ def test_small_inputs(rows):
 def test_accounts_many_customers_address_are_other_companies():
     # A listening export of posts to several airlines, none of their own posts: 12 customers
     # write to @OtherAir, 3 to @AcmeAir; a post naming nobody is then somebody else's too.
-    rows = [(f"o{i}", f"c{i}", f"C{i}", False, None, f"@OtherAir delayed again #{i}", "")
-            for i in range(12)]
-    rows += [(f"a{i}", f"d{i}", f"D{i}", False, None, f"@AcmeAir lost bag {i}", "")
-             for i in range(3)]
+    rows = [
+        (f"o{i}", f"c{i}", f"C{i}", False, None, f"@OtherAir delayed again #{i}", "")
+        for i in range(12)
+    ]
+    rows += [
+        (f"a{i}", f"d{i}", f"D{i}", False, None, f"@AcmeAir lost bag {i}", "") for i in range(3)
+    ]
     rows += [("u1", "e1", "E1", False, None, "what a day at the airport", "")]
     result = scope_mentions(_frame(rows), BRAND)
     assert result.mentions["mention_id"].tolist() == ["a0", "a1", "a2"]

@@ -43,23 +43,38 @@ NEEDLES = ("secret", "s3cr3t")
 URL_CASES = [
     ("https://user:secret@feeds.example/a.rss", "https://user:***@feeds.example/a.rss"),
     ("https://feeds.example/a.rss?token=s3cr3t", "https://feeds.example/a.rss?token=***"),
-    ("https://user:secret@x.example/f?q=acme&TOKEN=s3cr3t&limit=5",
-     "https://user:***@x.example/f?q=acme&TOKEN=***&limit=5"),
+    (
+        "https://user:secret@x.example/f?q=acme&TOKEN=s3cr3t&limit=5",
+        "https://user:***@x.example/f?q=acme&TOKEN=***&limit=5",
+    ),
     ("https://ghp_s3cr3t@api.example/v1", "https://***@api.example/v1"),  # a token as user
     ("https://user:p@ss:w0rd@x.example/", "https://user:***@x.example/"),  # raw '@' in it
-    ("https://x.example/?access_token=a&api_key=b&apikey=c&key=d&secret=e&password=f",
-     "https://x.example/?access_token=***&api_key=***&apikey=***&key=***&secret=***"
-     "&password=***"),
-    ("https://x.example/?sig=a&signature=b&auth=c&client_secret=d&private_token=e",
-     "https://x.example/?sig=***&signature=***&auth=***&client_secret=***&private_token=***"),
-    ("https://s3.example/o?X-Amz-Signature=abc&X-Amz-Security-Token=def&x-api-key=g",
-     "https://s3.example/o?X-Amz-Signature=***&X-Amz-Security-Token=***&x-api-key=***"),
-    ("https://app.example/cb#access_token=abc&state=1", "https://app.example/cb#access_token=***&state=1"),
+    (
+        "https://x.example/?access_token=a&api_key=b&apikey=c&key=d&secret=e&password=f",
+        "https://x.example/?access_token=***&api_key=***&apikey=***&key=***&secret=***"
+        "&password=***",
+    ),
+    (
+        "https://x.example/?sig=a&signature=b&auth=c&client_secret=d&private_token=e",
+        "https://x.example/?sig=***&signature=***&auth=***&client_secret=***&private_token=***",
+    ),
+    (
+        "https://s3.example/o?X-Amz-Signature=abc&X-Amz-Security-Token=def&x-api-key=g",
+        "https://s3.example/o?X-Amz-Signature=***&X-Amz-Security-Token=***&x-api-key=***",
+    ),
+    (
+        "https://app.example/cb#access_token=abc&state=1",
+        "https://app.example/cb#access_token=***&state=1",
+    ),
     # nothing secret: unchanged, byte for byte
-    ("https://mastodon.social/@acme/1099?limit=40&max_id=7",
-     "https://mastodon.social/@acme/1099?limit=40&max_id=7"),
-    ("https://www.reddit.com/r/flights/search.json?q=acme+air&sort=new",
-     "https://www.reddit.com/r/flights/search.json?q=acme+air&sort=new"),
+    (
+        "https://mastodon.social/@acme/1099?limit=40&max_id=7",
+        "https://mastodon.social/@acme/1099?limit=40&max_id=7",
+    ),
+    (
+        "https://www.reddit.com/r/flights/search.json?q=acme+air&sort=new",
+        "https://www.reddit.com/r/flights/search.json?q=acme+air&sort=new",
+    ),
     ("https://x.example/?token=", "https://x.example/?token="),  # empty value: nothing to hide
     ("https://user:***@x.example/?token=***", "https://user:***@x.example/?token=***"),
 ]
@@ -72,15 +87,23 @@ def test_mask_url(url: str, expected: str) -> None:
 
 
 TEXT_CASES = [
-    ("GET http://user:secret@127.0.0.1:8/a?token=s3cr3t: HTTP 500",
-     "GET http://user:***@127.0.0.1:8/a?token=***: HTTP 500"),
+    (
+        "GET http://user:secret@127.0.0.1:8/a?token=s3cr3t: HTTP 500",
+        "GET http://user:***@127.0.0.1:8/a?token=***: HTTP 500",
+    ),
     # urllib3's messages name the path only
-    ("Max retries exceeded with url: /feed.xml?limit=5&token=s3cr3t (Caused by X)",
-     "Max retries exceeded with url: /feed.xml?limit=5&token=*** (Caused by X)"),
-    ('"GET /feed.xml?api_key=s3cr3t HTTP/1.1" 200 512',
-     '"GET /feed.xml?api_key=*** HTTP/1.1" 200 512'),
-    ("<link href=\"https://x.example/f?token=s3cr3t\" rel=\"self\"/>",
-     "<link href=\"https://x.example/f?token=***\" rel=\"self\"/>"),
+    (
+        "Max retries exceeded with url: /feed.xml?limit=5&token=s3cr3t (Caused by X)",
+        "Max retries exceeded with url: /feed.xml?limit=5&token=*** (Caused by X)",
+    ),
+    (
+        '"GET /feed.xml?api_key=s3cr3t HTTP/1.1" 200 512',
+        '"GET /feed.xml?api_key=*** HTTP/1.1" 200 512',
+    ),
+    (
+        '<link href="https://x.example/f?token=s3cr3t" rel="self"/>',
+        '<link href="https://x.example/f?token=***" rel="self"/>',
+    ),
     ("mail ann@example.com about token=s3 and a@b", "mail ann@example.com about token=s3 and a@b"),
 ]
 
@@ -96,10 +119,15 @@ def test_mask_url_passes_non_text_through(value: Any) -> None:
 
 
 def test_log_filter_masks_third_party_lines() -> None:
-    record = logging.LogRecord("urllib3.connectionpool", logging.DEBUG, "x", 1,
-                               '%s://%s:%s "%s %s %s" %s %s',
-                               ("http", "127.0.0.1", 80, "GET", "/f?token=s3cr3t", "HTTP/1.1",
-                                200, 10), None)
+    record = logging.LogRecord(
+        "urllib3.connectionpool",
+        logging.DEBUG,
+        "x",
+        1,
+        '%s://%s:%s "%s %s %s" %s %s',
+        ("http", "127.0.0.1", 80, "GET", "/f?token=s3cr3t", "HTTP/1.1", 200, 10),
+        None,
+    )
     assert MaskSecretsFilter().filter(record)
     assert record.getMessage() == 'http://127.0.0.1:80 "GET /f?token=*** HTTP/1.1" 200 10'
 
@@ -108,11 +136,15 @@ def test_log_filter_masks_third_party_lines() -> None:
 # Store URLs in messages
 
 STORE_CASES = [
-    ("postgresql+psycopg://crm:secret@db.example:5432/crm",
-     "postgresql+psycopg://crm:***@db.example:5432/crm"),
+    (
+        "postgresql+psycopg://crm:secret@db.example:5432/crm",
+        "postgresql+psycopg://crm:***@db.example:5432/crm",
+    ),
     ("postgresql+psycopg://crm@db.example/crm", "postgresql+psycopg://crm@db.example/crm"),
-    ("postgresql+psycopg://crm:secret@db.example/crm?sslpassword=s3cr3t&sslmode=require",
-     "postgresql+psycopg://crm:***@db.example/crm?sslmode=require&sslpassword=***"),
+    (
+        "postgresql+psycopg://crm:secret@db.example/crm?sslpassword=s3cr3t&sslmode=require",
+        "postgresql+psycopg://crm:***@db.example/crm?sslmode=require&sslpassword=***",
+    ),
     ("sqlite:////srv/reports/acme/crm.sqlite", "sqlite:////srv/reports/acme/crm.sqlite"),
 ]
 
@@ -121,8 +153,14 @@ STORE_CASES = [
 def test_store_url_display(url: str, expected: str) -> None:
     assert display_store_url(url) == expected
     playbook = Playbook.model_validate(
-        {"client": "acme", "name": "Acme", "brand": {"handles": ["@Acme"]}, "store": url,
-         "sources": [{"kind": "rss", "url": "https://x.example/f"}]})
+        {
+            "client": "acme",
+            "name": "Acme",
+            "brand": {"handles": ["@Acme"]},
+            "store": url,
+            "sources": [{"kind": "rss", "url": "https://x.example/f"}],
+        }
+    )
     assert playbook.store_url_display == expected
 
 
@@ -156,8 +194,7 @@ def test_store_errors_mask_the_password() -> None:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[HttpClient]:
-    http = Http.model_validate({"cache_dir": str(tmp_path / "cache"), "retries": 1,
-                                "backoff": 0})
+    http = Http.model_validate({"cache_dir": str(tmp_path / "cache"), "retries": 1, "backoff": 0})
     with HttpClient(http, sleep=lambda _: None) as made:
         yield made
 
@@ -173,7 +210,8 @@ def files_text(root: Path) -> str:
 def test_credentials_reach_the_server_but_not_the_cache(local_server, client, tmp_path, caplog):
     body = payload("web_alerts.atom.xml").replace(
         "https://alerts.example.com/alerts/feeds/0815/4711",
-        local_server.url + "/alerts.atom?access_token=s3cr3t")  # the feed repeats its URL
+        local_server.url + "/alerts.atom?access_token=s3cr3t",
+    )  # the feed repeats its URL
     local_server.route("/alerts.atom", Reply(200, ATOM, body))
     url = secret_url(local_server, "/alerts.atom", "access_token")
     caplog.set_level(logging.DEBUG, logger="socialcrm_utils")
@@ -188,18 +226,17 @@ def test_credentials_reach_the_server_but_not_the_cache(local_server, client, tm
     assert "from the cache" in caplog.text and not [n for n in NEEDLES if n in caplog.text]
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    (500, "HTTP 500 Internal Server Error after 2 attempts"),
-    (404, "HTTP 404 Not Found"),
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [(500, "HTTP 500 Internal Server Error after 2 attempts"), (404, "HTTP 404 Not Found")],
+)
 def test_http_errors_and_warnings_are_masked(local_server, client, caplog, status, expected):
     local_server.route("/f", Reply(status, body="no"))
     caplog.set_level(logging.DEBUG, logger="socialcrm_utils")
     with pytest.raises(SourceError) as err:
         client.get_text(secret_url(local_server, "/f"))
     message = str(err.value)
-    assert f"GET {local_server.url.replace('//', '//user:***@')}/f?token=***: {expected}" \
-        in message
+    assert f"GET {local_server.url.replace('//', '//user:***@')}/f?token=***: {expected}" in message
     assert not [n for n in NEEDLES if n in message + caplog.text]
 
 
@@ -214,10 +251,12 @@ def test_connection_errors_are_masked(client):
 def test_feed_rows_and_labels_are_masked(local_server, client):
     rss = payload("blog_search.rss.xml").replace(
         "<link>https://aviation-notes.example.org/acme-air-lisbon</link>",
-        "<link>/posts/lisbon</link>")  # a relative link resolves against the feed's URL
+        "<link>/posts/lisbon</link>",
+    )  # a relative link resolves against the feed's URL
     local_server.route("/blog.rss", Reply(200, RSS, rss))
-    local_server.route(TAG_PATH, Reply(body=json.loads(payload("mastodon_tag_page2.json"))),
-                       Reply(body=[]))
+    local_server.route(
+        TAG_PATH, Reply(body=json.loads(payload("mastodon_tag_page2.json"))), Reply(body=[])
+    )
     source = RssSource(kind="rss", url=secret_url(local_server, "/blog.rss"))
     frame = fetch_source(source, Http(), client=client)
     host = local_server.url.removeprefix("http://")
@@ -225,9 +264,18 @@ def test_feed_rows_and_labels_are_masked(local_server, client):
     assert f"http://user:***@{host}/posts/lisbon" in frame["url"].tolist()
 
     mastodon = Playbook.model_validate(
-        {"client": "acme", "name": "Acme", "brand": {"handles": ["@Acme"]},
-         "sources": [{"kind": "mastodon", "tag": "acmeair",
-                      "instance": local_server.url.replace("//", "//user:secret@")}]},
+        {
+            "client": "acme",
+            "name": "Acme",
+            "brand": {"handles": ["@Acme"]},
+            "sources": [
+                {
+                    "kind": "mastodon",
+                    "tag": "acmeair",
+                    "instance": local_server.url.replace("//", "//user:secret@"),
+                }
+            ],
+        }
     ).sources[0]
     statuses = fetch_source(mastodon, Http(), client=client)
     assert statuses["mention_id"].str.startswith(f"{host}:").all()  # no userinfo in the ids
@@ -240,8 +288,9 @@ def test_feed_rows_and_labels_are_masked(local_server, client):
 # Credentials from environment variables: ${NAME} in a URL is filled in for the request only
 
 
-def test_env_placeholders_are_filled_in_for_the_request_only(local_server, client, tmp_path,
-                                                              monkeypatch):
+def test_env_placeholders_are_filled_in_for_the_request_only(
+    local_server, client, tmp_path, monkeypatch
+):
     monkeypatch.setenv("FEED_PASS", "secret")
     monkeypatch.setenv("FEED_TOKEN", "s3cr3t")
     local_server.route("/blog.rss", Reply(200, RSS, payload("blog_search.rss.xml")))
@@ -257,8 +306,11 @@ def test_env_placeholders_are_filled_in_for_the_request_only(local_server, clien
 
 def test_an_unset_variable_is_named(local_server, client, monkeypatch):
     monkeypatch.delenv("FEED_TOKEN", raising=False)
-    with pytest.raises(SourceError, match=r"the environment variable FEED_TOKEN is not set "
-                                          r"\(the source's URL names \$\{FEED_TOKEN\}\)"):
+    with pytest.raises(
+        SourceError,
+        match=r"the environment variable FEED_TOKEN is not set "
+        r"\(the source's URL names \$\{FEED_TOKEN\}\)",
+    ):
         client.get_text(local_server.url + "/f?token=${FEED_TOKEN}")
     assert local_server.requests == []
 
@@ -289,8 +341,10 @@ class DripServer:
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 self.close_connection = True
                 body = payload("blog_search.rss.xml").encode()
-                head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
-                        f"Content-Length: {len(body)}\r\n\r\n").encode()
+                head = (
+                    f"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode()
                 if phase == "body":
                     self.wfile.write(head)
                     head = b""
@@ -310,8 +364,7 @@ class DripServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -333,11 +386,22 @@ def test_a_dripping_server_fails_the_source_at_the_deadline(local_server, tmp_pa
     local_server.route("/blog.rss", Reply(200, RSS, payload("blog_search.rss.xml")))
     with DripServer(phase) as slow:
         playbook = Playbook.model_validate(
-            {"client": "acme", "name": "Acme", "brand": {"handles": ["@Acme"]},
-             "sources": [{"kind": "rss", "name": "slow-feed", "url": slow.url + "/drip.rss"},
-                         {"kind": "rss", "name": "blog", "url": local_server.url + "/blog.rss"}],
-             "http": {"deadline": "2s", "timeout": 20, "retries": 2,
-                      "cache_dir": str(tmp_path / "cache")}})
+            {
+                "client": "acme",
+                "name": "Acme",
+                "brand": {"handles": ["@Acme"]},
+                "sources": [
+                    {"kind": "rss", "name": "slow-feed", "url": slow.url + "/drip.rss"},
+                    {"kind": "rss", "name": "blog", "url": local_server.url + "/blog.rss"},
+                ],
+                "http": {
+                    "deadline": "2s",
+                    "timeout": 20,
+                    "retries": 2,
+                    "cache_dir": str(tmp_path / "cache"),
+                },
+            }
+        )
         started = time.monotonic()
         result = read_mentions(playbook)
         elapsed = time.monotonic() - started
@@ -345,8 +409,10 @@ def test_a_dripping_server_fails_the_source_at_the_deadline(local_server, tmp_pa
     counts = result.counts.set_index("source")
     assert counts.loc["blog", "status"] == "ok" and counts.loc["blog", "kept"] == 2
     status = counts.loc["slow-feed", "status"]
-    assert ("source 'slow-feed': GET " + slow.url + "/drip.rss: no complete answer within the "
-            "deadline of 2 s (http.deadline)") in status
+    assert (
+        "source 'slow-feed': GET " + slow.url + "/drip.rss: no complete answer within the "
+        "deadline of 2 s (http.deadline)"
+    ) in status
     assert "\n" not in status
     assert result.failed == ["slow-feed"]
 
@@ -380,7 +446,7 @@ def find_secrets(roots: list[Path], needles: tuple[str, ...] = NEEDLES) -> list[
             for needle in needles:
                 for text in texts:
                     if (at := text.lower().find(needle)) >= 0:
-                        found.append(f"{path}: ...{text[max(0, at - 60):at + 20]}...")
+                        found.append(f"{path}: ...{text[max(0, at - 60) : at + 20]}...")
                         break
     return found
 
@@ -399,18 +465,26 @@ def test_run_on_feeds_with_credentials_leaves_no_secret(tmp_path, capfd):
         with LocalServer() as server:
             creds = server.url.replace("http://", "http://user:secret@")
             host = server.url.removeprefix("http://")
-            atom = payload("web_alerts.atom.xml").replace(
-                "https://alerts.example.com/alerts/feeds/0815/4711",
-                f"{creds}/alerts.atom?access_token=s3cr3t").replace(
-                "https://forum.example.de/t/acme-air-erfahrungen/9921", "/t/9921")
+            atom = (
+                payload("web_alerts.atom.xml")
+                .replace(
+                    "https://alerts.example.com/alerts/feeds/0815/4711",
+                    f"{creds}/alerts.atom?access_token=s3cr3t",
+                )
+                .replace("https://forum.example.de/t/acme-air-erfahrungen/9921", "/t/9921")
+            )
             server.route("/blog.rss", Reply(200, RSS, payload("blog_search.rss.xml")))
             server.route("/alerts.atom", Reply(200, ATOM, atom))
-            server.route(TAG_PATH, Reply(body=json.loads(payload("mastodon_tag_page1.json"))),
-                         Reply(body=json.loads(payload("mastodon_tag_page2.json"))),
-                         Reply(body=[]))
+            server.route(
+                TAG_PATH,
+                Reply(body=json.loads(payload("mastodon_tag_page1.json"))),
+                Reply(body=json.loads(payload("mastodon_tag_page2.json"))),
+                Reply(body=[]),
+            )
             server.route("/broken.rss", Reply(500, body="Internal Server Error"))
             playbook = tmp_path / "feeds.yaml"
-            playbook.write_text(f"""\
+            playbook.write_text(
+                f"""\
 client: acme-creds
 name: Acme Air (credentials)
 language: en
@@ -427,20 +501,23 @@ goals:
 sla:
   policies:
     - {{first_response: 1h}}
-http: {{cache_dir: "{tmp_path / 'cache'}", retries: 1, backoff: 0}}
-""", encoding="utf-8")
+http: {{cache_dir: "{tmp_path / "cache"}", retries: 1, backoff: 0}}
+""",
+                encoding="utf-8",
+            )
             out = tmp_path / "reports"
             with redirect_stdout(printed):
                 code = main(["run", str(playbook), "--out", str(out)])
-            assert all(r.param("token") or r.param("access_token") or r.path == TAG_PATH
-                       for r in server.requests)  # the real URL was used for the requests
+            assert all(
+                r.param("token") or r.param("access_token") or r.path == TAG_PATH
+                for r in server.requests
+            )  # the real URL was used for the requests
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
     captured = capfd.readouterr()
     assert code == 0, captured.err
-    run_dir = next(p for p in (out / "acme-creds").iterdir()
-                   if p.is_dir() and p.name != "latest")
+    run_dir = next(p for p in (out / "acme-creds").iterdir() if p.is_dir() and p.name != "latest")
 
     # The masked forms are there: labels, failure, links resolved against the feed's URL.
     counts = pd.DataFrame(json.loads((run_dir / "import_counts.json").read_text()))

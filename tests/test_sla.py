@@ -92,8 +92,9 @@ def test_post_exactly_at_opening_and_closing(office):
 
 def test_closed_date_is_skipped():
     # Wed 2026-01-14 is a company holiday: a post at 11:00 starts Thu 09:00, + 1h -> 10:00.
-    calendar = BusinessCalendar(BERLIN, WEEKDAYS, dt.time(9), dt.time(17),
-                                closed_dates=[dt.date(2026, 1, 14)])
+    calendar = BusinessCalendar(
+        BERLIN, WEEKDAYS, dt.time(9), dt.time(17), closed_dates=[dt.date(2026, 1, 14)]
+    )
     assert due(calendar, berlin("2026-01-14 11:00"), HOUR) == berlin("2026-01-15 10:00")
     # Tue 16:00 -> Thu 10:00: 1h Tuesday + 0h Wednesday + 1h Thursday.
     assert seconds(calendar, berlin("2026-01-13 16:00"), berlin("2026-01-15 10:00")) == 2 * HOUR
@@ -149,8 +150,14 @@ def test_add_business_time_keeps_series_index_and_nat(office):
 
 def test_from_playbook():
     hours = BusinessHours.model_validate(
-        {"days": ["mon"], "start": "08:00", "end": "24:00", "holidays": "DE-BE",
-         "closed_dates": ["2026-01-19"]})
+        {
+            "days": ["mon"],
+            "start": "08:00",
+            "end": "24:00",
+            "holidays": "DE-BE",
+            "closed_dates": ["2026-01-19"],
+        }
+    )
     calendar = BusinessCalendar.from_playbook(hours, BERLIN)
     assert (calendar.holidays_country, calendar.holidays_subdivision) == ("DE", "BE")
     assert calendar.weekly == {0: ((dt.time(8), dt.time.max),)}
@@ -163,18 +170,27 @@ def test_from_playbook():
 
 
 def test_assign_conversations_chain_missing_parent_cycle_and_given_id():
-    frame = pd.DataFrame({
-        "mention_id": ["a1", "a2", "a3", "b2", "b3", "c1", "c2", "d1", "d2", "d3"],
-        "in_reply_to_id": [None, "a1", "a2", "b0", "b2", "c2", "c1", None, "d1", "d2"],
-        "conversation_id": [None, None, None, None, None, None, None, None, "T9", None],
-    }, index=range(100, 110))
+    frame = pd.DataFrame(
+        {
+            "mention_id": ["a1", "a2", "a3", "b2", "b3", "c1", "c2", "d1", "d2", "d3"],
+            "in_reply_to_id": [None, "a1", "a2", "b0", "b2", "c2", "c1", None, "d1", "d2"],
+            "conversation_id": [None, None, None, None, None, None, None, None, "T9", None],
+        },
+        index=range(100, 110),
+    )
     result = assign_conversations(frame)
     assert list(result.index) == list(frame.index)
     assert result.tolist() == [
-        "a1", "a1", "a1",  # three levels up to the root a1
-        "b0", "b0",        # parent b0 is not in the frame: the conversation is named after it
-        "c1", "c1",        # a 2-cycle terminates and is named after its smallest id
-        "d1", "T9", "T9",  # a given conversation_id wins, and its replies inherit it
+        "a1",
+        "a1",
+        "a1",  # three levels up to the root a1
+        "b0",
+        "b0",  # parent b0 is not in the frame: the conversation is named after it
+        "c1",
+        "c1",  # a 2-cycle terminates and is named after its smallest id
+        "d1",
+        "T9",
+        "T9",  # a given conversation_id wins, and its replies inherit it
     ]
 
 
@@ -182,8 +198,12 @@ def test_assign_conversations_deep_chain_is_resolved():
     # 0 <- 1 <- ... <- 999, shuffled: every mention belongs to "0".
     n = 1000
     order = np.random.default_rng(1).permutation(n)
-    frame = pd.DataFrame({"mention_id": [str(i) for i in order],
-                          "in_reply_to_id": [str(i - 1) if i else None for i in order]})
+    frame = pd.DataFrame(
+        {
+            "mention_id": [str(i) for i in order],
+            "in_reply_to_id": [str(i - 1) if i else None for i in order],
+        }
+    )
     assert set(assign_conversations(frame)) == {"0"}
 
 
@@ -192,34 +212,86 @@ def test_build_conversations():
         # 1: ann asks at 10:00; @AcmeAirHelp answers at 10:20, @AcmeAir at 10:30. The authors
         # are written differently from the handles: matching ignores case and "@".
         {"mention_id": "1", "author_id": "ann", "created_at": "2026-01-19 10:00"},
-        {"mention_id": "2", "author_id": "ACMEAIRHELP", "in_reply_to_id": "1",
-         "created_at": "2026-01-19 10:20"},
-        {"mention_id": "3", "author_id": "@acmeair", "in_reply_to_id": "1",
-         "created_at": "2026-01-19 10:30"},
+        {
+            "mention_id": "2",
+            "author_id": "ACMEAIRHELP",
+            "in_reply_to_id": "1",
+            "created_at": "2026-01-19 10:20",
+        },
+        {
+            "mention_id": "3",
+            "author_id": "@acmeair",
+            "in_reply_to_id": "1",
+            "created_at": "2026-01-19 10:30",
+        },
         # 10: a brand announcement (is_brand column) at 08:00; bob comments at 09:00 and follows
         # up twice before the brand answers at 10:00.
-        {"mention_id": "10", "author_id": "news", "is_brand": True,
-         "created_at": "2026-01-19 08:00"},
-        {"mention_id": "11", "author_id": "bob", "in_reply_to_id": "10",
-         "created_at": "2026-01-19 09:00"},
-        {"mention_id": "12", "author_id": "bob", "in_reply_to_id": "11",
-         "created_at": "2026-01-19 09:10"},
-        {"mention_id": "13", "author_id": "bob", "in_reply_to_id": "11",
-         "created_at": "2026-01-19 09:30"},
-        {"mention_id": "14", "author_id": "AcmeAir", "in_reply_to_id": "13",
-         "created_at": "2026-01-19 10:00"},
+        {
+            "mention_id": "10",
+            "author_id": "news",
+            "is_brand": True,
+            "created_at": "2026-01-19 08:00",
+        },
+        {
+            "mention_id": "11",
+            "author_id": "bob",
+            "in_reply_to_id": "10",
+            "created_at": "2026-01-19 09:00",
+        },
+        {
+            "mention_id": "12",
+            "author_id": "bob",
+            "in_reply_to_id": "11",
+            "created_at": "2026-01-19 09:10",
+        },
+        {
+            "mention_id": "13",
+            "author_id": "bob",
+            "in_reply_to_id": "11",
+            "created_at": "2026-01-19 09:30",
+        },
+        {
+            "mention_id": "14",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "13",
+            "created_at": "2026-01-19 10:00",
+        },
         # T3: the brand posted at 07:00, before cy's question at 07:30: not a response.
-        {"mention_id": "20", "author_id": "AcmeAir", "conversation_id": "T3",
-         "created_at": "2026-01-19 07:00"},
-        {"mention_id": "21", "author_id": "cy", "conversation_id": "T3",
-         "created_at": "2026-01-19 07:30"},
+        {
+            "mention_id": "20",
+            "author_id": "AcmeAir",
+            "conversation_id": "T3",
+            "created_at": "2026-01-19 07:00",
+        },
+        {
+            "mention_id": "21",
+            "author_id": "cy",
+            "conversation_id": "T3",
+            "created_at": "2026-01-19 07:30",
+        },
         # 30: a lone customer post (orphan), from Mastodon.
-        {"mention_id": "30", "author_id": "dee", "platform": "mastodon",
-         "created_at": "2026-01-19 11:00"},
+        {
+            "mention_id": "30",
+            "author_id": "dee",
+            "platform": "mastodon",
+            "created_at": "2026-01-19 11:00",
+        },
         # 40: a brand-only thread: no conversation with a customer.
         {"mention_id": "40", "author_id": "AcmeAir", "created_at": "2026-01-19 12:00"},
-        intent=["complaint", None, None, None, "question", "complaint", None, None, None,
-                "praise", "lead", None],
+        intent=[
+            "complaint",
+            None,
+            None,
+            None,
+            "question",
+            "complaint",
+            None,
+            None,
+            None,
+            "praise",
+            "lead",
+            None,
+        ],
     )
     before = mentions.copy()
     conv = build_conversations(mentions, handles=["@AcmeAir", "acmeairhelp"])
@@ -258,8 +330,12 @@ def test_build_conversations():
 def test_build_conversations_without_handles_uses_is_brand_only():
     mentions = make_mentions(
         {"mention_id": "1", "author_id": "ann", "created_at": "2026-01-19 10:00"},
-        {"mention_id": "2", "author_id": "AcmeAir", "in_reply_to_id": "1",
-         "created_at": "2026-01-19 10:20"},
+        {
+            "mention_id": "2",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "1",
+            "created_at": "2026-01-19 10:20",
+        },
     )
     conv = build_conversations(mentions)
     # Without handles AcmeAir is just another customer: two customer posts, no response.
@@ -282,9 +358,13 @@ SLA = {
 
 def test_match_policies_first_match_wins():
     sla = Sla.model_validate(SLA)
-    conv = pd.DataFrame({"intent": ["complaint", "question", "question", "praise", None],
-                         "platform": ["twitter", "TWITTER", "facebook", "twitter", "mastodon"]},
-                        index=[5, 6, 7, 8, 9])
+    conv = pd.DataFrame(
+        {
+            "intent": ["complaint", "question", "question", "praise", None],
+            "platform": ["twitter", "TWITTER", "facebook", "twitter", "mastodon"],
+        },
+        index=[5, 6, 7, 8, 9],
+    )
     result = match_policies(conv, sla)
     # complaint -> 0 even though policy 2 (twitter) matches too; question on TWITTER -> 1
     # (case-insensitive); a facebook question and a mastodon post match nothing; praise on
@@ -295,8 +375,7 @@ def test_match_policies_first_match_wins():
 
 def clocks_for(mentions: pd.DataFrame, sla: dict, **kwargs) -> pd.DataFrame:
     conv = build_conversations(mentions, handles=["@AcmeAir"])
-    return sla_clocks(conv, Sla.model_validate(sla), BERLIN, **kwargs).set_index(
-        "conversation_id")
+    return sla_clocks(conv, Sla.model_validate(sla), BERLIN, **kwargs).set_index("conversation_id")
 
 
 def test_sla_clocks():
@@ -304,24 +383,36 @@ def test_sla_clocks():
         # m: complaint Mon 2026-01-19 09:30 Berlin (08:30 UTC); due 1 business hour later,
         # 10:30 Berlin; the reply comes exactly then -> met, 0h to spare.
         {"mention_id": "m", "author_id": "ann", "created_at": "2026-01-19 08:30"},
-        {"mention_id": "m-r", "author_id": "AcmeAir", "in_reply_to_id": "m",
-         "created_at": "2026-01-19 09:30"},
+        {
+            "mention_id": "m-r",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "m",
+            "created_at": "2026-01-19 09:30",
+        },
         # b: complaint Fri 2026-01-16 16:45 Berlin, due Mon 09:45 Berlin (08:45 UTC); reply Mon
         # 10:00 Berlin (09:00 UTC) -> breached by 0.25h. Calendar: Fri 15:45 -> Mon 09:00 UTC =
         # 65.25h; business: 15 min Friday + 1h Monday = 1.25h.
         {"mention_id": "b", "author_id": "bob", "created_at": "2026-01-16 15:45"},
-        {"mention_id": "b-r", "author_id": "AcmeAir", "in_reply_to_id": "b",
-         "created_at": "2026-01-19 09:00"},
+        {
+            "mention_id": "b-r",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "b",
+            "created_at": "2026-01-19 09:00",
+        },
         # q: a question on twitter Mon 11:00 UTC, calendar policy 2h -> due 13:00 UTC, never
         # answered.
         {"mention_id": "q", "author_id": "cy", "created_at": "2026-01-19 11:00"},
         # f: praise on facebook: no policy.
-        {"mention_id": "f", "author_id": "dee", "platform": "facebook",
-         "created_at": "2026-01-19 11:30"},
+        {
+            "mention_id": "f",
+            "author_id": "dee",
+            "platform": "facebook",
+            "created_at": "2026-01-19 11:30",
+        },
         intent=["complaint", None, "complaint", None, "question", "praise"],
     )
     clocks = clocks_for(mentions, SLA)
-    assert list(clocks.columns[-len(CLOCK_COLUMNS):]) == list(CLOCK_COLUMNS)
+    assert list(clocks.columns[-len(CLOCK_COLUMNS) :]) == list(CLOCK_COLUMNS)
 
     assert clocks.loc["m", "policy"] == "complaint/any platform"
     assert clocks.loc["m", "due_at"] == utc("2026-01-19 09:30")
@@ -357,8 +448,12 @@ def test_sla_clocks():
 def test_sla_clocks_without_business_hours():
     mentions = make_mentions(
         {"mention_id": "1", "author_id": "ann", "created_at": "2026-01-17 10:00"},
-        {"mention_id": "2", "author_id": "AcmeAir", "in_reply_to_id": "1",
-         "created_at": "2026-01-17 13:00"},
+        {
+            "mention_id": "2",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "1",
+            "created_at": "2026-01-17 13:00",
+        },
     )
     # Calendar 4h policy on a Saturday: due 14:00, answered at 13:00 -> met, 1h to spare.
     clocks = clocks_for(mentions, {"policies": [{"first_response": "4h"}]})
@@ -388,16 +483,32 @@ def test_summarize_sla():
         ("E", "facebook", "2026-01-19 16:30", None),
         ("F", "facebook", "2026-01-20 07:00", None),
     ]:
-        rows.append({"mention_id": cid, "author_id": "c" + cid, "platform": platform,
-                     "created_at": asked})
+        rows.append(
+            {"mention_id": cid, "author_id": "c" + cid, "platform": platform, "created_at": asked}
+        )
         if answered:
-            rows.append({"mention_id": cid + "-r", "author_id": "AcmeAir", "platform": platform,
-                         "in_reply_to_id": cid, "created_at": answered})
-    sla = {"business_hours": {"days": WEEKDAYS, "start": "09:00", "end": "17:00"},
-           "policies": [{"first_response": "2h"}]}
+            rows.append(
+                {
+                    "mention_id": cid + "-r",
+                    "author_id": "AcmeAir",
+                    "platform": platform,
+                    "in_reply_to_id": cid,
+                    "created_at": answered,
+                }
+            )
+    sla = {
+        "business_hours": {"days": WEEKDAYS, "start": "09:00", "end": "17:00"},
+        "policies": [{"first_response": "2h"}],
+    }
     clocks = clocks_for(make_mentions(*rows), sla)
-    assert clocks["status"].tolist() == ["met", "met", "breached", "breached", "open_breached",
-                                         "open"]
+    assert clocks["status"].tolist() == [
+        "met",
+        "met",
+        "breached",
+        "breached",
+        "open_breached",
+        "open",
+    ]
 
     total = summarize_sla(clocks, by=None).iloc[0]
     assert (total["conversations"], total["answered"]) == (6, 4)
@@ -431,10 +542,13 @@ def test_summarize_sla():
 
 def test_empty_mentions_give_empty_tables():
     sla = Sla.model_validate(SLA)
-    conv = build_conversations(make_mentions(
-        {"mention_id": "1", "author_id": "AcmeAir", "created_at": "2026-01-19 10:00"}),
-        handles=["@AcmeAir"])
+    conv = build_conversations(
+        make_mentions(
+            {"mention_id": "1", "author_id": "AcmeAir", "created_at": "2026-01-19 10:00"}
+        ),
+        handles=["@AcmeAir"],
+    )
     assert conv.empty and list(conv.columns) == list(CONVERSATION_COLUMNS)
     clocks = sla_clocks(conv, sla, BERLIN)
-    assert clocks.empty and list(clocks.columns[-len(CLOCK_COLUMNS):]) == list(CLOCK_COLUMNS)
+    assert clocks.empty and list(clocks.columns[-len(CLOCK_COLUMNS) :]) == list(CLOCK_COLUMNS)
     assert summarize_sla(clocks).empty

@@ -41,8 +41,9 @@ HANDLES = ["@AcmeAir", "acmehelp"]
 @pytest.fixture(scope="module")
 def split() -> BusinessCalendar:
     """Mon-Fri 08:00-12:00 and 13:00-17:00 Berlin (a lunch break)."""
-    return BusinessCalendar(BERLIN, WEEKDAYS, shifts=[(dt.time(13), dt.time(17)),
-                                                      (dt.time(8), dt.time(12))])
+    return BusinessCalendar(
+        BERLIN, WEEKDAYS, shifts=[(dt.time(13), dt.time(17)), (dt.time(8), dt.time(12))]
+    )
 
 
 def test_split_shift_skips_the_lunch_break(split):
@@ -58,7 +59,8 @@ def test_split_shift_skips_the_lunch_break(split):
 
 def test_schedule_per_weekday_with_a_saturday_shift():
     hours = BusinessHours.model_validate(
-        {"schedule": {"mon": ["08:00-18:00"], "sat": ["10:00-14:00"]}})
+        {"schedule": {"mon": ["08:00-18:00"], "sat": ["10:00-14:00"]}}
+    )
     calendar = BusinessCalendar.from_playbook(hours, BERLIN)
     # Friday is closed: 17:00 Friday + 2h -> Saturday 10:00 + 2h = 12:00.
     assert due(calendar, berlin("2026-01-23 17:00"), 2 * HOUR) == berlin("2026-01-24 12:00")
@@ -74,10 +76,12 @@ def test_german_unity_day_and_a_state_holiday():
     # Thu 16:30 + 1h: 30 min Thursday, the holiday and the weekend closed, Monday 09:30.
     assert due(office, berlin("2025-10-02 16:30"), HOUR) == berlin("2025-10-06 09:30")
     # Reformation Day (Fri 2025-10-31) is a holiday in Brandenburg, not in Berlin.
-    brandenburg = BusinessCalendar(BERLIN, WEEKDAYS, dt.time(9), dt.time(17),
-                                   holidays_country="DE", holidays_subdivision="BB")
-    berlin_state = BusinessCalendar(BERLIN, WEEKDAYS, dt.time(9), dt.time(17),
-                                    holidays_country="DE", holidays_subdivision="BE")
+    brandenburg = BusinessCalendar(
+        BERLIN, WEEKDAYS, dt.time(9), dt.time(17), holidays_country="DE", holidays_subdivision="BB"
+    )
+    berlin_state = BusinessCalendar(
+        BERLIN, WEEKDAYS, dt.time(9), dt.time(17), holidays_country="DE", holidays_subdivision="BE"
+    )
     assert due(brandenburg, berlin("2025-10-31 10:00"), HOUR) == berlin("2025-11-03 10:00")
     assert due(berlin_state, berlin("2025-10-31 10:00"), HOUR) == berlin("2025-10-31 11:00")
 
@@ -113,15 +117,19 @@ def test_bad_schedules_are_one_line_errors(hours, message):
 
 def test_calendar_rejects_overlapping_windows():
     with pytest.raises(ValueError, match="windows of mon overlap at 11:00"):
-        BusinessCalendar(BERLIN, ["mon"], shifts=[(dt.time(8), dt.time(12)),
-                                                  (dt.time(11), dt.time(14))])
+        BusinessCalendar(
+            BERLIN, ["mon"], shifts=[(dt.time(8), dt.time(12)), (dt.time(11), dt.time(14))]
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # Conversations: turns, next responses, resolution, two handles, replies before the post
 
-SLA = {"policies": [{"intent": "complaint", "first_response": "1h", "next_response": "30m",
-                     "resolution": "4h"}]}
+SLA = {
+    "policies": [
+        {"intent": "complaint", "first_response": "1h", "next_response": "30m", "resolution": "4h"}
+    ]
+}
 
 
 def story() -> pd.DataFrame:
@@ -132,32 +140,80 @@ def story() -> pd.DataFrame:
         # ann 11:20 (due 11:50); AcmeHelp 11:30 (10 min: met). The brand has the last word at
         # 11:30: resolved after 1.5h, due 14:00: met. Two handles answered.
         {"mention_id": "c1", "author_id": "ann", "created_at": "2026-01-19 10:00"},
-        {"mention_id": "c1-r1", "author_id": "AcmeHelp", "in_reply_to_id": "c1",
-         "created_at": "2026-01-19 10:20"},
-        {"mention_id": "c1-f1", "author_id": "ann", "in_reply_to_id": "c1-r1",
-         "created_at": "2026-01-19 10:30"},
-        {"mention_id": "c1-f2", "author_id": "ann", "in_reply_to_id": "c1-f1",
-         "created_at": "2026-01-19 10:40"},
-        {"mention_id": "c1-r2", "author_id": "@acmeair", "in_reply_to_id": "c1-f2",
-         "created_at": "2026-01-19 11:10"},
-        {"mention_id": "c1-f3", "author_id": "ann", "in_reply_to_id": "c1-r2",
-         "created_at": "2026-01-19 11:20"},
-        {"mention_id": "c1-r3", "author_id": "AcmeHelp", "in_reply_to_id": "c1-f3",
-         "created_at": "2026-01-19 11:30"},
+        {
+            "mention_id": "c1-r1",
+            "author_id": "AcmeHelp",
+            "in_reply_to_id": "c1",
+            "created_at": "2026-01-19 10:20",
+        },
+        {
+            "mention_id": "c1-f1",
+            "author_id": "ann",
+            "in_reply_to_id": "c1-r1",
+            "created_at": "2026-01-19 10:30",
+        },
+        {
+            "mention_id": "c1-f2",
+            "author_id": "ann",
+            "in_reply_to_id": "c1-f1",
+            "created_at": "2026-01-19 10:40",
+        },
+        {
+            "mention_id": "c1-r2",
+            "author_id": "@acmeair",
+            "in_reply_to_id": "c1-f2",
+            "created_at": "2026-01-19 11:10",
+        },
+        {
+            "mention_id": "c1-f3",
+            "author_id": "ann",
+            "in_reply_to_id": "c1-r2",
+            "created_at": "2026-01-19 11:20",
+        },
+        {
+            "mention_id": "c1-r3",
+            "author_id": "AcmeHelp",
+            "in_reply_to_id": "c1-f3",
+            "created_at": "2026-01-19 11:30",
+        },
         # c2: bob 09:00; a brand reply linked to it but stamped 08:50 (before the post: clock
         # skew) is no response. Never answered: first response due 10:00, resolution 13:00.
         {"mention_id": "c2", "author_id": "bob", "created_at": "2026-01-19 09:00"},
-        {"mention_id": "c2-r", "author_id": "AcmeAir", "in_reply_to_id": "c2",
-         "created_at": "2026-01-19 08:50"},
+        {
+            "mention_id": "c2-r",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "c2",
+            "created_at": "2026-01-19 08:50",
+        },
         # c3: cy 12:00; AcmeAir 12:30 (met); cy follows up 12:45, unanswered: due 13:15. The
         # customer has the last word: not resolved, resolution due 16:00.
         {"mention_id": "c3", "author_id": "cy", "created_at": "2026-01-19 12:00"},
-        {"mention_id": "c3-r", "author_id": "AcmeAir", "in_reply_to_id": "c3",
-         "created_at": "2026-01-19 12:30"},
-        {"mention_id": "c3-f", "author_id": "cy", "in_reply_to_id": "c3-r",
-         "created_at": "2026-01-19 12:45"},
-        intent=["complaint", None, None, None, None, None, None, "complaint", None, "complaint",
-                None, None],
+        {
+            "mention_id": "c3-r",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "c3",
+            "created_at": "2026-01-19 12:30",
+        },
+        {
+            "mention_id": "c3-f",
+            "author_id": "cy",
+            "in_reply_to_id": "c3-r",
+            "created_at": "2026-01-19 12:45",
+        },
+        intent=[
+            "complaint",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "complaint",
+            None,
+            "complaint",
+            None,
+            None,
+        ],
     )
 
 
@@ -169,21 +225,35 @@ def clocks() -> pd.DataFrame:
     mentions = story()
     conversations = build_conversations(mentions, HANDLES)
     turns = response_turns(mentions, HANDLES)
-    return sla_clocks(conversations, Sla.model_validate(SLA), BERLIN, as_of=AS_OF,
-                      turns=turns).set_index("conversation_id")
+    return sla_clocks(
+        conversations, Sla.model_validate(SLA), BERLIN, as_of=AS_OF, turns=turns
+    ).set_index("conversation_id")
 
 
 def test_response_turns():
     turns = response_turns(story(), HANDLES)
     assert list(turns.columns) == list(TURN_COLUMNS)
     assert turns[["conversation_id", "turn", "mention_id"]].values.tolist() == [
-        ["c1", 0, "c1"], ["c1", 1, "c1-f1"], ["c1", 2, "c1-f3"],
-        ["c2", 0, "c2"], ["c3", 0, "c3"], ["c3", 1, "c3-f"]]
-    assert turns["responder"].tolist() == ["AcmeHelp", "@acmeair", "AcmeHelp", pd.NA,
-                                           "AcmeAir", pd.NA]
-    assert turns["responded_at"].tolist()[:3] == [utc("2026-01-19 10:20"),
-                                                  utc("2026-01-19 11:10"),
-                                                  utc("2026-01-19 11:30")]
+        ["c1", 0, "c1"],
+        ["c1", 1, "c1-f1"],
+        ["c1", 2, "c1-f3"],
+        ["c2", 0, "c2"],
+        ["c3", 0, "c3"],
+        ["c3", 1, "c3-f"],
+    ]
+    assert turns["responder"].tolist() == [
+        "AcmeHelp",
+        "@acmeair",
+        "AcmeHelp",
+        pd.NA,
+        "AcmeAir",
+        pd.NA,
+    ]
+    assert turns["responded_at"].tolist()[:3] == [
+        utc("2026-01-19 10:20"),
+        utc("2026-01-19 11:10"),
+        utc("2026-01-19 11:30"),
+    ]
 
 
 def test_first_response_reply_before_the_post_and_never_answered(clocks):
@@ -195,23 +265,39 @@ def test_first_response_reply_before_the_post_and_never_answered(clocks):
     assert clocks.loc["c2", "status"] == "open_breached"
     assert clocks.loc["c2", "time_to_breach_h"] == pytest.approx(-3.0)
     # The same conversation judged at 09:30 is open (30 min left), not a breach.
-    early = sla_clocks(build_conversations(story(), HANDLES), Sla.model_validate(SLA), BERLIN,
-                       as_of=utc("2026-01-19 09:30")).set_index("conversation_id")
+    early = sla_clocks(
+        build_conversations(story(), HANDLES),
+        Sla.model_validate(SLA),
+        BERLIN,
+        as_of=utc("2026-01-19 09:30"),
+    ).set_index("conversation_id")
     assert early.loc["c2", "status"] == "open"
 
 
 def test_next_responses(clocks):
     c1, c3 = clocks.loc["c1"], clocks.loc["c3"]
-    assert (c1["next_responses"], c1["next_responses_answered"], c1["next_responses_met"],
-            c1["next_response_breaches"]) == (2, 2, 1, 1)
+    assert (
+        c1["next_responses"],
+        c1["next_responses_answered"],
+        c1["next_responses_met"],
+        c1["next_response_breaches"],
+    ) == (2, 2, 1, 1)
     assert c1["max_next_response_h"] == pytest.approx(40 / 60)
-    assert (c3["next_responses"], c3["next_responses_answered"], c3["next_response_breaches"]) \
-        == (1, 0, 0)  # due 13:15, judged at 13:00: still open
+    assert (c3["next_responses"], c3["next_responses_answered"], c3["next_response_breaches"]) == (
+        1,
+        0,
+        0,
+    )  # due 13:15, judged at 13:00: still open
     assert clocks.loc["c2", "next_responses"] == 0
 
     mentions = story()
-    follow_ups = next_response_clocks(response_turns(mentions, HANDLES), clocks.reset_index(),
-                                      Sla.model_validate(SLA), BERLIN, as_of=AS_OF)
+    follow_ups = next_response_clocks(
+        response_turns(mentions, HANDLES),
+        clocks.reset_index(),
+        Sla.model_validate(SLA),
+        BERLIN,
+        as_of=AS_OF,
+    )
     table = follow_ups.set_index("mention_id")
     assert table["status"].to_dict() == {"c1-f1": "breached", "c1-f3": "met", "c3-f": "open"}
     assert table.loc["c1-f1", "due_at"] == utc("2026-01-19 11:00")
@@ -229,8 +315,11 @@ def test_resolution(clocks):
 
 def test_breakdown_columns_are_local(clocks):
     # 10:00 UTC = 11:00 Berlin on Monday of ISO week 4.
-    assert (clocks.loc["c1", "week"], clocks.loc["c1", "weekday"],
-            clocks.loc["c1", "local_hour"]) == ("2026-W04", "mon", 11)
+    assert (
+        clocks.loc["c1", "week"],
+        clocks.loc["c1", "weekday"],
+        clocks.loc["c1", "local_hour"],
+    ) == ("2026-W04", "mon", 11)
     late = make_mentions({"mention_id": "s", "author_id": "x", "created_at": "2026-01-25 23:30"})
     row = sla_clocks(build_conversations(late), Sla.model_validate(SLA), BERLIN).iloc[0]
     # Sunday 23:30 UTC is Monday 00:30 in Berlin: week 5 there.
@@ -265,17 +354,38 @@ def test_business_time_next_response_and_resolution():
     # 10:00; resolved at 09:45 -> met after 65.75 calendar hours, 1.75 business hours.
     mentions = make_mentions(
         {"mention_id": "d", "author_id": "dee", "created_at": "2026-01-16 15:00"},
-        {"mention_id": "d-r", "author_id": "AcmeAir", "in_reply_to_id": "d",
-         "created_at": "2026-01-16 15:30"},
-        {"mention_id": "d-f", "author_id": "dee", "in_reply_to_id": "d-r",
-         "created_at": "2026-01-19 07:00"},
-        {"mention_id": "d-r2", "author_id": "AcmeAir", "in_reply_to_id": "d-f",
-         "created_at": "2026-01-19 08:45"},
+        {
+            "mention_id": "d-r",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "d",
+            "created_at": "2026-01-16 15:30",
+        },
+        {
+            "mention_id": "d-f",
+            "author_id": "dee",
+            "in_reply_to_id": "d-r",
+            "created_at": "2026-01-19 07:00",
+        },
+        {
+            "mention_id": "d-r2",
+            "author_id": "AcmeAir",
+            "in_reply_to_id": "d-f",
+            "created_at": "2026-01-19 08:45",
+        },
     )
-    sla = Sla.model_validate({
-        "business_hours": {"days": WEEKDAYS, "start": "09:00", "end": "17:00"},
-        "policies": [{"first_response": "1h", "next_response": "1h", "resolution": "2h",
-                      "business_hours": True}]})
+    sla = Sla.model_validate(
+        {
+            "business_hours": {"days": WEEKDAYS, "start": "09:00", "end": "17:00"},
+            "policies": [
+                {
+                    "first_response": "1h",
+                    "next_response": "1h",
+                    "resolution": "2h",
+                    "business_hours": True,
+                }
+            ],
+        }
+    )
     conversations = build_conversations(mentions, HANDLES)
     turns = response_turns(mentions, HANDLES)
     row = sla_clocks(conversations, sla, BERLIN, turns=turns).iloc[0]
@@ -283,31 +393,48 @@ def test_business_time_next_response_and_resolution():
     assert row["resolution_status"] == "met"
     assert row["resolution_h"] == pytest.approx(65.75)
     assert row["resolution_business_h"] == pytest.approx(1.75)
-    follow_up = next_response_clocks(turns, sla_clocks(conversations, sla, BERLIN), sla,
-                                     BERLIN).iloc[0]
+    follow_up = next_response_clocks(
+        turns, sla_clocks(conversations, sla, BERLIN), sla, BERLIN
+    ).iloc[0]
     assert follow_up["due_at"] == berlin("2026-01-19 10:00")
     assert (follow_up["status"], follow_up["response_h"], follow_up["response_business_h"]) == (
-        "met", 1.75, 0.75)
+        "met",
+        1.75,
+        0.75,
+    )
 
 
 def test_policies_match_on_priority_and_lists():
-    sla = Sla.model_validate({"policies": [
-        {"name": "VIP", "priority": "high", "first_response": "15m"},
-        {"intent": ["complaint", "question"], "platform": ["twitter", "Facebook"],
-         "first_response": "1h"},
-        {"first_response": "8h"}]})
-    conversations = pd.DataFrame({
-        "conversation_id": ["a", "b", "c", "d"],
-        "intent": ["praise", "question", "question", "complaint"],
-        "priority": ["high", "normal", "normal", "low"],
-        "platform": ["twitter", "facebook", "mastodon", "twitter"],
-        "first_customer_at": pd.to_datetime(["2026-01-19 10:00"] * 4, utc=True),
-        "first_response_at": pd.to_datetime([None] * 4, utc=True),
-    })
+    sla = Sla.model_validate(
+        {
+            "policies": [
+                {"name": "VIP", "priority": "high", "first_response": "15m"},
+                {
+                    "intent": ["complaint", "question"],
+                    "platform": ["twitter", "Facebook"],
+                    "first_response": "1h",
+                },
+                {"first_response": "8h"},
+            ]
+        }
+    )
+    conversations = pd.DataFrame(
+        {
+            "conversation_id": ["a", "b", "c", "d"],
+            "intent": ["praise", "question", "question", "complaint"],
+            "priority": ["high", "normal", "normal", "low"],
+            "platform": ["twitter", "facebook", "mastodon", "twitter"],
+            "first_customer_at": pd.to_datetime(["2026-01-19 10:00"] * 4, utc=True),
+            "first_response_at": pd.to_datetime([None] * 4, utc=True),
+        }
+    )
     clocks = sla_clocks(conversations, sla, BERLIN, as_of=utc("2026-01-19 10:00"))
-    assert clocks["policy"].tolist() == ["VIP", "complaint|question/twitter|Facebook",
-                                         "any intent/any platform",
-                                         "complaint|question/twitter|Facebook"]
+    assert clocks["policy"].tolist() == [
+        "VIP",
+        "complaint|question/twitter|Facebook",
+        "any intent/any platform",
+        "complaint|question/twitter|Facebook",
+    ]
     assert clocks["target_h"].tolist() == [0.25, 1.0, 8.0, 1.0]
 
 
@@ -348,8 +475,9 @@ def _plain_medians(path) -> dict[str, float]:
         if not customer:
             continue
         first = min(customer)
-        replies = sorted((when, author) for when, inbound, author in posts
-                         if not inbound and when > first)
+        replies = sorted(
+            (when, author) for when, inbound, author in posts if not inbound and when > first
+        )
         if replies:
             hours[replies[0][1]].append((replies[0][0] - first).total_seconds() / 3600)
     return {brand: statistics.median(values) for brand, values in hours.items()}
@@ -361,12 +489,16 @@ def test_twcs_median_first_response_per_brand_matches_a_plain_computation():
     source = FileSource.model_validate({"kind": "file", "path": str(TWCS), "preset": "twcs"})
     mentions = read_file_source(source, timezone="UTC").mentions
     conversations = build_conversations(mentions)
-    clocks = sla_clocks(conversations, Sla.model_validate({"policies": [
-        {"first_response": "1h"}]}), "America/New_York")
+    clocks = sla_clocks(
+        conversations,
+        Sla.model_validate({"policies": [{"first_response": "1h"}]}),
+        "America/New_York",
+    )
     ours = summarize_sla(clocks, by="responder").dropna(subset=["responder"])
     ours = dict(zip(ours["responder"], ours["median_first_response_h"], strict=True))
     plain = _plain_medians(TWCS)
     assert len(plain) > 50
     assert ours.keys() == plain.keys()
-    np.testing.assert_allclose([ours[b] for b in sorted(plain)],
-                               [plain[b] for b in sorted(plain)], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        [ours[b] for b in sorted(plain)], [plain[b] for b in sorted(plain)], rtol=0, atol=1e-9
+    )

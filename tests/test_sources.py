@@ -40,8 +40,12 @@ def test_canonical_csv_kept_and_rejected(minimal_playbook):
     rejected = result.rejected
     assert rejected[["row", "mention_id", "reason"]].values.tolist() == [
         [3, "m3", "empty text"],
-        [4, "m4", "unparseable created_at 'not a date' (expected ISO 8601; or set date_format: "
-                  "in the source)"],
+        [
+            4,
+            "m4",
+            "unparseable created_at 'not a date' (expected ISO 8601; or set date_format: "
+            "in the source)",
+        ],
         [5, "m1", "duplicate mention_id 'm1' (first in row 1)"],
     ]
     assert (rejected["source"] == "mentions.csv").all()
@@ -93,10 +97,20 @@ def test_mapping_for_any_export(tmp_path, write_playbook):
 
 def test_jsonl_and_parquet_read_the_same(tmp_path, write_playbook):
     rows = [
-        {"mention_id": "j1", "platform": "reddit", "text": "Anyone flown ACME?",
-         "created_at": "2026-09-02T10:00:00Z", "likes": 3},
-        {"mention_id": "j2", "platform": "reddit", "text": "Yes, fine",
-         "created_at": "2026-09-02T11:00:00Z", "in_reply_to_id": "j1"},
+        {
+            "mention_id": "j1",
+            "platform": "reddit",
+            "text": "Anyone flown ACME?",
+            "created_at": "2026-09-02T10:00:00Z",
+            "likes": 3,
+        },
+        {
+            "mention_id": "j2",
+            "platform": "reddit",
+            "text": "Yes, fine",
+            "created_at": "2026-09-02T11:00:00Z",
+            "in_reply_to_id": "j1",
+        },
     ]
     (tmp_path / "m.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     frame = pd.DataFrame(rows)
@@ -164,7 +178,9 @@ def test_same_post_from_two_sources_is_kept_once(tmp_path, write_playbook):
     result = read_mentions(load_playbook(path))
     assert len(result.mentions) == 1
     assert result.counts[["source", "kept", "rejected"]].values.tolist() == [
-        ["a.csv", 1, 0], ["b.csv", 0, 1]]
+        ["a.csv", 1, 0],
+        ["b.csv", 0, 1],
+    ]
     assert result.rejected["reason"].str.startswith("duplicate of a mention").all()
 
 
@@ -173,8 +189,10 @@ def test_explicit_date_format(minimal_playbook, tmp_path):
     data = tmp_path / "de.csv"
     data.write_text(csv)
     path = minimal_playbook(csv)
-    text = path.read_text().replace("{kind: file, path: mentions.csv}",
-                                    "{kind: file, path: de.csv, date_format: '%d.%m.%Y %H:%M'}")
+    text = path.read_text().replace(
+        "{kind: file, path: mentions.csv}",
+        "{kind: file, path: de.csv, date_format: '%d.%m.%Y %H:%M'}",
+    )
     path.write_text(text)
     m = read_mentions(load_playbook(path)).mentions
     assert m["created_at"].iloc[0] == pd.Timestamp("2025-12-24 17:30", tz="UTC")  # CET = UTC+1
@@ -187,4 +205,8 @@ def test_rejected_rows_keep_a_source_column_of_the_file(minimal_playbook):
     """
     rejected = read_mentions(load_playbook(minimal_playbook(csv))).rejected
     assert rejected.loc[0, ["source", "reason", "original_source", "original_reason"]].tolist() == [
-        "mentions.csv", "empty text", "export-7", "n/a"]
+        "mentions.csv",
+        "empty text",
+        "export-7",
+        "n/a",
+    ]

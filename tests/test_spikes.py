@@ -32,19 +32,26 @@ METRICS = ("mentions", "customer_mentions", "negative", "complaints")
 def _complaints(per_day: dict[str, int], source: str = "export") -> pd.DataFrame:
     """Scored posts: ``n`` customer complaints at noon UTC on each day (no key: no posts)."""
     days = [day for day, n in per_day.items() for _ in range(n)]
-    return pd.DataFrame({
-        "created_at": pd.to_datetime([f"{day} 12:00" for day in days], utc=True),
-        "source": source,
-        "is_customer": True,
-        "sentiment_label": "negative",
-        "intent": "complaint",
-    })
+    return pd.DataFrame(
+        {
+            "created_at": pd.to_datetime([f"{day} 12:00" for day in days], utc=True),
+            "source": source,
+            "is_customer": True,
+            "sentiment_label": "negative",
+            "intent": "complaint",
+        }
+    )
 
 
 def _daily(counts: list[int], start: str = "2026-01-01") -> pd.DataFrame:
     """Covered days in a row from ``start``: complaints, and as many posts as complaints."""
-    return pd.DataFrame({"date": pd.date_range(start, periods=len(counts)),
-                         "mentions": counts, "complaints": counts})
+    return pd.DataFrame(
+        {
+            "date": pd.date_range(start, periods=len(counts)),
+            "mentions": counts,
+            "complaints": counts,
+        }
+    )
 
 
 def _days(start: str, n: int) -> list[str]:
@@ -76,7 +83,11 @@ def test_days_inside_the_range_without_posts_count_as_zeros():
     daily = daily_volume(_complaints(per_day), "UTC")
     assert daily["date"].tolist() == list(pd.date_range("2026-01-01", "2026-01-11"))
     assert daily.loc[2, ["mentions", "customer_mentions", "negative", "complaints"]].tolist() == [
-        0, 0, 0, 0]
+        0,
+        0,
+        0,
+        0,
+    ]
     alert = detect_spikes(daily).iloc[0]
     # mean 18 / 10 = 1.8 (not 2.0: the empty day is a 0); squares 9 * 0.2^2 + 1.8^2 = 3.6;
     # sample variance 3.6 / 9 = 0.4.
@@ -90,13 +101,21 @@ def test_days_inside_the_range_without_posts_count_as_zeros():
 def test_days_before_the_first_and_after_the_last_post_of_a_source_are_not_covered():
     # Source "shop" posts 01-01 .. 01-03, source "forum" 01-06 .. 01-07: 01-04 and 01-05 are
     # covered by neither (no row), 01-02 has no post of "shop" but lies in its range (a 0).
-    scored = pd.concat([
-        _complaints({"2026-01-01": 1, "2026-01-03": 2}, source="shop"),
-        _complaints({"2026-01-06": 3, "2026-01-07": 1}, source="forum"),
-    ], ignore_index=True)
+    scored = pd.concat(
+        [
+            _complaints({"2026-01-01": 1, "2026-01-03": 2}, source="shop"),
+            _complaints({"2026-01-06": 3, "2026-01-07": 1}, source="forum"),
+        ],
+        ignore_index=True,
+    )
     daily = daily_volume(scored, "UTC")
-    assert daily["date"].dt.strftime("%m-%d").tolist() == ["01-01", "01-02", "01-03", "01-06",
-                                                           "01-07"]
+    assert daily["date"].dt.strftime("%m-%d").tolist() == [
+        "01-01",
+        "01-02",
+        "01-03",
+        "01-06",
+        "01-07",
+    ]
     assert daily["complaints"].tolist() == [1, 0, 2, 3, 1]
     assert list(daily.columns) == list(DAILY_COLUMNS)
     # Without a source column the data is one source: first to last post.
@@ -108,8 +127,9 @@ def test_the_baseline_leaves_out_days_the_data_does_not_cover():
     # Covered: 01-01 .. 01-05 (5 days of 3) and 01-20 .. 01-24 (5 days of 5); 01-06 .. 01-19
     # have no row. 01-25 (40): its 28-day window 12-28 .. 01-24 holds those 10 covered days,
     # mean (15 + 25) / 10 = 4.0, squares 10 * 1^2 = 10, variance 10 / 9.
-    daily = pd.concat([_daily([3] * 5), _daily([5] * 5 + [40], start="2026-01-20")],
-                      ignore_index=True)
+    daily = pd.concat(
+        [_daily([3] * 5), _daily([5] * 5 + [40], start="2026-01-20")], ignore_index=True
+    )
     alert = detect_spikes(daily).iloc[0]
     assert alert["date"] == pd.Timestamp("2026-01-25")
     assert alert["baseline_days"] == 10
@@ -138,7 +158,10 @@ def test_a_clear_spike_after_ten_covered_days_names_its_baseline():
     assert alert["threshold"] == pytest.approx(6.46410, abs=1e-5)
     assert alert["ratio"] == pytest.approx(10.0)
     assert (alert["baseline_days"], alert["baseline_from"], alert["baseline_to"]) == (
-        10, pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-10"))
+        10,
+        pd.Timestamp("2026-01-01"),
+        pd.Timestamp("2026-01-10"),
+    )
     assert alert["message"] == (
         "Spike: 30 complaints on 2026-01-11 vs a mean of 3.0/day (std 1.2) over the 10 covered "
         "days before (2026-01-01 to 2026-01-10); alert threshold 6.5, 10.0x the usual."
@@ -153,9 +176,13 @@ def test_no_alert_before_seven_covered_days():
 def test_no_alert_on_data_too_sparse_for_a_baseline():
     # A thread dump's stray earlier posts: posts on 3 of the 9 covered days before the one day
     # the export really covers (1 of 3 < half) -- the issue's "17 complaints, 153x the usual".
-    sparse = pd.DataFrame({"date": pd.date_range("2017-10-22", "2017-10-31"),
-                           "mentions": [1, 0, 0, 0, 0, 0, 2, 0, 1, 395],
-                           "complaints": [1, 0, 0, 0, 0, 0, 0, 0, 0, 17]})
+    sparse = pd.DataFrame(
+        {
+            "date": pd.date_range("2017-10-22", "2017-10-31"),
+            "mentions": [1, 0, 0, 0, 0, 0, 2, 0, 1, 395],
+            "complaints": [1, 0, 0, 0, 0, 0, 0, 0, 0, 17],
+        }
+    )
     assert detect_spikes(sparse, min_count=0).empty
     # Half the days with posts is enough: 5 of 10 (brand replies count as posts).
     enough = sparse.assign(mentions=[1, 1, 0, 1, 0, 1, 2, 0, 0, 395])
@@ -183,11 +210,14 @@ def test_playbook_window_and_k_still_steer_the_rule():
 
 def test_partitioned_daily_volume_keeps_the_sources_coverage():
     # "shop" spans two partitions (01-01 | 01-04): one source range 01-01 .. 01-04, not two.
-    scored = pd.concat([
-        _complaints({"2026-01-01": 2}, source="shop"),
-        _complaints({"2026-01-04": 1}, source="shop"),
-        _complaints({"2026-01-09": 3, "2026-01-10": 1}, source="forum"),
-    ], ignore_index=True)
+    scored = pd.concat(
+        [
+            _complaints({"2026-01-01": 2}, source="shop"),
+            _complaints({"2026-01-04": 1}, source="shop"),
+            _complaints({"2026-01-09": 3, "2026-01-10": 1}, source="forum"),
+        ],
+        ignore_index=True,
+    )
     parts = dd.from_pandas(scored, npartitions=2, sort=False)
     got = daily_volume_partitioned(parts, "UTC").compute(scheduler="sync")
     expected = daily_volume(scored, "UTC")
@@ -199,8 +229,15 @@ def test_partitioned_daily_volume_keeps_the_sources_coverage():
 
 
 def _posts(created_at: pd.Series, customer: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({"created_at": created_at, "is_customer": customer.to_numpy(bool),
-                         "sentiment_label": "neutral", "intent": "other", "source": "export"})
+    return pd.DataFrame(
+        {
+            "created_at": created_at,
+            "is_customer": customer.to_numpy(bool),
+            "sentiment_label": "neutral",
+            "intent": "other",
+            "source": "export",
+        }
+    )
 
 
 @pytest.mark.skipif(not TWCS.exists(), reason="needs ../shared/data/twcs")
@@ -212,13 +249,19 @@ def test_twcs_dump_alerts_only_against_covered_dense_days():
     alerts = detect_spikes(daily, column="mentions")
     assert alerts["date"].dt.strftime("%Y-%m-%d").tolist() == ["2017-10-30", "2017-10-31"]
     assert (alerts["baseline_days"] == 28).all()
-    assert alerts["message"].iloc[0].startswith(
-        "Spike: 80 mentions on 2017-10-30 vs a mean of 7.9/day (std 16.5) over the 28 covered "
-        "days before (2017-10-02 to 2017-10-29)")
+    assert (
+        alerts["message"]
+        .iloc[0]
+        .startswith(
+            "Spike: 80 mentions on 2017-10-30 vs a mean of 7.9/day (std 16.5) over the 28 covered "
+            "days before (2017-10-02 to 2017-10-29)"
+        )
+    )
     # One brand's threads (a customer names it or its account posts): one dense day, a few
     # stray days; before, 10-31 alerted at 886x (394 posts against 9 days mostly empty).
-    brand = (raw["author_id"] == "ChipotleTweets") | raw["text"].str.contains("chipotle",
-                                                                              case=False)
+    brand = (raw["author_id"] == "ChipotleTweets") | raw["text"].str.contains(
+        "chipotle", case=False
+    )
     one = daily_volume(_posts(created[brand], raw.loc[brand, "inbound"]), "America/New_York")
     assert one["mentions"].max() == 394
     for metric in ("mentions", "customer_mentions"):
@@ -228,8 +271,10 @@ def test_twcs_dump_alerts_only_against_covered_dense_days():
 @pytest.mark.skipif(not AIRLINE.exists(), reason="needs ../shared/data/airline")
 def test_airline_export_of_eight_days_judges_only_its_last_day():
     raw = pd.read_csv(AIRLINE)
-    daily = daily_volume(_posts(pd.to_datetime(raw["tweet_created"], utc=True),
-                                pd.Series(True, index=raw.index)), "UTC")
+    daily = daily_volume(
+        _posts(pd.to_datetime(raw["tweet_created"], utc=True), pd.Series(True, index=raw.index)),
+        "UTC",
+    )
     assert len(daily) == 8 and daily["date"].iloc[0] == pd.Timestamp("2015-02-17")
     assert detect_spikes(daily, column="mentions").empty
     # Even with k 0 and no minimum count only 02-24 has 7 covered days before it.

@@ -52,53 +52,109 @@ def utc(text: str) -> pd.Timestamp:
     return pd.Timestamp(text, tz="UTC")
 
 
-def mention(mention_id: str, platform: str, author: str, at: str, text: str, *,
-            brand: bool = False, conversation: str | None = None, reply_to: str | None = None,
-            name: str | None = None, intent: str = "other") -> dict:
+def mention(
+    mention_id: str,
+    platform: str,
+    author: str,
+    at: str,
+    text: str,
+    *,
+    brand: bool = False,
+    conversation: str | None = None,
+    reply_to: str | None = None,
+    name: str | None = None,
+    intent: str = "other",
+) -> dict:
     return {
-        "mention_id": mention_id, "platform": platform, "author_id": author,
-        "author_name": name or author.title(), "created_at": utc(at), "is_brand": brand,
-        "conversation_id": conversation or mention_id, "in_reply_to_id": reply_to,
-        "text_redacted": text, "intent": intent, "priority": "normal", "sentiment": -0.5,
-        "sentiment_label": "negative", "lang": "en",
+        "mention_id": mention_id,
+        "platform": platform,
+        "author_id": author,
+        "author_name": name or author.title(),
+        "created_at": utc(at),
+        "is_brand": brand,
+        "conversation_id": conversation or mention_id,
+        "in_reply_to_id": reply_to,
+        "text_redacted": text,
+        "intent": intent,
+        "priority": "normal",
+        "sentiment": -0.5,
+        "sentiment_label": "negative",
+        "lang": "en",
         "url": f"https://{platform}.example.com/{author}/{mention_id}",
     }
 
 
 def mentions_frame() -> pd.DataFrame:
     """ann on twitter (2 posts + a brand reply) and on reddit; bob on twitter naming @ann."""
-    return pd.DataFrame([
-        mention("t1", "twitter", "ann", "2026-01-05 10:00", "@AcmeAir my bag is lost",
-                intent="complaint"),
-        mention("t2", "twitter", "AcmeAir", "2026-01-05 10:30", "@ann sorry, please DM us",
-                brand=True, conversation="t1", reply_to="t1"),
-        mention("t3", "twitter", "ann", "2026-01-05 11:00", "@AcmeAir done", conversation="t1",
-                reply_to="t2"),
-        mention("t4", "twitter", "bob", "2026-01-05 12:00", "@ann same here, @annette too"),
-        mention("r1", "reddit", "ann", "2026-01-06 09:00", "acme air lost my bag again",
-                name="ann_r"),
-    ])
+    return pd.DataFrame(
+        [
+            mention(
+                "t1",
+                "twitter",
+                "ann",
+                "2026-01-05 10:00",
+                "@AcmeAir my bag is lost",
+                intent="complaint",
+            ),
+            mention(
+                "t2",
+                "twitter",
+                "AcmeAir",
+                "2026-01-05 10:30",
+                "@ann sorry, please DM us",
+                brand=True,
+                conversation="t1",
+                reply_to="t1",
+            ),
+            mention(
+                "t3",
+                "twitter",
+                "ann",
+                "2026-01-05 11:00",
+                "@AcmeAir done",
+                conversation="t1",
+                reply_to="t2",
+            ),
+            mention("t4", "twitter", "bob", "2026-01-05 12:00", "@ann same here, @annette too"),
+            mention(
+                "r1",
+                "reddit",
+                "ann",
+                "2026-01-06 09:00",
+                "acme air lost my bag again",
+                name="ann_r",
+            ),
+        ]
+    )
 
 
 def clocks_frame() -> pd.DataFrame:
     """One conversation per customer thread, as sla.sla_clocks writes them."""
-    return pd.DataFrame({
-        "conversation_id": ["t1", "t4", "r1"],
-        "platform": ["twitter", "twitter", "reddit"],
-        "customer_id": ["ann", "bob", "ann"],
-        "first_customer_at": [utc("2026-01-05 10:00"), utc("2026-01-05 12:00"),
-                              utc("2026-01-06 09:00")],
-        "first_response_at": [utc("2026-01-05 10:30"), pd.NaT, pd.NaT],
-        "resolved_at": [pd.NaT, pd.NaT, pd.NaT],
-        "policy": ["complaint/any platform", "default", "default"],
-        "status": ["met", "open_breached", "open"],
-        "resolution_status": ["open", "open", "open"],
-        "due_at": [utc("2026-01-05 11:00"), utc("2026-01-05 13:00"), utc("2026-01-06 10:00")],
-        "url": ["https://twitter.example.com/ann/t1", "https://twitter.example.com/bob/t4",
-                "https://reddit.example.com/ann/r1"],
-        "intent": ["complaint", "other", "other"],
-        "priority": ["normal", "normal", "normal"],
-    })
+    return pd.DataFrame(
+        {
+            "conversation_id": ["t1", "t4", "r1"],
+            "platform": ["twitter", "twitter", "reddit"],
+            "customer_id": ["ann", "bob", "ann"],
+            "first_customer_at": [
+                utc("2026-01-05 10:00"),
+                utc("2026-01-05 12:00"),
+                utc("2026-01-06 09:00"),
+            ],
+            "first_response_at": [utc("2026-01-05 10:30"), pd.NaT, pd.NaT],
+            "resolved_at": [pd.NaT, pd.NaT, pd.NaT],
+            "policy": ["complaint/any platform", "default", "default"],
+            "status": ["met", "open_breached", "open"],
+            "resolution_status": ["open", "open", "open"],
+            "due_at": [utc("2026-01-05 11:00"), utc("2026-01-05 13:00"), utc("2026-01-06 10:00")],
+            "url": [
+                "https://twitter.example.com/ann/t1",
+                "https://twitter.example.com/bob/t4",
+                "https://reddit.example.com/ann/r1",
+            ],
+            "intent": ["complaint", "other", "other"],
+            "priority": ["normal", "normal", "normal"],
+        }
+    )
 
 
 KPI_ROWS = [
@@ -135,14 +191,22 @@ ANN = re.compile(r"(?<!\w)ann(?!\w)", re.IGNORECASE)
 
 def test_fill_counts_and_idempotence(store):
     run_id = fill(store)
-    expected = {"contacts": 3, "identities": 3, "interactions": 5, "cases": 3, "runs": 1,
-                "kpi_snapshots": 7}
+    expected = {
+        "contacts": 3,
+        "identities": 3,
+        "interactions": 5,
+        "cases": 3,
+        "runs": 1,
+        "kpi_snapshots": 7,
+    }
     assert store.counts(CLIENT) == expected
-    before = {t: store.read(t, CLIENT) for t in ("contacts", "identities", "interactions",
-                                                 "cases")}
+    before = {t: store.read(t, CLIENT) for t in ("contacts", "identities", "interactions", "cases")}
     # The same frames again: no row count in the CRM tables changes, no value either.
     assert store.upsert_mentions(CLIENT, mentions_frame()) == {
-        "interactions": 5, "identities": 3, "new_contacts": 0}
+        "interactions": 5,
+        "identities": 3,
+        "new_contacts": 0,
+    }
     assert store.upsert_cases(CLIENT, clocks_frame(), run_id) == 3
     store.save_kpis(run_id, KPI_ROWS)
     assert store.counts(CLIENT) == expected
@@ -154,7 +218,10 @@ def test_fill_counts_and_idempotence(store):
     assert store.counts("someone-else") == dict.fromkeys(TABLES, 0)
     # Empty frames (a run without mentions) change nothing.
     assert store.upsert_mentions(CLIENT, mentions_frame().iloc[:0]) == {
-        "interactions": 0, "identities": 0, "new_contacts": 0}
+        "interactions": 0,
+        "identities": 0,
+        "new_contacts": 0,
+    }
     assert store.upsert_cases(CLIENT, clocks_frame().iloc[:0]) == 0
     assert store.counts(CLIENT)["interactions"] == 5
 
@@ -168,21 +235,26 @@ def test_run_counts_are_recorded(store):
 
 def test_same_author_same_platform_is_one_contact(store):
     fill(store)
-    later = pd.DataFrame([
-        mention("t9", "twitter", "ann", "2026-02-01 08:00", "still no bag", name="Ann B."),
-        mention("t0", "twitter", "ann", "2025-12-24 08:00", "flying home", name="old name"),
-    ])
+    later = pd.DataFrame(
+        [
+            mention("t9", "twitter", "ann", "2026-02-01 08:00", "still no bag", name="Ann B."),
+            mention("t0", "twitter", "ann", "2025-12-24 08:00", "flying home", name="old name"),
+        ]
+    )
     assert store.upsert_mentions(CLIENT, later)["new_contacts"] == 0
     counts = store.counts(CLIENT)
     assert (counts["contacts"], counts["identities"], counts["interactions"]) == (3, 3, 7)
     ident = store.read("identities", CLIENT).set_index(["platform", "author_id"])
     ann = ident.loc[("twitter", "ann")]
-    assert ann["first_seen"] == utc("2025-12-24 08:00")   # widened to the older post
+    assert ann["first_seen"] == utc("2025-12-24 08:00")  # widened to the older post
     assert ann["last_seen"] == utc("2026-02-01 08:00")
-    assert ann["display_name"] == "Ann B."                # the name of the latest post
+    assert ann["display_name"] == "Ann B."  # the name of the latest post
     contact = store.read("contacts", CLIENT).set_index("id").loc[ann["contact_id"]]
     assert (contact["display_name"], contact["first_seen"], contact["last_seen"]) == (
-        "Ann B.", utc("2025-12-24 08:00"), utc("2026-02-01 08:00"))
+        "Ann B.",
+        utc("2025-12-24 08:00"),
+        utc("2026-02-01 08:00"),
+    )
     posts = store.read("interactions", CLIENT).set_index("mention_id")
     assert posts.loc["t9", "contact_id"] == posts.loc["t1", "contact_id"] == ann["contact_id"]
 
@@ -194,12 +266,14 @@ def test_different_platforms_are_different_identities_until_merged(store):
     assert twitter["id"] != reddit["id"] and twitter["contact_id"] != reddit["contact_id"]
     assert reddit["display_name"] == "ann_r"
 
-    assert store.merge_contacts(CLIENT, int(twitter["contact_id"]),
-                                int(reddit["contact_id"])) == 1
+    assert store.merge_contacts(CLIENT, int(twitter["contact_id"]), int(reddit["contact_id"])) == 1
     assert store.counts(CLIENT)["contacts"] == 2
     keep = store.read("contacts", CLIENT).set_index("id").loc[twitter["contact_id"]]
     assert (keep["first_seen"], keep["last_seen"], keep["display_name"]) == (
-        utc("2026-01-05 10:00"), utc("2026-01-06 09:00"), "ann_r")
+        utc("2026-01-05 10:00"),
+        utc("2026-01-06 09:00"),
+        "ann_r",
+    )
     # A later upsert keeps the merge.
     store.upsert_mentions(CLIENT, mentions_frame())
     store.upsert_cases(CLIENT, clocks_frame())
@@ -221,7 +295,7 @@ def test_brand_posts_are_interactions_not_contacts(store):
 
 
 def test_cases_link_customers_and_create_missing_identities(store):
-    assert store.upsert_cases(CLIENT, clocks_frame()) == 3   # before any mention
+    assert store.upsert_cases(CLIENT, clocks_frame()) == 3  # before any mention
     assert store.counts(CLIENT)["contacts"] == 3
     cases = store.read("cases", CLIENT).set_index("conversation_id")
     ident = store.read("identities", CLIENT).set_index("id")
@@ -254,8 +328,11 @@ def test_raw_text_is_refused_and_never_stored(store):
     both = mentions_frame().assign(text="call me at +49 170 1234567")
     store.upsert_mentions(CLIENT, both)
     assert "+49 170" not in everything(store)
-    columns = {c["name"] for t in inspect(store.engine).get_table_names()
-               for c in inspect(store.engine).get_columns(t)}
+    columns = {
+        c["name"]
+        for t in inspect(store.engine).get_table_names()
+        for c in inspect(store.engine).get_columns(t)
+    }
     assert "text" not in columns and "text_redacted" in columns
 
 
@@ -274,28 +351,50 @@ def test_forget_leaves_nothing_of_the_author(store):
     deleted = store.forget(CLIENT, "ann")
     # ann's posts t1, t3, r1 and the brand's reply t2; her cases t1 and r1; two identities and
     # their contacts; bob's post names @ann and is redacted, not deleted.
-    assert deleted == {"identities": 2, "contacts": 2, "interactions": 4, "cases": 2,
-                       "interactions_redacted": 1}
+    assert deleted == {
+        "identities": 2,
+        "contacts": 2,
+        "interactions": 4,
+        "cases": 2,
+        "interactions_redacted": 1,
+    }
     assert not ANN.search(everything(store))
-    assert store.counts(CLIENT) == {"contacts": 1, "identities": 1, "interactions": 1,
-                                    "cases": 1, "runs": 1, "kpi_snapshots": 7}
+    assert store.counts(CLIENT) == {
+        "contacts": 1,
+        "identities": 1,
+        "interactions": 1,
+        "cases": 1,
+        "runs": 1,
+        "kpi_snapshots": 7,
+    }
     bob = store.read("interactions", CLIENT).iloc[0]
     assert bob["mention_id"] == "t4"
     assert bob["text_redacted"] == "@[erased] same here, @annette too"
     assert store.read("identities", CLIENT)["author_id"].tolist() == ["bob"]
     assert store.read("cases", CLIENT)["conversation_id"].tolist() == ["t4"]
-    assert store.forget(CLIENT, "ann") == {"identities": 0, "contacts": 0, "interactions": 0,
-                                           "cases": 0, "interactions_redacted": 0}
+    assert store.forget(CLIENT, "ann") == {
+        "identities": 0,
+        "contacts": 0,
+        "interactions": 0,
+        "cases": 0,
+        "interactions_redacted": 0,
+    }
 
 
 def test_forget_one_platform_keeps_the_other(store):
     fill(store)
     assert store.forget(CLIENT, "ann", platform="reddit") == {
-        "identities": 1, "contacts": 1, "interactions": 1, "cases": 1,
-        "interactions_redacted": 0}
+        "identities": 1,
+        "contacts": 1,
+        "interactions": 1,
+        "cases": 1,
+        "interactions_redacted": 0,
+    }
     ident = store.read("identities", CLIENT)
     assert sorted(zip(ident["platform"], ident["author_id"], strict=True)) == [
-        ("twitter", "ann"), ("twitter", "bob")]
+        ("twitter", "ann"),
+        ("twitter", "bob"),
+    ]
     assert sorted(store.read("interactions", CLIENT)["mention_id"]) == ["t1", "t2", "t3", "t4"]
 
 
@@ -314,7 +413,9 @@ def test_find_authors_ignores_case(store):
     fill(store)
     found = store.find_authors(CLIENT, "ANN")
     assert list(zip(found["platform"], found["author_id"], strict=True)) == [
-        ("reddit", "ann"), ("twitter", "ann")]
+        ("reddit", "ann"),
+        ("twitter", "ann"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,20 +428,32 @@ def test_kpi_history_three_runs_in_order(store):
         run_id = store.record_run(CLIENT, f"reports/tiny/{week}", started_at=utc(start))
         rows = [{**r, "value": r["value"] + week} for r in KPI_ROWS]
         store.save_kpis(run_id, rows)
-    store.save_kpis(run_id, {"volume": 99.0})           # again for the last run: replaced
+    store.save_kpis(run_id, {"volume": 99.0})  # again for the last run: replaced
     history = store.kpi_history(CLIENT)
     assert len(history) == 3 * len(KPI_ROWS)
-    assert list(history.columns) == ["run_id", "started_at", "run_dir", "period_start",
-                                     "period_end", "as_of", "name", "value", "unit"]
+    assert list(history.columns) == [
+        "run_id",
+        "started_at",
+        "run_dir",
+        "period_start",
+        "period_end",
+        "as_of",
+        "name",
+        "value",
+        "unit",
+    ]
     assert history["started_at"].is_monotonic_increasing
     # recorded without a data period: each run is a point of its own, at its start day
     assert history["period_end"].isna().all()
     assert sorted(set(history["as_of"].dt.strftime("%Y-%m-%d"))) == [
-        "2026-01-07", "2026-01-14", "2026-01-21"]
+        "2026-01-07",
+        "2026-01-14",
+        "2026-01-21",
+    ]
     assert str(history["started_at"].dtype) == "datetime64[ns, UTC]"
     volume = history[history["name"] == "volume"]
     assert volume["started_at"].tolist() == sorted(utc(s) for s in starts)
-    assert volume["value"].tolist() == [5.0, 4.0, 99.0]   # run of 01-07, 01-14, 01-21
+    assert volume["value"].tolist() == [5.0, 4.0, 99.0]  # run of 01-07, 01-14, 01-21
     assert volume["unit"].tolist() == ["mentions"] * 3
     assert history[history["name"] == "share_of_voice"]["value"].isna().all()
     trend = history.pivot(index="started_at", columns="name", values="value")
@@ -355,21 +468,31 @@ def test_kpi_history_three_runs_in_order(store):
 def test_kpi_points_are_the_data_periods_not_the_run_times(store):
     """Re-running an export of October 2017 in 2026 replaces its point; the trend is by period."""
     october, november = ("2017-10-01", "2017-10-31"), ("2017-11-01", "2017-11-30")
-    runs = [("2026-03-01 09:00", october, 10.0), ("2026-03-02 09:00", november, 20.0),
-            ("2026-03-03 09:00", october, 11.0),          # October again: replaces 10.0
-            ("2026-03-04 09:00", (pd.Timestamp("2017-10-01 00:10", tz="Europe/Berlin"),
-                                  pd.Timestamp("2017-10-31 23:50", tz="Europe/Berlin")), 12.0)]
+    runs = [
+        ("2026-03-01 09:00", october, 10.0),
+        ("2026-03-02 09:00", november, 20.0),
+        ("2026-03-03 09:00", october, 11.0),  # October again: replaces 10.0
+        (
+            "2026-03-04 09:00",
+            (
+                pd.Timestamp("2017-10-01 00:10", tz="Europe/Berlin"),
+                pd.Timestamp("2017-10-31 23:50", tz="Europe/Berlin"),
+            ),
+            12.0,
+        ),
+    ]
     for started, period, volume in runs:
-        run_id = store.record_run(CLIENT, f"reports/tiny/{started}", started_at=utc(started),
-                                  period=period)
-        store.save_kpis(run_id, [{**r, "value": volume} if r["name"] == "volume" else r
-                                 for r in KPI_ROWS])
+        run_id = store.record_run(
+            CLIENT, f"reports/tiny/{started}", started_at=utc(started), period=period
+        )
+        store.save_kpis(
+            run_id, [{**r, "value": volume} if r["name"] == "volume" else r for r in KPI_ROWS]
+        )
     history = store.kpi_history(CLIENT)
     volume = history[history["name"] == "volume"]
     assert volume["as_of"].dt.strftime("%Y-%m-%d").tolist() == ["2017-10-31", "2017-11-30"]
-    assert volume["period_start"].dt.strftime("%Y-%m-%d").tolist() == ["2017-10-01",
-                                                                         "2017-11-01"]
-    assert volume["value"].tolist() == [12.0, 20.0]   # the latest October run, then November
+    assert volume["period_start"].dt.strftime("%Y-%m-%d").tolist() == ["2017-10-01", "2017-11-01"]
+    assert volume["value"].tolist() == [12.0, 20.0]  # the latest October run, then November
     # every run is remembered, but only one point per period holds KPI values
     assert store.counts(CLIENT)["runs"] == 4
     assert store.counts(CLIENT)["kpi_snapshots"] == 2 * len(KPI_ROWS)
@@ -391,22 +514,29 @@ def test_version_1_store_is_migrated_and_keeps_its_history(store_url):
         conn.execute(text("ALTER TABLE runs DROP COLUMN period_start"))
         conn.execute(text("ALTER TABLE runs DROP COLUMN period_end"))
         conn.execute(update(schema_version).values(version=1))
-        conn.execute(text("INSERT INTO runs (client, started_at, run_dir) "
-                          "VALUES (:c, :s, 'reports/tiny/old')"),
-                     {"c": CLIENT, "s": pd.Timestamp("2026-02-01 08:00").to_pydatetime()})
+        conn.execute(
+            text(
+                "INSERT INTO runs (client, started_at, run_dir) VALUES (:c, :s, 'reports/tiny/old')"
+            ),
+            {"c": CLIENT, "s": pd.Timestamp("2026-02-01 08:00").to_pydatetime()},
+        )
     with open_store(store_url) as store:
         assert store.version() == SCHEMA_VERSION == 4
         columns = {c["name"] for c in inspect(store.engine).get_columns("runs")}
         assert {"period_start", "period_end"} <= columns
         old = int(store.read("runs", CLIENT)["id"].iloc[0])
         store.save_kpis(old, {"volume": 3.0})
-        new = store.record_run(CLIENT, "reports/tiny/new", started_at=utc("2026-02-02 08:00"),
-                               period=("2017-10-01", "2017-10-31"))
+        new = store.record_run(
+            CLIENT,
+            "reports/tiny/new",
+            started_at=utc("2026-02-02 08:00"),
+            period=("2017-10-01", "2017-10-31"),
+        )
         store.save_kpis(new, {"volume": 5.0})
         history = store.kpi_history(CLIENT)
     assert history["as_of"].dt.strftime("%Y-%m-%d").tolist() == ["2017-10-31", "2026-02-01"]
     assert history["value"].tolist() == [5.0, 3.0]
-    with open_store(store_url) as store:   # opening again migrates nothing twice
+    with open_store(store_url) as store:  # opening again migrates nothing twice
         assert store.version() == SCHEMA_VERSION
 
 
@@ -423,7 +553,7 @@ def test_empty_database_is_created_with_the_version(store_url):
     with open_store(store_url) as store:
         assert store.version() == SCHEMA_VERSION
         assert set(TABLES) <= set(inspect(store.engine).get_table_names())
-    with open_store(store_url) as store:   # opening again keeps everything
+    with open_store(store_url) as store:  # opening again keeps everything
         assert store.version() == SCHEMA_VERSION
 
 
@@ -438,19 +568,20 @@ def test_newer_schema_version_is_a_clear_error(store_url):
 
 
 def test_timestamps_round_trip_as_utc(store_url):
-    if store_url.startswith("postgresql"):   # sessions in another time zone write and read UTC
+    if store_url.startswith("postgresql"):  # sessions in another time zone write and read UTC
         store_url += "?options=-c%20timezone%3DAmerica/New_York"
     berlin = mentions_frame()
     berlin["created_at"] = berlin["created_at"].dt.tz_convert("Europe/Berlin")
     naive = pd.DataFrame([mention("n1", "web", "cy", "2026-07-01 23:30", "hi")])
-    naive["created_at"] = naive["created_at"].dt.tz_localize(None)   # naive = UTC
+    naive["created_at"] = naive["created_at"].dt.tz_localize(None)  # naive = UTC
     with open_store(store_url) as store:
         store.upsert_mentions(CLIENT, berlin)
         store.upsert_mentions(CLIENT, naive)
         store.upsert_cases(CLIENT, clocks_frame())
         store.record_run(CLIENT, "x", started_at=pd.Timestamp("2026-07-01 12:00", tz="Asia/Tokyo"))
-    expected = dict(zip(mentions_frame()["mention_id"], mentions_frame()["created_at"],
-                        strict=True)) | {"n1": utc("2026-07-01 23:30")}
+    expected = dict(
+        zip(mentions_frame()["mention_id"], mentions_frame()["created_at"], strict=True)
+    ) | {"n1": utc("2026-07-01 23:30")}
     with open_store(store_url) as store:
         posts = store.read("interactions", CLIENT)
         runs = store.read("runs", CLIENT)
@@ -473,11 +604,14 @@ def test_missing_store_is_not_created(tmp_path):
     assert path.is_file()
 
 
-@pytest.mark.parametrize("url, message", [
-    ("mysql://u@localhost/db", "mysql is not supported"),
-    ("not a url", "is not a database URL"),
-    ("postgres://u@127.0.0.1:1/db?connect_timeout=2", "cannot open it"),   # old alias: psycopg
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("mysql://u@localhost/db", "mysql is not supported"),
+        ("not a url", "is not a database URL"),
+        ("postgres://u@127.0.0.1:1/db?connect_timeout=2", "cannot open it"),  # old alias: psycopg
+    ],
+)
 def test_unsupported_urls(url, message):
     with pytest.raises(StoreError, match=message):
         open_store(url)
@@ -495,8 +629,10 @@ def test_unreachable_postgres_is_a_store_error():
 @pytest.fixture
 def tiny_playbook(minimal_playbook) -> Path:
     """A tiny playbook whose store is crm.sqlite next to it, filled with the frames above."""
-    path = minimal_playbook("mention_id,text,created_at\n1,hi,2026-01-05T10:00:00Z\n",
-                            extra="store: sqlite:///crm.sqlite\n")
+    path = minimal_playbook(
+        "mention_id,text,created_at\n1,hi,2026-01-05T10:00:00Z\n",
+        extra="store: sqlite:///crm.sqlite\n",
+    )
     with open_store(f"sqlite:///{path.parent / 'crm.sqlite'}") as store:
         fill(store)
     return path
@@ -509,8 +645,16 @@ def run_cli(capsys, *argv):
 
 
 def test_cli_forget(capsys, tiny_playbook, tmp_path):
-    code, out, err = run_cli(capsys, "forget", "--playbook", tiny_playbook, "--author", "ann",
-                             "--out", tmp_path / "reports")
+    code, out, err = run_cli(
+        capsys,
+        "forget",
+        "--playbook",
+        tiny_playbook,
+        "--author",
+        "ann",
+        "--out",
+        tmp_path / "reports",
+    )
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0] == f"store: sqlite:///{tmp_path / 'crm.sqlite'} (client tiny)"
@@ -521,8 +665,10 @@ def test_cli_forget(capsys, tiny_playbook, tmp_path):
         "cases         2 deleted",
         "interactions  1 redacted (other people's posts naming @ann)",
     ]
-    assert lines[6].startswith(f"note: run folders under {tmp_path / 'reports' / 'tiny'}/ "
-                               "still hold artifacts of earlier runs (mentions.parquet")
+    assert lines[6].startswith(
+        f"note: run folders under {tmp_path / 'reports' / 'tiny'}/ "
+        "still hold artifacts of earlier runs (mentions.parquet"
+    )
     assert len(lines) == 7
     with open_store(f"sqlite:///{tmp_path / 'crm.sqlite'}") as store:
         assert not ANN.search(everything(store))
@@ -534,23 +680,32 @@ def test_cli_forget(capsys, tiny_playbook, tmp_path):
 def test_cli_forget_hints_and_platform(capsys, tiny_playbook):
     code, out, _ = run_cli(capsys, "forget", "--playbook", tiny_playbook, "--author", "ANN")
     assert code == 0
-    assert out.splitlines()[1] == ("nothing found for author ANN (author ids are "
-                                   "case-sensitive; stored: ann on reddit, ann on twitter)")
-    code, out, _ = run_cli(capsys, "forget", "--playbook", tiny_playbook, "--author", "ann",
-                           "--platform", "reddit")
+    assert out.splitlines()[1] == (
+        "nothing found for author ANN (author ids are "
+        "case-sensitive; stored: ann on reddit, ann on twitter)"
+    )
+    code, out, _ = run_cli(
+        capsys, "forget", "--playbook", tiny_playbook, "--author", "ann", "--platform", "reddit"
+    )
     assert code == 0 and out.splitlines()[1:5] == [
-        "identities    1 deleted", "contacts      1 deleted", "interactions  1 deleted",
-        "cases         1 deleted"]
+        "identities    1 deleted",
+        "contacts      1 deleted",
+        "interactions  1 deleted",
+        "cases         1 deleted",
+    ]
 
 
 def test_cli_forget_without_a_store_creates_none(capsys, minimal_playbook, tmp_path):
-    path = minimal_playbook("mention_id,text,created_at\n1,hi,2026-01-05T10:00:00Z\n",
-                            extra="store: sqlite:///db/crm.sqlite\n")
+    path = minimal_playbook(
+        "mention_id,text,created_at\n1,hi,2026-01-05T10:00:00Z\n",
+        extra="store: sqlite:///db/crm.sqlite\n",
+    )
     code, out, _ = run_cli(capsys, "forget", "--playbook", path, "--author", "ann")
     assert code == 0
     assert out.splitlines()[:2] == [
         f"store: no store at {tmp_path / 'db' / 'crm.sqlite'} yet (client tiny)",
-        "nothing found for author ann"]
+        "nothing found for author ann",
+    ]
     assert not (tmp_path / "db").exists()
 
 
@@ -559,34 +714,50 @@ def test_cli_forget_default_store_is_in_the_out_folder(capsys, minimal_playbook,
     store_file = tmp_path / "reports" / "tiny" / "crm.sqlite"
     with open_store(f"sqlite:///{store_file}") as store:
         fill(store)
-    code, out, _ = run_cli(capsys, "forget", "--playbook", path, "--author", "bob",
-                           "--out", tmp_path / "reports")
+    code, out, _ = run_cli(
+        capsys, "forget", "--playbook", path, "--author", "bob", "--out", tmp_path / "reports"
+    )
     assert code == 0
     assert out.splitlines()[:5] == [
-        f"store: sqlite:///{store_file} (client tiny)", "identities    1 deleted",
-        "contacts      1 deleted", "interactions  1 deleted", "cases         1 deleted"]
+        f"store: sqlite:///{store_file} (client tiny)",
+        "identities    1 deleted",
+        "contacts      1 deleted",
+        "interactions  1 deleted",
+        "cases         1 deleted",
+    ]
 
 
 def test_cli_forget_playbook_errors(capsys, tmp_path):
-    code, _, err = run_cli(capsys, "forget", "--playbook", tmp_path / "nope.yaml",
-                           "--author", "ann")
+    code, _, err = run_cli(
+        capsys, "forget", "--playbook", tmp_path / "nope.yaml", "--author", "ann"
+    )
     assert code == 2
-    assert err == (f"error: {tmp_path / 'nope.yaml'}: playbook not found (create one with: "
-                   "socialcrm new CLIENT)\n")
+    assert err == (
+        f"error: {tmp_path / 'nope.yaml'}: playbook not found (create one with: "
+        "socialcrm new CLIENT)\n"
+    )
 
 
 def write_run(run_dir: Path) -> None:
     """A run folder as the notebooks leave it (only the files --runs cares about)."""
     run_dir.mkdir(parents=True)
     mentions_frame().to_parquet(run_dir / "mentions_scored.parquet", index=False)
-    mentions_frame().drop(columns=["intent", "priority", "sentiment", "sentiment_label"]) \
-        .to_parquet(run_dir / "mentions.parquet", index=False)
+    mentions_frame().drop(
+        columns=["intent", "priority", "sentiment", "sentiment_label"]
+    ).to_parquet(run_dir / "mentions.parquet", index=False)
     clocks = clocks_frame()
     clocks.assign(policy_index=0).to_parquet(run_dir / "conversations.parquet", index=False)
     clocks.to_csv(run_dir / "sla.csv", index=False)
-    pd.DataFrame({"source": ["s"], "row": [7], "reason": ["no created_at"],
-                  "author_id": ["ann"], "platform": ["twitter"], "text": ["@AcmeAir hello"]}) \
-        .to_csv(run_dir / "rejected.csv", index=False)
+    pd.DataFrame(
+        {
+            "source": ["s"],
+            "row": [7],
+            "reason": ["no created_at"],
+            "author_id": ["ann"],
+            "platform": ["twitter"],
+            "text": ["@AcmeAir hello"],
+        }
+    ).to_csv(run_dir / "rejected.csv", index=False)
     (run_dir / "report.html").write_text("<td>ann</td>", encoding="utf-8")
     (run_dir / "faq.csv").write_text("question\nwhere is my bag\n", encoding="utf-8")
 
@@ -595,8 +766,17 @@ def test_cli_forget_runs_rewrites_run_folders(capsys, tiny_playbook, tmp_path):
     client_dir = tmp_path / "reports" / "tiny"
     write_run(client_dir / "20260107T060000Z")
     (client_dir / "latest").symlink_to("20260107T060000Z", target_is_directory=True)
-    code, out, err = run_cli(capsys, "forget", "--playbook", tiny_playbook, "--author", "ann",
-                             "--runs", "--out", tmp_path / "reports")
+    code, out, err = run_cli(
+        capsys,
+        "forget",
+        "--playbook",
+        tiny_playbook,
+        "--author",
+        "ann",
+        "--runs",
+        "--out",
+        tmp_path / "reports",
+    )
     assert (code, err) == (0, "")
     lines = out.splitlines()
     run = "20260107T060000Z"
@@ -619,15 +799,24 @@ def test_cli_forget_runs_rewrites_run_folders(capsys, tiny_playbook, tmp_path):
         kept = pd.read_parquet(folder / name)
         assert kept["mention_id"].tolist() == ["t4"]
         assert kept["text_redacted"].tolist() == ["@[erased] same here, @annette too"]
-        assert kept["created_at"].dtype == mentions_frame()["created_at"].dtype   # kept as is
+        assert kept["created_at"].dtype == mentions_frame()["created_at"].dtype  # kept as is
     assert pd.read_parquet(folder / "conversations.parquet")["customer_id"].tolist() == ["bob"]
     sla = pd.read_csv(folder / "sla.csv")
     assert sla["customer_id"].tolist() == ["bob"] and list(sla.columns) == list(clocks_frame())
     assert pd.read_csv(folder / "rejected.csv").empty
     assert (folder / "faq.csv").read_text() == "question\nwhere is my bag\n"
 
-    code, out, _ = run_cli(capsys, "forget", "--playbook", tiny_playbook, "--author", "ann",
-                           "--runs", "--out", tmp_path / "reports")
+    code, out, _ = run_cli(
+        capsys,
+        "forget",
+        "--playbook",
+        tiny_playbook,
+        "--author",
+        "ann",
+        "--runs",
+        "--out",
+        tmp_path / "reports",
+    )
     assert out.splitlines()[2:] == [
         f"run folders under {client_dir}/: no rows of ann",
         "scan: no trace of ann left in the run folders or the store (searched 1 ids/names, 0 "
@@ -659,8 +848,10 @@ def test_sqlite_bulk_path_stores_what_sqlalchemy_would(tmp_path, monkeypatch):
         with open_store(f"sqlite:///{path}") as opened:
             fill(opened)
         with sqlite3.connect(path) as raw:
-            return {t: raw.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                    for t in ("contacts", "identities", "interactions", "cases")}
+            return {
+                t: raw.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("contacts", "identities", "interactions", "cases")
+            }
 
     fast = filled(tmp_path / "fast.sqlite")
 
@@ -671,14 +862,18 @@ def test_sqlite_bulk_path_stores_what_sqlalchemy_would(tmp_path, monkeypatch):
         stmt = store_module.sqlite.insert(table)
         set_ = {c: stmt.excluded[c] for c in update_columns}
         set_.update(new_values(stmt.excluded) if new_values else {})
-        stmt = (stmt.on_conflict_do_update(index_elements=keys, set_=set_) if set_
-                else stmt.on_conflict_do_nothing(index_elements=keys))
+        stmt = (
+            stmt.on_conflict_do_update(index_elements=keys, set_=set_)
+            if set_
+            else stmt.on_conflict_do_nothing(index_elements=keys)
+        )
         conn.execute(stmt, rows)
         return len(rows)
 
     monkeypatch.setattr(store_module, "_upsert", sqlalchemy_upsert)
     slow = filled(tmp_path / "slow.sqlite")
     assert fast["interactions"][0][:0] == ()  # tuples of raw values
-    assert any(isinstance(v, str) and v.startswith("2026-01-05 10:00:00") for v in
-               fast["interactions"][0])
+    assert any(
+        isinstance(v, str) and v.startswith("2026-01-05 10:00:00") for v in fast["interactions"][0]
+    )
     assert fast == slow

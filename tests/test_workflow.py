@@ -23,14 +23,19 @@ from .conftest import ROOT
 
 CSV = "mention_id,text,created_at\n1,hello,2026-09-01T10:00:00Z\n"
 
-ROUTING = Routing.model_validate({
-    "complaint": "service", "question": "service", "lead": "sales", "crisis": "pr",
-    "rules": [
-        {"intent": "praise", "priority": "high", "department": "pr"},
-        {"priority": "high", "department": "service"},
-        {"intent": ["lead", "question"], "priority": "low", "department": "marketing"},
-    ],
-})
+ROUTING = Routing.model_validate(
+    {
+        "complaint": "service",
+        "question": "service",
+        "lead": "sales",
+        "crisis": "pr",
+        "rules": [
+            {"intent": "praise", "priority": "high", "department": "pr"},
+            {"priority": "high", "department": "service"},
+            {"intent": ["lead", "question"], "priority": "low", "department": "marketing"},
+        ],
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,14 +55,17 @@ def test_flat_routing_still_loads(minimal_playbook):
 
 
 def test_routing_rules_load(minimal_playbook):
-    path = minimal_playbook(CSV, """
+    path = minimal_playbook(
+        CSV,
+        """
         routing:
           complaint: service
           default: service
           rules:
             - {priority: high, department: pr}
             - {intent: [lead, question], priority: [normal, low], department: sales}
-        """)
+        """,
+    )
     routing = load_playbook(path).routing
     assert routing.rules[1].intent == ["lead", "question"] and routing.rules[0].intent is None
     assert routing.department_for("other", "normal") == ("service", "default")
@@ -67,40 +75,59 @@ def test_routing_rules_load(minimal_playbook):
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ("routing: {complaint: servce}\n",
-         "line 5: routing.complaint: 'servce' is not allowed; did you mean 'service'? (allowed: "
-         "'service', 'marketing', 'pr' or 'sales')"),
-        ("routing: {complant: service}\n",
-         "line 5: routing.complant: unknown key; did you mean 'complaint'? (allowed: complaint, "
-         "question, praise, lead, other, crisis, default, rules)"),
-        ("routing: {default: it}\n",
-         "line 5: routing.default: 'it' is not allowed (allowed: 'service', 'marketing', 'pr' or "
-         "'sales')"),
-        ("routing: {rules: [{priority: urgent, department: service}]}\n",
-         "line 5: routing.rules[0].priority[0]: 'urgent' is not allowed (allowed: 'high', "
-         "'normal' or 'low')"),
-        ("routing: {rules: [{intent: complain, department: service}]}\n",
-         "line 5: routing.rules[0].intent[0]: 'complain' is not allowed; did you mean "
-         "'complaint'? (allowed: 'complaint', 'question', 'praise', 'lead' or 'other')"),
-        ("routing: {rules: [{department: service}]}\n",
-         "line 5: routing.rules[0]: a rule needs intent or priority (or both); to send all other "
-         "requests to one department, set routing.default"),
-        ("routing: {rules: [{intent: lead, dept: sales}]}\n",
-         "line 5: routing.rules[0].dept: unknown key; did you mean 'department'? (allowed: "
-         "intent, priority, department)"),
-        ("guidelines: {owners: {it: Bob}}\n",
-         "line 5: guidelines.owners.it.[key]: 'it' is not allowed (allowed: 'service', "
-         "'marketing', 'pr' or 'sales')"),
-        ("guidelines: {empowerd: [refunds]}\n",
-         "line 5: guidelines.empowerd: unknown key; did you mean 'empowered'? (allowed: "
-         "empowered, escalation, owners)"),
-        ("guidelines: {escalation: ''}\n",
-         "line 5: guidelines.escalation: must not be empty (leave the key out instead)"),
+        (
+            "routing: {complaint: servce}\n",
+            "line 5: routing.complaint: 'servce' is not allowed; did you mean 'service'? (allowed: "
+            "'service', 'marketing', 'pr' or 'sales')",
+        ),
+        (
+            "routing: {complant: service}\n",
+            "line 5: routing.complant: unknown key; did you mean 'complaint'? (allowed: complaint, "
+            "question, praise, lead, other, crisis, default, rules)",
+        ),
+        (
+            "routing: {default: it}\n",
+            "line 5: routing.default: 'it' is not allowed "
+            "(allowed: 'service', 'marketing', 'pr' or 'sales')",
+        ),
+        (
+            "routing: {rules: [{priority: urgent, department: service}]}\n",
+            "line 5: routing.rules[0].priority[0]: 'urgent' is not allowed (allowed: 'high', "
+            "'normal' or 'low')",
+        ),
+        (
+            "routing: {rules: [{intent: complain, department: service}]}\n",
+            "line 5: routing.rules[0].intent[0]: 'complain' is not allowed; did you mean "
+            "'complaint'? (allowed: 'complaint', 'question', 'praise', 'lead' or 'other')",
+        ),
+        (
+            "routing: {rules: [{department: service}]}\n",
+            "line 5: routing.rules[0]: a rule needs intent or priority (or both); "
+            "to send all other requests to one department, set routing.default",
+        ),
+        (
+            "routing: {rules: [{intent: lead, dept: sales}]}\n",
+            "line 5: routing.rules[0].dept: unknown key; did you mean 'department'? (allowed: "
+            "intent, priority, department)",
+        ),
+        (
+            "guidelines: {owners: {it: Bob}}\n",
+            "line 5: guidelines.owners.it.[key]: 'it' is not allowed (allowed: 'service', "
+            "'marketing', 'pr' or 'sales')",
+        ),
+        (
+            "guidelines: {empowerd: [refunds]}\n",
+            "line 5: guidelines.empowerd: unknown key; did you mean 'empowered'? (allowed: "
+            "empowered, escalation, owners)",
+        ),
+        (
+            "guidelines: {escalation: ''}\n",
+            "line 5: guidelines.escalation: must not be empty (leave the key out instead)",
+        ),
     ],
 )
 def test_bad_routing_and_guidelines_give_one_line_errors(write_playbook, extra, expected):
-    base = ("client: c1\nname: C\nbrand: {handles: ['@c']}\n"
-            "sources: [{kind: file, path: m.csv}]\n")
+    base = "client: c1\nname: C\nbrand: {handles: ['@c']}\nsources: [{kind: file, path: m.csv}]\n"
     with pytest.raises(PlaybookValidationError) as info:
         load_playbook(write_playbook(base + extra), check_files=False)
     assert expected in info.value.errors
@@ -116,8 +143,14 @@ def test_routing_matrix_of_the_example_playbook():
     assert list(matrix.index) == [*INTENTS, "crisis"] and list(matrix.columns) == list(PRIORITIES)
     # The rule {priority: high, department: service} wins over the intent map for high
     # priority; normal and low follow the intent map; crisis goes to PR at every priority.
-    expected = {"complaint": "service", "question": "service", "praise": "marketing",
-                "lead": "sales", "other": "marketing", "crisis": "pr"}
+    expected = {
+        "complaint": "service",
+        "question": "service",
+        "praise": "marketing",
+        "lead": "sales",
+        "other": "marketing",
+        "crisis": "pr",
+    }
     for intent, department in expected.items():
         high = "pr" if intent == "crisis" else "service"
         assert matrix.loc[intent].tolist() == [high, department, department]
@@ -146,33 +179,64 @@ def test_routing_matrix_without_crisis_route():
 # route()
 
 
-FRAME = pd.DataFrame({
-    "intent": ["complaint", "praise", "praise", "lead", "lead", "question", "other", None,
-               "complaint", "other"],
-    "priority": ["normal", "high", "low", "high", "low", "normal", "low", "normal", "low",
-                 None],
-    "crisis": [False, False, False, False, False, False, False, False, True, False],
-    "is_brand": [False, False, False, False, False, False, False, False, False, True],
-})
+FRAME = pd.DataFrame(
+    {
+        "intent": [
+            "complaint",
+            "praise",
+            "praise",
+            "lead",
+            "lead",
+            "question",
+            "other",
+            None,
+            "complaint",
+            "other",
+        ],
+        "priority": [
+            "normal",
+            "high",
+            "low",
+            "high",
+            "low",
+            "normal",
+            "low",
+            "normal",
+            "low",
+            None,
+        ],
+        "crisis": [False, False, False, False, False, False, False, False, True, False],
+        "is_brand": [False, False, False, False, False, False, False, False, False, True],
+    }
+)
 
 
 def test_route_by_hand():
     routed = route(FRAME, ROUTING)
     assert routed["department"].tolist() == [
-        "service",    # complaint -> intent
-        "pr",         # praise/high -> rule 1 (before rule 2)
+        "service",  # complaint -> intent
+        "pr",  # praise/high -> rule 1 (before rule 2)
         "marketing",  # praise/low -> default
-        "service",    # lead/high -> rule 2
+        "service",  # lead/high -> rule 2
         "marketing",  # lead/low -> rule 3
-        "service",    # question -> intent
+        "service",  # question -> intent
         "marketing",  # other -> default
         "marketing",  # unknown intent -> default
-        "pr",         # crisis outranks everything
-        pd.NA,        # a brand post is no request
+        "pr",  # crisis outranks everything
+        pd.NA,  # a brand post is no request
     ]
     assert routed["routed_by"].tolist() == [
-        "intent", "rule 1", "default", "rule 2", "rule 3", "intent", "default", "default",
-        "crisis", pd.NA]
+        "intent",
+        "rule 1",
+        "default",
+        "rule 2",
+        "rule 3",
+        "intent",
+        "default",
+        "default",
+        "crisis",
+        pd.NA,
+    ]
     assert str(routed["department"].dtype) == "string"
     assert list(routed.columns) == [*FRAME.columns, "department", "routed_by"]
     assert "department" not in FRAME.columns  # the input is not modified
@@ -197,18 +261,24 @@ def test_route_without_crisis_route_or_columns():
 def test_route_accepts_the_playbook(minimal_playbook):
     playbook = load_playbook(minimal_playbook(CSV, "routing: {question: sales}\n"))
     assert route(pd.DataFrame({"intent": ["question"]}), playbook)["department"].tolist() == [
-        "sales"]
+        "sales"
+    ]
 
 
 def test_mark_crisis_by_hand():
-    frame = pd.DataFrame({
-        "priority": ["high", "normal", "high", "high"],
-        # Berlin is UTC+1 in March: 23:30Z on the 1st is 00:30 on the 2nd
-        "first_customer_at": pd.to_datetime(["2026-03-01 23:30", "2026-03-02 09:00",
-                                             "2026-03-03 09:00", "2026-03-04 09:00"], utc=True),
-    })
-    alerts = pd.DataFrame({"date": ["2026-03-02", "2026-03-04"],
-                           "metric": ["negative", "mentions"]})  # a volume spike is no crisis
+    frame = pd.DataFrame(
+        {
+            "priority": ["high", "normal", "high", "high"],
+            # Berlin is UTC+1 in March: 23:30Z on the 1st is 00:30 on the 2nd
+            "first_customer_at": pd.to_datetime(
+                ["2026-03-01 23:30", "2026-03-02 09:00", "2026-03-03 09:00", "2026-03-04 09:00"],
+                utc=True,
+            ),
+        }
+    )
+    alerts = pd.DataFrame(
+        {"date": ["2026-03-02", "2026-03-04"], "metric": ["negative", "mentions"]}
+    )  # a volume spike is no crisis
     marked = mark_crisis(frame, alerts, "Europe/Berlin")
     assert marked["crisis"].tolist() == [True, False, False, False]
     assert "crisis" not in frame.columns
@@ -223,11 +293,22 @@ def test_mark_crisis_by_hand():
 
 
 def test_department_workload_by_hand():
-    routed = pd.DataFrame({
-        "department": ["service", "service", "service", "sales", "pr", None],
-        "first_customer_at": pd.to_datetime(["2026-01-01", "2026-01-10", "2026-01-20",
-                                             "2026-01-29", "2026-01-15", "2026-03-01"], utc=True),
-    })
+    routed = pd.DataFrame(
+        {
+            "department": ["service", "service", "service", "sales", "pr", None],
+            "first_customer_at": pd.to_datetime(
+                [
+                    "2026-01-01",
+                    "2026-01-10",
+                    "2026-01-20",
+                    "2026-01-29",
+                    "2026-01-15",
+                    "2026-03-01",
+                ],
+                utc=True,
+            ),
+        }
+    )
     # requests span 2026-01-01 .. 2026-01-29 = 28 days = 4 weeks (the brand row does not count)
     table = department_workload(routed)
     assert table["department"].tolist() == list(DEPARTMENTS)
@@ -235,31 +316,40 @@ def test_department_workload_by_hand():
     assert table["per_week"].tolist() == pytest.approx([0.75, 0.0, 0.25, 0.25])
     assert table["share"].tolist() == pytest.approx([0.6, 0.0, 0.2, 0.2])
     assert department_workload(routed, weeks=2)["per_week"].tolist() == pytest.approx(
-        [1.5, 0.0, 0.5, 0.5])
+        [1.5, 0.0, 0.5, 0.5]
+    )
 
 
 def test_department_workload_short_period_counts_as_one_week():
-    routed = pd.DataFrame({"department": ["service", "sales"],
-                           "created_at": pd.to_datetime(["2026-01-01", "2026-01-03"], utc=True)})
+    routed = pd.DataFrame(
+        {
+            "department": ["service", "sales"],
+            "created_at": pd.to_datetime(["2026-01-01", "2026-01-03"], utc=True),
+        }
+    )
     assert department_workload(routed)["per_week"].tolist() == [1.0, 0.0, 0.0, 1.0]
     no_time = department_workload(routed.drop(columns="created_at"))
     assert no_time["per_week"].isna().all() and no_time["share"].tolist() == [0.5, 0, 0, 0.5]
 
 
-CLOCKS = pd.DataFrame({
-    "intent": ["complaint", "complaint", "lead", "praise", "question"],
-    "priority": ["normal", "high", "normal", "low", "low"],
-    "first_response_at": pd.to_datetime(["2026-01-05 10:00", None, "2026-01-05 12:00",
-                                         "2026-01-05 13:00", None], utc=True),
-    "first_response_h": [1.0, np.nan, 3.0, 5.0, np.nan],
-    "first_response_business_h": [1.0, np.nan, 2.0, 5.0, np.nan],
-    "status": ["met", "open_breached", "breached", "met", "open"],
-})
+CLOCKS = pd.DataFrame(
+    {
+        "intent": ["complaint", "complaint", "lead", "praise", "question"],
+        "priority": ["normal", "high", "normal", "low", "low"],
+        "first_response_at": pd.to_datetime(
+            ["2026-01-05 10:00", None, "2026-01-05 12:00", "2026-01-05 13:00", None], utc=True
+        ),
+        "first_response_h": [1.0, np.nan, 3.0, 5.0, np.nan],
+        "first_response_business_h": [1.0, np.nan, 2.0, 5.0, np.nan],
+        "status": ["met", "open_breached", "breached", "met", "open"],
+    }
+)
 
 
 def test_department_sla_by_hand():
-    routing = Routing.model_validate({"complaint": "service", "question": "service",
-                                      "lead": "sales"})
+    routing = Routing.model_validate(
+        {"complaint": "service", "question": "service", "lead": "sales"}
+    )
     table = department_sla(CLOCKS, routing).set_index("department")
     # service: two complaints (1 answered, met + open_breached) and one question (open)
     assert table.loc["service", "conversations"] == 3 and table.loc["service", "answered"] == 1

@@ -34,14 +34,7 @@ from ..credentials import expand_env, hide_env, mask_urls_in_text
 from ..playbook.alerts import EmailChannel, WebhookChannel, env_names
 from ..sources.retry import RETRY_STATUS, parse_retry_after
 
-__all__ = [
-    "Outcome",
-    "clean_reason",
-    "hidden_in_logs",
-    "hide_values",
-    "post_webhook",
-    "send_email",
-]
+__all__ = ["Outcome", "clean_reason", "hidden_in_logs", "hide_values", "post_webhook", "send_email"]
 
 logger = logging.getLogger(__name__)
 

@@ -287,10 +287,7 @@ def pii_alerts(
 
 
 def reach_complaint_alerts(
-    mentions: pd.DataFrame,
-    min_reach: int,
-    severity: str = "warning",
-    timezone: str = "UTC",
+    mentions: pd.DataFrame, min_reach: int, severity: str = "warning", timezone: str = "UTC"
 ) -> pd.DataFrame:
     """Complaints from authors whose reach (followers) is at least ``min_reach``.
 

@@ -171,10 +171,17 @@ class BusinessCalendar:
         )
 
     def __repr__(self) -> str:
-        hours = BusinessHours.model_validate({"schedule": {
-            WEEKDAYS[day]: [f"{a:%H:%M}-{'24:00' if b == dt.time.max else format(b, '%H:%M')}"
-                            for a, b in windows]
-            for day, windows in self.weekly.items()}})
+        hours = BusinessHours.model_validate(
+            {
+                "schedule": {
+                    WEEKDAYS[day]: [
+                        f"{a:%H:%M}-{'24:00' if b == dt.time.max else format(b, '%H:%M')}"
+                        for a, b in windows
+                    ]
+                    for day, windows in self.weekly.items()
+                }
+            }
+        )
         holidays = ""
         if self.holidays_country:
             sub = f"-{self.holidays_subdivision}" if self.holidays_subdivision else ""
@@ -333,8 +340,9 @@ class BusinessCalendar:
             years = 0
             latest = t_ok.max()
             # Extend until every target and the opening after every start lie in the range.
-            while (len(self._starts) == 0 or target.max() > self._cum[-1]
-                   or self._ends[-1] <= latest):
+            while (
+                len(self._starts) == 0 or target.max() > self._cum[-1] or self._ends[-1] <= latest
+            ):
                 if years >= _MAX_EXTENSION_YEARS:
                     raise ValueError(
                         f"{self!r} has no business time for {years} years after a start "

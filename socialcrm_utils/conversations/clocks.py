@@ -133,8 +133,9 @@ class _Clock:
         self.calendar = calendar
         self.as_of = as_of
 
-    def measure(self, start: pd.Series, end: pd.Series, target_s: pd.Series,
-                business: np.ndarray) -> dict[str, pd.Series]:
+    def measure(
+        self, start: pd.Series, end: pd.Series, target_s: pd.Series, business: np.ndarray
+    ) -> dict[str, pd.Series]:
         """Calendar and business hours from start to end, the due time and the status.
 
         ``business`` says per row whether its target counts business time. Rows without a
@@ -152,10 +153,14 @@ class _Clock:
         done = end.notna().to_numpy()
         has_due = due.notna().to_numpy()
         in_time = (end <= due).to_numpy()
-        overdue = ((due <= self.as_of).to_numpy() if not pd.isna(self.as_of)
-                   else np.zeros(len(due), bool))
-        status = np.select([done & in_time, done, overdue, has_due],
-                           ["met", "breached", "open_breached", "open"], default=None)
+        overdue = (
+            (due <= self.as_of).to_numpy() if not pd.isna(self.as_of) else np.zeros(len(due), bool)
+        )
+        status = np.select(
+            [done & in_time, done, overdue, has_due],
+            ["met", "breached", "open_breached", "open"],
+            default=None,
+        )
         status = pd.Series(np.where(has_due, status, None), index=start.index, dtype="string")
         to_breach = np.where(done, _hours(due - end), _hours(due - self.as_of))
         return {
@@ -264,8 +269,11 @@ def sla_clocks(
     use_business = business.fillna(False).to_numpy(dtype=bool)
     clock = _Clock(_calendar(sla, timezone), as_of)
     first_at = pd.to_datetime(out["first_customer_at"], utc=True)
-    resolved_at = (pd.to_datetime(out["resolved_at"], utc=True) if "resolved_at" in out
-                   else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]"))
+    resolved_at = (
+        pd.to_datetime(out["resolved_at"], utc=True)
+        if "resolved_at" in out
+        else pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
+    )
 
     first_target = _per_policy(index, [_seconds(p.first_response) for p in policies], "float64")
     first = clock.measure(first_at, out["first_response_at"], first_target, use_business)
@@ -294,18 +302,30 @@ def sla_clocks(
     iso = local.dt.isocalendar()
     week = iso["year"].astype("string") + "-W" + iso["week"].astype("string").str.zfill(2)
     out["week"] = week.astype("string")
-    out["weekday"] = pd.Series(np.asarray(WEEKDAYS, dtype=object)[
-        local.dt.day_of_week.fillna(0).astype(int).to_numpy()], index=out.index).where(
-        local.notna()).astype("string")
+    out["weekday"] = (
+        pd.Series(
+            np.asarray(WEEKDAYS, dtype=object)[
+                local.dt.day_of_week.fillna(0).astype(int).to_numpy()
+            ],
+            index=out.index,
+        )
+        .where(local.notna())
+        .astype("string")
+    )
     out["local_hour"] = local.dt.hour.astype("Int64")
     return out
 
 
-def _add_next_response_counts(out: pd.DataFrame, turns: pd.DataFrame | None, sla: Sla,
-                              clock: _Clock) -> None:
+def _add_next_response_counts(
+    out: pd.DataFrame, turns: pd.DataFrame | None, sla: Sla, clock: _Clock
+) -> None:
     """Per-conversation next-response figures from the follow-up turns (in place)."""
-    columns = ("next_responses", "next_responses_answered", "next_responses_met",
-               "next_response_breaches")
+    columns = (
+        "next_responses",
+        "next_responses_answered",
+        "next_responses_met",
+        "next_response_breaches",
+    )
     for column in columns:
         out[column] = np.zeros(len(out), dtype=np.int64)
     out["max_next_response_h"] = np.nan
@@ -315,16 +335,24 @@ def _add_next_response_counts(out: pd.DataFrame, turns: pd.DataFrame | None, sla
     if follow_ups.empty:
         return
     status = follow_ups["status"]
-    per = pd.DataFrame({
-        "conversation_id": follow_ups["conversation_id"].to_numpy(),
-        "next_responses": 1,
-        "next_responses_answered": follow_ups["responded_at"].notna().to_numpy(dtype=np.int64),
-        "next_responses_met": (status == "met").fillna(False).to_numpy(dtype=np.int64),
-        "next_response_breaches": status.isin(["breached", "open_breached"]).fillna(False)
-        .to_numpy(dtype=np.int64),
-        "max_next_response_h": follow_ups["response_h"].to_numpy(dtype=float),
-    }).groupby("conversation_id", sort=False).agg(
-        {**{c: "sum" for c in columns}, "max_next_response_h": "max"})
+    per = (
+        pd.DataFrame(
+            {
+                "conversation_id": follow_ups["conversation_id"].to_numpy(),
+                "next_responses": 1,
+                "next_responses_answered": follow_ups["responded_at"]
+                .notna()
+                .to_numpy(dtype=np.int64),
+                "next_responses_met": (status == "met").fillna(False).to_numpy(dtype=np.int64),
+                "next_response_breaches": status.isin(["breached", "open_breached"])
+                .fillna(False)
+                .to_numpy(dtype=np.int64),
+                "max_next_response_h": follow_ups["response_h"].to_numpy(dtype=float),
+            }
+        )
+        .groupby("conversation_id", sort=False)
+        .agg({**{c: "sum" for c in columns}, "max_next_response_h": "max"})
+    )
     ids = out["conversation_id"].astype("string")
     joined = per.reindex(ids.to_numpy())
     for column in columns:
@@ -332,18 +360,26 @@ def _add_next_response_counts(out: pd.DataFrame, turns: pd.DataFrame | None, sla
     out["max_next_response_h"] = joined["max_next_response_h"].to_numpy(dtype=float)
 
 
-def _next_turn_clocks(turns: pd.DataFrame, clocks: pd.DataFrame, sla: Sla,
-                      clock: _Clock) -> pd.DataFrame:
+def _next_turn_clocks(
+    turns: pd.DataFrame, clocks: pd.DataFrame, sla: Sla, clock: _Clock
+) -> pd.DataFrame:
     follow_ups = turns[turns["turn"] > 0].copy()
     policy = clocks.set_index(clocks["conversation_id"].astype("string"))["policy_index"]
     policy = policy[~policy.index.duplicated()]
-    index = pd.Series(policy.reindex(follow_ups["conversation_id"].astype("string")).to_numpy(),
-                      index=follow_ups.index, dtype="Int64")
+    index = pd.Series(
+        policy.reindex(follow_ups["conversation_id"].astype("string")).to_numpy(),
+        index=follow_ups.index,
+        dtype="Int64",
+    )
     policies = sla.policies
     target = _per_policy(index, [_seconds(p.next_response) for p in policies], "float64")
     business = _per_policy(index, [p.business_hours for p in policies], "boolean")
-    measured = clock.measure(follow_ups["started_at"], follow_ups["responded_at"], target,
-                             business.fillna(False).to_numpy(dtype=bool))
+    measured = clock.measure(
+        follow_ups["started_at"],
+        follow_ups["responded_at"],
+        target,
+        business.fillna(False).to_numpy(dtype=bool),
+    )
     follow_ups["policy"] = _per_policy(index, [p.label for p in policies], "string")
     follow_ups["target_h"] = target / 3600
     follow_ups["response_h"] = measured["h"]
@@ -354,8 +390,13 @@ def _next_turn_clocks(turns: pd.DataFrame, clocks: pd.DataFrame, sla: Sla,
     return follow_ups
 
 
-def next_response_clocks(turns: pd.DataFrame, clocks: pd.DataFrame, sla: Sla, timezone: str,
-                         as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def next_response_clocks(
+    turns: pd.DataFrame,
+    clocks: pd.DataFrame,
+    sla: Sla,
+    timezone: str,
+    as_of: pd.Timestamp | None = None,
+) -> pd.DataFrame:
     """One row per customer follow-up after a brand reply, with its next-response clock.
 
     The policy is the conversation's (from ``clocks``), the target its ``next_response``
@@ -368,12 +409,12 @@ def next_response_clocks(turns: pd.DataFrame, clocks: pd.DataFrame, sla: Sla, ti
     """
     if as_of is None:
         as_of = _latest(clocks, ("last_at", "first_customer_at", "first_response_at"))
-    return _next_turn_clocks(turns, clocks, sla, _Clock(_calendar(sla, timezone),
-                                                       _as_utc(as_of)))
+    return _next_turn_clocks(turns, clocks, sla, _Clock(_calendar(sla, timezone), _as_utc(as_of)))
 
 
-def clock_conversations(scored: pd.DataFrame, playbook: Playbook,
-                        as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def clock_conversations(
+    scored: pd.DataFrame, playbook: Playbook, as_of: pd.Timestamp | None = None
+) -> pd.DataFrame:
     """Scored mentions -> SLA clocks of every conversation the brand owes an answer.
 
     The chain of step 4 in one call: :func:`brand_threads`, :func:`build_conversations` and
@@ -392,12 +433,14 @@ def _sla_columns(clocks: pd.DataFrame) -> pd.DataFrame:
     count as not met / NaN hours / zero next responses)."""
 
     def flags(column: str) -> dict[str, np.ndarray]:
-        status = (clocks[column].astype("string") if column in clocks
-                  else pd.Series(pd.NA, index=clocks.index, dtype="string"))
+        status = (
+            clocks[column].astype("string")
+            if column in clocks
+            else pd.Series(pd.NA, index=clocks.index, dtype="string")
+        )
         return {
             "met": (status == "met").fillna(False).to_numpy(dtype=bool),
-            "breach": status.isin(["breached", "open_breached"]).fillna(False)
-            .to_numpy(dtype=bool),
+            "breach": status.isin(["breached", "open_breached"]).fillna(False).to_numpy(dtype=bool),
             "open": (status == "open").fillna(False).to_numpy(dtype=bool),
         }
 
@@ -412,20 +455,33 @@ def _sla_columns(clocks: pd.DataFrame) -> pd.DataFrame:
         return pd.to_numeric(clocks[column]).fillna(0).to_numpy(dtype=np.int64)
 
     first, resolution = flags("status"), flags("resolution_status")
-    resolved = (clocks["resolved_at"].notna().to_numpy() if "resolved_at" in clocks
-                else np.zeros(len(clocks), bool))
-    return pd.DataFrame({
-        "_answered": clocks["first_response_at"].notna().to_numpy(),
-        "_met": first["met"], "_breach": first["breach"], "_open": first["open"],
-        "_h": numbers("first_response_h"), "_bh": numbers("first_response_business_h"),
-        "_resolved": resolved,
-        "_r_met": resolution["met"], "_r_breach": resolution["breach"],
-        "_rh": numbers("resolution_h"), "_rbh": numbers("resolution_business_h"),
-        "_next": counts("next_responses"), "_n_met": counts("next_responses_met"),
-        "_n_breach": counts("next_response_breaches"),
-    }, index=clocks.index)
+    resolved = (
+        clocks["resolved_at"].notna().to_numpy()
+        if "resolved_at" in clocks
+        else np.zeros(len(clocks), bool)
+    )
+    return pd.DataFrame(
+        {
+            "_answered": clocks["first_response_at"].notna().to_numpy(),
+            "_met": first["met"],
+            "_breach": first["breach"],
+            "_open": first["open"],
+            "_h": numbers("first_response_h"),
+            "_bh": numbers("first_response_business_h"),
+            "_resolved": resolved,
+            "_r_met": resolution["met"],
+            "_r_breach": resolution["breach"],
+            "_rh": numbers("resolution_h"),
+            "_rbh": numbers("resolution_business_h"),
+            "_next": counts("next_responses"),
+            "_n_met": counts("next_responses_met"),
+            "_n_breach": counts("next_response_breaches"),
+        },
+        index=clocks.index,
+    )
 
 
+# long: one named aggregation per output column, in the order of the table it returns
 def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy") -> pd.DataFrame:
     """SLA figures per group: response rate, response and resolution times, attainment.
 
@@ -493,12 +549,26 @@ def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy
         next_met=("_n_met", "sum"),
         next_response_breaches=("_n_breach", "sum"),
     )
-    for name, column in (("p90_first_response_h", "_h"), ("p90_first_response_business_h", "_bh"),
-                         ("p90_resolution_h", "_rh"), ("p90_resolution_business_h", "_rbh")):
+    for name, column in (
+        ("p90_first_response_h", "_h"),
+        ("p90_first_response_business_h", "_bh"),
+        ("p90_resolution_h", "_rh"),
+        ("p90_resolution_business_h", "_rbh"),
+    ):
         table[name] = grouped[column].quantile(0.9)
-    integer = ("conversations", "answered", "met", "breaches", "open", "resolved",
-               "resolution_met", "resolution_breaches", "next_responses", "next_met",
-               "next_response_breaches")
+    integer = (
+        "conversations",
+        "answered",
+        "met",
+        "breaches",
+        "open",
+        "resolved",
+        "resolution_met",
+        "resolution_breaches",
+        "next_responses",
+        "next_met",
+        "next_response_breaches",
+    )
     for column in integer:
         table[column] = table[column].astype(np.int64)
     table["response_rate"] = table["answered"] / table["conversations"]
@@ -511,14 +581,31 @@ def summarize_sla(clocks: pd.DataFrame, by: str | Sequence[str] | None = "policy
     table["resolution_attainment"] = share("resolution_met", "resolution_breaches")
     table["next_response_attainment"] = share("next_met", "next_response_breaches")
     columns = [
-        "conversations", "answered", "response_rate",
-        "mean_first_response_h", "median_first_response_h", "p90_first_response_h",
-        "mean_first_response_business_h", "median_first_response_business_h",
-        "p90_first_response_business_h", "met", "breaches", "open", "attainment",
-        "resolved", "mean_resolution_h", "median_resolution_h", "p90_resolution_h",
-        "mean_resolution_business_h", "median_resolution_business_h",
-        "p90_resolution_business_h", "resolution_breaches", "resolution_attainment",
-        "next_responses", "next_response_breaches", "next_response_attainment",
+        "conversations",
+        "answered",
+        "response_rate",
+        "mean_first_response_h",
+        "median_first_response_h",
+        "p90_first_response_h",
+        "mean_first_response_business_h",
+        "median_first_response_business_h",
+        "p90_first_response_business_h",
+        "met",
+        "breaches",
+        "open",
+        "attainment",
+        "resolved",
+        "mean_resolution_h",
+        "median_resolution_h",
+        "p90_resolution_h",
+        "mean_resolution_business_h",
+        "median_resolution_business_h",
+        "p90_resolution_business_h",
+        "resolution_breaches",
+        "resolution_attainment",
+        "next_responses",
+        "next_response_breaches",
+        "next_response_attainment",
     ]
     table = table.reset_index()
     return table[keys + columns]

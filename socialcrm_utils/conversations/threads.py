@@ -95,8 +95,12 @@ def assign_conversations(mentions: pd.DataFrame) -> pd.Series:
         ['1', '1', '1', '99']
     """
     codes, names = _conversation_codes(mentions)
-    return pd.Series(names.take(codes, allow_fill=True), index=mentions.index,
-                     dtype="string", name="conversation_id")
+    return pd.Series(
+        names.take(codes, allow_fill=True),
+        index=mentions.index,
+        dtype="string",
+        name="conversation_id",
+    )
 
 
 def _first_rows(codes: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
@@ -114,10 +118,12 @@ def _conversation_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     a million rows take well under a second.
     """
     n = len(mentions)
-    stacked = pd.concat([_text(mentions, c) for c in ("mention_id", "in_reply_to_id",
-                                                       "conversation_id")], ignore_index=True)
+    stacked = pd.concat(
+        [_text(mentions, c) for c in ("mention_id", "in_reply_to_id", "conversation_id")],
+        ignore_index=True,
+    )
     all_codes, names = pd.factorize(stacked)
-    id_code, parent_code, given_code = (all_codes[i * n:(i + 1) * n] for i in range(3))
+    id_code, parent_code, given_code = (all_codes[i * n : (i + 1) * n] for i in range(3))
     positions = np.arange(n, dtype=np.int64)
 
     has_id = id_code >= 0
@@ -130,8 +136,9 @@ def _conversation_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     has_given = given_code >= 0
     terminal = has_given | (parent_row < 0) | (parent_row == positions)
     # The label of a terminal row: its conversation id, else the missing parent, else itself.
-    label = np.where(has_given, given_code,
-                     np.where(has_parent & (parent_row < 0), parent_code, id_code))
+    label = np.where(
+        has_given, given_code, np.where(has_parent & (parent_row < 0), parent_code, id_code)
+    )
 
     parent_or_self = np.where(terminal, positions, parent_row)
     rounds = int(np.ceil(np.log2(max(n, 2)))) + 1  # 2**rounds > n >= any chain or cycle length
@@ -147,8 +154,9 @@ def _conversation_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
         # Bad data: rows on (or leading into) a reply cycle never reach a root. Jump again over
         # those rows only, carrying the smallest id seen; after ``rounds`` rounds each row's
         # pointer sits on its cycle, and the smallest id seen covers the whole cycle.
-        logger.warning("%d mentions in reply cycles; each cycle is one conversation",
-                       int(cyclic.sum()))
+        logger.warning(
+            "%d mentions in reply cycles; each cycle is one conversation", int(cyclic.sum())
+        )
         rows = np.flatnonzero(cyclic)
         sub_pointer = np.searchsorted(rows, parent_or_self[rows])
         by_name = np.argsort(names.take(id_code[rows]).to_numpy(dtype=object), kind="stable")
@@ -251,12 +259,16 @@ def build_conversations(
     last_customer_at = created[np.clip(last_customer_row, 0, None)]
     last_reply_at = np.where(last_reply_row >= 0, created[np.clip(last_reply_row, 0, None)], _NAT)
     # Resolved: the brand had the last word (a reply after the customer's latest post).
-    resolved_row = np.where((last_reply_row >= 0) & (last_reply_at > last_customer_at),
-                            last_reply_row, -1)
+    resolved_row = np.where(
+        (last_reply_row >= 0) & (last_reply_at > last_customer_at), last_reply_row, -1
+    )
     responder_codes, _ = pd.factorize(_text(mentions, "author_id").str.lower().str.lstrip("@"))
     pairs = np.unique(np.stack([codes[responses], responder_codes[responses]]), axis=1)
-    n_responders = np.bincount(pairs[0], minlength=size)[conv] if pairs.size else np.zeros(
-        len(conv), dtype=np.int64)
+    n_responders = (
+        np.bincount(pairs[0], minlength=size)[conv]
+        if pairs.size
+        else np.zeros(len(conv), dtype=np.int64)
+    )
 
     def take(column: str, rows: np.ndarray) -> Any:
         if column == "priority" and column in mentions.columns:
@@ -268,24 +280,26 @@ def build_conversations(
     def stamp(rows: np.ndarray) -> pd.DatetimeIndex:
         return _from_ns(np.where(rows >= 0, created[np.clip(rows, 0, None)], _NAT))
 
-    out = pd.DataFrame({
-        "conversation_id": names.take(conv).astype("string").array,
-        "platform": take("platform", first_row),
-        "root_mention_id": take("mention_id", earliest_row),
-        "customer_id": take("author_id", first_row),
-        "first_customer_at": stamp(first_row),
-        "first_response_at": stamp(reply_row),
-        "responder": take("author_id", reply_row),
-        "n_customer_posts": np.bincount(codes[customer_rows], minlength=size)[conv],
-        "n_brand_posts": np.bincount(brand_codes, minlength=size)[conv],
-        "last_customer_at": stamp(last_customer_row),
-        "resolved_at": stamp(resolved_row),
-        "n_responders": n_responders,
-        "last_at": stamp(last_row),
-        "url": take("url", first_row),
-        "intent": take("intent", first_row),
-        "priority": take("priority", first_row),
-    })
+    out = pd.DataFrame(
+        {
+            "conversation_id": names.take(conv).astype("string").array,
+            "platform": take("platform", first_row),
+            "root_mention_id": take("mention_id", earliest_row),
+            "customer_id": take("author_id", first_row),
+            "first_customer_at": stamp(first_row),
+            "first_response_at": stamp(reply_row),
+            "responder": take("author_id", reply_row),
+            "n_customer_posts": np.bincount(codes[customer_rows], minlength=size)[conv],
+            "n_brand_posts": np.bincount(brand_codes, minlength=size)[conv],
+            "last_customer_at": stamp(last_customer_row),
+            "resolved_at": stamp(resolved_row),
+            "n_responders": n_responders,
+            "last_at": stamp(last_row),
+            "url": take("url", first_row),
+            "intent": take("intent", first_row),
+            "priority": take("priority", first_row),
+        }
+    )
     for column in ("n_customer_posts", "n_brand_posts", "n_responders"):
         out[column] = out[column].astype(np.int64)
     out = out.sort_values(["first_customer_at", "conversation_id"], kind="stable")
@@ -360,8 +374,9 @@ def response_turns(mentions: pd.DataFrame, handles: Iterable[str] | None = None)
     same = code[candidate] == code[turn_pos[inside]]
     reply_pos[inside[same]] = candidate[same]
     turn_rows = rows[turn_pos]
-    reply_rows = np.where(reply_pos >= 0, rows[np.clip(reply_pos, 0, None)], -1) \
-        if len(rows) else reply_pos
+    reply_rows = (
+        np.where(reply_pos >= 0, rows[np.clip(reply_pos, 0, None)], -1) if len(rows) else reply_pos
+    )
     turn_code = code[turn_pos]
     turn_number = np.arange(len(turn_pos)) - np.searchsorted(turn_code, turn_code, side="left")
 
@@ -371,15 +386,17 @@ def response_turns(mentions: pd.DataFrame, handles: Iterable[str] | None = None)
     def stamp(at: np.ndarray) -> pd.DatetimeIndex:
         return _from_ns(np.where(at >= 0, created[np.clip(at, 0, None)], _NAT))
 
-    return pd.DataFrame({
-        "conversation_id": names.take(turn_code).astype("string").array,
-        "turn": turn_number.astype(np.int64),
-        "mention_id": take("mention_id", turn_rows),
-        "started_at": stamp(turn_rows),
-        "responded_at": stamp(reply_rows),
-        "responder": take("author_id", reply_rows),
-        "url": take("url", turn_rows),
-    })[list(TURN_COLUMNS)]
+    return pd.DataFrame(
+        {
+            "conversation_id": names.take(turn_code).astype("string").array,
+            "turn": turn_number.astype(np.int64),
+            "mention_id": take("mention_id", turn_rows),
+            "started_at": stamp(turn_rows),
+            "responded_at": stamp(reply_rows),
+            "responder": take("author_id", reply_rows),
+            "url": take("url", turn_rows),
+        }
+    )[list(TURN_COLUMNS)]
 
 
 def brand_threads(scored: pd.DataFrame) -> pd.DataFrame:

@@ -84,8 +84,9 @@ def _shared_context_kernel_manager() -> type:
     return SharedContextKernelManager
 
 
-def _execute_step(step: Step, playbook: Playbook, run_dir: Path,
-                  kernels: _Kernels | None = None) -> StepResult:
+def _execute_step(
+    step: Step, playbook: Playbook, run_dir: Path, kernels: _Kernels | None = None
+) -> StepResult:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -111,13 +112,18 @@ def _execute_step(step: Step, playbook: Playbook, run_dir: Path,
         code = f" ({_shorten(first_line)})" if first_line else ""
         if exc.ename == "AssertionError":  # the notebooks' asserts check the suite itself
             check = _first_line(exc.evalue) or _failed_line(exc.traceback) or "assert"
-            error = (f"internal check failed in step {step.number} ({step.notebook}, cell "
-                     f"{number}): {check}; please report it with the partial notebook")
+            error = (
+                f"internal check failed in step {step.number} ({step.notebook}, cell "
+                f"{number}): {check}; please report it with the partial notebook"
+            )
         else:
-            error = (f"step {step.number} ({step.notebook}) failed in cell {number}{code}: "
-                     f"{exc.ename}: {_first_line(exc.evalue)}")
-        error += (f"\n  partial notebook: {output} (it keeps the traceback; run with --debug "
-                  "to print it)")
+            error = (
+                f"step {step.number} ({step.notebook}) failed in cell {number}{code}: "
+                f"{exc.ename}: {_first_line(exc.evalue)}"
+            )
+        error += (
+            f"\n  partial notebook: {output} (it keeps the traceback; run with --debug to print it)"
+        )
         return StepResult(step.number, step.notebook, "failed", seconds, str(output), error)
     finally:
         kernels.release(kernel)
@@ -152,12 +158,16 @@ class _Kernel:
         import zmq
         from jupyter_client.blocking import BlockingKernelClient
 
-        kc = BlockingKernelClient(context=zmq.Context.shadow(self.km.context),
-                                  **self.km.get_connection_info(session=True))
+        kc = BlockingKernelClient(
+            context=zmq.Context.shadow(self.km.context), **self.km.get_connection_info(session=True)
+        )
         kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
         self._warmup: tuple[BlockingKernelClient, str] | None = (
-            kc, kc.execute(_setup_imports(notebook), silent=True, store_history=False,
-                           allow_stdin=False))
+            kc,
+            kc.execute(
+                _setup_imports(notebook), silent=True, store_history=False, allow_stdin=False
+            ),
+        )
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Wait for the warm-up to finish (the notebook's cells would queue behind it anyway)."""
@@ -171,8 +181,9 @@ class _Kernel:
                 reply = kc.get_shell_msg(timeout=max(deadline - time.monotonic(), 0.01))
                 if reply["parent_header"].get("msg_id") == msg_id:
                     if reply["content"].get("status") != "ok":
-                        logger.debug("warm-up of %s: %s", self.notebook.name,
-                                     reply["content"].get("ename"))
+                        logger.debug(
+                            "warm-up of %s: %s", self.notebook.name, reply["content"].get("ename")
+                        )
                     return
         except queue.Empty:
             logger.debug("warm-up of %s still running after %.0fs", self.notebook.name, timeout)
@@ -237,7 +248,7 @@ class _Kernels:
         kernel.wait_ready()  # before starting more: the run's first kernel warms up alone
         position = self._queue.index(step) if step in self._queue else len(self._queue)
         long_steps = self._last_seconds is not None and self._last_seconds >= _SHORT_STEP_S
-        for upcoming in self._queue[position + 1:position + (2 if long_steps else 3)]:
+        for upcoming in self._queue[position + 1 : position + (2 if long_steps else 3)]:
             self._start(upcoming)
         self._taken_at = time.perf_counter()
         return kernel
@@ -283,8 +294,9 @@ def _setup_imports(notebook: Path) -> str:
         tree = ast.parse(source)
     except (OSError, ValueError, StopIteration, SyntaxError):
         return ""
-    return "\n".join(ast.unparse(node) for node in tree.body
-                     if isinstance(node, ast.Import | ast.ImportFrom))
+    return "\n".join(
+        ast.unparse(node) for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)
+    )
 
 
 def _engine_name() -> str:
@@ -368,7 +380,7 @@ def _failed_line(traceback: list[str] | None) -> str:
 
 def _shorten(text: str, width: int = 60) -> str:
     """``text`` cut to ``width`` characters with an ellipsis."""
-    return text if len(text) <= width else text[:width - 3].rstrip() + "..."
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
 def _first_line(text: str) -> str:

@@ -9,10 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import ARTIFACT_PRODUCER, STEPS
-from ..exceptions import (
-    MissingArtifactError,
-    SocialCRMError,
-)
+from ..exceptions import MissingArtifactError, SocialCRMError
 
 _RUN_NAME = re.compile(r"\d{8}T\d{6}Z(-\d+)?")
 
@@ -70,8 +67,10 @@ def describe_reused(reused: dict[int, str]) -> str:
     by_run: dict[str, list[int]] = {}
     for number in sorted(reused):
         by_run.setdefault(reused[number], []).append(number)
-    return "; ".join(f"step{'s' if len(numbers) > 1 else ''} {format_steps(numbers)} from run {run}"
-                     for run, numbers in by_run.items())
+    return "; ".join(
+        f"step{'s' if len(numbers) > 1 else ''} {format_steps(numbers)} from run {run}"
+        for run, numbers in by_run.items()
+    )
 
 
 def parse_steps(spec: str | Iterable[int] | None) -> list[int]:
@@ -200,8 +199,11 @@ def plan_reuse(steps: list[int], client_dir: Path) -> ReusePlan:
 
 def _runs(client_dir: Path) -> list[Path]:
     """The run folders of a client, newest first (``T...Z-10`` after ``T...Z-9``)."""
-    return sorted((p for p in client_dir.glob("*") if _RUN_NAME.fullmatch(p.name) and p.is_dir()),
-                  key=_run_order, reverse=True)
+    return sorted(
+        (p for p in client_dir.glob("*") if _RUN_NAME.fullmatch(p.name) and p.is_dir()),
+        key=_run_order,
+        reverse=True,
+    )
 
 
 def _run_order(run: Path) -> tuple[str, int]:
@@ -221,8 +223,7 @@ def _usable_steps(run: Path) -> dict[int, str]:
         return {}  # an unreadable summary: the run's state is unknown
     usable: dict[int, str] = {}
     for step in STEPS:
-        if not (run / step.notebook).is_file() or not all((run / w).is_file()
-                                                            for w in step.writes):
+        if not (run / step.notebook).is_file() or not all((run / w).is_file() for w in step.writes):
             continue
         if listed is None:
             usable[step.number] = run.name
@@ -247,8 +248,11 @@ def _reused_files(plan: ReusePlan) -> dict[str, Path]:
         if step.number not in plan.steps:
             skip.add(step.notebook)
             skip.update(step.writes)
-    return {p.name: p for p in sorted(plan.base.iterdir())
-            if p.is_file() and not p.name.startswith(".") and p.name not in skip}
+    return {
+        p.name: p
+        for p in sorted(plan.base.iterdir())
+        if p.is_file() and not p.name.startswith(".") and p.name not in skip
+    }
 
 
 def _first_step_to_run(name: str, runs: list[Path]) -> int:

@@ -74,8 +74,10 @@ def kpi_tiles_html(kpis: dict[str, Any] | None) -> str:
         if goal:
             cls = {True: "scrm-ok", False: "scrm-behind"}.get(goal.get("on_track"), "scrm-na")
             word = {True: "on track", False: "behind"}.get(goal.get("on_track"), "no data")
-            status = (f'<div class="g {cls}">goal {html.escape(str(goal["target_display"]))} '
-                      f'by {html.escape(str(goal["by"]))}: {word}</div>')
+            status = (
+                f'<div class="g {cls}">goal {html.escape(str(goal["target_display"]))} '
+                f"by {html.escape(str(goal['by']))}: {word}</div>"
+            )
         tiles.append(
             f'<div class="scrm-tile"><div class="v">{html.escape(str(kpi["display"]))}</div>'
             f'<div class="l">{html.escape(kpi["label"])}</div>{status}</div>'
@@ -138,8 +140,11 @@ def _header(playbook: Playbook, summary: dict[str, Any], kpis: dict[str, Any] | 
         f"# Social CRM report: {_text(playbook.name)}",
         "",
         f"Run {_text(Path(summary.get('run_dir', '')).name)} (finished {_text(when)} UTC)"
-        + (f"; data from {_text(period.get('start'))} to {_text(period.get('end'))}"
-           if period else "")
+        + (
+            f"; data from {_text(period.get('start'))} to {_text(period.get('end'))}"
+            if period
+            else ""
+        )
         + ".",
         "",
         "## Executive summary",
@@ -149,19 +154,24 @@ def _header(playbook: Playbook, summary: dict[str, Any], kpis: dict[str, Any] | 
     ]
     reused = _reused(summary)
     if reused:
-        lines += [f"This run ran step{'s' if len(summary.get('ran') or []) != 1 else ''} "
-                  f"{format_steps(summary.get('ran') or [])}; {describe_reused(reused)} "
-                  "(reused, not run again).", ""]
+        lines += [
+            f"This run ran step{'s' if len(summary.get('ran') or []) != 1 else ''} "
+            f"{format_steps(summary.get('ran') or [])}; {describe_reused(reused)} "
+            "(reused, not run again).",
+            "",
+        ]
     left_out = {int(n): why for n, why in (summary.get("left_out") or {}).items()}
     if left_out:
-        lines += [f"Not in this report: step {n} ({_text(why)})."
-                  for n, why in sorted(left_out.items())] + [""]
+        lines += [
+            f"Not in this report: step {n} ({_text(why)})." for n, why in sorted(left_out.items())
+        ] + [""]
     steps = summary.get("steps") or []
     if steps:
         lines += ["| step | notebook | status | seconds |", "|---|---|---|---|"]
-        lines += [f"| {_text(s['number'])} | {_text(s['notebook'])} | {_status(s)} "
-                  f"| {s['seconds']:.1f} |"
-                  for s in steps]
+        lines += [
+            f"| {_text(s['number'])} | {_text(s['notebook'])} | {_status(s)} | {s['seconds']:.1f} |"
+            for s in steps
+        ]
     return "\n".join(lines)
 
 
@@ -197,23 +207,28 @@ def _section_cells(notebook: Any, number: int, title: str, figures: Path) -> lis
     out = []
     figure = 0
     heading = f"Step {number}: {title}"
-    cells = [c for c in notebook.cells
-             if not set(c.get("metadata", {}).get("tags", [])) & _HIDDEN_TAGS]
+    cells = [
+        c for c in notebook.cells if not set(c.get("metadata", {}).get("tags", [])) & _HIDDEN_TAGS
+    ]
     for index, cell in enumerate(cells):
         if cell.cell_type == "markdown" and out and not _section_has_output(cells, index):
             continue  # e.g. "Save and check": nothing a reader of the report can see
         if cell.cell_type == "markdown":
             source = re.sub(r"^(#+) ", lambda m: "#" + m.group(1) + " ", cell.source, flags=re.M)
             if not out:  # the notebook's title becomes the section heading
-                source = re.sub(r"^## .*$", f"## Step {number}: {title}", source, count=1,
-                                flags=re.M)
+                source = re.sub(
+                    r"^## .*$", f"## Step {number}: {title}", source, count=1, flags=re.M
+                )
             match = re.search(r"^#+ (?:\d+\. )?(.+)$", cell.source, flags=re.M)
             if match and out:
                 heading = f"Step {number}: {match.group(1).strip()}"
             out.append(nbformat.v4.new_markdown_cell(source))
         elif cell.cell_type == "code" and cell.get("outputs"):
-            kept = [o for o in cell.outputs if o.get("output_type") != "stream"
-                    or o.get("name") == "stdout"]
+            kept = [
+                o
+                for o in cell.outputs
+                if o.get("output_type") != "stream" or o.get("name") == "stdout"
+            ]
             for output in kept:
                 data = output.get("data", {})
                 if "image/png" in data:
@@ -230,11 +245,13 @@ def _section_cells(notebook: Any, number: int, title: str, figures: Path) -> lis
 
 def _section_has_output(cells: list[Any], start: int) -> bool:
     """Whether a code cell after the markdown cell at ``start`` (up to the next) shows output."""
-    for cell in cells[start + 1:]:
+    for cell in cells[start + 1 :]:
         if cell.cell_type == "markdown":
             return False
-        if any(o.get("output_type") != "stream" or o.get("name") == "stdout"
-               for o in cell.get("outputs", [])):
+        if any(
+            o.get("output_type") != "stream" or o.get("name") == "stdout"
+            for o in cell.get("outputs", [])
+        ):
             return True
     return False
 

@@ -24,20 +24,9 @@ from pathlib import Path
 
 from ..artifacts import write_artifact
 from ..config import REPORTS_DIR, STEPS
-from ..exceptions import (
-    OptionError,
-    SocialCRMError,
-    SourceError,
-    StepFailedError,
-)
+from ..exceptions import OptionError, SocialCRMError, SourceError, StepFailedError
 from ..playbook import Playbook, load_playbook
-from .kernels import (
-    StepResult,
-    _execute_step,
-    _first_line,
-    _Kernels,
-    failed_traceback,
-)
+from .kernels import StepResult, _execute_step, _first_line, _Kernels, failed_traceback
 from .plan import (
     ReusePlan,
     _reused_files,
@@ -48,11 +37,24 @@ from .plan import (
     plan_reuse,
 )
 
-__all__ = ["StepResult", "RunResult", "ReusePlan", "StepFailedError", "check_out_dir",
-           "describe_reused", "failed_sources", "failed_traceback", "format_steps", "parse_steps",
-           "plan_inputs", "plan_reuse", "run_playbook"]
+__all__ = [
+    "StepResult",
+    "RunResult",
+    "ReusePlan",
+    "StepFailedError",
+    "check_out_dir",
+    "describe_reused",
+    "failed_sources",
+    "failed_traceback",
+    "format_steps",
+    "parse_steps",
+    "plan_inputs",
+    "plan_reuse",
+    "run_playbook",
+]
 
 logger = logging.getLogger(__name__)
+
 
 @dataclass
 class RunResult:
@@ -132,9 +134,22 @@ def run_playbook(
     for name, source in inputs.items():
         if copied.get(name) != source:
             say(f"reusing {name} from {source.parent.name}")
-    result = RunResult(playbook.client, run_dir, left_out=reuse.left_out, steps=[
-        StepResult(n, STEPS[n - 1].notebook, "reused", 0.0, str(run_dir / STEPS[n - 1].notebook),
-                   reused_from=origin) for n, origin in reuse.steps.items()])
+    result = RunResult(
+        playbook.client,
+        run_dir,
+        left_out=reuse.left_out,
+        steps=[
+            StepResult(
+                n,
+                STEPS[n - 1].notebook,
+                "reused",
+                0.0,
+                str(run_dir / STEPS[n - 1].notebook),
+                reused_from=origin,
+            )
+            for n, origin in reuse.steps.items()
+        ],
+    )
     if reuse.left_out:
         fix = format_steps([*selected, *reuse.left_out])
         for number, why in reuse.left_out.items():
@@ -158,8 +173,11 @@ def run_playbook(
         finally:
             kernels.stop()
             step5 = STEPS[4]
-            if step5.number in selected and (run_dir / step5.notebook).exists() and not any(
-                    s.number == step5.number and s.status == "ok" for s in result.steps):
+            if (
+                step5.number in selected
+                and (run_dir / step5.notebook).exists()
+                and not any(s.number == step5.number and s.status == "ok" for s in result.steps)
+            ):
                 _mark_failed_in_store(playbook, run_dir)  # step 5 started, did not finish
             result.steps.sort(key=lambda s: s.number)
             result.summary = _write_summary(playbook, result, started)
@@ -198,23 +216,30 @@ def failed_sources(run_dir: str | Path) -> list[tuple[str, str]]:
         return []
     if not isinstance(rows, list):
         return []
-    return [(str(row.get("source")), str(row.get("status")))
-            for row in rows if isinstance(row, dict) and row.get("status") not in ("ok", None)]
+    return [
+        (str(row.get("source")), str(row.get("status")))
+        for row in rows
+        if isinstance(row, dict) and row.get("status") not in ("ok", None)
+    ]
 
 
 def _check_sources(result: RunResult, strict: bool, say: Callable[[str], None]) -> None:
     """After step 1: one warning line per source it could not read; fail the run if strict."""
     failed = failed_sources(result.run_dir)
     for source, reason in failed:
-        line = (f"warning: source '{source}' could not be read: {_first_line(reason)} "
-                "(the other sources ran)")
+        line = (
+            f"warning: source '{source}' could not be read: {_first_line(reason)} "
+            "(the other sources ran)"
+        )
         result.warnings.append(line)
         say(line)
     if strict and failed:
         noun = "source" if len(failed) == 1 else "sources"
-        result.error = (f"--strict: {len(failed)} {noun} could not be read "
-                        f"({', '.join(repr(s) for s, _ in failed)}): the run stops after step 1; "
-                        "fix the source or run without --strict")
+        result.error = (
+            f"--strict: {len(failed)} {noun} could not be read "
+            f"({', '.join(repr(s) for s, _ in failed)}): the run stops after step 1; "
+            "fix the source or run without --strict"
+        )
         raise SourceError(result.error)
 
 
@@ -257,8 +282,10 @@ def _new_run_dir(client_dir: Path) -> Path:
                 continue
             return run_dir
     except OSError as exc:
-        raise SocialCRMError(f"cannot create a run folder in {client_dir}: "
-                             f"{exc.strerror or exc} (--out must be a writable folder)") from None
+        raise SocialCRMError(
+            f"cannot create a run folder in {client_dir}: "
+            f"{exc.strerror or exc} (--out must be a writable folder)"
+        ) from None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -290,14 +317,18 @@ the folder for run folders, e.g. --out reports)
     existing = next(p for p in (folder, *folder.parents) if p.exists() or p == p.parent)
     if not existing.is_dir():
         what = "is a file" if existing == folder else f"{existing} is a file"
-        raise OptionError(f"--out {given}: {what}, not a folder (give the folder for run "
-                          "folders, e.g. --out reports)")
+        raise OptionError(
+            f"--out {given}: {what}, not a folder (give the folder for run "
+            "folders, e.g. --out reports)"
+        )
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".socialcrm-probe-", dir=existing))
     except OSError as exc:
         where = "" if existing == folder else f" (cannot create it in {existing})"
-        raise OptionError(f"--out {given}: not writable{where}: {exc.strerror or exc}; give a "
-                          "folder you can write to, e.g. --out reports") from None
+        raise OptionError(
+            f"--out {given}: not writable{where}: {exc.strerror or exc}; give a "
+            "folder you can write to, e.g. --out reports"
+        ) from None
     return folder
 
 

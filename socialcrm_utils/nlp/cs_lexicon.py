@@ -151,9 +151,9 @@ _SERVICE_NOUN = (
 )
 # Angry, weary, crying, sad, eye-rolling, thumbs-down and pile-of-poo faces.
 _NEGATIVE_EMOJI = (
-    "\U0001F621\U0001F620\U0001F92C\U0001F624\U0001F629\U0001F62B\U0001F622\U0001F62D"
-    "\U0001F61E\U0001F614\U0001F612\U0001F644\U0001F44E\U0001F4A9\U0001F615\u2639"
-    "\U0001F641\U0001F616\U0001F623\U0001F625\U0001F611"
+    "\U0001f621\U0001f620\U0001f92c\U0001f624\U0001f629\U0001f62b\U0001f622\U0001f62d"
+    "\U0001f61e\U0001f614\U0001f612\U0001f644\U0001f44e\U0001f4a9\U0001f615\u2639"
+    "\U0001f641\U0001f616\U0001f623\U0001f625\U0001f611"
 )
 
 #: Multi-word cues: ``(name, triggers, regular expression, valence)``. The regex is matched
@@ -169,7 +169,8 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     ("on hold", ("hold",), r"\bon\s+hold\b", -1.2),
     (
-        "time lost", ("hour", "hr", "min", "day", *"0123456789"),
+        "time lost",
+        ("hour", "hr", "min", "day", *"0123456789"),
         rf"\b{_WAIT}\W+(?:\w+\W+){{0,3}}?(?:for\s+|over\s+|almost\s+|nearly\s+|another\s+)?{_DURATION}\b"
         rf"|\b{_DURATION}\W+(?:\w+\W+){{0,2}}?{_WAIT}",
         -1.5,
@@ -187,14 +188,16 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
         -1.5,
     ),
     (
-        "no response", ("never", "not", "didn", "haven", "hasn", "still no", "no one"),
+        "no response",
+        ("never", "not", "didn", "haven", "hasn", "still no", "no one"),
         r"\b(?:never|not|didn'?t|did\s+not|haven'?t|have\s+not|hasn'?t|has\s+not|still\s+no|"
         r"no\s+one\s+has)\s+(?:\w+\s+){0,2}?(?:heard\s+back|got(?:ten)?\s+(?:a\s+|any\s+)?"
         r"(?:response|reply|answer|call)|responded|replied|called\s+back|gotten\s+back)\b",
         -1.5,
     ),
     (
-        "time spent", ("hour", "hr", "min", "day", *"0123456789"),
+        "time spent",
+        ("hour", "hr", "min", "day", *"0123456789"),
         rf"\b(?:for|over|after|almost|nearly|another|more\s+than|spent|wasted|extra|an\s+extra)\s+"
         rf"(?:\w+\s+)?{_DURATION}\b",
         -1.0,
@@ -208,44 +211,51 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
         -1.2,
     ),
     (
-        "system down", ("down", "crash", "error", "broken", "not working"),
+        "system down",
+        ("down", "crash", "error", "broken", "not working"),
         r"\b(?:system|website|site|app|link|page|kiosk|server|phone\s+line|lines?)\s+(?:\w+\s+)?"
         r"(?:down|crash\w*|errors?|broken|not\s+working)\b",
         -1.2,
     ),
     (
-        "expectation", ("suppos", "told", "promis", "yet", "still"),
+        "expectation",
+        ("suppos", "told", "promis", "yet", "still"),
         r"\b(?:supposed\s+to|(?:was|were|been|am|are)\s+told|promised|(?:has|have|had)\s+yet\s+to|"
         r"not\s+yet|still\s+(?:no|not|nothing|haven'?t|hasn'?t|don'?t|can'?t|stuck|sitting|here|"
         r"without|on\s+the\s+phone))\b",
         -1.0,
     ),
     (
-        "futile effort", ("tried", "trying", "times", "keep"),
+        "futile effort",
+        ("tried", "trying", "times", "keep"),
         r"\b(?:tried|trying)\s+(?:\w+\s+){0,2}?(?:call\w*|reach\w*|contact\w*|get\w*\s+(?:through|a\s+hold|"
         r"ahold|someone|anyone)|several|multiple|twice|again)\b|\b(?:several|multiple|many|\d+|three|"
         r"four|five)\s+times\b|\bkeeps?\s+(?:getting|saying|telling|hanging|dropping|crashing)\b",
         -0.8,
     ),
     (
-        "money", ("paid", "charg", "fee", "money"),
+        "money",
+        ("paid", "charg", "fee", "money"),
         r"\b(?:i|we|have|had|already)\s+paid\b|\bpaid\s+for\b|\bcharged\s+(?:me|us|twice|extra|again)\b|"
         r"\b(?:change|extra|hidden|service|late)\s+fees?\b|\bmoney\s+back\b",
         -0.8,
     ),
     (
-        "nothing", ("nothing",),
+        "nothing",
+        ("nothing",),
         r"\bnothing\b(?!\s+(?:beats|better|compares|like|wrong|but\s+(?:love|praise|good|great)))",
         -0.8,
     ),
     (
-        "why", ("why",),
+        "why",
+        ("why",),
         r"\bwhy\s+(?:is|are|was|were|do|does|did|would|can'?t|won'?t|isn'?t|wasn'?t|hasn'?t|"
         r"haven'?t|didn'?t|doesn'?t|don'?t|has|have|no|not|on\s+earth)\b",
         -0.8,
     ),
     (
-        "disbelief", ("really", "seriously", "srsly", "how", "joke", "believe"),
+        "disbelief",
+        ("really", "seriously", "srsly", "how", "joke", "believe"),
         r"\b(?:really|seriously|srsly)\s*\?|\bhow\s+(?:hard|difficult)\s+is\s+it\b|"
         r"\bhow\s+is\s+(?:this|that|it)\s+(?:ok|okay|acceptable|fair|possible|legal)\b|"
         r"\bis\s+this\s+a\s+joke\b|\b(?:can'?t|cannot)\s+believe\b",
@@ -254,13 +264,15 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ("negative emoji", tuple(_NEGATIVE_EMOJI), f"[{_NEGATIVE_EMOJI}]", -1.5),
     ("hung up", ("hung", "hang"), r"\bhung\s+up\b|\bhangs?\s+up\s+on\b", -1.5),
     (
-        "can't reach", ("can", "unable", "impossible"),
+        "can't reach",
+        ("can", "unable", "impossible"),
         r"\b(?:can'?t|cannot|unable\s+to|impossible\s+to)\s+(?:get\s+through|reach|get\s+a\s+hold|"
         r"get\s+ahold|talk\s+to|speak\s+to)\b",
         -1.3,
     ),
     (
-        "never again", ("never",),
+        "never again",
+        ("never",),
         r"\bnever\s+(?:again|(?:\w+\s+){0,2}?(?:book|booking|use|using|buy|order|"
         r"ordering|shop|shopping)\s+(?:\w+\s+){0,2}?(?:again|you|with\s+you))\b",
         -2.0,
@@ -368,6 +380,8 @@ def extension_rules(
     from .packs import pack_sentiment
 
     lexicon = {**LEXICON, **{str(w): float(v) for w, v in pack_sentiment(packs, "en", "lexicon")}}
-    extra = tuple((str(n), tuple(t), str(r), float(v))
-                  for n, t, r, v in pack_sentiment(packs, "en", "phrases"))
+    extra = tuple(
+        (str(n), tuple(t), str(r), float(v))
+        for n, t, r, v in pack_sentiment(packs, "en", "phrases")
+    )
     return lexicon, PHRASE_RULES + extra

@@ -131,8 +131,23 @@ DE_VALENCE_SCALE = 4.0
 #: Words that negate the sentiment words after them (VADER's ``N_SCALAR``, -0.74).
 NEGATIONS: frozenset[str] = frozenset(
     {
-        "nicht", "nichts", "nie", "niemals", "nimmer", "ohne", "kaum", "niemand", "weder",
-        "nix", "kein", "keine", "keinen", "keiner", "keinem", "keines", "keins",
+        "nicht",
+        "nichts",
+        "nie",
+        "niemals",
+        "nimmer",
+        "ohne",
+        "kaum",
+        "niemand",
+        "weder",
+        "nix",
+        "kein",
+        "keine",
+        "keinen",
+        "keiner",
+        "keinem",
+        "keines",
+        "keins",
     }
 )
 #: Negations that also negate a verb before them in the clause ("gefällt mir nicht").
@@ -143,26 +158,84 @@ _CONJUNCTIONS = frozenset({"und", "oder", "aber", "sondern", "denn", "weil", "da
 #: Degree adverbs that raise the magnitude of the next sentiment word (VADER's 0.293).
 INTENSIFIERS: frozenset[str] = frozenset(
     {
-        "sehr", "total", "extrem", "echt", "wirklich", "absolut", "besonders", "richtig",
-        "äußerst", "höchst", "unglaublich", "unheimlich", "völlig", "komplett", "enorm",
-        "mega", "ultra", "voll", "zu", "so", "derart", "dermaßen", "super", "sowas",
-        "wahnsinnig", "unfassbar", "einfach",
+        "sehr",
+        "total",
+        "extrem",
+        "echt",
+        "wirklich",
+        "absolut",
+        "besonders",
+        "richtig",
+        "äußerst",
+        "höchst",
+        "unglaublich",
+        "unheimlich",
+        "völlig",
+        "komplett",
+        "enorm",
+        "mega",
+        "ultra",
+        "voll",
+        "zu",
+        "so",
+        "derart",
+        "dermaßen",
+        "super",
+        "sowas",
+        "wahnsinnig",
+        "unfassbar",
+        "einfach",
     }
 )
 #: Degree adverbs that lower it.
 DAMPENERS: frozenset[str] = frozenset(
-    {"etwas", "bisschen", "eher", "ziemlich", "leicht", "relativ", "halbwegs", "einigermaßen",
-     "fast", "teilweise", "weitgehend"}
+    {
+        "etwas",
+        "bisschen",
+        "eher",
+        "ziemlich",
+        "leicht",
+        "relativ",
+        "halbwegs",
+        "einigermaßen",
+        "fast",
+        "teilweise",
+        "weitgehend",
+    }
 )
 #: First parts of compounds that carry sentiment themselves ("Fehlplanung", "Chaostage",
 #: "Horrortrip", "Traumstrecke"); used for capitalised words that are not in the lexicon.
 COMPOUND_MODIFIERS: dict[str, float] = {
-    "fehl": -0.4, "miss": -0.4, "chaos": -0.7, "katastrophen": -0.8, "horror": -0.7,
-    "skandal": -0.7, "scheiß": -0.8, "scheiss": -0.8, "mist": -0.6, "schrott": -0.6,
-    "pannen": -0.5, "problem": -0.4, "stör": -0.4, "traum": 0.6, "spitzen": 0.6,
-    "lieblings": 0.5, "schnäppchen": 0.5, "leidens": -0.6, "dreck": -0.7, "drecks": -0.8,
-    "kack": -0.8, "stink": -0.6, "wucher": -0.7, "abzock": -0.8, "lügen": -0.6, "murks": -0.7,
-    "pfusch": -0.7, "ekel": -0.7, "frust": -0.6, "ärger": -0.5,
+    "fehl": -0.4,
+    "miss": -0.4,
+    "chaos": -0.7,
+    "katastrophen": -0.8,
+    "horror": -0.7,
+    "skandal": -0.7,
+    "scheiß": -0.8,
+    "scheiss": -0.8,
+    "mist": -0.6,
+    "schrott": -0.6,
+    "pannen": -0.5,
+    "problem": -0.4,
+    "stör": -0.4,
+    "traum": 0.6,
+    "spitzen": 0.6,
+    "lieblings": 0.5,
+    "schnäppchen": 0.5,
+    "leidens": -0.6,
+    "dreck": -0.7,
+    "drecks": -0.8,
+    "kack": -0.8,
+    "stink": -0.6,
+    "wucher": -0.7,
+    "abzock": -0.8,
+    "lügen": -0.6,
+    "murks": -0.7,
+    "pfusch": -0.7,
+    "ekel": -0.7,
+    "frust": -0.6,
+    "ärger": -0.5,
 }
 #: Praise words that are also common nouns ("Klasse" class, "Spitze" tip or lead): written with
 #: a capital inside a sentence, they are the nouns and carry no sentiment.
@@ -177,9 +250,31 @@ QUESTION_WEIGHT = 0.5
 #: pünktlich sein").
 IRREALIS: frozenset[str] = frozenset(
     {
-        "sollte", "solltet", "sollten", "müsste", "müssten", "müsstet", "könnte", "könnten",
-        "könntet", "wäre", "wären", "wärt", "würde", "würden", "würdet", "hätte", "hätten",
-        "hättet", "käme", "kämen", "gäbe", "gäben", "ginge", "bräuchte", "hoffentlich",
+        "sollte",
+        "solltet",
+        "sollten",
+        "müsste",
+        "müssten",
+        "müsstet",
+        "könnte",
+        "könnten",
+        "könntet",
+        "wäre",
+        "wären",
+        "wärt",
+        "würde",
+        "würden",
+        "würdet",
+        "hätte",
+        "hätten",
+        "hättet",
+        "käme",
+        "kämen",
+        "gäbe",
+        "gäben",
+        "ginge",
+        "bräuchte",
+        "hoffentlich",
     }
 )
 #: Contrast words: the part of the sentence after them weighs more, like VADER's "but".
@@ -227,10 +322,25 @@ _TOKENS = re.compile(
 #: Words that begin like a compound modifier but are not compounds of it ("Trauma",
 #: "Leidenschaft", "Mission", "Störche").
 _NOT_MODIFIERS = ("trauma", "leidenschaft", "missi", "störch")
-_FUNCTION_WORDS = INTENSIFIERS | DAMPENERS | {
-    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "ganz",
-    "mehr",
-}
+_FUNCTION_WORDS = (
+    INTENSIFIERS
+    | DAMPENERS
+    | {
+        "der",
+        "die",
+        "das",
+        "den",
+        "dem",
+        "des",
+        "ein",
+        "eine",
+        "einen",
+        "einem",
+        "einer",
+        "ganz",
+        "mehr",
+    }
+)
 _ENDINGS = ("sten", "ste", "em", "en", "er", "es", "e", "n", "s")
 _MIN_STEM = 3
 _MIN_HEAD = 5
@@ -350,7 +460,8 @@ class GermanSentimentAnalyzer:
         formulas: Iterable[tuple[str, tuple[str, ...], str]] = (),
     ) -> None:
         self._phrases = _PHRASES + tuple(
-            (tuple(t), _compile(regex), valence) for _, t, regex, valence in phrases)
+            (tuple(t), _compile(regex), valence) for _, t, regex, valence in phrases
+        )
         self._formulas = _FORMULAS + tuple((tuple(t), _compile(regex)) for _, t, regex in formulas)
         self.lexicon = dict(lexicon)
         for form, entry in lexicon.items():
@@ -680,13 +791,15 @@ def german_analyzer(
     """
     from .packs import check_packs
 
-    return _cached_analyzer(_lexicon_key(None if lexicon is None else Path(lexicon)),
-                            check_packs(packs))
+    return _cached_analyzer(
+        _lexicon_key(None if lexicon is None else Path(lexicon)), check_packs(packs)
+    )
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_analyzer(key: tuple[str, int, int] | None,
-                     packs: tuple[str, ...] = ()) -> GermanSentimentAnalyzer:
+def _cached_analyzer(
+    key: tuple[str, int, int] | None, packs: tuple[str, ...] = ()
+) -> GermanSentimentAnalyzer:
     from .packs import pack_sentiment
 
     entries = dict(_default_lexicon())
@@ -698,6 +811,6 @@ def _cached_analyzer(key: tuple[str, int, int] | None,
         extra = load_sentiws(Path(key[0]))
         logger.info("merged %d German lexicon forms from %s", len(extra), key[0])
         entries.update(extra)
-    return GermanSentimentAnalyzer(entries, pack_sentiment(packs, "de", "phrases"),
-                                   pack_sentiment(packs, "de", "formulas"))
-
+    return GermanSentimentAnalyzer(
+        entries, pack_sentiment(packs, "de", "phrases"), pack_sentiment(packs, "de", "formulas")
+    )

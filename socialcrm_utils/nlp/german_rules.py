@@ -128,7 +128,14 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     (
         "resolved",
         (
-            "beend", "vorbei", "aufgehoben", "behoben", "gelöst", "geloest", "beseitigt", "ende",
+            "beend",
+            "vorbei",
+            "aufgehoben",
+            "behoben",
+            "gelöst",
+            "geloest",
+            "beseitigt",
+            "ende",
             "aufhebung",
         ),
         r"(?:chaos|störung|sperrung|problem|ausfall|panne|fehler)"

@@ -74,9 +74,7 @@ _NEG_AUX_EN = (
 )
 # Not after a negation: "it didn't crash" is no failure.
 _NOT_NEGATED_EN = r"(?<!n't\s)(?<!n’t\s)(?<!not\s)(?<!never\s)"
-_CANT_EN = (
-    r"(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not|unable\s+to|not\s+able\s+to)"
-)
+_CANT_EN = r"(?:can['’]?t|cannot|can\s+not|couldn['’]?t|could\s+not|unable\s+to|not\s+able\s+to)"
 
 #: Something stopped doing its job: "not working", "won't load", "keeps crashing", "broken".
 _FAILURE_EN = (
@@ -156,7 +154,8 @@ _BILLING_EN = (
 _DELIVERY_EN = (
     r"wrong\s+(?:\w+\s+)?(?:order|items?|size|product|address|package|parcel|food|drink|meal|"
     r"delivery|colou?r|model|country|one|thing)",
-    r"(?<!if\s)(?<!if\sI\s)(?<!if\syou\s)(?<!if\swe\s)" + _NEG_AUX_EN
+    r"(?<!if\s)(?<!if\sI\s)(?<!if\syou\s)(?<!if\swe\s)"
+    + _NEG_AUX_EN
     + r"\s+(?:yet\s+|even\s+|actually\s+|been\s+)?"
     r"(?:arriv(?:e|ed|ing)|deliver(?:ed|ing)?|rec(?:ei|ie)v(?:e|ed|ing)|show(?:ed|n)?\s+up|"
     r"turn(?:ed)?\s+up|c[ao]me|got\s+(?:it|my|the|any)|refunded|credited|"
@@ -268,8 +267,10 @@ _ANGER_EN = (
 )
 
 #: Complaint hashtags ("#fail", "#worstserviceever", "#neveragain"): matched inside a tag.
-_TAGS = (r"#\w*(?:fail|sucks|worst|neveragain|disappoint|unacceptable|ripoff|badservice|"
-         r"notcool|notimpressed|nothappy|frustrat|annoyed|angry|furious|shame|fml|ugh)\w*",)
+_TAGS = (
+    r"#\w*(?:fail|sucks|worst|neveragain|disappoint|unacceptable|ripoff|badservice|"
+    r"notcool|notimpressed|nothappy|frustrat|annoyed|angry|furious|shame|fml|ugh)\w*",
+)
 
 #: Things that did not happen when promised, in any industry (orders, appointments,
 #: subscriptions, trips): "cancelled", "delayed", "stranded".
@@ -458,12 +459,7 @@ _ANGER_DE = (
 )
 
 #: Things that did not happen when promised: "verspätet", "gestrichen", "annulliert".
-_TRAVEL_DE = (
-    r"verspät\w*",
-    r"gestrichen",
-    r"annulliert",
-    r"storniert",
-)
+_TRAVEL_DE = (r"verspät\w*", r"gestrichen", r"annulliert", r"storniert")
 
 #: Something missing or broken: "weißer Bildschirm", "die Hälfte fehlte", "kam kaputt an".
 _BROKEN_DE = (
@@ -649,8 +645,7 @@ def _words(fragments: Iterable[str]) -> str:
     return r"(?<!\w)(" + "|".join(f"(?:{f})" for f in fragments) + r")(?!\w)"
 
 
-def cue_patterns(intent: str, langs: Iterable[str],
-                 packs: Iterable[str] = ()) -> re.Pattern[str]:
+def cue_patterns(intent: str, langs: Iterable[str], packs: Iterable[str] = ()) -> re.Pattern[str]:
     """The compiled cue regex of an intent for one or more languages.
 
     Every capturing group holds cue text; the first group that matched is the cue.
@@ -692,8 +687,7 @@ def cue_patterns(intent: str, langs: Iterable[str],
 def _patterns(packs: tuple[str, ...]) -> dict[tuple[str, str], re.Pattern[str]]:
     """Every (intent, language group) pattern with the packs' cues; compiled once per packs."""
     return {
-        (intent, group): cue_patterns(intent, ("en", "de") if group == "any" else (group,),
-                                      packs)
+        (intent, group): cue_patterns(intent, ("en", "de") if group == "any" else (group,), packs)
         for intent in PRECEDENCE
         for group in ("en", "de", "any")
     }
@@ -715,21 +709,28 @@ def _prefilters(packs: tuple[str, ...]) -> dict[tuple[str, str], tuple[re.Patter
     out = {}
     for (intent, group), pattern in _patterns(packs).items():
         langs = ("en", "de") if group == "any" else (group,)
-        fragments = [umlaut_aware(f) if lang == "de" else f for lang in langs
-                     for f in (*CUES[lang].get(intent, ()), *pack_cues(packs, lang, intent))]
+        fragments = [
+            umlaut_aware(f) if lang == "de" else f
+            for lang in langs
+            for f in (*CUES[lang].get(intent, ()), *pack_cues(packs, lang, intent))
+        ]
         if intent == "question" or len(fragments) <= _PREFILTER_CHUNK:
             out[(intent, group)] = (pattern,)
             continue
-        chunks = [fragments[i : i + _PREFILTER_CHUNK]
-                  for i in range(0, len(fragments), _PREFILTER_CHUNK)]
+        chunks = [
+            fragments[i : i + _PREFILTER_CHUNK] for i in range(0, len(fragments), _PREFILTER_CHUNK)
+        ]
         flags = re.IGNORECASE | re.MULTILINE
-        out[(intent, group)] = (*(re.compile(_words(chunk), flags) for chunk in chunks),
-                                re.compile("(" + "|".join((*_MARKS, *_TAGS)) + ")", flags))
+        out[(intent, group)] = (
+            *(re.compile(_words(chunk), flags) for chunk in chunks),
+            re.compile("(" + "|".join((*_MARKS, *_TAGS)) + ")", flags),
+        )
     return out
 
 
-def _first_cue(text: pd.Series, pattern: re.Pattern[str],
-               prefilters: tuple[re.Pattern[str], ...] = ()) -> pd.Series:
+def _first_cue(
+    text: pd.Series, pattern: re.Pattern[str], prefilters: tuple[re.Pattern[str], ...] = ()
+) -> pd.Series:
     """The leftmost cue of ``pattern`` in each text (NA where none), vectorised.
 
     The exact Python pattern only runs on the texts RE2 finds a possible match in
@@ -751,8 +752,7 @@ def _first_cue(text: pd.Series, pattern: re.Pattern[str],
     return cue
 
 
-def classify_intent(texts: pd.Series, langs: pd.Series,
-                    packs: Iterable[str] = ()) -> pd.DataFrame:
+def classify_intent(texts: pd.Series, langs: pd.Series, packs: Iterable[str] = ()) -> pd.DataFrame:
     """Flag each text as complaint, question, lead and praise, with a primary intent and cue.
 
     Flags, each on its own (any combination may hold):
@@ -820,8 +820,9 @@ def classify_intent(texts: pd.Series, langs: pd.Series,
         for code in ("en", "de", "any"):
             rows = filled & (group == code)
             if rows.any():
-                found = _first_cue(text[rows], patterns[(name, code)],
-                                   prefilters[(name, code)]).dropna()
+                found = _first_cue(
+                    text[rows], patterns[(name, code)], prefilters[(name, code)]
+                ).dropna()
                 cue[found.index] = found.str.lower()
         cues[name] = cue
     flags = {name: cues[name].notna().to_numpy(bool, copy=True) for name in PRECEDENCE}
@@ -843,8 +844,12 @@ def classify_intent(texts: pd.Series, langs: pd.Series,
         intent = intent.mask(flags[name], name)
         intent_cue = intent_cue.mask(flags[name], cues[name])
     logger.debug("intents: %s", intent.value_counts().to_dict())
-    out = pd.DataFrame({"intent": intent, "intent_cue": intent_cue,
-                        **{f"is_{name}": flags[name] for name in
-                           (c.removeprefix("is_") for c in FLAG_COLUMNS)}})
+    out = pd.DataFrame(
+        {
+            "intent": intent,
+            "intent_cue": intent_cue,
+            **{f"is_{name}": flags[name] for name in (c.removeprefix("is_") for c in FLAG_COLUMNS)},
+        }
+    )
     out.index = texts.index
     return out

@@ -65,8 +65,7 @@ LABEL_ENV = "SOCIALCRM_LABEL"
 #: The file ``socialcrm label`` writes next to the playbook.
 TODO_FILE = "labels_todo.csv"
 #: The columns of ``labels_todo.csv``, in the order ``socialcrm label`` writes them.
-TODO_COLUMNS: tuple[str, ...] = ("mention_id", "platform", "lang", "text_redacted",
-                                 *LABEL_COLUMNS)
+TODO_COLUMNS: tuple[str, ...] = ("mention_id", "platform", "lang", "text_redacted", *LABEL_COLUMNS)
 
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 _MODEL_UNSURE = 0.5  # a model is "unsure" when its top two classes are closer than this
@@ -177,16 +176,20 @@ def read_label_rows(path: Path | str) -> pd.DataFrame:
         content = raw.decode("cp1252")
     reader = csv.reader(io.StringIO(content), delimiter=_sniff_separator(content.splitlines()[0]))
     header = [h.strip().lower() for h in next(reader)]
-    records = [dict(zip(header, fields + [""] * (len(header) - len(fields)), strict=False))
-               for fields in reader]
+    records = [
+        dict(zip(header, fields + [""] * (len(header) - len(fields)), strict=False))
+        for fields in reader
+    ]
     rows = pd.DataFrame(records, columns=header, dtype=object).fillna("")
     rows = restore_csv_cells(rows)
     rows["mention_id"] = rows["mention_id"].str.strip()
     rows = rows[rows["mention_id"] != ""].drop_duplicates("mention_id").reset_index(drop=True)
     rows = rows.reindex(columns=_queue_columns(rows.columns), fill_value="")
     for column in LABEL_COLUMNS:
-        rows[column] = [_format_label(column, parsed.at[key, column])
-                        if key in parsed.index else "" for key in rows["mention_id"]]
+        rows[column] = [
+            _format_label(column, parsed.at[key, column]) if key in parsed.index else ""
+            for key in rows["mention_id"]
+        ]
     return rows
 
 
@@ -218,8 +221,11 @@ def merge_todo(existing: pd.DataFrame, suggested: pd.DataFrame | None, n: int) -
         known = set(existing["mention_id"].astype(str)) if len(existing) else set()
         fresh = suggested[~suggested["mention_id"].astype(str).isin(known)]
         parts.append(fresh.head(n - len(existing)))
-    merged = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
-        len(p) for p in parts) else pd.DataFrame(columns=columns)
+    merged = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else pd.DataFrame(columns=columns)
+    )
     merged = merged.reindex(columns=columns)
     return merged.astype(object).where(merged.notna(), "").astype(str).reset_index(drop=True)
 
@@ -256,8 +262,11 @@ def labelled_mask(rows: pd.DataFrame) -> np.ndarray:
     present = [c for c in LABEL_COLUMNS if c in rows.columns]
     if not present:
         return np.zeros(len(rows), dtype=bool)
-    return (rows[present].astype(str).apply(lambda col: col.str.strip()) != "").any(axis=1)\
+    return (
+        (rows[present].astype(str).apply(lambda col: col.str.strip()) != "")
+        .any(axis=1)
         .to_numpy(bool)
+    )
 
 
 # --- what the analyst sees beside the post ----------------------------------------------------
@@ -294,8 +303,11 @@ def describe_guess(row: Mapping[str, Any]) -> str:
     label = row.get("sentiment_label")
     score = row.get("sentiment")
     if isinstance(label, str) and label != "unscored":
-        shown = (f" (lexicon {score:+.2f})" if isinstance(score, int | float)
-                 and not pd.isna(score) else "")
+        shown = (
+            f" (lexicon {score:+.2f})"
+            if isinstance(score, int | float) and not pd.isna(score)
+            else ""
+        )
         parts.append(f"sentiment {label}{shown}")
     else:
         parts.append("sentiment unscored")
@@ -311,8 +323,10 @@ def describe_guess(row: Mapping[str, Any]) -> str:
 _SIGNALS = (
     ("negative, but no complaint cue", lambda f: f["neg"] & ~f["complaint"]),
     ("a complaint the lexicon finds positive", lambda f: f["complaint"] & f["pos"]),
-    ("a negative question: a problem asked as a question?",
-     lambda f: f["question"] & f["neg"] & ~f["complaint"]),
+    (
+        "a negative question: a problem asked as a question?",
+        lambda f: f["question"] & f["neg"] & ~f["complaint"],
+    ),
     ("praise with a negative score: sarcasm?", lambda f: f["praise"] & f["neg"]),
     ("no intent rule fired", lambda f: f["flags"] == 0),
     ("several intents at once", lambda f: f["flags"] > 1),
@@ -326,8 +340,9 @@ def _rule_reasons(inputs: pd.DataFrame) -> list[list[str]]:
     facts["neg"] = inputs["sentiment_negative"].to_numpy() > 0
     facts["pos"] = inputs["sentiment_positive"].to_numpy() > 0
     facts["flags"] = inputs[[f"rule_{n}" for n in FLAG_LABELS]].to_numpy().sum(axis=1)
-    facts["near"] = ((inputs["sentiment_unscored"].to_numpy() == 0)
-                     & (np.abs(inputs["sentiment_score"].to_numpy()) < _NEAR_THRESHOLD))
+    facts["near"] = (inputs["sentiment_unscored"].to_numpy() == 0) & (
+        np.abs(inputs["sentiment_score"].to_numpy()) < _NEAR_THRESHOLD
+    )
     reasons: list[list[str]] = [[] for _ in range(len(inputs))]
     for text, test in _SIGNALS:
         for i in np.flatnonzero(test(facts)):
@@ -335,8 +350,7 @@ def _rule_reasons(inputs: pd.DataFrame) -> list[list[str]]:
     return reasons
 
 
-def _model_reasons(classifier: Any, scored: pd.DataFrame,
-                   inputs: pd.DataFrame) -> list[list[str]]:
+def _model_reasons(classifier: Any, scored: pd.DataFrame, inputs: pd.DataFrame) -> list[list[str]]:
     """The label whose model is least sure of each post; labels still lacking a kind it may be."""
     reasons: list[list[str]] = [[] for _ in range(len(scored))]
     worst = np.ones(len(scored))
@@ -351,10 +365,15 @@ def _model_reasons(classifier: Any, scored: pd.DataFrame,
             shown = name if label == "sentiment" else format_flag(bool(name))
             reasons[i] = [f"the {label} model is unsure ({shown} {values[i, order[i, 0]]:.2f})"]
         worst = np.minimum(worst, margin)
-    sentiment = {"negative": inputs["sentiment_negative"].to_numpy() > 0,
-                 "positive": inputs["sentiment_positive"].to_numpy() > 0}
-    sentiment["neutral"] = (~sentiment["negative"] & ~sentiment["positive"]
-                            & ~(inputs["sentiment_unscored"].to_numpy() > 0))
+    sentiment = {
+        "negative": inputs["sentiment_negative"].to_numpy() > 0,
+        "positive": inputs["sentiment_positive"].to_numpy() > 0,
+    }
+    sentiment["neutral"] = (
+        ~sentiment["negative"]
+        & ~sentiment["positive"]
+        & ~(inputs["sentiment_unscored"].to_numpy() > 0)
+    )
     for label, result in (getattr(classifier, "results_", None) or {}).items():
         for value, more in result.get("needed", {}).items():
             if not more:
@@ -365,8 +384,9 @@ def _model_reasons(classifier: Any, scored: pd.DataFrame,
                 rule = inputs[f"rule_{label}"].to_numpy() > 0
                 match = rule if value == "yes" else ~rule
             for i in np.flatnonzero(match):
-                reasons[i].append(f"{label} still needs {more} more '{value}' labels and the "
-                                  f"rules say {value}")
+                reasons[i].append(
+                    f"{label} still needs {more} more '{value}' labels and the rules say {value}"
+                )
     return reasons
 
 
@@ -392,8 +412,10 @@ def explain_suggestions(scored: pd.DataFrame, classifier: Any = None) -> pd.Seri
     if classifier is not None:
         for mine, model in zip(reasons, _model_reasons(classifier, scored, inputs), strict=True):
             mine[:0] = model
-    texts = ["; ".join(r) if r else "the rules agree; picked so every platform and language "
-             "gets posts" for r in reasons]
+    texts = [
+        "; ".join(r) if r else "the rules agree; picked so every platform and language gets posts"
+        for r in reasons
+    ]
     return pd.Series(texts, index=scored.index, dtype=object)
 
 
@@ -439,18 +461,27 @@ class LabelSession:
         position: The row shown (``len(rows)`` once past the last one).
     """
 
-    def __init__(self, rows: pd.DataFrame, path: Path | str,
-                 context: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self, rows: pd.DataFrame, path: Path | str, context: pd.DataFrame | None = None
+    ) -> None:
         self._rows = rows.reset_index(drop=True).astype(str).copy()
         self.path = Path(path)
-        self._context = context if context is not None else pd.DataFrame(
-            columns=["text", "guess", "reason"])
+        self._context = (
+            context if context is not None else pd.DataFrame(columns=["text", "guess", "reason"])
+        )
         unlabelled = np.flatnonzero(~labelled_mask(self._rows))
         self.position = int(unlabelled[0]) if len(unlabelled) else len(self._rows)
 
     @classmethod
-    def open(cls, path: Path | str, suggested: pd.DataFrame | None = None, n: int = 200, *,
-             scored: pd.DataFrame | None = None, classifier: Any = None) -> LabelSession:
+    def open(
+        cls,
+        path: Path | str,
+        suggested: pd.DataFrame | None = None,
+        n: int = 200,
+        *,
+        scored: pd.DataFrame | None = None,
+        classifier: Any = None,
+    ) -> LabelSession:
         """Resume the label file at ``path`` (if any) and add suggested posts up to ``n`` rows.
 
         Args:
@@ -470,13 +501,23 @@ class LabelSession:
             ids = scored["mention_id"].astype(str)
             queued = scored[ids.isin(set(rows["mention_id"])).to_numpy()]
             queued = queued.drop_duplicates("mention_id")
-            text = queued["text_redacted"] if "text_redacted" in queued.columns else (
-                queued["text"] if "text" in queued.columns else pd.Series("", index=queued.index))
-            context = pd.DataFrame({
-                "text": text.astype("string").fillna("").to_numpy(dtype=object),
-                "guess": [describe_guess(r) for r in queued.to_dict("records")],
-                "reason": explain_suggestions(queued, classifier).to_numpy(dtype=object),
-            }, index=queued["mention_id"].astype(str).to_numpy())
+            text = (
+                queued["text_redacted"]
+                if "text_redacted" in queued.columns
+                else (
+                    queued["text"]
+                    if "text" in queued.columns
+                    else pd.Series("", index=queued.index)
+                )
+            )
+            context = pd.DataFrame(
+                {
+                    "text": text.astype("string").fillna("").to_numpy(dtype=object),
+                    "guess": [describe_guess(r) for r in queued.to_dict("records")],
+                    "reason": explain_suggestions(queued, classifier).to_numpy(dtype=object),
+                },
+                index=queued["mention_id"].astype(str).to_numpy(),
+            )
         return cls(rows, path, context)
 
     @property
@@ -513,12 +554,19 @@ class LabelSession:
         key = row["mention_id"]
         known = key in self._context.index
         info = self._context.loc[key] if known else {}
-        text = row.get("text_redacted", "") or row.get("text", "") or (info["text"] if known
-                                                                       else "")
-        return Post(position=self.position, mention_id=key, text=text,
-                    platform=row.get("platform", ""), lang=row.get("lang", ""),
-                    guess=info["guess"] if known else "", reason=info["reason"] if known else "",
-                    answer={c: row[c] for c in LABEL_COLUMNS})
+        text = (
+            row.get("text_redacted", "") or row.get("text", "") or (info["text"] if known else "")
+        )
+        return Post(
+            position=self.position,
+            mention_id=key,
+            text=text,
+            platform=row.get("platform", ""),
+            lang=row.get("lang", ""),
+            guess=info["guess"] if known else "",
+            reason=info["reason"] if known else "",
+            answer={c: row[c] for c in LABEL_COLUMNS},
+        )
 
     def answer(self, labels: Mapping[str, object]) -> Path:
         """Record the labels of the current post, save the file, move to the next post.
@@ -538,8 +586,10 @@ class LabelSession:
             raise ValueError("no post to answer: all posts seen; go back first")
         unknown = set(labels) - set(LABEL_COLUMNS)
         if unknown:
-            raise ValueError(f"unknown label column(s): {', '.join(sorted(unknown))}; "
-                             f"use {', '.join(LABEL_COLUMNS)}")
+            raise ValueError(
+                f"unknown label column(s): {', '.join(sorted(unknown))}; "
+                f"use {', '.join(LABEL_COLUMNS)}"
+            )
         values = {c: _format_label(c, v) for c, v in labels.items()}
         for column, value in values.items():
             self._rows.iat[self.position, self._rows.columns.get_loc(column)] = value
@@ -594,25 +644,37 @@ class LabelWidget:
         self.text = widgets.HTML()
         self.details = widgets.HTML()
         unsure = ("not sure", "")
-        self.flags = {name: widgets.ToggleButtons(options=[unsure, ("yes", "yes"), ("no", "no")],
-                                                  description=name)
-                      for name in FLAG_LABELS}
+        self.flags = {
+            name: widgets.ToggleButtons(
+                options=[unsure, ("yes", "yes"), ("no", "no")], description=name
+            )
+            for name in FLAG_LABELS
+        }
         self.sentiment = widgets.ToggleButtons(
-            options=[unsure, *((c, c) for c in SENTIMENT_CLASSES)], description="sentiment")
+            options=[unsure, *((c, c) for c in SENTIMENT_CLASSES)], description="sentiment"
+        )
         self.back_button = widgets.Button(description="Back", icon="arrow-left")
         self.skip_button = widgets.Button(description="Skip", icon="forward")
-        self.save_button = widgets.Button(description="Save and next", icon="check",
-                                          button_style="success")
+        self.save_button = widgets.Button(
+            description="Save and next", icon="check", button_style="success"
+        )
         self.back_button.on_click(self.on_back)
         self.skip_button.on_click(self.on_skip)
         self.save_button.on_click(self.on_save)
         self.progress = widgets.Label()
         self.status = widgets.Label()
-        self.view = widgets.VBox([
-            self.progress, self.header, self.text, self.details, *self.flags.values(),
-            self.sentiment, widgets.HBox([self.back_button, self.skip_button, self.save_button]),
-            self.status,
-        ])
+        self.view = widgets.VBox(
+            [
+                self.progress,
+                self.header,
+                self.text,
+                self.details,
+                *self.flags.values(),
+                self.sentiment,
+                widgets.HBox([self.back_button, self.skip_button, self.save_button]),
+                self.status,
+            ]
+        )
         self.render()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -621,8 +683,10 @@ class LabelWidget:
 
     def form_values(self) -> dict[str, str]:
         """The answers the buttons show: label column -> ``yes``/``no``/sentiment/``""``."""
-        return {**{name: toggle.value for name, toggle in self.flags.items()},
-                "sentiment": self.sentiment.value}
+        return {
+            **{name: toggle.value for name, toggle in self.flags.items()},
+            "sentiment": self.sentiment.value,
+        }
 
     def set_form(self, answer: Mapping[str, str]) -> None:
         """Set the buttons to an answer (a post's labels so far; missing columns: not sure)."""
@@ -660,9 +724,11 @@ class LabelWidget:
         self.back_button.disabled = self.session.position == 0
         if post is None:
             self.header.value = "<b>All posts seen.</b>"
-            self.text.value = (f"Labels are in <code>{html.escape(str(self.session.path))}"
-                               "</code>; name the file in <code>listening.labels</code> and "
-                               "run step 3 again.")
+            self.text.value = (
+                f"Labels are in <code>{html.escape(str(self.session.path))}"
+                "</code>; name the file in <code>listening.labels</code> and "
+                "run step 3 again."
+            )
             self.details.value = ""
             self.set_form({})
             return
@@ -670,13 +736,21 @@ class LabelWidget:
         self.header.value = f"<b>{html.escape(where)}</b>"
         self.text.value = f"<blockquote>{html.escape(post.text)}</blockquote>"
         guess = html.escape(post.guess or "not in the mentions of this run")
-        self.details.value = (f"<i>current guess:</i> {guess}<br>"
-                              f"<i>suggested because:</i> {html.escape(post.reason or '-')}")
+        self.details.value = (
+            f"<i>current guess:</i> {guess}<br>"
+            f"<i>suggested because:</i> {html.escape(post.reason or '-')}"
+        )
         self.set_form(post.answer)
 
 
-def start_labelling(scored: pd.DataFrame, path: Path | str, *, classifier: Any = None,
-                    labels: pd.DataFrame | None = None, n: int = 200) -> LabelWidget:
+def start_labelling(
+    scored: pd.DataFrame,
+    path: Path | str,
+    *,
+    classifier: Any = None,
+    labels: pd.DataFrame | None = None,
+    n: int = 200,
+) -> LabelWidget:
     """Suggest posts as ``socialcrm label`` does, resume ``path`` and return the widget.
 
     Args:

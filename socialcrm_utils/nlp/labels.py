@@ -55,14 +55,28 @@ SENTIMENT_CLASSES: tuple[str, ...] = ("negative", "neutral", "positive")
 LABEL_COLUMNS: tuple[str, ...] = (*FLAG_LABELS, "sentiment")
 #: Columns a label file may carry for the person labelling; they are read and ignored.
 CONTEXT_COLUMNS: tuple[str, ...] = (
-    "platform", "lang", "text", "text_redacted", "created_at", "author_name", "url", "note",
+    "platform",
+    "lang",
+    "text",
+    "text_redacted",
+    "created_at",
+    "author_name",
+    "url",
+    "note",
 )
 
 _YES = frozenset({"yes", "y", "true", "t", "1", "ja", "j", "x"})
 _NO = frozenset({"no", "n", "false", "f", "0", "nein"})
-_SENTIMENT = {"negative": "negative", "negativ": "negative", "neg": "negative",
-              "neutral": "neutral", "neu": "neutral",
-              "positive": "positive", "positiv": "positive", "pos": "positive"}
+_SENTIMENT = {
+    "negative": "negative",
+    "negativ": "negative",
+    "neg": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "positive": "positive",
+    "positiv": "positive",
+    "pos": "positive",
+}
 _FLAG_HELP = "use yes/no, true/false, 1/0, ja/nein or leave it empty"
 _SENTIMENT_HELP = "use negative, neutral or positive or leave it empty"
 
@@ -97,8 +111,10 @@ class LabelReport:
             >>> LabelReport(files=["a.csv"], rows=3, labelled=2, unknown_ids=1).summary()
             '1 label file(s), 3 rows: 2 labelled mentions used, 1 id(s) not in the data'
         """
-        text = (f"{len(self.files)} label file(s), {self.rows} rows: {self.labelled} labelled "
-                f"mentions used, {self.unknown_ids} id(s) not in the data")
+        text = (
+            f"{len(self.files)} label file(s), {self.rows} rows: {self.labelled} labelled "
+            f"mentions used, {self.unknown_ids} id(s) not in the data"
+        )
         if self.errors:
             text += f"; {len(self.errors)} problem(s): " + " | ".join(self.errors)
         return text
@@ -269,8 +285,9 @@ def read_labels(path: Path | str) -> pd.DataFrame:
     if records:
         rows = [{"mention_id": key, **value} for key, value in records.items()]
         frame = pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)[list(frame.columns)]
-        frame = frame.astype({"mention_id": "string", "sentiment": "string",
-                              **{c: "boolean" for c in FLAG_LABELS}})
+        frame = frame.astype(
+            {"mention_id": "string", "sentiment": "string", **{c: "boolean" for c in FLAG_LABELS}}
+        )
         frame.index = pd.Index([first_row[key] for key in records], name=None)
     logger.debug("%s: %d labelled mentions", name, len(frame))
     return frame
@@ -353,9 +370,11 @@ def load_labels(
                     continue
                 key = (row.mention_id, column)
                 if column in record and record[column] != value:
-                    message = (f"{path}, row {row.Index}, column {column}: mention_id "
-                               f"{row.mention_id!r} is labelled {_show(value)} here and "
-                               f"{_show(record[column])} in {origin[key]}; neither is used")
+                    message = (
+                        f"{path}, row {row.Index}, column {column}: mention_id "
+                        f"{row.mention_id!r} is labelled {_show(value)} here and "
+                        f"{_show(record[column])} in {origin[key]}; neither is used"
+                    )
                     report.errors.append(message)
                     logger.warning("%s", message)
                     del record[column]
@@ -367,15 +386,19 @@ def load_labels(
     rows = [{"mention_id": key, **value} for key, value in merged.items() if value]
     if rows:
         labels = pd.concat([labels, pd.DataFrame(rows)], ignore_index=True)[list(labels.columns)]
-        labels = labels.astype({"mention_id": "string", "sentiment": "string",
-                                **{c: "boolean" for c in FLAG_LABELS}})
+        labels = labels.astype(
+            {"mention_id": "string", "sentiment": "string", **{c: "boolean" for c in FLAG_LABELS}}
+        )
     if mentions is not None:
         known = labels["mention_id"].isin(set(mentions["mention_id"].astype(str)))
         report.unknown_ids = int((~known).sum())
         report.unknown_examples = labels.loc[~known, "mention_id"].head(5).tolist()
         if report.unknown_ids:
-            logger.warning("%d labelled id(s) not in the mentions, e.g. %s", report.unknown_ids,
-                           ", ".join(report.unknown_examples))
+            logger.warning(
+                "%d labelled id(s) not in the mentions, e.g. %s",
+                report.unknown_ids,
+                ", ".join(report.unknown_examples),
+            )
         labels = labels[known].reset_index(drop=True)
     report.labelled = len(labels)
     report.counts = _count(labels)

@@ -149,15 +149,18 @@ response times and SLAs, not scored (questions found by their question mark only
         return "No customer posts."
 
     def listed(frame: pd.DataFrame) -> str:
-        parts = [f"{lang} ({posts}{' posts' if i == 0 else ''})"
-                 for i, (lang, posts) in enumerate(zip(frame["lang"], frame["posts"],
-                                                       strict=True))]
+        parts = [
+            f"{lang} ({posts}{' posts' if i == 0 else ''})"
+            for i, (lang, posts) in enumerate(zip(frame["lang"], frame["posts"], strict=True))
+        ]
         return ", ".join(parts)
 
     unscored = coverage[~coverage["scored"].astype(bool)]
     if unscored.empty:
         return f"Every language has sentiment/intent rules: {listed(coverage)}"
     n = len(unscored)
-    return (f"{n} language{'s' if n != 1 else ''} without sentiment/intent rules: "
-            f"{listed(unscored)}: counted in volumes, response times and SLAs, not scored "
-            "(questions found by their question mark only)")
+    return (
+        f"{n} language{'s' if n != 1 else ''} without sentiment/intent rules: "
+        f"{listed(unscored)}: counted in volumes, response times and SLAs, not scored "
+        "(questions found by their question mark only)"
+    )

@@ -268,8 +268,10 @@ def _cards(text: str) -> Iterable[tuple[int, int]]:
                 count = cut[j + 1] - cut[i]
                 if count > _CARD_MAX:
                     break
-                if count >= _CARD_MIN and count > best_digits and stdnum_luhn.is_valid(
-                    digits[cut[i] : cut[j + 1]]
+                if (
+                    count >= _CARD_MIN
+                    and count > best_digits
+                    and stdnum_luhn.is_valid(digits[cut[i] : cut[j + 1]])
                 ):
                     best = (run.start() + groups[i].start(), run.start() + groups[j].end())
                     best_digits = count
@@ -672,9 +674,7 @@ def suggest_private_replies(frame: pd.DataFrame) -> pd.Series:
     keys = pd.DataFrame(
         {
             "pii_types": rows["pii_types"].astype("string").fillna(""),
-            "lang": normalize_lang(rows["lang"]).fillna("en")
-            if "lang" in rows.columns
-            else "en",
+            "lang": normalize_lang(rows["lang"]).fillna("en") if "lang" in rows.columns else "en",
             "platform": rows["platform"].astype("string").str.strip().str.lower().fillna("")
             if "platform" in rows.columns
             else "",

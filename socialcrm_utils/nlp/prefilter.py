@@ -39,10 +39,11 @@ _LOOKAROUND_OPENERS = ("(?<!", "(?<=", "(?!", "(?=")
 # of what str.isspace accepts. RE2's own \W, \S and \D are ASCII, which already makes them
 # supersets of Python's Unicode ones, so they stay as they are.
 _NON_ASCII = r"\x{80}-\x{10FFFF}"
-_SPACE = (r"\t\n\v\f\r \x1c-\x1f\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
-          r"\x{205f}\x{3000}")
-_OUTSIDE = {"w": rf"[\w{_NON_ASCII}]", "s": f"[{_SPACE}]", "d": rf"[0-9{_NON_ASCII}]",
-            "Z": r"\z"}
+_SPACE = (
+    r"\t\n\v\f\r \x1c-\x1f\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}"
+    r"\x{205f}\x{3000}"
+)
+_OUTSIDE = {"w": rf"[\w{_NON_ASCII}]", "s": f"[{_SPACE}]", "d": rf"[0-9{_NON_ASCII}]", "Z": r"\z"}
 _INSIDE = {"w": rf"\w{_NON_ASCII}", "s": _SPACE, "d": rf"0-9{_NON_ASCII}"}
 
 
@@ -103,8 +104,9 @@ def loosen(pattern: str) -> str | None:
                 if escaped in ("W", "S", "D"):
                     return None
                 # In [^...] the ASCII shorthand excludes less than Python's: still a superset.
-                out.append(pattern[i : i + 2] if negated
-                           else _INSIDE.get(escaped, pattern[i : i + 2]))
+                out.append(
+                    pattern[i : i + 2] if negated else _INSIDE.get(escaped, pattern[i : i + 2])
+                )
             elif escaped == "b":
                 pass
             elif escaped == "B":
@@ -158,16 +160,20 @@ def candidates(texts: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
     loose = loosen(pattern.pattern)
     if loose is None:
         return present
-    flags = ("i" if pattern.flags & re.IGNORECASE else "") + (
-        "m" if pattern.flags & re.MULTILINE else "") + ("s" if pattern.flags & re.DOTALL else "")
+    flags = (
+        ("i" if pattern.flags & re.IGNORECASE else "")
+        + ("m" if pattern.flags & re.MULTILINE else "")
+        + ("s" if pattern.flags & re.DOTALL else "")
+    )
     if flags:
         loose = f"(?{flags}){loose}"
     import pyarrow as pa
     import pyarrow.compute as pc
 
     try:
-        values = pa.array(texts.astype(object).where(texts.notna(), None).tolist(),
-                          type=pa.large_string())
+        values = pa.array(
+            texts.astype(object).where(texts.notna(), None).tolist(), type=pa.large_string()
+        )
         hits = pc.match_substring_regex(values, loose)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         logger.debug("no RE2 prefilter for a pattern (%s): scanning every text", exc)

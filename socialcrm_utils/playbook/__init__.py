@@ -21,29 +21,10 @@ from .alerts import (
     EmailChannel,
     WebhookChannel,
 )
-from .api_sources import (
-    AppStoreSource,
-    BlueskySource,
-    EnvRef,
-    XSource,
-    YouTubeSource,
-)
-from .fields import (
-    WEEKDAYS,
-    Clock,
-    Duration,
-    format_duration,
-    parse_duration,
-)
-from .load import (
-    YAML_ALIAS_NODES,
-    YAML_MAX_DEPTH,
-    load_playbook,
-)
-from .model import (
-    Playbook,
-    display_store_url,
-)
+from .api_sources import AppStoreSource, BlueskySource, EnvRef, XSource, YouTubeSource
+from .fields import WEEKDAYS, Clock, Duration, format_duration, parse_duration
+from .load import YAML_ALIAS_NODES, YAML_MAX_DEPTH, load_playbook
+from .model import Playbook, display_store_url
 from .sections import (
     FILE_PRESETS,
     RANKING_FACTORS,

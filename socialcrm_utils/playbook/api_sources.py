@@ -20,14 +20,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from .fields import _Model
 
-__all__ = [
-    "AppStoreSource",
-    "BlueskySource",
-    "EnvRef",
-    "HttpUrl",
-    "XSource",
-    "YouTubeSource",
-]
+__all__ = ["AppStoreSource", "BlueskySource", "EnvRef", "HttpUrl", "XSource", "YouTubeSource"]
 
 _ENV_REF = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 

@@ -7,12 +7,7 @@ import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    PlainSerializer,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
@@ -82,9 +77,7 @@ def _duration(value: Any) -> dt.timedelta:
 
 
 Duration = Annotated[
-    dt.timedelta,
-    BeforeValidator(_duration),
-    PlainSerializer(format_duration, return_type=str),
+    dt.timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, return_type=str)
 ]
 
 
@@ -102,7 +95,7 @@ def _clock(value: Any) -> dt.time:
     try:
         return dt.time.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{value!r} is not a time of day (allowed: HH:MM, e.g. \"08:00\")") from None
+        raise ValueError(f'{value!r} is not a time of day (allowed: HH:MM, e.g. "08:00")') from None
 
 
 Clock = Annotated[dt.time, BeforeValidator(_clock)]
@@ -114,11 +107,11 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-
-
 def _check_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not an IANA time zone (allowed: e.g. Europe/Berlin, UTC)") from None
+        raise ValueError(
+            f"{value!r} is not an IANA time zone (allowed: e.g. Europe/Berlin, UTC)"
+        ) from None
     return value

@@ -8,10 +8,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ValidationError,
-)
+from pydantic import BaseModel, ValidationError
 
 from ..credentials import mask_urls_in_text
 from ..exceptions import PlaybookNotFoundError, PlaybookSyntaxError, PlaybookValidationError
@@ -56,8 +53,9 @@ def load_playbook(path: str | Path, *, check_files: bool = True) -> Playbook:
         data = _construct_yaml(root)
     except _YamlLimitError as exc:
         mark = exc.problem_mark
-        raise PlaybookSyntaxError(f"{path}:{mark.line + 1}:{mark.column + 1}: {exc.problem}") \
-            from None
+        raise PlaybookSyntaxError(
+            f"{path}:{mark.line + 1}:{mark.column + 1}: {exc.problem}"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
@@ -101,13 +99,14 @@ def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PlaybookSyntaxError(f"{path}: cannot read the playbook: {exc.strerror or exc}") \
-            from None
+        raise PlaybookSyntaxError(
+            f"{path}: cannot read the playbook: {exc.strerror or exc}"
+        ) from None
     encoding = next((name for bom, name in _BOMS if raw.startswith(bom)), "utf-8")
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        before = raw[:exc.start]
+        before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         raise PlaybookSyntaxError(
@@ -140,9 +139,11 @@ class _PlaybookLoader(yaml.SafeLoader):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in self._open:
-                raise _YamlLimitError(problem=f"alias *{event.anchor} refers to its own anchor "
-                                      "(a recursive value): write the value out",
-                                      problem_mark=event.start_mark)
+                raise _YamlLimitError(
+                    problem=f"alias *{event.anchor} refers to its own anchor "
+                    "(a recursive value): write the value out",
+                    problem_mark=event.start_mark,
+                )
             node = super().compose_node(parent, index)
             values, depth = self._size(node)
             self._alias_nodes += values
@@ -150,7 +151,9 @@ class _PlaybookLoader(yaml.SafeLoader):
                 raise _YamlLimitError(
                     problem=f"aliases (*name) expand to more than {YAML_ALIAS_NODES:,} values "
                     "(refused: an alias bomb?): write the repeated part out or use fewer "
-                    "aliases", problem_mark=event.start_mark)
+                    "aliases",
+                    problem_mark=event.start_mark,
+                )
             if len(self._open) + depth > YAML_MAX_DEPTH:
                 raise self._too_deep(event.start_mark)
             return node
@@ -164,8 +167,11 @@ class _PlaybookLoader(yaml.SafeLoader):
 
     @staticmethod
     def _too_deep(mark: yaml.Mark) -> _YamlLimitError:
-        return _YamlLimitError(problem=f"values nest more than {YAML_MAX_DEPTH} levels deep "
-                               "(aliases expanded): flatten the playbook", problem_mark=mark)
+        return _YamlLimitError(
+            problem=f"values nest more than {YAML_MAX_DEPTH} levels deep "
+            "(aliases expanded): flatten the playbook",
+            problem_mark=mark,
+        )
 
     def _size(self, node: yaml.Node) -> tuple[int, int]:
         """Values in ``node`` with aliases expanded, and its depth (memoised per node)."""
@@ -193,8 +199,9 @@ class _PlaybookLoader(yaml.SafeLoader):
             return self.construct_scalar(node)
 
 
-_PlaybookLoader.add_constructor("tag:yaml.org,2002:timestamp",
-                                _PlaybookLoader.construct_lenient_timestamp)
+_PlaybookLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _PlaybookLoader.construct_lenient_timestamp
+)
 
 
 def _compose_yaml(text: str) -> yaml.Node | None:
@@ -241,15 +248,18 @@ use the last)'
         elif isinstance(node, yaml.MappingNode):
             first: dict[tuple[str, str], int] = {}
             for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != \
-                        "tag:yaml.org,2002:merge":
+                if (
+                    isinstance(key_node, yaml.ScalarNode)
+                    and key_node.tag != "tag:yaml.org,2002:merge"
+                ):
                     line = key_node.start_mark.line + 1
                     key = (key_node.tag, key_node.value)
                     if key in first:
                         found.append(
                             f"line {line}: {_format_loc((*loc, key_node.value))}: duplicate key "
                             f"(first on line {first[key]}): keep one of them (YAML would "
-                            "silently use the last)")
+                            "silently use the last)"
+                        )
                     else:
                         first[key] = line
                 walk(value_node, (*loc, key_node.value))
@@ -277,8 +287,11 @@ def _describe(err: dict[str, Any], lines: dict[tuple, int], data: Any) -> str:
     if kind == "missing":
         return f"{where}{key}: required key is missing"
     value = err.get("input")
-    shown = (mask_urls_in_text(f"{value!r}") if not isinstance(value, dict | list)
-             else type(value).__name__)  # a rejected URL may carry a password
+    shown = (
+        mask_urls_in_text(f"{value!r}")
+        if not isinstance(value, dict | list)
+        else type(value).__name__
+    )  # a rejected URL may carry a password
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         choices = re.findall(r"'([^']*)'", expected)
@@ -325,8 +338,9 @@ def _allowed_keys(loc: tuple, data: Any) -> list[str]:
             if not models:
                 return []
         node = _child(node, part)
-    return [f.alias or name for name, f in _pick(models, node).model_fields.items()
-            if not f.exclude]
+    return [
+        f.alias or name for name, f in _pick(models, node).model_fields.items() if not f.exclude
+    ]
 
 
 def _pick(models: list[Any], node: Any) -> Any:

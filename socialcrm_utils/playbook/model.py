@@ -6,11 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import (
-    Field,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator
 
 from ..config import CLIENT_ID_RE, REPORTS_DIR, client_store_url
 from ..credentials import mask_urls_in_text

@@ -9,24 +9,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from ..credentials import mask_url
 from ..schema import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS, PRIORITIES
-from .api_sources import (
-    AppStoreSource,
-    BlueskySource,
-    HttpUrl,
-    XSource,
-    YouTubeSource,
-    _Source,
-)
+from .api_sources import AppStoreSource, BlueskySource, HttpUrl, XSource, YouTubeSource, _Source
 from .fields import WEEKDAYS, Clock, Duration, _check_timezone, _Model
 
 
@@ -102,7 +89,8 @@ class FileSource(_Source):
                 close = difflib.get_close_matches(column, CANONICAL_COLUMNS, n=1)
                 hint = f"did you mean '{close[0]}'? " if close else ""
                 raise ValueError(
-                    f"'{column}' is not a canonical column; {hint}(allowed: {', '.join(CANONICAL_COLUMNS)})"
+                    f"'{column}' is not a canonical column; {hint}"
+                    f"(allowed: {', '.join(CANONICAL_COLUMNS)})"
                 )
         return mapping
 
@@ -183,12 +171,20 @@ class HackerNewsSource(_Source):
 
 
 Source = Annotated[
-    FileSource | RssSource | MastodonSource | RedditSource | HackerNewsSource
-    | BlueskySource | YouTubeSource | AppStoreSource | XSource,
+    FileSource
+    | RssSource
+    | MastodonSource
+    | RedditSource
+    | HackerNewsSource
+    | BlueskySource
+    | YouTubeSource
+    | AppStoreSource
+    | XSource,
     Field(discriminator="kind"),
 ]
-_SOURCE_KINDS = frozenset({"file", "rss", "mastodon", "reddit", "hackernews", "bluesky",
-                           "youtube", "appstore", "x"})
+_SOURCE_KINDS = frozenset(
+    {"file", "rss", "mastodon", "reddit", "hackernews", "bluesky", "youtube", "appstore", "x"}
+)
 
 
 class Http(_Model):
@@ -263,8 +259,9 @@ class Listening(_Model):
 
         for pack in packs:
             if pack not in available_packs():
-                raise ValueError(f"'{pack}' is not a domain pack (allowed: "
-                                 f"{', '.join(available_packs())})")
+                raise ValueError(
+                    f"'{pack}' is not a domain pack (allowed: {', '.join(available_packs())})"
+                )
         return list(dict.fromkeys(packs))
 
     @field_validator("phone_regions")
@@ -275,7 +272,9 @@ class Listening(_Model):
         known = phonenumbers.SUPPORTED_REGIONS
         for region in regions:
             if region.upper() not in known:
-                raise ValueError(f"'{region}' is not a phone region (allowed: ISO codes, e.g. DE, GB, US)")
+                raise ValueError(
+                    f"'{region}' is not a phone region (allowed: ISO codes, e.g. DE, GB, US)"
+                )
         return [r.upper() for r in regions]
 
 
@@ -286,8 +285,12 @@ class Platforms(_Model):
     """Step 1 settings: how platforms are ranked (weights of the normalised factors)."""
 
     weights: dict[Literal[RANKING_FACTORS], float] = Field(  # type: ignore[valid-type]
-        default_factory=lambda: {"mentions": 0.3, "reach": 0.3, "negativity": 0.2,
-                                 "unanswered": 0.2}
+        default_factory=lambda: {
+            "mentions": 0.3,
+            "reach": 0.3,
+            "negativity": 0.2,
+            "unanswered": 0.2,
+        }
     )
 
     @field_validator("weights")
@@ -311,7 +314,7 @@ class Goal(_Model):
 
 
 class Holidays(_Model):
-    """Public holidays of a country (ISO code) and optional subdivision, via the ``holidays`` package."""
+    """Public holidays of a country (ISO code) and optional subdivision (``holidays`` package)."""
 
     country: str
     subdivision: str | None = None
@@ -332,7 +335,8 @@ class Holidays(_Model):
         subdivisions = supported[self.country]
         if self.subdivision is not None and self.subdivision not in subdivisions:
             raise ValueError(
-                f"'{self.subdivision}' is not a subdivision of {self.country} (allowed: {', '.join(subdivisions)})"
+                f"'{self.subdivision}' is not a subdivision of {self.country} "
+                f"(allowed: {', '.join(subdivisions)})"
             )
         return self
 
@@ -350,7 +354,7 @@ def _shift(value: Any) -> Any:
         start, _, end = value.partition("-")
         return {"start": start.strip(), "end": end.strip()}
     if isinstance(value, str):
-        raise ValueError(f"{value!r} is not a shift (allowed: \"HH:MM-HH:MM\", e.g. \"08:00-12:00\")")
+        raise ValueError(f'{value!r} is not a shift (allowed: "HH:MM-HH:MM", e.g. "08:00-12:00")')
     return value
 
 
@@ -369,7 +373,7 @@ class Shift(_Model):
         if self.end <= self.start:
             raise ValueError(
                 f"end {_clock_text(self.end)} must be after start {_clock_text(self.start)} "
-                "(a night shift is two shifts: \"22:00-24:00\" and \"00:00-06:00\")"
+                '(a night shift is two shifts: "22:00-24:00" and "00:00-06:00")'
             )
         return self
 
@@ -422,7 +426,7 @@ class BusinessHours(_Model):
             if mixed:
                 raise ValueError(
                     f"shifts cannot be combined with {', '.join(mixed)} "
-                    "(write the day as shifts only, e.g. [\"08:00-12:00\", \"13:00-18:00\"])"
+                    '(write the day as shifts only, e.g. ["08:00-12:00", "13:00-18:00"])'
                 )
         elif self.end <= self.start:
             raise ValueError(
@@ -501,7 +505,7 @@ class Policy(_Model):
 
     @property
     def label(self) -> str:
-        """The policy's ``name``, or one made of its conditions, e.g. ``complaint/high/any platform``."""
+        """The policy's ``name``, or one made of its conditions: ``complaint/high/any platform``."""
         if self.name:
             return self.name
         parts = [
@@ -534,7 +538,7 @@ def _voice_cue(value: Any) -> Any:
         value = {"phrase": value}
     if not isinstance(value, dict):
         raise ValueError(
-            f"{value!r} is not a greeting or sign-off (allowed: a phrase such as \"Hi\", or "
+            f'{value!r} is not a greeting or sign-off (allowed: a phrase such as "Hi", or '
             "{regex: '...', platforms: [...]})"
         )
     if isinstance(value.get("phrase"), str) and not value["phrase"].strip():
@@ -609,7 +613,7 @@ class Voice(_Model):
 
 
 class Costs(_Model):
-    """Cost per contact by channel, in ``currency`` (defaults are the method's reference figures)."""
+    """Cost per contact by channel, in ``currency`` (defaults: the method's reference figures)."""
 
     currency: str = "USD"
     per_contact: dict[str, Annotated[float, Field(ge=0)]] = Field(
@@ -658,8 +662,9 @@ class RoutingRule(_Model):
 
     def matches(self, intent: str | None, priority: str | None) -> bool:
         """Whether a request with this intent and priority (None: unknown) meets the rule."""
-        return ((self.intent is None or intent in self.intent)
-                and (self.priority is None or priority in self.priority))
+        return (self.intent is None or intent in self.intent) and (
+            self.priority is None or priority in self.priority
+        )
 
 
 class Routing(_Model):
@@ -708,8 +713,9 @@ class Routing(_Model):
         """The short form as a dict: routed intents plus ``crisis`` when set."""
         return {**self.by_intent, **({"crisis": self.crisis} if self.crisis else {})}
 
-    def department_for(self, intent: str | None, priority: str | None,
-                       crisis: bool = False) -> tuple[str, str]:
+    def department_for(
+        self, intent: str | None, priority: str | None, crisis: bool = False
+    ) -> tuple[str, str]:
         """The department of a request and why: ``crisis``, ``rule N``, ``intent``, ``default``."""
         if crisis and self.crisis is not None:
             return self.crisis, "crisis"

@@ -20,12 +20,31 @@ from ..schema import empty_mentions
 from .apis import API_KINDS, FetchResult, SourceCursor, missing_env
 from .files import ImportResult, conform_rows, date_format_problem, read_file_source
 
-__all__ = ["ReadResult", "read_mentions", "read_source", "read_file_source", "ImportResult",
-           "require_mentions", "FetchResult", "SourceCursor", "missing_env"]
+__all__ = [
+    "ReadResult",
+    "read_mentions",
+    "read_source",
+    "read_file_source",
+    "ImportResult",
+    "require_mentions",
+    "FetchResult",
+    "SourceCursor",
+    "missing_env",
+]
 
 #: Columns of :attr:`ReadResult.counts`, in order.
-COUNT_COLUMNS = ("source", "kind", "read", "kept", "rejected", "outside", "encoding",
-                 "separator", "status", "notes")
+COUNT_COLUMNS = (
+    "source",
+    "kind",
+    "read",
+    "kept",
+    "rejected",
+    "outside",
+    "encoding",
+    "separator",
+    "status",
+    "notes",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +80,9 @@ class ReadResult:
         require_mentions(self)
 
 
-def read_source(source: Source, playbook: Playbook, *, key: str = "sources[?]",
-                now: dt.datetime | None = None) -> ImportResult:
+def read_source(
+    source: Source, playbook: Playbook, *, key: str = "sources[?]", now: dt.datetime | None = None
+) -> ImportResult:
     """Read one source of any kind into canonical mentions plus rejected rows.
 
     Files are read from disk; feeds and APIs (rss, mastodon, reddit, hackernews) are fetched
@@ -82,10 +102,14 @@ def read_source(source: Source, playbook: Playbook, *, key: str = "sources[?]",
     return _read_with_cursor(source, playbook, key=key, now=now)[0]
 
 
-def _read_with_cursor(source: Source, playbook: Playbook, *, key: str,
-                      now: dt.datetime | None,
-                      cursor: SourceCursor | None = None) -> tuple[ImportResult,
-                                                                   SourceCursor | None]:
+def _read_with_cursor(
+    source: Source,
+    playbook: Playbook,
+    *,
+    key: str,
+    now: dt.datetime | None,
+    cursor: SourceCursor | None = None,
+) -> tuple[ImportResult, SourceCursor | None]:
     """:func:`read_source`, plus the cursor of a social API source (None for the others)."""
     handles = playbook.brand.handle_keys
     if source.kind in API_KINDS:
@@ -93,8 +117,9 @@ def _read_with_cursor(source: Source, playbook: Playbook, *, key: str,
 
         fetched = fetch_api_source(source, playbook.http, cursor=cursor, now=now)
         raw = fetched.mentions
-        result = conform_rows(raw, raw, label=source.label, timezone="UTC", handles=handles,
-                              now=now)
+        result = conform_rows(
+            raw, raw, label=source.label, timezone="UTC", handles=handles, now=now
+        )
         return result, fetched.cursor
     if source.kind == "file":
         result = read_file_source(source, timezone=playbook.timezone, handles=handles, now=now)
@@ -105,12 +130,17 @@ def _read_with_cursor(source: Source, playbook: Playbook, *, key: str,
     from .feeds import fetch_source
 
     raw = fetch_source(source, playbook.http)
-    return conform_rows(raw, raw, label=source.label, timezone="UTC", handles=handles,
-                        now=now), None
+    return conform_rows(
+        raw, raw, label=source.label, timezone="UTC", handles=handles, now=now
+    ), None
 
 
-def read_mentions(playbook: Playbook, now: dt.datetime | None = None, *,
-                  cursors: Mapping[str, SourceCursor] | None = None) -> ReadResult:
+def read_mentions(
+    playbook: Playbook,
+    now: dt.datetime | None = None,
+    *,
+    cursors: Mapping[str, SourceCursor] | None = None,
+) -> ReadResult:
     """Read every source of a playbook into one canonical mention table.
 
     A source that cannot be read is reported in ``counts`` (status = the error) and the others
@@ -146,24 +176,45 @@ def read_mentions(playbook: Playbook, now: dt.datetime | None = None, *,
         try:
             if index in unset:
                 raise SourceError(unset[index])
-            result, cursor = _read_with_cursor(source, playbook, key=key, now=now,
-                                               cursor=(cursors or {}).get(source.label))
+            result, cursor = _read_with_cursor(
+                source, playbook, key=key, now=now, cursor=(cursors or {}).get(source.label)
+            )
         except SourceError as exc:
             failures.append(str(exc) if str(exc).startswith(key) else f"{key}: {exc}")
             if index not in unset:  # those were named before anything was fetched
                 logger.warning("%s", failures[-1])
-            rows.append({"source": source.label, "kind": source.kind, "read": 0, "kept": 0,
-                         "rejected": 0, "outside": 0, "encoding": None, "separator": None,
-                         "status": str(exc), "notes": ""})
+            rows.append(
+                {
+                    "source": source.label,
+                    "kind": source.kind,
+                    "read": 0,
+                    "kept": 0,
+                    "rejected": 0,
+                    "outside": 0,
+                    "encoding": None,
+                    "separator": None,
+                    "status": str(exc),
+                    "notes": "",
+                }
+            )
             continue
         results.append(result)
         if cursor is not None:
             new_cursors[source.label] = cursor
-        rows.append({"source": result.source, "kind": source.kind, "read": result.read,
-                     "kept": result.kept, "rejected": len(result.rejected),
-                     "outside": result.outside, "encoding": result.encoding,
-                     "separator": result.separator, "status": "ok",
-                     "notes": "; ".join(result.notes)})
+        rows.append(
+            {
+                "source": result.source,
+                "kind": source.kind,
+                "read": result.read,
+                "kept": result.kept,
+                "rejected": len(result.rejected),
+                "outside": result.outside,
+                "encoding": result.encoding,
+                "separator": result.separator,
+                "status": "ok",
+                "notes": "; ".join(result.notes),
+            }
+        )
     counts = pd.DataFrame(rows, columns=list(COUNT_COLUMNS))
     if not results:
         raise SourceError("no source could be read: " + " | ".join(failures))
@@ -175,8 +226,11 @@ def read_mentions(playbook: Playbook, now: dt.datetime | None = None, *,
     again = key.duplicated(keep="first")
     if again.any():
         dup = mentions[again].astype("string")
-        dup.insert(0, "reason", "duplicate of a mention from an earlier source (same platform "
-                   "and mention_id)")
+        dup.insert(
+            0,
+            "reason",
+            "duplicate of a mention from an earlier source (same platform and mention_id)",
+        )
         dup.insert(0, "row", pd.NA)
         rejected = pd.concat([rejected, dup], ignore_index=True)
         for name, n in dup["source"].value_counts().items():
@@ -223,16 +277,18 @@ def require_mentions(result: ReadResult) -> None:
     rejected = result.rejected
     if len(rejected) == 0:
         if outside:
-            raise SourceError(f"no mentions kept: all {outside} rows lie outside the sources' "
-                              "since/until; widen sources[i].since / sources[i].until")
-        raise SourceError("no mentions kept: the sources gave no rows; check the playbook's "
-                          "sources")
+            raise SourceError(
+                f"no mentions kept: all {outside} rows lie outside the sources' "
+                "since/until; widen sources[i].since / sources[i].until"
+            )
+        raise SourceError(
+            "no mentions kept: the sources gave no rows; check the playbook's sources"
+        )
     kinds = rejected["reason"].astype(str).map(lambda r: re.sub(r"'[^']*'", "'...'", r))
     kind, n = kinds.value_counts().index[0], int(kinds.value_counts().iloc[0])
     first = rejected[kinds == kind].iloc[0]
     line = first.get("line")
-    where = (f"line {int(line)}" if line is not None and pd.notna(line)
-             else f"row {first['row']}")
+    where = f"line {int(line)}" if line is not None and pd.notna(line) else f"row {first['row']}"
     extra = f" ({outside} more outside since/until)" if outside else ""
     raise SourceError(
         f"no mentions kept: all {len(rejected)} rows read were rejected{extra}, most often for "

@@ -50,10 +50,20 @@ _CUT_TRIES = 8
 
 #: Timestamp layouts tried when a date column does not parse (German day-first first).
 _DATE_FORMATS = (
-    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y",
-    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
-    "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
-    "%a %b %d %H:%M:%S %z %Y", "%Y-%m-%d %H:%M:%S %z", "%d %b %Y %H:%M", "%b %d, %Y %I:%M %p",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y",
+    "%a %b %d %H:%M:%S %z %Y",
+    "%Y-%m-%d %H:%M:%S %z",
+    "%d %b %Y %H:%M",
+    "%b %d, %Y %I:%M %p",
 )
 
 
@@ -89,8 +99,9 @@ class SourceCheck:
         return f"sources[{self.index}] {self.label}: {self.message}"
 
 
-def check_sources(playbook: Playbook, *, rows: int = SAMPLE_ROWS,
-                  online: bool = False) -> list[SourceCheck]:
+def check_sources(
+    playbook: Playbook, *, rows: int = SAMPLE_ROWS, online: bool = False
+) -> list[SourceCheck]:
     """Check every source of a playbook by reading its first rows.
 
     Args:
@@ -105,17 +116,30 @@ def check_sources(playbook: Playbook, *, rows: int = SAMPLE_ROWS,
     checks = []
     for index, source in enumerate(playbook.sources):
         if source.kind == "file":
-            checks.append(check_file_source(source, index, timezone=playbook.timezone,
-                                            handles=playbook.brand.handle_keys, rows=rows,
-                                            base_dir=base))
+            checks.append(
+                check_file_source(
+                    source,
+                    index,
+                    timezone=playbook.timezone,
+                    handles=playbook.brand.handle_keys,
+                    rows=rows,
+                    base_dir=base,
+                )
+            )
         else:
             checks.append(_check_feed(source, index, playbook, rows=rows, online=online))
     return checks
 
 
-def check_file_source(source: FileSource, index: int = 0, *, timezone: str = "UTC",
-                      handles: frozenset[str] = frozenset(), rows: int = SAMPLE_ROWS,
-                      base_dir: Path | None = None) -> SourceCheck:
+def check_file_source(
+    source: FileSource,
+    index: int = 0,
+    *,
+    timezone: str = "UTC",
+    handles: frozenset[str] = frozenset(),
+    rows: int = SAMPLE_ROWS,
+    base_dir: Path | None = None,
+) -> SourceCheck:
     """Read the first rows of a file source with its preset and mapping, as step 1 will.
 
     Args:
@@ -150,14 +174,21 @@ def check_file_source(source: FileSource, index: int = 0, *, timezone: str = "UT
             wrong = _column_problem(raw, source)
             if wrong:
                 return problem(wrong)
-            result = read_file_source(source.model_copy(update={"path": sample}),
-                                      timezone=timezone, handles=handles)
+            result = read_file_source(
+                source.model_copy(update={"path": sample}), timezone=timezone, handles=handles
+            )
     except SourceError as exc:
         why = _without_path(str(exc), source.path)
         # The reader's own message may already name the fix ("export it again with its rows").
         has_fix = "set format:" in why or "export it again" in why
-        fix = "" if has_fix else (" -> check that it is a csv, jsonl, json or parquet export "
-                                  "(or set format: in the source)")
+        fix = (
+            ""
+            if has_fix
+            else (
+                " -> check that it is a csv, jsonl, json or parquet export "
+                "(or set format: in the source)"
+            )
+        )
         return problem(f"cannot be read: {why}{fix}")
     return _describe(result, raw, source, index, label, whole=whole)
 
@@ -191,23 +222,43 @@ def guess_date_format(values: pd.Series) -> list[str]:
     return fits
 
 
-def _describe(result: ImportResult, raw: pd.DataFrame, source: FileSource, index: int,
-              label: str, *, whole: bool) -> SourceCheck:
+def _describe(
+    result: ImportResult,
+    raw: pd.DataFrame,
+    source: FileSource,
+    index: int,
+    label: str,
+    *,
+    whole: bool,
+) -> SourceCheck:
     """The check of a file whose columns fit: rows, usable rows, dates; or why none is usable."""
     read = result.read
     scope = "the whole file" if whole else f"the first {read}"
     reasons = _reason_counts(result.rejected)
     if result.kept == 0:
         if not read:
-            return SourceCheck(index, label, "file", "problem",
-                               "the file has no rows -> export it again with its rows")
-        return SourceCheck(index, label, "file", "problem",
-                           f"none of the {read} rows read is usable ({_join_reasons(reasons)}) -> "
-                           + "; ".join(_fix_for(why, raw, source) for why in reasons), rows=read)
+            return SourceCheck(
+                index,
+                label,
+                "file",
+                "problem",
+                "the file has no rows -> export it again with its rows",
+            )
+        return SourceCheck(
+            index,
+            label,
+            "file",
+            "problem",
+            f"none of the {read} rows read is usable ({_join_reasons(reasons)}) -> "
+            + "; ".join(_fix_for(why, raw, source) for why in reasons),
+            rows=read,
+        )
     created = result.mentions["created_at"]
     first, last = created.min(), created.max()
-    message = (f"read {read} row{'s' if read != 1 else ''} ({scope}), {result.kept} usable; dates "
-               f"{first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)")
+    message = (
+        f"read {read} row{'s' if read != 1 else ''} ({scope}), {result.kept} usable; dates "
+        f"{first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)"
+    )
     if reasons:
         message += f"; {len(result.rejected)} would be rejected ({_join_reasons(reasons)})"
     return SourceCheck(index, label, "file", "ok", message, read, result.kept, first, last)
@@ -235,17 +286,26 @@ def _fix_for(reason: str, raw: pd.DataFrame, source: FileSource) -> str:
         shown = f" (e.g. {example[0]!r})" if example else ""
         fits = guess_date_format(values)
         if fits:
-            also = (f" (or '{fits[1]}': the rows read do not tell day from month)"
-                    if len(fits) > 1 else "")
+            also = (
+                f" (or '{fits[1]}': the rows read do not tell day from month)"
+                if len(fits) > 1
+                else ""
+            )
             return f"dates{shown} need a format: set date_format: '{fits[0]}'{also} in the source"
-        return (f"dates{shown} are not ISO 8601: set date_format: (a strftime pattern, e.g. "
-                "'%d.%m.%Y %H:%M') in the source")
+        return (
+            f"dates{shown} are not ISO 8601: set date_format: (a strftime pattern, e.g. "
+            "'%d.%m.%Y %H:%M') in the source"
+        )
     if reason == "empty text":
-        return (f"rows without text in column '{_resolved(source, preset, 'text')}': map text to "
-                "the column that holds the post")
+        return (
+            f"rows without text in column '{_resolved(source, preset, 'text')}': map text to "
+            "the column that holds the post"
+        )
     if reason == "missing mention_id":
-        return (f"rows without an id in column '{_resolved(source, preset, 'mention_id')}': map "
-                "mention_id to the column that holds each post's id")
+        return (
+            f"rows without an id in column '{_resolved(source, preset, 'mention_id')}': map "
+            "mention_id to the column that holds each post's id"
+        )
     return "check the rows and the source's mapping"
 
 
@@ -257,25 +317,35 @@ def _column_problem(raw: pd.DataFrame, source: FileSource) -> str | None:
     mapped_missing = {c: col for c, col in source.mapping.items() if col not in table.columns}
     if mapped_missing:
         wrong = ", ".join(f"'{col}' ({c})" for c, col in mapped_missing.items())
-        hints = [f"'{m[0]}' for '{col}'" for col in mapped_missing.values()
-                 if (m := difflib.get_close_matches(col, map(str, raw.columns), n=1))]
+        hints = [
+            f"'{m[0]}' for '{col}'"
+            for col in mapped_missing.values()
+            if (m := difflib.get_close_matches(col, map(str, raw.columns), n=1))
+        ]
         hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
-        return (f"column{'s' if len(mapped_missing) > 1 else ''} {wrong} of the mapping not "
-                f"found; columns are: {columns} -> fix the mapping{hint}")
+        return (
+            f"column{'s' if len(mapped_missing) > 1 else ''} {wrong} of the mapping not "
+            f"found; columns are: {columns} -> fix the mapping{hint}"
+        )
     missing = [c for c in REQUIRED_COLUMNS if _resolved(source, preset, c) not in table.columns]
     if not missing:
         return None
     names = ", ".join(f"'{_resolved(source, preset, c)}'" for c in missing)
-    fitting = [name for name, other in PRESETS.items()
-               if name != source.preset and not _missing_with(raw, source, other)]
+    fitting = [
+        name
+        for name, other in PRESETS.items()
+        if name != source.preset and not _missing_with(raw, source, other)
+    ]
     if fitting:
         fix = f"use preset {' or '.join(fitting)} or a mapping"
     else:
         guesses = ", ".join(f"{c}: {_guess_column(c, raw)}" for c in missing)
         fix = f"add to the source: mapping: {{{guesses}}}"
     of = f"of preset {preset.name} " if preset.name != "canonical" else ""
-    return (f"column{'s' if len(missing) > 1 else ''} {names} {of}not found; columns are: "
-            f"{columns} -> {fix}")
+    return (
+        f"column{'s' if len(missing) > 1 else ''} {names} {of}not found; columns are: "
+        f"{columns} -> {fix}"
+    )
 
 
 def _missing_with(raw: pd.DataFrame, source: FileSource, preset: Preset) -> list[str]:
@@ -296,8 +366,17 @@ def _resolved(source: FileSource, preset: Preset, column: str) -> str:
 _USUAL_NAMES = {
     "mention_id": ("id", "post_id", "message_id", "tweet_id", "status_id", "beitrag_id"),
     "text": ("message", "content", "body", "post", "tweet", "nachricht", "inhalt", "beitrag"),
-    "created_at": ("date", "time", "timestamp", "created", "published", "datum", "zeit",
-                   "erstellt", "veröffentlicht"),
+    "created_at": (
+        "date",
+        "time",
+        "timestamp",
+        "created",
+        "published",
+        "datum",
+        "zeit",
+        "erstellt",
+        "veröffentlicht",
+    ),
 }
 
 
@@ -345,8 +424,13 @@ def _sample_file(path: Path, fmt: str | None, rows: int) -> Iterator[tuple[Path,
     first 4 MB cut at a line end. A Parquet file is sampled by its
     first row batch. JSON documents and UTF-16 files are read whole.
     """
-    kind = fmt or {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-                   ".parquet": "parquet", ".pq": "parquet"}.get(path.suffix.lower())
+    kind = fmt or {
+        ".csv": "csv",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+    }.get(path.suffix.lower())
     if kind not in ("csv", "jsonl", "parquet") or not path.is_file():
         yield path, True
         return
@@ -387,7 +471,7 @@ def _sample_file(path: Path, fmt: str | None, rows: int) -> Iterator[tuple[Path,
                 return
             end = _line_end(head, missing, start=end)
         if size > _SAMPLE_BYTES:
-            sample.write_bytes(head[:head.rindex(b"\n") + 1])
+            sample.write_bytes(head[: head.rindex(b"\n") + 1])
             try:
                 read_table(sample, fmt)
             except SourceError:
@@ -413,33 +497,60 @@ def _line_end(data: bytes, lines: int, start: int = 0) -> int | None:
     return end + 1
 
 
-def _check_feed(source: Source, index: int, playbook: Playbook, *, rows: int,
-                online: bool) -> SourceCheck:
+def _check_feed(
+    source: Source, index: int, playbook: Playbook, *, rows: int, online: bool
+) -> SourceCheck:
     """A feed or API source: its environment variables always; fetched only when ``online``."""
     unset = unset_env(source)
     if unset:
-        return SourceCheck(index, source.label, source.kind, "problem",
-                           unset.replace("; set it", " -> set it").replace("; set them",
-                                                                          " -> set them"))
+        return SourceCheck(
+            index,
+            source.label,
+            source.kind,
+            "problem",
+            unset.replace("; set it", " -> set it").replace("; set them", " -> set them"),
+        )
     if not online:
-        return SourceCheck(index, source.label, source.kind, "skipped",
-                           f"not checked: a {source.kind} source is fetched over the network "
-                           "(validate --online fetches it)")
+        return SourceCheck(
+            index,
+            source.label,
+            source.kind,
+            "skipped",
+            f"not checked: a {source.kind} source is fetched over the network "
+            "(validate --online fetches it)",
+        )
     from . import read_source
 
     try:
         result = read_source(source, playbook)
     except SourceError as exc:
-        return SourceCheck(index, source.label, source.kind, "problem",
-                           f"cannot be fetched: {exc} -> check its address and query, or the "
-                           "network")
+        return SourceCheck(
+            index,
+            source.label,
+            source.kind,
+            "problem",
+            f"cannot be fetched: {exc} -> check its address and query, or the network",
+        )
     if result.kept == 0:
-        return SourceCheck(index, source.label, source.kind, "problem",
-                           f"fetched {result.read} items, none usable -> check its query",
-                           rows=result.read)
+        return SourceCheck(
+            index,
+            source.label,
+            source.kind,
+            "problem",
+            f"fetched {result.read} items, none usable -> check its query",
+            rows=result.read,
+        )
     created = result.mentions["created_at"]
     first, last = created.min(), created.max()
-    return SourceCheck(index, source.label, source.kind, "ok",
-                       f"fetched {result.read} items, {result.kept} usable; dates "
-                       f"{first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)",
-                       result.read, result.kept, first, last)
+    return SourceCheck(
+        index,
+        source.label,
+        source.kind,
+        "ok",
+        f"fetched {result.read} items, {result.kept} usable; dates "
+        f"{first:%Y-%m-%d} to {last:%Y-%m-%d} (UTC)",
+        result.read,
+        result.kept,
+        first,
+        last,
+    )

@@ -23,35 +23,73 @@ import pandas as pd
 
 from ..exceptions import SourceError
 
-__all__ = ["Export", "decode_bytes", "detect_encoding", "read_export", "read_table",
-           "sniff_separator"]
+__all__ = [
+    "Export",
+    "decode_bytes",
+    "detect_encoding",
+    "read_export",
+    "read_table",
+    "sniff_separator",
+]
 
 logger = logging.getLogger(__name__)
 
-_SUFFIX_FORMATS = {".csv": "csv", ".tsv": "csv", ".tab": "csv", ".jsonl": "jsonl",
-                   ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+_SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 #: Byte order marks, longest first (UTF-32 LE starts like UTF-16 LE).
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32", "UTF-32 LE (BOM)"),
-         (b"\x00\x00\xfe\xff", "utf-32", "UTF-32 BE (BOM)"),
-         (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8 (BOM)"),
-         (b"\xff\xfe", "utf-16", "UTF-16 LE (BOM)"),
-         (b"\xfe\xff", "utf-16", "UTF-16 BE (BOM)"))
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32 LE (BOM)"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32 BE (BOM)"),
+    (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8 (BOM)"),
+    (b"\xff\xfe", "utf-16", "UTF-16 LE (BOM)"),
+    (b"\xfe\xff", "utf-16", "UTF-16 BE (BOM)"),
+)
 
 #: Code pages charset-normalizer may choose between for a file that is not UTF-8 or UTF-16.
-_LEGACY_CANDIDATES = ["cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256",
-                      "cp1257", "koi8_r", "mac_roman", "shift_jis", "euc_jp", "gb18030", "big5",
-                      "euc_kr"]
+_LEGACY_CANDIDATES = [
+    "cp1252",
+    "cp1250",
+    "cp1251",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "koi8_r",
+    "mac_roman",
+    "shift_jis",
+    "euc_jp",
+    "gb18030",
+    "big5",
+    "euc_kr",
+]
 
 #: Latin-script code pages: short texts cannot tell them apart, so cp1252 (the Western Windows
 #: code page German and Western European Excel writes) is taken for all of them.
-_LATIN_PAGES = {"cp1252", "cp1250", "cp1254", "cp1257", "mac_roman", "latin_1", "iso8859_1",
-                "iso8859_2", "iso8859_9", "iso8859_15"}
+_LATIN_PAGES = {
+    "cp1252",
+    "cp1250",
+    "cp1254",
+    "cp1257",
+    "mac_roman",
+    "latin_1",
+    "iso8859_1",
+    "iso8859_2",
+    "iso8859_9",
+    "iso8859_15",
+}
 
 #: cp1252 as browsers read it (WHATWG "windows-1252"): its five undefined bytes map to U+0081 ...
-_CP1252_TABLE = "".join(
-    bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)
-)
+_CP1252_TABLE = "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256))
 
 _SEPARATORS = {",": ",", ";": ";", "\t": "tab", "|": "|"}
 _SNIFF_LINES = 200
@@ -153,8 +191,8 @@ def _utf16_without_bom(data: bytes) -> str | None:
     pairs = len(head) // 2
     if pairs < 2 or len(data) % 2:
         return None
-    even = head[0:pairs * 2:2].count(0)
-    odd = head[1:pairs * 2:2].count(0)
+    even = head[0 : pairs * 2 : 2].count(0)
+    odd = head[1 : pairs * 2 : 2].count(0)
     for codec, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
         if zeros >= 0.4 * pairs and others <= 0.05 * pairs:
             try:
@@ -238,8 +276,9 @@ def read_table(path: Path, fmt: str | None = None) -> pd.DataFrame:
     """
     export = read_export(path, fmt)
     frame = export.frame
-    frame.attrs.update(encoding=export.encoding, separator=export.separator,
-                       malformed=len(export.bad))
+    frame.attrs.update(
+        encoding=export.encoding, separator=export.separator, malformed=len(export.bad)
+    )
     return frame
 
 
@@ -281,14 +320,19 @@ def read_export(path: Path, fmt: str | None = None) -> Export:
         else:
             data = path.read_bytes()
             if not data.strip():
-                raise SourceError(f"{path}: the file is empty ({len(data)} bytes); export it "
-                                  "again with its rows")
+                raise SourceError(
+                    f"{path}: the file is empty ({len(data)} bytes); export it again with its rows"
+                )
             text, codec, name = _decode(data)
             if codec == "utf-8+cp1252":
                 _, other, first = _mixed_lines(data)
-                logger.warning("%s: %d line(s) not UTF-8 (first on line %s) were read as cp1252; "
-                               "re-export the file as UTF-8 if a character looks wrong", path,
-                               other, first)
+                logger.warning(
+                    "%s: %d line(s) not UTF-8 (first on line %s) were read as cp1252; "
+                    "re-export the file as UTF-8 if a character looks wrong",
+                    path,
+                    other,
+                    first,
+                )
             elif codec not in ("utf-8", "utf-8-sig"):
                 logger.info("%s: read as %s", path, name)
             if fmt == "csv":
@@ -304,9 +348,11 @@ def read_export(path: Path, fmt: str | None = None) -> Export:
         raise SourceError(f"{path}: cannot read as {fmt}: {first}") from None
     if not export.read:
         columns = ", ".join(map(str, export.frame.columns[:12]))
-        raise SourceError(f"{path}: no rows (only a header: {columns}); export it again with "
-                          "its rows" if columns else f"{path}: no rows; export it again with "
-                          "its rows")
+        raise SourceError(
+            f"{path}: no rows (only a header: {columns}); export it again with its rows"
+            if columns
+            else f"{path}: no rows; export it again with its rows"
+        )
     if export.frame.empty and len(export.bad):
         logger.warning("%s: none of its %d rows could be read", path, len(export.bad))
     return export
@@ -315,14 +361,18 @@ def read_export(path: Path, fmt: str | None = None) -> Export:
 def _whole(frame: pd.DataFrame, encoding: str | None) -> Export:
     """An export of a frame read whole: rows 1..n, no lines, nothing malformed."""
     frame = frame.reset_index(drop=True)
-    return Export(frame, pd.Series(range(1, len(frame) + 1), dtype="int64"),
-                  pd.Series(pd.NA, index=frame.index, dtype="Int64"), _bad_rows([]), encoding)
+    return Export(
+        frame,
+        pd.Series(range(1, len(frame) + 1), dtype="int64"),
+        pd.Series(pd.NA, index=frame.index, dtype="Int64"),
+        _bad_rows([]),
+        encoding,
+    )
 
 
 def _bad_rows(rows: list[dict[str, Any]]) -> pd.DataFrame:
     bad = pd.DataFrame(rows, columns=["row", "line", "reason", "raw_line"])
-    return bad.astype({"row": "int64", "line": "Int64", "reason": "string",
-                       "raw_line": "string"})
+    return bad.astype({"row": "int64", "line": "Int64", "reason": "string", "raw_line": "string"})
 
 
 def _duplicate_columns(path: Path, columns: list[str]) -> None:
@@ -359,22 +409,44 @@ def _read_jsonl_text(text: str, path: Path, encoding: str) -> Export:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            bad.append({"row": number, "line": line_no, "raw_line": line[:1000],
-                        "reason": f"not valid JSON ({exc.msg} at character {exc.pos + 1}); "
-                                  "the line may be cut off"})
+            bad.append(
+                {
+                    "row": number,
+                    "line": line_no,
+                    "raw_line": line[:1000],
+                    "reason": f"not valid JSON ({exc.msg} at character {exc.pos + 1}); "
+                    "the line may be cut off",
+                }
+            )
             continue
         if not isinstance(record, dict):
-            bad.append({"row": number, "line": line_no, "raw_line": line[:1000],
-                        "reason": f"a JSON {type(record).__name__}, not an object"})
+            bad.append(
+                {
+                    "row": number,
+                    "line": line_no,
+                    "raw_line": line[:1000],
+                    "reason": f"a JSON {type(record).__name__}, not an object",
+                }
+            )
             continue
         records.append(record)
         rows.append(number)
         lines.append(line_no)
     if bad:
-        logger.warning("%s: %d JSON line(s) set aside (first: line %d, %s)", path, len(bad),
-                       bad[0]["line"], bad[0]["reason"])
-    return Export(pd.DataFrame.from_records(records), pd.Series(rows, dtype="int64"),
-                  pd.Series(lines, dtype="Int64"), _bad_rows(bad), encoding)
+        logger.warning(
+            "%s: %d JSON line(s) set aside (first: line %d, %s)",
+            path,
+            len(bad),
+            bad[0]["line"],
+            bad[0]["reason"],
+        )
+    return Export(
+        pd.DataFrame.from_records(records),
+        pd.Series(rows, dtype="int64"),
+        pd.Series(lines, dtype="Int64"),
+        _bad_rows(bad),
+        encoding,
+    )
 
 
 def sniff_separator(lines: list[str]) -> str:
@@ -419,11 +491,15 @@ def _read_csv_text(text: str, path: Path, encoding: str) -> Export:
     parsed = _CsvRecords(lines, sep, mark, path)
     parsed.parse()
     if parsed.header is None:
-        raise SourceError(f"{path}: the file is empty (no header line); export it again with "
-                          "its rows")
+        raise SourceError(
+            f"{path}: the file is empty (no header line); export it again with its rows"
+        )
     header, records = parsed.header, parsed.records
-    frame = pd.DataFrame(records, columns=header, dtype="string") if records else pd.DataFrame(
-        {name: pd.Series(dtype="string") for name in header})
+    frame = (
+        pd.DataFrame(records, columns=header, dtype="string")
+        if records
+        else pd.DataFrame({name: pd.Series(dtype="string") for name in header})
+    )
     frame = frame.mask(frame == "")
     if mark is not None:
         for column in frame.columns:
@@ -431,11 +507,21 @@ def _read_csv_text(text: str, path: Path, encoding: str) -> Export:
                 frame[column] = frame[column].str.replace(mark, "\r", regex=False)
     bad = parsed.bad
     if bad:
-        logger.warning("%s: %d malformed row(s) set aside (first: line %d, %s)", path, len(bad),
-                       bad[0]["line"], bad[0]["reason"])
-    return Export(frame, pd.Series(parsed.rows, dtype="int64"),
-                  pd.Series(parsed.starts, dtype="Int64"), _bad_rows(bad), encoding,
-                  _SEPARATORS[sep])
+        logger.warning(
+            "%s: %d malformed row(s) set aside (first: line %d, %s)",
+            path,
+            len(bad),
+            bad[0]["line"],
+            bad[0]["reason"],
+        )
+    return Export(
+        frame,
+        pd.Series(parsed.rows, dtype="int64"),
+        pd.Series(parsed.starts, dtype="Int64"),
+        _bad_rows(bad),
+        encoding,
+        _SEPARATORS[sep],
+    )
 
 
 def _split_lines(text: str) -> tuple[list[str], str | None]:
@@ -508,8 +594,9 @@ class _CsvRecords:
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue  # blank line
                 if self.header is None:
-                    self.header = [_column_name(name, i, self.mark)
-                                   for i, name in enumerate(record)]
+                    self.header = [
+                        _column_name(name, i, self.mark) for i, name in enumerate(record)
+                    ]
                     _duplicate_columns(self.path, self.header)
                     width = self.width = len(self.header)
                     continue
@@ -517,20 +604,28 @@ class _CsvRecords:
                     self._keep(record, first + 1)
                     continue
                 if span > 1 or record[-1].endswith("\n"):  # a quote opened here ran on
-                    runs = (f"the row runs on over {span} lines and then has" if span > 1
-                            else "a quoted value never closes; the row has")
-                    self._set_aside(first, f"unclosed quote: {runs} {len(record)} fields, "
-                                           f"expected {width}")
+                    runs = (
+                        f"the row runs on over {span} lines and then has"
+                        if span > 1
+                        else "a quoted value never closes; the row has"
+                    )
+                    self._set_aside(
+                        first, f"unclosed quote: {runs} {len(record)} fields, expected {width}"
+                    )
                     return first + 1
                 pieces = _split_at_cr(lines[first], self.mark, self.sep, width)
                 if pieces:  # a line end written as a lone CR (mixed line ends)
                     for piece in pieces:
                         self._keep(piece, first + 1)
                     continue
-                self._set_aside(first, (
-                    f"expected {width} fields, found {len(record)} (separator "
-                    f"'{_SEPARATORS[self.sep]}'); a value with the separator in it must be "
-                    "quoted"))
+                self._set_aside(
+                    first,
+                    (
+                        f"expected {width} fields, found {len(record)} (separator "
+                        f"'{_SEPARATORS[self.sep]}'); a value with the separator in it must be "
+                        "quoted"
+                    ),
+                )
         except csv.Error as exc:  # e.g. a quoted value over the csv module's field limit
             self._set_aside(start, f"cannot be parsed: {exc}")
             return start + 1
@@ -544,8 +639,9 @@ def _column_name(name: str, index: int, mark: str | None) -> str:
     return name if name != "" else f"Unnamed: {index}"
 
 
-def _bad_line(number: int, index: int, lines: list[str], reason: str,
-              mark: str | None) -> dict[str, Any]:
+def _bad_line(
+    number: int, index: int, lines: list[str], reason: str, mark: str | None
+) -> dict[str, Any]:
     raw = lines[index].rstrip("\n")
     if mark is not None:
         raw = raw.replace(mark, "\r")

@@ -58,8 +58,20 @@ Record = dict[str, Any]
 #: Columns of the frames returned here, all canonical names (``source`` and ``is_brand`` are
 #: added by the row check).
 FEED_COLUMNS: tuple[str, ...] = (
-    "mention_id", "platform", "author_id", "author_name", "text", "created_at", "url", "lang",
-    "in_reply_to_id", "conversation_id", "reach", "likes", "shares", "replies",
+    "mention_id",
+    "platform",
+    "author_id",
+    "author_name",
+    "text",
+    "created_at",
+    "url",
+    "lang",
+    "in_reply_to_id",
+    "conversation_id",
+    "reach",
+    "likes",
+    "shares",
+    "replies",
 )
 #: Safety stop for paging (a misbehaving API must not page forever).
 MAX_PAGES = 200
@@ -136,18 +148,22 @@ def _rss_entries(source: RssSource, client: HttpClient) -> list[Record]:
     # string is mistaken for a URL or a file name. The text is already decoded: say so.
     parsed = feedparser.parse(
         io.BytesIO(text.encode("utf-8")),
-        response_headers={"content-type": "application/xml; charset=utf-8",
-                          "content-location": shown},
+        response_headers={
+            "content-type": "application/xml; charset=utf-8",
+            "content-location": shown,
+        },
     )
     if not parsed.entries and not parsed.get("version"):
         problem = parsed.get("bozo_exception") or "no feed element"
         raise SourceError(
-            f"GET {shown}: not an RSS or Atom feed ({_one_line(problem)}); check the feed "
-            "address"
+            f"GET {shown}: not an RSS or Atom feed ({_one_line(problem)}); check the feed address"
         )
     if parsed.get("bozo"):
-        logger.info("feed %s is not well-formed (%s); read what could be read", shown,
-                    _one_line(parsed.get("bozo_exception")))
+        logger.info(
+            "feed %s is not well-formed (%s); read what could be read",
+            shown,
+            _one_line(parsed.get("bozo_exception")),
+        )
     feed_lang = parsed.feed.get("language")
     return [_rss_record(entry, source.platform, feed_lang) for entry in parsed.entries]
 
@@ -158,8 +174,11 @@ def _rss_record(entry: Any, platform: str, feed_lang: str | None) -> Record:
     detail = entry.get("author_detail") or {}
     author_name = detail.get("name") or entry.get("author") or None
     when = entry.get("published_parsed") or entry.get("updated_parsed")
-    created: Any = (dt.datetime(*when[:6], tzinfo=dt.UTC) if when
-                    else entry.get("published") or entry.get("updated"))
+    created: Any = (
+        dt.datetime(*when[:6], tzinfo=dt.UTC)
+        if when
+        else entry.get("published") or entry.get("updated")
+    )
     summary_detail = entry.get("summary_detail") or content[0]
     title = _feed_text(entry.get("title") or "", entry.get("title_detail"))
     return {
@@ -258,8 +277,9 @@ def _mastodon_record(status: Any, host: str, response: HttpResponse) -> Record:
         "platform": "mastodon",
         "author_id": account.get("acct") or None,
         "author_name": account.get("display_name") or account.get("username") or None,
-        "text": _join(strip_html(status.get("spoiler_text") or ""),
-                      strip_html(status.get("content") or "")),
+        "text": _join(
+            strip_html(status.get("spoiler_text") or ""), strip_html(status.get("content") or "")
+        ),
         "created_at": _from_iso(status.get("created_at")),
         "url": status.get("url") or status.get("uri") or None,
         "lang": _lang(status.get("language")),
@@ -300,8 +320,13 @@ def _reddit_pages(source: RedditSource, client: HttpClient) -> Iterator[list[Rec
         url = f"{source.base_url}/r/{quote(subreddit, safe='')}/search.json"
     else:
         url = f"{source.base_url}/search.json"
-    params = {"q": source.query, "sort": "new", "limit": min(REDDIT_PAGE, source.limit),
-              "restrict_sr": "1" if subreddit else None, "raw_json": "1"}
+    params = {
+        "q": source.query,
+        "sort": "new",
+        "limit": min(REDDIT_PAGE, source.limit),
+        "restrict_sr": "1" if subreddit else None,
+        "raw_json": "1",
+    }
     after: str | None = None
     for _ in range(MAX_PAGES):
         response = client.get(url, {**params, "after": after}, json_body=True)
@@ -375,9 +400,12 @@ def _hackernews_pages(source: HackerNewsSource, client: HttpClient) -> Iterator[
     if end is not None:
         numeric.append(f"created_at_i<{int(end.timestamp())}")
     url = f"{source.base_url}/api/v1/search_by_date"
-    params = {"query": source.query, "tags": "(story,comment)",
-              "hitsPerPage": min(HACKERNEWS_PAGE, source.limit),  # constant: pages stay aligned
-              "numericFilters": ",".join(numeric) or None}
+    params = {
+        "query": source.query,
+        "tags": "(story,comment)",
+        "hitsPerPage": min(HACKERNEWS_PAGE, source.limit),  # constant: pages stay aligned
+        "numericFilters": ",".join(numeric) or None,
+    }
     for page in range(MAX_PAGES):
         response = client.get(url, {**params, "page": page}, json_body=True)
         data = response.data
@@ -407,7 +435,8 @@ def _hackernews_record(hit: Any, response: HttpResponse) -> Record:
         "author_id": hit.get("author") or None,
         "author_name": hit.get("author") or None,
         "text": text,
-        "created_at": _from_epoch(created) if created is not None
+        "created_at": _from_epoch(created)
+        if created is not None
         else _from_iso(hit.get("created_at")),
         "url": f"{HACKERNEWS_ITEM}{object_id}" if object_id else None,
         "in_reply_to_id": str(parent) if comment and parent is not None else None,
@@ -432,8 +461,11 @@ _FETCHERS: dict[str, Callable[[Any, HttpClient], pd.DataFrame]] = {
 def _window(source: FeedSource) -> tuple[dt.datetime | None, dt.datetime | None]:
     """``since``/``until`` (whole UTC days, inclusive) as ``[start, end)`` datetimes."""
     start = dt.datetime.combine(source.since, dt.time.min, dt.UTC) if source.since else None
-    end = (dt.datetime.combine(source.until + dt.timedelta(days=1), dt.time.min, dt.UTC)
-           if source.until else None)
+    end = (
+        dt.datetime.combine(source.until + dt.timedelta(days=1), dt.time.min, dt.UTC)
+        if source.until
+        else None
+    )
     return start, end
 
 
@@ -473,8 +505,14 @@ _URL_COLUMNS = ("mention_id", "author_id", "url", "in_reply_to_id", "conversatio
 
 
 def _frame(records: list[Record]) -> pd.DataFrame:
-    rows = [{**r, "created_at": _iso_z(r.get("created_at")),
-             **{c: mask_url(r[c]) for c in _URL_COLUMNS if c in r}} for r in records]
+    rows = [
+        {
+            **r,
+            "created_at": _iso_z(r.get("created_at")),
+            **{c: mask_url(r[c]) for c in _URL_COLUMNS if c in r},
+        }
+        for r in records
+    ]
     return pd.DataFrame.from_records(rows, columns=list(FEED_COLUMNS)).astype(object)
 
 
@@ -552,11 +590,38 @@ def _one_line(value: Any) -> str:
     return text.splitlines()[0] if text else type(value).__name__
 
 
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure",
-    "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "ol", "p", "pre",
-    "section", "table", "tr", "ul",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tr",
+        "ul",
+    }
+)
 _HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript"})
 _TAG_START = re.compile(r"<[A-Za-z/!?]")
 

@@ -28,26 +28,27 @@ import pandas as pd
 
 from ..exceptions import SourceError
 from ..playbook import FileSource
-from ..schema import (
-    CANONICAL_COLUMNS,
-    REQUIRED_COLUMNS,
-    blank_missing_markers,
-    conform_mentions,
-)
-from .exports import (
-    Export,
-    decode_bytes,
-    detect_encoding,
-    read_export,
-    read_table,
-    sniff_separator,
-)
+from ..schema import CANONICAL_COLUMNS, REQUIRED_COLUMNS, blank_missing_markers, conform_mentions
+from .exports import Export, decode_bytes, detect_encoding, read_export, read_table, sniff_separator
 from .presets import get_preset, parse_preset_dates
 
-__all__ = ["COUNT_LIMIT", "FUTURE_TOLERANCE", "Export", "ImportResult", "conform_rows",
-           "date_format_problem", "decode_bytes", "decode_entities", "detect_encoding",
-           "parse_counts", "parse_timestamps", "read_export", "read_file_source", "read_table",
-           "sniff_separator"]
+__all__ = [
+    "COUNT_LIMIT",
+    "FUTURE_TOLERANCE",
+    "Export",
+    "ImportResult",
+    "conform_rows",
+    "date_format_problem",
+    "decode_bytes",
+    "decode_entities",
+    "detect_encoding",
+    "parse_counts",
+    "parse_timestamps",
+    "read_export",
+    "read_file_source",
+    "read_table",
+    "sniff_separator",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ COUNT_LIMIT = 10**15
 
 _COUNT_COLUMNS = ("reach", "likes", "shares", "replies")
 _MISSING_WORDS = ("nan", "null", "none", "n/a", "na", "-", "—")
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -121,9 +123,7 @@ def decode_entities(texts: pd.Series) -> pd.Series:
     if not has.any():
         return strings
     out = strings.copy()
-    out[has] = [
-        _ENTITY_RE.sub(lambda m: html.unescape(m.group()), str(t)) for t in strings[has]
-    ]
+    out[has] = [_ENTITY_RE.sub(lambda m: html.unescape(m.group()), str(t)) for t in strings[has]]
     return out
 
 
@@ -214,9 +214,18 @@ def read_file_source(
             f"file has {', '.join(map(str, raw.columns[:12]))}; add to the source: mapping: "
             f"{{{hint}}}"
         )
-    result = conform_rows(raw, frame, label=source.label, timezone=source.timezone or timezone,
-                          date_format=source.date_format, platform=source.platform,
-                          handles=handles, rows=export.rows, lines=export.lines, now=now)
+    result = conform_rows(
+        raw,
+        frame,
+        label=source.label,
+        timezone=source.timezone or timezone,
+        date_format=source.date_format,
+        platform=source.platform,
+        handles=handles,
+        rows=export.rows,
+        lines=export.lines,
+        now=now,
+    )
     rejected = result.rejected
     if len(export.bad):
         bad = export.bad.copy()
@@ -227,8 +236,16 @@ def read_file_source(
     notes = list(result.notes)
     if outside:
         notes.append(f"{outside} rows outside since/until ({_window_text(source)}) left out")
-    return ImportResult(result.source, mentions, rejected, export.read, tuple(notes), outside,
-                        export.encoding, export.separator)
+    return ImportResult(
+        result.source,
+        mentions,
+        rejected,
+        export.read,
+        tuple(notes),
+        outside,
+        export.encoding,
+        export.separator,
+    )
 
 
 def _within(mentions: pd.DataFrame, source: FileSource) -> tuple[pd.DataFrame, int]:
@@ -280,16 +297,23 @@ def date_format_problem(result: ImportResult, source: FileSource, key: str) -> s
     where = f"{key} ({source.label})"
     if fmt:
         iso = parse_timestamps(pd.Series([value]), "UTC")[0].notna().all()
-        fix = (f"remove {key}.date_format (the values are ISO 8601)" if iso and source.date_format
-               else f"set {key}.date_format to the values' layout")
-        return (f"{where}: date_format '{fmt}' matches none of the {len(reasons)} created_at "
-                f"values (e.g. '{value}'); {fix}")
+        fix = (
+            f"remove {key}.date_format (the values are ISO 8601)"
+            if iso and source.date_format
+            else f"set {key}.date_format to the values' layout"
+        )
+        return (
+            f"{where}: date_format '{fmt}' matches none of the {len(reasons)} created_at "
+            f"values (e.g. '{value}'); {fix}"
+        )
     from .check import guess_date_format  # the usual layouts; check imports this module
 
     fits = guess_date_format(pd.Series([value]))
     layout = f" (e.g. '{fits[0]}')" if fits else " (a strftime pattern such as '%d.%m.%Y %H:%M')"
-    return (f"{where}: none of the {len(reasons)} created_at values is ISO 8601 (e.g. "
-            f"'{value}'); set {key}.date_format{layout}")
+    return (
+        f"{where}: none of the {len(reasons)} created_at values is ISO 8601 (e.g. "
+        f"'{value}'); set {key}.date_format{layout}"
+    )
 
 
 def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -331,6 +355,41 @@ def parse_counts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     usable = number.notna() & (number >= 0) & (number <= COUNT_LIMIT)  # inf > the limit
     counts = number.where(usable).round().astype("Int64")
     return counts, (given & ~usable).fillna(False).astype(bool)
+
+
+def _rejected_rows(
+    raw: pd.DataFrame, reason: pd.Series, number: pd.Series, lines: pd.Series | None, label: str
+) -> pd.DataFrame:
+    """The rejected rows as written to rejected.csv: source, row, line, reason, then the file's
+    own columns (as text; a column of the same name as ours is kept as ``original_<name>``)."""
+    rejected_mask = reason.notna()
+    rejected = raw[rejected_mask].astype("string")
+    clashes = {
+        c: f"original_{c}" for c in ("source", "row", "line", "reason") if c in rejected.columns
+    }
+    rejected = rejected.rename(columns=clashes)  # keep the file's own values, under a new name
+    rejected.insert(0, "reason", reason[rejected_mask])
+    if lines is not None:
+        where = pd.Series(lines, dtype="Int64").reset_index(drop=True)
+        rejected.insert(0, "line", where[rejected_mask])
+    rejected.insert(0, "row", number[rejected_mask])
+    rejected.insert(0, "source", label)
+    return rejected
+
+
+def _parse_count_columns(
+    kept: pd.DataFrame, frame: pd.DataFrame, lines: pd.Series | None, number: pd.Series
+) -> list[str]:
+    """Parse the count columns of ``kept`` in place (out of range -> NA); one note per column
+    that had such values, naming rows and lines."""
+    notes = []
+    for column in _COUNT_COLUMNS:
+        if column in kept.columns:
+            kept[column], bad_count = parse_counts(kept[column])
+            if bad_count.any():
+                bad = frame.loc[bad_count.index[bad_count], column]
+                notes.append(_count_note(column, bad, lines, number))
+    return notes
 
 
 def conform_rows(
@@ -375,8 +434,11 @@ def conform_rows(
     raw = raw.reset_index(drop=True)
     # "NaN", "null", "N/A" in optional columns are empty cells (ids and texts stay verbatim)
     frame = blank_missing_markers(frame.reset_index(drop=True), platform_default=None)
-    number = (pd.Series(rows, dtype="int64").reset_index(drop=True) if rows is not None
-              else pd.Series(range(1, len(frame) + 1), dtype="int64"))
+    number = (
+        pd.Series(rows, dtype="int64").reset_index(drop=True)
+        if rows is not None
+        else pd.Series(range(1, len(frame) + 1), dtype="int64")
+    )
     ids = frame["mention_id"].astype("string").str.strip()
     text = frame["text"].astype("string")
     created, naive = parse_timestamps(frame["created_at"], timezone, date_format)
@@ -397,40 +459,32 @@ def conform_rows(
         (ids.isna() | (ids == ""), "missing mention_id"),
         (text.isna() | (text.str.strip() == ""), "empty text"),
         (created.isna(), "unparseable created_at '" + raw_dates + f"' (expected {expected}{hint}"),
-        (future,
-         "created_at " + shown + " UTC is in the future (more than 1 day after the run's time "
-         f"{now_utc:%Y-%m-%d %H:%M} UTC): fix the date or the time zone in the file"),
-        (ids.duplicated(keep="first") & ids.notna(),
-         "duplicate mention_id '" + ids.fillna("") + "' (first in row "
-         + first_row.astype("string").fillna("") + ")"),
+        (
+            future,
+            "created_at " + shown + " UTC is in the future (more than 1 day after the run's time "
+            f"{now_utc:%Y-%m-%d %H:%M} UTC): fix the date or the time zone in the file",
+        ),
+        (
+            ids.duplicated(keep="first") & ids.notna(),
+            "duplicate mention_id '"
+            + ids.fillna("")
+            + "' (first in row "
+            + first_row.astype("string").fillna("")
+            + ")",
+        ),
     ]
     reason = pd.Series(pd.NA, index=frame.index, dtype="string")
     for bad, why in rules:
         reason = reason.mask(reason.isna() & bad.fillna(False).astype(bool), why)
 
     rejected_mask = reason.notna()
-    rejected = raw[rejected_mask].astype("string")
-    clashes = {c: f"original_{c}" for c in ("source", "row", "line", "reason")
-               if c in rejected.columns}
-    rejected = rejected.rename(columns=clashes)  # keep the file's own values, under a new name
-    rejected.insert(0, "reason", reason[rejected_mask])
-    if lines is not None:
-        where = pd.Series(lines, dtype="Int64").reset_index(drop=True)
-        rejected.insert(0, "line", where[rejected_mask])
-    rejected.insert(0, "row", number[rejected_mask])
-    rejected.insert(0, "source", label)
+    rejected = _rejected_rows(raw, reason, number, lines, label)
 
     kept = frame[~rejected_mask].copy()
     kept["mention_id"] = ids[~rejected_mask]
     kept["created_at"] = created[~rejected_mask]
     kept["source"] = label
-    notes = []
-    for column in _COUNT_COLUMNS:
-        if column in kept.columns:
-            kept[column], bad_count = parse_counts(kept[column])
-            if bad_count.any():
-                notes.append(_count_note(column, frame.loc[bad_count.index[bad_count], column],
-                                         lines, number))
+    notes = _parse_count_columns(kept, frame, lines, number)
     if "platform" not in kept.columns or kept["platform"].isna().all():
         kept["platform"] = platform or "unknown"
     elif platform:
@@ -444,15 +498,19 @@ def conform_rows(
     if naive:
         notes.insert(0, f"{naive} timestamps had no time zone and were read in {timezone}")
     result = ImportResult(label, kept, rejected.reset_index(drop=True), len(raw), tuple(notes))
-    for note in notes[1 if naive else 0:]:
+    for note in notes[1 if naive else 0 :]:
         logger.warning("source %s: %s", label, note)
-    logger.info("source %s: read %d, kept %d, rejected %d", label, result.read, result.kept,
-                len(result.rejected))
+    logger.info(
+        "source %s: read %d, kept %d, rejected %d",
+        label,
+        result.read,
+        result.kept,
+        len(result.rejected),
+    )
     return result
 
 
-def _count_note(column: str, values: pd.Series, lines: pd.Series | None,
-                number: pd.Series) -> str:
+def _count_note(column: str, values: pd.Series, lines: pd.Series | None, number: pd.Series) -> str:
     """``reach: 2 values not a count 0..10^15 set to n/a (e.g. '1e30' on line 5)``."""
     first = values.index[0]
     if lines is not None:
@@ -460,8 +518,10 @@ def _count_note(column: str, values: pd.Series, lines: pd.Series | None,
     else:
         where = f"row {number.iloc[first]}"
     n = len(values)
-    return (f"{column}: {n} value{'s' if n != 1 else ''} not a whole number from 0 to 10^15, "
-            f"set to n/a (e.g. '{values.iloc[0]}' on {where})")
+    return (
+        f"{column}: {n} value{'s' if n != 1 else ''} not a whole number from 0 to 10^15, "
+        f"set to n/a (e.g. '{values.iloc[0]}' on {where})"
+    )
 
 
 def _apply_mapping(raw: pd.DataFrame, source: FileSource) -> pd.DataFrame:
@@ -490,8 +550,12 @@ def _apply_mapping(raw: pd.DataFrame, source: FileSource) -> pd.DataFrame:
             frame[column] = table[name]
     if "is_brand" in frame.columns:
         frame["is_brand"] = _to_bool(frame["is_brand"])
-    if (preset.date_format and source.date_format is None and "created_at" in frame.columns
-            and "created_at" not in source.mapping):
+    if (
+        preset.date_format
+        and source.date_format is None
+        and "created_at" in frame.columns
+        and "created_at" not in source.mapping
+    ):
         frame["created_at"] = parse_preset_dates(frame["created_at"], preset.date_format)
     if preset.platform and source.platform is None:
         current = frame["platform"] if "platform" in frame.columns else None

@@ -191,8 +191,11 @@ class HttpClient:
             "match_headers": False,
             "filter_fn": _is_cacheable,
         }
-        self.session: CachedSession = (CachedSession(**settings) if session is None
-                                       else CachedSession.wrap(session, **settings))
+        self.session: CachedSession = (
+            CachedSession(**settings)
+            if session is None
+            else CachedSession.wrap(session, **settings)
+        )
         self.session.settings.disabled = not self.use_cache
         self.session.headers["User-Agent"] = self.http.user_agent or DEFAULT_USER_AGENT
         # Requests that skip the cache go through a plain session with the same headers and
@@ -297,10 +300,14 @@ class HttpClient:
             ) from None
         template = " ".join([url, *params.values()])
         try:
-            response = self._fetch(real_url, real_params, full_url,
-                                   accept=_ACCEPT_JSON if json_body else _ACCEPT_TEXT,
-                                   caching=use_cache and self.use_cache,
-                                   hide=lambda text: hide_env(text, template))
+            response = self._fetch(
+                real_url,
+                real_params,
+                full_url,
+                accept=_ACCEPT_JSON if json_body else _ACCEPT_TEXT,
+                caching=use_cache and self.use_cache,
+                hide=lambda text: hide_env(text, template),
+            )
         except SourceError as exc:
             raise SourceError(hide_env(str(exc), template)) from None
         if json_body:
@@ -309,8 +316,16 @@ class HttpClient:
 
     # -- network -----------------------------------------------------------------------------
 
-    def _fetch(self, url: str, params: dict[str, str], full_url: str, *, accept: str,
-               caching: bool, hide: Callable[[str], str] = str) -> HttpResponse:
+    def _fetch(
+        self,
+        url: str,
+        params: dict[str, str],
+        full_url: str,
+        *,
+        accept: str,
+        caching: bool,
+        hide: Callable[[str], str] = str,
+    ) -> HttpResponse:
         """One GET through the cache and the retrying adapter, failures as one SourceError."""
         http = self.http
         attempts = http.retries + 1
@@ -373,8 +388,9 @@ class HttpClient:
             "http.timeout"
         )
 
-    def _attempt(self, url: str, params: dict[str, str], accept: str, *, shown: str,
-                 caching: bool) -> requests.Response:
+    def _attempt(
+        self, url: str, params: dict[str, str], accept: str, *, shown: str, caching: bool
+    ) -> requests.Response:
         """The GET with its retries, each attempt within ``http.deadline`` of wall time.
 
         ``requests`` only knows per-read timeouts, which a server that sends a byte now and
@@ -397,9 +413,14 @@ class HttpClient:
         def run() -> None:
             try:
                 session = self.session if caching else self._direct
-                resp = session.get(url, params=params, timeout=self.http.timeout,
-                                   headers={"Accept": accept}, stream=True,
-                                   hooks={"response": [keep]})
+                resp = session.get(
+                    url,
+                    params=params,
+                    timeout=self.http.timeout,
+                    headers={"Accept": accept},
+                    stream=True,
+                    hooks={"response": [keep]},
+                )
                 box["response"] = resp
                 resp.content  # noqa: B018 - read the whole body here, inside the deadline
                 box["done"] = True
@@ -439,9 +460,15 @@ class HttpClient:
         age = (dt.datetime.now(dt.UTC) - created).total_seconds()
         logger.info("GET %s: from the cache (%.0f s old)", shown, age)
         fresh = self._response(resp)
-        return HttpResponse(url=fresh.url, status=fresh.status, headers=fresh.headers,
-                            text=fresh.text, fetched_at=created, from_cache=True,
-                            links=fresh.links)
+        return HttpResponse(
+            url=fresh.url,
+            status=fresh.status,
+            headers=fresh.headers,
+            text=fresh.text,
+            fetched_at=created,
+            from_cache=True,
+            links=fresh.links,
+        )
 
     def _retry_after(self, value: str | None) -> float | None:
         """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
@@ -525,8 +552,9 @@ def _mask_entry(entry: dict[str, Any]) -> dict[str, Any]:
     entry = _mask_strings(entry)
     for part in (entry, entry.get("request") or {}, entry.get("raw") or {}):
         if isinstance(part.get("headers"), dict):
-            part["headers"] = {k: v for k, v in part["headers"].items()
-                               if k.lower() not in _SECRET_HEADERS}
+            part["headers"] = {
+                k: v for k, v in part["headers"].items() if k.lower() not in _SECRET_HEADERS
+            }
         if "cookies" in part:
             part["cookies"] = {}
     entry["history"] = [_mask_entry(h) for h in entry.get("history") or []]
@@ -568,10 +596,14 @@ def _with_utf8(content_type: str) -> str:
 
 #: requests-cache's JSON serializer with the masking stage between its two steps.
 _SERIALIZER = SerializerPipeline(
-    [json_preconf_stage, Stage(dumps=_mask_entry, loads=lambda entry: entry),
-     Stage(dumps=lambda entry: json.dumps(entry, ensure_ascii=False, indent=1),
-           loads=json.loads),
-     utf8_encoder],
+    [
+        json_preconf_stage,
+        Stage(dumps=_mask_entry, loads=lambda entry: entry),
+        Stage(
+            dumps=lambda entry: json.dumps(entry, ensure_ascii=False, indent=1), loads=json.loads
+        ),
+        utf8_encoder,
+    ],
     name="json",
     is_binary=True,
 )
@@ -584,8 +616,11 @@ class _Entries(FileDict):
         try:
             super().__setitem__(key, value)
         except KeyError as exc:  # FileDict reports an OSError as a KeyError
-            logger.warning("cannot write the HTTP cache in %s (%s); continuing without it",
-                           self.cache_dir, exc.__cause__ or exc)
+            logger.warning(
+                "cannot write the HTTP cache in %s (%s); continuing without it",
+                self.cache_dir,
+                exc.__cause__ or exc,
+            )
 
 
 class _ResponseCache(BaseCache):
@@ -605,8 +640,9 @@ def _open_cache(cache_dir: Path) -> _ResponseCache | None:
     try:
         return _ResponseCache(Path(cache_dir))
     except OSError as exc:  # the cache is a convenience: never fail a run over it
-        logger.warning("cannot use the HTTP cache in %s (%s); continuing without it",
-                       cache_dir, exc)
+        logger.warning(
+            "cannot use the HTTP cache in %s (%s); continuing without it", cache_dir, exc
+        )
         return None
 
 
@@ -679,8 +715,9 @@ def cache_key(method: str, url: str, params: Mapping[str, Any] | None = None) ->
     """
     clean = {str(k): str(v) for k, v in (params or {}).items() if v is not None}
     request = requests.Request(method.upper(), url, params=clean).prepare()
-    return create_key(request, ignored_parameters=(), match_headers=False,
-                      serializer=_SERIALIZER)
+    return create_key(request, ignored_parameters=(), match_headers=False, serializer=_SERIALIZER)
+
+
 def decode_body(content: bytes, content_type: str) -> str:
     """Decode a body: ``Content-Type`` charset, else the XML declaration, else UTF-8.
 

@@ -178,8 +178,7 @@ def _plain_counts(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
     """Drop thousands separators and spaces from count columns, in place on ``frame``."""
     for column in columns:
         if column in frame.columns:
-            frame[column] = frame[column].astype("string").str.replace(r"[,\s'’]", "",
-                                                                       regex=True)
+            frame[column] = frame[column].astype("string").str.replace(r"[,\s'’]", "", regex=True)
 
 
 def _twcs(raw: pd.DataFrame) -> pd.DataFrame:
@@ -320,7 +319,4 @@ def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]
     except KeyError:
-        raise SourceError(
-            f"unknown preset '{name}' (allowed: {', '.join(PRESETS)})"
-        ) from None
-
+        raise SourceError(f"unknown preset '{name}' (allowed: {', '.join(PRESETS)})") from None

@@ -62,9 +62,16 @@ class RetryPolicy(Retry):
     logs a warning that names the masked URL.
     """
 
-    def __init__(self, *args: Any, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.time, max_retry_after: float = math.inf,
-                 label: str = "", watch: AttemptWatch | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        max_retry_after: float = math.inf,
+        label: str = "",
+        watch: AttemptWatch | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.sleep_function = sleep
         self.clock = clock
@@ -73,8 +80,9 @@ class RetryPolicy(Retry):
         self.watch = watch or AttemptWatch()
 
     @classmethod
-    def from_http(cls, http: Http, *, sleep: Callable[[float], None],
-                  clock: Callable[[], float]) -> RetryPolicy:
+    def from_http(
+        cls, http: Http, *, sleep: Callable[[float], None], clock: Callable[[], float]
+    ) -> RetryPolicy:
         """The policy of a playbook's ``http`` settings."""
         return cls(
             total=http.retries,
@@ -93,9 +101,13 @@ class RetryPolicy(Retry):
 
     def new(self, **kw: Any) -> RetryPolicy:
         """A copy with ``kw`` changed (urllib3 calls it on every retry)."""
-        extra = {"sleep": self.sleep_function, "clock": self.clock,
-                 "max_retry_after": self.max_retry_after, "label": self.label,
-                 "watch": self.watch}
+        extra = {
+            "sleep": self.sleep_function,
+            "clock": self.clock,
+            "max_retry_after": self.max_retry_after,
+            "label": self.label,
+            "watch": self.watch,
+        }
         return super().new(**{**extra, **kw})
 
     def get_backoff_time(self) -> float:
@@ -109,15 +121,23 @@ class RetryPolicy(Retry):
         """Seconds a ``Retry-After`` header asks for (None when absent or unreadable)."""
         return parse_retry_after(response.headers.get("Retry-After"), self.clock())
 
-    def increment(self, method: str | None = None, url: str | None = None,
-                  response: Any = None, error: Exception | None = None,
-                  **kwargs: Any) -> RetryPolicy:
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        **kwargs: Any,
+    ) -> RetryPolicy:
         """Count one failed attempt; a too long ``Retry-After`` ends the retries."""
         if response is not None:
             wait = self.get_retry_after(response)
             if wait is not None and wait > self.max_retry_after:
-                raise MaxRetryError(kwargs.get("_pool"), url or "",
-                                    ResponseError(f"Retry-After {wait:.0f} s is too long"))
+                raise MaxRetryError(
+                    kwargs.get("_pool"),
+                    url or "",
+                    ResponseError(f"Retry-After {wait:.0f} s is too long"),
+                )
         return super().increment(method, url, response, error, **kwargs)
 
     def sleep(self, response: Any = None) -> None:
@@ -126,12 +146,22 @@ class RetryPolicy(Retry):
         if wait is None:
             wait = self.get_backoff_time()
         last = self.history[-1] if self.history else None
-        problem = (f"HTTP {last.status}" if last is not None and last.status
-                   else type(last.error).__name__ if last is not None and last.error
-                   else "failed")
+        problem = (
+            f"HTTP {last.status}"
+            if last is not None and last.status
+            else type(last.error).__name__
+            if last is not None and last.error
+            else "failed"
+        )
         retries = len(self.history)
-        logger.warning("GET %s: %s; retry %d of %d in %.1f s", self.label, problem, retries,
-                       retries + (self.total or 0), wait)
+        logger.warning(
+            "GET %s: %s; retry %d of %d in %.1f s",
+            self.label,
+            problem,
+            retries,
+            retries + (self.total or 0),
+            wait,
+        )
         self.watch.wait(self.sleep_function, wait)
 
 

@@ -266,8 +266,11 @@ def read_scored_mentions(run_dir: str | Path, playbook: Playbook) -> pd.DataFram
         import pyarrow.parquet as pq
 
         stamp = (pq.read_schema(path).metadata or {}).get(SCORED_FROM_KEY)
-        if stamp is not None and artifact_path(run_dir, "mentions.parquet").is_file() and \
-                stamp.decode() == scoring_stamp(run_dir, playbook):
+        if (
+            stamp is not None
+            and artifact_path(run_dir, "mentions.parquet").is_file()
+            and stamp.decode() == scoring_stamp(run_dir, playbook)
+        ):
             logger.info("reusing the scores in %s", path)
             return pd.read_parquet(path)
     return score_mentions(read_artifact(run_dir, "mentions.parquet"), playbook)

@@ -39,12 +39,15 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 #: Ranking weights when the playbook sets none (``platforms.weights``).
-DEFAULT_WEIGHTS: dict[str, float] = {"mentions": 0.3, "reach": 0.3, "negativity": 0.2,
-                                     "unanswered": 0.2}
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "mentions": 0.3,
+    "reach": 0.3,
+    "negativity": 0.2,
+    "unanswered": 0.2,
+}
 
 
-def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = None
-                        ) -> pd.DataFrame:
+def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Summarise customer mentions per platform: volume, people, audience, tone, answers.
 
     Every figure is the KPI's own formula (:mod:`socialcrm_utils.metrics`) per platform, over
@@ -102,8 +105,11 @@ def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = No
         table[["net_sentiment", "negative_share"]] = np.nan
     if "intent" not in mentions:
         table["complaint_rate"] = np.nan
-    conversations = (count_conversations(clocks, by="platform").set_index("platform")
-                     if clocks is not None and len(clocks) else None)
+    conversations = (
+        count_conversations(clocks, by="platform").set_index("platform")
+        if clocks is not None and len(clocks)
+        else None
+    )
     brand_posts = mentions[brand].groupby("platform", observed=True).size()
     platforms = table.index.union(brand_posts.index)
     if conversations is not None:
@@ -116,17 +122,31 @@ def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = No
     else:
         table[["conversations", "answered"]] = 0
         table["response_rate"] = np.nan
-    for column in ("mentions", "unique_authors", "sentiment_scored", "complaints",
-                   "conversations", "answered"):
+    for column in (
+        "mentions",
+        "unique_authors",
+        "sentiment_scored",
+        "complaints",
+        "conversations",
+        "answered",
+    ):
         table[column] = table[column].fillna(0).astype("int64")
     total, total_reach = table["mentions"].sum(), table["reach"].sum(min_count=1)
     table["share"] = table["mentions"] / total if total else 0.0
     table["reach_share"] = table["reach"] / total_reach if total_reach > 0 else np.nan
-    for column in ("reach", "reach_share", "net_sentiment", "negative_share", "complaint_rate",
-                   "response_rate"):
+    for column in (
+        "reach",
+        "reach_share",
+        "net_sentiment",
+        "negative_share",
+        "complaint_rate",
+        "response_rate",
+    ):
         table[column] = table[column].astype(float)
-    gaps = [population_gap(mentions) or reach_gap(mentions),
-            population_gap(mentions) or response_gap(mentions)]
+    gaps = [
+        population_gap(mentions) or reach_gap(mentions),
+        population_gap(mentions) or response_gap(mentions),
+    ]
     if gaps[1]:
         table["response_rate"] = np.nan
     table = table.rename_axis("platform").reset_index()
@@ -138,9 +158,24 @@ def summarize_platforms(mentions: pd.DataFrame, clocks: pd.DataFrame | None = No
 
 #: Columns of :func:`summarize_platforms`, in order.
 PLATFORM_COLUMNS: tuple[str, ...] = (
-    "platform", "mentions", "share", "unique_authors", "reach", "reach_share",
-    "sentiment_scored", "net_sentiment", "negative_share", "complaints", "complaint_rate",
-    "conversations", "answered", "response_rate", "brand_posts", "first_at", "last_at")
+    "platform",
+    "mentions",
+    "share",
+    "unique_authors",
+    "reach",
+    "reach_share",
+    "sentiment_scored",
+    "net_sentiment",
+    "negative_share",
+    "complaints",
+    "complaint_rate",
+    "conversations",
+    "answered",
+    "response_rate",
+    "brand_posts",
+    "first_at",
+    "last_at",
+)
 
 #: The ``platform`` of the row :func:`add_platform_total` adds.
 TOTAL_LABEL = "all platforms"
@@ -173,8 +208,15 @@ def add_platform_total(table: pd.DataFrame) -> pd.DataFrame:
         2  all platforms         4  100.0        -0.3333             0.5            0.5
     """
     total: dict[str, object] = {"platform": TOTAL_LABEL}
-    for column in ("mentions", "unique_authors", "sentiment_scored", "complaints",
-                   "conversations", "answered", "brand_posts"):
+    for column in (
+        "mentions",
+        "unique_authors",
+        "sentiment_scored",
+        "complaints",
+        "conversations",
+        "answered",
+        "brand_posts",
+    ):
         if column in table:
             total[column] = int(table[column].sum())
     if "reach" in table:
@@ -183,8 +225,11 @@ def add_platform_total(table: pd.DataFrame) -> pd.DataFrame:
         if rate in table and denominator in table:
             weight = table[denominator].astype(float)
             known = table[rate].notna() & (weight > 0)
-            total[rate] = (float((table.loc[known, rate] * weight[known]).sum()
-                                 / weight[known].sum()) if known.any() else np.nan)
+            total[rate] = (
+                float((table.loc[known, rate] * weight[known]).sum() / weight[known].sum())
+                if known.any()
+                else np.nan
+            )
     for column, count in (("share", "mentions"), ("reach_share", "reach")):
         if column in table:
             total[column] = 1.0 if total.get(count, 0) and total[count] > 0 else np.nan
@@ -194,8 +239,7 @@ def add_platform_total(table: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, row], ignore_index=True)
 
 
-def rank_platforms(table: pd.DataFrame, weights: Mapping[str, float] | None = None
-                   ) -> pd.DataFrame:
+def rank_platforms(table: pd.DataFrame, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Rank platforms by where the client should be present first.
 
     Each factor is scaled to [0, 1] by dividing by its largest value across platforms;
@@ -223,13 +267,16 @@ def rank_platforms(table: pd.DataFrame, weights: Mapping[str, float] | None = No
         1        a  0.625     2
     """
     weights = dict(weights or DEFAULT_WEIGHTS)
-    factors = pd.DataFrame({
-        "mentions": table["mentions"].astype(float),
-        "reach": table["reach"].astype(float),
-        "negativity": table.get("negative_share", pd.Series(np.nan, index=table.index)),
-        "complaints": table.get("complaint_rate", pd.Series(np.nan, index=table.index)),
-        "unanswered": 1 - table.get("response_rate", pd.Series(np.nan, index=table.index)),
-    }, index=table.index).astype(float)
+    factors = pd.DataFrame(
+        {
+            "mentions": table["mentions"].astype(float),
+            "reach": table["reach"].astype(float),
+            "negativity": table.get("negative_share", pd.Series(np.nan, index=table.index)),
+            "complaints": table.get("complaint_rate", pd.Series(np.nan, index=table.index)),
+            "unanswered": 1 - table.get("response_rate", pd.Series(np.nan, index=table.index)),
+        },
+        index=table.index,
+    ).astype(float)
     scaled = factors / factors.max().where(lambda m: m > 0)
     total = sum(weights.values())
     score = sum(scaled[f].fillna(0.0) * w for f, w in weights.items()) / total
@@ -268,8 +315,10 @@ def share_of_voice(scored: pd.DataFrame, brand_name: str, competitors: list[str]
     ours = volume(scored)  # the KPI's population: customer posts about the brand
     counts = scored.loc[~scored["is_brand"].astype(bool), "competitor"].value_counts()
     rows = [{"name": brand_name, "mentions": ours, "is_client": True}]
-    rows += sorted(({"name": c, "mentions": int(counts.get(c, 0)), "is_client": False}
-                    for c in competitors), key=lambda r: (-r["mentions"], r["name"]))
+    rows += sorted(
+        ({"name": c, "mentions": int(counts.get(c, 0)), "is_client": False} for c in competitors),
+        key=lambda r: (-r["mentions"], r["name"]),
+    )
     out = pd.DataFrame(rows)
     total = out["mentions"].sum()
     out["share"] = out["mentions"] / total if total else 0.0

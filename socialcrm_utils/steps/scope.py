@@ -75,8 +75,16 @@ SCOPE_REASONS: dict[str, str] = {
 }
 _KEPT = ("client", "competitor", "unnamed")
 #: Columns of :attr:`ScopeResult.accounts`.
-ACCOUNT_COLUMNS: tuple[str, ...] = ("account", "client", "posts", "conversations",
-                                    "customer_posts", "addressed_by", "first_at", "last_at")
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    "account",
+    "client",
+    "posts",
+    "conversations",
+    "customer_posts",
+    "addressed_by",
+    "first_at",
+    "last_at",
+)
 #: An account that this many distinct customers address at the start of a post (and at
 #: least 1% of all customers) is a company's, even when the export has none of its posts
 #: (a listening export of tweets to six airlines: @united, @AmericanAir, ...). Only posts
@@ -92,7 +100,8 @@ class ScopeResult:
 
     Attributes:
         mentions: The kept rows (input columns plus ``scope``, the brand tags
-            ``mentions_brand`` and ``competitor`` of :func:`~socialcrm_utils.steps.listening.tag_brands`
+            ``mentions_brand`` and ``competitor`` of
+            :func:`~socialcrm_utils.nlp.brands.tag_brands`
             and a filled ``conversation_id``), ``is_brand`` true only for the client's accounts.
         accounts: One row per company account found in the data and per client account of
             the playbook (found or not): :data:`ACCOUNT_COLUMNS`. ``customer_posts`` counts the
@@ -123,6 +132,51 @@ def account_key(values: pd.Series) -> pd.Series:
     """
     key = values.astype("string").str.strip().str.lower().str.lstrip("@")
     return key.mask(key == "")
+
+
+def _scope_reasons(
+    brand: Brand,
+    other_keys: set[str],
+    client_thread: np.ndarray,
+    other: np.ndarray,
+    other_thread: np.ndarray,
+    competitor_thread: np.ndarray,
+    names_competitor: np.ndarray,
+) -> tuple[np.ndarray, bool]:
+    """Each post's scope reason (a key of :data:`SCOPE_REASONS`, the first rule that applies),
+    and whether unnamed posts are kept."""
+    competitor_keys = {
+        t.strip().lower().lstrip("@")
+        for terms in brand.competitors.values()
+        for t in terms
+        if t.strip().startswith("@")
+    }
+    keep_unnamed = brand.unnamed_posts == "keep" or (
+        brand.unnamed_posts == "auto" and not other_keys - competitor_keys
+    )
+    reason = np.select(
+        [
+            client_thread & ~other,
+            other,
+            other_thread,
+            competitor_thread & names_competitor,
+            competitor_thread,
+            keep_unnamed,
+        ],
+        [
+            "client",
+            "other_company_post",
+            "other_company_thread",
+            "competitor",
+            "competitor_thread",
+            "unnamed",
+        ],
+        default="unnamed_dropped",
+    )
+    # A customer post that names a competitor in another company's thread still counts for
+    # share of voice, as long as that company is not the client.
+    reason = np.where((reason == "other_company_thread") & names_competitor, "competitor", reason)
+    return reason, keep_unnamed
 
 
 def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
@@ -167,11 +221,17 @@ def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
     by_name = name_key.isin(client_keys).fillna(False).to_numpy(bool) & ~by_id
     is_client = by_id | by_name
     # An account is named by its id, or by its name where only the name is the client's.
-    account = _column(mentions, "author_id").astype("string").mask(by_name, _column(
-        mentions, "author_name").astype("string").str.strip())
+    account = (
+        _column(mentions, "author_id")
+        .astype("string")
+        .mask(by_name, _column(mentions, "author_name").astype("string").str.strip())
+    )
     author_key = author_key.mask(by_name, name_key)
-    flagged = (mentions["is_brand"].astype("boolean").fillna(False).to_numpy(bool)
-               if "is_brand" in mentions.columns else np.zeros(n, dtype=bool))
+    flagged = (
+        mentions["is_brand"].astype("boolean").fillna(False).to_numpy(bool)
+        if "is_brand" in mentions.columns
+        else np.zeros(n, dtype=bool)
+    )
     company = flagged | is_client
     other = company & ~is_client
     text = text_of(mentions).astype("string")
@@ -179,8 +239,9 @@ def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
     # where they address the other people of the thread) are companies; so are their posts.
     opening = ~company & _column(mentions, "in_reply_to_id").isna().to_numpy(bool)
     addressed = addressed_accounts(text[opening], author_key[opening])
-    threshold = max(MIN_ADDRESSED_AUTHORS,
-                    math.ceil(0.01 * author_key[~company].nunique(dropna=True)))
+    threshold = max(
+        MIN_ADDRESSED_AUTHORS, math.ceil(0.01 * author_key[~company].nunique(dropna=True))
+    )
     many = set(addressed.index[addressed["addressed_by"] >= threshold]) - client_keys
     other = other | (author_key.isin(many).fillna(False).to_numpy(bool) & ~is_client)
     company = company | other
@@ -200,24 +261,9 @@ def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
     client_thread = any_in(is_client | names_client)
     other_thread = any_in(other | addresses_other) & ~client_thread
     competitor_thread = any_in(names_competitor) & ~client_thread & ~other_thread
-    competitor_keys = {t.strip().lower().lstrip("@") for terms in brand.competitors.values()
-                       for t in terms if t.strip().startswith("@")}
-    keep_unnamed = brand.unnamed_posts == "keep" or (brand.unnamed_posts == "auto"
-                                                     and not other_keys - competitor_keys)
-    reason = np.select(
-        [client_thread & ~other,
-         other,
-         other_thread,
-         competitor_thread & names_competitor,
-         competitor_thread,
-         keep_unnamed],
-        ["client", "other_company_post", "other_company_thread", "competitor",
-         "competitor_thread", "unnamed"],
-        default="unnamed_dropped",
+    reason, keep_unnamed = _scope_reasons(
+        brand, other_keys, client_thread, other, other_thread, competitor_thread, names_competitor
     )
-    # A customer post that names a competitor in another company's thread still counts for
-    # share of voice, as long as that company is not the client.
-    reason = np.where((reason == "other_company_thread") & names_competitor, "competitor", reason)
     keep = np.isin(reason, _KEPT)
     kept = mentions[keep].copy()
     kept["is_brand"] = is_client[keep]
@@ -226,14 +272,26 @@ def scope_mentions(mentions: pd.DataFrame, brand: Brand) -> ScopeResult:
     kept["mentions_brand"] = tags["mentions_brand"].to_numpy(bool)[keep]
     kept["competitor"] = tags["competitor"].array[keep]
 
-    accounts = _accounts(mentions, brand, author_key, account, is_client, company, codes,
-                         customer, addressed, other_keys)
-    counts = pd.DataFrame({
-        "reason": list(SCOPE_REASONS),
-        "what": list(SCOPE_REASONS.values()),
-        "kept": [r in _KEPT for r in SCOPE_REASONS],
-        "posts": [int((reason == r).sum()) for r in SCOPE_REASONS],
-    })
+    accounts = _accounts(
+        mentions,
+        brand,
+        author_key,
+        account,
+        is_client,
+        company,
+        codes,
+        customer,
+        addressed,
+        other_keys,
+    )
+    counts = pd.DataFrame(
+        {
+            "reason": list(SCOPE_REASONS),
+            "what": list(SCOPE_REASONS.values()),
+            "kept": [r in _KEPT for r in SCOPE_REASONS],
+            "posts": [int((reason == r).sum()) for r in SCOPE_REASONS],
+        }
+    )
     note = _note(accounts, counts, brand, n, keep_unnamed)
     logger.info("client scope: kept %d of %d mentions", int(keep.sum()), n)
     return ScopeResult(kept, accounts, counts, note)
@@ -250,11 +308,15 @@ def _addresses(text: pd.Series, keys: set[str]) -> np.ndarray:
     if not keys:
         return np.zeros(len(text), dtype=bool)
     codes, distinct = pd.factorize(text, use_na_sentinel=False)
-    found = np.array([
-        isinstance(t, str) and "@" in t
-        and any(m.lower() in keys for m in _ADDRESSED.findall(t))
-        for t in distinct
-    ], dtype=bool)
+    found = np.array(
+        [
+            isinstance(t, str)
+            and "@" in t
+            and any(m.lower() in keys for m in _ADDRESSED.findall(t))
+            for t in distinct
+        ],
+        dtype=bool,
+    )
     return found[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
@@ -287,11 +349,18 @@ def addressed_accounts(texts: pd.Series, authors: pd.Series) -> pd.Series:
     pairs["account"] = [handles[c] for c in pairs["code"]]
     pairs = pairs.explode("account").dropna(subset=["account", "author"])
     if pairs.empty:
-        return pd.DataFrame({"account": pd.Series(dtype="string"),
-                             "addressed_by": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {"account": pd.Series(dtype="string"), "addressed_by": pd.Series(dtype="int64")}
+        )
     pairs["key"] = pairs["account"].str.lower()
-    table = pairs.drop_duplicates(["key", "author"]).groupby("key").agg(
-        account=("account", lambda a: a.value_counts().index[0]), addressed_by=("author", "size"))
+    table = (
+        pairs.drop_duplicates(["key", "author"])
+        .groupby("key")
+        .agg(
+            account=("account", lambda a: a.value_counts().index[0]),
+            addressed_by=("author", "size"),
+        )
+    )
     table = table.sort_values(["addressed_by", "account"], ascending=[False, True])
     return table.rename_axis(None).astype({"account": "string", "addressed_by": "int64"})
 
@@ -301,47 +370,95 @@ def _leading_handles(text: str) -> list[str]:
     return _ADDRESSED.findall(match.group(1)) if match else []
 
 
-def _accounts(mentions: pd.DataFrame, brand: Brand, author_key: pd.Series, account: pd.Series,
-              is_client: np.ndarray, company: np.ndarray, codes: np.ndarray,
-              customer: np.ndarray, addressed: pd.Series, other_keys: set[str]) -> pd.DataFrame:
+def _accounts(
+    mentions: pd.DataFrame,
+    brand: Brand,
+    author_key: pd.Series,
+    account: pd.Series,
+    is_client: np.ndarray,
+    company: np.ndarray,
+    codes: np.ndarray,
+    customer: np.ndarray,
+    addressed: pd.Series,
+    other_keys: set[str],
+) -> pd.DataFrame:
     """One row per company account (posting, or addressed by many customers), plus the
     playbook's client accounts not found."""
     created = pd.to_datetime(mentions["created_at"], utc=True, errors="coerce")
-    rows = pd.DataFrame({
-        "key": author_key.to_numpy()[company],
-        "account": account.to_numpy()[company],
-        "client": is_client[company],
-        "conversation": codes[company],
-        "created_at": created[company].array,
-    })
-    customers_per_conversation = np.bincount(codes[customer], minlength=codes.max() + 1
-                                             if len(codes) else 0)
+    rows = pd.DataFrame(
+        {
+            "key": author_key.to_numpy()[company],
+            "account": account.to_numpy()[company],
+            "client": is_client[company],
+            "conversation": codes[company],
+            "created_at": created[company].array,
+        }
+    )
+    customers_per_conversation = np.bincount(
+        codes[customer], minlength=codes.max() + 1 if len(codes) else 0
+    )
     table = rows.groupby("key", sort=False).agg(
-        account=("account", "first"), client=("client", "any"), posts=("key", "size"),
-        conversations=("conversation", "nunique"), first_at=("created_at", "min"),
-        last_at=("created_at", "max"))
+        account=("account", "first"),
+        client=("client", "any"),
+        posts=("key", "size"),
+        conversations=("conversation", "nunique"),
+        first_at=("created_at", "min"),
+        last_at=("created_at", "max"),
+    )
     threads = rows.drop_duplicates(["key", "conversation"])
-    threads = threads.assign(customers=customers_per_conversation[threads["conversation"]]
-                             if len(threads) else 0)
+    threads = threads.assign(
+        customers=customers_per_conversation[threads["conversation"]] if len(threads) else 0
+    )
     table["customer_posts"] = threads.groupby("key")["customers"].sum().reindex(table.index)
-    missing = [h for h in (*brand.handles, *brand.accounts)
-               if h.strip().lower().lstrip("@") not in table.index]
-    missing += sorted(addressed.loc[k, "account"] for k in other_keys
-                      if k not in table.index)  # companies only addressed by customers
+    missing = [
+        h
+        for h in (*brand.handles, *brand.accounts)
+        if h.strip().lower().lstrip("@") not in table.index
+    ]
+    missing += sorted(
+        addressed.loc[k, "account"] for k in other_keys if k not in table.index
+    )  # companies only addressed by customers
     if missing:
         keys = [h.strip().lower().lstrip("@") for h in missing]
-        extra = pd.DataFrame({"account": [h.strip() for h in missing],
-                              "client": [k not in other_keys for k in keys], "posts": 0,
-                              "conversations": 0, "customer_posts": 0, "first_at": pd.NaT,
-                              "last_at": pd.NaT}, index=keys)
+        extra = pd.DataFrame(
+            {
+                "account": [h.strip() for h in missing],
+                "client": [k not in other_keys for k in keys],
+                "posts": 0,
+                "conversations": 0,
+                "customer_posts": 0,
+                "first_at": pd.NaT,
+                "last_at": pd.NaT,
+            },
+            index=keys,
+        )
         table = pd.concat([table, extra[~extra.index.duplicated()]]) if len(table) else extra
     table["addressed_by"] = addressed["addressed_by"].reindex(table.index).fillna(0).to_numpy()
     if table.empty:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            ACCOUNT_COLUMNS, ("string", "bool", "int64", "int64", "int64", "int64",
-                              "datetime64[ns, UTC]", "datetime64[ns, UTC]"), strict=True)})
-    table = table.sort_values(["client", "posts", "addressed_by", "account"],
-                              ascending=[False, False, False, True], kind="stable")
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype=t)
+                for c, t in zip(
+                    ACCOUNT_COLUMNS,
+                    (
+                        "string",
+                        "bool",
+                        "int64",
+                        "int64",
+                        "int64",
+                        "int64",
+                        "datetime64[ns, UTC]",
+                        "datetime64[ns, UTC]",
+                    ),
+                    strict=True,
+                )
+            }
+        )
+    table = table.sort_values(
+        ["client", "posts", "addressed_by", "account"],
+        ascending=[False, False, False, True],
+        kind="stable",
+    )
     for column in ("posts", "conversations", "customer_posts", "addressed_by"):
         table[column] = table[column].fillna(0).astype("int64")
     table["client"] = table["client"].astype(bool)
@@ -349,8 +466,9 @@ def _accounts(mentions: pd.DataFrame, brand: Brand, author_key: pd.Series, accou
     return table.reset_index(drop=True)[list(ACCOUNT_COLUMNS)]
 
 
-def _note(accounts: pd.DataFrame, counts: pd.DataFrame, brand: Brand, total: int,
-          keep_unnamed: bool) -> str:
+def _note(
+    accounts: pd.DataFrame, counts: pd.DataFrame, brand: Brand, total: int, keep_unnamed: bool
+) -> str:
     posts = counts.set_index("reason")["posts"]
     kept = int(counts.loc[counts["kept"], "posts"].sum())
     others = accounts[~accounts["client"]]
@@ -358,44 +476,69 @@ def _note(accounts: pd.DataFrame, counts: pd.DataFrame, brand: Brand, total: int
     parts = []
     if len(others):
         posting = others[others["posts"] > 0]
-        top = ", ".join(f"{a} ({p:,} posts)" for a, p in
-                        posting[["account", "posts"]].head(5).itertuples(index=False))
+        top = ", ".join(
+            f"{a} ({p:,} posts)"
+            for a, p in posting[["account", "posts"]].head(5).itertuples(index=False)
+        )
         only = others[others["posts"] == 0]
-        top = ", ".join([top] * bool(top) + [
-            f"{a} (addressed by {n:,} customers)"
-            for a, n in only[["account", "addressed_by"]].head(5 - min(5, len(posting)))
-            .itertuples(index=False)])
-        parts.append(f"This export holds {len(others) + len(found)} company accounts: "
-                     f"{len(found)} of the client and {len(others)} of other companies "
-                     f"(e.g. {top}).")
-    parts.append(f"Kept {kept:,} of {total:,} posts: {posts['client']:,} in client "
-                 f"conversations, {posts['competitor']:,} naming a competitor, "
-                 f"{posts['unnamed']:,} naming no brand.")
+        top = ", ".join(
+            [top] * bool(top)
+            + [
+                f"{a} (addressed by {n:,} customers)"
+                for a, n in only[["account", "addressed_by"]]
+                .head(5 - min(5, len(posting)))
+                .itertuples(index=False)
+            ]
+        )
+        parts.append(
+            f"This export holds {len(others) + len(found)} company accounts: "
+            f"{len(found)} of the client and {len(others)} of other companies "
+            f"(e.g. {top})."
+        )
+    parts.append(
+        f"Kept {kept:,} of {total:,} posts: {posts['client']:,} in client "
+        f"conversations, {posts['competitor']:,} naming a competitor, "
+        f"{posts['unnamed']:,} naming no brand."
+    )
     left = total - kept
     if left:
-        parts.append(f"Left out {left:,}: {posts['other_company_post']:,} posts by other "
-                     f"companies, {posts['other_company_thread']:,} customer posts in their "
-                     f"threads, {posts['competitor_thread']:,} in competitors' threads, "
-                     f"{posts['unnamed_dropped']:,} naming no brand.")
+        parts.append(
+            f"Left out {left:,}: {posts['other_company_post']:,} posts by other "
+            f"companies, {posts['other_company_thread']:,} customer posts in their "
+            f"threads, {posts['competitor_thread']:,} in competitors' threads, "
+            f"{posts['unnamed_dropped']:,} naming no brand."
+        )
     if not keep_unnamed and posts["unnamed_dropped"]:
-        parts.append("Customer posts that name no brand are left out because other companies "
-                     "post in this export (set brand.unnamed_posts: keep to count them).")
+        parts.append(
+            "Customer posts that name no brand are left out because other companies "
+            "post in this export (set brand.unnamed_posts: keep to count them)."
+        )
     addressed = accounts.loc[accounts["client"], "addressed_by"].sum()
     if found.empty and addressed:
-        parts.append(f"None of the client's accounts posts in this data ({addressed:,} customers "
-                     "address them): response times, SLAs and brand voice need the brand's own "
-                     "posts in the export.")
+        parts.append(
+            f"None of the client's accounts posts in this data ({addressed:,} customers "
+            "address them): response times, SLAs and brand voice need the brand's own "
+            "posts in the export."
+        )
     elif found.empty:
         handles = ", ".join([*brand.handles, *brand.accounts])
         hint = ""
         if len(others):
             close = difflib.get_close_matches(
-                brand.handles[0].lower().lstrip("@"), others["account"].str.lower().tolist(),
-                n=3, cutoff=0.3)
-            names = [others.loc[others["account"].str.lower() == c, "account"].iloc[0]
-                     for c in close] or others["account"].head(3).tolist()
-            hint = (f" Is one of {', '.join(names)} the client? Add it to brand.handles or "
-                    f"brand.accounts.")
-        parts.append(f"Warning: none of the client's accounts ({handles}) posts in this data, "
-                     f"so no post counts as a client reply.{hint}")
+                brand.handles[0].lower().lstrip("@"),
+                others["account"].str.lower().tolist(),
+                n=3,
+                cutoff=0.3,
+            )
+            names = [
+                others.loc[others["account"].str.lower() == c, "account"].iloc[0] for c in close
+            ] or others["account"].head(3).tolist()
+            hint = (
+                f" Is one of {', '.join(names)} the client? Add it to brand.handles or "
+                f"brand.accounts."
+            )
+        parts.append(
+            f"Warning: none of the client's accounts ({handles}) posts in this data, "
+            f"so no post counts as a client reply.{hint}"
+        )
     return " ".join(parts)

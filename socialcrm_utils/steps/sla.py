@@ -34,6 +34,7 @@ def policy_table(sla: Sla, timezone: str) -> pd.DataFrame:
         >>> policy_table(sla, "Europe/Berlin").iloc[0]["clock"]
         'business hours: mon-fri 08:00-20:00, Europe/Berlin, closed on DE-BE public holidays'
     """
+
     def words(values: list[str] | None) -> str:
         return ", ".join(values) if values else "any"
 
@@ -49,17 +50,29 @@ def policy_table(sla: Sla, timezone: str) -> pd.DataFrame:
             business += f", closed on {hours.holidays.country}{sub} public holidays"
         if hours.closed_dates:
             business += f" and {len(hours.closed_dates)} closed dates"
-    rows = [{
-        "order": position,
-        "policy": policy.label,
-        "intent": words(policy.intent),
-        "priority": words(policy.priority),
-        "platform": words(policy.platform),
-        "first_response": target(policy.first_response),
-        "next_response": target(policy.next_response),
-        "resolution": target(policy.resolution),
-        "clock": business if policy.business_hours else clock,
-    } for position, policy in enumerate(sla.policies, start=1)]
-    columns = ["order", "policy", "intent", "priority", "platform", "first_response",
-               "next_response", "resolution", "clock"]
+    rows = [
+        {
+            "order": position,
+            "policy": policy.label,
+            "intent": words(policy.intent),
+            "priority": words(policy.priority),
+            "platform": words(policy.platform),
+            "first_response": target(policy.first_response),
+            "next_response": target(policy.next_response),
+            "resolution": target(policy.resolution),
+            "clock": business if policy.business_hours else clock,
+        }
+        for position, policy in enumerate(sla.policies, start=1)
+    ]
+    columns = [
+        "order",
+        "policy",
+        "intent",
+        "priority",
+        "platform",
+        "first_response",
+        "next_response",
+        "resolution",
+        "clock",
+    ]
     return pd.DataFrame(rows, columns=columns)

@@ -12,13 +12,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ..nlp.voice import (
-    EXAMPLE_COLUMNS,
-    RULES,
-    SCORE_COLUMNS,
-    _strings,
-    brand_replies,
-)
+from ..nlp.voice import EXAMPLE_COLUMNS, RULES, SCORE_COLUMNS, _strings, brand_replies
 
 __all__ = ["voice_scores", "worst_examples"]
 
@@ -152,8 +146,7 @@ def worst_examples(
     top["_rank"] = top["rule"].map({r: i for i, r in enumerate(RULES)})
     top = top.sort_values("_rank", kind="stable")
     joined = top.groupby(keys, sort=False, dropna=False).agg(
-        rules=("rule", lambda r: "; ".join(dict.fromkeys(r))),
-        details=("detail", "; ".join),
+        rules=("rule", lambda r: "; ".join(dict.fromkeys(r))), details=("detail", "; ".join)
     )
     out = replies.merge(joined.reset_index(), on=keys, how="left")
     return out[list(EXAMPLE_COLUMNS)].head(n).reset_index(drop=True)

@@ -84,8 +84,9 @@ def routing_matrix(playbook: Playbook | Routing) -> pd.DataFrame:
         crisis          pr         pr         pr
     """
     routing = _routing(playbook)
-    rows = {intent: [routing.department_for(intent, p)[0] for p in PRIORITIES]
-            for intent in INTENTS}
+    rows = {
+        intent: [routing.department_for(intent, p)[0] for p in PRIORITIES] for intent in INTENTS
+    }
     rows["crisis"] = [routing.crisis] * len(PRIORITIES)
     matrix = pd.DataFrame.from_dict(rows, orient="index", columns=list(PRIORITIES))
     matrix = matrix.astype("string")
@@ -161,10 +162,15 @@ def _time_column(frame: pd.DataFrame, time_column: str | None) -> str | None:
     return next((c for c in _TIME_COLUMNS if c in frame.columns), None)
 
 
-def mark_crisis(frame: pd.DataFrame, alerts: pd.DataFrame, timezone: str, *,
-                metrics: tuple[str, ...] = ("negative", "complaints"),
-                priorities: tuple[str, ...] = ("high",),
-                time_column: str | None = None) -> pd.DataFrame:
+def mark_crisis(
+    frame: pd.DataFrame,
+    alerts: pd.DataFrame,
+    timezone: str,
+    *,
+    metrics: tuple[str, ...] = ("negative", "complaints"),
+    priorities: tuple[str, ...] = ("high",),
+    time_column: str | None = None,
+) -> pd.DataFrame:
     """Flag requests that belong to a crisis: high priority on a day of negative spikes.
 
     A rule of thumb, not a finding: the listening step raises an alert on a day whose count of
@@ -206,11 +212,15 @@ def mark_crisis(frame: pd.DataFrame, alerts: pd.DataFrame, timezone: str, *,
     days = set(pd.to_datetime(chosen["date"]).dt.date) if len(chosen) else set()
     local = pd.to_datetime(frame[column], utc=True).dt.tz_convert(timezone).dt.date
     on_day = local.isin(days).to_numpy(bool)
-    priority = (frame["priority"].astype("string").isin(priorities).fillna(False)
-                .to_numpy(bool) if "priority" in frame.columns else np.zeros(len(frame), bool))
+    priority = (
+        frame["priority"].astype("string").isin(priorities).fillna(False).to_numpy(bool)
+        if "priority" in frame.columns
+        else np.zeros(len(frame), bool)
+    )
     out["crisis"] = on_day & priority
-    logger.info("%d request(s) flagged as crisis on %d alert day(s)", int(out["crisis"].sum()),
-                len(days))
+    logger.info(
+        "%d request(s) flagged as crisis on %d alert day(s)", int(out["crisis"].sum()), len(days)
+    )
     return out
 
 
@@ -224,8 +234,9 @@ def _weeks(frame: pd.DataFrame, column: str | None) -> float:
     return max(days, 7.0) / 7.0
 
 
-def department_workload(routed: pd.DataFrame, weeks: float | None = None,
-                        time_column: str | None = None) -> pd.DataFrame:
+def department_workload(
+    routed: pd.DataFrame, weeks: float | None = None, time_column: str | None = None
+) -> pd.DataFrame:
     """The workload per department: requests, requests per week and share of all requests.
 
     Rows whose department is NA (brand posts) are left out. ``per_week`` divides by the weeks
@@ -252,24 +263,40 @@ def department_workload(routed: pd.DataFrame, weeks: float | None = None,
          ['sales', 1, 0.5, 0.333]]
     """
     requests = routed[routed["department"].notna()]
-    counts = (requests["department"].astype("string").value_counts()
-              .reindex(list(DEPARTMENTS), fill_value=0).astype("int64"))
+    counts = (
+        requests["department"]
+        .astype("string")
+        .value_counts()
+        .reindex(list(DEPARTMENTS), fill_value=0)
+        .astype("int64")
+    )
     extra = sorted(set(requests["department"].astype("string")) - set(DEPARTMENTS))
     if extra:  # not a known department: keep it visible rather than drop it
-        counts = pd.concat([counts, requests["department"].astype("string").value_counts()
-                            .reindex(extra).astype("int64")])
+        counts = pd.concat(
+            [
+                counts,
+                requests["department"]
+                .astype("string")
+                .value_counts()
+                .reindex(extra)
+                .astype("int64"),
+            ]
+        )
     period = weeks if weeks is not None else _weeks(requests, _time_column(requests, time_column))
     total = int(counts.sum())
-    return pd.DataFrame({
-        "department": counts.index.astype(str),
-        "conversations": counts.to_numpy(),
-        "per_week": counts.to_numpy() / period if period else np.nan,
-        "share": counts.to_numpy() / total if total else np.nan,
-    })
+    return pd.DataFrame(
+        {
+            "department": counts.index.astype(str),
+            "conversations": counts.to_numpy(),
+            "per_week": counts.to_numpy() / period if period else np.nan,
+            "share": counts.to_numpy() / total if total else np.nan,
+        }
+    )
 
 
-def department_sla(clocks: pd.DataFrame,
-                   playbook: Playbook | Routing | None = None) -> pd.DataFrame:
+def department_sla(
+    clocks: pd.DataFrame, playbook: Playbook | Routing | None = None
+) -> pd.DataFrame:
     """SLA figures per department: :func:`conversations.summarize_sla` grouped by ``department``.
 
     Args:
@@ -292,8 +319,9 @@ def department_sla(clocks: pd.DataFrame,
     return summarize_sla(clocks[clocks["department"].notna()], by="department")
 
 
-def compare_marketing_load(routed: pd.DataFrame,
-                           reference: float = MARKETING_SHARE_REFERENCE) -> pd.DataFrame:
+def compare_marketing_load(
+    routed: pd.DataFrame, reference: float = MARKETING_SHARE_REFERENCE
+) -> pd.DataFrame:
     """The method's "70% problem": requests in marketing today, at the reference, with routing.
 
     Three scenarios over the same customer requests (rows of ``routed`` with a department):
@@ -330,16 +358,29 @@ def compare_marketing_load(routed: pd.DataFrame,
     counts = departments.value_counts().reindex(list(DEPARTMENTS), fill_value=0)
     nan = float("nan")
     rows = [
-        {"scenario": "today", "requests": n, "marketing_share": 1.0 if n else nan,
-         **{d: float(n if d == "marketing" else 0) for d in DEPARTMENTS},
-         "moved_from_marketing": 0.0},
-        {"scenario": "method reference", "requests": n, "marketing_share": reference,
-         **{d: (reference * n if d == "marketing" else nan) for d in DEPARTMENTS},
-         "moved_from_marketing": n - reference * n},
-        {"scenario": "with routing", "requests": n,
-         "marketing_share": counts["marketing"] / n if n else nan,
-         **{d: float(counts[d]) for d in DEPARTMENTS},
-         "moved_from_marketing": float(n - counts["marketing"])},
+        {
+            "scenario": "today",
+            "requests": n,
+            "marketing_share": 1.0 if n else nan,
+            **{d: float(n if d == "marketing" else 0) for d in DEPARTMENTS},
+            "moved_from_marketing": 0.0,
+        },
+        {
+            "scenario": "method reference",
+            "requests": n,
+            "marketing_share": reference,
+            **{d: (reference * n if d == "marketing" else nan) for d in DEPARTMENTS},
+            "moved_from_marketing": n - reference * n,
+        },
+        {
+            "scenario": "with routing",
+            "requests": n,
+            "marketing_share": counts["marketing"] / n if n else nan,
+            **{d: float(counts[d]) for d in DEPARTMENTS},
+            "moved_from_marketing": float(n - counts["marketing"]),
+        },
     ]
-    return pd.DataFrame(rows, columns=["scenario", "requests", "marketing_share",
-                                       *DEPARTMENTS, "moved_from_marketing"])
+    return pd.DataFrame(
+        rows,
+        columns=["scenario", "requests", "marketing_share", *DEPARTMENTS, "moved_from_marketing"],
+    )

@@ -52,10 +52,7 @@ class DeliveriesMixin:
             return {tuple(row) for row in conn.execute(query).all()}
 
     def record_deliveries(
-        self,
-        client: str,
-        deliveries: Sequence[Mapping[str, Any]],
-        run_id: int | None = None,
+        self, client: str, deliveries: Sequence[Mapping[str, Any]], run_id: int | None = None
     ) -> int:
         """Record delivery outcomes, one per alert and channel (one transaction).
 

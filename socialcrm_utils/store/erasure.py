@@ -733,8 +733,12 @@ def _joined(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _rebuild_report(run_dir: Path, traces: Traces, playbook: Playbook | None,
-                    build_report: Callable[[Path, Playbook], Path] | None) -> str | None:
+def _rebuild_report(
+    run_dir: Path,
+    traces: Traces,
+    playbook: Playbook | None,
+    build_report: Callable[[Path, Playbook], Path] | None,
+) -> str | None:
     """Rebuild report.html (and figures/) from the cleaned notebooks, or remove it."""
     report = run_dir / "report.html"
     notebooks = sorted(run_dir.glob("[0-9][0-9]_*.ipynb"))

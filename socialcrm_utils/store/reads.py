@@ -7,15 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from .frames import _frame, _utc_ns
-from .schema import (
-    TABLES,
-    StoreError,
-    UTCDateTime,
-    identities,
-    metadata,
-    runs,
-    stored_version,
-)
+from .schema import TABLES, StoreError, UTCDateTime, identities, metadata, runs, stored_version
 
 __all__ = ["ReadsMixin"]
 

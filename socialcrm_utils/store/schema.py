@@ -133,9 +133,7 @@ class UTCDateTime(TypeDecorator):
 metadata = MetaData()
 
 schema_version = Table(
-    "schema_version",
-    metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
+    "schema_version", metadata, Column("version", Integer, primary_key=True, autoincrement=False)
 )
 
 contacts = Table(

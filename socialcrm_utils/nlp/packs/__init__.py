@@ -51,8 +51,9 @@ _LANGS = ("en", "de")
 def available_packs() -> tuple[str, ...]:
     """Names of the domain packs shipped with the package, sorted."""
     folder = importlib.resources.files(__name__)
-    return tuple(sorted(p.name[: -len(".yaml")] for p in folder.iterdir()
-                        if p.name.endswith(".yaml")))
+    return tuple(
+        sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    )
 
 
 def check_packs(packs: Iterable[str]) -> tuple[str, ...]:
@@ -69,8 +70,9 @@ def check_packs(packs: Iterable[str]) -> tuple[str, ...]:
     names = tuple(sorted(set(packs)))
     for name in names:
         if name not in available_packs():
-            raise ValueError(f"unknown domain pack '{name}' (available: "
-                             f"{', '.join(available_packs())})")
+            raise ValueError(
+                f"unknown domain pack '{name}' (available: {', '.join(available_packs())})"
+            )
     return names
 
 
@@ -96,8 +98,9 @@ def load_pack(name: str) -> dict[str, Any]:
     pack.setdefault("sentiment", {})
     for lang, cues in pack["intent"].items():
         if lang not in _LANGS or not set(cues) <= set(_INTENTS):
-            raise ValueError(f"domain pack {name}: intent.{lang} must be one of {_LANGS} "
-                             f"with keys of {_INTENTS}")
+            raise ValueError(
+                f"domain pack {name}: intent.{lang} must be one of {_LANGS} with keys of {_INTENTS}"
+            )
         for fragment in (f for fragments in cues.values() for f in fragments):
             re.compile(fragment)
     for rules in pack["sentiment"].values():
@@ -115,8 +118,11 @@ def pack_cues(packs: Iterable[str], lang: str, intent: str) -> tuple[str, ...]:
         >>> len(pack_cues([], "de", "complaint"))
         0
     """
-    return tuple(fragment for name in check_packs(packs)
-                 for fragment in load_pack(name)["intent"].get(lang, {}).get(intent, ()))
+    return tuple(
+        fragment
+        for name in check_packs(packs)
+        for fragment in load_pack(name)["intent"].get(lang, {}).get(intent, ())
+    )
 
 
 def pack_sentiment(packs: Iterable[str], lang: str, key: str) -> list[Any]:
