@@ -159,6 +159,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if all(o.ok for o in outcomes) else 1
 
 
+def _cmd_alerts_test(args: argparse.Namespace) -> int:
+    from .alerts import send_test_alerts
+    from .playbook import load_playbook
+
+    playbook = load_playbook(args.playbook, check_files=False)
+    lines = send_test_alerts(playbook)  # an unset ${NAME}: PlaybookError, one line
+    for line in lines:
+        print(line)
+    return 1 if any(line.split(": ", 1)[-1].startswith("failed") for line in lines) else 0
+
+
 def _cmd_label(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -518,6 +529,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--to", help="file to write (default: labels_todo.csv next to the playbook)")
     p.set_defaults(func=_cmd_label)
+
+    p = sub.add_parser("alerts", help="the alert channels of a playbook (docs/alerts.md)")
+    actions = p.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    test = actions.add_parser("test", help="send one test message per channel; one line each")
+    test.add_argument("playbook", help="playbooks/<client>.yaml")
+    test.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="debug logging and full tracebacks",
+    )
+    test.set_defaults(func=_cmd_alerts_test)
     for command in sub.choices.values():  # --debug also after the command (socialcrm run --debug)
         command.add_argument(
             "--debug",

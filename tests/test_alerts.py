@@ -913,3 +913,41 @@ def test_window_alerts_from_step3_frames_with_clocks_at_now(local_server, store)
         sleep=pytest.fail,
     )
     assert (again.sent, again.already_sent) == (0, 4)  # 20 min left now: the same alert
+
+
+# -- a run: notebook 03 delivers the window's alerts, the runner prints them -------------------
+
+
+@pytest.mark.e2e
+def test_a_run_delivers_its_alerts_once_and_prints_them(local_server, tmp_path):
+    """The tiny fixture plus a reach rule and a JSON webhook: dan (12,000 followers) complained
+    in t6 on Facebook, the only complaint from an author above 10,000, so one alert; a second run of the
+    same data sends nothing (the store remembers it)."""
+    from socialcrm_utils.engine.runner import run_playbook
+
+    from .conftest import TINY
+
+    local_server.route("/hook", Reply(200, body="ok"), method="POST")
+    for name in ("mentions.csv", "tiny.yaml"):
+        shutil.copy(TINY.parent / name, tmp_path / name)
+    playbook = tmp_path / "tiny.yaml"
+    playbook.write_text(
+        playbook.read_text(encoding="utf-8")
+        + "alerts:\n  rules: [{kind: reach_complaint, min_reach: 10000}]\n"
+        + f"  channels: [{{kind: webhook, url: '{local_server.url}/hook'}}]\n",
+        encoding="utf-8",
+    )
+    printed: list[str] = []
+    first = run_playbook(
+        playbook, out=tmp_path / "out", steps="1-3", report=False, progress=printed.append
+    )
+    delivered = pd.read_csv(first.run_dir / "alerts_delivered.csv")
+    assert delivered[["rule", "subject", "channel", "status"]].values.tolist() == [
+        ["reach_complaint", "facebook:t6", "webhook", "sent"]
+    ]
+    assert "      alerts to webhook: 1 sent" in printed
+    (request,) = local_server.requests_to("/hook")
+    assert "t6" in request.body.decode()
+    second = run_playbook(playbook, out=tmp_path / "out", steps="1-3", report=False)
+    assert pd.read_csv(second.run_dir / "alerts_delivered.csv").empty
+    assert len(local_server.requests_to("/hook")) == 1

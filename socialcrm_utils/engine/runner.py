@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..alerts import DeliveryReport, check_alert_environment
 from ..artifacts import write_artifact
 from ..config import REPORTS_DIR, STEPS
 from ..exceptions import OptionError, SocialCRMError, SourceError, StepFailedError
@@ -121,6 +122,7 @@ def run_playbook(
     """
     say = progress or (lambda line: logger.info("%s", line))
     playbook = load_playbook(playbook_path)
+    check_alert_environment(playbook)  # an unset ${NAME} of an alert channel: one line, now
     selected = parse_steps(steps)
     client_dir = check_out_dir(out) / playbook.client
     reuse = plan_reuse(selected, client_dir)
@@ -170,6 +172,8 @@ def run_playbook(
                 say(f"      done in {step_result.seconds:.1f}s")
                 if number == 1:
                     _check_sources(result, strict, say)
+                if number == 3:
+                    _say_deliveries(run_dir, say)
         finally:
             kernels.stop()
             step5 = STEPS[4]
@@ -194,6 +198,16 @@ def run_playbook(
     finally:
         kernels.close()  # the last kernels exit while the report is built
     return result
+
+
+def _say_deliveries(run_dir: Path, say: Callable[[str], None]) -> None:
+    """Print step 3's alert deliveries (``alerts_delivered.csv``), one line per channel."""
+    path = run_dir / "alerts_delivered.csv"
+    if path.is_file():
+        import pandas as pd
+
+        for line in DeliveryReport.from_frame(pd.read_csv(path)).lines():
+            say(f"      {line}")
 
 
 def failed_sources(run_dir: str | Path) -> list[tuple[str, str]]:
