@@ -76,16 +76,23 @@ def load_airline(data_dir: Path) -> pd.DataFrame:
     """Airline tweets as ``benchmarks/accuracy.py`` reads them (repeated ``tweet_id``s dropped):
     ``text``, ``lang``, ``gold`` (complaint: negative with a reason) and ``label``."""
     frame = accuracy.load_airline(data_dir)
-    return pd.DataFrame({"text": frame["text"], "lang": "en",
-                         "gold": frame["complaint"].to_numpy(bool), "label": frame["label"]})
+    return pd.DataFrame(
+        {
+            "text": frame["text"],
+            "lang": "en",
+            "gold": frame["complaint"].to_numpy(bool),
+            "label": frame["label"],
+        }
+    )
 
 
 def load_germeval(data_dir: Path) -> pd.DataFrame:
     """GermEval 2017 dev as ``benchmarks/accuracy.py`` reads it: ``text``, ``lang``, ``gold``
     and ``label`` (both the sentiment)."""
     frame = accuracy.load_germeval(data_dir)
-    return pd.DataFrame({"text": frame["text"], "lang": "de", "gold": frame["label"],
-                         "label": frame["label"]})
+    return pd.DataFrame(
+        {"text": frame["text"], "lang": "de", "gold": frame["label"], "label": frame["label"]}
+    )
 
 
 def score_rules(frame: pd.DataFrame) -> pd.DataFrame:
@@ -93,21 +100,27 @@ def score_rules(frame: pd.DataFrame) -> pd.DataFrame:
     texts, langs = frame["text"], frame["lang"]
     intent = classify_intent(texts, langs)
     sentiment = score_sentiment(texts, langs)
-    scored = pd.DataFrame({
-        "mention_id": [f"x{i}" for i in range(len(frame))],
-        "platform": "twitter",
-        "lang": langs.to_numpy(),
-        "text": texts.to_numpy(),
-        "is_customer": True,
-        "intent": intent["intent"].to_numpy(),
-        "intent_cue": intent["intent_cue"].to_numpy(),
-        "sentiment": sentiment["sentiment"].to_numpy(),
-        "sentiment_label": sentiment["sentiment_label"].to_numpy(),
-    }, index=frame.index)
+    scored = pd.DataFrame(
+        {
+            "mention_id": [f"x{i}" for i in range(len(frame))],
+            "platform": "twitter",
+            "lang": langs.to_numpy(),
+            "text": texts.to_numpy(),
+            "is_customer": True,
+            "intent": intent["intent"].to_numpy(),
+            "intent_cue": intent["intent_cue"].to_numpy(),
+            "sentiment": sentiment["sentiment"].to_numpy(),
+            "sentiment_label": sentiment["sentiment_label"].to_numpy(),
+        },
+        index=frame.index,
+    )
     for name in ("complaint", "question", "praise", "lead"):
         column = f"is_{name}"
-        scored[column] = (intent[column].to_numpy(bool) if column in intent.columns
-                          else (intent["intent"] == name).to_numpy(bool))
+        scored[column] = (
+            intent[column].to_numpy(bool)
+            if column in intent.columns
+            else (intent["intent"] == name).to_numpy(bool)
+        )
     return scored
 
 
@@ -124,19 +137,25 @@ def halves(frame: pd.DataFrame, seed: int = SEED) -> tuple[np.ndarray, np.ndarra
 def label_frame(scored: pd.DataFrame, gold: pd.Series, label: str) -> pd.DataFrame:
     """Labels as ``load_labels`` returns them, for the given rows."""
     values = gold.astype("boolean") if label != "sentiment" else gold.astype("string")
-    return pd.DataFrame({"mention_id": scored["mention_id"].to_numpy(),
-                         label: values.to_numpy()})
+    return pd.DataFrame({"mention_id": scored["mention_id"].to_numpy(), label: values.to_numpy()})
 
 
 class Task:
     """One data set and label: its halves, the scorer and the prediction read-out."""
 
-    def __init__(self, name: str, label: str, frame: pd.DataFrame, inner: bool = False,
-                 settings: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        label: str,
+        frame: pd.DataFrame,
+        inner: bool = False,
+        settings: dict[str, float] | None = None,
+    ) -> None:
         self.name, self.label = name, label
         self.settings = settings or {}
-        self.shares = {k: self.settings[k] for k in ("balance_share", "random_share")
-                       if k in self.settings}
+        self.shares = {
+            k: self.settings[k] for k in ("balance_share", "random_share") if k in self.settings
+        }
         self.scored = score_rules(frame)
         self.gold = frame["gold"]
         tune, test = halves(frame)
@@ -165,9 +184,13 @@ class Task:
         """A classifier with this run's settings (``--C``, ``--rule-weight``)."""
         featurizer = MentionFeaturizer(rule_weight=self.settings.get("rule_weight", 1.0))
         minimum = int(self.settings.get("min_per_class", MIN_PER_CLASS))
-        return ClientClassifier(C=self.settings.get("C", 1.0), featurizer=featurizer,
-                                min_per_class=minimum,
-                                calibrate=bool(self.settings.get("calibrate", False)), **params)
+        return ClientClassifier(
+            C=self.settings.get("C", 1.0),
+            featurizer=featurizer,
+            min_per_class=minimum,
+            calibrate=bool(self.settings.get("calibrate", False)),
+            **params,
+        )
 
     def evaluate(self, rows: np.ndarray) -> tuple[float, bool]:
         """Test-half F1 of a classifier trained on the tune-half rows ``rows`` (positions)."""
@@ -192,8 +215,9 @@ def suggested_curve(task: Task, sizes: tuple[int, ...], seed: int) -> list[tuple
     out = []
     for size in sizes:
         done = pd.DataFrame({"mention_id": task.tune["mention_id"].iloc[chosen].to_numpy()})
-        todo = suggest_labels(candidates, model, n=size - len(chosen), labels=done,
-                              random_state=seed, **task.shares)
+        todo = suggest_labels(
+            candidates, model, n=size - len(chosen), labels=done, random_state=seed, **task.shares
+        )
         chosen += position[todo["mention_id"].to_numpy()].tolist()
         rows = np.asarray(chosen)
         labels = label_frame(task.tune.iloc[rows], task.tune_gold.iloc[rows], task.label)
@@ -207,19 +231,29 @@ def curves(task: Task, sizes: tuple[int, ...], seeds: int) -> pd.DataFrame:
     """One row per strategy: mean and sd of test-half F1 per size, seeds with a model."""
     rows = []
     strategies: dict[str, Callable[..., list[tuple[float, bool]]]] = {
-        "random": random_curve, "suggested": suggested_curve}
+        "random": random_curve,
+        "suggested": suggested_curve,
+    }
     for strategy, run in strategies.items():
         runs = []
         for seed in range(seeds):
             started = time.perf_counter()
             runs.append(run(task, sizes, seed))
-            logger.info("%s %s seed %d: %.0fs", task.name, strategy, seed,
-                        time.perf_counter() - started)
+            logger.info(
+                "%s %s seed %d: %.0fs", task.name, strategy, seed, time.perf_counter() - started
+            )
         for i, size in enumerate(sizes):
             scores = [r[i][0] for r in runs]
-            rows.append({"data": task.name, "strategy": strategy, "labels": size,
-                         "f1": float(np.mean(scores)), "sd": float(np.std(scores)),
-                         "model": sum(r[i][1] for r in runs)})
+            rows.append(
+                {
+                    "data": task.name,
+                    "strategy": strategy,
+                    "labels": size,
+                    "f1": float(np.mean(scores)),
+                    "sd": float(np.std(scores)),
+                    "model": sum(r[i][1] for r in runs),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -240,19 +274,28 @@ def speed(task: Task, size: int) -> dict[str, float]:
         analyzer.polarity_scores(text)
     vader = time.perf_counter() - started
     result = model.results_[task.label]
-    return {"data": task.name, "labels": size, "train_s": train,
-            "predict_per_s": len(texts) / predict, "vader_loop_per_s": len(texts) / vader,
-            "cv_f1": result["model"]["f1"]["value"] if "model" in result else float("nan"),
-            "cv_rules_f1": result["rules"]["f1"]["value"] if "rules" in result else float("nan")}
+    return {
+        "data": task.name,
+        "labels": size,
+        "train_s": train,
+        "predict_per_s": len(texts) / predict,
+        "vader_loop_per_s": len(texts) / vader,
+        "cv_f1": result["model"]["f1"]["value"] if "model" in result else float("nan"),
+        "cv_rules_f1": result["rules"]["f1"]["value"] if "rules" in result else float("nan"),
+    }
 
 
 def table(results: pd.DataFrame) -> pd.DataFrame:
     """Sizes as columns: ``f1 (sd) [models/seeds]`` per data set and strategy."""
-    cells = results.assign(cell=[f"{r.f1:.3f} ({r.sd:.3f})" + ("" if r.model == r.seeds
-                                                             else f" [{r.model}/{r.seeds}]")
-                                 for r in results.itertuples()])
-    return cells.pivot_table(index=["data", "strategy"], columns="labels", values="cell",
-                             aggfunc="first")
+    cells = results.assign(
+        cell=[
+            f"{r.f1:.3f} ({r.sd:.3f})" + ("" if r.model == r.seeds else f" [{r.model}/{r.seeds}]")
+            for r in results.itertuples()
+        ]
+    )
+    return cells.pivot_table(
+        index=["data", "strategy"], columns="labels", values="cell", aggfunc="first"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,41 +305,81 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=5, help="seeds per point")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="label counts")
     parser.add_argument("--verbose", action="store_true", help="log each run's time")
-    parser.add_argument("--inner", action="store_true",
-                        help="choose settings: train and measure inside the tune half only")
+    parser.add_argument(
+        "--inner",
+        action="store_true",
+        help="choose settings: train and measure inside the tune half only",
+    )
     parser.add_argument("--C", type=float, default=1.0, help="C of the logistic regressions")
     parser.add_argument("--rule-weight", type=float, default=1.0, help="factor on rule features")
-    parser.add_argument("--min-per-class", type=int, default=MIN_PER_CLASS,
-                        help="sentiment labels per class a model needs")
-    parser.add_argument("--balance-share", type=float, default=BALANCE_SHARE,
-                        help="suggest_labels: share for the predicted classes")
-    parser.add_argument("--random-share", type=float, default=RANDOM_SHARE,
-                        help="suggest_labels: share drawn at random")
-    parser.add_argument("--calibrate", action="store_true",
-                        help="sentiment: also try the calibrated rules (thresholds)")
+    parser.add_argument(
+        "--min-per-class",
+        type=int,
+        default=MIN_PER_CLASS,
+        help="sentiment labels per class a model needs",
+    )
+    parser.add_argument(
+        "--balance-share",
+        type=float,
+        default=BALANCE_SHARE,
+        help="suggest_labels: share for the predicted classes",
+    )
+    parser.add_argument(
+        "--random-share",
+        type=float,
+        default=RANDOM_SHARE,
+        help="suggest_labels: share drawn at random",
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="sentiment: also try the calibrated rules (thresholds)",
+    )
     parser.add_argument("--only", choices=["complaint", "sentiment"], help="one task only")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s"
+    )
     if not (args.data / "airline" / "Tweets.csv").is_file():
         print(f"no data at {args.data}: nothing to measure", file=sys.stderr)
         return 2
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    settings = {"C": args.C, "rule_weight": args.rule_weight,
-                "min_per_class": args.min_per_class, "balance_share": args.balance_share,
-                "random_share": args.random_share, "calibrate": args.calibrate}
+    settings = {
+        "C": args.C,
+        "rule_weight": args.rule_weight,
+        "min_per_class": args.min_per_class,
+        "balance_share": args.balance_share,
+        "random_share": args.random_share,
+        "calibrate": args.calibrate,
+    }
     tasks = []
     if args.only in (None, "complaint"):
-        tasks.append(Task("airline complaints (en), F1", "complaint", load_airline(args.data),
-                          args.inner, settings))
+        tasks.append(
+            Task(
+                "airline complaints (en), F1",
+                "complaint",
+                load_airline(args.data),
+                args.inner,
+                settings,
+            )
+        )
     if args.only in (None, "sentiment"):
-        tasks.append(Task("GermEval dev sentiment (de), macro-F1", "sentiment",
-                          load_germeval(args.data), args.inner, settings))
+        tasks.append(
+            Task(
+                "GermEval dev sentiment (de), macro-F1",
+                "sentiment",
+                load_germeval(args.data),
+                args.inner,
+                settings,
+            )
+        )
     if args.inner:
         print("INNER RUN: trained and measured inside the tune half (for choosing settings)")
-    print(f"settings: C={args.C}, rule_weight={args.rule_weight}, "
-          f"min_per_class={args.min_per_class}, balance_share={args.balance_share}, "
-          f"random_share={args.random_share}, calibrate={args.calibrate}")
+    print(
+        f"settings: C={args.C}, rule_weight={args.rule_weight}, "
+        f"min_per_class={args.min_per_class}, balance_share={args.balance_share}, "
+        f"random_share={args.random_share}, calibrate={args.calibrate}"
+    )
     results, baselines, speeds = [], {}, []
     for task in tasks:
         rules = task.prediction(task.test)
@@ -304,14 +387,18 @@ def main(argv: list[str] | None = None) -> int:
         results.append(curves(task, sizes, args.seeds))
         speeds.append(speed(task, max(sizes)))
     frame = pd.concat(results, ignore_index=True).assign(seeds=args.seeds)
-    print(f"test-half F1, mean (sd) of {args.seeds} seeds; [k/n]: k of n seeds had enough "
-          "labels for a model, the others kept the rules")
+    print(
+        f"test-half F1, mean (sd) of {args.seeds} seeds; [k/n]: k of n seeds had enough "
+        "labels for a model, the others kept the rules"
+    )
     print(table(frame).to_string())
     print("\nzero-shot rules on the test half (95% bootstrap interval):")
     for name, figure in baselines.items():
         print(f"  {name}: {figure['value']:.3f} [{figure['low']:.3f}, {figure['high']:.3f}]")
-    print("\nspeed (2-core machine): training with 5-fold CV + 1,000 bootstrap resamples; "
-          "prediction = apply_classifier on the test half")
+    print(
+        "\nspeed (2-core machine): training with 5-fold CV + 1,000 bootstrap resamples; "
+        "prediction = apply_classifier on the test half"
+    )
     print(pd.DataFrame(speeds).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     missed = []
     for task in tasks:
@@ -321,14 +408,18 @@ def main(argv: list[str] | None = None) -> int:
             for strategy in ("random", "suggested"):
                 gain = part[(strategy, TARGET_SIZE)] - rules
                 ok = gain >= TARGET_GAIN
-                print(f"target {task.name} / {strategy} at {TARGET_SIZE} labels: rules "
-                      f"+{gain:.3f} (>= +{TARGET_GAIN}) {'met' if ok else 'MISSED'}")
+                print(
+                    f"target {task.name} / {strategy} at {TARGET_SIZE} labels: rules "
+                    f"+{gain:.3f} (>= +{TARGET_GAIN}) {'met' if ok else 'MISSED'}"
+                )
                 missed += [] if ok else [f"{task.name} {strategy} {TARGET_SIZE}"]
         if COMPARE_SIZE in sizes:
             diff = part[("suggested", COMPARE_SIZE)] - part[("random", COMPARE_SIZE)]
             ok = diff > 0
-            print(f"target {task.name}: suggested - random at {COMPARE_SIZE} labels = "
-                  f"{diff:+.3f} (> 0) {'met' if ok else 'MISSED'}")
+            print(
+                f"target {task.name}: suggested - random at {COMPARE_SIZE} labels = "
+                f"{diff:+.3f} (> 0) {'met' if ok else 'MISSED'}"
+            )
             missed += [] if ok else [f"{task.name} suggested vs random"]
     print("all targets met" if not missed else "MISSED: " + "; ".join(missed))
     return 1 if missed else 0

@@ -921,8 +921,8 @@ def test_window_alerts_from_step3_frames_with_clocks_at_now(local_server, store)
 @pytest.mark.e2e
 def test_a_run_delivers_its_alerts_once_and_prints_them(local_server, tmp_path):
     """The tiny fixture plus a reach rule and a JSON webhook: dan (12,000 followers) complained
-    in t6 on Facebook, the only complaint from an author above 10,000, so one alert; a second run of the
-    same data sends nothing (the store remembers it)."""
+    in t6 on Facebook, the only complaint from an author above 10,000, so one alert; a second
+    run of the same data sends nothing (the store remembers it)."""
     from socialcrm_utils.engine.runner import run_playbook
 
     from .conftest import TINY

@@ -25,8 +25,17 @@ from socialcrm_utils.steps.listening import score_mentions
 from .conftest import ROOT
 
 TINY = ROOT / "tests" / "fixtures" / "tiny"
-TODO_COLUMNS = ["mention_id", "platform", "lang", "text_redacted", "complaint", "question",
-                "praise", "lead", "sentiment"]
+TODO_COLUMNS = [
+    "mention_id",
+    "platform",
+    "lang",
+    "text_redacted",
+    "complaint",
+    "question",
+    "praise",
+    "lead",
+    "sentiment",
+]
 
 
 @pytest.fixture
@@ -48,8 +57,9 @@ def tiny_run(tmp_path: Path) -> tuple[Path, Path]:
 def test_label_command_writes_todo(tiny_run, tmp_path, capsys, n, rows):
     playbook_path, out = tiny_run
     target = tmp_path / "todo" / "labels_todo.csv"
-    code = main(["label", str(playbook_path), "--n", str(n), "--out", str(out),
-                 "--to", str(target)])
+    code = main(
+        ["label", str(playbook_path), "--n", str(n), "--out", str(out), "--to", str(target)]
+    )
     assert code == 0
     todo = pd.read_csv(target, dtype=str, keep_default_na=False)
     assert list(todo.columns) == TODO_COLUMNS
@@ -79,8 +89,7 @@ def test_label_command_without_a_run_names_the_command(tmp_path, capsys):
 def test_missing_label_file_warns_once_and_keeps_the_rules(tiny_run, tmp_path, caplog):
     playbook_path, _ = tiny_run
     text = playbook_path.read_text(encoding="utf-8")
-    playbook_path.write_text(text + "listening: {labels: [no_such_labels.csv]}\n",
-                             encoding="utf-8")
+    playbook_path.write_text(text + "listening: {labels: [no_such_labels.csv]}\n", encoding="utf-8")
     playbook = load_playbook(playbook_path)  # a missing label file is not a playbook error
     scored = score_mentions(read_mentions(playbook).mentions, playbook)
     with caplog.at_level(logging.WARNING, logger="socialcrm_utils"):

@@ -17,12 +17,7 @@ import pytest
 
 from socialcrm_utils.exceptions import SocialCRMError
 from socialcrm_utils.nlp import learn
-from socialcrm_utils.nlp.labels import (
-    LabelFileError,
-    hash_label_files,
-    load_labels,
-    read_labels,
-)
+from socialcrm_utils.nlp.labels import LabelFileError, hash_label_files, load_labels, read_labels
 from socialcrm_utils.nlp.learn import (
     ClientClassifier,
     apply_classifier,
@@ -39,26 +34,58 @@ from socialcrm_utils.nlp.learn import persistence as learn_persistence
 
 _EN_THINGS = ["app", "order", "parcel", "card reader", "router"]
 _DE_THINGS = ["App", "Bestellung", "Paket", "Kartenleser", "Router"]
-_EN_BROKEN = ["my {} arrived broken", "the {} is broken again", "{} broken after one day",
-              "why is the {} broken"]
-_EN_OTHER = ["still no answer about my {}", "the {} never showed up, waited two weeks",
-             "third time the {} failed today", "nobody helps with my {}, unacceptable"]
-_DE_BROKEN = ["{} kam kaputt an", "die {} ist schon wieder kaputt", "{} nach einem Tag kaputt",
-              "warum ist die {} kaputt"]
-_DE_OTHER = ["immer noch keine Antwort zu meiner {}", "{} nie angekommen, seit zwei Wochen",
-             "zum dritten Mal Ärger mit der {} heute", "niemand hilft mit der {}, unmöglich"]
-_EN_QUESTION = ["do you ship the {} to Austria", "what colours does the {} come in",
-                "is the {} on sale this week", "can I pick up the {} in store",
-                "how big is the {}"]
-_EN_PRAISE = ["love the new {}, thank you", "the {} is fantastic, great team",
-              "super happy with my {}", "thanks for the quick help with the {}",
-              "the {} works like a charm"]
-_DE_QUESTION = ["liefert ihr die {} nach Österreich", "welche Farben gibt es für die {}",
-                "ist die {} diese Woche im Angebot", "kann ich die {} im Laden abholen",
-                "wie groß ist die {}"]
-_DE_PRAISE = ["danke, die neue {} ist toll", "die {} ist großartig, tolles Team",
-              "sehr zufrieden mit der {}", "danke für die schnelle Hilfe mit der {}",
-              "die {} läuft wunderbar"]
+_EN_BROKEN = [
+    "my {} arrived broken",
+    "the {} is broken again",
+    "{} broken after one day",
+    "why is the {} broken",
+]
+_EN_OTHER = [
+    "still no answer about my {}",
+    "the {} never showed up, waited two weeks",
+    "third time the {} failed today",
+    "nobody helps with my {}, unacceptable",
+]
+_DE_BROKEN = [
+    "{} kam kaputt an",
+    "die {} ist schon wieder kaputt",
+    "{} nach einem Tag kaputt",
+    "warum ist die {} kaputt",
+]
+_DE_OTHER = [
+    "immer noch keine Antwort zu meiner {}",
+    "{} nie angekommen, seit zwei Wochen",
+    "zum dritten Mal Ärger mit der {} heute",
+    "niemand hilft mit der {}, unmöglich",
+]
+_EN_QUESTION = [
+    "do you ship the {} to Austria",
+    "what colours does the {} come in",
+    "is the {} on sale this week",
+    "can I pick up the {} in store",
+    "how big is the {}",
+]
+_EN_PRAISE = [
+    "love the new {}, thank you",
+    "the {} is fantastic, great team",
+    "super happy with my {}",
+    "thanks for the quick help with the {}",
+    "the {} works like a charm",
+]
+_DE_QUESTION = [
+    "liefert ihr die {} nach Österreich",
+    "welche Farben gibt es für die {}",
+    "ist die {} diese Woche im Angebot",
+    "kann ich die {} im Laden abholen",
+    "wie groß ist die {}",
+]
+_DE_PRAISE = [
+    "danke, die neue {} ist toll",
+    "die {} ist großartig, tolles Team",
+    "sehr zufrieden mit der {}",
+    "danke für die schnelle Hilfe mit der {}",
+    "die {} läuft wunderbar",
+]
 
 
 def _posts() -> pd.DataFrame:
@@ -74,8 +101,9 @@ def _posts() -> pd.DataFrame:
             for template in (other[i % 4], other[(i + 2) % 4]):
                 rows.append((lang, template.format(thing), "other", True, "negative"))
             rows.append((lang, question[i].format(thing) + "?", "question", False, "neutral"))
-            rows.append((lang, question[(i + 1) % 5].format(thing) + "?", "question", False,
-                         "neutral"))
+            rows.append(
+                (lang, question[(i + 1) % 5].format(thing) + "?", "question", False, "neutral")
+            )
             rows.append((lang, praise[i].format(thing), "praise", False, "positive"))
             rows.append((lang, praise[(i + 2) % 5].format(thing), "praise", False, "positive"))
     frame = pd.DataFrame(rows, columns=["lang", "text", "intent", "complaint", "sentiment"])
@@ -118,11 +146,13 @@ def fitted(posts: pd.DataFrame, labels: pd.DataFrame) -> ClientClassifier:
 
 def _unseen() -> pd.DataFrame:
     """Five new posts with the rules' output as in :func:`_scored` (broken/kaputt, thanks)."""
-    rows = [("u1", "en", "the router arrived broken, unacceptable", "complaint"),
-            ("u2", "en", "thank you, the parcel is fantastic", "praise"),
-            ("u3", "de", "Paket nie angekommen, immer noch keine Antwort", "other"),
-            ("u4", "de", "danke, tolles Team und großartige App", "praise"),
-            ("u5", "fr", "le colis est arrivé cassé", "other")]
+    rows = [
+        ("u1", "en", "the router arrived broken, unacceptable", "complaint"),
+        ("u2", "en", "thank you, the parcel is fantastic", "praise"),
+        ("u3", "de", "Paket nie angekommen, immer noch keine Antwort", "other"),
+        ("u4", "de", "danke, tolles Team und großartige App", "praise"),
+        ("u5", "fr", "le colis est arrivé cassé", "other"),
+    ]
     frame = pd.DataFrame(rows, columns=["mention_id", "lang", "text", "intent"])
     frame["platform"] = "twitter"
     frame["intent_cue"] = pd.Series(pd.NA, index=frame.index, dtype="string")
@@ -138,27 +168,58 @@ def _unseen() -> pd.DataFrame:
 
 _FLAG_HELP = "use yes/no, true/false, 1/0, ja/nein or leave it empty"
 BAD_FILES = [
-    ("empty", "", "{p}: the label file is empty; it needs a header row with mention_id and label "
-     "columns (complaint, question, praise, lead, sentiment)"),
-    ("blank lines", "\n \n", "{p}: the label file is empty; it needs a header row with "
-     "mention_id and label columns (complaint, question, praise, lead, sentiment)"),
-    ("no mention_id", "id,complaint\n1,yes\n", "{p}, row 1: no mention_id column (found: id, "
-     "complaint); the first row must name the columns, one of them mention_id"),
-    ("unknown column", "mention_id,complain\nm1,yes\n", "{p}, row 1, column complain: unknown "
-     "column; allowed: mention_id, complaint, question, praise, lead, sentiment (and platform, "
-     "lang, text, text_redacted, created_at, author_name, url, note, which are ignored)"),
-    ("maybe", "mention_id,complaint\nm1,yes\nm2,maybe\n",
-     "{p}, row 3, column complaint: 'maybe' is not a label; " + _FLAG_HELP),
-    ("bad sentiment", "mention_id;sentiment\nm1;negative\nm2;angry\n",
-     "{p}, row 3, column sentiment: 'angry' is not a sentiment; use negative, neutral or "
-     "positive or leave it empty"),
-    ("conflicting duplicate", "mention_id,complaint\nm1,yes\nm2,no\nm1,no\n",
-     "{p}, row 4, column complaint: mention_id 'm1' is labelled no here and yes in row 2; "
-     "keep one"),
-    ("labelled row without id", "mention_id,praise\nm1,ja\n,nein\n",
-     "{p}, row 3, column mention_id: empty; every labelled row needs the mention_id of its post"),
-    ("column twice", "mention_id,lead,lead\nm1,1,1\n",
-     "{p}, row 1, column lead: the column appears twice"),
+    (
+        "empty",
+        "",
+        "{p}: the label file is empty; it needs a header row with mention_id and label "
+        "columns (complaint, question, praise, lead, sentiment)",
+    ),
+    (
+        "blank lines",
+        "\n \n",
+        "{p}: the label file is empty; it needs a header row with "
+        "mention_id and label columns (complaint, question, praise, lead, sentiment)",
+    ),
+    (
+        "no mention_id",
+        "id,complaint\n1,yes\n",
+        "{p}, row 1: no mention_id column (found: id, "
+        "complaint); the first row must name the columns, one of them mention_id",
+    ),
+    (
+        "unknown column",
+        "mention_id,complain\nm1,yes\n",
+        "{p}, row 1, column complain: unknown "
+        "column; allowed: mention_id, complaint, question, praise, lead, sentiment (and platform, "
+        "lang, text, text_redacted, created_at, author_name, url, note, which are ignored)",
+    ),
+    (
+        "maybe",
+        "mention_id,complaint\nm1,yes\nm2,maybe\n",
+        "{p}, row 3, column complaint: 'maybe' is not a label; " + _FLAG_HELP,
+    ),
+    (
+        "bad sentiment",
+        "mention_id;sentiment\nm1;negative\nm2;angry\n",
+        "{p}, row 3, column sentiment: 'angry' is not a sentiment; use negative, neutral or "
+        "positive or leave it empty",
+    ),
+    (
+        "conflicting duplicate",
+        "mention_id,complaint\nm1,yes\nm2,no\nm1,no\n",
+        "{p}, row 4, column complaint: mention_id 'm1' is labelled no here and yes in row 2; "
+        "keep one",
+    ),
+    (
+        "labelled row without id",
+        "mention_id,praise\nm1,ja\n,nein\n",
+        "{p}, row 3, column mention_id: empty; every labelled row needs the mention_id of its post",
+    ),
+    (
+        "column twice",
+        "mention_id,lead,lead\nm1,1,1\n",
+        "{p}, row 1, column lead: the column appears twice",
+    ),
 ]
 
 
@@ -181,8 +242,17 @@ def test_missing_label_file(tmp_path):
     assert str(info.value) == expected
 
 
-VALUES = [("yes", True), ("No", False), ("TRUE", True), ("false", False), ("1", True),
-          ("0", False), (" ja ", True), ("Nein", False), ("", pd.NA)]
+VALUES = [
+    ("yes", True),
+    ("No", False),
+    ("TRUE", True),
+    ("false", False),
+    ("1", True),
+    ("0", False),
+    (" ja ", True),
+    ("Nein", False),
+    ("", pd.NA),
+]
 
 
 @pytest.mark.parametrize(("written", "read"), VALUES)
@@ -196,8 +266,10 @@ def test_flag_values(tmp_path, written, read):
 def test_label_file_details(tmp_path):
     """BOM, ';', case of headers, context columns, agreeing duplicates merge, unlabelled rows."""
     path = tmp_path / "todo.csv"
-    path.write_bytes("\ufeffMention_ID;platform;Text_Redacted;complaint;question;sentiment\n"
-                     "a;x;hi;yes;;\nb;x;ho;;;\na;x;hi;;nein;Negativ\n".encode())
+    path.write_bytes(
+        "\ufeffMention_ID;platform;Text_Redacted;complaint;question;sentiment\n"
+        "a;x;hi;yes;;\nb;x;ho;;;\na;x;hi;;nein;Negativ\n".encode()
+    )
     frame = read_labels(path)
     assert frame["mention_id"].tolist() == ["a"]
     assert frame.index.tolist() == [2]  # the row of the id's first line
@@ -224,8 +296,10 @@ def test_load_labels_counts_unknown_ids_and_goes_on(tmp_path, posts):
         f"{other}, row 2, column complaint: mention_id 'm000' is labelled no here and yes in "
         f"{good}; neither is used",
     ]
-    assert report.counts == {"complaint": {"yes": 0, "no": 1},
-                             "sentiment": {"negative": 1, "neutral": 0, "positive": 0}}
+    assert report.counts == {
+        "complaint": {"yes": 0, "no": 1},
+        "sentiment": {"negative": 1, "neutral": 0, "positive": 0},
+    }
 
 
 # --- training, measuring, predicting ----------------------------------------------------------
@@ -251,8 +325,10 @@ def test_models_for_labels_with_enough_examples(fitted):
     assert lead["status"] == "rules"
     assert lead["counts"] == {"yes": 3, "no": 5}
     assert lead["needed"] == {"yes": 17, "no": 15}
-    assert lead["message"] == ("lead: label 17 more 'yes' (have 3 of 20) and 15 more 'no' "
-                               "(have 5 of 20) to train a model; the rules stay until then")
+    assert lead["message"] == (
+        "lead: label 17 more 'yes' (have 3 of 20) and 15 more 'no' "
+        "(have 5 of 20) to train a model; the rules stay until then"
+    )
 
 
 def test_cross_validated_metrics_beside_the_rules(fitted):
@@ -287,11 +363,20 @@ def test_predictions_label_source_and_human_labels_win(fitted, posts, labels):
     assert out["is_complaint"].iloc[1:80].tolist() == posts["complaint"].iloc[1:].tolist()
     assert out["sentiment_label"].iloc[:80].tolist() == posts["sentiment"].tolist()
     new = out.iloc[80:].set_index("mention_id")
-    assert new["is_complaint"].to_dict() == {"u1": True, "u2": False, "u3": True, "u4": False,
-                                             "u5": False}
-    assert new["sentiment_label"].to_dict() == {"u1": "negative", "u2": "positive",
-                                                "u3": "negative", "u4": "positive",
-                                                "u5": "neutral"}
+    assert new["is_complaint"].to_dict() == {
+        "u1": True,
+        "u2": False,
+        "u3": True,
+        "u4": False,
+        "u5": False,
+    }
+    assert new["sentiment_label"].to_dict() == {
+        "u1": "negative",
+        "u2": "positive",
+        "u3": "negative",
+        "u4": "positive",
+        "u5": "neutral",
+    }
     assert new.loc["u3", "intent"] == "complaint" and new.loc["u3", "intent_cue"] is pd.NA
     assert new.loc["u5", "intent"] == "other" and new.loc["u2", "intent"] == "praise"
     assert "label_source" not in scored.columns  # the input is not changed
@@ -333,8 +418,9 @@ def test_json_round_trip_gives_identical_predictions(tmp_path, fitted, posts):
     assert before.keys() == after.keys()
     for label in before:
         assert np.array_equal(before[label].to_numpy(), after[label].to_numpy())
-    pd.testing.assert_frame_equal(apply_classifier(scored, fitted),
-                                  apply_classifier(scored, loaded))
+    pd.testing.assert_frame_equal(
+        apply_classifier(scored, fitted), apply_classifier(scored, loaded)
+    )
     assert loaded.results_ == json.loads(json.dumps(fitted.results_))
 
 
@@ -367,8 +453,11 @@ def test_retrain_only_when_labels_or_versions_change(tmp_path, posts, monkeypatc
         handle.write("\n")  # the same labels, other bytes: the hash changes
     assert learn_from_labels(scored, [label_file], folder, classifier=small).retrained
     assert not learn_from_labels(scored, [label_file], folder, classifier=small).retrained
-    monkeypatch.setattr(learn_persistence, "_package_versions",
-                        lambda: {"socialcrm-utils": "9.9", "scikit-learn": "1.0"})
+    monkeypatch.setattr(
+        learn_persistence,
+        "_package_versions",
+        lambda: {"socialcrm-utils": "9.9", "scikit-learn": "1.0"},
+    )
     assert learn_from_labels(scored, [label_file], folder, classifier=small).retrained
 
 
@@ -381,15 +470,21 @@ def test_too_few_labels_keep_the_rules(tmp_path, posts):
     assert result.classifier.models_ == {}
     card = result.card
     assert card["models"] == [] and card["rules_only"] == ["complaint", "sentiment"]
-    assert card["needed"] == {"complaint": {"yes": 14, "no": 16},
-                              "sentiment": {"negative": 9, "neutral": 13, "positive": 13}}
-    assert card["messages"][0] == ("complaint: label 14 more 'yes' (have 6 of 20) and 16 more "
-                                   "'no' (have 4 of 20) to train a model; the rules stay until "
-                                   "then")
+    assert card["needed"] == {
+        "complaint": {"yes": 14, "no": 16},
+        "sentiment": {"negative": 9, "neutral": 13, "positive": 13},
+    }
+    assert card["messages"][0] == (
+        "complaint: label 14 more 'yes' (have 6 of 20) and 16 more "
+        "'no' (have 4 of 20) to train a model; the rules stay until "
+        "then"
+    )
     out = result.scored
     assert out["label_source"].tolist() == ["human"] * 10 + ["rules"] * 70
-    assert out["is_complaint"].iloc[10:].tolist() == (scored["intent"] == "complaint").iloc[
-        10:].tolist()
+    assert (
+        out["is_complaint"].iloc[10:].tolist()
+        == (scored["intent"] == "complaint").iloc[10:].tolist()
+    )
 
 
 def test_bad_label_file_goes_on_with_rules(tmp_path, posts):
@@ -397,7 +492,8 @@ def test_bad_label_file_goes_on_with_rules(tmp_path, posts):
     label_file.write_text("mention_id,complaint\nm000,maybe\n", encoding="utf-8")
     result = learn_from_labels(_scored(posts), [label_file], tmp_path / "client")
     assert result.card["errors"] == [
-        f"{label_file}, row 2, column complaint: 'maybe' is not a label; " + _FLAG_HELP]
+        f"{label_file}, row 2, column complaint: 'maybe' is not a label; " + _FLAG_HELP
+    ]
     assert (result.scored["label_source"] == "rules").all()
 
 
@@ -421,12 +517,19 @@ def test_card_is_json(fitted):
 def _pool() -> pd.DataFrame:
     """300 unlabelled posts: twitter/en is 85% of them, three small groups, copies, a brand."""
     rows = []
-    groups = [("twitter", "en", 255), ("facebook", "en", 20), ("twitter", "de", 15),
-              ("instagram", "de", 10)]
+    groups = [
+        ("twitter", "en", 255),
+        ("facebook", "en", 20),
+        ("twitter", "de", 15),
+        ("instagram", "de", 10),
+    ]
     for platform, lang, count in groups:
         things = _EN_THINGS if lang == "en" else _DE_THINGS
-        templates = (_EN_OTHER + _EN_QUESTION + _EN_PRAISE if lang == "en"
-                     else _DE_OTHER + _DE_QUESTION + _DE_PRAISE)
+        templates = (
+            _EN_OTHER + _EN_QUESTION + _EN_PRAISE
+            if lang == "en"
+            else _DE_OTHER + _DE_QUESTION + _DE_PRAISE
+        )
         for i in range(count):
             text = templates[i % len(templates)].format(things[i % len(things)])
             text += f" #{platform}{i}"
@@ -447,16 +550,29 @@ def test_suggest_labels_diverse(fitted, with_model):
     pool = _pool()
     done = pd.DataFrame({"mention_id": ["twitter-en-3"]})
     todo = suggest_labels(pool, fitted if with_model else None, n=40, labels=done)
-    assert list(todo.columns) == ["mention_id", "platform", "lang", "text_redacted",
-                                  "complaint", "question", "praise", "lead", "sentiment"]
+    assert list(todo.columns) == [
+        "mention_id",
+        "platform",
+        "lang",
+        "text_redacted",
+        "complaint",
+        "question",
+        "praise",
+        "lead",
+        "sentiment",
+    ]
     assert len(todo) == 40 and todo["mention_id"].is_unique
     assert (todo[["complaint", "question", "praise", "lead", "sentiment"]] == "").all().all()
     # square-root quotas of 40 over 252 (the copy, the brand post and the labelled one are
     # out), 20, 15, 10 posts: 40 * sqrt(size) / 27.38 = 23.19, 6.53, 5.66, 4.62 -> 23, 6, 5, 4,
     # and the two largest remainders (.66, .62) get one more each
     counts = todo.groupby(["platform", "lang"]).size().to_dict()
-    assert counts == {("twitter", "en"): 23, ("facebook", "en"): 6, ("twitter", "de"): 6,
-                      ("instagram", "de"): 5}
+    assert counts == {
+        ("twitter", "en"): 23,
+        ("facebook", "en"): 6,
+        ("twitter", "de"): 6,
+        ("instagram", "de"): 5,
+    }
     assert not {"twitter-en-1", "twitter-en-2", "twitter-en-3"} & set(todo["mention_id"])
 
 
@@ -470,10 +586,12 @@ def test_suggestions_round_trip_as_a_label_file(tmp_path):
     assert frame["mention_id"].tolist() == todo["mention_id"].head(2).tolist()
 
 
-@pytest.mark.parametrize(("model_f1", "rules_f1", "kept"), [(0.5, 0.7, False), (0.7, 0.7, True),
-                                                           (0.9, 0.7, True)])
+@pytest.mark.parametrize(
+    ("model_f1", "rules_f1", "kept"), [(0.5, 0.7, False), (0.7, 0.7, True), (0.9, 0.7, True)]
+)
 def test_a_model_is_kept_only_when_it_is_not_worse_than_the_rules(
-        posts, labels, monkeypatch, model_f1, rules_f1, kept):
+    posts, labels, monkeypatch, model_f1, rules_f1, kept
+):
     def fake_measure(self, label, x, gold, inputs, scored, result):
         result["model"] = {"f1": {"value": model_f1}}
         result["rules"] = {"f1": {"value": rules_f1}}
@@ -484,10 +602,13 @@ def test_a_model_is_kept_only_when_it_is_not_worse_than_the_rules(
     result = model.results_["complaint"]
     assert result["status"] == ("model" if kept else "rules")
     if not kept:
-        assert result["message"].endswith("(F1 0.50) is not better than the rules (F1 0.70) on "
-                                          "them; the rules stay")
-    assert "complaint" in ClientClassifier(n_bootstrap=10, require_gain=False).fit(
-        _scored(posts), labels).models_
+        assert result["message"].endswith(
+            "(F1 0.50) is not better than the rules (F1 0.70) on them; the rules stay"
+        )
+    assert (
+        "complaint"
+        in ClientClassifier(n_bootstrap=10, require_gain=False).fit(_scored(posts), labels).models_
+    )
 
 
 def _sentiment_pool() -> tuple[pd.DataFrame, ClientClassifier]:
@@ -501,22 +622,34 @@ def _sentiment_pool() -> tuple[pd.DataFrame, ClientClassifier]:
     rows = []
     for i in range(100):
         if i < 2:
-            rows.append((f"p{i}", f"thanks, the {_EN_THINGS[i]} works great", "praise", 0.8,
-                         "positive"))
+            rows.append(
+                (f"p{i}", f"thanks, the {_EN_THINGS[i]} works great", "praise", 0.8, "positive")
+            )
         elif i < 10:
-            rows.append((f"n{i}", f"my {_EN_THINGS[i % 5]} is broken again, day {i}",
-                         "complaint", -0.8, "negative"))
+            rows.append(
+                (
+                    f"n{i}",
+                    f"my {_EN_THINGS[i % 5]} is broken again, day {i}",
+                    "complaint",
+                    -0.8,
+                    "negative",
+                )
+            )
         else:
             words = " ".join(f"w{i}x{k}" for k in range(4))
             rows.append((f"u{i}", f"{words} {i * 7919}", "other", 0.0, "neutral"))
-    pool = pd.DataFrame(rows, columns=["mention_id", "text", "intent", "sentiment",
-                                       "sentiment_label"])
+    pool = pd.DataFrame(
+        rows, columns=["mention_id", "text", "intent", "sentiment", "sentiment_label"]
+    )
     pool["platform"], pool["lang"], pool["is_customer"] = "twitter", "en", True
     for name in ("complaint", "question", "praise", "lead"):
         pool[f"is_{name}"] = pool["intent"] == name
-    labels = pd.DataFrame({"mention_id": ["p0", "n2", "u10"],
-                           "sentiment": pd.array(["positive", "negative", "neutral"],
-                                                 dtype="string")})
+    labels = pd.DataFrame(
+        {
+            "mention_id": ["p0", "n2", "u10"],
+            "sentiment": pd.array(["positive", "negative", "neutral"], dtype="string"),
+        }
+    )
     unfitted = ClientClassifier(min_per_class=2, n_folds=0)
     return pool, unfitted.fit(pool, labels)
 
@@ -526,13 +659,11 @@ def test_suggestions_give_a_rare_predicted_class_its_share():
     assert classifier.models_ == {} and set(classifier.results_) == {"sentiment"}
     done = pd.DataFrame({"mention_id": ["p0", "n2", "u10"]})
     # by value alone: 20 of the 88 neutral posts, not the one positive left
-    plain = suggest_labels(pool, classifier, n=20, labels=done, balance_share=0.0,
-                           random_share=0.0)
+    plain = suggest_labels(pool, classifier, n=20, labels=done, balance_share=0.0, random_share=0.0)
     assert plain["mention_id"].str.startswith("u").all()
     # balance_share 0.3 of 20 = 6 picks round-robin over the strata positive (1 left),
     # negative (7), neutral (88): p1, n, u, then n, u, n (positive is used up)
-    todo = suggest_labels(pool, classifier, n=20, labels=done, balance_share=0.3,
-                          random_share=0.0)
+    todo = suggest_labels(pool, classifier, n=20, labels=done, balance_share=0.3, random_share=0.0)
     first = todo["mention_id"].str[0].value_counts().to_dict()
     assert "p1" in set(todo["mention_id"])
     assert first.get("n", 0) >= 3 and len(todo) == 20
@@ -542,8 +673,9 @@ def test_suggestions_give_a_rare_predicted_class_its_share():
 def test_random_share_draws_from_the_whole_group():
     pool, classifier = _sentiment_pool()
     done = pd.DataFrame({"mention_id": ["p0", "n2", "u10"]})
-    todo = suggest_labels(pool, classifier, n=20, labels=done, balance_share=0.0,
-                          random_share=1.0, random_state=3)
+    todo = suggest_labels(
+        pool, classifier, n=20, labels=done, balance_share=0.0, random_share=1.0, random_state=3
+    )
     expected = np.random.default_rng(3)
     expected.uniform(0, 1e-6, 97)  # the tie-breaking noise is drawn first
     ids = pool[~pool["mention_id"].isin(done["mention_id"])]["mention_id"].to_numpy()
@@ -560,16 +692,21 @@ def _score_decides(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(0)
     words = ["zug", "tag", "heute", "wieder", "bahn", "mal", "noch", "jetzt"]
     classes = ["negative", "neutral", "positive"]
-    scored = pd.DataFrame({
-        "mention_id": [f"m{i}" for i in range(n)],
-        "text": [" ".join(rng.choice(words, 5)) + f" {i}" for i in range(n)],
-        "lang": "de",
-        "sentiment": [(-0.6, 0.0, 0.6)[i % 3] for i in range(n)],
-        "sentiment_label": "neutral",
-    })
-    labels = pd.DataFrame({"mention_id": scored["mention_id"],
-                           "sentiment": pd.array([classes[i % 3] for i in range(n)],
-                                                 dtype="string")})
+    scored = pd.DataFrame(
+        {
+            "mention_id": [f"m{i}" for i in range(n)],
+            "text": [" ".join(rng.choice(words, 5)) + f" {i}" for i in range(n)],
+            "lang": "de",
+            "sentiment": [(-0.6, 0.0, 0.6)[i % 3] for i in range(n)],
+            "sentiment_label": "neutral",
+        }
+    )
+    labels = pd.DataFrame(
+        {
+            "mention_id": scored["mention_id"],
+            "sentiment": pd.array([classes[i % 3] for i in range(n)], dtype="string"),
+        }
+    )
     return scored, labels
 
 
@@ -582,8 +719,9 @@ def test_calibrated_rules_when_the_score_decides(tmp_path):
     negative at or below -0.6, positive at or above 0.05.
     """
     scored, labels = _score_decides(60)
-    model = ClientClassifier(n_bootstrap=0, calibrate=True,
-                             featurizer=learn.MentionFeaturizer(rule_weight=0.01))
+    model = ClientClassifier(
+        n_bootstrap=0, calibrate=True, featurizer=learn.MentionFeaturizer(rule_weight=0.01)
+    )
     model.fit(scored, labels)
     result = model.results_["sentiment"]
     assert result["kind"] == "thresholds" and result["model"]["f1"]["value"] == 1.0
@@ -591,9 +729,15 @@ def test_calibrated_rules_when_the_score_decides(tmp_path):
     assert result["linear"]["f1"]["value"] < 1.0
     fitted = model.models_["sentiment"]
     assert (fitted.negative_at, fitted.positive_at) == (-0.6, 0.05)
-    new = pd.DataFrame({"mention_id": ["a", "b", "c", "d"], "text": ["zug", "tag", "mal", "x"],
-                        "lang": "de", "sentiment": [-0.7, 0.03, 0.05, -0.6],
-                        "sentiment_label": "neutral"})
+    new = pd.DataFrame(
+        {
+            "mention_id": ["a", "b", "c", "d"],
+            "text": ["zug", "tag", "mal", "x"],
+            "lang": "de",
+            "sentiment": [-0.7, 0.03, 0.05, -0.6],
+            "sentiment_label": "neutral",
+        }
+    )
     expected = ["negative", "neutral", "positive", "negative"]
     assert apply_classifier(new, model)["sentiment_label"].tolist() == expected
     loaded, _ = load_classifier(save_classifier(model, tmp_path).parent)
@@ -612,9 +756,11 @@ def test_calibrated_rules_from_few_labels():
     assert result["needed"] == {"negative": 7, "neutral": 7, "positive": 7}
     assert result["message"].endswith(
         "from 24 labels; label 7 more 'negative' and 7 more 'neutral' and 7 more 'positive' "
-        "for the n-gram model")
+        "for the n-gram model"
+    )
     few = ClientClassifier(n_bootstrap=0, calibrate=True, min_calibrated=5).fit(
-        *_score_decides(12))  # 4 per class
+        *_score_decides(12)
+    )  # 4 per class
     assert few.models_ == {} and few.results_["sentiment"]["status"] == "rules"
     off = ClientClassifier(n_bootstrap=0, calibrate=False, min_calibrated=5).fit(scored, labels)
     assert off.models_ == {}

@@ -32,13 +32,7 @@ from __future__ import annotations
 from .card import card_table, classifier_card, format_card_table
 from .features import RULE_FEATURES, MentionFeaturizer, mention_inputs
 from .metrics import measure
-from .model import (
-    MIN_NEGATIVES,
-    MIN_PER_CLASS,
-    MIN_POSITIVES,
-    ClientClassifier,
-    apply_classifier,
-)
+from .model import MIN_NEGATIVES, MIN_PER_CLASS, MIN_POSITIVES, ClientClassifier, apply_classifier
 from .persistence import (
     MODEL_FILE,
     LearnResult,

@@ -56,18 +56,24 @@ def classifier_card(
         "labelled_mentions": 0 if report is None else report.labelled,
         "unknown_ids": 0 if report is None else report.unknown_ids,
         "errors": [] if report is None else list(report.errors),
-        "minimums": {"yes": params["min_positives"], "no": params["min_negatives"],
-                     "sentiment_per_class": params["min_per_class"]},
+        "minimums": {
+            "yes": params["min_positives"],
+            "no": params["min_negatives"],
+            "sentiment_per_class": params["min_per_class"],
+        },
         "method": {
             "features": "word 1-2-gram and char_wb 2-5-gram TF-IDF, rule flags, lexicon "
-                        "sentiment score and label, language (en/de/other)",
+            "sentiment score and label, language (en/de/other)",
             "model": f"logistic regression, class_weight=balanced, C={params['C']}"
-                     + ("; sentiment: calibrated rules (two thresholds on the lexicon score) "
-                        "instead when their cross-validated macro-F1 is higher"
-                        if params.get("calibrate") else ""),
+            + (
+                "; sentiment: calibrated rules (two thresholds on the lexicon score) "
+                "instead when their cross-validated macro-F1 is higher"
+                if params.get("calibrate")
+                else ""
+            ),
             "validation": f"stratified {params['n_folds']}-fold cross-validation (seed "
-                          f"{params['random_state']}); 95% percentile bootstrap intervals "
-                          f"({params['n_bootstrap']} resamples) on the out-of-fold predictions",
+            f"{params['random_state']}); 95% percentile bootstrap intervals "
+            f"({params['n_bootstrap']} resamples) on the out-of-fold predictions",
         },
         "models": [label for label, r in results.items() if r["status"] == "model"],
         "rules_only": [label for label, r in results.items() if r["status"] == "rules"],
@@ -75,7 +81,6 @@ def classifier_card(
         "messages": [r["message"] for r in results.values() if r["message"]],
         "labels": results,
     }
-
 
 
 def card_table(card: Mapping[str, Any]) -> pd.DataFrame:
@@ -98,8 +103,12 @@ def card_table(card: Mapping[str, Any]) -> pd.DataFrame:
         {'label': 'praise', 'source': 'model', 'n': 40, 'f1': 0.8, 'f1_low': 0.7}
     """
     metrics = ("precision", "recall", "f1")
-    columns = ["label", "source", "n",
-               *(f"{m}{suffix}" for m in metrics for suffix in ("", "_low", "_high"))]
+    columns = [
+        "label",
+        "source",
+        "n",
+        *(f"{m}{suffix}" for m in metrics for suffix in ("", "_low", "_high")),
+    ]
     rows = []
     for label, result in card.get("labels", {}).items():
         for source in ("model", "rules"):
@@ -135,7 +144,10 @@ def format_card_table(table: pd.DataFrame) -> pd.DataFrame:
     """
     out = table[["label", "source", "n"]].copy()
     for metric, title in (("precision", "precision"), ("recall", "recall"), ("f1", "F1")):
-        out[title] = [f"{v:.2f} ({lo:.2f}-{hi:.2f})" for v, lo, hi in
-                      zip(table[metric], table[f"{metric}_low"], table[f"{metric}_high"],
-                          strict=True)]
+        out[title] = [
+            f"{v:.2f} ({lo:.2f}-{hi:.2f})"
+            for v, lo, hi in zip(
+                table[metric], table[f"{metric}_low"], table[f"{metric}_high"], strict=True
+            )
+        ]
     return out.reset_index(drop=True)

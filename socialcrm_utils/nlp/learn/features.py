@@ -25,9 +25,17 @@ __all__ = ["RULE_FEATURES", "mention_inputs", "MentionFeaturizer"]
 
 #: Rule and lexicon outputs fed to the models next to the n-grams, in column order.
 RULE_FEATURES: tuple[str, ...] = (
-    "rule_complaint", "rule_question", "rule_praise", "rule_lead",
-    "sentiment_score", "sentiment_negative", "sentiment_positive", "sentiment_unscored",
-    "lang_en", "lang_de", "lang_other",
+    "rule_complaint",
+    "rule_question",
+    "rule_praise",
+    "rule_lead",
+    "sentiment_score",
+    "sentiment_negative",
+    "sentiment_positive",
+    "sentiment_unscored",
+    "lang_en",
+    "lang_de",
+    "lang_other",
 )
 
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
@@ -45,8 +53,11 @@ def _flag(scored: pd.DataFrame, name: str) -> np.ndarray:
 
 def _lang_group(langs: pd.Series) -> pd.Series:
     code = normalize_lang(langs)
-    return pd.Series(np.where(code.isin(["en", "de"]).fillna(False), code, "other"),
-                     index=langs.index, dtype=object)
+    return pd.Series(
+        np.where(code.isin(["en", "de"]).fillna(False), code, "other"),
+        index=langs.index,
+        dtype=object,
+    )
 
 
 def mention_inputs(scored: pd.DataFrame) -> pd.DataFrame:
@@ -78,11 +89,16 @@ def mention_inputs(scored: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"text": text.astype(object), "lang_group": group}, index=scored.index)
     for name in FLAG_LABELS:
         out[f"rule_{name}"] = _flag(scored, name).astype(float)
-    score = (scored["sentiment"] if "sentiment" in scored.columns
-             else pd.Series(np.nan, index=scored.index)).astype(float)
-    label = (scored["sentiment_label"].astype("string").fillna("unscored")
-             if "sentiment_label" in scored.columns
-             else pd.Series("unscored", index=scored.index, dtype="string"))
+    score = (
+        scored["sentiment"]
+        if "sentiment" in scored.columns
+        else pd.Series(np.nan, index=scored.index)
+    ).astype(float)
+    label = (
+        scored["sentiment_label"].astype("string").fillna("unscored")
+        if "sentiment_label" in scored.columns
+        else pd.Series("unscored", index=scored.index, dtype="string")
+    )
     out["sentiment_score"] = score.fillna(0.0).to_numpy()
     out["sentiment_negative"] = (label == "negative").to_numpy(float)
     out["sentiment_positive"] = (label == "positive").to_numpy(float)
@@ -96,9 +112,22 @@ def mention_inputs(scored: pd.DataFrame) -> pd.DataFrame:
 
 
 def _vectorizer_to_dict(vectorizer: TfidfVectorizer) -> dict[str, Any]:
-    params = {k: v for k, v in vectorizer.get_params().items()
-              if k in ("analyzer", "ngram_range", "lowercase", "sublinear_tf", "norm",
-                       "min_df", "max_features", "token_pattern", "strip_accents")}
+    params = {
+        k: v
+        for k, v in vectorizer.get_params().items()
+        if k
+        in (
+            "analyzer",
+            "ngram_range",
+            "lowercase",
+            "sublinear_tf",
+            "norm",
+            "min_df",
+            "max_features",
+            "token_pattern",
+            "strip_accents",
+        )
+    }
     params["ngram_range"] = list(params["ngram_range"])
     terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
     return {"params": params, "terms": terms, "idf": vectorizer.idf_.tolist()}
@@ -170,18 +199,27 @@ class MentionFeaturizer(TransformerMixin, BaseEstimator):
         texts = inputs["text"].tolist()
         min_df = self.min_df if len(texts) >= 20 else 1
         common = {"sublinear_tf": True, "lowercase": True, "min_df": min_df, "norm": "l2"}
-        self.word_ = TfidfVectorizer(analyzer="word", ngram_range=tuple(self.word_ngrams),
-                                     max_features=self.max_word_features,
-                                     token_pattern=r"(?u)[@#]?\b\w+\b|[?!]", **common)
-        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.char_ngrams),
-                                     max_features=self.max_char_features, **common)
+        self.word_ = TfidfVectorizer(
+            analyzer="word",
+            ngram_range=tuple(self.word_ngrams),
+            max_features=self.max_word_features,
+            token_pattern=r"(?u)[@#]?\b\w+\b|[?!]",
+            **common,
+        )
+        self.char_ = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=tuple(self.char_ngrams),
+            max_features=self.max_char_features,
+            **common,
+        )
         for vectorizer in (self.word_, self.char_):
             try:
                 vectorizer.fit(texts)
             except ValueError:  # every n-gram below min_df: keep them all
                 vectorizer.set_params(min_df=1).fit(texts)
-        self.n_features_ = (len(self.word_.vocabulary_) + len(self.char_.vocabulary_)
-                            + len(RULE_FEATURES))
+        self.n_features_ = (
+            len(self.word_.vocabulary_) + len(self.char_.vocabulary_) + len(RULE_FEATURES)
+        )
         return self
 
     def transform(self, inputs: pd.DataFrame) -> sp.csr_matrix:
@@ -195,8 +233,10 @@ class MentionFeaturizer(TransformerMixin, BaseEstimator):
         """
         texts = inputs["text"].tolist()
         rules = inputs[list(RULE_FEATURES)].to_numpy(float) * self.rule_weight
-        return sp.hstack([self.word_.transform(texts), self.char_.transform(texts),
-                          sp.csr_matrix(rules)], format="csr")
+        return sp.hstack(
+            [self.word_.transform(texts), self.char_.transform(texts), sp.csr_matrix(rules)],
+            format="csr",
+        )
 
     def rule_column(self, name: str) -> tuple[int, float]:
         """Where a :data:`RULE_FEATURES` column is in :meth:`transform`'s matrix, and its factor.
@@ -212,9 +252,15 @@ class MentionFeaturizer(TransformerMixin, BaseEstimator):
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted featurizer as plain JSON-able data (vocabularies and IDF, no pickle)."""
-        return {"params": {**self.get_params(), "word_ngrams": list(self.word_ngrams),
-                           "char_ngrams": list(self.char_ngrams)},
-                "word": _vectorizer_to_dict(self.word_), "char": _vectorizer_to_dict(self.char_)}
+        return {
+            "params": {
+                **self.get_params(),
+                "word_ngrams": list(self.word_ngrams),
+                "char_ngrams": list(self.char_ngrams),
+            },
+            "word": _vectorizer_to_dict(self.word_),
+            "char": _vectorizer_to_dict(self.char_),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MentionFeaturizer:
@@ -225,6 +271,7 @@ class MentionFeaturizer(TransformerMixin, BaseEstimator):
         featurizer = cls(**params)
         featurizer.word_ = _vectorizer_from_dict(data["word"])
         featurizer.char_ = _vectorizer_from_dict(data["char"])
-        featurizer.n_features_ = (len(data["word"]["terms"]) + len(data["char"]["terms"])
-                                  + len(RULE_FEATURES))
+        featurizer.n_features_ = (
+            len(data["word"]["terms"]) + len(data["char"]["terms"]) + len(RULE_FEATURES)
+        )
         return featurizer

@@ -68,6 +68,9 @@ def measure(
     out = {}
     for name, value, values in zip(("precision", "recall", "f1"), point, spread, strict=True):
         low, high = np.percentile(values, [2.5, 97.5])
-        out[name] = {"value": round(float(value), 4), "low": round(float(low), 4),
-                     "high": round(float(high), 4)}
+        out[name] = {
+            "value": round(float(value), 4),
+            "low": round(float(low), 4),
+            "high": round(float(high), 4),
+        }
     return out

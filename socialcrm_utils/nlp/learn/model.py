@@ -27,8 +27,13 @@ from ..labels import FLAG_LABELS, LABEL_COLUMNS, SENTIMENT_CLASSES
 from .features import MentionFeaturizer, _flag, mention_inputs
 from .metrics import _binary_counts, _prf, measure
 
-__all__ = ["MIN_POSITIVES", "MIN_NEGATIVES", "MIN_PER_CLASS", "ClientClassifier",
-           "apply_classifier"]
+__all__ = [
+    "MIN_POSITIVES",
+    "MIN_NEGATIVES",
+    "MIN_PER_CLASS",
+    "ClientClassifier",
+    "apply_classifier",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +71,21 @@ class _Linear:
         return np.asarray(self.classes, dtype=object)[self.proba(matrix).argmax(axis=1)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"classes": list(self.classes), "coef": self.coef.tolist(),
-                "intercept": self.intercept.tolist(), "languages": list(self.languages)}
+        return {
+            "classes": list(self.classes),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept.tolist(),
+            "languages": list(self.languages),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> _Linear:
-        return cls(list(data["classes"]), np.asarray(data["coef"], dtype=np.float64),
-                   np.asarray(data["intercept"], dtype=np.float64), list(data["languages"]))
+        return cls(
+            list(data["classes"]),
+            np.asarray(data["coef"], dtype=np.float64),
+            np.asarray(data["intercept"], dtype=np.float64),
+            list(data["languages"]),
+        )
 
 
 def _fit_linear(matrix: sp.csr_matrix, y: np.ndarray, c: float, languages: list[str]) -> _Linear:
@@ -90,7 +103,6 @@ def _fit_linear(matrix: sp.csr_matrix, y: np.ndarray, c: float, languages: list[
     coef = np.zeros((model.coef_.shape[0], matrix.shape[1]), dtype=np.float64)
     coef[:, used] = model.coef_
     return _Linear(model.classes_.tolist(), coef, model.intercept_.astype(np.float64), languages)
-
 
 
 #: Candidate thresholds of the calibrated rules (the lexicon score is in [-1, 1]).
@@ -117,22 +129,32 @@ class _Thresholds:
 
     def proba(self, matrix: sp.csr_matrix) -> np.ndarray:
         score = np.asarray(matrix[:, self.column].todense()).ravel() / self.scale
-        decision = np.column_stack([10 * (self.negative_at - score) + 1e-6,
-                                    np.zeros(len(score)),
-                                    10 * (score - self.positive_at) + 1e-6])
+        decision = np.column_stack(
+            [
+                10 * (self.negative_at - score) + 1e-6,
+                np.zeros(len(score)),
+                10 * (score - self.positive_at) + 1e-6,
+            ]
+        )
         return softmax(decision, axis=1)
 
     def predict(self, matrix: sp.csr_matrix) -> np.ndarray:
         return np.asarray(self.classes, dtype=object)[self.proba(matrix).argmax(axis=1)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "thresholds", "negative_at": self.negative_at,
-                "positive_at": self.positive_at, "column": self.column, "scale": self.scale,
-                "languages": list(self.languages)}
+        return {
+            "kind": "thresholds",
+            "negative_at": self.negative_at,
+            "positive_at": self.positive_at,
+            "column": self.column,
+            "scale": self.scale,
+            "languages": list(self.languages),
+        }
 
 
-def _fit_thresholds(matrix: sp.csr_matrix, y: np.ndarray, column: int, scale: float,
-                    languages: list[str]) -> _Thresholds:
+def _fit_thresholds(
+    matrix: sp.csr_matrix, y: np.ndarray, column: int, scale: float, languages: list[str]
+) -> _Thresholds:
     """The pair of :data:`THRESHOLD_GRID` values with the highest macro-F1 on the rows.
 
     Ties go to the first pair (the lowest thresholds).
@@ -158,24 +180,34 @@ def _fit_thresholds(matrix: sp.csr_matrix, y: np.ndarray, column: int, scale: fl
 
 def _model_from_dict(data: Mapping[str, Any]) -> _Linear | _Thresholds:
     if data.get("kind") == "thresholds":
-        return _Thresholds(float(data["negative_at"]), float(data["positive_at"]),
-                           int(data["column"]), float(data["scale"]), list(data["languages"]))
+        return _Thresholds(
+            float(data["negative_at"]),
+            float(data["positive_at"]),
+            int(data["column"]),
+            float(data["scale"]),
+            list(data["languages"]),
+        )
     return _Linear.from_dict(data)
-
 
 
 # --- the client's classifier ------------------------------------------------------------------
 
 
 def _needed(counts: Mapping[str, int], minimums: Mapping[str, int]) -> dict[str, int]:
-    return {value: minimums[value] - counts.get(value, 0) for value in minimums
-            if counts.get(value, 0) < minimums[value]}
+    return {
+        value: minimums[value] - counts.get(value, 0)
+        for value in minimums
+        if counts.get(value, 0) < minimums[value]
+    }
 
 
-def _needed_message(label: str, counts: Mapping[str, int], needed: Mapping[str, int],
-                    minimums: Mapping[str, int]) -> str:
-    parts = [f"{more} more '{value}' (have {counts.get(value, 0)} of {minimums[value]})"
-             for value, more in needed.items()]
+def _needed_message(
+    label: str, counts: Mapping[str, int], needed: Mapping[str, int], minimums: Mapping[str, int]
+) -> str:
+    parts = [
+        f"{more} more '{value}' (have {counts.get(value, 0)} of {minimums[value]})"
+        for value, more in needed.items()
+    ]
     return f"{label}: label {' and '.join(parts)} to train a model; the rules stay until then"
 
 
@@ -196,16 +228,22 @@ def _labelled_rows(
         known = labels[label].notna().to_numpy()
         if known.any():
             values = labels.loc[known, label]
-            gold = (values.astype(str).to_numpy() if label == "sentiment"
-                    else values.astype(bool).to_numpy())
+            gold = (
+                values.astype(str).to_numpy()
+                if label == "sentiment"
+                else values.astype(bool).to_numpy()
+            )
             labelled.append((label, rows_of[known].astype(int), gold))
     return inputs, ids, labelled
 
 
-def _hash_rows(ids: pd.Series, inputs: pd.DataFrame,
-               labelled: list[tuple[str, np.ndarray, np.ndarray]]) -> str:
-    rows = [[label, ids.iloc[rows].tolist(), inputs["text"].iloc[rows].tolist(), gold.tolist()]
-            for label, rows, gold in labelled]
+def _hash_rows(
+    ids: pd.Series, inputs: pd.DataFrame, labelled: list[tuple[str, np.ndarray, np.ndarray]]
+) -> str:
+    rows = [
+        [label, ids.iloc[rows].tolist(), inputs["text"].iloc[rows].tolist(), gold.tolist()]
+        for label, rows, gold in labelled
+    ]
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode())
     return "sha256:" + digest.hexdigest()
 
@@ -314,18 +352,25 @@ class ClientClassifier(BaseEstimator):
             minimums = self._minimums(label)
             needed = _needed(counts, minimums)
             message = _needed_message(label, counts, needed, minimums) if needed else ""
-            self.results_[label] = {"status": "rules", "n": int(len(rows)), "counts": counts,
-                                    "needed": needed, "message": message}
-            calibrated_only = bool(needed) and label == "sentiment" and self._can_calibrate(
-                counts)
+            self.results_[label] = {
+                "status": "rules",
+                "n": int(len(rows)),
+                "counts": counts,
+                "needed": needed,
+                "message": message,
+            }
+            calibrated_only = bool(needed) and label == "sentiment" and self._can_calibrate(counts)
             if needed and not calibrated_only:
                 logger.info("%s", message)
             else:
                 self.results_[label]["linear_ok"] = not calibrated_only
                 trainable.append((label, rows, gold))
         if trainable:
-            featurizer = (MentionFeaturizer() if self.featurizer is None
-                          else MentionFeaturizer(**self.featurizer.get_params()))
+            featurizer = (
+                MentionFeaturizer()
+                if self.featurizer is None
+                else MentionFeaturizer(**self.featurizer.get_params())
+            )
             every = np.unique(np.concatenate([rows for _, rows, _ in labelled]))
             self.featurizer_ = featurizer.fit(inputs.iloc[self._vocabulary_rows(len(ids), every)])
         for label, rows, gold in trainable:
@@ -338,13 +383,16 @@ class ClientClassifier(BaseEstimator):
                 if model_f1 < rules_f1:
                     result["message"] = (
                         f"{label}: the model from {len(rows)} labels (F1 {model_f1:.2f}) is not "
-                        f"better than the rules (F1 {rules_f1:.2f}) on them; the rules stay")
+                        f"better than the rules (F1 {rules_f1:.2f}) on them; the rules stay"
+                    )
                     logger.info("%s", result["message"])
                     continue
             if result.get("kind") == "thresholds":
                 self.models_[label] = self._fit_thresholds(x, gold, languages)
-                what = (f"calibrated rules (negative <= {self.models_[label].negative_at}, "
-                        f"positive >= {self.models_[label].positive_at})")
+                what = (
+                    f"calibrated rules (negative <= {self.models_[label].negative_at}, "
+                    f"positive >= {self.models_[label].positive_at})"
+                )
             else:
                 self.models_[label] = _fit_linear(x, gold, self.C, languages)
                 what = "model"
@@ -356,8 +404,15 @@ class ClientClassifier(BaseEstimator):
         self.training_hash_ = _hash_rows(ids, inputs, labelled)
         return self
 
-    def _measure(self, label: str, x: sp.csr_matrix, gold: np.ndarray, inputs: pd.DataFrame,
-                 scored: pd.DataFrame, result: dict[str, Any]) -> None:
+    def _measure(
+        self,
+        label: str,
+        x: sp.csr_matrix,
+        gold: np.ndarray,
+        inputs: pd.DataFrame,
+        scored: pd.DataFrame,
+        result: dict[str, Any],
+    ) -> None:
         if not self.n_folds:
             return
         folds = StratifiedKFold(self.n_folds, shuffle=True, random_state=self.random_state)
@@ -369,13 +424,14 @@ class ClientClassifier(BaseEstimator):
                 fold_model = _fit_linear(x[train], gold[train], self.C, [])
                 predicted[test] = fold_model.predict(x[test])
             if label == "sentiment" and self.calibrate:
-                calibrated[test] = self._fit_thresholds(x[train], gold[train], []).predict(
-                    x[test])
+                calibrated[test] = self._fit_thresholds(x[train], gold[train], []).predict(x[test])
         classes = SENTIMENT_CLASSES if label == "sentiment" else None
         if label == "sentiment":
-            rules = (scored["sentiment_label"].astype("string").fillna("unscored").to_numpy(str)
-                     if "sentiment_label" in scored.columns
-                     else np.full(len(gold), "unscored"))
+            rules = (
+                scored["sentiment_label"].astype("string").fillna("unscored").to_numpy(str)
+                if "sentiment_label" in scored.columns
+                else np.full(len(gold), "unscored")
+            )
         else:
             rules = inputs[f"rule_{label}"].to_numpy() > 0
             predicted = predicted.astype(bool)
@@ -392,11 +448,15 @@ class ClientClassifier(BaseEstimator):
 
     def _can_calibrate(self, counts: Mapping[str, int]) -> bool:
         """Calibrated rules alone: enough per class for them and for every fold."""
-        return (self.calibrate and self.n_folds > 0
-                and min(counts.values()) >= max(self.min_calibrated, self.n_folds))
+        return (
+            self.calibrate
+            and self.n_folds > 0
+            and min(counts.values()) >= max(self.min_calibrated, self.n_folds)
+        )
 
-    def _fit_thresholds(self, x: sp.csr_matrix, gold: np.ndarray,
-                        languages: list[str]) -> _Thresholds:
+    def _fit_thresholds(
+        self, x: sp.csr_matrix, gold: np.ndarray, languages: list[str]
+    ) -> _Thresholds:
         if self.featurizer_ is None:  # pragma: no cover - fit sets it before measuring
             raise ValueError("fit the featurizer first")
         column, scale = self.featurizer_.rule_column("sentiment_score")
@@ -420,9 +480,12 @@ class ClientClassifier(BaseEstimator):
         keys = pd.util.hash_pandas_object(inputs, index=False).to_numpy()
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         matrix = self.featurizer_.transform(inputs.iloc[first])
-        return {label: pd.DataFrame(model.proba(matrix)[inverse.ravel()], index=scored.index,
-                                    columns=model.classes)
-                for label, model in self.models_.items()}
+        return {
+            label: pd.DataFrame(
+                model.proba(matrix)[inverse.ravel()], index=scored.index, columns=model.classes
+            )
+            for label, model in self.models_.items()
+        }
 
     def predict(self, scored: pd.DataFrame) -> pd.DataFrame:
         """Each model's label for every mention (all languages; see :func:`apply_classifier`).
@@ -444,30 +507,36 @@ class ClientClassifier(BaseEstimator):
         """The fitted classifier as plain JSON-able data."""
         params = {k: v for k, v in self.get_params(deep=False).items() if k != "featurizer"}
         featurizer = None if self.featurizer_ is None else self.featurizer_.to_dict()
-        return {"params": params, "featurizer": featurizer,
-                "models": {label: m.to_dict() for label, m in self.models_.items()},
-                "results": self.results_, "training_hash": self.training_hash_}
+        return {
+            "params": params,
+            "featurizer": featurizer,
+            "models": {label: m.to_dict() for label, m in self.models_.items()},
+            "results": self.results_,
+            "training_hash": self.training_hash_,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ClientClassifier:
         """Rebuild a fitted classifier from :meth:`to_dict`'s data."""
-        featurizer = (None if data["featurizer"] is None
-                      else MentionFeaturizer.from_dict(data["featurizer"]))
-        model = cls(**data["params"], featurizer=None if featurizer is None
-                    else MentionFeaturizer(**featurizer.get_params()))
+        featurizer = (
+            None if data["featurizer"] is None else MentionFeaturizer.from_dict(data["featurizer"])
+        )
+        model = cls(
+            **data["params"],
+            featurizer=None if featurizer is None else MentionFeaturizer(**featurizer.get_params()),
+        )
         model.featurizer_ = featurizer
         model.models_ = {label: _model_from_dict(m) for label, m in data["models"].items()}
         model.results_ = data["results"]
         model.training_hash_ = data["training_hash"]
         return model
 
+
 # --- using it ---------------------------------------------------------------------------------
 
 
 def apply_classifier(
-    scored: pd.DataFrame,
-    classifier: ClientClassifier | None,
-    labels: pd.DataFrame | None = None,
+    scored: pd.DataFrame, classifier: ClientClassifier | None, labels: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Every mention's labels from the best source: human, else model, else rules.
 
@@ -495,8 +564,11 @@ def apply_classifier(
         out[f"is_{name}"] = _flag(scored, name)
     source = np.full(len(out), "rules", dtype=object)
     changed = np.zeros(len(out), bool)
-    customer = (scored["is_customer"].fillna(False).to_numpy(bool)
-                if "is_customer" in scored.columns else np.ones(len(out), bool))
+    customer = (
+        scored["is_customer"].fillna(False).to_numpy(bool)
+        if "is_customer" in scored.columns
+        else np.ones(len(out), bool)
+    )
     if classifier is not None and getattr(classifier, "models_", None):
         groups = mention_inputs(scored)["lang_group"].to_numpy()
         predicted = classifier.predict(scored)
@@ -523,8 +595,9 @@ def apply_classifier(
             if label not in labels.columns:
                 continue
             known = labels[labels[label].notna()]
-            mapping = dict(zip(known["mention_id"].astype(str), known[label].to_numpy(object),
-                               strict=True))
+            mapping = dict(
+                zip(known["mention_id"].astype(str), known[label].to_numpy(object), strict=True)
+            )
             hit = ids.isin(mapping.keys()).to_numpy()
             if not hit.any():
                 continue

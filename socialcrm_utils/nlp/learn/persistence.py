@@ -21,8 +21,15 @@ from .card import _package_versions, classifier_card
 from .features import MentionFeaturizer
 from .model import ClientClassifier, _hash_rows, _labelled_rows, apply_classifier
 
-__all__ = ["MODEL_FILE", "LearnResult", "save_classifier", "load_classifier",
-           "learn_from_labels", "model_folder", "latest_scored_run"]
+__all__ = [
+    "MODEL_FILE",
+    "LearnResult",
+    "save_classifier",
+    "load_classifier",
+    "learn_from_labels",
+    "model_folder",
+    "latest_scored_run",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +39,9 @@ MODEL_FILE = "classifier.json"
 MODEL_FORMAT = ("socialcrm-classifier", 2)  # 2: calibrated rules, models with a "kind"
 
 
-def save_classifier(classifier: ClientClassifier, folder: Path | str,
-                    label_hash: str | None = None) -> Path:
+def save_classifier(
+    classifier: ClientClassifier, folder: Path | str, label_hash: str | None = None
+) -> Path:
     """Write the classifier as plain JSON (no pickle) to ``folder/classifier.json``.
 
     Args:
@@ -47,9 +55,13 @@ def save_classifier(classifier: ClientClassifier, folder: Path | str,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / MODEL_FILE
-    data = {"format": MODEL_FORMAT[0], "format_version": MODEL_FORMAT[1],
-            "versions": _package_versions(), "label_hash": label_hash,
-            **classifier.to_dict()}
+    data = {
+        "format": MODEL_FORMAT[0],
+        "format_version": MODEL_FORMAT[1],
+        "versions": _package_versions(),
+        "label_hash": label_hash,
+        **classifier.to_dict(),
+    }
     temporary = path.with_suffix(".json.tmp")
     temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     temporary.replace(path)
@@ -79,8 +91,11 @@ def load_classifier(folder: Path | str) -> tuple[ClientClassifier, dict[str, Any
     except (ValueError, KeyError, TypeError) as exc:
         logger.warning("%s is not a usable classifier (%s); it will be retrained", path, exc)
         return None
-    meta = {"versions": data.get("versions"), "label_hash": data.get("label_hash"),
-            "training_hash": data.get("training_hash")}
+    meta = {
+        "versions": data.get("versions"),
+        "label_hash": data.get("label_hash"),
+        "training_hash": data.get("training_hash"),
+    }
     return classifier, meta
 
 
@@ -145,9 +160,12 @@ def learn_from_labels(
         if loaded is not None:
             candidate, meta = loaded
             probe = _training_hash(scored, labels)
-            if (meta["label_hash"] == label_hash and meta["versions"] == _package_versions()
-                    and meta["training_hash"] == probe
-                    and _settings(candidate) == _settings(template)):
+            if (
+                meta["label_hash"] == label_hash
+                and meta["versions"] == _package_versions()
+                and meta["training_hash"] == probe
+                and _settings(candidate) == _settings(template)
+            ):
                 fitted = candidate
                 logger.info("classifier loaded from %s (labels unchanged)", path)
     if fitted is None:
@@ -173,7 +191,6 @@ def _training_hash(scored: pd.DataFrame, labels: pd.DataFrame) -> str:
     return _hash_rows(ids, inputs, labelled)
 
 
-
 def model_folder(run_dir: Path | str) -> Path:
     """The client's model folder: ``models/`` next to the run folders (``reports/<client>/``).
 
@@ -188,7 +205,6 @@ def model_folder(run_dir: Path | str) -> Path:
         '/tmp/reports/acme-air/models'
     """
     return Path(run_dir).parent / "models"
-
 
 
 def latest_scored_run(client_dir: Path | str) -> Path | None:
@@ -209,8 +225,14 @@ def latest_scored_run(client_dir: Path | str) -> Path | None:
     latest = client_dir / "latest"
     if (latest / "mentions_scored.parquet").is_file():
         return latest.resolve()
-    runs = sorted((p for p in client_dir.iterdir()
-                   if p.is_dir() and p.name not in ("latest", "models")
-                   and (p / "mentions_scored.parquet").is_file()),
-                  key=lambda p: (p.name != "interactive", p.name))
+    runs = sorted(
+        (
+            p
+            for p in client_dir.iterdir()
+            if p.is_dir()
+            and p.name not in ("latest", "models")
+            and (p / "mentions_scored.parquet").is_file()
+        ),
+        key=lambda p: (p.name != "interactive", p.name),
+    )
     return runs[-1] if runs else None

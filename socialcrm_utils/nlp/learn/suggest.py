@@ -29,15 +29,17 @@ def _disagreement(inputs: pd.DataFrame) -> np.ndarray:
     flags = inputs[[f"rule_{n}" for n in FLAG_LABELS]].to_numpy().sum(axis=1)
     score = inputs["sentiment_score"].to_numpy()
     unscored = inputs["sentiment_unscored"].to_numpy() > 0
-    signals = np.column_stack([
-        negative & ~complaint,              # negative, but no complaint cue
-        complaint & positive,               # a complaint the lexicon finds positive
-        question & negative & ~complaint,   # a problem asked as a question?
-        praise & negative,                  # sarcasm?
-        flags == 0,                         # no rule fired: the rules do not know
-        flags > 1,                          # several flags
-        ~unscored & (np.abs(score) < 0.2),  # near the sentiment thresholds
-    ]).astype(float)
+    signals = np.column_stack(
+        [
+            negative & ~complaint,  # negative, but no complaint cue
+            complaint & positive,  # a complaint the lexicon finds positive
+            question & negative & ~complaint,  # a problem asked as a question?
+            praise & negative,  # sarcasm?
+            flags == 0,  # no rule fired: the rules do not know
+            flags > 1,  # several flags
+            ~unscored & (np.abs(score) < 0.2),  # near the sentiment thresholds
+        ]
+    ).astype(float)
     return signals.sum(axis=1) / 3.0
 
 
@@ -117,8 +119,9 @@ BALANCE_SHARE = 0.0
 RANDOM_SHARE = 0.0
 
 
-def _strata(classifier: ClientClassifier | None, pool: pd.DataFrame,
-            inputs: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+def _strata(
+    classifier: ClientClassifier | None, pool: pd.DataFrame, inputs: pd.DataFrame
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per (label, class): the candidates predicted of that class and how surely, rarest first.
 
     The prediction is the label's model where it has one (sureness: its probability of the
@@ -129,8 +132,11 @@ def _strata(classifier: ClientClassifier | None, pool: pd.DataFrame,
     """
     results = getattr(classifier, "results_", None) or {}
     names = [name for name in LABEL_COLUMNS if name in results] or list(LABEL_COLUMNS)
-    probabilities = classifier.predict_proba(pool) if classifier is not None and getattr(
-        classifier, "models_", None) else {}
+    probabilities = (
+        classifier.predict_proba(pool)
+        if classifier is not None and getattr(classifier, "models_", None)
+        else {}
+    )
     score = inputs["sentiment_score"].to_numpy()
     strata = []
     for name in names:
@@ -140,10 +146,15 @@ def _strata(classifier: ClientClassifier | None, pool: pd.DataFrame,
             values = np.asarray(proba.columns, dtype=object)[proba.to_numpy().argmax(axis=1)]
             sure = {c: proba[c].to_numpy() for c in classes}
         elif name == "sentiment":
-            values = np.select([inputs["sentiment_negative"].to_numpy() > 0,
-                                inputs["sentiment_positive"].to_numpy() > 0,
-                                inputs["sentiment_unscored"].to_numpy() > 0],
-                               ["negative", "positive", ""], "neutral")
+            values = np.select(
+                [
+                    inputs["sentiment_negative"].to_numpy() > 0,
+                    inputs["sentiment_positive"].to_numpy() > 0,
+                    inputs["sentiment_unscored"].to_numpy() > 0,
+                ],
+                ["negative", "positive", ""],
+                "neutral",
+            )
             sure = {"negative": -score, "neutral": -np.abs(score), "positive": score}
         else:
             values = inputs[f"rule_{name}"].to_numpy() > 0
@@ -152,8 +163,9 @@ def _strata(classifier: ClientClassifier | None, pool: pd.DataFrame,
     return sorted(strata, key=lambda stratum: int(stratum[0].sum()))
 
 
-def _pick_balanced(strata: list[tuple[np.ndarray, np.ndarray]], members: np.ndarray,
-                   value: np.ndarray, k: int) -> list[int]:
+def _pick_balanced(
+    strata: list[tuple[np.ndarray, np.ndarray]], members: np.ndarray, value: np.ndarray, k: int
+) -> list[int]:
     """Up to ``k`` of ``members``, round-robin over the strata: each one's surest next.
 
     Inside a stratum the surest member comes first (a rare class needs real examples, not
@@ -181,8 +193,7 @@ def _pick_balanced(strata: list[tuple[np.ndarray, np.ndarray]], members: np.ndar
     return chosen
 
 
-def _pick_diverse_of(texts: pd.Series, members: np.ndarray, value: np.ndarray,
-                     k: int) -> list[int]:
+def _pick_diverse_of(texts: pd.Series, members: np.ndarray, value: np.ndarray, k: int) -> list[int]:
     """:func:`_pick_diverse` over the ``max(5k, 50)`` most valuable ``members``."""
     order = members[np.argsort(-value[members], kind="stable")][: max(k * 5, 50)]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
@@ -193,9 +204,15 @@ def _pick_diverse_of(texts: pd.Series, members: np.ndarray, value: np.ndarray,
     return order[_pick_diverse(vectors.tocsr(), value[order], k, penalty=0.5)].tolist()
 
 
-def _pick_in_group(members: np.ndarray, quota: int, value: np.ndarray, texts: pd.Series,
-                   strata: list[tuple[np.ndarray, np.ndarray]], rng: np.random.Generator,
-                   shares: tuple[float, float]) -> list[int]:
+def _pick_in_group(
+    members: np.ndarray,
+    quota: int,
+    value: np.ndarray,
+    texts: pd.Series,
+    strata: list[tuple[np.ndarray, np.ndarray]],
+    rng: np.random.Generator,
+    shares: tuple[float, float],
+) -> list[int]:
     """A group's picks: the balanced share, the random share, then value with diversity."""
     chosen = _pick_balanced(strata, members, value, int(round(shares[0] * quota)))
     rest = np.setdiff1d(members, chosen)
@@ -216,8 +233,7 @@ def _candidates(scored: pd.DataFrame, labels: pd.DataFrame | None) -> np.ndarray
         done = set(labels["mention_id"].astype(str))
         keep &= ~scored["mention_id"].astype(str).isin(done).to_numpy()
     folded = text.str.lower().str.replace(_URL, "", regex=True)
-    folded = folded.str.replace(_HANDLE, "", regex=True).str.replace(r"^rt\s*:?\s*", "",
-                                                                      regex=True)
+    folded = folded.str.replace(_HANDLE, "", regex=True).str.replace(r"^rt\s*:?\s*", "", regex=True)
     folded = folded.str.replace(r"\W+", " ", regex=True).str.strip()
     candidates = np.flatnonzero(keep)
     keep[candidates[folded.iloc[candidates].duplicated().to_numpy()]] = False
@@ -286,26 +302,37 @@ def suggest_labels(
         value = value + _wanted(classifier, inputs)
     rng = np.random.default_rng(random_state)
     value = value + rng.uniform(0, 1e-6, len(value))
-    platform = (pool["platform"].astype("string").fillna("unknown")
-                if "platform" in pool.columns
-                else pd.Series("unknown", index=pool.index, dtype="string"))
+    platform = (
+        pool["platform"].astype("string").fillna("unknown")
+        if "platform" in pool.columns
+        else pd.Series("unknown", index=pool.index, dtype="string")
+    )
     group = platform.str.cat(inputs["lang_group"].astype("string"), sep="|").to_numpy()
     strata = _strata(classifier, pool, inputs)
     chosen: list[int] = []
     for name, quota in _quotas(pd.Series(group).value_counts(), n).items():
         if quota > 0:
-            chosen += _pick_in_group(np.flatnonzero(group == name), int(quota), value,
-                                     inputs["text"], strata, rng,
-                                     (balance_share, random_share))
+            chosen += _pick_in_group(
+                np.flatnonzero(group == name),
+                int(quota),
+                value,
+                inputs["text"],
+                strata,
+                rng,
+                (balance_share, random_share),
+            )
     ranked = [chosen[i] for i in np.argsort(-value[chosen], kind="stable")]
     picked_rows = pool.iloc[ranked]
-    out = pd.DataFrame({
-        "mention_id": picked_rows["mention_id"].astype("string").to_numpy(),
-        "platform": platform.iloc[ranked].to_numpy(),
-        "lang": (picked_rows["lang"].astype("string").to_numpy() if "lang" in pool.columns
-                 else pd.NA),
-        "text_redacted": text_of(pool).astype("string").iloc[ranked].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "mention_id": picked_rows["mention_id"].astype("string").to_numpy(),
+            "platform": platform.iloc[ranked].to_numpy(),
+            "lang": (
+                picked_rows["lang"].astype("string").to_numpy() if "lang" in pool.columns else pd.NA
+            ),
+            "text_redacted": text_of(pool).astype("string").iloc[ranked].to_numpy(),
+        }
+    )
     for label in LABEL_COLUMNS:
         out[label] = ""
     logger.info("suggested %d posts to label from %d candidates", len(out), len(pool))
