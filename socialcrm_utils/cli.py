@@ -122,6 +122,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.scheduler != "local":
         raise SocialCRMError("--workers needs --scheduler local")
     check_out_dir(args.out)
+    if args.incremental:
+        return _run_incremental(args)
     if len(args.playbook) == 1 and args.scheduler is None:
         from .engine.runner import run_playbook
 
@@ -157,6 +159,60 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print()
     print(format_outcomes(outcomes))
     return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _run_incremental(args: argparse.Namespace) -> int:
+    """``run --incremental``: one playbook, only what is new (docs/incremental.md)."""
+    if len(args.playbook) != 1 or args.scheduler is not None or args.steps:
+        raise SocialCRMError("--incremental runs one playbook, all steps, without --scheduler")
+    from .engine.incremental import run_incremental
+
+    result = run_incremental(
+        args.playbook[0],
+        out=args.out,
+        progress=print,
+        report=not args.no_report,
+        strict=args.strict,
+    )
+    if result.run is not None:
+        print(f"summary: {result.run.summary}")
+        if result.run.report:
+            print(f"report:  {result.run.report}")
+    return 0
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from .engine.runner import check_out_dir
+    from .engine.watch import watch_playbook
+
+    check_out_dir(args.out)
+    watch_playbook(
+        args.playbook,
+        args.every,
+        out=args.out,
+        progress=print,
+        report=not args.no_report,
+        strict=args.strict,
+        cycles=args.cycles,
+    )
+    return 0
+
+
+def _duration(text: str):
+    """An argparse type: a duration of at least one second (``15m``, ``1h``, ``30s``)."""
+    import datetime as dt
+
+    from .playbook import parse_duration
+
+    try:
+        value = parse_duration(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a duration (e.g. 15m, 1h, 30s)"
+        ) from None
+    if value < dt.timedelta(seconds=1):
+        raise argparse.ArgumentTypeError(f"{text} is too short (at least 1s)")
+    return value
 
 
 def _cmd_alerts_test(args: argparse.Namespace) -> int:
@@ -467,7 +523,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail the run (exit 1) when a source cannot be read (default: one "
         "warning line, the other sources run)",
     )
+    p.add_argument(
+        "--incremental",
+        action="store_true",
+        help="read only what is new since the last run and run the steps on the playbook's "
+        "window of history; nothing new: one line, exit 0; another run of the client: exit 75 "
+        "(for cron and systemd timers, docs/incremental.md)",
+    )
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "watch",
+        help="run a playbook incrementally every --every, in the foreground, until "
+        "SIGINT/SIGTERM (docs/incremental.md)",
+    )
+    p.add_argument("playbook", help="playbooks/<client>.yaml")
+    p.add_argument(
+        "--every", type=_duration, default="15m", help="time between cycles (default 15m)"
+    )
+    p.add_argument("--out", help=f"folder for run folders (default {REPORTS_DIR})")
+    p.add_argument("--no-report", action="store_true", help="skip report.html")
+    p.add_argument(
+        "--strict", action="store_true", help="fail a cycle when a source cannot be read"
+    )
+    p.add_argument(
+        "--cycles", type=_at_least(1), help="stop after N cycles (default: until a signal)"
+    )
+    p.set_defaults(func=_cmd_watch)
 
     p = sub.add_parser("sample", help="generate the fictional sample data (deterministic)")
     p.add_argument("--out", default="data/sample/mentions.csv", help="CSV or Parquet file")

@@ -28,6 +28,7 @@ __all__ = [
     "UnredactedTextError",
     "SchedulerError",
     "StepFailedError",
+    "RunLockedError",
 ]
 
 
@@ -110,6 +111,12 @@ class SchemaVersionError(StoreError):
 
 class UnredactedTextError(StoreError):
     """Raised when a frame with raw ``text`` but no ``text_redacted`` is about to be stored."""
+
+
+class RunLockedError(SocialCRMError):
+    """Raised when another run of the same client holds the run lock (exit 75: try later)."""
+
+    exit_code = 75
 
 
 class SchedulerError(SocialCRMError):

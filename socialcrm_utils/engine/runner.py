@@ -18,7 +18,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -95,6 +95,7 @@ def run_playbook(
     progress: Callable[[str], None] | None = None,
     report: bool = True,
     strict: bool = False,
+    extra_inputs: Mapping[str, Path] | None = None,
 ) -> RunResult:
     """Validate a playbook and run its step notebooks into a new run folder.
 
@@ -108,6 +109,8 @@ def run_playbook(
         progress: Called with one line per event (the CLI prints them).
         report: Build ``report.html`` at the end.
         strict: Fail the run when a source cannot be read.
+        extra_inputs: Files to copy into the run folder before the steps run, by name (an
+            incremental run's input for step 1, :mod:`~socialcrm_utils.engine.incremental`).
 
     Returns:
         The run result (folder, per-step results, report and summary paths).
@@ -129,7 +132,7 @@ def run_playbook(
     inputs = plan_inputs(selected, client_dir, prefer=reuse.base)
     run_dir = _new_run_dir(client_dir)
     copied = _reused_files(reuse)
-    for name, source in {**copied, **inputs}.items():
+    for name, source in {**copied, **inputs, **(extra_inputs or {})}.items():
         shutil.copy2(source, run_dir / name)
     if reuse.steps:
         say(f"reusing {describe_reused(reuse.steps)} (copied from {reuse.base.name})")

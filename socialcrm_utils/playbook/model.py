@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from ..config import CLIENT_ID_RE, REPORTS_DIR, client_store_url
 from ..credentials import mask_urls_in_text
 from .alerts import Alerts
-from .fields import _check_timezone, _Model
+from .fields import Duration, _check_timezone, _Model, format_duration
 from .sections import (
     Brand,
     Costs,
@@ -46,6 +47,7 @@ class Playbook(_Model):
     platforms: Platforms = Field(default_factory=Platforms)
     http: Http = Field(default_factory=Http)
     alerts: Alerts = Field(default_factory=Alerts)
+    window: Duration = dt.timedelta(days=28)
     store: str | None = None
     path: Path | None = Field(default=None, exclude=True)
 
@@ -63,6 +65,17 @@ class Playbook(_Model):
     @classmethod
     def _tz(cls, value: str) -> str:
         return _check_timezone(value)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: dt.timedelta) -> dt.timedelta:
+        # incremental runs: the rolling window of history the steps see (docs/incremental.md)
+        if value < dt.timedelta(days=1):
+            raise ValueError(
+                f"window {format_duration(value)} is shorter than a day; the steps compare days "
+                "(use e.g. 28d)"
+            )
+        return value
 
     @field_validator("store")
     @classmethod

@@ -55,6 +55,16 @@ def _resolve_path(path: Path, info: ValidationInfo, must_exist: bool = True) -> 
     return path
 
 
+def is_glob(path: Path | str) -> bool:
+    """Whether a source path is a glob pattern (it holds ``*``, ``?`` or ``[``).
+
+    Examples:
+        >>> is_glob("exports/*.csv"), is_glob("exports/mentions.csv")
+        (True, False)
+    """
+    return any(ch in str(path) for ch in "*?[")
+
+
 #: File presets: column layouts of common exports (see sources/presets.py).
 FILE_PRESETS = ("canonical", "twcs", "airline", "hootsuite", "sprout")
 
@@ -79,7 +89,35 @@ class FileSource(_Source):
     @field_validator("path", mode="after")
     @classmethod
     def _resolve(cls, path: Path, info: ValidationInfo) -> Path:
-        return _resolve_path(path, info)
+        if not is_glob(path):
+            return _resolve_path(path, info)
+        # a folder of exports (exports/*.csv): the folder must exist, files may come later
+        resolved = _resolve_path(path, info, must_exist=False)
+        folder = next(p for p in resolved.parents if not is_glob(p))
+        if (info.context or {}).get("check_files", True) and not folder.is_dir():
+            raise ValueError(f"folder not found: {folder} (the folder of the pattern {path})")
+        return resolved
+
+    @property
+    def is_glob(self) -> bool:
+        """True when ``path`` is a pattern (``exports/*.csv``) rather than one file."""
+        return is_glob(self.path)
+
+    def matching_files(self) -> list[Path]:
+        """The files ``path`` names, sorted: the one file, or every file the pattern matches.
+
+        Examples:
+            >>> source = FileSource.model_validate(
+            ...     {"kind": "file", "path": "/nonexistent/*.csv"}, context={"check_files": False}
+            ... )
+            >>> source.is_glob, source.matching_files()
+            (True, [])
+        """
+        if not self.is_glob:
+            return [self.path]
+        anchor = Path(self.path.anchor or ".")
+        pattern = str(self.path.relative_to(anchor))
+        return sorted(p for p in anchor.glob(pattern) if p.is_file())
 
     @field_validator("mapping")
     @classmethod

@@ -23,6 +23,7 @@ import html
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -46,6 +47,7 @@ __all__ = [
     "parse_timestamps",
     "read_export",
     "read_file_source",
+    "read_file_sources",
     "read_table",
     "sniff_separator",
 ]
@@ -197,9 +199,14 @@ def read_file_source(
     Returns:
         The import result.
 
+    A ``path`` with a pattern (``exports/*.csv``) reads every matching file, in name order,
+    as one source (:func:`read_file_sources`).
+
     Raises:
         SourceError: If the file cannot be read or a required column has no mapping.
     """
+    if source.is_glob:
+        return read_file_sources(source, timezone=timezone, handles=handles, now=now)
     export = read_export(source.path, source.format)
     raw = export.frame.reset_index(drop=True)
     frame = _apply_mapping(raw, source)
@@ -245,6 +252,61 @@ def read_file_source(
         outside,
         export.encoding,
         export.separator,
+    )
+
+
+def read_file_sources(
+    source: FileSource,
+    *,
+    timezone: str,
+    handles: frozenset[str] = frozenset(),
+    now: pd.Timestamp | dt.datetime | None = None,
+    files: list[Path] | None = None,
+) -> ImportResult:
+    """Read the files of a pattern source (``path: exports/*.csv``) as one source.
+
+    Each file is read like a single-file source; the results are joined in name order, the
+    rejected rows get a ``file`` column, and one note per file says how many rows it gave.
+
+    Args:
+        source: A file source whose ``path`` is a pattern (or one file).
+        timezone: Zone for timestamps without one (the source's ``timezone`` wins).
+        handles: The brand's handles, lower-case without ``@``.
+        now: The run's time for the future-date check; the current time when None.
+        files: The files to read (incremental runs pass the new ones); default: every match.
+
+    Returns:
+        The joined import result.
+
+    Raises:
+        SourceError: If no file matches, or a file cannot be read (names the file).
+    """
+    files = source.matching_files() if files is None else files
+    if not files:
+        raise SourceError(
+            f"source '{source.label}': no file matches {source.path} (check the pattern; "
+            "relative paths start at the playbook's folder)"
+        )
+    parts = [
+        read_file_source(
+            source.model_copy(update={"path": path}), timezone=timezone, handles=handles, now=now
+        )
+        for path in files
+    ]
+    pairs = list(zip(parts, files, strict=True))
+    rejected = [part.rejected.assign(file=path.name) for part, path in pairs if len(part.rejected)]
+    notes = [f"{path.name}: {part.kept} kept of {part.read}" for part, path in pairs]
+    encodings = {part.encoding for part in parts}
+    separators = {part.separator for part in parts}
+    return ImportResult(
+        source.label,
+        pd.concat([part.mentions for part in parts], ignore_index=True),
+        pd.concat(rejected, ignore_index=True) if rejected else parts[0].rejected,
+        sum(part.read for part in parts),
+        tuple(dict.fromkeys(n for part in parts for n in part.notes)) + tuple(notes),
+        sum(part.outside for part in parts),
+        encodings.pop() if len(encodings) == 1 else "mixed",
+        separators.pop() if len(separators) == 1 else "mixed",
     )
 
 

@@ -64,6 +64,10 @@ __all__ = [
     "kpi_snapshots",
     "alert_deliveries",
     "DELIVERY_STATUSES",
+    "source_cursors",
+    "seen_files",
+    "run_locks",
+    "mention_metrics",
     "stored_version",
     "prepare_schema",
 ]
@@ -73,8 +77,9 @@ logger = logging.getLogger(__name__)
 #: Version of the tables below; bump it (and add a migration to ``_MIGRATIONS``) whenever they
 #: change. Version 2: ``runs.period_start`` and ``runs.period_end``. Version 3: ``runs.status``,
 #: ``runs.pid`` and ``runs.host`` (killed runs are marked failed). Version 4: the
-#: ``alert_deliveries`` table.
-SCHEMA_VERSION = 4
+#: ``alert_deliveries`` table. Version 5: ``source_cursors``, ``seen_files``, ``run_locks`` and
+#: ``mention_metrics`` (incremental runs, :mod:`socialcrm_utils.store.incremental`).
+SCHEMA_VERSION = 5
 
 #: Values of ``runs.status``.
 RUN_STATUSES = ("running", "ok", "failed")
@@ -257,6 +262,52 @@ alert_deliveries = Table(
     ),
 )
 
+# Incremental runs (schema version 5, docs/incremental.md): where each source stands, the
+# files of a folder source already read, the one run of a client at a time, and the counts of a
+# mention that interactions does not keep (a windowed run reads its history back with them).
+source_cursors = Table(
+    "source_cursors",
+    metadata,
+    Column("client", String, primary_key=True),
+    Column("source", String, primary_key=True),
+    Column("cursor", Text, nullable=False),  # JSON text (PostgreSQL json has no equality)
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+seen_files = Table(
+    "seen_files",
+    metadata,
+    Column("client", String, primary_key=True),
+    Column("source", String, primary_key=True),
+    Column("path", Text, primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("mtime", Float, nullable=False),
+    Column("sha256", String, nullable=False),
+    Column("read_at", UTCDateTime, nullable=False),
+)
+
+run_locks = Table(
+    "run_locks",
+    metadata,
+    Column("client", String, primary_key=True),
+    Column("pid", Integer, nullable=False),
+    Column("host", String, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("command", String),
+)
+
+mention_metrics = Table(
+    "mention_metrics",
+    metadata,
+    Column("client", String, primary_key=True),
+    Column("platform", String, primary_key=True),
+    Column("mention_id", String, primary_key=True),
+    Column("reach", Float),
+    Column("likes", Float),
+    Column("shares", Float),
+    Column("replies", Float),
+)
+
 #: The data tables, in the order :meth:`Store.counts` reports them.
 TABLES: tuple[str, ...] = (
     "contacts",
@@ -373,9 +424,19 @@ def _add_alert_deliveries(conn: Connection) -> None:
     alert_deliveries.create(conn, checkfirst=True)
 
 
+def _add_incremental_tables(conn: Connection) -> None:
+    """Schema 4 -> 5: ``source_cursors``, ``seen_files``, ``run_locks``, ``mention_metrics``.
+
+    New tables, empty: the next incremental run reads every source once and starts its cursors.
+    """
+    for table in (source_cursors, seen_files, run_locks, mention_metrics):
+        table.create(conn, checkfirst=True)
+
+
 #: Migration from each schema version to the next (run in one transaction by ``open_store``).
 _MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     1: _add_run_periods,
     2: _add_run_status,
     3: _add_alert_deliveries,
+    4: _add_incremental_tables,
 }
