@@ -487,3 +487,35 @@ def test_store_tables_work_on_sqlite_and_postgresql(any_store_url):
             assert set(left) == kept and "t6" not in kept
         lock = acquire_lock(store.engine, client)
         assert release_lock(store.engine, lock)
+
+
+def test_watch_ends_on_sigterm_with_exit_0_and_one_line(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    path = make_playbook(tmp_path)  # an empty folder source: every cycle finds nothing new
+    command = [
+        sys.executable,
+        "-m",
+        "socialcrm_utils.cli",
+        "watch",
+        str(path),
+        "--every",
+        "1h",
+        "--out",
+        str(tmp_path / "reports"),
+    ]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as watch:
+        assert watch.stdout.readline().startswith("cycle 1 at ")
+        assert watch.stdout.readline() == "nothing new for tiny-air: no source to read; no run\n"
+        assert watch.stdout.readline().startswith("next cycle at ")  # waiting now
+        watch.send_signal(signal.SIGTERM)
+        out, err = watch.communicate(timeout=60)
+    assert watch.returncode == 0 and err == ""
+    assert out.splitlines() == [
+        "watch stopped (SIGTERM) after 1 cycle: 0 run, 1 with nothing new, 0 skipped (locked), "
+        "0 failed"
+    ]

@@ -41,6 +41,7 @@ class WatchSummary:
     failed: int = 0
     stopped_by: str | None = None
     results: list[IncrementalResult] = field(default_factory=list)
+    in_cycle: bool = False
 
     def line(self) -> str:
         """``watch stopped (SIGTERM) after 3 cycles: 1 run, 2 with nothing new, ...``."""
@@ -90,12 +91,19 @@ def watch_playbook(
             started = time.monotonic()
             summary.cycles += 1
             say(f"cycle {summary.cycles} at {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC")
-            _cycle(playbook_path, summary, say, out, report, strict, now)
+            summary.in_cycle = True
+            try:
+                _cycle(playbook_path, summary, say, out, report, strict, now)
+            finally:
+                summary.in_cycle = False
             if after_cycle is not None:
                 after_cycle(summary.cycles)
             if cycles is not None and summary.cycles >= cycles:
                 break
-            stop.wait(max(0.0, every.total_seconds() - (time.monotonic() - started)))
+            wait = max(0.0, every.total_seconds() - (time.monotonic() - started))
+            later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=wait)
+            say(f"next cycle at {later:%Y-%m-%d %H:%M:%S} UTC")
+            stop.wait(wait)
     say(summary.line())
     return summary
 
@@ -160,7 +168,8 @@ def _stop_on_signals(stop: threading.Event, summary: WatchSummary) -> Any:
             raise KeyboardInterrupt(name)  # the second signal: abandon the cycle
         summary.stopped_by = name
         stop.set()
-        logger.warning("%s: the watch stops after this cycle (again: abandon it)", name)
+        if summary.in_cycle:  # while waiting the loop ends at once, with its one line
+            logger.warning("%s: the watch stops after this cycle (again: abandon it)", name)
 
     before = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
