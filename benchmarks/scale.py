@@ -281,7 +281,7 @@ def run_size(size: int, work: Path) -> dict[str, object]:
     sampler.join()
     if process.returncode:
         raise SystemExit(f"socialcrm run failed at {size:,} mentions:\n{log}")
-    run_dir = next(p for p in (out / "acme-air").iterdir() if p.is_dir() and p.name != "latest")
+    run_dir = (out / "acme-air" / "latest").resolve()  # the run folder (not models/)
     summary = json.loads((run_dir / "summary.json").read_text())
     steps = {}
     for step in summary["steps"]:
