@@ -810,7 +810,7 @@ def test_schema_3_store_gains_the_deliveries_table(tmp_path):
         conn.execute(text("DROP TABLE alert_deliveries"))
         conn.execute(update(schema_version).values(version=3))
     with open_store(url) as store:
-        assert store.version() == SCHEMA_VERSION == 4
+        assert store.version() == SCHEMA_VERSION == 5
         assert "alert_deliveries" in inspect(store.engine).get_table_names()
         assert store.alert_deliveries(CLIENT).empty
 

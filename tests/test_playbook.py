@@ -115,7 +115,7 @@ def test_unknown_key_suggests_closest(write_playbook):
     assert errors == [
         "line 5: golas: unknown key; did you mean 'goals'? (allowed: client, name, language, "
         "timezone, brand, sources, goals, guidelines, sla, routing, voice, costs, listening, "
-        "platforms, http, alerts, store)"
+        "platforms, http, alerts, window, store)"
     ]
 
 

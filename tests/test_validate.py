@@ -296,3 +296,25 @@ def test_online_fetches_feeds_and_names_their_dates(write_playbook, monkeypatch)
         "sources[0] rss:https://example.org/feed.xml: fetched 3 items, 2 "
         "usable; dates 2026-09-02 to 2026-09-05 (UTC)"
     )
+
+
+def test_a_folder_source_checks_its_first_file_and_counts_the_files(tmp_path, capsys):
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "empty").mkdir()
+    for name in ("b.csv", "a.csv"):
+        (tmp_path / "exports" / name).write_text((TINY.parent / "mentions.csv").read_text())
+    text = TINY.read_text()
+    for folder in ("exports", "empty"):
+        (tmp_path / f"{folder}.yaml").write_text(
+            text.replace("path: mentions.csv", f"path: {folder}/*.csv")
+        )
+    assert main(["validate", str(tmp_path / "exports.yaml")]) == 0
+    assert (
+        "sources[0] exports/*.csv (2 files): read 13 rows (the whole file), 12 usable; "
+        "dates 2026-09-01 to 2026-09-07 (UTC)" in capsys.readouterr().out
+    )
+    assert main(["validate", str(tmp_path / "empty.yaml")]) == 0
+    assert (
+        "sources[0] empty/*.csv (0 files): no file matches yet; each new one is read once"
+        in capsys.readouterr().out
+    )

@@ -164,6 +164,14 @@ def check_file_source(
         columns are: Post ID, Message, Date -> use preset hootsuite or a mapping
     """
     label = _file_label(source, base_dir)
+    if source.is_glob:  # a folder of exports: check its first file, name how many match
+        files = source.matching_files()
+        label = f"{label} ({len(files)} file{'s' if len(files) != 1 else ''})"
+        if not files:
+            return SourceCheck(
+                index, label, "file", "ok", "no file matches yet; each new one is read once"
+            )
+        source = source.model_copy(update={"path": files[0]})
 
     def problem(message: str) -> SourceCheck:
         return SourceCheck(index, label, "file", "problem", message)

@@ -100,6 +100,20 @@ from .erasure import (
     scan_store,
 )
 from .forget import RUN_ARTIFACTS, files_naming, forget_in_runs
+from .incremental import (
+    HISTORY_SOURCE,
+    FileSeen,
+    RunLock,
+    acquire_lock,
+    known_mentions,
+    read_cursors,
+    read_history,
+    read_seen_files,
+    release_lock,
+    save_cursors,
+    save_mention_metrics,
+    save_seen_files,
+)
 from .schema import (
     BATCH_ROWS,
     DELIVERY_STATUSES,
@@ -125,6 +139,18 @@ from .schema import (
 )
 
 __all__ = [
+    "HISTORY_SOURCE",
+    "FileSeen",
+    "RunLock",
+    "acquire_lock",
+    "known_mentions",
+    "read_cursors",
+    "read_history",
+    "read_seen_files",
+    "release_lock",
+    "save_cursors",
+    "save_mention_metrics",
+    "save_seen_files",
     "SCHEMA_VERSION",
     "RUN_STATUSES",
     "BATCH_ROWS",

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
 import pandas as pd
 
 from ..artifacts import write_artifact
@@ -509,6 +508,8 @@ def _files(run_dir: Path) -> Iterator[Path]:
 
 def _erase_file(path: Path, traces: Traces) -> str | None:
     """Rewrite one file without the author's traces; returns what was done, or None."""
+    import nbformat  # only here: a light import of the store for the other commands
+
     suffix = path.suffix.lower()
     if suffix in _TABLE_SUFFIXES:
         frame = _read_table(path)
@@ -679,6 +680,8 @@ def erase_notebook(notebook: Any, traces: Traces) -> int:
     Returns:
         The number of cells changed.
     """
+    import nbformat  # only here: a light import of the store for the other commands
+
     changed = 0
     for cell in notebook.cells:
         touched = False
@@ -792,6 +795,8 @@ def _scan_file(path: Path, traces: Traces) -> list[str] | None:
                 if _column_hits(frame[c].astype(object), traces).any()
             ]
     if suffix == ".ipynb":
+        import nbformat
+
         try:
             notebook = nbformat.read(path, as_version=4)
         except Exception:  # noqa: BLE001 - a broken notebook is searched as text below

@@ -14,12 +14,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from .erasure import run_dirs
 from .frames import _flags, _platforms
-from .schema import _IN_BATCH, BATCH_ROWS, ERASED, cases, contacts, identities, interactions
+from .schema import (
+    _IN_BATCH,
+    BATCH_ROWS,
+    ERASED,
+    cases,
+    contacts,
+    identities,
+    interactions,
+    mention_metrics,
+)
 from .sql import _chunks, _delete_in, _select_in
 from .upserts import _refresh_contacts
 
@@ -125,6 +134,12 @@ class ForgetMixin:
             }
             doomed = sorted({m.id for m in own} | replies)
             result["interactions"] = _delete_in(conn, interactions, doomed)
+            kept = exists().where(  # the counts of erased posts go with them (incremental runs)
+                interactions.c.client == mention_metrics.c.client,
+                interactions.c.platform == mention_metrics.c.platform,
+                interactions.c.mention_id == mention_metrics.c.mention_id,
+            )
+            conn.execute(delete(mention_metrics).where(mention_metrics.c.client == client, ~kept))
             result["cases"] = _delete_in(conn, cases, [c.id for c in their_cases])
             result["identities"] = _delete_in(conn, identities, identity_ids)
             left = set(
