@@ -227,7 +227,19 @@ def test_rule_triggers_are_necessary_for_their_regex():
         for text in samples:
             if pattern.search(text):
                 normalised = " ".join(text.lower().split())
-                assert any(t in normalised for t in triggers), (regex[:40], text)
+                assert cs_lexicon.triggers_present(triggers, normalised), (regex[:40], text)
+
+
+def test_trigger_groups_need_one_string_of_each_group():
+    # "time lost" needs a duration and a wait word: a digit alone no longer runs its regex.
+    rule = next(r for r in cs_lexicon.PHRASE_RULES if r[0] == "time lost")
+    assert len(cs_lexicon.trigger_groups(rule[1])) == 2
+    assert cs_lexicon.triggers_present(rule[1], "on hold for 3 hours")
+    assert not cs_lexicon.triggers_present(rule[1], "flight 1234 to denver")
+    # re.IGNORECASE matches "ı" and "ſ" to i and s; the second group sees them folded.
+    assert re.search(rule[2], "waıting 3 hours", re.IGNORECASE)
+    assert cs_lexicon.triggers_present(rule[1], "waıting 3 hours")
+    assert cs_lexicon.triggers_present(("x",), "x") and not cs_lexicon.triggers_present(("x",), "y")
 
 
 # --- German ---------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ MIT licence, part of this project.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "CS_EXTENSION_VERSION",
@@ -38,6 +38,9 @@ __all__ = [
     "PHRASE_RULES",
     "SARCASM_RULES",
     "extension_rules",
+    "fold_case",
+    "trigger_groups",
+    "triggers_present",
 ]
 
 #: Version of the extension (lexicon, phrase and sarcasm rules). Recorded with every run.
@@ -139,6 +142,19 @@ _DURATION = (
     rf"(?:\d+(?:[.,]\d+)?\+?\s*h|{_NUMBER}\+?\s*(?:-\s*)?(?:hours?|hrs?|minutes?|mins?|days?))"
 )
 _WAIT = r"(?:wait\w*|hold|delay\w*|late|stuck|sitting|sat|line|queue|stranded)"
+# Every match of _WAIT holds one of these (the second trigger group of "time lost").
+_WAIT_TRIGGERS = (
+    "wait",
+    "hold",
+    "delay",
+    "late",
+    "stuck",
+    "sitting",
+    "sat",
+    "line",
+    "queue",
+    "stranded",
+)
 _NOBODY = r"(?:no\s*one|nobody|noone|no\s+body)"
 _RESPONSE_VERB = (
     r"(?:answers?|answered|answering|responds?|responded|responding|replies|replied|replying|"
@@ -158,8 +174,11 @@ _NEGATIVE_EMOJI = (
 
 #: Multi-word cues: ``(name, triggers, regular expression, valence)``. The regex is matched
 #: case-insensitively, and only in texts whose lower-cased, whitespace-normalised form holds one
-#: of the trigger strings (a fast pre-check: the regex cannot match without one). Each match
-#: adds its valence at the cue's first word, before VADER's "but" rule and normalisation.
+#: of the trigger strings (a fast pre-check: the regex cannot match without one). Triggers are
+#: either strings (one of them must occur) or groups of strings (one of *each* group must
+#: occur, :func:`triggers_present`): "time lost" needs a duration and a wait word, so texts
+#: with a digit but no wait word skip its regex. Each match adds its valence at the cue's first
+#: word, before VADER's "but" rule and normalisation.
 PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     (
         "still waiting",
@@ -170,7 +189,7 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ("on hold", ("hold",), r"\bon\s+hold\b", -1.2),
     (
         "time lost",
-        ("hour", "hr", "min", "day", *"0123456789"),
+        (("hour", "hr", "min", "day", *"0123456789"), _WAIT_TRIGGERS),
         rf"\b{_WAIT}\W+(?:\w+\W+){{0,3}}?(?:for\s+|over\s+|almost\s+|nearly\s+|another\s+)?{_DURATION}\b"
         rf"|\b{_DURATION}\W+(?:\w+\W+){{0,2}}?{_WAIT}",
         -1.5,
@@ -197,7 +216,21 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "time spent",
-        ("hour", "hr", "min", "day", *"0123456789"),
+        (
+            ("hour", "hr", "min", "day", *"0123456789"),
+            (
+                "for",
+                "over",
+                "after",
+                "almost",
+                "nearly",
+                "another",
+                "more",
+                "spent",
+                "wasted",
+                "extra",
+            ),
+        ),
         rf"\b(?:for|over|after|almost|nearly|another|more\s+than|spent|wasted|extra|an\s+extra)\s+"
         rf"(?:\w+\s+)?{_DURATION}\b",
         -1.0,
@@ -353,6 +386,60 @@ IRREALIS: frozenset[str] = frozenset(
 #: Hashtags: VADER skips ``#word``; the extension reads a hashtag whose word is negative in
 #: VADER's lexicon as that word ("#frustrated", "#rude"), as VADER's authors recommend.
 HASHTAG_WORDS = True
+
+
+# What re.IGNORECASE matches to an ASCII letter but str.lower() keeps apart ("ı", "ſ", the dot
+# that lower() adds to "İ"): folded before a text is searched for a second trigger group.
+_FOLD = str.maketrans(
+    {"\u0131": "i", "\u017f": "s", "\u0307": None, "\ufb05": "st", "\ufb06": "st"}
+)
+
+
+def fold_case(normalised: str) -> str:
+    """A lower-cased text with the letters ``re.IGNORECASE`` also matches folded to ASCII.
+
+    Examples:
+        >>> fold_case("ſtill waıting")
+        'still waiting'
+    """
+    return normalised if normalised.isascii() else normalised.translate(_FOLD)
+
+
+def trigger_groups(triggers: Sequence[str | Sequence[str]]) -> tuple[tuple[str, ...], ...]:
+    """A rule's triggers as groups: strings form one group, groups stay groups.
+
+    Examples:
+        >>> trigger_groups(("hold", "wait"))
+        (('hold', 'wait'),)
+        >>> trigger_groups((("1", "2"), ("wait",)))
+        (('1', '2'), ('wait',))
+    """
+    if all(isinstance(t, str) for t in triggers):
+        return (tuple(triggers),)
+    return tuple((t,) if isinstance(t, str) else tuple(t) for t in triggers)
+
+
+def triggers_present(triggers: Sequence[str | Sequence[str]], normalised: str) -> bool:
+    """Whether a text may match a rule: one trigger of each group occurs in it.
+
+    The first group is looked up in ``normalised`` as written (as the scorers always did); the
+    others in :func:`fold_case` of it, so that a letter the regex matches case-insensitively
+    never hides a match.
+
+    Args:
+        triggers: The rule's triggers (strings, or groups of strings).
+        normalised: The text lower-cased, whitespace runs as single spaces.
+
+    Examples:
+        >>> rule = (("hour", "3"), ("wait", "hold"))
+        >>> triggers_present(rule, "on hold for 3 hours"), triggers_present(rule, "3 bags")
+        (True, False)
+    """
+    first, *rest = trigger_groups(triggers)
+    if not any(t in normalised for t in first):
+        return False
+    folded = fold_case(normalised) if rest else normalised
+    return all(any(t in folded for t in group) for group in rest)
 
 
 def extension_rules(

@@ -87,6 +87,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import ResourceMissingError
+from .cs_lexicon import trigger_groups, triggers_present
 from .german_rules import FORMULA_RULES, PHRASE_RULES, SARCASM_RULES
 
 __all__ = [
@@ -307,6 +308,7 @@ _SARCASM = tuple((t, _compile(regex)) for _, t, regex in SARCASM_RULES)
 _FORMULAS = tuple((t, _compile(regex)) for _, t, regex in FORMULA_RULES)
 _IRONY = _compile(IRONY_MARKERS)
 _IRONY_TRIGGERS = ("ironie", "sarkas", "#not", "irony", "sarcasm")
+_UNSEEN = object()  # a token not looked up yet
 
 # Tokens: URLs, @handles and ordinal dots are skipped, then emoticons, words (with #, hyphens,
 # apostrophes), emoji, sentence ends and clause breaks.
@@ -460,13 +462,26 @@ class GermanSentimentAnalyzer:
         formulas: Iterable[tuple[str, tuple[str, ...], str]] = (),
     ) -> None:
         self._phrases = _PHRASES + tuple(
-            (tuple(t), _compile(regex), valence) for _, t, regex, valence in phrases
+            (trigger_groups(t), _compile(regex), valence) for _, t, regex, valence in phrases
         )
-        self._formulas = _FORMULAS + tuple((tuple(t), _compile(regex)) for _, t, regex in formulas)
+        self._formulas = _FORMULAS + tuple(
+            (trigger_groups(t), _compile(regex)) for _, t, regex in formulas
+        )
         self.lexicon = dict(lexicon)
         for form, entry in lexicon.items():
             self.lexicon.setdefault(form.translate(_ASCII), entry)
         self._cache: dict[tuple[str, bool], LexiconEntry | None] = {}
+        self._tokens: dict[str, LexiconEntry | None] = {}  # token as written -> its entry
+        # One search tells whether a text holds any rule trigger at all (most hold none).
+        triggers = {
+            t
+            for rules in (self._formulas, _SARCASM, self._phrases)
+            for rule in rules
+            for t in trigger_groups(rule[0])[0]
+        }
+        self._any_trigger = re.compile(
+            "|".join(map(re.escape, sorted(triggers | set(_IRONY_TRIGGERS))))
+        )
 
     def lookup(self, token: str) -> LexiconEntry | None:
         """The entry of a token: exact form, then without an ending, then a compound's parts.
@@ -486,16 +501,25 @@ class GermanSentimentAnalyzer:
             >>> german_analyzer().lookup("Zugverspätungen").value
             -0.5
         """
+        known = self._tokens.get(token, _UNSEEN)
+        if known is not _UNSEEN:
+            return known
         word = token.lstrip("#")
         key = (word.lower(), word[:1].isupper() or token.startswith("#"))
         if key in self._cache:
-            return self._cache[key]
+            return self._remember(token, self._cache[key])
         entry = self._find(*key)
         if entry is None and "-" in word:
             last = word.rsplit("-", 1)[1]
             entry = self._find(last.lower(), last[:1].isupper() or key[1])
         if len(self._cache) < 200_000:
             self._cache[key] = entry
+        return self._remember(token, entry)
+
+    def _remember(self, token: str, entry: LexiconEntry | None) -> LexiconEntry | None:
+        """``entry``, kept as ``token``'s (the entry depends on the token alone; bounded)."""
+        if len(self._tokens) < 200_000:
+            self._tokens[token] = entry
         return entry
 
     def _find(self, word: str, noun: bool) -> LexiconEntry | None:
@@ -575,8 +599,14 @@ class GermanSentimentAnalyzer:
         lowered = [w.lower().lstrip("#") for w in words]
         capitals = sum(w.isupper() and len(w) > 1 and w.isalpha() for w in words)
         cap_differential = 0 < capitals < sum(w.isalpha() for w in words)
+        tokens = self._tokens
+        entries = [tokens.get(word, _UNSEEN) for word in words]
+        # Only a word with a non-zero entry has a valence (the rules scale it, never create it).
         valences = [
-            self._valence(i, words, lowered, clause, cap_differential) for i in range(len(words))
+            self._valence(i, words, lowered, clause, cap_differential)
+            if entry is not None and (entry is _UNSEEN or entry.value != 0)
+            else 0.0
+            for i, entry in enumerate(entries)
         ]
         if not NOUN_HOMOGRAPHS.isdisjoint(lowered):
             self._homographs(words, lowered, sentence, valences)
@@ -590,9 +620,12 @@ class GermanSentimentAnalyzer:
             )
 
         normalised = " ".join(text.lower().split())
+        triggered = self._any_trigger.search(normalised) is not None
 
         def present(rules: tuple) -> list:
-            return [rule[1:] for rule in rules if any(t in normalised for t in rule[0])]
+            if not triggered:  # no trigger anywhere: no rule can match
+                return []
+            return [rule[1:] for rule in rules if triggers_present(rule[0], normalised)]
 
         for (pattern,) in present(self._formulas):
             for match in pattern.finditer(text):
@@ -603,7 +636,7 @@ class GermanSentimentAnalyzer:
             self._wish(lowered, clause, valences)
         if "nicht" in lowered:
             self._retract(lowered, clause, sentence, valences)
-        if any(t in normalised for t in _IRONY_TRIGGERS) and _IRONY.search(text):
+        if triggered and any(t in normalised for t in _IRONY_TRIGGERS) and _IRONY.search(text):
             # "#ironie": every praise word of the text is meant the other way.
             valences = [v * _N_SCALAR if v > 0 else v for v in valences]
         for (pattern,) in present(_SARCASM):

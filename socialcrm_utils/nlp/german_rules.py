@@ -1,7 +1,9 @@
 """The German scorer's phrase rules: service failures, sarcasm and formulas (docs/languages.md).
 
 Each rule is ``(name, triggers, regular expression[, valence])``: a text is only matched against
-a rule when it contains one of the rule's trigger strings (lower case). The expressions are
+a rule when it contains one of the rule's trigger strings (lower case), or, for triggers given
+as groups, one string of each group
+(:func:`~socialcrm_utils.nlp.cs_lexicon.triggers_present`). The expressions are
 compiled case- and umlaut-insensitively by :mod:`socialcrm_utils.nlp.german`, which applies
 them; they are data, kept apart from the scorer's algorithm.
 """
@@ -21,6 +23,33 @@ _LOST = (
     r"(?:verspätung\w*|verspätet\w*|zu\s+spät|später|warte\w*|gewartet|steh\w*|stand|standen|"
     r"fest\w*|warteschleife\w*|hänge\w*|hängt|gehangen|sitze\w*|sitzt|verzögert\w*|verzögerung\w*)"
 )
+# Every match of _LOST holds one of these, lower-cased, umlauts either way (the second trigger
+# group of "time lost").
+_LOST_TRIGGERS = (
+    "spät",
+    "spaet",
+    "wart",
+    "steh",
+    "stand",
+    "fest",
+    "häng",
+    "haeng",
+    "hang",
+    "sitz",
+    "verzög",
+    "verzoeg",
+)
+# Every match of "resolved" names what was resolved (its second trigger group).
+_RESOLVED_TRIGGERS = (
+    "chaos",
+    "störung",
+    "stoerung",
+    "sperrung",
+    "problem",
+    "ausfall",
+    "panne",
+    "fehler",
+)
 _SERVICE_NOUN = (
     r"(?:antwort|info|infos|information|informationen|hilfe|rückmeldung|durchsage|ansage|"
     r"entschuldigung|erstattung|entschädigung|service|ansprechpartner|reaktion|anschluss|"
@@ -38,7 +67,7 @@ _PRAISE = (
 PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     (
         "time lost",
-        ("min", "std", "stunde", "tag", *"0123456789"),
+        (("min", "std", "stunde", "tag", *"0123456789"), _LOST_TRIGGERS),
         # Not after "in" or "vor": "in 10 Minuten" and "vor 3 Minuten" are times.
         rf"(?<!\w)(?<!\bin\s)(?<!\bvor\s){_DURATION}\W+(?:\w+\W+){{0,3}}?{_LOST}|"
         rf"\b{_LOST}\W+(?:\w+\W+){{0,3}}?(?:seit\s+|über\s+|fast\s+|knapp\s+)?{_DURATION}",
@@ -128,15 +157,18 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     (
         "resolved",
         (
-            "beend",
-            "vorbei",
-            "aufgehoben",
-            "behoben",
-            "gelöst",
-            "geloest",
-            "beseitigt",
-            "ende",
-            "aufhebung",
+            (
+                "beend",
+                "vorbei",
+                "aufgehoben",
+                "behoben",
+                "gelöst",
+                "geloest",
+                "beseitigt",
+                "ende",
+                "aufhebung",
+            ),
+            _RESOLVED_TRIGGERS,
         ),
         r"(?:chaos|störung|sperrung|problem|ausfall|panne|fehler)"
         r"\w*\s+(?:\w+\s+){0,6}?(?:beendet|vorbei|aufgehoben|behoben|gelöst|beseitigt)\b|"

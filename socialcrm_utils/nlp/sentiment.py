@@ -147,14 +147,15 @@ class _CustomerServiceVader:
         # Words VADER did not know: their neighbours' valences change too (VADER reads a
         # booster or a negation only when it is not itself a lexicon word).
         self._new = frozenset(w for w in extension if w not in lexicon)
+        # Rules as (first trigger group, further groups, pattern[, valence]).
         self._formulas = tuple(
-            (frozenset(t), _compile(regex)) for _, t, regex in cs_lexicon.FORMULA_RULES
+            (*_split_triggers(t), _compile(regex)) for _, t, regex in cs_lexicon.FORMULA_RULES
         )
         self._sarcasm = tuple(
-            (frozenset(t), _compile(regex)) for _, t, regex in cs_lexicon.SARCASM_RULES
+            (*_split_triggers(t), _compile(regex)) for _, t, regex in cs_lexicon.SARCASM_RULES
         )
         self._phrases = tuple(
-            (frozenset(t), _compile(regex), valence) for _, t, regex, valence in phrase_rules
+            (*_split_triggers(t), _compile(regex), valence) for _, t, regex, valence in phrase_rules
         )
         rules = (*self._formulas, *self._sarcasm, *self._phrases)
         self._triggers = tuple(sorted({t for rule in rules for t in rule[0]}))
@@ -215,9 +216,20 @@ class _CustomerServiceVader:
             if self._any_trigger is not None and self._any_trigger.search(normalised)
             else set()
         )
-        formulas = [p for t, p in self._formulas if not t.isdisjoint(found)]
-        sarcasm = [p for t, p in self._sarcasm if not t.isdisjoint(found)]
-        phrases = [(p, v) for t, p, v in self._phrases if not t.isdisjoint(found)]
+        if not found:
+            return False
+        folded: list[str] = []  # the folded text, made for the first rule with further groups
+
+        def holds(first: frozenset[str], rest: tuple[tuple[str, ...], ...]) -> bool:
+            if first.isdisjoint(found):
+                return False
+            if rest and not folded:
+                folded.append(cs_lexicon.fold_case(normalised))
+            return all(any(t in folded[0] for t in group) for group in rest)
+
+        formulas = [p for t, r, p in self._formulas if holds(t, r)]
+        sarcasm = [p for t, r, p in self._sarcasm if holds(t, r)]
+        phrases = [(p, v) for t, r, p, v in self._phrases if holds(t, r)]
         if not (formulas or sarcasm or phrases):
             return False
         changed = False
@@ -248,6 +260,14 @@ class _CustomerServiceVader:
                     sentiments.append(valence)
                 changed = True
         return changed
+
+
+def _split_triggers(
+    triggers: Sequence[str | Sequence[str]],
+) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+    """A rule's first trigger group (a set, looked up as found) and its further groups."""
+    first, *rest = cs_lexicon.trigger_groups(triggers)
+    return frozenset(first), tuple(rest)
 
 
 def _word_starts(text: str, count: int) -> list[int]:
