@@ -521,7 +521,7 @@ def test_version_1_store_is_migrated_and_keeps_its_history(store_url):
             {"c": CLIENT, "s": pd.Timestamp("2026-02-01 08:00").to_pydatetime()},
         )
     with open_store(store_url) as store:
-        assert store.version() == SCHEMA_VERSION == 4
+        assert store.version() == SCHEMA_VERSION == 5
         columns = {c["name"] for c in inspect(store.engine).get_columns("runs")}
         assert {"period_start", "period_end"} <= columns
         old = int(store.read("runs", CLIENT)["id"].iloc[0])
@@ -838,22 +838,26 @@ def test_recording_the_same_run_folder_again_keeps_one_run(store):
 
 
 def test_sqlite_bulk_path_stores_what_sqlalchemy_would(tmp_path, monkeypatch):
-    # _upsert hands SQLite's driver the rows itself; the raw rows in the file must be exactly
-    # those SQLAlchemy's own executemany writes (same datetime text, same booleans).
+    # The bulk path stages rows through the driver and merges them with one INSERT ... SELECT;
+    # the raw rows in the file (ids, datetime text, booleans) must be exactly those that
+    # SQLAlchemy's own executemany of the same rows writes, new contacts' ids included.
+    import importlib
     import sqlite3
 
-    import socialcrm_utils.store.sql as store_module
+    from socialcrm_utils.store import frames, upserts
+    from socialcrm_utils.store import sql as store_module
 
     def filled(path: Path) -> dict[str, list[tuple]]:
         with open_store(f"sqlite:///{path}") as opened:
             fill(opened)
+            fill(opened)  # a rewrite of the same rows changes nothing
         with sqlite3.connect(path) as raw:
             return {
                 t: raw.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
-                for t in ("contacts", "identities", "interactions", "cases")
+                for t in ("contacts", "identities", "interactions", "cases", "runs")
             }
 
-    fast = filled(tmp_path / "fast.sqlite")
+    bulk = filled(tmp_path / "bulk.sqlite")
 
     def sqlalchemy_upsert(conn, table, rows, keys, update_columns, new_values=None):
         rows = list({tuple(row[k] for k in keys): row for row in rows}.values())
@@ -870,10 +874,31 @@ def test_sqlite_bulk_path_stores_what_sqlalchemy_would(tmp_path, monkeypatch):
         conn.execute(stmt, rows)
         return len(rows)
 
-    monkeypatch.setattr(store_module, "_upsert", sqlalchemy_upsert)
-    slow = filled(tmp_path / "slow.sqlite")
-    assert fast["interactions"][0][:0] == ()  # tuples of raw values
+    def sqlalchemy_frames(conn, table, columns, parts, keys, update_columns, new_values=None):
+        rows = [row for part in parts for row in frames._records(part[columns])]
+        return sqlalchemy_upsert(conn, table, rows, keys, update_columns, new_values)
+
+    def sqlalchemy_frame(conn, table, frame, keys, update_columns, new_values=None):
+        frame = frame.drop_duplicates(keys, keep="last")
+        return sqlalchemy_frames(
+            conn, table, list(frame.columns), [frame], keys, update_columns, new_values
+        )
+
+    def sqlalchemy_insert(conn, table, frame):  # the database gives the ids
+        conn.execute(table.insert(), frames._records(frame.drop(columns="id")))
+
+    for module in (store_module, upserts):
+        monkeypatch.setattr(module, "_upsert_frames", sqlalchemy_frames, raising=False)
+        monkeypatch.setattr(module, "_upsert_frame", sqlalchemy_frame, raising=False)
+    monkeypatch.setattr(upserts, "_insert_frame", sqlalchemy_insert)
+    for module in ("runs", "deliveries"):  # (the package's ``runs`` is the table)
+        module = importlib.import_module(f"socialcrm_utils.store.{module}")
+        monkeypatch.setattr(module, "_upsert", sqlalchemy_upsert)
+    plain = filled(tmp_path / "plain.sqlite")
+    assert bulk["interactions"][0][:0] == ()  # tuples of raw values
     assert any(
-        isinstance(v, str) and v.startswith("2026-01-05 10:00:00") for v in fast["interactions"][0]
+        isinstance(v, str) and v.startswith("2026-01-05 10:00:00.000000")
+        for v in bulk["interactions"][0]
     )
-    assert fast == slow
+    assert all(bulk.values())  # every table has rows
+    assert bulk == plain

@@ -97,9 +97,21 @@ def open_store(url: str, create: bool = True) -> Store:
     return store
 
 
+#: Pragmas of every SQLite connection of the store (``docs/store.md`` explains each choice
+#: and what it costs in durability).
+SQLITE_PRAGMAS = (
+    "foreign_keys=ON",  # the schema's foreign keys are checked (off by default in SQLite)
+    "synchronous=NORMAL",  # fsync at checkpoints, not at every commit (WAL keeps it consistent)
+    "journal_mode=WAL",  # writes append to crm.sqlite-wal; readers do not block the writer
+    "temp_store=MEMORY",  # staging tables and sort space of the bulk upserts in memory
+    "cache_size=-131072",  # 128 MiB page cache per connection (default 2 MiB): index updates
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
 

@@ -1,23 +1,47 @@
 """Set-based SQL of the store: bulk upserts and batched ``IN (...)`` look-ups and deletes.
 
-Only SQLAlchemy's public Core API: the dialects' own ``insert(...).on_conflict_do_update``
-(:func:`sqlalchemy.dialects.sqlite.insert`, :func:`sqlalchemy.dialects.postgresql.insert`)
-executed with a list of parameter sets (executemany).
+A bulk upsert stages the rows in a temporary table and merges them into the target with one
+set-based statement (``INSERT INTO target SELECT ... FROM staged ON CONFLICT (...) DO UPDATE``,
+SQLite >= 3.24 and PostgreSQL). The rows reach the staging table by the driver's fastest public
+door: SQLite's DB-API ``executemany`` of a plain ``INSERT`` (through
+:meth:`Connection.exec_driver_sql`), PostgreSQL's ``COPY ... FROM STDIN`` (psycopg's
+``Cursor.copy``). Statements are SQLAlchemy Core (``insert(...).from_select(...)
+.on_conflict_do_update``); no private SQLAlchemy name is used. ``docs/store.md`` has the
+measurements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Table, bindparam, case, cast, delete, func, or_, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    case,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable, DropTable
 
-from .frames import _record_slices
-from .schema import _IN_BATCH, _RECORD_ROWS, BATCH_ROWS
+from .schema import _IN_BATCH, _RECORD_ROWS, BATCH_ROWS, UTCDateTime
+
+#: Column of a staging table that keeps the rows' order: the merge inserts in that order, so
+#: new rows get their ids in the order they were given, as a row-by-row insert would give them.
+STAGE_ORDER = "stage_row"
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -33,15 +57,13 @@ def _upsert(
     update_columns: Sequence[str],
     new_values: Callable[[Any], Mapping[str, Any]] | None = None,
 ) -> int:
-    """``INSERT ... ON CONFLICT (keys) DO UPDATE``, in batches of :data:`BATCH_ROWS` rows.
+    """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of Python rows, staged and merged at once.
 
     Of rows with the same key the last one wins. ``new_values(excluded)`` gives SQL
     expressions for columns whose new value is not simply the incoming one. Rows whose values
     are all unchanged are not written again (``WHERE ... IS DISTINCT FROM``), so an idempotent
-    re-run costs reads, not writes. SQLite runs one executemany per batch (SQLAlchemy's
-    ``Connection.execute`` with a list of rows); PostgreSQL one
-    ``INSERT ... SELECT unnest(CAST(:column AS type[])), ...`` per batch (one array per
-    column), as psycopg's executemany would send one statement per row.
+    re-run costs reads, not writes. The rows are staged with SQLAlchemy's own executemany
+    (their types convert them), then merged with one statement (:func:`_merge`).
 
     Returns:
         The number of distinct keys upserted.
@@ -50,34 +72,13 @@ def _upsert(
     if not rows:
         return 0
     columns = list(rows[0])
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
-        source = select(
-            *[
-                func.unnest(
-                    cast(bindparam(c, type_=ARRAY(table.c[c].type)), ARRAY(table.c[c].type))
-                ).label(c)
-                for c in columns
-            ]
-        )
-        stmt = postgresql.insert(table).from_select(columns, source)
-    else:
-        stmt = sqlite.insert(table)
-    set_ = {c: stmt.excluded[c] for c in update_columns}
-    set_.update(new_values(stmt.excluded) if new_values else {})
-    if set_:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys,
-            set_=set_,
-            where=or_(*[table.c[c].is_distinct_from(value) for c, value in set_.items()]),
-        )
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    for chunk in _chunks(rows, BATCH_ROWS):
-        if postgres:
-            conn.execute(stmt, {c: [row[c] for row in chunk] for c in columns})
-        else:
-            conn.execute(stmt, list(chunk))
+    with _staged(conn, table, columns) as stage:
+        for start, chunk in enumerate(_chunks(rows, BATCH_ROWS)):
+            first = start * BATCH_ROWS
+            conn.execute(
+                stage.insert(), [{STAGE_ORDER: first + i, **row} for i, row in enumerate(chunk)]
+            )
+        _merge(conn, table, stage, columns, keys, update_columns, new_values)
     return len(rows)
 
 
@@ -89,17 +90,172 @@ def _upsert_frame(
     update_columns: Sequence[str],
     new_values: Callable[[Any], Mapping[str, Any]] | None = None,
 ) -> int:
-    """:func:`_upsert` of a frame's rows, made into Python records a slice at a time.
+    """:func:`_upsert` of a frame's rows (of rows with the same key the last one wins).
 
-    Same result as ``_upsert(conn, table, _records(frame), ...)`` (of rows with the same key
-    the last one wins), but a million rows never exist as a million dicts at once (about 1 KB
-    each).
+    Returns:
+        The number of distinct keys upserted.
     """
     frame = frame.drop_duplicates(keys, keep="last")
-    return sum(
-        _upsert(conn, table, records, keys, update_columns, new_values)
-        for records in _record_slices(frame, _RECORD_ROWS)
+    slices = (
+        frame.iloc[start : start + _RECORD_ROWS] for start in range(0, len(frame), _RECORD_ROWS)
     )
+    return _upsert_frames(
+        conn, table, list(frame.columns), slices, keys, update_columns, new_values
+    )
+
+
+def _upsert_frames(
+    conn: Connection,
+    table: Table,
+    columns: list[str],
+    frames: Iterable[pd.DataFrame],
+    keys: list[str],
+    update_columns: Sequence[str],
+    new_values: Callable[[Any], Mapping[str, Any]] | None = None,
+) -> int:
+    """Stage frames (``columns``, keys distinct over all of them) and merge them at once.
+
+    The frames are staged one after the other (each made into driver values on its own, so a
+    million rows never exist as Python objects at once), then :func:`_merge` upserts all of
+    them with one statement.
+
+    Returns:
+        The number of rows staged.
+    """
+    staged = 0
+    with _staged(conn, table, columns) as stage:
+        for frame in frames:
+            staged += _stage_frame(conn, stage, table, frame[columns], staged)
+        if staged:
+            _merge(conn, table, stage, columns, keys, update_columns, new_values)
+    return staged
+
+
+@contextlib.contextmanager
+def _staged(conn: Connection, table: Table, columns: Sequence[str]) -> Iterator[Table]:
+    """A temporary table with ``columns`` of ``table`` (same types, no constraints or indexes)
+    and :data:`STAGE_ORDER`; dropped afterwards (and replaced if a failed call left one)."""
+    stage = Table(
+        f"{table.name}_staged",
+        MetaData(),
+        Column(STAGE_ORDER, Integer, nullable=False),
+        *[Column(c, table.c[c].type) for c in columns],
+        prefixes=["TEMPORARY"],
+    )
+    conn.execute(DropTable(stage, if_exists=True))
+    conn.execute(CreateTable(stage))
+    yield stage
+    conn.execute(DropTable(stage))
+
+
+def _stage_frame(
+    conn: Connection, stage: Table, table: Table, frame: pd.DataFrame, first: int
+) -> int:
+    """Write a frame into the staging table; its rows are numbered from ``first``.
+
+    SQLite: the DB-API ``executemany`` of the compiled plain ``INSERT`` (values converted
+    column by column with numpy, exactly as SQLAlchemy's types would bind them);
+    PostgreSQL: ``COPY ... FROM STDIN``.
+    """
+    if frame.empty:
+        return 0
+    postgres = conn.dialect.name == "postgresql"
+    values = [range(first, first + len(frame))]
+    values += [_driver_values(frame[c], table.c[c].type, postgres) for c in frame.columns]
+    rows = zip(*values, strict=True)
+    if postgres:
+        _copy_rows(conn, stage, rows)
+    else:
+        insert = str(stage.insert().compile(dialect=conn.dialect))
+        conn.exec_driver_sql(insert, list(rows))
+    return len(frame)
+
+
+def _copy_rows(conn: Connection, stage: Table, rows: Iterable[tuple[Any, ...]]) -> None:
+    """``COPY stage (columns) FROM STDIN`` of ``rows`` through psycopg's public ``copy()``."""
+    from psycopg import sql as pgsql
+
+    statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+        pgsql.Identifier(stage.name), pgsql.SQL(", ").join(map(pgsql.Identifier, stage.c.keys()))
+    )
+    with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _driver_values(values: pd.Series, column_type: Any, postgres: bool) -> list[Any]:
+    """A column as the values SQLAlchemy's type would bind: None for missing values; UTC
+    timestamps as SQLite's ``YYYY-MM-DD HH:MM:SS.ffffff`` text (``+00`` added for
+    PostgreSQL's ``timestamptz``); Python bools, ints and floats."""
+    missing = values.isna().to_numpy()
+    if isinstance(column_type, UTCDateTime):
+        stamps = pd.to_datetime(values, utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
+        text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ")
+        out = (np.char.add(text, "+00") if postgres else text).astype(object)
+    elif isinstance(column_type, Float):
+        out = pd.to_numeric(values).to_numpy("float64", na_value=np.nan).astype(object)
+    elif isinstance(column_type, Boolean):
+        out = values.fillna(False).to_numpy(bool).astype(object)
+    elif isinstance(column_type, Integer):
+        out = values.fillna(0).to_numpy("int64").astype(object)
+    else:
+        out = values.to_numpy(object, copy=True)
+    out[missing] = None
+    return out.tolist()
+
+
+def _new_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """``count`` ids for new rows of ``table``, increasing: PostgreSQL takes them from the
+    column's sequence; SQLite gets the ones its own ``INSERT`` would give (``max(id) + 1`` on);
+    a writer that takes them meanwhile makes the insert fail (unique key), not mix rows."""
+    if conn.dialect.name == "postgresql":
+        sequence = cast(func.pg_get_serial_sequence(table.name, "id"), postgresql.REGCLASS)
+        query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return sorted(conn.execute(query).scalars().all())
+    last = conn.execute(select(func.max(table.c.id))).scalar() or 0
+    return list(range(last + 1, last + count + 1))
+
+
+def _insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Plain ``INSERT INTO table SELECT ... FROM staged`` of a frame's rows (in their order);
+    a row that exists already is an error."""
+    columns = list(frame.columns)
+    with _staged(conn, table, columns) as stage:
+        for start in range(0, len(frame), _RECORD_ROWS):
+            _stage_frame(conn, stage, table, frame.iloc[start : start + _RECORD_ROWS], start)
+        source = select(*[stage.c[c] for c in columns]).order_by(stage.c[STAGE_ORDER])
+        conn.execute(table.insert().from_select(columns, source))
+
+
+def _merge(
+    conn: Connection,
+    table: Table,
+    stage: Table,
+    columns: Sequence[str],
+    keys: list[str],
+    update_columns: Sequence[str],
+    new_values: Callable[[Any], Mapping[str, Any]] | None,
+) -> None:
+    """``INSERT INTO table SELECT ... FROM stage ON CONFLICT (keys) DO UPDATE ...``: one
+    statement for every staged row, in the staged order.
+
+    ``WHERE true`` keeps SQLite's parser from reading ``ON CONFLICT`` as a join constraint.
+    Columns not in ``update_columns`` or ``new_values`` keep their stored values.
+    """
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    source = select(*[stage.c[c] for c in columns]).where(true()).order_by(stage.c[STAGE_ORDER])
+    stmt = insert(table).from_select(list(columns), source)
+    set_ = {c: stmt.excluded[c] for c in update_columns}
+    set_.update(new_values(stmt.excluded) if new_values else {})
+    if set_:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_=set_,
+            where=or_(*[table.c[c].is_distinct_from(value) for c, value in set_.items()]),
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(stmt)
 
 
 def _earlier(new: Any, old: Any) -> Any:

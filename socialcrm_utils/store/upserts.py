@@ -18,8 +18,6 @@ from .frames import (
     _floats,
     _frame,
     _platforms,
-    _record_slices,
-    _records,
     _require,
     _strings,
     _utc,
@@ -27,17 +25,17 @@ from .frames import (
     _utc_ns,
 )
 from .runs import _add_run_counts, _check_run
-from .schema import (
-    _IN_BATCH,
-    _RECORD_ROWS,
-    BATCH_ROWS,
-    StoreError,
-    cases,
-    contacts,
-    identities,
-    interactions,
+from .schema import _IN_BATCH, _RECORD_ROWS, StoreError, cases, contacts, identities, interactions
+from .sql import (
+    _delete_in,
+    _earlier,
+    _insert_frame,
+    _later,
+    _new_ids,
+    _select_in,
+    _upsert_frame,
+    _upsert_frames,
 )
-from .sql import _delete_in, _earlier, _later, _select_in, _upsert, _upsert_frame
 
 __all__ = ["UpsertsMixin"]
 
@@ -116,39 +114,24 @@ class UpsertsMixin:
             ids, created = _ensure_identities(conn, client, authors)
             keyed = frame.merge(ids, how="left", on=["platform", "author_id"])
             keyed.loc[frame["is_brand"].to_numpy(), ["identity_id", "contact_id"]] = None
-            # Of mentions with the same key the last one wins. The rest become Python objects a
-            # slice at a time: a million rows at once would take gigabytes.
+            # Of mentions with the same key the last one wins. The rest are staged a slice at a
+            # time (a million rows as Python objects at once would take gigabytes), then merged
+            # into interactions with one statement.
             last = np.flatnonzero(~frame.duplicated(["platform", "mention_id"], keep="last"))
-            written = 0
-            for start in range(0, len(last), _RECORD_ROWS):
-                rows = last[start : start + _RECORD_ROWS]
-                part, source, ident = frame.iloc[rows], mentions.iloc[rows], keyed.iloc[rows]
-                columns = {
-                    "client": pd.Series(client, index=part.index),
-                    "platform": part["platform"],
-                    "mention_id": part["mention_id"],
-                    "identity_id": ident["identity_id"],
-                    "contact_id": ident["contact_id"],
-                    "brand_handle": part["author_id"].where(part["is_brand"]),
-                    "conversation_id": _strings(source, "conversation_id"),
-                    "in_reply_to_id": _strings(source, "in_reply_to_id"),
-                    "created_at": part["created_at"],
-                    "is_brand": part["is_brand"],
-                    "intent": _strings(source, "intent"),
-                    "priority": _strings(source, "priority"),
-                    "sentiment": _floats(source, "sentiment"),
-                    "sentiment_label": _strings(source, "sentiment_label"),
-                    "lang": _strings(source, "lang"),
-                    "url": _strings(source, "url"),
-                    "text_redacted": _strings(source, "text_redacted"),
-                }
-                written += _upsert(
-                    conn,
-                    interactions,
-                    _records(pd.DataFrame(columns)),
-                    ["client", "platform", "mention_id"],
-                    [c for c in columns if c not in ("client", "platform", "mention_id")],
+            slices = (
+                _interaction_rows(
+                    client, frame, mentions, keyed, last[start : start + _RECORD_ROWS]
                 )
+                for start in range(0, len(last), _RECORD_ROWS)
+            )
+            written = _upsert_frames(
+                conn,
+                interactions,
+                list(_INTERACTION_COLUMNS),
+                slices,
+                list(_INTERACTION_KEYS),
+                [c for c in _INTERACTION_COLUMNS if c not in _INTERACTION_KEYS],
+            )
             if run_id is not None:
                 _add_run_counts(conn, run_id, {"mentions": written})
         logger.info(
@@ -278,6 +261,55 @@ class UpsertsMixin:
         return int(moved)
 
 
+_INTERACTION_KEYS = ("client", "platform", "mention_id")
+
+#: Columns of ``interactions`` that :meth:`UpsertsMixin.upsert_mentions` writes, in order.
+_INTERACTION_COLUMNS = (
+    *_INTERACTION_KEYS,
+    "identity_id",
+    "contact_id",
+    "brand_handle",
+    "conversation_id",
+    "in_reply_to_id",
+    "created_at",
+    "is_brand",
+    "intent",
+    "priority",
+    "sentiment",
+    "sentiment_label",
+    "lang",
+    "url",
+    "text_redacted",
+)
+
+
+def _interaction_rows(
+    client: str, frame: pd.DataFrame, mentions: pd.DataFrame, keyed: pd.DataFrame, rows: Any
+) -> pd.DataFrame:
+    """The ``interactions`` rows of the mentions at positions ``rows``."""
+    part, source, ident = frame.iloc[rows], mentions.iloc[rows], keyed.iloc[rows]
+    columns = {
+        "client": pd.Series(client, index=part.index),
+        "platform": part["platform"],
+        "mention_id": part["mention_id"],
+        "identity_id": ident["identity_id"],
+        "contact_id": ident["contact_id"],
+        "brand_handle": part["author_id"].where(part["is_brand"]),
+        "conversation_id": _strings(source, "conversation_id"),
+        "in_reply_to_id": _strings(source, "in_reply_to_id"),
+        "created_at": part["created_at"],
+        "is_brand": part["is_brand"],
+        "intent": _strings(source, "intent"),
+        "priority": _strings(source, "priority"),
+        "sentiment": _floats(source, "sentiment"),
+        "sentiment_label": _strings(source, "sentiment_label"),
+        "lang": _strings(source, "lang"),
+        "url": _strings(source, "url"),
+        "text_redacted": _strings(source, "text_redacted"),
+    }
+    return pd.DataFrame(columns)[list(_INTERACTION_COLUMNS)]
+
+
 # long: new and known identities, and their contacts, in one pass of the caller's transaction
 def _ensure_identities(
     conn: Connection, client: str, authors: pd.DataFrame, widen: bool = True
@@ -304,8 +336,10 @@ def _ensure_identities(
     new = authors[authors["identity_id"].isna()]
     created: list[int] = []
     if len(new):
+        created = _new_ids(conn, contacts, len(new))
         contact_rows = pd.DataFrame(
             {
+                "id": created,
                 "client": client,
                 "display_name": new["display_name"].where(
                     new["display_name"].notna(), new["author_id"]
@@ -314,9 +348,7 @@ def _ensure_identities(
                 "last_seen": new["last_seen"],
             }
         )
-        stmt = contacts.insert().returning(contacts.c.id, sort_by_parameter_order=True)
-        for chunk in _record_slices(contact_rows, BATCH_ROWS):
-            created += conn.execute(stmt, chunk).scalars().all()
+        _insert_frame(conn, contacts, contact_rows)
         del contact_rows
         new = new.assign(contact_id=created)
         rows = pd.DataFrame(
