@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from twitter_text import parse_tweet
+
+from .twitter import parse_tweet
 
 __all__ = ["WEIGHTED_PLATFORMS", "count_length", "find_too_long"]
 

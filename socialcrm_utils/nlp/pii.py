@@ -57,9 +57,9 @@ import pandas as pd
 import phonenumbers
 from stdnum import iban as stdnum_iban
 from stdnum import luhn as stdnum_luhn
-from twitter_text import extract_urls_with_indices
 
 from .sentiment import normalize_lang
+from .twitter import extract_urls_with_indices
 
 __all__ = [
     "PiiMatch",
