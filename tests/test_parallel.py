@@ -20,10 +20,32 @@ def _shout(suffix: str, texts: list[str]) -> list[str]:
     return [f"{text.upper()}{suffix}:{os.getpid()}" for text in texts]
 
 
+def _alive() -> dict[tuple[int, float], psutil.Process]:
+    """Living child processes of the test session, by (pid, start time)."""
+    out = {}
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE:
+                out[(p.pid, p.create_time())] = p
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+#: Processes of the test session started before this module (servers of other test modules'
+#: fixtures, e.g. JupyterLab or a Dask cluster): not the pools' business.
+_BEFORE: set[tuple[int, float]] = set()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _baseline():
+    _BEFORE.update(_alive())
+    yield
+
+
 def _children() -> list[psutil.Process]:
-    return [
-        p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE
-    ]
+    """This module's child processes (those of the pools under test)."""
+    return [p for key, p in _alive().items() if key not in _BEFORE]
 
 
 @needs_two_cores
