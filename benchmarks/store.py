@@ -5,9 +5,10 @@ cases with ``store.record_run``, ``store.upsert_mentions(client, scored)`` and
 ``store.upsert_cases(client, routed)``. This script times exactly those calls, in one run and
 each in its own process (so that peak memory is its own), for every size and path:
 
-- **sqlite old**: the store as it was before the bulk path (kept here as :func:`baseline_upsert`
-  and :func:`baseline_upsert_frames`): SQLAlchemy's ``insert().on_conflict_do_update`` executed
-  with :data:`~socialcrm_utils.store.BATCH_ROWS` rows per executemany, and only
+- **sqlite old**: the store as it was before the bulk path (kept here as :func:`baseline_upsert`,
+  :func:`baseline_upsert_frames` and :func:`baseline_insert_frame`): SQLAlchemy's
+  ``insert().on_conflict_do_update`` executed with :data:`~socialcrm_utils.store.BATCH_ROWS`
+  rows per executemany, new contacts by ``INSERT ... RETURNING`` executemany, and only
   ``PRAGMA foreign_keys=ON`` on connect;
 - **sqlite new**: the store as it is (staging table, one set-based upsert per table, pragmas);
 - **postgresql new**: the same on PostgreSQL, rows staged with ``COPY ... FROM STDIN``, when
@@ -183,6 +184,21 @@ def baseline_upsert_frame(conn, table, frame, keys, update_columns, new_values=N
     )
 
 
+def baseline_insert_frame(conn: Any, table: Any, frame: pd.DataFrame) -> None:
+    """The former creation of new contacts: ``INSERT ... RETURNING`` executemany (SQLAlchemy's
+    ``sort_by_parameter_order``), the database giving the ids (the same ones the new path
+    reserves)."""
+    from socialcrm_utils.store import BATCH_ROWS
+    from socialcrm_utils.store.frames import _record_slices
+
+    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    given = []
+    for chunk in _record_slices(frame.drop(columns="id"), BATCH_ROWS):
+        given += conn.execute(stmt, chunk).scalars().all()
+    if given != frame["id"].tolist():
+        raise AssertionError("the baseline's contact ids differ from the reserved ones")
+
+
 def _foreign_keys_only(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -194,7 +210,9 @@ def baseline_patches() -> list[Any]:
     return [
         mock.patch("socialcrm_utils.store.upserts._upsert_frames", baseline_upsert_frames),
         mock.patch("socialcrm_utils.store.upserts._upsert_frame", baseline_upsert_frame),
+        mock.patch("socialcrm_utils.store.upserts._insert_frame", baseline_insert_frame),
         mock.patch("socialcrm_utils.store.runs._upsert", baseline_upsert),
+        mock.patch("socialcrm_utils.store.deliveries._upsert", baseline_upsert),
         mock.patch("socialcrm_utils.store.core._sqlite_pragmas", _foreign_keys_only),
     ]
 
