@@ -441,6 +441,36 @@ def _default_lexicon() -> dict[str, LexiconEntry]:
         return load_sentiws(path)
 
 
+def _split_text(
+    text: str,
+) -> tuple[list[str], list[int], list[int], list[int], dict[int, int], set[int]]:
+    """A text's words with their start offsets, clause and sentence numbers, and per sentence
+    the exclamation marks that end it and whether a question mark does."""
+    words: list[str] = []
+    starts: list[int] = []
+    clause: list[int] = []
+    sentence: list[int] = []
+    exclamations: dict[int, int] = {}
+    questions: set[int] = set()
+    clause_id = sentence_id = 0
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "stop":
+            exclamations[sentence_id] = match.group().count("!")
+            if "?" in match.group():
+                questions.add(sentence_id)
+            clause_id += 1
+            sentence_id += 1
+        elif kind == "pause":
+            clause_id += 1
+        elif kind != "skip":
+            words.append(match.group())
+            starts.append(match.start())
+            clause.append(clause_id)
+            sentence.append(sentence_id)
+    return words, starts, clause, sentence, exclamations, questions
+
+
 class GermanSentimentAnalyzer:
     """Score German texts on VADER's scale; see the module docstring for the rules.
 
@@ -572,28 +602,7 @@ class GermanSentimentAnalyzer:
         Returns:
             The score, rounded to 4 decimals like VADER.
         """
-        words: list[str] = []
-        starts: list[int] = []
-        clause: list[int] = []
-        sentence: list[int] = []
-        exclamations: dict[int, int] = {}
-        questions: set[int] = set()
-        clause_id = sentence_id = 0
-        for match in _TOKENS.finditer(text):
-            kind = match.lastgroup
-            if kind == "stop":
-                exclamations[sentence_id] = match.group().count("!")
-                if "?" in match.group():
-                    questions.add(sentence_id)
-                clause_id += 1
-                sentence_id += 1
-            elif kind == "pause":
-                clause_id += 1
-            elif kind != "skip":
-                words.append(match.group())
-                starts.append(match.start())
-                clause.append(clause_id)
-                sentence.append(sentence_id)
+        words, starts, clause, sentence, exclamations, questions = _split_text(text)
         if not words:
             return 0.0
         lowered = [w.lower().lstrip("#") for w in words]

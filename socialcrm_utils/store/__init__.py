@@ -54,8 +54,9 @@ not contacts: their interactions carry the handle in ``brand_handle`` instead.
 naive UTC is stored there, and both come back as tz-aware UTC.
 
 **Why SQLAlchemy Core, not the ORM.** Every write is a set-based, dialect-aware bulk upsert of
-DataFrame rows (``INSERT ... ON CONFLICT DO UPDATE``, executemany of :data:`BATCH_ROWS` rows per
-statement) and every read returns a DataFrame; nothing needs per-object identity, change
+DataFrame rows (staged in a temporary table, by executemany on SQLite and COPY on PostgreSQL,
+then merged with one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` per table) and every read
+returns a DataFrame; nothing needs per-object identity, change
 tracking or lazy relationships, so mapped classes would be a second copy of the schema to keep
 in step with the tables. Core ``Table`` objects are the one schema definition, usable for ad-hoc
 SQL (``from socialcrm_utils.store import interactions``). Only SQLAlchemy's public API is used.

@@ -134,12 +134,7 @@ class ForgetMixin:
             }
             doomed = sorted({m.id for m in own} | replies)
             result["interactions"] = _delete_in(conn, interactions, doomed)
-            kept = exists().where(  # the counts of erased posts go with them (incremental runs)
-                interactions.c.client == mention_metrics.c.client,
-                interactions.c.platform == mention_metrics.c.platform,
-                interactions.c.mention_id == mention_metrics.c.mention_id,
-            )
-            conn.execute(delete(mention_metrics).where(mention_metrics.c.client == client, ~kept))
+            _drop_orphan_metrics(conn, client)  # the counts of erased posts go too
             result["cases"] = _delete_in(conn, cases, [c.id for c in their_cases])
             result["identities"] = _delete_in(conn, identities, identity_ids)
             left = set(
@@ -172,6 +167,19 @@ class ForgetMixin:
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM")
+            # With journal_mode=WAL the -wal file may still hold pages of the deleted rows.
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _drop_orphan_metrics(conn: Connection, client: str) -> None:
+    """Delete the client's ``mention_metrics`` rows whose interaction is gone (incremental runs
+    keep reach and counts there; they must not outlive an erased post)."""
+    kept = exists().where(
+        interactions.c.client == mention_metrics.c.client,
+        interactions.c.platform == mention_metrics.c.platform,
+        interactions.c.mention_id == mention_metrics.c.mention_id,
+    )
+    conn.execute(delete(mention_metrics).where(mention_metrics.c.client == client, ~kept))
 
 
 def _handle_pattern(author_id: str) -> re.Pattern[str]:
