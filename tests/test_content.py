@@ -924,3 +924,32 @@ def test_content_calendar_empty_inputs(slots: pd.DataFrame) -> None:
         content_calendar(FAQ, COMPLAINTS, slots, VOLUMES, start, max_platforms=0)
     with pytest.raises(ValueError, match="share"):
         content_calendar(FAQ.drop(columns="share"), None, slots, VOLUMES, start)
+
+
+def test_the_vocabulary_shortcut_asks_the_same_questions():
+    """With thousands of excluded names the exclusion pattern is slow (step 6 at 1M mentions
+    took 1,023 s); the vocabulary shortcut skips it for sentences holding another word and must
+    give exactly the same sentences."""
+    from socialcrm_utils.steps.content.questions import questions_asked, term_vocabulary
+    from socialcrm_utils.steps.content.text import term_pattern
+
+    terms = ["ACME Air", "@acmeair", "Anna", "Jo-Anne", "a320"]
+    pattern, vocabulary = term_pattern(terms), term_vocabulary(terms)
+    texts = [
+        "acme air? Anna?",  # only excluded terms: nothing asked
+        "Jo-Anne, a320?",  # a hyphenated name and a term with digits: nothing asked
+        "Is the air conditioning on? ACME AIR?",  # "conditioning" is not excluded
+        "Anna, where is my bag? https://x.example/why?",
+        "Anna? b320?",
+    ]
+    for text in texts:
+        assert questions_asked(text, pattern, "en", vocabulary) == questions_asked(
+            text, pattern, "en"
+        )
+    assert [questions_asked(t, pattern, "en", vocabulary) for t in texts] == [
+        [],
+        [],
+        ["Is the air conditioning on?"],
+        ["Anna, where is my bag?"],
+        ["b320?"],  # "b" is no excluded word
+    ]

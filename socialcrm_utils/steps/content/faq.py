@@ -61,7 +61,7 @@ from ...nlp.sentiment import normalize_lang
 from ...nlp.tokens import lang_key, tokenize_clauses
 from ...schema import has_intent, text_of
 from .labels import capitalised_spellings, label_phrases, surface_spelling
-from .questions import NOT_TOPIC_WORDS, person_names, questions_asked
+from .questions import NOT_TOPIC_WORDS, person_names, questions_asked, term_vocabulary
 from .text import (
     RULE_LANGUAGES,
     UNKNOWN_LANG,
@@ -142,8 +142,9 @@ def _texts_to_cluster(scored: pd.DataFrame, intent: str, exclude: tuple[str, ...
         # not the story around them, not abuse, not a sentence naming only the brand or a
         # person ("ACME Air? I thought that was a vacuum cleaner brand").
         brand = term_pattern(exclude)
+        vocabulary = term_vocabulary(exclude)
         asked = [
-            " ".join(questions_asked(t, brand, str(lang)))
+            " ".join(questions_asked(t, brand, str(lang), vocabulary))
             for t, lang in zip(display, langs, strict=True)
         ]
         words_text = pd.Series(asked, index=display.index, dtype="string")

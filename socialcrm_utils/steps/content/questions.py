@@ -9,6 +9,7 @@ other language is carried by its question marks.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -108,7 +109,12 @@ def _is_question_sentence(sentence: str, lang: str) -> bool:
     return words[0] in QUESTION_WORDS[key]
 
 
-def questions_asked(text: str, exclude: re.Pattern[str] | None, lang: str = "") -> list[str]:
+def questions_asked(
+    text: str,
+    exclude: re.Pattern[str] | None,
+    lang: str = "",
+    vocabulary: frozenset[str] | None = None,
+) -> list[str]:
     """The real question sentences of a text: what it asks, without abuse or only names.
 
     Sentences end at ``. ! ?`` followed by a space (not inside "12.50" or "acme.com"). A
@@ -131,15 +137,46 @@ def questions_asked(text: str, exclude: re.Pattern[str] | None, lang: str = "") 
         []
         >>> questions_asked("Are you kidding me? Where is my bag", brand, "en")
         ['Where is my bag']
+
+    ``vocabulary`` (:func:`term_vocabulary` of the same terms) is a shortcut with the same
+    result: a sentence with a word outside it cannot be made only of excluded terms, so the
+    pattern (slow with thousands of names) runs only on the sentences it could empty.
     """
     asked = []
     for sentence in SENTENCE_END.split(text):
         if not _is_question_sentence(sentence, lang) or ABUSE_PATTERN.search(sentence):
             continue
+        if vocabulary is not None and _has_other_word(sentence, vocabulary):
+            asked.append(sentence.strip())
+            continue
         rest = exclude.sub(" ", sentence) if exclude is not None else sentence
         if _NOT_WORDS_RE.sub("", rest):
             asked.append(sentence.strip())
     return asked
+
+
+_LINKS_AND_TAGS_RE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+")
+_LETTER_RUN_RE = re.compile(r"[^\W\d_]+")
+
+
+def term_vocabulary(terms: Iterable[str]) -> frozenset[str]:
+    """The lower-case letter runs of excluded terms (as :func:`text.term_pattern` reads them).
+
+    Examples:
+        >>> sorted(term_vocabulary(["ACME Air", "@acmeair", "Jo-Anne"]))
+        ['acme', 'acmeair', 'air', 'anne', 'jo']
+    """
+    return frozenset(
+        run.lower() for term in terms for run in _LETTER_RUN_RE.findall(term.strip().lstrip("#@"))
+    )
+
+
+def _has_other_word(sentence: str, vocabulary: frozenset[str]) -> bool:
+    """Whether a letter run of the sentence (links, @handles and #hashtags aside) lies outside
+    ``vocabulary``: an excluded term's whole-word match only ever covers runs of the term, so
+    such a run survives the exclusion and the sentence asks something."""
+    runs = _LETTER_RUN_RE.findall(_LINKS_AND_TAGS_RE.sub(" ", sentence))
+    return any(run.lower() not in vocabulary for run in runs)
 
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
