@@ -221,7 +221,8 @@ def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_pl
     assert code == 1
     match = re.fullmatch(
         r"error: step 1 \(01_find_platforms\.ipynb\) failed in cell (\d+) "
-        r"\(imported = read_mentions\(playbook\)\): SourceError: no mentions "
+        r"\(imported = read_run_input\(playbook, run_dir\)  # the sourc\.\.\.\): "
+        r"SourceError: no mentions "
         r"kept: all 2 rows read were rejected, most often for 'empty text' \(1 "
         r"row, e\.g\. bad\.csv line 2\); see rejected\.csv and fix the file or "
         r"the source's mapping\n  partial notebook: (\S+) \(it keeps the "
@@ -231,7 +232,7 @@ def test_failing_cell_names_notebook_and_keeps_partial_output(tmp_path, write_pl
     )
     assert match, err
     source = nbformat.read(ROOT / "notebooks" / "01_find_platforms.ipynb", as_version=4)
-    assert source.cells[int(match.group(1)) - 1].source.startswith("imported = read_mentions(")
+    assert source.cells[int(match.group(1)) - 1].source.startswith("imported = read_run_input(")
     partial = nbformat.read(match.group(2), as_version=4)
     failed = [
         c
