@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.schema import DDL, CreateColumn
 
 from ..exceptions import (  # raised here; defined with every other exception
@@ -353,6 +354,22 @@ def prepare_schema(engine: Engine, shown_url: str, create: bool = True) -> None:
         SchemaVersionError: If the store is newer than :data:`SCHEMA_VERSION`, or no
             migration leads from its version to the current one.
     """
+    for attempt in range(3):
+        try:
+            _prepare_once(engine, shown_url, create)
+            return
+        except (OperationalError, ProgrammingError, IntegrityError) as exc:
+            # Two runs creating one store at the same moment: the other one's tables appeared
+            # between our check and our CREATE; its transaction is committed, so read again.
+            if "already exists" not in str(exc) and "duplicate" not in str(exc).lower():
+                raise
+            if attempt == 2:
+                raise
+            logger.info("store %s was created by another run meanwhile: read again", shown_url)
+
+
+def _prepare_once(engine: Engine, shown_url: str, create: bool) -> None:
+    """One attempt of :func:`prepare_schema`, in one transaction."""
     with engine.begin() as conn:
         found = stored_version(conn)
         if found is None and not create:
