@@ -460,23 +460,6 @@ def from_iso(value: Any) -> Any:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
-def count(value: Any) -> int | None:
-    """A count from JSON (number or digits), else None."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def lang_of(value: Any) -> str | None:
-    """Language tag -> its primary subtag in lower case (``de-DE`` -> ``de``)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip().lower().replace("_", "-").split("-")[0]
-
-
 def join_text(*parts: str) -> str:
     """Non-empty parts joined by a blank line."""
     return "\n\n".join(p.strip() for p in parts if p and p.strip())

@@ -23,13 +23,13 @@ from .apis import (
     SourceCursor,
     advance_cursor,
     collect_records,
-    count,
     from_iso,
     join_text,
     records_frame,
     server_tags,
     unexpected,
 )
+from .feeds import json_count as count
 from .http import HttpClient, HttpResponse
 
 __all__ = ["APPSTORE_PAGES", "fetch_appstore"]

@@ -189,7 +189,7 @@ def _rss_record(entry: Any, platform: str, feed_lang: str | None) -> Record:
         "text": _join(title, _feed_text(summary, summary_detail)),
         "created_at": created,
         "url": entry.get("link") or None,
-        "lang": _lang(summary_detail.get("language") or feed_lang),
+        "lang": primary_lang(summary_detail.get("language") or feed_lang),
     }
 
 
@@ -282,12 +282,12 @@ def _mastodon_record(status: Any, host: str, response: HttpResponse) -> Record:
         ),
         "created_at": _from_iso(status.get("created_at")),
         "url": status.get("url") or status.get("uri") or None,
-        "lang": _lang(status.get("language")),
+        "lang": primary_lang(status.get("language")),
         "in_reply_to_id": f"{host}:{parent}" if parent else None,
-        "reach": _count(account.get("followers_count")),
-        "likes": _count(status.get("favourites_count")),
-        "shares": _count(status.get("reblogs_count")),
-        "replies": _count(status.get("replies_count")),
+        "reach": json_count(account.get("followers_count")),
+        "likes": json_count(status.get("favourites_count")),
+        "shares": json_count(status.get("reblogs_count")),
+        "replies": json_count(status.get("replies_count")),
     }
 
 
@@ -362,9 +362,9 @@ def _reddit_record(child: Any, response: HttpResponse) -> Record:
         "created_at": _from_epoch(post.get("created_utc")),
         "url": f"{REDDIT_WEB}{permalink}" if permalink else post.get("url") or None,
         "conversation_id": name,
-        "likes": _count(post.get("score")),
-        "shares": _count(post.get("num_crossposts")),
-        "replies": _count(post.get("num_comments")),
+        "likes": json_count(post.get("score")),
+        "shares": json_count(post.get("num_crossposts")),
+        "replies": json_count(post.get("num_comments")),
     }
 
 
@@ -441,8 +441,8 @@ def _hackernews_record(hit: Any, response: HttpResponse) -> Record:
         "url": f"{HACKERNEWS_ITEM}{object_id}" if object_id else None,
         "in_reply_to_id": str(parent) if comment and parent is not None else None,
         "conversation_id": str(story) if story is not None else object_id,
-        "likes": _count(hit.get("points")),
-        "replies": _count(hit.get("num_comments")),
+        "likes": json_count(hit.get("points")),
+        "replies": json_count(hit.get("num_comments")),
     }
 
 
@@ -544,7 +544,8 @@ def _from_epoch(value: Any) -> Any:
         return value
 
 
-def _count(value: Any) -> int | None:
+def json_count(value: Any) -> int | None:
+    """A count from JSON (number or digits), else None."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -553,7 +554,7 @@ def _count(value: Any) -> int | None:
         return None
 
 
-def _lang(value: Any) -> str | None:
+def primary_lang(value: Any) -> str | None:
     """Language tag -> its primary subtag in lower case (``en-US`` -> ``en``)."""
     if not isinstance(value, str) or not value.strip():
         return None

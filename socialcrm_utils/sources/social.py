@@ -36,10 +36,8 @@ from .apis import (
     advance_cursor,
     bearer_token,
     collect_records,
-    count,
     from_iso,
     iso_z,
-    lang_of,
     records_frame,
     refused,
     secret_value,
@@ -47,6 +45,8 @@ from .apis import (
     unexpected,
     window_of,
 )
+from .feeds import json_count as count
+from .feeds import primary_lang as lang_of
 from .feeds import strip_html
 from .http import HttpClient, HttpResponse
 
