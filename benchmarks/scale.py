@@ -92,6 +92,8 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
         self.peak_tree_kb = 0
+        self.step = 0  # the step the run is in (set from its output), 0 before the first
+        self.step_peak_kb: dict[int, int] = {}
         self.hwm_kb: dict[int, int] = {}
         self.done = threading.Event()
 
@@ -105,6 +107,7 @@ class TreeSampler(threading.Thread):
                 if "VmHWM" in status:
                     self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), status["VmHWM"])
             self.peak_tree_kb = max(self.peak_tree_kb, total)
+            self.step_peak_kb[self.step] = max(self.step_peak_kb.get(self.step, 0), total)
             self.done.wait(self.every)
 
 
@@ -275,7 +278,13 @@ def run_size(size: int, work: Path) -> dict[str, object]:
     )
     sampler = TreeSampler(process.pid)
     sampler.start()
-    log = process.communicate()[0]
+    lines = []
+    for line in process.stdout:  # "[3/6] step 3: ..." starts step 3
+        lines.append(line)
+        if line.startswith("[") and "] step " in line:
+            sampler.step = int(line.split("] step ", 1)[1].split(":", 1)[0])
+    process.wait()
+    log = "".join(lines)
     wall = time.perf_counter() - started
     sampler.done.set()
     sampler.join()
@@ -306,6 +315,7 @@ def run_size(size: int, work: Path) -> dict[str, object]:
         "wall_s": wall,
         "peak_tree_mb": sampler.peak_tree_kb / 1024,
         "peak_process_mb": max(sampler.hwm_kb.values(), default=0) / 1024,
+        "step_peak_mb": {n: kb / 1024 for n, kb in sorted(sampler.step_peak_kb.items())},
         "steps": steps,
     }
 
@@ -344,6 +354,16 @@ def report(
     print(
         f"peak memory of the run's process tree: {worst:,.0f} MB "
         f"({'meets' if worst <= TARGET_PEAK_MB else 'MISSES'} the 3 GB target)"
+    )
+
+    print("\n== peak tree memory per step (MB; step 0: before the first step starts) ==")
+    print(
+        pd.DataFrame(
+            [
+                {"mentions": f"{r['rows']:,}", **{str(n): v for n, v in r["step_peak_mb"].items()}}
+                for r in runs
+            ]
+        ).to_string(index=False, float_format=lambda v: f"{v:,.0f}")
     )
 
     print("\n== time ratio at 10x the mentions (target <= 11) ==")

@@ -17,7 +17,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from socialcrm_utils.nlp.tokens import lang_key, stop_words, tokenize, tokenize_clauses
+from socialcrm_utils.nlp.tokens import exclusions, lang_key, stop_words, tokenize, tokenize_clauses
 from socialcrm_utils.nlp.topics import TOPIC_COLUMNS, weekly_topics
 
 TZ = "Europe/Berlin"
@@ -213,6 +213,26 @@ def test_tokenize_clauses_split_at_punctuation_and_excluded_phrases() -> None:
     # the excluded phrase ends a clause: no "lounge" + "wifi" pair across it
     assert tokenize_clauses("lounge acme air wifi", "en", ["acme air"]) == [["lounge"], ["wifi"]]
     assert tokenize_clauses("", "en") == [] and tokenize_clauses(None, "de") == []
+
+
+def test_prepared_exclusions_cut_the_same_phrases_as_one_pattern_of_all() -> None:
+    # Handles split into phrases ("meilensammler_ham10" -> meilensammler ham10); only phrases
+    # whose first word is in a text are tried, longest first, as one pattern of all would.
+    terms = ["Meilensammler_HAM10", "meilensammler ham", "acme air", "acme air help", "Anna-Lena"]
+    prepared = exclusions(terms)
+    assert prepared.singles == {"anna-lena"} and len(prepared.phrases) == 4
+    cases = {
+        "meilensammler ham10 lounge": [["lounge"]],
+        "meilensammler ham lounge": [["lounge"]],
+        "meilensammler_ham10 lounge": [["meilensammler", "ham10", "lounge"]],  # "_": no gap
+        "xmeilensammler ham10": [["xmeilensammler", "ham10"]],
+        "acme air help desk, acme air wifi": [["desk"], ["wifi"]],
+        "anna-lena meilensammler": [["meilensammler"]],
+    }
+    for text, expected in cases.items():
+        assert tokenize_clauses(text, "en", prepared) == expected, text
+        assert tokenize_clauses(text, "en", terms) == expected, text  # terms work as before
+    assert exclusions(prepared) is prepared
 
 
 def test_stop_words_keep_words_and_the_old_import_path() -> None:

@@ -25,8 +25,10 @@ from stop_words import LANGUAGE_MAPPING, get_stop_words
 __all__ = [
     "DOMAIN_STOP_WORDS",
     "KEEP_WORDS",
+    "Exclusions",
     "MIN_TOKEN_LEN",
     "STOP_WORD_LANGUAGES",
+    "exclusions",
     "lang_key",
     "stop_words",
     "tokenize",
@@ -83,6 +85,7 @@ _CLAUSE_RE = re.compile(r"[.,!?;:()\[\]{}\"\n\r\t]+|\s[-–—/|]+\s")
 # ("don't", "check-in").
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _LETTER_RE = re.compile(r"[^\W\d_]")
+_WORD_RUN_RE = re.compile(r"\w+")
 
 
 def lang_key(lang: object) -> str:
@@ -125,26 +128,77 @@ def stop_words(lang: str) -> frozenset[str]:
     return frozenset((words | DOMAIN_STOP_WORDS) - KEEP_WORDS)
 
 
+class Exclusions:
+    """Excluded terms prepared once: single tokens, and multi-word phrases to cut out.
+
+    Build it with :func:`exclusions` and hand it to :func:`tokenize` or
+    :func:`tokenize_clauses` in a loop over many texts: preparing thousands of terms (people's
+    names from a large export) per text would cost more than the tokenizing.
+
+    A phrase is matched as a whole (``(?<!\\w)acme\\W+air(?!\\w)``), longest first. Only
+    phrases whose first word occurs in a text are tried on it (a phrase cannot match where its
+    first run of word characters is not a whole word of the text), so the cost per text
+    does not grow with the number of phrases; the result is the same as one pattern of all
+    of them.
+
+    Examples:
+        >>> prepared = exclusions(["ACME Air", "#acme", "Meilensammler_HAM10"])
+        >>> sorted(prepared.singles), len(prepared.phrases)
+        (['acme'], 2)
+        >>> prepared.cut_phrases("fly acme air or meilensammler ham10 today")
+        'fly  ,  or  ,  today'
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        singles: set[str] = set()
+        phrases: list[tuple[str, str]] = []  # (first word run, pattern)
+        for term in terms:
+            words = _TOKEN_RE.findall(unicodedata.normalize("NFC", str(term)).lower())
+            if len(words) == 1:
+                singles.add(words[0].replace("’", "'"))
+            elif len(words) > 1:
+                first = _WORD_RUN_RE.match(words[0])
+                pattern = r"\W+".join(re.escape(w) for w in words)
+                phrases.append((first.group() if first else words[0], pattern))
+        # Longest first, so that "acme air help" wins over "acme air".
+        phrases.sort(key=lambda phrase: len(phrase[1]), reverse=True)
+        self.singles: frozenset[str] = frozenset(singles)
+        self.phrases: tuple[tuple[str, str], ...] = tuple(phrases)
+        self._first_runs = frozenset(first for first, _ in phrases)
+        self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
+
+    def cut_phrases(self, cleaned: str) -> str:
+        """``cleaned`` (lower case, NFC) with every excluded phrase replaced by ``" , "``."""
+        if not self._first_runs:
+            return cleaned
+        present = self._first_runs.intersection(_WORD_RUN_RE.findall(cleaned))
+        if not present:
+            return cleaned
+        key = frozenset(present)
+        pattern = self._patterns.get(key)
+        if pattern is None:
+            if len(self._patterns) > 4096:  # texts with unusual name mixes: keep memory flat
+                self._patterns.clear()
+            chosen = [p for first, p in self.phrases if first in key]  # longest first
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(chosen) + r")(?!\w)")
+            self._patterns[key] = pattern
+        return pattern.sub(" , ", cleaned)
+
+
 @functools.lru_cache(maxsize=64)
-def _exclusions(terms: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern[str] | None]:
-    """Split excluded terms into single tokens and a regex for multi-word phrases (cached)."""
-    singles: set[str] = set()
-    phrases: list[str] = []
-    for term in terms:
-        words = _TOKEN_RE.findall(unicodedata.normalize("NFC", str(term)).lower())
-        if len(words) == 1:
-            singles.add(words[0].replace("’", "'"))
-        elif len(words) > 1:
-            phrases.append(r"\W+".join(re.escape(w) for w in words))
-    if not phrases:
-        return frozenset(singles), None
-    # Longest first, so that "acme air help" wins over "acme air".
-    phrases.sort(key=len, reverse=True)
-    return frozenset(singles), re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)")
+def _cached_exclusions(terms: tuple[str, ...]) -> Exclusions:
+    return Exclusions(terms)
+
+
+def exclusions(terms: Iterable[str] | Exclusions = ()) -> Exclusions:
+    """Prepared :class:`Exclusions` for ``terms`` (cached; an ``Exclusions`` is returned as is)."""
+    if isinstance(terms, Exclusions):
+        return terms
+    return _cached_exclusions(tuple(terms))
 
 
 def tokenize_clauses(
-    text: object, lang: str | None, exclude_terms: Iterable[str] = ()
+    text: object, lang: str | None, exclude_terms: Iterable[str] | Exclusions = ()
 ) -> list[list[str]]:
     """The content words of a text per clause, as :func:`tokenize` finds them.
 
@@ -155,7 +209,8 @@ def tokenize_clauses(
     Args:
         text: The text; anything that is not a string gives ``[]``.
         lang: Language tag (see :func:`tokenize`).
-        exclude_terms: Terms to drop (see :func:`tokenize`).
+        exclude_terms: Terms to drop (see :func:`tokenize`), or :func:`exclusions` of them
+            (prepare them once for many texts).
 
     Returns:
         One list of words per clause, in text order.
@@ -166,12 +221,12 @@ def tokenize_clauses(
     """
     if not isinstance(text, str) or not text:
         return []
-    singles, phrase_re = _exclusions(tuple(exclude_terms))
+    excluded = exclusions(exclude_terms)
+    singles = excluded.singles
     stops = stop_words(lang or "")
     cleaned = unicodedata.normalize("NFC", text).lower()
     cleaned = _HANDLE_RE.sub(" ", _URL_RE.sub(" ", cleaned))
-    if phrase_re is not None:
-        cleaned = phrase_re.sub(" , ", cleaned)  # an excluded phrase also ends a clause
+    cleaned = excluded.cut_phrases(cleaned)  # an excluded phrase also ends a clause
     clauses: list[list[str]] = []
     for clause in _CLAUSE_RE.split(cleaned):
         tokens: list[str] = []
@@ -194,7 +249,9 @@ def tokenize_clauses(
     return clauses
 
 
-def tokenize(text: object, lang: str | None, exclude_terms: Iterable[str] = ()) -> list[str]:
+def tokenize(
+    text: object, lang: str | None, exclude_terms: Iterable[str] | Exclusions = ()
+) -> list[str]:
     """Split a mention into lower-case content words.
 
     Steps: Unicode NFC and lower case; URLs and ``@handles`` removed; words are runs of

@@ -39,7 +39,7 @@ from nltk.metrics import BigramAssocMeasures
 
 from .pii import PLACEHOLDER_RE
 from .sentiment import normalize_lang
-from .tokens import tokenize
+from .tokens import exclusions, tokenize
 
 __all__ = [
     "ABSORB_SHARE",
@@ -191,7 +191,7 @@ def weekly_topics(
         posts["text"] = posts["text"].str.replace(PLACEHOLDER_RE.pattern, " ", regex=True)
     posts["week_start"] = posts["day"] - pd.to_timedelta(posts["day"].dt.day_of_week, unit="D")
 
-    exclude = tuple(exclude_terms)
+    exclude = exclusions(exclude_terms)  # prepared once, not per text
     tokens_of: dict[tuple[object, str], list[str]] = {}
     rows: list[dict[str, object]] = []
     for (week_start, lang), group in posts.groupby(["week_start", "lang"], sort=True):

@@ -58,7 +58,7 @@ import pandas as pd
 
 from ...nlp.pii import PLACEHOLDER_RE
 from ...nlp.sentiment import normalize_lang
-from ...nlp.tokens import lang_key, tokenize_clauses
+from ...nlp.tokens import exclusions, lang_key, tokenize_clauses
 from ...schema import has_intent, text_of
 from .labels import capitalised_spellings, label_phrases, surface_spelling
 from .questions import NOT_TOPIC_WORDS, person_names, questions_asked, term_vocabulary
@@ -361,7 +361,8 @@ def _clusters_of_language(
     rules is tokenized with the English and German lists together.
     """
     texts = distinct["words_text"].str.replace(PLACEHOLDER_RE.pattern, " ", regex=True).tolist()
-    clauses = [tokenize_clauses(text, lang, exclude) for text in texts]
+    excluded = exclusions(exclude)  # prepared once, not per text
+    clauses = [tokenize_clauses(text, lang, excluded) for text in texts]
     counts = distinct["count"].to_numpy(dtype=np.float64)
     # Similarity on words (damped idf); labels from words and phrases (see the module doc).
     # distinct is sorted by text, so the row number is the last tie-break of the order.
