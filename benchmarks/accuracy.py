@@ -24,20 +24,16 @@ with numpy; nothing is trained on the data. The targets are checked by
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
-import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from socialcrm_utils import config
-from socialcrm_utils.nlp import classify_intent, cs_lexicon, german, parallel, score_sentiment
-from socialcrm_utils.nlp import sentiment as sentiment_module
+from socialcrm_utils.nlp import classify_intent, german, score_sentiment
 from socialcrm_utils.nlp.sentiment import CS_EXTENSION_VERSION, LABEL_THRESHOLDS
 
 LABELS = ("negative", "neutral", "positive")
@@ -185,29 +181,6 @@ def vader_labels(scores: pd.Series, low: float = -0.05, high: float = 0.05) -> p
     )
 
 
-@contextlib.contextmanager
-def english_packs(packs: tuple[str, ...]) -> Iterator[None]:
-    """English sentiment with the packs' extension entries, in this process.
-
-    ``score_sentiment`` has no ``domain_packs`` argument yet: the pack's lexicon and phrase
-    rules are swapped into the extension for the measurement (one process, no workers).
-    """
-    lexicon, phrases = cs_lexicon.extension_rules(packs)
-    saved = cs_lexicon.LEXICON, cs_lexicon.PHRASE_RULES, os.environ.get(parallel.WORKERS_ENV)
-    cs_lexicon.LEXICON, cs_lexicon.PHRASE_RULES = lexicon, phrases
-    os.environ[parallel.WORKERS_ENV] = "1"
-    sentiment_module._fast_vader.cache_clear()  # noqa: SLF001 (rebuilt with the packs)
-    try:
-        yield
-    finally:
-        cs_lexicon.LEXICON, cs_lexicon.PHRASE_RULES = saved[0], saved[1]
-        if saved[2] is None:
-            os.environ.pop(parallel.WORKERS_ENV, None)
-        else:
-            os.environ[parallel.WORKERS_ENV] = saved[2]
-        sentiment_module._fast_vader.cache_clear()  # noqa: SLF001
-
-
 def german_labels(
     texts: pd.Series, packs: tuple[str, ...] = (), thresholds: tuple[float, float] | None = None
 ) -> tuple[pd.Series, pd.Series]:
@@ -271,17 +244,16 @@ def evaluate(data_dir: Path = DEFAULT_DATA, half: str = "test") -> pd.DataFrame:
         time.perf_counter() - start,
     )
     for packs, method in (((), "ours"), (("airline",), "ours + airline pack")):
-        with english_packs(packs):
-            start = time.perf_counter()
-            ours = score_sentiment(airline["text"], en)
-            add(
-                AIRLINE,
-                method,
-                gold,
-                ours["sentiment_label"].astype(str),
-                "sentiment",
-                time.perf_counter() - start,
-            )
+        start = time.perf_counter()
+        ours = score_sentiment(airline["text"], en, domain_packs=packs)
+        add(
+            AIRLINE,
+            method,
+            gold,
+            ours["sentiment_label"].astype(str),
+            "sentiment",
+            time.perf_counter() - start,
+        )
     add(
         AIRLINE,
         "plain VADER negative",

@@ -286,13 +286,14 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from .nlp.resources import ensure_vader_lexicon
+    from .nlp.resources import ensure_vader_constants, ensure_vader_lexicon
     from .workspace import init_workspace
 
     root = Path(args.dir).expanduser().resolve()
     written = init_workspace(root, force=args.force)
     print(f"workspace {root}: {len(written)} files written")
     print(f"VADER lexicon: {ensure_vader_lexicon()}")
+    print(f"VADER constants: {ensure_vader_constants()}")
     print(f"next: cd {root} && socialcrm run playbooks/example.yaml")
     return 0
 
@@ -315,9 +316,10 @@ def _cmd_paths(args: argparse.Namespace) -> int:
 
 
 def _cmd_setup(args: argparse.Namespace) -> int:
-    from .nlp.resources import ensure_vader_lexicon
+    from .nlp.resources import ensure_vader_constants, ensure_vader_lexicon
 
     print(f"VADER lexicon: {ensure_vader_lexicon()}")
+    print(f"VADER constants: {ensure_vader_constants()}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import inspect
 import os
+import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
@@ -98,6 +99,36 @@ def test_vader_scores_match_the_vadersentiment_reference(tmp_path: Path, nltk_pa
         assert ours.polarity_scores(text)["compound"] == reference.polarity_scores(text)["compound"]
 
 
+def test_our_lexicon_and_constants_are_nltks_and_scoring_never_imports_nltk(tmp_path, nltk_path):
+    from nltk.sentiment.vader import VaderConstants
+
+    assert resources.vader_lexicon(tmp_path) == vader_analyzer(tmp_path).lexicon
+    constants = resources.vader_constants(tmp_path)
+    cached = resources.ensure_vader_constants(tmp_path)
+    assert cached.parent == tmp_path / "socialcrm" and "nltk" in cached.name
+    for name in resources.VADER_CONSTANT_NAMES:
+        expected = getattr(VaderConstants, name)
+        if name == "NEGATE":
+            expected = frozenset(expected)
+        elif name == "PUNC_LIST":
+            expected = tuple(expected)
+        assert constants[name] == expected, name
+    # A scoring process (kernel or worker) reads the cached file and never imports NLTK
+    # (which imports SciPy and scikit-learn: about 100 MB and a second per process).
+    resources.ensure_vader_constants()  # `socialcrm setup` writes it for the default folder
+    code = (
+        "import sys\n"
+        "from socialcrm_utils.nlp.sentiment import english_compound\n"
+        "import socialcrm_utils.nlp.intent\n"
+        "print(english_compound(['The flight was great!', 'Still waiting, 3 hours on hold.']))\n"
+        "print(sorted(m for m in ('nltk', 'scipy', 'sklearn') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.splitlines()
+    assert out == ["[0.6588, -0.7783]", "[]"]
+
+
 def test_ensure_is_idempotent_and_repairs_a_broken_zip(tmp_path: Path):
     path = ensure_vader_lexicon(tmp_path)
     first = path.stat().st_mtime_ns
@@ -160,7 +191,7 @@ def test_english_scores_equal_the_analyzer_and_labels_follow_vader():
         index=[10, 11, 12, 13],
     )
     out = score_sentiment(texts, pd.Series("en", index=texts.index))
-    analyzer = SentimentIntensityAnalyzer()
+    analyzer = vader_analyzer()  # NLTK's own, on the project's lexicon
     expected = [analyzer.polarity_scores(t)["compound"] for t in texts]
     assert out.index.tolist() == [10, 11, 12, 13]
     assert out["sentiment"].tolist() == expected
@@ -181,7 +212,11 @@ class _StubAnalyzer:
 
 def test_label_thresholds_are_vaders_and_unique_texts_are_scored_once(monkeypatch):
     stub = _StubAnalyzer({"a": -0.05, "b": -0.0499, "c": 0.0499, "d": 0.05, "e": -1.0})
-    monkeypatch.setattr(sentiment_module, "vader_analyzer", lambda: stub)
+    monkeypatch.setattr(
+        sentiment_module,
+        "english_compound",
+        lambda texts, **_: [stub.polarity_scores(t)["compound"] for t in texts],
+    )
     texts = pd.Series(["a", "b", "c", "d", "e", "a", "a"])
     out = score_sentiment(texts, pd.Series(["en"] * 7))
     assert out["sentiment_label"].tolist() == [

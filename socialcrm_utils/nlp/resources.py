@@ -6,19 +6,30 @@ on PyPI (a declared dependency). :func:`ensure_vader_lexicon` copies it into the
 NLTK data folder (:data:`socialcrm_utils.config.NLTK_DATA_DIR`, ``socialcrm setup`` calls it)
 in exactly the layout of NLTK's own data package, so NLTK's unmodified
 :class:`nltk.sentiment.vader.SentimentIntensityAnalyzer` loads it from its default path.
+
+The suite's own VADER scorer (:mod:`socialcrm_utils.nlp.vader`) reads the same lexicon file
+(:func:`vader_lexicon`) and NLTK's public constants (:func:`vader_constants`: the boosters,
+negations and idioms of :class:`nltk.sentiment.vader.VaderConstants`). The constants are
+cached as JSON next to the lexicon, one file per NLTK version, so the processes that score
+texts (kernels, workers) never import ``nltk``: importing it imports SciPy and scikit-learn,
+about 100 MB and a second per process. The cache is written the first time it is missing
+(``socialcrm setup`` writes it), by importing NLTK once.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import importlib.resources
 import io
+import json
 import logging
 import os
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import config
 from ..exceptions import ResourceMissingError
@@ -30,9 +41,13 @@ __all__ = [
     "VADER_RESOURCE",
     "VADER_ZIP",
     "VADER_MEMBER",
+    "VADER_CONSTANT_NAMES",
+    "ensure_vader_constants",
     "ensure_vader_lexicon",
     "use_project_nltk_data",
     "vader_analyzer",
+    "vader_constants",
+    "vader_lexicon",
 ]
 
 logger = logging.getLogger(__name__)
@@ -43,6 +58,12 @@ VADER_RESOURCE = "sentiment/vader_lexicon.zip/vader_lexicon/vader_lexicon.txt"
 VADER_ZIP = Path("sentiment") / "vader_lexicon.zip"
 #: The lexicon's name inside the zip.
 VADER_MEMBER = "vader_lexicon/vader_lexicon.txt"
+
+#: The public attributes of :class:`nltk.sentiment.vader.VaderConstants` the scorer uses.
+VADER_CONSTANT_NAMES: tuple[str, ...] = (
+    "B_INCR", "B_DECR", "C_INCR", "N_SCALAR", "NEGATE", "BOOSTER_DICT", "SPECIAL_CASE_IDIOMS",
+    "PUNC_LIST",
+)  # fmt: skip
 
 _SETUP_HINT = "run `socialcrm setup` (needs vaderSentiment: `pip install vaderSentiment`)"
 
@@ -210,3 +231,121 @@ def _writable_by_others(paths: list[Path]) -> Path | None:
         except OSError:
             continue
     return None
+
+
+@functools.cache
+def vader_lexicon(data_dir: Path = config.NLTK_DATA_DIR) -> Mapping[str, float]:
+    """VADER's lexicon as NLTK reads it: ``{token: mean valence}``, without importing NLTK.
+
+    The installed lexicon (:func:`ensure_vader_lexicon`) is parsed the way
+    ``SentimentIntensityAnalyzer.make_lex_dict`` documents it: one entry per line, the first
+    two tab-separated fields, the later of two equal tokens winning. ``tests/test_nlp.py``
+    checks that the result equals NLTK's ``SentimentIntensityAnalyzer().lexicon``.
+
+    Args:
+        data_dir: The NLTK data folder (default: the project-local one).
+
+    Returns:
+        The lexicon (cached per folder and process).
+
+    Raises:
+        ResourceMissingError: If the lexicon is missing and cannot be installed.
+
+    Examples:
+        >>> vader_lexicon()["great"], len(vader_lexicon()) > 7000
+        (3.1, True)
+    """
+    zip_path = Path(data_dir) / VADER_ZIP
+    raw = _zip_member(zip_path)
+    if raw is None:
+        try:
+            ensure_vader_lexicon(data_dir)
+        except OSError as exc:
+            raise ResourceMissingError(
+                f"the VADER lexicon is missing from {zip_path} and cannot be installed: {exc}; "
+                "then run `socialcrm setup`"
+            ) from None
+        raw = _zip_member(zip_path)
+    if raw is None:
+        raise ResourceMissingError(f"cannot read the VADER lexicon in {zip_path}; {_SETUP_HINT}")
+    lexicon: dict[str, float] = {}
+    for line in raw.decode("utf-8").split("\n"):
+        word, measure = line.strip().split("\t")[0:2]
+        lexicon[word] = float(measure)
+    return lexicon
+
+
+def _constants_path(data_dir: Path) -> Path:
+    version = importlib.metadata.version("nltk")
+    return Path(data_dir) / "socialcrm" / f"vader_constants-nltk-{version}.json"
+
+
+def _decode_constants(values: Mapping[str, Any]) -> dict[str, Any]:
+    decoded = {name: values[name] for name in VADER_CONSTANT_NAMES}
+    decoded["NEGATE"] = frozenset(decoded["NEGATE"])
+    decoded["PUNC_LIST"] = tuple(decoded["PUNC_LIST"])
+    return decoded
+
+
+def ensure_vader_constants(data_dir: Path = config.NLTK_DATA_DIR) -> Path:
+    """Cache NLTK's public VADER constants as JSON in the NLTK data folder (if not there).
+
+    Writes ``<data_dir>/socialcrm/vader_constants-nltk-<version>.json`` from
+    :class:`nltk.sentiment.vader.VaderConstants` (:data:`VADER_CONSTANT_NAMES`), atomically.
+    A new NLTK version gets a file of its own, so the cache never outlives the constants.
+
+    Args:
+        data_dir: The NLTK data folder (default: the project-local one).
+
+    Returns:
+        The path of the JSON file.
+    """
+    path = _constants_path(data_dir)
+    if path.is_file():
+        return path
+    from nltk.sentiment.vader import VaderConstants
+
+    values = {name: getattr(VaderConstants, name) for name in VADER_CONSTANT_NAMES}
+    values["NEGATE"] = sorted(values["NEGATE"])
+    path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".vader_constants.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(values, handle, ensure_ascii=False, indent=1, sort_keys=True)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    logger.info("cached NLTK's VADER constants in %s", path)
+    return path
+
+
+@functools.cache
+def vader_constants(data_dir: Path = config.NLTK_DATA_DIR) -> Mapping[str, Any]:
+    """NLTK's public VADER constants (:data:`VADER_CONSTANT_NAMES`), without importing NLTK.
+
+    Read from the JSON cache of :func:`ensure_vader_constants`; when it is missing or cannot be
+    read, it is written first (that imports NLTK once); when it cannot be written (a read-only
+    folder), the constants come from NLTK directly. ``NEGATE`` is a frozenset, ``PUNC_LIST``
+    a tuple. ``tests/test_nlp.py`` compares every value with NLTK's.
+
+    Args:
+        data_dir: The NLTK data folder (default: the project-local one).
+
+    Returns:
+        ``{name: value}`` (cached per folder and process).
+
+    Examples:
+        >>> constants = vader_constants()
+        >>> constants["B_INCR"], "never" in constants["NEGATE"]
+        (0.293, True)
+    """
+    try:
+        path = ensure_vader_constants(data_dir)
+        return _decode_constants(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError) as exc:
+        logger.debug("VADER constants not cached (%s): reading them from NLTK", exc)
+    from nltk.sentiment.vader import VaderConstants
+
+    return _decode_constants({name: getattr(VaderConstants, name) for name in VADER_CONSTANT_NAMES})

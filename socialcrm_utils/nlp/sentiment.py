@@ -56,12 +56,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
 from . import cs_lexicon, german, parallel
 from .cs_lexicon import CS_EXTENSION_VERSION
 from .packs import check_packs
-from .resources import vader_analyzer
+from .resources import vader_lexicon
 from .vader import N_SCALAR, VaderScorer, VaderText
 
 __all__ = [
@@ -135,7 +134,8 @@ class _CustomerServiceVader:
     """VADER with the customer-service extension of :mod:`~socialcrm_utils.nlp.cs_lexicon`.
 
     Args:
-        lexicon: VADER's lexicon (``SentimentIntensityAnalyzer().lexicon``).
+        lexicon: VADER's lexicon (:func:`~socialcrm_utils.nlp.resources.vader_lexicon`, equal
+            to ``SentimentIntensityAnalyzer().lexicon``).
         packs: Domain packs whose English entries and phrase rules join the extension.
     """
 
@@ -287,17 +287,11 @@ _TOKEN = re.compile(r"\S+")
 
 @functools.lru_cache(maxsize=8)
 def _fast_vader(
-    base: SentimentIntensityAnalyzer, extension: bool, packs: tuple[str, ...] = ()
+    extension: bool, packs: tuple[str, ...] = ()
 ) -> VaderScorer | _CustomerServiceVader:
-    """Our scorer on ``base``'s lexicon, or the extension on it (cached per analyzer)."""
-    return _CustomerServiceVader(base.lexicon, packs) if extension else VaderScorer(base.lexicon)
-
-
-def _is_nltk_vader(analyzer: object) -> bool:
-    return (
-        isinstance(analyzer, SentimentIntensityAnalyzer)
-        and type(analyzer).polarity_scores is SentimentIntensityAnalyzer.polarity_scores
-    )
+    """Our scorer on VADER's lexicon, or the extension on it (cached per process)."""
+    lexicon = vader_lexicon()
+    return _CustomerServiceVader(lexicon, packs) if extension else VaderScorer(lexicon)
 
 
 def english_compound(
@@ -331,12 +325,8 @@ def english_compound(
         >>> english_compound(texts)
         [-0.6802, -0.8126, 0.807]
     """
-    analyzer = vader_analyzer()
-    if not _is_nltk_vader(analyzer):
-        # Another analyzer (tests inject stubs): its own scores; the extension needs VADER's.
-        return [analyzer.polarity_scores(text)["compound"] for text in texts]
-    plain = _fast_vader(analyzer, False)
-    extended = _fast_vader(analyzer, True, check_packs(domain_packs)) if extension else None
+    plain = _fast_vader(False)
+    extended = _fast_vader(True, check_packs(domain_packs)) if extension else None
     scores = []
     for text in texts:
         read = plain.read(text)
@@ -452,7 +442,7 @@ def start_sentiment(
     }
     domain_packs = check_packs(domain_packs)  # an unknown pack fails here, with its name
     if "en" in work:
-        vader_analyzer()  # a missing lexicon fails here, in this process, with its fix
+        vader_lexicon()  # a missing lexicon fails here, in this process, with its fix
     pending = {
         code: parallel.submit_chunks(
             functools.partial(_score_chunk, code, extension, german_lexicon, domain_packs),

@@ -2,10 +2,12 @@
 
 :class:`VaderScorer` reproduces ``nltk.sentiment.vader.SentimentIntensityAnalyzer``'s
 ``polarity_scores`` exactly (same floats, operation for operation), from two public inputs:
-the lexicon NLTK loads (``SentimentIntensityAnalyzer().lexicon``, read from the project-local
-NLTK data folder by :func:`~socialcrm_utils.nlp.resources.vader_analyzer`) and the public
-constants of :class:`nltk.sentiment.vader.VaderConstants` (boosters, negations, idioms,
-scalars). No private NLTK name is used; ``tests/test_vader_compat.py`` compares every score
+the lexicon NLTK loads (``SentimentIntensityAnalyzer().lexicon``; the same file, parsed the
+same way, from the project-local NLTK data folder by
+:func:`~socialcrm_utils.nlp.resources.vader_lexicon`) and the public constants of
+:class:`nltk.sentiment.vader.VaderConstants` (boosters, negations, idioms, scalars; cached as
+JSON by :func:`~socialcrm_utils.nlp.resources.vader_constants`, so that scoring never imports
+``nltk``). No private NLTK name is used; ``tests/test_vader_compat.py`` compares every score
 with NLTK's on the real data sets and on a hand-made case per rule.
 
 The rules, as NLTK implements them (NLTK's ``vader.py`` is the reference, quirks included):
@@ -46,10 +48,8 @@ from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
-from nltk.sentiment.vader import VaderConstants
-
 from .. import config
-from .resources import vader_analyzer
+from .resources import vader_constants, vader_lexicon
 
 __all__ = [
     "B_DECR",
@@ -65,14 +65,15 @@ __all__ = [
     "vader_scorer",
 ]
 
+_CONSTANTS = vader_constants()
 #: NLTK's public constants (:class:`nltk.sentiment.vader.VaderConstants`).
-B_DECR: float = VaderConstants.B_DECR
-C_INCR: float = VaderConstants.C_INCR
-N_SCALAR: float = VaderConstants.N_SCALAR
-NEGATE: frozenset[str] = frozenset(VaderConstants.NEGATE)
-BOOSTER_DICT: Mapping[str, float] = VaderConstants.BOOSTER_DICT
-SPECIAL_CASE_IDIOMS: Mapping[str, float] = VaderConstants.SPECIAL_CASE_IDIOMS
-PUNC_LIST: tuple[str, ...] = tuple(VaderConstants.PUNC_LIST)
+B_DECR: float = _CONSTANTS["B_DECR"]
+C_INCR: float = _CONSTANTS["C_INCR"]
+N_SCALAR: float = _CONSTANTS["N_SCALAR"]
+NEGATE: frozenset[str] = _CONSTANTS["NEGATE"]
+BOOSTER_DICT: Mapping[str, float] = _CONSTANTS["BOOSTER_DICT"]
+SPECIAL_CASE_IDIOMS: Mapping[str, float] = _CONSTANTS["SPECIAL_CASE_IDIOMS"]
+PUNC_LIST: tuple[str, ...] = _CONSTANTS["PUNC_LIST"]
 
 # The punctuation NLTK strips to find words (``REGEX_REMOVE_PUNCTUATION``), the marks a
 # token may carry, and the characters of those marks.
@@ -434,4 +435,4 @@ def vader_scorer(data_dir: Path = config.NLTK_DATA_DIR) -> VaderScorer:
         >>> vader_scorer().compound("The flight was great!")
         0.6588
     """
-    return VaderScorer(vader_analyzer(data_dir).lexicon)
+    return VaderScorer(vader_lexicon(data_dir))
