@@ -8,6 +8,7 @@ import pytest
 
 from socialcrm_utils.config import EXAMPLE_PLAYBOOK, TEMPLATE_PLAYBOOK
 from socialcrm_utils.exceptions import PlaybookValidationError
+from socialcrm_utils.nlp.length import count_length, find_too_long, weighted_upper_bound
 from socialcrm_utils.nlp.pii import private_channel_reply
 from socialcrm_utils.nlp.voice import (
     EXAMPLE_COLUMNS,
@@ -132,6 +133,51 @@ def test_max_length_per_platform():
         "281 chars > 280 on twitter",
         "285 chars > 280 on Twitter",
     ]
+
+
+# Texts where the weighted length differs from the characters: links (with and without a
+# protocol, t.co, several dots, upper-case and non-ASCII top-level domains), CJK, emoji of one
+# and several code points (© weighs 1 as a character and 2 as an emoji), line endings, accents
+# to compose, and dots that end no domain.
+TRICKY = [
+    "see https://example.com/help and www.acme.example.org",
+    "EXAMPLE.COM/X t.co/abc123 a.b.c.d.co.uk http://127.0.0.1/x",
+    "日本語のテキスト 例え.テスト ｅｘａｍｐｌｅ．ｃｏｍ 中国.中国",
+    "© ® ©\ufe0f 1\ufe0f\u20e3 ™ ‼ ↔ 👨\u200d👩\u200d👧 🙋🏽 ✈️",
+    "line\r\nbreak\rand\n e\u0301 Gru\u0308sse ‘quote’ … €",
+    "1.240 € z.B. Nr. 3. ok.. ...",
+    "",
+    "a.co",  # the shortest link: 4 characters count 23, the bound's 19 more exactly
+    "B.CO",
+    "x.みんな",  # a non-ASCII top-level domain
+    "ab.\u017fu",  # the long s matches "s" ("su") case-insensitively
+    "©",  # an emoji of one light code point
+]
+
+
+def test_weighted_upper_bound_is_never_below_the_weighted_length():
+    texts = pd.Series([*TRICKY, *(t * 7 for t in TRICKY), None], dtype="string")
+    true = count_length(texts, "twitter")
+    bound = weighted_upper_bound(texts)
+    assert (bound >= true).fillna(True).all()
+    assert bound.isna().tolist() == true.isna().tolist()
+    exact = pd.Series(["a.co", "B.CO", "©", "日本", "plain words"])
+    assert weighted_upper_bound(exact).tolist() == count_length(exact, "twitter").tolist()
+    # Every code point of the weight-1 ranges and a few beyond, alone and after a letter.
+    points = pd.Series([chr(c) for c in [*range(1, 0x1200), *range(0x2000, 0x2100), 0x1F600]])
+    for sample in (points, "a" + points):
+        assert (weighted_upper_bound(sample) >= count_length(sample, "twitter")).all()
+
+
+@pytest.mark.parametrize("platform", ["twitter", "X", "facebook"])
+def test_find_too_long_equals_the_full_count_at_every_limit(platform):
+    texts = pd.Series([*TRICKY, *(t * 5 for t in TRICKY), None] * 2, dtype="string")
+    length = count_length(texts, platform)
+    for shift in (-1, 0, 1, 20):  # limits around each text's own length
+        limits = (length - shift).astype("Float64")
+        expected = length.where((length.astype("Float64") > limits).fillna(False))
+        pd.testing.assert_series_equal(find_too_long(texts, platform, limits), expected)
+    assert find_too_long(texts, platform, pd.Series(pd.NA, index=texts.index)).isna().all()
 
 
 # --- banned phrases --------------------------------------------------------------------------
