@@ -15,6 +15,7 @@ from .conftest import TINY
 
 class _FakeKernel:
     started: list[str] = []
+    reaped: list[str] = []
 
     def __init__(self, notebook) -> None:
         self.notebook = notebook
@@ -27,12 +28,12 @@ class _FakeKernel:
         pass
 
     def reap(self) -> None:
-        pass
+        _FakeKernel.reaped.append(self.notebook.name[:2])
 
 
 @pytest.fixture
 def kernels(monkeypatch):
-    _FakeKernel.started = []
+    _FakeKernel.started, _FakeKernel.reaped = [], []
     monkeypatch.setattr(kernel_module, "_Kernel", _FakeKernel)
     clock = {"now": 0.0}
     monkeypatch.setattr(kernel_module.time, "perf_counter", lambda: clock["now"])
@@ -43,20 +44,22 @@ def test_short_steps_keep_two_kernels_warm_ahead(kernels):
     pool, clock = kernels
     assert _FakeKernel.started == ["01"]  # the first kernel starts with the run
     kernel = pool.take(STEPS[0])
-    assert _FakeKernel.started == ["01", "02", "03"]
+    assert _FakeKernel.started == ["01", "02"]  # during step 1 (size unknown): one ahead
     clock["now"] += 3.0  # a short step
     pool.release(kernel)
+    assert _FakeKernel.reaped == []  # reaped later, off the run's critical path
     pool.take(STEPS[1])
-    assert _FakeKernel.started == ["01", "02", "03", "04"]
+    assert _FakeKernel.started == ["01", "02", "03", "04"]  # after a short one: two ahead
 
 
-def test_long_steps_keep_one_kernel_warm_ahead(kernels):
+def test_long_steps_keep_one_kernel_warm_ahead_and_free_their_kernel_at_once(kernels):
     pool, clock = kernels
     kernel = pool.take(STEPS[0])
     clock["now"] += kernel_module._SHORT_STEP_S  # a long step: large data, memory matters more
     pool.release(kernel)
+    assert _FakeKernel.reaped == ["01"]  # gone before step 2 loads its data
     kernel = pool.take(STEPS[1])
-    assert _FakeKernel.started == ["01", "02", "03"]  # step 3's kernel is already warm
+    assert _FakeKernel.started == ["01", "02", "03"]  # one ahead
     clock["now"] += 60.0
     pool.release(kernel)
     pool.take(STEPS[2])

@@ -216,8 +216,10 @@ class _Kernel:
 
 
 #: After a step shorter than this (a small run), two kernels are kept warm ahead, so a short
-#: step never waits for the next kernel's start (2-3 s with its imports); after a longer step
-#: one, because an idle kernel holds about 200 MB and large runs need the memory.
+#: step never waits for the next kernel's start (2-3 s with its imports); during the first
+#: step and after a longer step one, because an idle kernel holds about 200-300 MB and large
+#: runs need the memory. A kernel that ran a longer step is reaped before the next step
+#: starts (well under a second), so its memory is free before the next step loads its data.
 _SHORT_STEP_S = 10.0
 
 
@@ -247,8 +249,8 @@ class _Kernels:
         kernel = self._ready.pop(step.number)
         kernel.wait_ready()  # before starting more: the run's first kernel warms up alone
         position = self._queue.index(step) if step in self._queue else len(self._queue)
-        long_steps = self._last_seconds is not None and self._last_seconds >= _SHORT_STEP_S
-        for upcoming in self._queue[position + 1 : position + (2 if long_steps else 3)]:
+        short_steps = self._last_seconds is not None and self._last_seconds < _SHORT_STEP_S
+        for upcoming in self._queue[position + 1 : position + (3 if short_steps else 2)]:
             self._start(upcoming)
         self._taken_at = time.perf_counter()
         return kernel
@@ -260,6 +262,8 @@ class _Kernels:
         kernel.stop()
         self._reap()
         self._stopping.append(kernel)
+        if self._last_seconds is not None and self._last_seconds >= _SHORT_STEP_S:
+            self._reap()  # a long step's kernel holds its data: free it before the next step
 
     def _reap(self) -> None:
         for old in self._stopping:
