@@ -19,13 +19,15 @@ import pytest
 from socialcrm_utils.conversations import (
     TURN_COLUMNS,
     BusinessCalendar,
+    brand_threads,
     build_conversations,
+    clock_conversations,
     next_response_clocks,
     response_turns,
     sla_clocks,
     summarize_sla,
 )
-from socialcrm_utils.playbook import BusinessHours, FileSource, Sla
+from socialcrm_utils.playbook import BusinessHours, FileSource, Playbook, Sla
 from socialcrm_utils.sources import read_file_source
 
 from .conftest import SHARED_DATA
@@ -502,3 +504,98 @@ def test_twcs_median_first_response_per_brand_matches_a_plain_computation():
     np.testing.assert_allclose(
         [ours[b] for b in sorted(plain)], [plain[b] for b in sorted(plain)], rtol=0, atol=1e-9
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# clock_conversations reads the threads in place (row positions, shared id codes)
+
+
+def _tricky_threads() -> pd.DataFrame:
+    """Threads that exercise every branch of the conversation codes (times in UTC)."""
+    rows = [
+        # mention_id, in_reply_to_id, conversation_id, author, is_brand, brand?, rival, time
+        ("0", None, None, "zed", False, False, "Globex", "2026-01-05 07:00"),  # rival only
+        ("1", None, None, "ann", False, True, None, "2026-01-05 10:00"),
+        ("2", "1", None, "@AcmeAir", False, False, None, "2026-01-05 10:30"),
+        ("3", "2", None, "ann", False, False, None, "2026-01-05 11:00"),
+        ("4", "3", None, "AcmeHelp", False, False, None, "2026-01-05 12:00"),
+        ("10", None, None, "bob", False, False, "Globex", "2026-01-05 09:00"),  # rival only
+        ("11", "10", None, "bob", False, False, "Globex", "2026-01-05 09:10"),
+        ("20", None, "conv-c", "cat", False, True, None, "2026-01-05 08:00"),
+        ("21", None, "conv-c", None, True, False, None, "2026-01-05 09:00"),  # brand, no author
+        ("30", "99", None, "dan", False, False, None, "2026-01-05 13:00"),  # parent missing
+        ("40", None, None, "eve", False, False, None, "2026-01-05 14:00"),
+        ("40", None, "dup", "fay", False, False, None, "2026-01-05 14:05"),  # duplicate id
+        ("41", "40", None, "@acmeair", False, False, None, "2026-01-05 14:30"),
+        ("51", "50", None, "gus", False, False, None, "2026-01-05 15:00"),  # a reply cycle
+        ("50", "51", None, "gus", False, False, None, "2026-01-05 15:05"),
+        ("60", None, None, "hal", False, False, None, "2026-01-05 10:00"),  # ties with "1"
+        ("70", None, None, "ivy", False, False, None, None),  # no time
+    ]
+    columns = ["mention_id", "in_reply_to_id", "conversation_id", "author_id", "is_brand"]
+    frame = pd.DataFrame(
+        [row[:5] for row in rows], columns=columns, index=np.arange(100, 100 + len(rows))
+    )
+    frame["mentions_brand"] = [row[5] for row in rows]
+    frame["competitor"] = [row[6] for row in rows]
+    frame["created_at"] = pd.to_datetime([row[7] for row in rows], utc=True)
+    frame["platform"] = "twitter"
+    frame["url"] = "https://example.org/" + frame["mention_id"].str.strip()
+    frame["intent"] = [("complaint", "question")[i % 2] for i in range(len(rows))]
+    frame["priority"] = "normal"
+    return frame
+
+
+def _tricky_playbook() -> Playbook:
+    return Playbook.model_validate(
+        {
+            "client": "acme-air",
+            "name": "ACME Air",
+            "brand": {"handles": ["@AcmeAir", "acmehelp"]},
+            "sources": [{"kind": "rss", "url": "https://feeds.example/a.rss"}],
+            "sla": {
+                "business_hours": {"start": "08:00", "end": "20:00"},
+                "policies": [
+                    {"intent": "complaint", "first_response": "1h", "next_response": "30m"},
+                    {"first_response": "4h", "next_response": "2h", "business_hours": True},
+                ],
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize("dtype", [object, "string", "str"])
+def test_clock_conversations_equals_the_chain_of_public_steps(dtype):
+    mentions = _tricky_threads()
+    for column in ("mention_id", "in_reply_to_id", "conversation_id", "author_id", "url"):
+        mentions[column] = mentions[column].astype(dtype)
+    playbook = _tricky_playbook()
+    as_of = utc("2026-01-05 18:00")
+    clocks = clock_conversations(mentions, playbook, as_of)
+
+    threads = brand_threads(mentions)
+    conversations = build_conversations(threads, playbook.brand.handles)
+    turns = response_turns(threads, playbook.brand.handles)
+    chain = sla_clocks(conversations, playbook.sla, playbook.timezone, as_of, turns=turns)
+    pd.testing.assert_frame_equal(clocks, chain, check_exact=True)
+
+    # Rival-only threads are left out; "1" and "60" tie at 10:00 and sort by id; no time last.
+    order = ["conv-c", "1", "60", "99", "40", "dup", "50", "70"]
+    assert clocks["conversation_id"].tolist() == order
+    by_id = clocks.set_index("conversation_id")
+    # Two handles answered "1" (spelt @AcmeAir and AcmeHelp); one follow-up, answered at 12:00.
+    assert by_id.loc["1", "n_responders"] == 2
+    assert by_id.loc["1", "next_responses"] == 1
+    assert by_id.loc["1", "max_next_response_h"] == 1.0
+    # A brand post without an author still answers, as one (unknown) responder.
+    assert by_id.loc["conv-c", "n_responders"] == 1
+    assert pd.isna(by_id.loc["conv-c", "responder"])
+    # The duplicate "40" with its own conversation id stays apart; the reply joins the first.
+    assert by_id.loc["40", "n_brand_posts"] == 1
+    assert by_id.loc["dup", "n_brand_posts"] == 0
+    # The cycle is named after its smallest id and rooted at its earliest post.
+    assert by_id.loc["50", ["root_mention_id", "n_customer_posts"]].tolist() == ["51", 2]
+    # 13:00 UTC + 4 business hours (Berlin 08-20) = 17:00 UTC, still open at 18:00.
+    assert by_id.loc["99", "status"] == "open_breached"
+    assert by_id.loc["dup", "status"] == "open"  # 14:05 + 4h = 18:05, after as_of
+    assert pd.isna(by_id.loc["70", "status"])  # no time, no clock

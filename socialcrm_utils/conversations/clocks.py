@@ -13,7 +13,16 @@ import pandas as pd
 
 from ..playbook import WEEKDAYS, Playbook, Sla
 from .business_time import BusinessCalendar
-from .threads import _text, brand_threads, build_conversations, response_turns
+from .threads import (
+    _brand_posts,
+    _conversation_table,
+    _first_rows,
+    _text,
+    _turn_table,
+    brand_threads,
+    build_conversations,
+    response_turns,
+)
 
 __all__ = [
     "CLOCK_COLUMNS",
@@ -156,12 +165,12 @@ class _Clock:
         overdue = (
             (due <= self.as_of).to_numpy() if not pd.isna(self.as_of) else np.zeros(len(due), bool)
         )
-        status = np.select(
-            [done & in_time, done, overdue, has_due],
-            ["met", "breached", "open_breached", "open"],
-            default=None,
-        )
-        status = pd.Series(np.where(has_due, status, None), index=start.index, dtype="string")
+        # Codes into STATUSES (met, breached, open, open_breached), -1 for NA: no object array.
+        code = np.select([done & in_time, done, overdue, has_due], [0, 1, 3, 2], default=-1)
+        code = np.where(has_due, code, -1)
+        status = pd.Series(
+            pd.Categorical.from_codes(code, categories=list(STATUSES)), index=start.index
+        ).astype("string")
         to_breach = np.where(done, _hours(due - end), _hours(due - self.as_of))
         return {
             "h": _hours(end - start),
@@ -257,7 +266,17 @@ def sla_clocks(
         0              0.75    met              0.25  2026-W02
         1               NaN   open              0.50  2026-W02
     """
-    out = conversations.copy()
+    return _add_clocks(conversations.copy(), sla, timezone, as_of, turns)
+
+
+def _add_clocks(
+    out: pd.DataFrame,
+    sla: Sla,
+    timezone: str,
+    as_of: pd.Timestamp | None,
+    turns: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """:func:`sla_clocks` on a conversations frame it may change (it adds the columns to it)."""
     if as_of is None:
         as_of = _latest(out, ("last_at", "first_customer_at", "first_response_at"))
         if len(out):
@@ -335,39 +354,54 @@ def _add_next_response_counts(
     if follow_ups.empty:
         return
     status = follow_ups["status"]
-    per = (
-        pd.DataFrame(
-            {
-                "conversation_id": follow_ups["conversation_id"].to_numpy(),
-                "next_responses": 1,
-                "next_responses_answered": follow_ups["responded_at"]
-                .notna()
-                .to_numpy(dtype=np.int64),
-                "next_responses_met": (status == "met").fillna(False).to_numpy(dtype=np.int64),
-                "next_response_breaches": status.isin(["breached", "open_breached"])
-                .fillna(False)
-                .to_numpy(dtype=np.int64),
-                "max_next_response_h": follow_ups["response_h"].to_numpy(dtype=float),
-            }
+    # Conversations and follow-ups share integer codes (no Python string per row); a
+    # follow-up without a conversation id (code -1) counts nowhere, as a groupby drops it.
+    codes, names = pd.factorize(
+        pd.concat(
+            [out["conversation_id"].astype("string"), follow_ups["conversation_id"]],
+            ignore_index=True,
         )
-        .groupby("conversation_id", sort=False)
-        .agg({**{c: "sum" for c in columns}, "max_next_response_h": "max"})
     )
-    ids = out["conversation_id"].astype("string")
-    joined = per.reindex(ids.to_numpy())
+    known, code = codes[: len(out)] >= 0, codes[: len(out)]
+    counted = codes[len(out) :] >= 0
+    group = codes[len(out) :][counted]
+    flags = {
+        "next_responses": np.ones(len(follow_ups), dtype=bool),
+        "next_responses_answered": follow_ups["responded_at"].notna().to_numpy(dtype=bool),
+        "next_responses_met": (status == "met").fillna(False).to_numpy(dtype=bool),
+        "next_response_breaches": status.isin(["breached", "open_breached"])
+        .fillna(False)
+        .to_numpy(dtype=bool),
+    }
     for column in columns:
-        out[column] = joined[column].fillna(0).to_numpy(dtype=np.int64)
-    out["max_next_response_h"] = joined["max_next_response_h"].to_numpy(dtype=float)
+        per = np.bincount(group[flags[column][counted]], minlength=len(names))
+        out[column] = np.where(known, per[np.where(known, code, 0)], 0).astype(np.int64)
+    hours = follow_ups["response_h"].to_numpy(dtype=float)[counted]
+    longest = np.full(len(names), -np.inf)
+    np.fmax.at(longest, group, hours)  # NaN hours skipped, as groupby's max does
+    measured = np.bincount(group[~np.isnan(hours)], minlength=len(names)) > 0
+    longest = np.where(measured, longest, np.nan)
+    out["max_next_response_h"] = np.where(known, longest[np.where(known, code, 0)], np.nan)
 
 
 def _next_turn_clocks(
     turns: pd.DataFrame, clocks: pd.DataFrame, sla: Sla, clock: _Clock
 ) -> pd.DataFrame:
     follow_ups = turns[turns["turn"] > 0].copy()
-    policy = clocks.set_index(clocks["conversation_id"].astype("string"))["policy_index"]
-    policy = policy[~policy.index.duplicated()]
+    # Each follow-up's policy: that of the first conversation with its id (NA matches NA).
+    codes, names = pd.factorize(
+        pd.concat(
+            [
+                clocks["conversation_id"].astype("string"),
+                follow_ups["conversation_id"].astype("string"),
+            ],
+            ignore_index=True,
+        ),
+        use_na_sentinel=False,
+    )
+    first = _first_rows(codes[: len(clocks)], np.arange(len(clocks)), len(names))
     index = pd.Series(
-        policy.reindex(follow_ups["conversation_id"].astype("string")).to_numpy(),
+        clocks["policy_index"].array.take(first[codes[len(clocks) :]], allow_fill=True),
         index=follow_ups.index,
         dtype="Int64",
     )
@@ -419,13 +453,21 @@ def clock_conversations(
 
     The chain of step 4 in one call: :func:`brand_threads`, :func:`build_conversations` and
     :func:`response_turns` with the playbook's handles, :func:`sla_clocks` with its SLA and
-    time zone.
+    time zone. The threads are read in place (their rows' positions in ``scored``), so the
+    mentions are never copied, and their ids are factorized once for all three.
     """
-    threads = brand_threads(scored)
     handles = playbook.brand.handles
-    conversations = build_conversations(threads, handles)
-    turns = response_turns(threads, handles)
-    return sla_clocks(conversations, playbook.sla, playbook.timezone, as_of, turns=turns)
+    posts = _brand_posts(scored, handles)  # the threads' rows, not a copy of them
+    if posts is None:
+        threads = brand_threads(scored)
+        conversations = build_conversations(threads, handles)
+        turns = response_turns(threads, handles)
+    else:
+        conversations = _conversation_table(posts)
+        turns = _turn_table(posts, follow_ups_only=True)  # the clocks read no first turn
+        del posts
+    # The conversations are this function's own: the clocks go on them without a copy.
+    return _add_clocks(conversations, playbook.sla, playbook.timezone, as_of, turns)
 
 
 def _sla_columns(clocks: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,26 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.mask(values.str.strip() == "")
 
 
+def _text_at(frame: pd.DataFrame, column: str, positions: np.ndarray) -> Any:
+    """``_text(frame, column).array.take(positions, allow_fill=True)`` (-1 gives NA).
+
+    The same strings, but only the rows asked for are converted: ``_text`` works value by
+    value, so converting after the take equals taking after the conversion.
+    """
+    ok = positions >= 0
+    if column not in frame.columns or not ok.any():
+        return pd.array(np.full(len(positions), None, dtype=object), dtype="string")
+    if isinstance(frame[column].dtype, pd.StringDtype):  # a string column takes -1 as NA itself
+        picked = frame[column].array.take(positions, allow_fill=True)
+        return _text(pd.DataFrame({column: picked}), column).array
+    picked = _text(frame[[column]].take(positions[ok]), column).array
+    if ok.all():
+        return picked
+    slots = np.full(len(positions), -1, dtype=np.int64)
+    slots[ok] = np.arange(len(picked))
+    return picked.take(slots, allow_fill=True)
+
+
 def assign_conversations(mentions: pd.DataFrame) -> pd.Series:
     """The conversation id of every mention.
 
@@ -104,11 +125,45 @@ def assign_conversations(mentions: pd.DataFrame) -> pd.Series:
 
 
 def _first_rows(codes: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
-    """Per code (0 .. size-1): the first of ``rows`` whose code it is, or -1."""
+    """Per code (0 .. size-1, none negative): the first of ``rows`` whose code it is, or -1."""
+    where = np.full(size, len(codes), dtype=np.int64)
+    np.minimum.at(where, codes, np.arange(len(codes)))  # first occurrence per code, no sort
     first = np.full(size, -1, dtype=np.int64)
-    unique, where = np.unique(codes, return_index=True)  # first occurrence per code
-    first[unique] = rows[where]
+    seen = where < len(codes)
+    first[seen] = rows[where[seen]]
     return first
+
+
+def _id_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """``mention_id``, ``in_reply_to_id`` and ``conversation_id`` as integer codes.
+
+    Returns:
+        A ``(3, len(mentions))`` array of codes into ``names`` (-1: none), one row per column
+        in that order, and ``names`` in order of first appearance (mention ids first).
+    """
+    stacked = pd.concat(
+        [_text(mentions, c) for c in ("mention_id", "in_reply_to_id", "conversation_id")],
+        ignore_index=True,
+    )
+    all_codes, names = pd.factorize(stacked)
+    del stacked
+    return all_codes.astype(np.int64, copy=False).reshape(3, len(mentions)), names
+
+
+def _subset_id_codes(
+    ids: np.ndarray, names: pd.Index, rows: np.ndarray
+) -> tuple[np.ndarray, pd.Index]:
+    """:func:`_id_codes` of the frame's ``rows`` (positions), from the whole frame's codes.
+
+    Factorizing the integer codes of the rows gives the codes and names that factorizing their
+    strings would give (same first appearances), without touching a string.
+    """
+    picked = ids[:, rows].ravel()
+    valid = picked >= 0
+    codes = np.full(picked.shape, -1, dtype=np.int64)
+    valid_codes, uniques = pd.factorize(picked[valid])
+    codes[valid] = valid_codes
+    return codes.reshape(3, len(rows)), names.take(uniques)
 
 
 def _conversation_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
@@ -117,13 +172,14 @@ def _conversation_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     The work behind :func:`assign_conversations`, on factorized ids (integers, not strings) so
     a million rows take well under a second.
     """
-    n = len(mentions)
-    stacked = pd.concat(
-        [_text(mentions, c) for c in ("mention_id", "in_reply_to_id", "conversation_id")],
-        ignore_index=True,
-    )
-    all_codes, names = pd.factorize(stacked)
-    id_code, parent_code, given_code = (all_codes[i * n : (i + 1) * n] for i in range(3))
+    ids, names = _id_codes(mentions)
+    return _resolve_conversations(ids, names), names
+
+
+def _resolve_conversations(ids: np.ndarray, names: pd.Index) -> np.ndarray:
+    """Follow the reply chains of :func:`_id_codes`' codes to each row's conversation code."""
+    id_code, parent_code, given_code = ids
+    n = len(id_code)
     positions = np.arange(n, dtype=np.int64)
 
     has_id = id_code >= 0
@@ -167,18 +223,113 @@ def _conversation_codes(mentions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
             sub_pointer = sub_pointer[sub_pointer]
         codes = codes.copy()
         codes[rows] = id_code[rows[by_name[smallest[sub_pointer]]]]
-    return codes.astype(np.int64), names
+    return codes.astype(np.int64)
 
 
-def _brand_mask(mentions: pd.DataFrame, handles: Iterable[str] | None) -> pd.Series:
-    flags = pd.Series(False, index=mentions.index)
+def _brand_mask(
+    mentions: pd.DataFrame, handles: Iterable[str] | None, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Which posts (of ``rows``, positions; all when None) are the brand's, as a bool array.
+
+    Handles are compared once per distinct author, not once per post.
+    """
+    n = len(mentions) if rows is None else len(rows)
+    flags = np.zeros(n, dtype=bool)
     if "is_brand" in mentions.columns:
-        flags = mentions["is_brand"].astype("boolean").fillna(False).astype(bool)
+        given = mentions["is_brand"] if rows is None else mentions["is_brand"].take(rows)
+        flags = given.astype("boolean").fillna(False).to_numpy(dtype=bool)
     keys = {h.strip().lower().lstrip("@") for h in (handles or ()) if h and h.strip()}
     if keys:
-        authors = _text(mentions, "author_id").str.strip().str.lower().str.lstrip("@")
-        flags = flags | authors.isin(keys).fillna(False).astype(bool)
+        positions = np.arange(n, dtype=np.int64) if rows is None else rows
+        author_codes, authors = pd.factorize(pd.Series(_text_at(mentions, "author_id", positions)))
+        normal = pd.Series(authors).str.strip().str.lower().str.lstrip("@")
+        is_handle = np.append(normal.isin(keys).fillna(False).to_numpy(dtype=bool), False)
+        flags = flags | is_handle[author_codes]  # code -1 (no author) -> the appended False
     return flags
+
+
+@dataclass(frozen=True)
+class _Posts:
+    """Rows of a mentions frame as :func:`build_conversations` and :func:`response_turns` read
+    them: conversation codes, times and brand flags per row, columns read on demand.
+
+    ``rows`` are positions in ``mentions`` (None: every row). Keeping the frame and the
+    positions instead of a copy of the rows spares copying every column, texts included.
+    """
+
+    mentions: pd.DataFrame
+    rows: np.ndarray | None
+    codes: np.ndarray
+    names: pd.Index
+    created: np.ndarray
+    is_brand: np.ndarray
+
+    def positions(self, at: np.ndarray) -> np.ndarray:
+        """Positions in ``mentions`` of the rows ``at`` (-1 stays -1)."""
+        if self.rows is None:
+            return at
+        out = np.full(len(at), -1, dtype=np.int64)
+        ok = at >= 0
+        out[ok] = self.rows[at[ok]]
+        return out
+
+    def text(self, column: str, at: np.ndarray) -> Any:
+        """The column's strings (:func:`_text`) at rows ``at``; NA where ``at`` is -1."""
+        return _text_at(self.mentions, column, self.positions(at))
+
+    def values(self, column: str, at: np.ndarray) -> Any:
+        """The column's values as they are at rows ``at``; NA where ``at`` is -1."""
+        return self.mentions[column].array.take(self.positions(at), allow_fill=True)
+
+
+def _posts(
+    mentions: pd.DataFrame,
+    handles: Iterable[str] | None,
+    rows: np.ndarray | None = None,
+    ids: tuple[np.ndarray, pd.Index] | None = None,
+) -> _Posts:
+    """The :class:`_Posts` of ``rows`` (all when None), ``ids`` their :func:`_id_codes`."""
+    missing = [c for c in ("mention_id", "created_at") if c not in mentions.columns]
+    if missing:
+        raise KeyError(f"mentions lack column(s) {missing} (conform them with conform_mentions)")
+    codes, names = ids if ids is not None else _id_codes(mentions)
+    created = _ns(_utc_index(mentions["created_at"]))  # the whole column: one parsing format
+    return _Posts(
+        mentions=mentions,
+        rows=rows,
+        codes=_resolve_conversations(codes, names),
+        names=names,
+        created=created if rows is None else created[rows],
+        is_brand=_brand_mask(mentions, handles, rows),
+    )
+
+
+def _brand_posts(scored: pd.DataFrame, handles: Iterable[str] | None) -> _Posts | None:
+    """The :class:`_Posts` of ``brand_threads(scored)``'s rows, without copying them.
+
+    None when :func:`brand_threads` has to decide on the frame itself (rows without any
+    conversation, relevance flags that are not plain booleans).
+    """
+    picked = _brand_thread_rows(scored)
+    if picked is None:
+        return None
+    keep, ids, names = picked
+    rows = np.flatnonzero(keep)
+    del keep
+    return _posts(scored, handles, rows, _subset_id_codes(ids, names, rows))
+
+
+def _brand_thread_rows(scored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index] | None:
+    """:func:`brand_threads`' row mask by conversation codes, with the frame's id codes."""
+    ids, names = _id_codes(scored)
+    codes = _resolve_conversations(ids, names)
+    if (codes < 0).any():
+        return None
+    relevant = about_brand(scored) | scored["is_brand"].astype(bool)
+    if relevant.dtype != bool:
+        return None
+    owed = np.bincount(codes[relevant.to_numpy()], minlength=len(names)) > 0
+    return owed[codes], ids, names
 
 
 def build_conversations(
@@ -225,13 +376,14 @@ def build_conversations(
         >>> str(conv.loc[0, "first_response_at"])
         '2026-01-05 10:30:00+00:00'
     """
-    missing = [c for c in ("mention_id", "created_at") if c not in mentions.columns]
-    if missing:
-        raise KeyError(f"mentions lack column(s) {missing} (conform them with conform_mentions)")
-    codes, names = _conversation_codes(mentions)
+    return _conversation_table(_posts(mentions, handles))
+
+
+# long: one array step per output column, in the order of the table it returns
+def _conversation_table(posts: _Posts) -> pd.DataFrame:
+    """:func:`build_conversations` of the posts."""
+    codes, names, created, is_brand = posts.codes, posts.names, posts.created, posts.is_brand
     size = len(names)
-    created = _ns(_utc_index(mentions["created_at"]))
-    is_brand = _brand_mask(mentions, handles).to_numpy(dtype=bool)
     if (codes < 0).any():
         logger.warning("%d mentions without mention_id or thread ignored", int((codes < 0).sum()))
     # Rows in time order, NaT last, frame order for ties; "first" is then a first occurrence.
@@ -262,49 +414,59 @@ def build_conversations(
     resolved_row = np.where(
         (last_reply_row >= 0) & (last_reply_at > last_customer_at), last_reply_row, -1
     )
-    responder_codes, _ = pd.factorize(_text(mentions, "author_id").str.lower().str.lstrip("@"))
-    pairs = np.unique(np.stack([codes[responses], responder_codes[responses]]), axis=1)
-    n_responders = (
-        np.bincount(pairs[0], minlength=size)[conv]
-        if pairs.size
-        else np.zeros(len(conv), dtype=np.int64)
+    # Distinct (conversation, responder) pairs as one integer each; NA responder is a value.
+    responder_codes, responders = pd.factorize(
+        pd.Series(posts.text("author_id", responses)).str.lower().str.lstrip("@")
     )
-
-    def take(column: str, rows: np.ndarray) -> Any:
-        if column == "priority" and column in mentions.columns:
-            values = mentions[column]  # whatever dtype the listening step gave it
-        else:
-            values = _text(mentions, column)
-        return values.array.take(rows, allow_fill=True)  # row -1 -> NA
+    pairs = np.unique(codes[responses] * (len(responders) + 1) + (responder_codes + 1))
+    n_responders = np.bincount(pairs // (len(responders) + 1), minlength=size)[conv]
 
     def stamp(rows: np.ndarray) -> pd.DatetimeIndex:
         return _from_ns(np.where(rows >= 0, created[np.clip(rows, 0, None)], _NAT))
 
+    # Sorted by first post then id before any text is read, so strings are taken once.
+    conversation_id = names.take(conv).astype("string").array
+    keys = pd.DataFrame({"first_customer_at": stamp(first_row), "conversation_id": conversation_id})
+    order = keys.sort_values(list(keys.columns), kind="stable").index.to_numpy()
+    del keys
+    rows = {
+        "first": first_row[order],
+        "earliest": earliest_row[order],
+        "reply": reply_row[order],
+        "last_customer": last_customer_row[order],
+        "resolved": resolved_row[order],
+        "last": last_row[order],
+    }
+
+    def take(column: str, rows: np.ndarray) -> Any:
+        if column == "priority" and column in posts.mentions.columns:
+            return posts.values(column, rows)  # whatever dtype the listening step gave it
+        return posts.text(column, rows)  # row -1 -> NA
+
     out = pd.DataFrame(
         {
-            "conversation_id": names.take(conv).astype("string").array,
-            "platform": take("platform", first_row),
-            "root_mention_id": take("mention_id", earliest_row),
-            "customer_id": take("author_id", first_row),
-            "first_customer_at": stamp(first_row),
-            "first_response_at": stamp(reply_row),
-            "responder": take("author_id", reply_row),
-            "n_customer_posts": np.bincount(codes[customer_rows], minlength=size)[conv],
-            "n_brand_posts": np.bincount(brand_codes, minlength=size)[conv],
-            "last_customer_at": stamp(last_customer_row),
-            "resolved_at": stamp(resolved_row),
-            "n_responders": n_responders,
-            "last_at": stamp(last_row),
-            "url": take("url", first_row),
-            "intent": take("intent", first_row),
-            "priority": take("priority", first_row),
+            "conversation_id": conversation_id.take(order),
+            "platform": take("platform", rows["first"]),
+            "root_mention_id": take("mention_id", rows["earliest"]),
+            "customer_id": take("author_id", rows["first"]),
+            "first_customer_at": stamp(rows["first"]),
+            "first_response_at": stamp(rows["reply"]),
+            "responder": take("author_id", rows["reply"]),
+            "n_customer_posts": np.bincount(codes[customer_rows], minlength=size)[conv[order]],
+            "n_brand_posts": np.bincount(brand_codes, minlength=size)[conv[order]],
+            "last_customer_at": stamp(rows["last_customer"]),
+            "resolved_at": stamp(rows["resolved"]),
+            "n_responders": n_responders[order].astype(np.int64),
+            "last_at": stamp(rows["last"]),
+            "url": take("url", rows["first"]),
+            "intent": take("intent", rows["first"]),
+            "priority": take("priority", rows["first"]),
         }
     )
-    for column in ("n_customer_posts", "n_brand_posts", "n_responders"):
+    for column in ("n_customer_posts", "n_brand_posts"):
         out[column] = out[column].astype(np.int64)
-    out = out.sort_values(["first_customer_at", "conversation_id"], kind="stable")
-    logger.info("%d conversations with a customer from %d mentions", len(out), len(mentions))
-    return out.reset_index(drop=True)[list(CONVERSATION_COLUMNS)]
+    logger.info("%d conversations with a customer from %d mentions", len(out), len(codes))
+    return out
 
 
 def response_turns(mentions: pd.DataFrame, handles: Iterable[str] | None = None) -> pd.DataFrame:
@@ -339,12 +501,13 @@ def response_turns(mentions: pd.DataFrame, handles: Iterable[str] | None = None)
         0     0          1   AcmeAir
         1     1          3  AcmeHelp
     """
-    missing = [c for c in ("mention_id", "created_at") if c not in mentions.columns]
-    if missing:
-        raise KeyError(f"mentions lack column(s) {missing} (conform them with conform_mentions)")
-    codes, names = _conversation_codes(mentions)
-    created = _ns(_utc_index(mentions["created_at"]))
-    is_brand = _brand_mask(mentions, handles).to_numpy(dtype=bool)
+    return _turn_table(_posts(mentions, handles))
+
+
+def _turn_table(posts: _Posts, follow_ups_only: bool = False) -> pd.DataFrame:
+    """:func:`response_turns` of the posts; only its rows with ``turn`` > 0 (the next-response
+    clocks' rows, with a fresh RangeIndex) when ``follow_ups_only``."""
+    codes, names, created, is_brand = posts.codes, posts.names, posts.created, posts.is_brand
     rows = np.flatnonzero((codes >= 0) & (created != _NAT))
     # Sort by conversation, then time, then frame order; one int64 key per row for searching.
     _, time_rank = np.unique(created[rows], return_inverse=True)
@@ -379,9 +542,10 @@ def response_turns(mentions: pd.DataFrame, handles: Iterable[str] | None = None)
     )
     turn_code = code[turn_pos]
     turn_number = np.arange(len(turn_pos)) - np.searchsorted(turn_code, turn_code, side="left")
-
-    def take(column: str, at: np.ndarray) -> Any:
-        return _text(mentions, column).array.take(at, allow_fill=True)
+    if follow_ups_only:  # before any string is taken: most turns are first turns
+        follow_up = turn_number > 0
+        turn_rows, reply_rows = turn_rows[follow_up], reply_rows[follow_up]
+        turn_code, turn_number = turn_code[follow_up], turn_number[follow_up]
 
     def stamp(at: np.ndarray) -> pd.DatetimeIndex:
         return _from_ns(np.where(at >= 0, created[np.clip(at, 0, None)], _NAT))
@@ -390,11 +554,11 @@ def response_turns(mentions: pd.DataFrame, handles: Iterable[str] | None = None)
         {
             "conversation_id": names.take(turn_code).astype("string").array,
             "turn": turn_number.astype(np.int64),
-            "mention_id": take("mention_id", turn_rows),
+            "mention_id": posts.text("mention_id", turn_rows),
             "started_at": stamp(turn_rows),
             "responded_at": stamp(reply_rows),
-            "responder": take("author_id", reply_rows),
-            "url": take("url", turn_rows),
+            "responder": posts.text("author_id", reply_rows),
+            "url": posts.text("url", turn_rows),
         }
     )[list(TURN_COLUMNS)]
 
@@ -413,6 +577,9 @@ def brand_threads(scored: pd.DataFrame) -> pd.DataFrame:
         >>> brand_threads(df)["mention_id"].tolist()
         ['1', '2']
     """
+    picked = _brand_thread_rows(scored)
+    if picked is not None:
+        return scored[picked[0]]
     conversation = assign_conversations(scored)
     relevant = about_brand(scored) | scored["is_brand"].astype(bool)
     keep = relevant.groupby(conversation.to_numpy()).transform("any").to_numpy()
