@@ -85,6 +85,19 @@ def test_a_pool_shares_its_workers_and_closing_it_stops_them():
 
 
 @needs_two_cores
+def test_a_started_pool_is_up_before_any_work_and_used_by_the_first_submission():
+    with parallel.WorkerPool(2) as pool:
+        assert pool.start() is pool and pool.running  # up before anything is submitted
+        host = [p.pid for p in _children()]
+        pool.start()  # already up: nothing more starts
+        out = pool.submit(functools.partial(_shout, "s"), ["w"] * 40, min_items=10).result()
+        assert [o[:2] for o in out] == ["Ws"] * 40 and os.getpid() not in _pids(out)
+        assert set(host) <= {p.pid for p in _children()}  # the same host served it
+    assert _children() == []
+    assert not parallel.WorkerPool(1).start().running  # one worker: nothing to start
+
+
+@needs_two_cores
 def test_submit_chunks_goes_to_the_active_pool_and_keeps_it_running():
     with parallel.WorkerPool(2) as pool:
         with pool.active():

@@ -470,6 +470,23 @@ class WorkerPool:
         """True while this pool's worker processes are up."""
         return self._host is not None
 
+    def start(self) -> WorkerPool:
+        """Start the workers now, so that they import their modules while the caller works.
+
+        Without it they start at the first submission that needs them. Does nothing with
+        fewer than two workers, or when they are already up; when processes cannot start,
+        work runs in this process (as :meth:`submit` does).
+
+        Returns:
+            The pool itself.
+        """
+        if self.count >= 2 and self._host is None:
+            try:
+                self._host = _Host(self.count)
+            except OSError as exc:
+                logger.warning("working in one process: worker processes cannot start (%s)", exc)
+        return self
+
     def submit(
         self,
         func: Callable[[list[T]], list[R]],

@@ -171,6 +171,7 @@ def start_text_scores(
     extension: bool = True,
     german_lexicon: Path | None = None,
     domain_packs: Iterable[str] = (),
+    pool: parallel.WorkerPool | None = None,
 ) -> TextScores:
     """Queue sentiment (every text) and intent (customers' texts) in workers of their own.
 
@@ -184,6 +185,8 @@ def start_text_scores(
             (``listening.sentiment_extension``).
         german_lexicon: ``listening.german_lexicon``.
         domain_packs: ``listening.domain_packs``.
+        pool: Workers started earlier (:meth:`~socialcrm_utils.nlp.parallel.WorkerPool.start`)
+            to use; the handle owns them from now on. Default: a pool of its own.
 
     Returns:
         The handle that owns the workers until its scores are collected or it is closed.
@@ -196,7 +199,7 @@ def start_text_scores(
         "german_lexicon": german_lexicon,
         "domain_packs": tuple(domain_packs),
     }
-    pool = parallel.WorkerPool()
+    pool = parallel.WorkerPool() if pool is None else pool
     try:
         with pool.active():  # start_sentiment submits to the active pool
             sentiment_of = start_sentiment(text, lang, **options)

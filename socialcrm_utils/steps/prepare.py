@@ -34,9 +34,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..nlp import parallel
 from ..nlp.brands import tag_brands
 from ..nlp.scoring import TextScores, start_text_scores
-from ..nlp.sentiment import normalize_lang
+from ..nlp.sentiment import PARALLEL_MIN_TEXTS, normalize_lang
 from ..playbook import Playbook
 from ..schema import blank_missing_markers, text_of
 
@@ -380,8 +381,15 @@ def prepare_and_start_scores(mentions: pd.DataFrame, playbook: Playbook) -> Prep
         The prepared mentions (as :func:`prepare_mentions` returns them) and the started
         scores, to hand to :func:`~socialcrm_utils.steps.listening.score_mentions` (``started=``).
     """
-    work, redacted = _redact_and_fill(mentions, playbook)
-    scores = _start_scores(work, playbook)  # the workers score while this process goes on
+    pool = parallel.WorkerPool()
+    if len(mentions) >= PARALLEL_MIN_TEXTS:
+        pool.start()  # the workers import their modules while this process redacts
+    try:
+        work, redacted = _redact_and_fill(mentions, playbook)
+        scores = _start_scores(work, playbook, pool)  # the workers score while this goes on
+    except BaseException:
+        pool.close()
+        raise
     try:
         out = _finish_preparing(work, redacted, playbook)
     except BaseException:
@@ -429,7 +437,9 @@ def _finish_preparing(
     return out
 
 
-def _start_scores(work: pd.DataFrame, playbook: Playbook) -> TextScores:
+def _start_scores(
+    work: pd.DataFrame, playbook: Playbook, pool: parallel.WorkerPool | None = None
+) -> TextScores:
     """Sentiment and intent of ``work`` started, with the inputs ``score_mentions`` will use."""
     settings = playbook.listening
     lang = work["lang"].astype("string").fillna(playbook.language)
@@ -441,6 +451,7 @@ def _start_scores(work: pd.DataFrame, playbook: Playbook) -> TextScores:
         extension=settings.sentiment_extension,
         german_lexicon=settings.german_lexicon,
         domain_packs=settings.domain_packs,
+        pool=pool,
     )
 
 
