@@ -425,6 +425,81 @@ def test_canned_replies_ignore_the_customers_name():
     assert flagged(mentions, "canned_reply", max_canned_reuse=1) == ["b2"]
 
 
+def test_canned_replies_missing_times_count_last_in_row_order():
+    at = pd.Timestamp("2026-09-02 10:00", tz="UTC")
+    text = "Sorry Anna, we're on it"
+    mentions = thread(
+        *(
+            {"text_redacted": text, "created_at": t}
+            for t in (None, at + pd.Timedelta("1h"), None, at)
+        )
+    )
+    # Time order b4 (the original), b2, then the untimed b1 and b3 in row order.
+    violations = check_voice(mentions, Voice(**OFF, max_canned_reuse=1))
+    assert violations["mention_id"].tolist() == ["b1", "b3"]
+    assert violations["detail"].str.slice(0, 21).tolist() == [
+        "canned reply: reuse 2",
+        "canned reply: reuse 3",
+    ]
+
+
+def test_canned_replies_name_of_the_first_mention_with_the_parent_id():
+    mentions = thread("Sorry Anna, we're on it", "Sorry, we're on it")
+    # A second post with the customer's id (a re-import) by someone else: the first one counts.
+    other = {**mentions.iloc[0].to_dict(), "author_id": "bob_o", "author_name": "Bob Other"}
+    mentions.loc[len(mentions)] = other
+    assert flagged(mentions, "canned_reply", max_canned_reuse=0) == ["b2"]
+    # The parent through conversation_id where in_reply_to_id is blank; unknown parents keep
+    # the name in the text.
+    linked = mentions.assign(in_reply_to_id=["", " ", None, None], conversation_id="c0")
+    assert flagged(linked, "canned_reply", max_canned_reuse=0) == ["b2"]
+    unknown = mentions.assign(in_reply_to_id=[None, "zz", "zz", None])
+    assert flagged(unknown, "canned_reply", max_canned_reuse=0) == []
+
+
+# --- violation rows --------------------------------------------------------------------------
+
+
+def test_excerpt_flattens_runs_of_spaces():
+    long = thread(
+        "x" * 281, "Hi\t Anna,\n\nwe  are\u00a0on it " + "y" * 300, " plain text " + "z" * 300
+    )
+    violations = check_voice(long, Voice(**OFF, max_length={"twitter": 280}))
+    assert violations["excerpt"].tolist() == [
+        "x" * 119 + "…",
+        "Hi Anna, we are on it " + "y" * 97 + "…",
+        "plain text " + "z" * 108 + "…",
+    ]
+    short = thread("  calm \u3000 down,\tnow ", "calm down")
+    excerpts = check_voice(short, Voice(**OFF, banned_phrases=["calm down"]))["excerpt"]
+    assert excerpts.tolist() == ["calm down, now", "calm down"]
+
+
+def test_created_at_keeps_its_resolution():
+    mentions = thread("x" * 281, "y" * 281)
+    voice = Voice(**OFF, max_length={"twitter": 280})
+    micro = mentions.assign(created_at=mentions["created_at"].astype("datetime64[us, UTC]"))
+    assert str(check_voice(micro, voice)["created_at"].dtype) == "datetime64[us, UTC]"
+    text = mentions.assign(created_at=["2026-09-01T10:00:00+02:00"] * 3)
+    assert (
+        check_voice(text, voice)["created_at"].tolist()
+        == [pd.Timestamp("2026-09-01 08:00", tz="UTC")] * 2
+    )
+    # Where every time is missing the column is in seconds, as it has always been.
+    for frame in (mentions.assign(created_at=pd.NaT), mentions.drop(columns="created_at")):
+        created = check_voice(frame, voice)["created_at"]
+        assert str(created.dtype) == "datetime64[s, UTC]" and created.isna().all()
+
+
+def test_extra_columns_are_not_read_and_the_text_column_is_required():
+    mentions = thread("x" * 281).assign(
+        extra=[[1], [2]], text_redacted=lambda f: f["text_redacted"]
+    )
+    assert len(check_voice(mentions, Voice(**OFF, max_length={"twitter": 280}))) == 1
+    with pytest.raises(KeyError, match="no text column"):
+        check_voice(mentions.drop(columns="text_redacted"), Voice())
+
+
 # --- scores and examples ---------------------------------------------------------------------
 
 

@@ -108,7 +108,7 @@ import numpy as np
 import pandas as pd
 
 from ..playbook import Voice, VoiceCue
-from ..schema import text_of
+from ..schema import TEXT_COLUMNS, text_of
 from .german import umlaut_aware
 from .length import find_too_long
 from .pii import private_channel
@@ -185,6 +185,8 @@ _WORD = (
     "\uf900-\ufdcf\ufe70-\ufefe\uff10-\uffef"
 )
 _SP = f"[{_SPACE}]"
+#: Where a run of spaces is not already one " " (excerpts).
+_SPACE_TO_FLATTEN = f"[{_SPACE.replace(' ', '')}]|  "
 _W = f"[{_WORD}]"
 _NOT_WORD = f"[^{_WORD}]"
 
@@ -207,7 +209,8 @@ _NORMALISE = (
     f"https?://[^{_SPACE}]+|www\\.[^{_SPACE}]+|(?:[a-z0-9\\-]+\\.)+[a-z]{{2,}}(?:/[^{_SPACE}]*)?"
     f"|@[{_WORD}.\\-]+|\\^[{_WORD}]+|[0-9]+"
 )
-_NON_LETTERS = f"(?:{_NOT_WORD}|_)+"
+# (One class, the word characters but "_": the same runs as (?:[^<word>]|_)+, found faster.)
+_NON_LETTERS = f"[^{_WORD.replace('_', '')}]+"
 
 # A sentence: no sentence end in between; a dot followed by a letter or digit is not one
 # (URLs, "z.B.").
@@ -296,6 +299,12 @@ _PRIVATE_CHANNEL = (
     + f")(?:{_NOT_WORD}|\\Z)|[^{_SPACE}]+/(?:contact|kontakt)"
 )
 
+#: The columns of the mentions that the rules read (the replies keep only these).
+_REPLY_COLUMNS = frozenset(
+    {*TEXT_COLUMNS, "mention_id", "platform", "author_id", "author_name", "created_at", "url",
+     "lang", "sentiment", "in_reply_to_id", "conversation_id"}
+)  # fmt: skip
+
 _CHANNEL_WORDS = {"dm": "a DM", "pm": "a private message", "contact": "e-mail or a contact form"}
 
 
@@ -334,6 +343,11 @@ def brand_replies(mentions: pd.DataFrame, handles: Iterable[str] | None = None) 
         >>> brand_replies(mentions)["mention_id"].tolist()
         ['2']
     """
+    return mentions.loc[_brand_rows(mentions, handles)]
+
+
+def _brand_rows(mentions: pd.DataFrame, handles: Iterable[str] | None) -> np.ndarray:
+    """Where :func:`brand_replies` finds a brand reply, as a numpy bool array."""
     brand = pd.Series(False, index=mentions.index)
     if "is_brand" in mentions.columns:
         brand = mentions["is_brand"].astype("boolean").fillna(False).astype(bool)
@@ -352,7 +366,7 @@ def brand_replies(mentions: pd.DataFrame, handles: Iterable[str] | None = None) 
             own = _strings(mentions, "mention_id")
             reply |= _filled(thread) & thread.ne(own).fillna(True).astype(bool)
         brand &= reply
-    return mentions.loc[brand.to_numpy(dtype=bool)]
+    return brand.to_numpy(dtype=bool)
 
 
 def normalize_reply(texts: pd.Series, names: pd.Series | None = None) -> pd.Series:
@@ -406,24 +420,30 @@ def _normalise(texts: pd.Series) -> pd.Series:
 
 
 def _customer_names(mentions: pd.DataFrame, replies: pd.DataFrame) -> pd.Series | None:
-    """Name and handle of the author of the post each reply answers (NA if not in the frame)."""
+    """Name and handle of the author of the post each reply answers (NA if not in the frame).
+
+    The parent is the first mention with the reply's ``in_reply_to_id`` (else
+    ``conversation_id``).
+    """
     if "mention_id" not in mentions.columns:
         return None
     parent = _strings(replies, "in_reply_to_id")
     parent = parent.mask(~_filled(parent), _strings(replies, "conversation_id"))
     ids = _strings(mentions, "mention_id")
-    first = ~ids.duplicated().to_numpy()
-    where = pd.Index(ids[first].to_numpy()).get_indexer(parent.to_numpy())
-    found = where >= 0
-    rows = np.flatnonzero(first)[where[found]]
-    who = (
-        _strings(mentions, "author_name").iloc[rows].fillna("").to_numpy(dtype=object)
-        + " "
-        + _strings(mentions, "author_id").iloc[rows].fillna("").to_numpy(dtype=object)
+    # One hash pass over the ids and the parents (a missing parent is the first missing id).
+    codes, uniques = pd.factorize(
+        pd.concat([ids, parent], ignore_index=True), use_na_sentinel=False
     )
-    names = pd.Series(pd.NA, index=replies.index, dtype="string")
-    names.iloc[np.flatnonzero(found)] = who
-    return names
+    first = np.full(len(uniques), -1, dtype=np.int64)
+    present, at = np.unique(codes[: len(ids)], return_index=True)  # first row of each id
+    first[present] = at
+    rows = first[codes[len(ids) :]]
+    found = rows >= 0
+    name, author = (
+        pd.Series(_strings(mentions, c).array.take(rows, allow_fill=True), index=replies.index)
+        for c in ("author_name", "author_id")
+    )
+    return (name.fillna("") + " " + author.fillna("")).where(found)
 
 
 # --------------------------------------------------------------------------------------------
@@ -521,8 +541,9 @@ def _cue_rule(
     """Replies on a platform some cue applies to that match none of the cues there.
 
     Phrase cues with the same platforms share one pattern (one RE2 pass); each regex cue is
-    one pass. Greeting regexes see the text after its leading @mentions. Replies without text
-    are not checked.
+    one pass. Each pass reads only the replies it can still accept: with text, on the cue's
+    platforms, not yet accepted by an earlier cue. Greeting regexes see the text after its
+    leading @mentions. Replies without text are not checked.
     """
     plat = platform.str.strip().str.lower().fillna("")
     scope = [tuple(sorted({p.strip().lower() for p in cue.platforms})) for cue in cues]
@@ -536,13 +557,17 @@ def _cue_rule(
     ok = np.zeros(len(text), bool)
     for key, mask in masks.items():
         phrases = [c.phrase for c, k in zip(cues, scope, strict=True) if k == key and c.phrase]
-        if phrases:
-            ok |= mask & _found(text, _phrase_cues(phrases, where))
-    regexes = [(c.regex, k) for c, k in zip(cues, scope, strict=True) if c.regex is not None]
-    if regexes:
-        subject = text.str.replace(_LEADING_MENTIONS, "", regex=True) if where == "start" else text
-        for regex, key in regexes:
-            ok |= masks[key] & _found(subject, _regex_cue(regex, where))
+        rows = np.flatnonzero(mask & has_text & ~ok)
+        if phrases and len(rows):
+            ok[rows] = _found(text.iloc[rows], _phrase_cues(phrases, where))
+    for cue, key in zip(cues, scope, strict=True):
+        rows = np.flatnonzero(masks[key] & has_text & ~ok)
+        if cue.regex is None or not len(rows):
+            continue
+        subject = text.iloc[rows]
+        if where == "start":
+            subject = subject.str.replace(_LEADING_MENTIONS, "", regex=True)
+        ok[rows] = _found(subject, _regex_cue(cue.regex, where))
     missing = checked & ~ok
     expected: dict[str, str] = {}
     for name in plat[missing].unique():
@@ -597,20 +622,21 @@ def _canned_replies(
     replies: pd.DataFrame, text: pd.Series, names: pd.Series | None, max_reuse: int
 ) -> pd.DataFrame:
     normal = normalize_reply(text, names).fillna("")
-    order = pd.DataFrame({"normal": normal.to_numpy(), "pos": np.arange(len(text))})
+    codes = pd.factorize(normal)[0]  # one code per normalised text
+    order = np.arange(len(text))  # by created_at (missing last), then row order
     if "created_at" in replies.columns:
-        order["at"] = pd.to_datetime(replies["created_at"], utc=True).to_numpy()
-        order = order.sort_values(["at", "pos"], kind="stable")
-    order = order[order["normal"] != ""]
-    groups = order.groupby("normal", sort=False)["pos"]
-    reuse = groups.cumcount().to_numpy()  # 0 for the original, k for its k-th reuse
-    total = groups.transform("size").to_numpy()
+        at = pd.to_datetime(replies["created_at"], utc=True).dt.tz_localize(None).to_numpy()
+        order = np.argsort(at, kind="stable")  # numpy sorts NaT last
+    order = order[normal.ne("").to_numpy(bool)[order]]
+    code = codes[order]
+    reuse = pd.Series(code).groupby(code, sort=False).cumcount().to_numpy()  # 0: the original
+    total = np.bincount(code, minlength=len(codes))[code]
     over = reuse > max_reuse
     details = [
         f"canned reply: reuse {r} of the same text (sent {t} times; max_canned_reuse {max_reuse})"
         for r, t in zip(reuse[over], total[over], strict=True)
     ]
-    return pd.DataFrame({"pos": order["pos"].to_numpy()[over], "detail": details})
+    return pd.DataFrame({"pos": order[over], "detail": details})
 
 
 # --------------------------------------------------------------------------------------------
@@ -619,9 +645,25 @@ def _canned_replies(
 
 
 def _excerpt(text: pd.Series) -> pd.Series:
-    flat = text.astype("string").str.replace(f"{_SP}+", " ", regex=True).str.strip()
+    flat = text.astype("string")
+    # Runs of spaces become one " ": only texts with another space or two in a row change.
+    spaced = np.flatnonzero(_found(flat, _SPACE_TO_FLATTEN))
+    if len(spaced):
+        flat = flat.copy()
+        flat.iloc[spaced] = flat.iloc[spaced].str.replace(f"{_SP}+", " ", regex=True).array
+    flat = flat.str.strip()
     long = flat.str.len().fillna(0) > EXCERPT_CHARS
     return flat.where(~long, flat.str.slice(0, EXCERPT_CHARS - 1).str.rstrip() + "…")
+
+
+def _created_at(replies: pd.DataFrame, pos: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``created_at`` (UTC) of the replies at ``pos``, in the column's resolution; in seconds
+    where every value taken is missing (as converting Timestamps one by one gives)."""
+    if "created_at" in replies.columns:
+        created = pd.to_datetime(replies["created_at"], utc=True).array.take(pos)
+        if not created.isna().all():
+            return created
+    return pd.array(np.full(len(pos), np.datetime64("NaT", "s")), dtype="datetime64[s, UTC]")
 
 
 def _empty_violations() -> pd.DataFrame:
@@ -680,9 +722,10 @@ def check_voice(
         b2 max_length | 48 chars > 30 on twitter
         b2 private_channel | asks for "booking reference" in public without ... (offer a DM)
     """
-    replies = brand_replies(mentions, handles)
-    if replies.empty:
+    rows = _brand_rows(mentions, handles)
+    if not rows.any():
         return _empty_violations()
+    replies = mentions.loc[rows, [c for c in mentions.columns if c in _REPLY_COLUMNS]]
     text = text_of(replies).astype("string")
     platform = _strings(replies, "platform")
     parts: dict[str, pd.DataFrame] = {}
@@ -712,21 +755,16 @@ def check_voice(
     pos = hits["pos"].to_numpy(dtype=np.int64)
     rows, back = np.unique(pos, return_inverse=True)  # excerpts of the replies with violations
     handle = _strings(replies, "author_id").fillna(_strings(replies, "author_name"))
-    created = (
-        pd.to_datetime(replies["created_at"], utc=True)
-        if "created_at" in replies.columns
-        else pd.Series(pd.NaT, index=replies.index, dtype="datetime64[ns, UTC]")
-    )
     out = pd.DataFrame(
         {
-            "mention_id": _strings(replies, "mention_id").to_numpy()[pos],
-            "handle": handle.to_numpy()[pos],
-            "platform": platform.to_numpy()[pos],
-            "created_at": created.to_numpy()[pos],
+            "mention_id": _strings(replies, "mention_id").array.take(pos),
+            "handle": handle.array.take(pos),
+            "platform": platform.array.take(pos),
+            "created_at": _created_at(replies, pos),
             "rule": hits["rule"].to_numpy(),
             "detail": hits["detail"].to_numpy(),
-            "excerpt": _excerpt(text.iloc[rows]).to_numpy()[back],
-            "url": _strings(replies, "url").to_numpy()[pos],
+            "excerpt": _excerpt(text.iloc[rows]).array.take(back),
+            "url": _strings(replies, "url").array.take(pos),
         }
     )
     out = out.astype({c: "string" for c in VIOLATION_COLUMNS if c != "created_at"})
