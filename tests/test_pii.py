@@ -345,3 +345,22 @@ def test_suggest_private_replies_only_for_rows_with_pii() -> None:
     assert "private message" in replies["d"]
     with pytest.raises(ValueError, match="pii_count"):
         suggest_private_replies(frame.drop(columns="pii_count"))
+
+
+def test_a_region_pass_is_skipped_only_where_no_number_of_the_region_fits():
+    # Fewest digits of a valid number per calling code, from phonenumbers' metadata (+1: CA
+    # has 7-digit numbers; +44 includes GG, JE, IM).
+    assert [pii._min_national_digits(r) for r in ("US", "GB", "DE", "ZZ")] == [7, 7, 4, 1]
+    found = {
+        text: [(m.kind, m.value) for m in pii.find_pii(text, regions=("US",))]
+        for text in (
+            "Call 914-329-0185.",  # 10 digits: the US pass runs
+            "flight 123 at 4:30, seat 7",  # 6 digits: skipped, nothing to find anyway
+            "+49 30 901820 please",  # international: every pass runs
+        )
+    }
+    assert found == {
+        "Call 914-329-0185.": [("phone", "914-329-0185")],
+        "flight 123 at 4:30, seat 7": [],
+        "+49 30 901820 please": [("phone", "+49 30 901820")],
+    }

@@ -128,6 +128,7 @@ _DIGIT_GROUP_RE = re.compile(r"\d+")
 _CARD_MIN, _CARD_MAX = 13, 19
 # UK numbers Ofcom reserves for drama; libphonenumber treats them as invalid.
 _FICTIONAL_GB_PREFIXES: tuple[str, ...] = ("7700900", "1632960")
+_DIGIT_RE = re.compile(r"\d")
 _FICTIONAL_HINT_RE = re.compile(r"7\D?7\D?0\D?0|1\D?6\D?3\D?2")
 # International format: "+" or an international call prefix ("00" in most of the world,
 # "011" from North America) before a country code. Each prefix is read by a region that dials
@@ -279,17 +280,41 @@ def _cards(text: str) -> Iterable[tuple[int, int]]:
             yield best
 
 
+@functools.cache
+def _min_national_digits(region: str) -> int:
+    """The fewest digits a valid number of ``region``'s calling code has (1 if unknown).
+
+    From phonenumbers' public metadata (``general_desc.possible_length`` of every region that
+    shares the calling code: GB with GG, JE, IM). A number written without ``+`` or a call
+    prefix is a national number of the pass's region, whose digits all stand in the text, so
+    a text with fewer digits holds none: its pass is skipped (US: 10, GB: 7, DE: 4).
+    """
+    code = phonenumbers.country_code_for_region(region)
+    lengths = [
+        length
+        for shared in phonenumbers.region_codes_for_country_code(code)
+        if (metadata := phonenumbers.PhoneMetadata.metadata_for_region(shared)) is not None
+        for length in metadata.general_desc.possible_length
+        if length > 0
+    ]
+    return min(lengths, default=1)
+
+
 def _phones(text: str, regions: tuple[str, ...]) -> set[tuple[int, int]]:
     """Spans of valid phone numbers in any of ``regions`` or in international format, plus
     Ofcom's drama numbers."""
     spans: set[tuple[int, int]] = set()
+    international = _INTERNATIONAL_HINT_RE.search(text) is not None
+    digits = len(_DIGIT_RE.findall(text))
     for region in regions:
+        if not international and digits < _min_national_digits(region):
+            continue  # too few digits for any number of the region (and none dialled abroad)
         matcher = phonenumbers.PhoneNumberMatcher(
             text, region, leniency=phonenumbers.Leniency.VALID
         )
         for m in matcher:
             spans.add((m.start, m.end))
-    if _INTERNATIONAL_HINT_RE.search(text):
+    if international:
         for region, prefixes in _INTERNATIONAL_PASSES:
             for m in phonenumbers.PhoneNumberMatcher(
                 text, region, leniency=phonenumbers.Leniency.VALID
