@@ -76,7 +76,11 @@ def advocacy(scored: pd.DataFrame, clocks: pd.DataFrame) -> tuple[int, int]:
     """
     if clocks.empty or scored.empty:
         return 0, 0
-    threads = brand_threads(scored)
+    # Only the columns read here (brand_threads keeps whole rows: at 1M mentions a copy of
+    # every column, texts included, is hundreds of MB).
+    needed = ["mention_id", "in_reply_to_id", "conversation_id", "is_brand", "mentions_brand",
+              "competitor", "author_id", "created_at", "sentiment_label"]  # fmt: skip
+    threads = brand_threads(scored[[c for c in needed if c in scored.columns]])
     # Series without their index (not .to_numpy(), which drops the time zone of an all-NaT
     # column and makes the comparison below fail)
     posts = pd.DataFrame(
