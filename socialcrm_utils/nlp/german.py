@@ -87,7 +87,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import ResourceMissingError
-from .cs_lexicon import trigger_groups, triggers_present
+from .cs_lexicon import fold_case, trigger_groups
 from .german_rules import FORMULA_RULES, PHRASE_RULES, SARCASM_RULES
 
 __all__ = [
@@ -303,9 +303,12 @@ def _compile(fragment: str) -> re.Pattern[str]:
     return re.compile(umlaut_aware(fragment), re.IGNORECASE)
 
 
-_PHRASES = tuple((t, _compile(regex), valence) for _, t, regex, valence in PHRASE_RULES)
-_SARCASM = tuple((t, _compile(regex)) for _, t, regex in SARCASM_RULES)
-_FORMULAS = tuple((t, _compile(regex)) for _, t, regex in FORMULA_RULES)
+# Each rule: (its triggers as groups, see cs_lexicon.trigger_groups), pattern[, valence]).
+_PHRASES = tuple(
+    (trigger_groups(t), _compile(regex), valence) for _, t, regex, valence in PHRASE_RULES
+)
+_SARCASM = tuple((trigger_groups(t), _compile(regex)) for _, t, regex in SARCASM_RULES)
+_FORMULAS = tuple((trigger_groups(t), _compile(regex)) for _, t, regex in FORMULA_RULES)
 _IRONY = _compile(IRONY_MARKERS)
 _IRONY_TRIGGERS = ("ironie", "sarkas", "#not", "irony", "sarcasm")
 _UNSEEN = object()  # a token not looked up yet
@@ -507,7 +510,7 @@ class GermanSentimentAnalyzer:
             t
             for rules in (self._formulas, _SARCASM, self._phrases)
             for rule in rules
-            for t in trigger_groups(rule[0])[0]
+            for t in rule[0][0]
         }
         self._any_trigger = re.compile(
             "|".join(map(re.escape, sorted(triggers | set(_IRONY_TRIGGERS))))
@@ -632,9 +635,20 @@ class GermanSentimentAnalyzer:
         triggered = self._any_trigger.search(normalised) is not None
 
         def present(rules: tuple) -> list:
+            """The rules whose triggers the text holds (cs_lexicon.triggers_present's test:
+            one trigger of the first group as written, one of every other group case-folded)."""
             if not triggered:  # no trigger anywhere: no rule can match
                 return []
-            return [rule[1:] for rule in rules if triggers_present(rule[0], normalised)]
+            found, folded = [], None
+            for groups, *rest in rules:
+                if not any(t in normalised for t in groups[0]):
+                    continue
+                if len(groups) > 1:
+                    folded = fold_case(normalised) if folded is None else folded
+                    if not all(any(t in folded for t in group) for group in groups[1:]):
+                        continue
+                found.append(tuple(rest))
+            return found
 
         for (pattern,) in present(self._formulas):
             for match in pattern.finditer(text):
