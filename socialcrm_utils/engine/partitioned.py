@@ -363,7 +363,7 @@ def weekly_topics_partitioned(
     Returns:
         A lazy one-partition frame equal, once computed, to ``weekly_topics`` of the whole.
     """
-    from ..nlp.topics import _empty
+    from ..nlp.topics import empty_topics
 
     text = "text_redacted" if "text_redacted" in scored.columns else "text"
     columns = [
@@ -373,9 +373,9 @@ def weekly_topics_partitioned(
     posts = scored[columns].map_partitions(_week_start, timezone, meta=meta)
     exclude = tuple(exclude_terms)
     pieces = posts.shuffle(on="_week").map_partitions(
-        _topics_partition, timezone, n, exclude, min_mentions, meta=_empty()
+        _topics_partition, timezone, n, exclude, min_mentions, meta=empty_topics()
     )
-    return pieces.repartition(npartitions=1).map_partitions(_sort_topics, meta=_empty())
+    return pieces.repartition(npartitions=1).map_partitions(_sort_topics, meta=empty_topics())
 
 
 @contextlib.contextmanager

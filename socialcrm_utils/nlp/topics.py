@@ -46,6 +46,7 @@ __all__ = [
     "MIN_LIKELIHOOD_RATIO",
     "MIN_PHRASE_COUNT",
     "TOPIC_COLUMNS",
+    "empty_topics",
     "weekly_topics",
 ]
 
@@ -106,7 +107,13 @@ def _rank_terms(docs: Sequence[list[str]], n: int, min_mentions: int) -> list[tu
     return [(term, mentions) for mentions, _, _, term in terms[:n]]
 
 
-def _empty() -> pd.DataFrame:
+def empty_topics() -> pd.DataFrame:
+    """An empty topics table with the columns and dtypes of :data:`TOPIC_COLUMNS`.
+
+    Examples:
+        >>> list(empty_topics().columns) == list(TOPIC_COLUMNS), len(empty_topics())
+        (True, 0)
+    """
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in TOPIC_COLUMNS.items()})
 
 
@@ -186,7 +193,7 @@ def weekly_topics(
     ).dropna(subset=["day"])
     if posts.empty:
         logger.info("weekly_topics: no customer posts")
-        return _empty()
+        return empty_topics()
     if text_column == "text_redacted":
         posts["text"] = posts["text"].str.replace(PLACEHOLDER_RE.pattern, " ", regex=True)
     posts["week_start"] = posts["day"] - pd.to_timedelta(posts["day"].dt.day_of_week, unit="D")
@@ -219,7 +226,7 @@ def weekly_topics(
         logger.info(
             "weekly_topics: %d customer posts, no term in %d posts", len(posts), min_mentions
         )
-        return _empty()
+        return empty_topics()
     out = pd.DataFrame(rows).astype(TOPIC_COLUMNS)
     logger.info(
         "weekly_topics: %d customer posts, %d weeks, %d rows",
