@@ -22,6 +22,10 @@ step 3's scored mentions (``text_redacted``, sentiment, intent, priority; derive
 mention ids, no scoring) and step 4's per-conversation clocks (customer, first customer post,
 first brand reply, policy, status, due time) with plain pandas.
 
+Memory: ``held MB`` is the process's RSS before the writes (the frames step 5 holds),
+``peak MB`` the highest RSS during them (psutil, sampled every 50 ms), ``store MB`` the
+difference: what the store's writes add on top of the frames.
+
 Target: step 5's writes at 1M in under 30 s on SQLite.
 
 Run: ``nice -n 5 .venv/bin/python benchmarks/store.py [--sizes 100000 1000000]
@@ -38,6 +42,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -221,6 +226,31 @@ def baseline_patches() -> list[Any]:
 # one measurement (its own process)
 
 
+class PeakRSS:
+    """The highest RSS of this process while in the ``with`` block (psutil, every 50 ms)."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.process = psutil.Process()
+        self.before_mb = self.peak_mb = self.process.memory_info().rss / 2**20
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_mb = max(self.peak_mb, self.process.memory_info().rss / 2**20)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self.process.memory_info().rss / 2**20)
+
+
 def measure(size: int, url: str, old: bool, work: Path) -> dict[str, Any]:
     """Step 5's writes of ``size`` mentions into an empty store at ``url``, then again."""
     from socialcrm_utils.store import open_store
@@ -232,7 +262,7 @@ def measure(size: int, url: str, old: bool, work: Path) -> dict[str, Any]:
         patch.start()
     result: dict[str, Any] = {"mentions": len(scored), "cases": len(clocks)}
     for attempt in ("first", "rewrite"):
-        with open_store(url) as store:
+        with PeakRSS() as memory, open_store(url) as store:
             started, cpu = time.perf_counter(), time.process_time()
             run_id = store.record_run(CLIENT, f"reports/{CLIENT}/bench-{size}")
             store.upsert_mentions(CLIENT, scored, run_id=run_id)
@@ -246,10 +276,12 @@ def measure(size: int, url: str, old: bool, work: Path) -> dict[str, Any]:
             "total_s": done - started,
             "cpu_s": time.process_time() - cpu,
             "counts": counts,
+            "held_mb": memory.before_mb,
+            "peak_mb": memory.peak_mb,
         }
     for patch in patches:
         patch.stop()
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
 
@@ -292,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
         paths += [("postgresql", True)] if args.postgres_baseline else []
         paths.append(("postgresql", False))
     header = f"{'mentions':>9} {'cases':>8} {'backend':<10} {'path':<4} {'write':<7} "
-    header += f"{'mentions s':>10} {'cases s':>8} {'total s':>8} {'CPU s':>6} {'peak MB':>8}"
+    header += f"{'mentions s':>10} {'cases s':>8} {'total s':>8} {'CPU s':>6} {'held MB':>8} "
+    header += f"{'peak MB':>8} {'store MB':>8}"
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(header)
     for size in args.sizes:
@@ -313,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{result['mentions']:>9,} {result['cases']:>8,} {backend:<10} "
                     f"{'old' if old else 'new':<4} {attempt:<7} {r['mentions_s']:>10.1f} "
                     f"{r['cases_s']:>8.1f} {r['total_s']:>8.1f} {r['cpu_s']:>6.1f} "
-                    f"{result['peak_mb']:>8.0f}",
+                    f"{r['held_mb']:>8.0f} {r['peak_mb']:>8.0f} "
+                    f"{r['peak_mb'] - r['held_mb']:>8.0f}",
                     flush=True,
                 )
             if backend == "sqlite":

@@ -902,3 +902,40 @@ def test_sqlite_bulk_path_stores_what_sqlalchemy_would(tmp_path, monkeypatch):
     )
     assert all(bulk.values())  # every table has rows
     assert bulk == plain
+
+
+def test_bulk_path_merging_slice_by_slice_stores_what_one_merge_would(tmp_path, monkeypatch):
+    # Big writes are staged and merged a slice of _RECORD_ROWS rows at a time; the raw rows
+    # (ids in the order given, widened identities, refreshed contacts, datetime text) must be
+    # those of one merge of all rows: here slices of 2 rows against one slice.
+    import sqlite3
+
+    from socialcrm_utils.store import sql as store_sql
+    from socialcrm_utils.store import upserts
+
+    def later(frame: pd.DataFrame) -> pd.DataFrame:  # new posts of the same authors
+        return frame.assign(
+            mention_id=frame["mention_id"] + "-2",
+            created_at=pd.to_datetime(frame["created_at"], utc=True) + pd.Timedelta(days=3),
+            author_name=frame["author_id"] + " (new name)",
+        )
+
+    def filled(path: Path) -> dict[str, list[tuple]]:
+        with open_store(f"sqlite:///{path}") as opened:
+            run_id = fill(opened)
+            fill(opened)
+            opened.upsert_mentions(CLIENT, later(mentions_frame()), run_id)
+            opened.upsert_cases(CLIENT, clocks_frame().iloc[::-1], run_id)
+        with sqlite3.connect(path) as raw:
+            return {
+                t: raw.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("contacts", "identities", "interactions", "cases")
+            }
+
+    whole = filled(tmp_path / "whole.sqlite")
+    for module in (store_sql, upserts):
+        monkeypatch.setattr(module, "_RECORD_ROWS", 2)
+    sliced = filled(tmp_path / "sliced.sqlite")
+    assert len(whole["interactions"]) == 10 and len(whole["contacts"]) == 3
+    assert any("(new name)" in str(row) for row in whole["contacts"])  # contacts refreshed
+    assert sliced == whole

@@ -113,11 +113,12 @@ def _upsert_frames(
     update_columns: Sequence[str],
     new_values: Callable[[Any], Mapping[str, Any]] | None = None,
 ) -> int:
-    """Stage frames (``columns``, keys distinct over all of them) and merge them at once.
+    """Stage frames (``columns``, keys distinct over all of them) and merge each in turn.
 
-    The frames are staged one after the other (each made into driver values on its own, so a
-    million rows never exist as Python objects at once), then :func:`_merge` upserts all of
-    them with one statement.
+    Each frame is made into driver values on its own, staged, merged into ``table`` with one
+    statement (:func:`_merge`) and cleared from the staging table, so neither a million rows
+    as Python objects nor a million staged rows exist at once. Since no key is in two frames,
+    this writes what one merge of all the frames would (rows and ids in the same order).
 
     Returns:
         The number of rows staged.
@@ -125,9 +126,11 @@ def _upsert_frames(
     staged = 0
     with _staged(conn, table, columns) as stage:
         for frame in frames:
-            staged += _stage_frame(conn, stage, table, frame[columns], staged)
-        if staged:
-            _merge(conn, table, stage, columns, keys, update_columns, new_values)
+            count = _stage_frame(conn, stage, table, frame[columns], staged)
+            if count:
+                _merge(conn, table, stage, columns, keys, update_columns, new_values)
+                conn.execute(delete(stage))
+            staged += count
     return staged
 
 
@@ -138,7 +141,15 @@ def _staged(conn: Connection, table: Table, columns: Sequence[str]) -> Iterator[
     stage = Table(
         f"{table.name}_staged",
         MetaData(),
-        Column(STAGE_ORDER, Integer, nullable=False),
+        # On SQLite an INTEGER PRIMARY KEY is the rowid: the merge reads the rows in that
+        # order without sorting them (on PostgreSQL an index would only slow COPY down).
+        Column(
+            STAGE_ORDER,
+            Integer,
+            primary_key=conn.dialect.name == "sqlite",
+            autoincrement=False,
+            nullable=False,
+        ),
         *[Column(c, table.c[c].type) for c in columns],
         prefixes=["TEMPORARY"],
     )
@@ -190,7 +201,7 @@ def _driver_values(values: pd.Series, column_type: Any, postgres: bool) -> list[
     missing = values.isna().to_numpy()
     if isinstance(column_type, UTCDateTime):
         stamps = pd.to_datetime(values, utc=True).dt.tz_localize(None).to_numpy("datetime64[us]")
-        text = np.char.replace(np.datetime_as_string(stamps, unit="us"), "T", " ")
+        text = _sqlite_datetime_text(stamps)
         out = (np.char.add(text, "+00") if postgres else text).astype(object)
     elif isinstance(column_type, Float):
         out = pd.to_numeric(values).to_numpy("float64", na_value=np.nan).astype(object)
@@ -202,6 +213,24 @@ def _driver_values(values: pd.Series, column_type: Any, postgres: bool) -> list[
         out = values.to_numpy(object, copy=True)
     out[missing] = None
     return out.tolist()
+
+
+def _sqlite_datetime_text(stamps: np.ndarray) -> np.ndarray:
+    """``datetime64[us]`` values as ``YYYY-MM-DD HH:MM:SS.ffffff`` (NaT as anything).
+
+    The ``T`` of the ISO text is overwritten in place where every value has the same 26
+    characters (always, for timestamps pandas can hold), else replaced string by string.
+
+    Examples:
+        >>> _sqlite_datetime_text(np.array(["2024-05-01T10:00:01.5"], "datetime64[us]"))
+        array(['2024-05-01 10:00:01.500000'], dtype='<U26')
+    """
+    text = np.datetime_as_string(stamps, unit="us")
+    width = len("YYYY-MM-DD HH:MM:SS.ffffff")
+    if text.dtype != np.dtype(f"<U{width}") or not len(text):
+        return np.char.replace(text, "T", " ")
+    text.view("<U1").reshape(len(text), width)[:, 10] = " "
+    return text
 
 
 def _new_ids(conn: Connection, table: Table, count: int) -> list[int]:
@@ -221,10 +250,11 @@ def _insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
     a row that exists already is an error."""
     columns = list(frame.columns)
     with _staged(conn, table, columns) as stage:
+        source = select(*[stage.c[c] for c in columns]).order_by(stage.c[STAGE_ORDER])
         for start in range(0, len(frame), _RECORD_ROWS):
             _stage_frame(conn, stage, table, frame.iloc[start : start + _RECORD_ROWS], start)
-        source = select(*[stage.c[c] for c in columns]).order_by(stage.c[STAGE_ORDER])
-        conn.execute(table.insert().from_select(columns, source))
+            conn.execute(table.insert().from_select(columns, source))
+            conn.execute(delete(stage))
 
 
 def _merge(

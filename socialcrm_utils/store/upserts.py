@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import String, case, delete, func, select, type_coerce, update
 from sqlalchemy.engine import Connection, Engine
 
 from .frames import (
@@ -112,16 +112,16 @@ class UpsertsMixin:
         )
         with self.engine.begin() as conn:
             ids, created = _ensure_identities(conn, client, authors)
-            keyed = frame.merge(ids, how="left", on=["platform", "author_id"])
+            keys = frame[["platform", "author_id"]]
+            keyed = keys.merge(ids, how="left", on=["platform", "author_id"])
             keyed.loc[frame["is_brand"].to_numpy(), ["identity_id", "contact_id"]] = None
-            # Of mentions with the same key the last one wins. The rest are staged a slice at a
-            # time (a million rows as Python objects at once would take gigabytes), then merged
-            # into interactions with one statement.
+            # Of mentions with the same key the last one wins. The rest are staged and merged
+            # into interactions a slice at a time (a million rows as Python objects at once
+            # would take gigabytes); a slice takes only the mentions' columns that are stored.
             last = np.flatnonzero(~frame.duplicated(["platform", "mention_id"], keep="last"))
+            source = mentions[[c for c in _SOURCE_COLUMNS if c in mentions.columns]]
             slices = (
-                _interaction_rows(
-                    client, frame, mentions, keyed, last[start : start + _RECORD_ROWS]
-                )
+                _interaction_rows(client, frame, source, keyed, last[start : start + _RECORD_ROWS])
                 for start in range(0, len(last), _RECORD_ROWS)
             )
             written = _upsert_frames(
@@ -283,10 +283,25 @@ _INTERACTION_COLUMNS = (
 )
 
 
+#: Columns of the mentions that :func:`_interaction_rows` takes as they are.
+_SOURCE_COLUMNS = (
+    "conversation_id",
+    "in_reply_to_id",
+    "intent",
+    "priority",
+    "sentiment",
+    "sentiment_label",
+    "lang",
+    "url",
+    "text_redacted",
+)
+
+
 def _interaction_rows(
     client: str, frame: pd.DataFrame, mentions: pd.DataFrame, keyed: pd.DataFrame, rows: Any
 ) -> pd.DataFrame:
-    """The ``interactions`` rows of the mentions at positions ``rows``."""
+    """The ``interactions`` rows of the mentions at positions ``rows`` (``mentions`` needs
+    only the :data:`_SOURCE_COLUMNS` it has)."""
     part, source, ident = frame.iloc[rows], mentions.iloc[rows], keyed.iloc[rows]
     columns = {
         "client": pd.Series(client, index=part.index),
@@ -432,13 +447,10 @@ def _refresh_contacts(conn: Connection, client: str, contact_ids: Sequence[int])
     """
     if not len(contact_ids):
         return
-    query = select(
-        identities.c.contact_id,
-        identities.c.id,
-        identities.c.first_seen,
-        identities.c.last_seen,
-        identities.c.display_name,
-    )
+    seen = [identities.c.first_seen, identities.c.last_seen]
+    if conn.dialect.name == "sqlite":  # the stored text, parsed below in one vectorised call
+        seen = [type_coerce(c, String).label(c.name) for c in seen]
+    query = select(identities.c.contact_id, identities.c.id, *seen, identities.c.display_name)
     if len(contact_ids) > 10 * _IN_BATCH:
         found = conn.execute(query.where(identities.c.client == client)).all()
         wanted = set(contact_ids)
@@ -449,7 +461,7 @@ def _refresh_contacts(conn: Connection, client: str, contact_ids: Sequence[int])
         return
     frame = _frame(found, ["contact_id", "id", "first_seen", "last_seen", "display_name"])
     for column in ("first_seen", "last_seen"):
-        frame[column] = _utc_ns(frame[column])
+        frame[column] = _utc_ns(pd.to_datetime(frame[column], utc=True, format="ISO8601"))
     frame = frame.sort_values(["last_seen", "id"], na_position="first", kind="stable")
     agg = (
         frame.groupby("contact_id", sort=True)
