@@ -103,7 +103,7 @@ SQLITE_PRAGMAS = (
     "foreign_keys=ON",  # the schema's foreign keys are checked (off by default in SQLite)
     "synchronous=NORMAL",  # fsync at checkpoints, not at every commit (WAL keeps it consistent)
     "journal_mode=WAL",  # writes append to crm.sqlite-wal; readers do not block the writer
-    "temp_store=MEMORY",  # staging tables and sort space of the bulk upserts in memory
+    "temp_store=MEMORY",  # the staging table (one 50,000-row slice at a time) in memory
     "cache_size=-131072",  # 128 MiB page cache per connection (default 2 MiB): index updates
 )
 
