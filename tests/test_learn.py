@@ -392,7 +392,9 @@ def test_brand_posts_keep_the_rules(fitted):
 
 def test_no_classifier_keeps_rules(posts):
     scored = _scored(posts).drop(columns=["is_complaint", "is_question", "is_praise", "is_lead"])
+    before = scored.copy()
     out = apply_classifier(scored, None)
+    pd.testing.assert_frame_equal(scored, before)  # a shallow copy, yet the input is unchanged
     assert (out["label_source"] == "rules").all()
     assert out["is_complaint"].tolist() == (scored["intent"] == "complaint").tolist()
     assert out["intent"].tolist() == scored["intent"].tolist()

@@ -390,7 +390,11 @@ def load_labels(
             {"mention_id": "string", "sentiment": "string", **{c: "boolean" for c in FLAG_LABELS}}
         )
     if mentions is not None:
-        known = labels["mention_id"].isin(set(mentions["mention_id"].astype(str)))
+        ids = pd.Index(mentions["mention_id"].astype(str).unique())
+        known = pd.Series(
+            ids.get_indexer(labels["mention_id"].astype(str).to_numpy(dtype=object)) >= 0,
+            index=labels.index,
+        )  # one hash look-up (isin against a million Arrow strings lists them in Python)
         report.unknown_ids = int((~known).sum())
         report.unknown_examples = labels.loc[~known, "mention_id"].head(5).tolist()
         if report.unknown_ids:

@@ -218,14 +218,19 @@ def _needed_message(
 
 def _labelled_rows(
     scored: pd.DataFrame, labels: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.Series, list[tuple[str, np.ndarray, np.ndarray]]]:
-    """Inputs, ids and, per label, the positions of its labelled rows and their gold values."""
-    inputs = mention_inputs(scored)
+) -> tuple[pd.Series, list[tuple[str, np.ndarray, np.ndarray]]]:
+    """Ids and, per label, the positions of its labelled rows and their gold values.
+
+    Labels are matched to rows through one hash look-up of their ids (an ``isin`` against a
+    million Arrow-string ids builds a Python list of them: seconds per call).
+    """
     ids = scored["mention_id"].astype(str).reset_index(drop=True)
     position = pd.Series(np.arange(len(ids)), index=ids)
     position = position[~position.index.duplicated()]
-    labels = labels[labels["mention_id"].astype(str).isin(position.index)]
-    rows_of = position.reindex(labels["mention_id"].astype(str)).to_numpy()
+    where = position.index.get_indexer(labels["mention_id"].astype(str).to_numpy(dtype=object))
+    found = where >= 0
+    labels = labels[found]
+    rows_of = position.to_numpy()[where[found]]
     labelled = []
     for label in LABEL_COLUMNS:
         if label not in labels.columns:
@@ -239,16 +244,21 @@ def _labelled_rows(
                 else values.astype(bool).to_numpy()
             )
             labelled.append((label, rows_of[known].astype(int), gold))
-    return inputs, ids, labelled
+    return ids, labelled
 
 
 def _hash_rows(
-    ids: pd.Series, inputs: pd.DataFrame, labelled: list[tuple[str, np.ndarray, np.ndarray]]
+    ids: pd.Series, scored: pd.DataFrame, labelled: list[tuple[str, np.ndarray, np.ndarray]]
 ) -> str:
+    """The hash of the labelled posts: ids, model texts and gold values per label.
+
+    :func:`mention_inputs` works row by row, so only the labelled rows are prepared.
+    """
     rows = [
-        [label, ids.iloc[rows].tolist(), inputs["text"].iloc[rows].tolist(), gold.tolist()]
+        [label, ids.iloc[rows].tolist(), mention_inputs(scored.iloc[rows])["text"].tolist(),
+         gold.tolist()]
         for label, rows, gold in labelled
-    ]
+    ]  # fmt: skip
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode())
     return "sha256:" + digest.hexdigest()
 
@@ -344,7 +354,7 @@ class ClientClassifier(BaseEstimator):
         Returns:
             self.
         """
-        inputs, ids, labelled = _labelled_rows(scored, labels)
+        ids, labelled = _labelled_rows(scored, labels)
         self.models_: dict[str, _Linear | _Thresholds] = {}
         self.results_: dict[str, dict[str, Any]] = {}
         self.featurizer_: MentionFeaturizer | None = None
@@ -377,12 +387,17 @@ class ClientClassifier(BaseEstimator):
                 else MentionFeaturizer(**self.featurizer.get_params())
             )
             every = np.unique(np.concatenate([rows for _, rows, _ in labelled]))
-            self.featurizer_ = featurizer.fit(inputs.iloc[self._vocabulary_rows(len(ids), every)])
+            # Sorted, and holds every labelled row; the inputs work row by row, so only the
+            # rows used are prepared (not a million for a few hundred labels).
+            vocabulary = self._vocabulary_rows(len(ids), every)
+            inputs = mention_inputs(scored.iloc[vocabulary])
+            self.featurizer_ = featurizer.fit(inputs)
         for label, rows, gold in trainable:
             result = self.results_[label]
-            x = self.featurizer_.transform(inputs.iloc[rows])
-            languages = sorted(set(inputs["lang_group"].iloc[rows]))
-            self._measure(label, x, gold, inputs.iloc[rows], scored.iloc[rows], result)
+            rows_inputs = inputs.iloc[np.searchsorted(vocabulary, rows)]
+            x = self.featurizer_.transform(rows_inputs)
+            languages = sorted(set(rows_inputs["lang_group"]))
+            self._measure(label, x, gold, rows_inputs, scored.iloc[rows], result)
             if self.require_gain and "model" in result:
                 model_f1, rules_f1 = (result[k]["f1"]["value"] for k in ("model", "rules"))
                 if model_f1 < rules_f1:
@@ -406,7 +421,7 @@ class ClientClassifier(BaseEstimator):
             if result["needed"]:
                 more = " and ".join(f"{n} more '{value}'" for value, n in result["needed"].items())
                 result["message"] += f"; label {more} for the n-gram model"
-        self.training_hash_ = _hash_rows(ids, inputs, labelled)
+        self.training_hash_ = _hash_rows(ids, scored, labelled)
         return self
 
     def _measure(
@@ -564,7 +579,7 @@ def apply_classifier(
         A new frame: ``scored`` with the flag columns, ``sentiment_label``, ``intent``,
         ``intent_cue`` updated and ``label_source`` added. ``scored`` is not changed.
     """
-    out = scored.copy()
+    out = scored.copy(deep=False)  # copy-on-write: new columns never reach ``scored``
     for name in FLAG_LABELS:
         out[f"is_{name}"] = _flag(scored, name)
     source = np.full(len(out), "rules", dtype=object)

@@ -187,8 +187,8 @@ def _settings(classifier: ClientClassifier) -> dict[str, Any]:
 
 def _training_hash(scored: pd.DataFrame, labels: pd.DataFrame) -> str:
     """The hash :meth:`ClientClassifier.fit` would record, without fitting."""
-    inputs, ids, labelled = _labelled_rows(scored, labels)
-    return _hash_rows(ids, inputs, labelled)
+    ids, labelled = _labelled_rows(scored, labels)
+    return _hash_rows(ids, scored, labelled)
 
 
 def model_folder(run_dir: Path | str) -> Path:
