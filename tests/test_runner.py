@@ -52,6 +52,29 @@ def test_short_steps_keep_two_kernels_warm_ahead(kernels):
     assert _FakeKernel.started == ["01", "02", "03", "04"]  # after a short one: two ahead
 
 
+def test_a_small_input_keeps_two_kernels_warm_from_the_first_step(monkeypatch, tmp_path):
+    _FakeKernel.started, _FakeKernel.reaped = [], []
+    monkeypatch.setattr(kernel_module, "_Kernel", _FakeKernel)
+    pool = kernel_module._Kernels(list(STEPS), small=True)
+    pool.take(STEPS[0])
+    assert _FakeKernel.started == ["01", "02", "03"]
+    # the size comes from the playbook's file sources (every file a pattern matches)
+    (tmp_path / "a.csv").write_bytes(b"x" * 10)
+    (tmp_path / "b.csv").write_bytes(b"x" * 5)
+
+    class _Source:
+        def __init__(self, path, glob):
+            self.path, self.is_glob = path, glob
+
+        def matching_files(self):
+            return sorted(tmp_path.glob("*.csv"))
+
+    class _Playbook:
+        sources = [_Source(tmp_path / "*.csv", True), _Source(tmp_path / "a.csv", False)]
+
+    assert runner._input_bytes(_Playbook()) == 25
+
+
 def test_long_steps_keep_one_kernel_warm_ahead_and_free_their_kernel_at_once(kernels):
     pool, clock = kernels
     kernel = pool.take(STEPS[0])

@@ -27,7 +27,14 @@ from ..artifacts import write_artifact
 from ..config import REPORTS_DIR, STEPS
 from ..exceptions import OptionError, SocialCRMError, SourceError, StepFailedError
 from ..playbook import Playbook, load_playbook
-from .kernels import StepResult, _execute_step, _first_line, _Kernels, failed_traceback
+from .kernels import (
+    SMALL_INPUT_BYTES,
+    StepResult,
+    _execute_step,
+    _first_line,
+    _Kernels,
+    failed_traceback,
+)
 from .plan import (
     ReusePlan,
     _reused_files,
@@ -162,7 +169,8 @@ def run_playbook(
         say(f"for a complete run: --steps {fix}")
     started = _utcnow()
     say(f"run folder: {run_dir}")
-    kernels = _Kernels([STEPS[number - 1] for number in selected])  # starts the first kernel
+    small = _input_bytes(playbook) <= SMALL_INPUT_BYTES
+    kernels = _Kernels([STEPS[number - 1] for number in selected], small=small)  # first kernel
     try:
         try:
             for position, number in enumerate(selected, 1):
@@ -362,6 +370,21 @@ def _link_latest(client_dir: Path, run_dir: Path) -> None:
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def _input_bytes(playbook: Playbook) -> int:
+    """Bytes of the playbook's file sources (every file a pattern matches; 0 for feeds/APIs)."""
+    total = 0
+    for source in playbook.sources:
+        path = getattr(source, "path", None)
+        if path is None:
+            continue
+        for file in source.matching_files() if source.is_glob else [path]:
+            try:
+                total += Path(file).stat().st_size
+            except OSError:
+                continue
+    return total
 
 
 def _write_summary(playbook: Playbook, result: RunResult, started: dt.datetime) -> Path:
