@@ -212,7 +212,7 @@ def second_source_unreadable(monkeypatch):
     from socialcrm_utils.engine import runner
 
     class NoKernels:
-        def __init__(self, steps):
+        def __init__(self, steps, **_):
             pass
 
         take = release = lambda self, *args: None

@@ -98,7 +98,7 @@ TINY_PLAYBOOK = TINY
 
 
 class _NoKernels:
-    def __init__(self, steps) -> None:
+    def __init__(self, steps, **_) -> None:
         pass
 
     def take(self, step):
