@@ -133,10 +133,17 @@ def ensure_vader_lexicon(data_dir: Path = config.NLTK_DATA_DIR) -> Path:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("vader_lexicon/", b"")
         archive.writestr(VADER_MEMBER, lexicon)
-    fd, tmp_name = tempfile.mkstemp(prefix=".vader_lexicon.", suffix=".tmp", dir=target.parent)
+    _write_atomically(target, buffer.getvalue())
+    logger.info("installed the VADER lexicon from vaderSentiment into %s", target)
+    return target
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``target``, then rename it (mode 644)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(buffer.getvalue())
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, 0o644)
@@ -144,8 +151,6 @@ def ensure_vader_lexicon(data_dir: Path = config.NLTK_DATA_DIR) -> Path:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    logger.info("installed the VADER lexicon from vaderSentiment into %s", target)
-    return target
 
 
 def use_project_nltk_data(data_dir: Path = config.NLTK_DATA_DIR) -> None:
@@ -308,15 +313,8 @@ def ensure_vader_constants(data_dir: Path = config.NLTK_DATA_DIR) -> Path:
     values = {name: getattr(VaderConstants, name) for name in VADER_CONSTANT_NAMES}
     values["NEGATE"] = sorted(values["NEGATE"])
     path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".vader_constants.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(values, handle, ensure_ascii=False, indent=1, sort_keys=True)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    text = json.dumps(values, ensure_ascii=False, indent=1, sort_keys=True)
+    _write_atomically(path, text.encode("utf-8"))
     logger.info("cached NLTK's VADER constants in %s", path)
     return path
 
