@@ -210,3 +210,29 @@ def test_rejected_rows_keep_a_source_column_of_the_file(minimal_playbook):
         "export-7",
         "n/a",
     ]
+
+
+def test_reasons_are_built_for_their_rows_and_row_numbers_stay_whole():
+    # A missing id next to a duplicate once made every "first in row" a float ("1.0"); the
+    # reasons are now built for the rows they name only.
+    from socialcrm_utils.sources.files import conform_rows
+
+    frame = pd.DataFrame(
+        {
+            "mention_id": ["a", None, "a", "b", "c"],
+            "text": ["x", "y", "z", "  ", "w"],
+            "created_at": ["2026-09-01T08:00:00Z", "2026-09-01T09:00:00Z",
+                           "2026-09-01T10:00:00Z", "2026-09-01T11:00:00Z", "2030-01-01T00:00:00Z"],
+        }
+    )  # fmt: skip
+    result = conform_rows(
+        frame, frame, label="s", timezone="UTC", now=pd.Timestamp("2026-12-05", tz="UTC")
+    )
+    assert result.rejected["reason"].tolist() == [
+        "missing mention_id",
+        "duplicate mention_id 'a' (first in row 1)",
+        "empty text",
+        "created_at 2030-01-01 00:00 UTC is in the future (more than 1 day after the run's time "
+        "2026-12-05 00:00 UTC): fix the date or the time zone in the file",
+    ]
+    assert result.mentions["mention_id"].tolist() == ["a"]

@@ -508,36 +508,47 @@ def conform_rows(
     now_utc = now_utc.tz_localize("UTC") if now_utc.tzinfo is None else now_utc.tz_convert("UTC")
     latest = now_utc + FUTURE_TOLERANCE
 
-    firsts = ids.dropna().drop_duplicates(keep="first")
-    first_row = ids.map(pd.Series(number[firsts.index].to_numpy(), index=firsts.values))
     expected = f"format {date_format}" if date_format else "ISO 8601"
     hint = ")" if date_format else "; or set date_format: in the source)"
-    raw_dates = frame["created_at"].astype("string").fillna("")
     future = created > latest
-    shown = pd.Series("", index=frame.index, dtype="string")
-    if future.any():
-        shown[future] = created[future].dt.strftime("%Y-%m-%d %H:%M").astype("string")
-    rules = [  # (row is bad, reason); the first rule that applies names the row's reason
-        (ids.isna() | (ids == ""), "missing mention_id"),
-        (text.isna() | (text.str.strip() == ""), "empty text"),
-        (created.isna(), "unparseable created_at '" + raw_dates + f"' (expected {expected}{hint}"),
-        (
-            future,
+    duplicate = ids.duplicated(keep="first") & ids.notna()
+
+    # Each rule's message is built for the rows it names only (a message for every one of a
+    # million rows is hundreds of MB of strings that are thrown away).
+    def unparseable(at: pd.Series) -> pd.Series:
+        raw_dates = frame["created_at"][at].astype("string").fillna("")
+        return "unparseable created_at '" + raw_dates + f"' (expected {expected}{hint}"
+
+    def in_future(at: pd.Series) -> pd.Series:
+        shown = created[at].dt.strftime("%Y-%m-%d %H:%M").astype("string")
+        return (
             "created_at " + shown + " UTC is in the future (more than 1 day after the run's time "
-            f"{now_utc:%Y-%m-%d %H:%M} UTC): fix the date or the time zone in the file",
-        ),
-        (
-            ids.duplicated(keep="first") & ids.notna(),
+            f"{now_utc:%Y-%m-%d %H:%M} UTC): fix the date or the time zone in the file"
+        )
+
+    def repeated(at: pd.Series) -> pd.Series:
+        firsts = ids.dropna().drop_duplicates(keep="first")
+        first_row = ids[at].map(pd.Series(number[firsts.index].to_numpy(), index=firsts.values))
+        return (
             "duplicate mention_id '"
-            + ids.fillna("")
+            + ids[at].fillna("")
             + "' (first in row "
             + first_row.astype("string").fillna("")
-            + ")",
-        ),
+            + ")"
+        )
+
+    rules = [  # (row is bad, its reason); the first rule that applies names the row's reason
+        (ids.isna() | (ids == ""), "missing mention_id"),
+        (text.isna() | (text.str.strip() == ""), "empty text"),
+        (created.isna(), unparseable),
+        (future, in_future),
+        (duplicate, repeated),
     ]
     reason = pd.Series(pd.NA, index=frame.index, dtype="string")
     for bad, why in rules:
-        reason = reason.mask(reason.isna() & bad.fillna(False).astype(bool), why)
+        at = reason.isna() & bad.fillna(False).astype(bool)
+        if at.any():
+            reason[at] = why if isinstance(why, str) else why(at).to_numpy()
 
     rejected_mask = reason.notna()
     rejected = _rejected_rows(raw, reason, number, lines, label)
