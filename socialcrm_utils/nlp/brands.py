@@ -84,7 +84,7 @@ def tag_brands(mentions: pd.DataFrame, brand: Brand) -> pd.DataFrame:
         1        acmeairline           False       <NA>
         2            Globex!           False     Globex
     """
-    out = mentions.copy()
+    out = mentions.copy(deep=False)  # only whole columns are set: the input stays as it is
     codes, distinct = pd.factorize(text_of(mentions).astype("string"), use_na_sentinel=False)
     text = pd.Series(distinct, dtype="string")  # each distinct text is matched once
     tagged = _contains(text, _term_pattern([*brand.terms, *brand.handles]))

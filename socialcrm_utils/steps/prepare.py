@@ -249,7 +249,7 @@ def flag_near_duplicates(
         >>> flag_near_duplicates(df)[["duplicate_of", "is_retweet"]].values.tolist()
         [[<NA>, False], ['1', True], [<NA>, False]]
     """
-    out = mentions.copy()
+    out = mentions.copy(deep=False)  # only whole columns are set: the input stays as it is
     raw_text = text_of(mentions).astype("string")
     key = normalize_text(raw_text)
     key = key.where(key.str.len() >= min_chars)
