@@ -253,7 +253,7 @@ def flag_near_duplicates(
     raw_text = text_of(mentions).astype("string")
     key = normalize_text(raw_text)
     key = key.where(key.str.len() >= min_chars)
-    codes = pd.factorize(key.to_numpy(na_value=None), use_na_sentinel=True)[0]
+    codes = pd.factorize(key, use_na_sentinel=True)[0]  # on the strings as stored (no objects)
     order = np.arange(len(mentions))
     if "created_at" in mentions.columns:  # earliest first; ties and missing times: row order
         at = pd.to_datetime(mentions["created_at"], utc=True, errors="coerce")
@@ -265,8 +265,8 @@ def flag_near_duplicates(
     first_row[seen] = order[has_key][first_in_order]
     row_first = np.where(codes >= 0, first_row[np.maximum(codes, 0)], -1)
     is_copy = (row_first >= 0) & (row_first != np.arange(len(mentions)))
-    ids = mentions["mention_id"].astype("string").to_numpy(dtype=object, na_value=pd.NA)
-    duplicate_of = np.where(is_copy, ids[np.maximum(row_first, 0)], pd.NA)
+    ids = mentions["mention_id"].astype("string").array
+    duplicate_of = ids.take(np.where(is_copy, row_first, -1), allow_fill=True)  # NA: original
     out["duplicate_of"] = pd.array(duplicate_of, dtype="string")
     out["is_retweet"] = raw_text.str.match(r"^\s*RT @\w").fillna(False).astype(bool).to_numpy()
     return out
