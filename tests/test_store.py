@@ -939,3 +939,61 @@ def test_bulk_path_merging_slice_by_slice_stores_what_one_merge_would(tmp_path, 
     assert len(whole["interactions"]) == 10 and len(whole["contacts"]) == 3
     assert any("(new name)" in str(row) for row in whole["contacts"])  # contacts refreshed
     assert sliced == whole
+
+
+def test_new_identities_are_known_without_reading_them_back(tmp_path, monkeypatch):
+    # New identities take their ids as new contacts do, and the map of authors is built from
+    # them without reading every identity again; a write where that check fails (another
+    # writer's identity) reads the map back. Both store the same raw rows and return the same.
+    import sqlite3
+
+    from socialcrm_utils.store import upserts
+
+    def filled(path: Path) -> tuple[list, dict[str, list[tuple]]]:
+        results = []
+        with open_store(f"sqlite:///{path}") as opened:
+            run_id = opened.record_run(CLIENT, "reports/tiny/a", None)
+            results.append(opened.upsert_cases(CLIENT, clocks_frame().iloc[1:], run_id))
+            results.append(opened.upsert_mentions(CLIENT, mentions_frame().iloc[2:], run_id))
+            results.append(opened.upsert_mentions(CLIENT, mentions_frame(), run_id))
+            results.append(opened.upsert_cases(CLIENT, clocks_frame(), run_id))
+        with sqlite3.connect(path) as raw:
+            return results, {
+                t: raw.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                for t in ("contacts", "identities", "interactions", "cases")
+            }
+
+    reads = []
+    identity_map = upserts._identity_map
+    monkeypatch.setattr(upserts, "_identity_map", lambda *a: reads.append(1) or identity_map(*a))
+    direct = filled(tmp_path / "direct.sqlite")
+    assert len(reads) == 4  # one read per write: none after creating identities
+    monkeypatch.setattr(upserts, "_all_stored", lambda *a: False)
+    read_back = filled(tmp_path / "read_back.sqlite")
+    assert len(reads) == 4 + 6
+    assert direct[0][1]["new_contacts"] == 1 and len(direct[1]["identities"]) == 3
+    assert read_back == direct
+
+
+def test_identity_added_by_another_writer_meanwhile_is_kept(store, monkeypatch):
+    # A stale read of the identities (another writer stored ann's meanwhile): the insert of
+    # ann's identity does nothing, the contact made for it is dropped, interactions use theirs.
+    from socialcrm_utils.store import upserts
+
+    store.upsert_mentions(CLIENT, mentions_frame().iloc[:1])
+    theirs = store.read("identities", CLIENT)
+    identity_map = upserts._identity_map
+    stale = iter([True])
+    monkeypatch.setattr(
+        upserts,
+        "_identity_map",
+        lambda *a: identity_map(*a).iloc[:0] if next(stale, False) else identity_map(*a),
+    )
+    result = store.upsert_mentions(CLIENT, mentions_frame())
+    assert result["new_contacts"] == 2  # bob on twitter and ann on reddit, not ann on twitter
+    identities_now = store.read("identities", CLIENT)
+    assert len(identities_now) == 3 and len(store.read("contacts", CLIENT)) == 3
+    ann = theirs.iloc[0]
+    stored = store.read("interactions", CLIENT).set_index("mention_id")
+    assert stored.loc["t1", "identity_id"] == ann["id"]
+    assert stored.loc["t3", "contact_id"] == ann["contact_id"]

@@ -350,6 +350,7 @@ def _ensure_identities(
     authors = authors.merge(known, how="left", on=["platform", "author_id"])
     new = authors[authors["identity_id"].isna()]
     created: list[int] = []
+    identity_ids: list[int] = []
     if len(new):
         created = _new_ids(conn, contacts, len(new))
         contact_rows = pd.DataFrame(
@@ -365,9 +366,13 @@ def _ensure_identities(
         )
         _insert_frame(conn, contacts, contact_rows)
         del contact_rows
+        # Identity ids are taken as contact ids are (those the plain INSERT would give), so
+        # that the map need not be read again unless another writer won a race (below).
+        identity_ids = _new_ids(conn, identities, len(new))
         new = new.assign(contact_id=created)
         rows = pd.DataFrame(
             {
+                "id": identity_ids,
                 "client": client,
                 "platform": new["platform"],
                 "author_id": new["author_id"],
@@ -410,8 +415,16 @@ def _ensure_identities(
             }
         )
         _upsert_frame(conn, identities, rows, ["client", "platform", "author_id"], [], widened)
-    ids = _identity_map(conn, client) if created else known
-    ids = authors[["platform", "author_id"]].merge(ids, how="left", on=["platform", "author_id"])
+    columns = ["platform", "author_id", "identity_id", "contact_id"]
+    if not created:
+        ids = authors[columns]
+    elif _all_stored(conn, identity_ids):
+        ids = authors[columns].copy()
+        ids.loc[new.index, "identity_id"] = identity_ids
+        ids.loc[new.index, "contact_id"] = created
+    else:  # lost a race for some identity: read theirs
+        ids = _identity_map(conn, client)
+        ids = authors[["platform", "author_id"]].merge(ids, how="left", on=columns[:2])
     used = set(ids["contact_id"].dropna().astype(int))
     lost = [c for c in created if c not in used]
     if lost:  # lost a race for the identity: drop the contacts made for nothing
@@ -419,6 +432,19 @@ def _ensure_identities(
     if widen:  # contacts created here already hold their identity's values
         _refresh_contacts(conn, client, sorted(used - set(created)))
     return ids, len(created) - len(lost)
+
+
+def _all_stored(conn: Connection, identity_ids: Sequence[int]) -> bool:
+    """Whether identities with all these ids (increasing, taken by :func:`_new_ids`) exist.
+
+    Only a run of consecutive ids is counted (every id in it was taken here); other ids give
+    false, as does an identity another writer added meanwhile (its insert here did nothing).
+    """
+    first, last = identity_ids[0], identity_ids[-1]
+    if last - first + 1 != len(identity_ids):
+        return False
+    query = select(func.count()).where(identities.c.id.between(first, last))
+    return conn.execute(query.select_from(identities)).scalar() == len(identity_ids)
 
 
 def _identity_map(conn: Connection, client: str) -> pd.DataFrame:
