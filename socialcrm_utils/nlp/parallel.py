@@ -520,12 +520,13 @@ class WorkerPool:
                 "working in one process: %r cannot go to worker processes (%s)", func, exc
             )
             return Pending(func, items, None)
+        host = self.start()._host  # None: the processes cannot start (warned); work here
+        if host is None:
+            return Pending(func, items, None)
         try:
-            if self._host is None:
-                self._host = _Host(self.count)
             parts = _split(items, self.count * _CHUNKS_PER_WORKER, weight)
-            return Pending(func, items, [self._host.submit(func, list(items[p])) for p in parts])
-        except OSError as exc:
+            return Pending(func, items, [host.submit(func, list(items[p])) for p in parts])
+        except OSError as exc:  # the host has ended
             logger.warning("working in one process: worker processes cannot start (%s)", exc)
             self.close()
             return Pending(func, items, None)
