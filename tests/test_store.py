@@ -997,3 +997,66 @@ def test_identity_added_by_another_writer_meanwhile_is_kept(store, monkeypatch):
     stored = store.read("interactions", CLIENT).set_index("mention_id")
     assert stored.loc["t1", "identity_id"] == ann["id"]
     assert stored.loc["t3", "contact_id"] == ann["contact_id"]
+
+
+def test_two_writers_at_once_wait_for_each_other_instead_of_taking_the_same_ids(
+    tmp_path, monkeypatch
+):
+    # Writer A has read the identity map (none yet) and is paused before it writes; writer B
+    # starts the same write meanwhile. B must wait for A's transaction (SQLite: BEGIN
+    # IMMEDIATE), then see A's contacts: without it B took the ids A was about to take, and A
+    # failed with "UNIQUE constraint failed: contacts.id" (two runs of one client at once).
+    import threading
+
+    from socialcrm_utils.store import upserts
+
+    url = f"sqlite:///{tmp_path / 'crm.sqlite'}"
+    paused, resume = threading.Event(), threading.Event()
+    identity_map = upserts._identity_map
+
+    def pausing_map(*args):
+        found = identity_map(*args)
+        if threading.current_thread().name == "A" and not resume.is_set():
+            paused.set()
+            assert resume.wait(30)
+        return found
+
+    monkeypatch.setattr(upserts, "_identity_map", pausing_map)
+    with open_store(url):
+        pass  # the tables exist before both writers open the store
+    results: dict[str, object] = {}
+
+    def write(name: str) -> None:
+        try:
+            with open_store(url) as opened:
+                results[name] = opened.upsert_mentions(CLIENT, mentions_frame())
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            results[name] = exc
+
+    a = threading.Thread(target=write, args=("A",), name="A")
+    a.start()
+    assert paused.wait(30)
+    b = threading.Thread(target=write, args=("B",), name="B")
+    b.start()
+    b.join(1.0)
+    assert b.is_alive(), "B wrote while A's transaction was open"
+    resume.set()
+    a.join(60)
+    b.join(60)
+    assert isinstance(results["A"], dict) and isinstance(results["B"], dict), results
+    assert results["A"]["new_contacts"] == 3 and results["B"]["new_contacts"] == 0
+    with open_store(url) as opened:
+        assert len(opened.read("contacts", CLIENT)) == 3
+        assert len(opened.read("identities", CLIENT)) == 3
+        assert len(opened.read("interactions", CLIENT)) == len(mentions_frame())
+
+
+def test_sqlite_store_waits_for_other_writers_longer_than_the_driver_default(tmp_path):
+    from socialcrm_utils.store.core import SQLITE_TIMEOUT
+
+    def busy_timeout(url: str) -> int:
+        with open_store(url) as opened, opened.engine.connect() as conn:
+            return conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+
+    assert busy_timeout(f"sqlite:///{tmp_path / 'a.sqlite'}") == SQLITE_TIMEOUT * 1000 >= 60_000
+    assert busy_timeout(f"sqlite:///{tmp_path / 'b.sqlite'}?timeout=2") == 2000

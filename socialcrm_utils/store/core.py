@@ -73,8 +73,13 @@ def open_store(url: str, create: bool = True) -> Store:
         if not create and not path.is_file():
             raise StoreNotFoundError(f"no store at {path} yet")
         path.parent.mkdir(parents=True, exist_ok=True)
+    connect_args: dict[str, Any] = {}
+    if backend == "sqlite" and "timeout" not in parsed.query:
+        connect_args["timeout"] = SQLITE_TIMEOUT
     try:
-        engine = create_engine(parsed, pool_pre_ping=backend == "postgresql")
+        engine = create_engine(
+            parsed, pool_pre_ping=backend == "postgresql", connect_args=connect_args
+        )
     except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError) as exc:
         raise StoreError(
             f"store {_shown(url)}: {exc} (install the driver: pip install 'psycopg[binary]')"
@@ -96,6 +101,11 @@ def open_store(url: str, create: bool = True) -> Store:
         raise
     return store
 
+
+#: Seconds an SQLite connection waits for another writer's transaction before it fails with
+#: "database is locked" (the driver's default is 5; a store write of a million mentions takes
+#: about 30). ``?timeout=`` in the store URL sets another.
+SQLITE_TIMEOUT = 600.0
 
 #: Pragmas of every SQLite connection of the store (``docs/store.md`` explains each choice
 #: and what it costs in durability).

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from .frames import _frame, _utc_ns
 from .schema import DELIVERY_STATUSES, StoreError, UTCDateTime, alert_deliveries
-from .sql import _upsert
+from .sql import _upsert, write_transaction
 
 __all__ = ["DELIVERY_KEY", "DeliveriesMixin"]
 
@@ -100,7 +100,7 @@ class DeliveriesMixin:
                 }
             )
         table = alert_deliveries
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             return _upsert(
                 conn,
                 table,

@@ -29,7 +29,7 @@ from .schema import (
     interactions,
     mention_metrics,
 )
-from .sql import _chunks, _delete_in, _select_in
+from .sql import _chunks, _delete_in, _select_in, write_transaction
 from .upserts import _refresh_contacts
 
 __all__ = ["RUN_ARTIFACTS", "ForgetMixin", "forget_in_runs", "files_naming"]
@@ -88,7 +88,7 @@ class ForgetMixin:
         )
         if platform is not None:
             query = query.where(identities.c.platform == platform)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             found = conn.execute(query).all()
             if not found:
                 return result

@@ -46,7 +46,7 @@ from .schema import (
     seen_files,
     source_cursors,
 )
-from .sql import _upsert
+from .sql import _upsert, write_transaction
 
 __all__ = [
     "HISTORY_SOURCE",
@@ -125,7 +125,7 @@ def save_cursors(engine: Engine, client: str, cursors: Mapping[str, Mapping[str,
         {"client": client, "source": label, "cursor": json.dumps(dict(values)), "updated_at": now}
         for label, values in cursors.items()
     ]
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         return _upsert(conn, source_cursors, rows, ["client", "source"], ["cursor", "updated_at"])
 
 
@@ -159,7 +159,7 @@ def save_seen_files(engine: Engine, client: str, files: Iterable[FileSeen]) -> i
         }
         for f in files
     ]
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         return _upsert(
             conn,
             seen_files,
@@ -210,7 +210,7 @@ def acquire_lock(engine: Engine, client: str, command: str | None = None) -> Run
         holder = _lock_holder(engine, client)
         if holder is None:
             try:
-                with engine.begin() as conn:
+                with write_transaction(engine) as conn:
                     conn.execute(run_locks.insert().values(**values))
                 return mine
             except sa_exc.IntegrityError:
@@ -222,7 +222,7 @@ def acquire_lock(engine: Engine, client: str, command: str | None = None) -> Run
                 f"{client} is already running: {holder.describe()}; this run stops (the lock "
                 "is in the store's run_locks table and goes when that run ends)"
             )
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             taken = conn.execute(
                 update(run_locks)
                 .where(
@@ -244,7 +244,7 @@ def acquire_lock(engine: Engine, client: str, command: str | None = None) -> Run
 
 def release_lock(engine: Engine, lock: RunLock) -> bool:
     """Give the lock back (only if this process still holds it); True when a row was removed."""
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         gone = conn.execute(
             delete(run_locks).where(
                 run_locks.c.client == lock.client,
@@ -331,7 +331,7 @@ def save_mention_metrics(engine: Engine, client: str, mentions: pd.DataFrame) ->
             interactions.c.mention_id == table.c.mention_id,
         )
     )
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         written = _upsert(conn, table, rows, ["client", "platform", "mention_id"], list(_METRICS))
         conn.execute(delete(table).where(table.c.client == client, orphan))
     return written

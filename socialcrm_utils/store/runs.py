@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from ..schema import KPIS
 from .frames import _frame, _number, _utc_ns
 from .schema import RUN_STATUSES, StoreError, kpi_snapshots, runs
-from .sql import _upsert
+from .sql import _upsert, write_transaction
 
 __all__ = ["RunsMixin"]
 
@@ -80,7 +80,7 @@ class RunsMixin:
                 raise StoreError(f"run period {start} to {end}: the start is after the end")
             values.update(period_start=start, period_end=end)
         self.settle_runs(client)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             existing = (
                 conn.execute(
                     select(runs.c.id)
@@ -136,7 +136,7 @@ class RunsMixin:
                     "unit": unit,
                 }
             )
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             _check_run(conn, run_id)
             saved = _upsert(conn, kpi_snapshots, rows, ["run_id", "name"], ["value", "unit"])
             conn.execute(update(runs).where(runs.c.id == run_id).values(status="ok"))
@@ -221,7 +221,7 @@ class RunsMixin:
             raise StoreError(
                 f"run status {status!r} is not allowed (allowed: {', '.join(RUN_STATUSES)})"
             )
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             _check_run(conn, run_id)
             conn.execute(update(runs).where(runs.c.id == run_id).values(status=status))
 
@@ -260,7 +260,7 @@ class RunsMixin:
         query = select(runs.c.id, runs.c.pid).where(runs.c.status == "running", runs.c.host == host)
         if client is not None:
             query = query.where(runs.c.client == client)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             gone = [row.id for row in conn.execute(query) if not _process_alive(row.pid)]
             if gone:
                 conn.execute(

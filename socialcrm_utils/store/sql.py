@@ -34,7 +34,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.schema import CreateTable, DropTable
 
 from .schema import _IN_BATCH, _RECORD_ROWS, BATCH_ROWS, UTCDateTime
@@ -233,10 +233,27 @@ def _sqlite_datetime_text(stamps: np.ndarray) -> np.ndarray:
     return text
 
 
+@contextlib.contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """``engine.begin()`` for a method that writes: on SQLite it takes the write lock first.
+
+    SQLite's driver starts a transaction only at the first ``INSERT``, ``UPDATE`` or
+    ``DELETE``; the reads before it (the identity map, ``max(id)`` for new ids) would see a
+    store another writer changes before this one writes. ``BEGIN IMMEDIATE`` makes the whole
+    method one transaction that other writers wait for (up to the connection's ``timeout``,
+    :data:`~.core.SQLITE_TIMEOUT`), as PostgreSQL's sequences and row locks make it there.
+    Readers are not blocked (WAL).
+    """
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
+
+
 def _new_ids(conn: Connection, table: Table, count: int) -> list[int]:
     """``count`` ids for new rows of ``table``, increasing: PostgreSQL takes them from the
     column's sequence; SQLite gets the ones its own ``INSERT`` would give (``max(id) + 1`` on);
-    a writer that takes them meanwhile makes the insert fail (unique key), not mix rows."""
+    no other writer takes them meanwhile (:func:`write_transaction` holds the write lock)."""
     if conn.dialect.name == "postgresql":
         sequence = cast(func.pg_get_serial_sequence(table.name, "id"), postgresql.REGCLASS)
         query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))

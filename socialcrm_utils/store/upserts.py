@@ -35,6 +35,7 @@ from .sql import (
     _select_in,
     _upsert_frame,
     _upsert_frames,
+    write_transaction,
 )
 
 __all__ = ["UpsertsMixin"]
@@ -110,7 +111,7 @@ class UpsertsMixin:
             )
             .reset_index()
         )
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             ids, created = _ensure_identities(conn, client, authors)
             keys = frame[["platform", "author_id"]]
             keyed = keys.merge(ids, how="left", on=["platform", "author_id"])
@@ -188,7 +189,7 @@ class UpsertsMixin:
             .reset_index()
             .assign(display_name=None)
         )
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             if run_id is not None:
                 _check_run(conn, run_id)
             ids, _ = _ensure_identities(conn, client, authors, widen=False)
@@ -238,7 +239,7 @@ class UpsertsMixin:
         """
         if keep == other:
             raise StoreError(f"cannot merge contact {keep} into itself")
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             found = set(
                 conn.execute(
                     select(contacts.c.id).where(
