@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import csv
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 #: The repository (tests run from a clone).
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
+#: Whether the real public data sets are there (tests that read them skip otherwise).
+HAS_SHARED_DATA = (SHARED_DATA / "twcs" / "twcs_subset.csv").is_file()
+
+
+def real_public_texts() -> pd.DataFrame:
+    """Every text of the three real data sets with its language: airline and twcs tweets
+    (``en``), GermEval 2017 dev posts (``de``). Read from ``../shared/data``, never copied."""
+    airline = pd.read_csv(SHARED_DATA / "airline" / "Tweets.csv", dtype=str)
+    twcs = pd.read_csv(
+        SHARED_DATA / "twcs" / "twcs_subset.csv", index_col=0, lineterminator="\n", dtype=str
+    )
+    with (SHARED_DATA / "germeval2017" / "dev.tsv").open(encoding="utf-8") as handle:
+        german = [
+            row[1]
+            for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            if len(row) > 1
+        ]
+    english = [*airline["text"].dropna(), *twcs["text"].dropna()]
+    return pd.DataFrame(
+        {"text": [*english, *german], "lang": ["en"] * len(english) + ["de"] * len(german)}
+    )
 
 
 @pytest.fixture

@@ -9,21 +9,19 @@ lexicon, all four scores.
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 import time
 from collections.abc import Iterator
 
 import nltk.data
-import pandas as pd
 import pytest
 from nltk.sentiment.vader import SentimentIntensityAnalyzer
 
 from socialcrm_utils.nlp import vader_analyzer
 from socialcrm_utils.nlp.vader import VaderScorer, tokenize_vader, vader_scorer
 
-from .conftest import SHARED_DATA
+from .conftest import HAS_SHARED_DATA, SHARED_DATA, real_public_texts
 
 #: A lexicon small enough to work the valences out by hand.
 TOY_LEXICON = {"good": 2.0, "bad": -2.0, "kind": 2.0, "bomb": -2.0, "right": 2.0}
@@ -181,27 +179,10 @@ def test_random_rule_sentences_match_nltk(nltk_vader):
         assert ours.polarity_scores(text) == nltk_vader.polarity_scores(text), text
 
 
-def _real_texts() -> list[str]:
-    """Every text of the three real data sets (English and, as a stress test, German)."""
-    airline = pd.read_csv(SHARED_DATA / "airline" / "Tweets.csv", dtype=str)
-    twcs = pd.read_csv(
-        SHARED_DATA / "twcs" / "twcs_subset.csv", index_col=0, lineterminator="\n", dtype=str
-    )
-    with (SHARED_DATA / "germeval2017" / "dev.tsv").open(encoding="utf-8") as handle:
-        german = [
-            row[1]
-            for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            if len(row) > 1
-        ]
-    return [*airline["text"].dropna(), *twcs["text"].dropna(), *german]
-
-
-@pytest.mark.skipif(
-    not (SHARED_DATA / "twcs" / "twcs_subset.csv").is_file(), reason=f"no data at {SHARED_DATA}"
-)
+@pytest.mark.skipif(not HAS_SHARED_DATA, reason=f"no data at {SHARED_DATA}")
 def test_every_real_text_scores_as_nltk(nltk_vader):
     """All 22,224 texts (airline 14,640, twcs 5,000, GermEval 2,584): all four scores equal."""
-    texts = _real_texts()
+    texts = real_public_texts()["text"].tolist()
     assert len(texts) == 22_224
     ours = vader_scorer()
     started = time.perf_counter()
