@@ -176,9 +176,13 @@ def _stage_frame(
     rows = zip(*values, strict=True)
     if postgres:
         _copy_rows(conn, stage, rows)
-    else:
+    else:  # the driver's executemany takes the rows one by one: no list of a slice's tuples
         insert = str(stage.insert().compile(dialect=conn.dialect))
-        conn.exec_driver_sql(insert, list(rows))
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            cursor.executemany(insert, rows)
+        finally:
+            cursor.close()
     return len(frame)
 
 
