@@ -107,3 +107,15 @@ def test_loosen(pattern, expected):
 def test_na_is_never_a_candidate_and_unsupported_patterns_scan_everything():
     texts = pd.Series(["aa", None, "b"], dtype="string")
     assert candidates(texts, re.compile(r"(a)\1")).tolist() == [True, False, True]
+
+
+def test_end_anchor_also_before_a_last_newline_as_in_python():
+    # Python's $ matches at the end and before a last "\n"; RE2's only at the very end, so the
+    # loosened pattern must allow the newline or it would drop texts Python matches.
+    pattern = re.compile(r"-\s*([A-Z][a-z]+)$")
+    texts = pd.Series(["Sorry! -Jo\n", "Sorry! -Jo", "-Jo is here", "Sorry! -Jo\n\n"])
+    expected = [pattern.search(t) is not None for t in texts]
+    assert expected == [True, True, False, False]
+    assert candidates(texts, pattern).tolist()[:3] == expected[:3]
+    multiline = re.compile(r"-Jo$", re.MULTILINE)
+    assert candidates(pd.Series(["-Jo\nnext line"]), multiline).tolist() == [True]

@@ -91,6 +91,8 @@ def loosen(pattern: str) -> str | None:
         '[^\\\\w\\\\s]'
         >>> loosen(r"(a)\\1") is None
         True
+        >>> loosen(r"-Jo$")  # Python's $ also matches "-Jo\\n"
+        '-Jo(?:$|\\\\n?\\\\z)'
     """
     out: list[str] = []
     i, in_class, negated = 0, False, False
@@ -136,6 +138,10 @@ def loosen(pattern: str) -> str | None:
             continue
         if pattern.startswith("(?P=", i) or pattern.startswith("(?(", i):
             return None
+        if char == "$":  # Python's $ also matches before a last newline, RE2's only at the end
+            out.append(r"(?:$|\n?\z)")
+            i += 1
+            continue
         out.append(char)
         i += 1
     return "".join(out)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ...nlp.prefilter import candidates
 from ...nlp.tokens import lang_key, stop_words
 from ...schema import text_of
 from .text import SENTENCE_END, WORD_RE, brand_posts
@@ -179,6 +180,13 @@ def _has_other_word(sentence: str, vocabulary: frozenset[str]) -> bool:
     return any(run.lower() not in vocabulary for run in runs)
 
 
+def _distinct_candidates(texts: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    """The distinct texts that may match ``pattern``, by RE2
+    (:func:`~socialcrm_utils.nlp.prefilter.candidates`)."""
+    distinct = pd.Series(pd.unique(texts), dtype="string")
+    return distinct[candidates(distinct, pattern)]
+
+
 _CAP = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+"
 # A capitalised word after a greeting or thanks: "Hi Becky", "thanks Anna", "Danke, Jonas".
 _NAME_AFTER_GREETING_RE = re.compile(
@@ -225,14 +233,18 @@ def person_names(scored: pd.DataFrame) -> list[str]:
         ['acme', 'becky', 'chipotle', 'jonas', 'lukas', 'miller']
     """
     names: set[str] = set()
+    # Each pattern runs once per distinct text, and only on the texts RE2 finds it may match
+    # in (a million mentions repeat many texts; few greet or sign): the set is the same.
     text = text_of(scored).astype("string").fillna("")
-    for found in text.str.findall(_NAME_AFTER_GREETING_RE):
+    greeted = _distinct_candidates(text, _NAME_AFTER_GREETING_RE)
+    for found in greeted.str.findall(_NAME_AFTER_GREETING_RE):
         names.update(found)
     if "is_brand" in scored.columns:
-        signed = text[brand_posts(scored).to_numpy()].str.strip()
+        signed = pd.Series(pd.unique(text[brand_posts(scored).to_numpy()]), dtype="string")
+        signed = _distinct_candidates(signed.str.strip(), _SIGN_OFF_NAME_RE)
         names.update(signed.str.extract(_SIGN_OFF_NAME_RE, expand=False).dropna())
     if "author_name" in scored.columns:
-        for value in scored["author_name"].dropna().astype(str):
+        for value in pd.unique(scored["author_name"].dropna().astype(str)):
             names.update(WORD_RE.findall(value))
     stops = stop_words("en") | stop_words("de")
     return sorted({n.lower() for n in names if len(n) > 3} - stops - _NOT_NAMES)
