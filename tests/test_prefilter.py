@@ -119,3 +119,33 @@ def test_end_anchor_also_before_a_last_newline_as_in_python():
     assert candidates(texts, pattern).tolist()[:3] == expected[:3]
     multiline = re.compile(r"-Jo$", re.MULTILINE)
     assert candidates(pd.Series(["-Jo\nnext line"]), multiline).tolist() == [True]
+
+
+def test_brand_tags_are_the_same_with_and_without_the_prefilter(monkeypatch):
+    from socialcrm_utils.nlp import brands
+    from socialcrm_utils.playbook import Brand
+
+    brand = Brand(
+        handles=["@AcmeAir"],
+        terms=["acme air", "Ärger-Bahn"],
+        competitors={"Globex": ["globex"], "Initech": []},
+    )
+    texts = pd.Series(
+        [
+            "ACME\nAir's lounge",  # whitespace inside a term: any whitespace
+            "acmeairline",  # touches a letter
+            "@AcmeAirHelp hi",
+            "Velo: @acmeair!",
+            "Acme Airの自転車",  # letters of unspaced scripts may touch a term
+            "ÄRGER-BAHN schon wieder",
+            "initech and GLOBEX",  # the first competitor in playbook order wins
+            None,
+        ]
+    )
+    frame = pd.DataFrame({"text": texts})
+    fast = brands.tag_brands(frame, brand)
+    monkeypatch.setattr(brands, "candidates", lambda text, pattern: text.notna().to_numpy())
+    slow = brands.tag_brands(frame, brand)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast["mentions_brand"].tolist() == [True, False, False, True, True, True, False, False]
+    assert fast["competitor"].tolist()[6] == "Globex"

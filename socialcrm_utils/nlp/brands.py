@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import text_of
+from .prefilter import candidates
 
 if TYPE_CHECKING:
     from ..playbook import Brand
@@ -51,9 +52,15 @@ def _term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
 
 
 def _contains(text: pd.Series, pattern: re.Pattern[str] | None) -> np.ndarray:
+    """Which texts ``pattern`` matches; the exact pattern runs only on RE2's candidates."""
+    found = np.zeros(len(text), dtype=bool)
     if pattern is None:
-        return np.zeros(len(text), dtype=bool)
-    return text.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
+        return found
+    maybe = np.flatnonzero(candidates(text, pattern))
+    if maybe.size:
+        matched = text.iloc[maybe].str.contains(pattern, regex=True)
+        found[maybe] = matched.fillna(False).to_numpy(bool)
+    return found
 
 
 def tag_brands(mentions: pd.DataFrame, brand: Brand) -> pd.DataFrame:
