@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from nltk.sentiment.vader import SentimentIntensityAnalyzer
@@ -492,3 +493,14 @@ def test_daily_volume_counts_complaint_flags(columns, expected):
         }
     )
     assert daily_volume(scored, "UTC")["complaints"].tolist() == expected
+
+
+def test_pair_codes_number_pairs_as_factorizing_a_multiindex_does():
+    from socialcrm_utils.nlp.scoring import pair_codes
+
+    rng = np.random.default_rng(5)
+    texts = pd.Series(rng.choice(["a", "b", "c", None], 500), dtype="string")
+    langs = pd.Series(rng.choice(["en", "de", None], 500), dtype="string")
+    expected, _ = pd.factorize(pd.MultiIndex.from_arrays([texts, langs]))
+    assert pair_codes(texts, langs).tolist() == expected.tolist()
+    assert pair_codes(texts.iloc[:0], langs.iloc[:0]).tolist() == []
