@@ -287,3 +287,18 @@ def test_prepare_mentions_starts_no_scores(monkeypatch, tiny_raw):
     playbook, raw = tiny_raw
     out = prepare_mentions(raw, playbook)
     assert "text" not in out.columns and out["text_redacted"].notna().all()
+
+
+def test_near_duplicate_keys_drop_exactly_what_the_non_word_pattern_drops():
+    # The key drops every character [\W_]+ would, by a translate table filled from
+    # str.isalnum: checked on every code point, and on a text with a bit of everything.
+    import re
+    import sys
+
+    from socialcrm_utils.steps.prepare import _KEY_CHARACTERS, _key
+
+    separators = re.compile(r"[\W_]+")
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    assert every.translate(_KEY_CHARACTERS) == separators.sub("", every)
+    text = "RT @anna: Zug_fällt aus!! 🚆 12:30 → ½ Ⅻ ٣ x²  https://t.co/x @Bahn"
+    assert _key(text) == "zugfälltaus1230½ⅻ٣x²"

@@ -110,9 +110,24 @@ _HANDLE = r"@\w+"
 _NOISE = f"{_RT_PREFIX}|{_URL}|{_HANDLE}|#"  # removed before language identification
 _NOT_KEY = f"{_RT_PREFIX}|{_URL}|{_HANDLE}|(?:[^\\w@]|_)+|@"  # removed from near-duplicate keys
 # _NOT_KEY in two passes, the same result: prefixes, URLs and handles (only in texts with "@",
-# "http" or "www."), then every run of non-word characters and underscores.
+# "http" or "www."), then every non-word character and underscore (_KEY_CHARACTERS).
 _KEY_NOISE = re.compile(f"{_RT_PREFIX}|{_URL}|{_HANDLE}")
-_KEY_SEPARATORS = re.compile(r"[\W_]+")
+
+
+class _LettersAndDigits(dict):
+    """A ``str.translate`` table that drops every character ``[\\W_]`` matches and keeps the
+    rest (``str.isalnum``: what ``re`` calls a word character, but ``_``); filled as
+    characters are met. 1.5 s instead of ``re.sub(r"[\\W_]+", "", text)``'s 2.6 s on the
+    455,000 distinct texts of a million generated mentions."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        kept = char if char.isalnum() else None
+        self[code] = kept
+        return kept
+
+
+_KEY_CHARACTERS = _LettersAndDigits()
 _NON_LETTER = r"[\W\d_]+"
 
 
@@ -218,7 +233,7 @@ def normalize_text(texts: pd.Series) -> pd.Series:
 def _key(text: str) -> str:
     if "@" in text or "http" in text or "www." in text:
         text = _KEY_NOISE.sub("", text)
-    return _KEY_SEPARATORS.sub("", text).lower()
+    return text.translate(_KEY_CHARACTERS).lower()
 
 
 def flag_near_duplicates(
