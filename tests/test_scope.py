@@ -163,3 +163,18 @@ def test_accounts_many_customers_address_are_other_companies():
     # 9 customers are too few to make an account a company's: the unnamed post stays
     few = [r for r in rows if r[0] not in {"o9", "o10", "o11"}]
     assert "u1" in scope_mentions(_frame(few), BRAND).mentions["mention_id"].tolist()
+
+
+def test_addresses_are_the_same_with_and_without_the_prefilter(monkeypatch):
+
+    from socialcrm_utils.steps import scope
+
+    texts = pd.Series(
+        ["@Globex hi", "@GLOBEX_help hi", "mail x@globex.com", "hey @globex!", "@ÄrgerBahn", None],
+        dtype="string",
+    )
+    expected = [True, False, False, True, False, False]
+    assert scope._addresses(texts, {"globex"}).tolist() == expected
+    assert scope._addresses(texts, {"globex", "ärgerbahn"}).tolist()[4] is True  # not ASCII
+    monkeypatch.setattr(scope, "candidates", lambda t, p: t.notna().to_numpy())
+    assert scope._addresses(texts, {"globex"}).tolist() == expected

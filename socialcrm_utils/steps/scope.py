@@ -47,6 +47,7 @@ import pandas as pd
 
 from ..conversations import assign_conversations
 from ..nlp.brands import tag_brands
+from ..nlp.prefilter import candidates
 from ..playbook import Brand
 from ..schema import text_of
 
@@ -304,19 +305,24 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _addresses(text: pd.Series, keys: set[str]) -> np.ndarray:
-    """True where a text @-addresses one of ``keys`` (account keys, lower case)."""
+    """True where a text @-addresses one of ``keys`` (account keys, lower case).
+
+    Each distinct text once, and (ASCII keys) only those RE2 finds ``@`` + a key in, case
+    aside: a handle whose lower case is an ASCII key contains it that way.
+    """
     if not keys:
         return np.zeros(len(text), dtype=bool)
     codes, distinct = pd.factorize(text, use_na_sentinel=False)
-    found = np.array(
-        [
-            isinstance(t, str)
-            and "@" in t
-            and any(m.lower() in keys for m in _ADDRESSED.findall(t))
-            for t in distinct
-        ],
-        dtype=bool,
-    )
+    texts = pd.Series(distinct, dtype="string")
+    if all(key.isascii() for key in keys):
+        some_key = "@(?:" + "|".join(re.escape(k) for k in sorted(keys)) + ")"
+        maybe = candidates(texts, re.compile(some_key, re.IGNORECASE))
+    else:
+        maybe = texts.str.contains("@", regex=False).fillna(False).to_numpy(bool)
+    found = np.zeros(len(texts), dtype=bool)
+    values = texts.to_numpy(object)
+    for i in np.flatnonzero(maybe):
+        found[i] = any(m.lower() in keys for m in _ADDRESSED.findall(values[i]))
     return found[codes] if len(codes) else np.zeros(0, dtype=bool)
 
 
