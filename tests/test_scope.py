@@ -166,7 +166,6 @@ def test_accounts_many_customers_address_are_other_companies():
 
 
 def test_addresses_are_the_same_with_and_without_the_prefilter(monkeypatch):
-
     from socialcrm_utils.steps import scope
 
     texts = pd.Series(

@@ -85,6 +85,13 @@ _CLAUSE_RE = re.compile(r"[.,!?;:()\[\]{}\"\n\r\t]+|\s[-–—/|]+\s")
 # ("don't", "check-in").
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _LETTER_RE = re.compile(r"[^\W\d_]")
+# A clause boundary or a word, in text order: the same words and boundaries as splitting at
+# _CLAUSE_RE and finding words in each part (no word character starts a boundary, and a word
+# holds none of a boundary's first characters), in one scan. A word starts with a letter or
+# digit, a boundary never does.
+_CLAUSE_OR_TOKEN_RE = re.compile(_CLAUSE_RE.pattern + "|" + _TOKEN_RE.pattern)
+# Memo size per stop-word list above which an Exclusions forgets the words it has judged.
+_MAX_JUDGED = 500_000
 _WORD_RUN_RE = re.compile(r"\w+")
 
 
@@ -166,6 +173,15 @@ class Exclusions:
         self.phrases: tuple[tuple[str, str], ...] = tuple(phrases)
         self._first_runs = frozenset(first for first, _ in phrases)
         self._patterns: dict[frozenset[str], re.Pattern[str]] = {}
+        self._judged: dict[frozenset[str], dict[str, str]] = {}
+
+    def content_words(self, stops: frozenset[str]) -> dict[str, str]:
+        """Memo of :func:`tokenize_clauses`' verdicts with these stop words: a found word ->
+        the content word it gives, ``""`` when it is dropped (words repeat across texts)."""
+        judged = self._judged.get(stops)
+        if judged is None or len(judged) > _MAX_JUDGED:
+            judged = self._judged[stops] = {}
+        return judged
 
     def cut_phrases(self, cleaned: str) -> str:
         """``cleaned`` (lower case, NFC) with every excluded phrase replaced by ``" , "``."""
@@ -222,31 +238,45 @@ def tokenize_clauses(
     if not isinstance(text, str) or not text:
         return []
     excluded = exclusions(exclude_terms)
-    singles = excluded.singles
     stops = stop_words(lang or "")
+    judged = excluded.content_words(stops)
     cleaned = unicodedata.normalize("NFC", text).lower()
     cleaned = _HANDLE_RE.sub(" ", _URL_RE.sub(" ", cleaned))
     cleaned = excluded.cut_phrases(cleaned)  # an excluded phrase also ends a clause
     clauses: list[list[str]] = []
-    for clause in _CLAUSE_RE.split(cleaned):
-        tokens: list[str] = []
-        for raw in _TOKEN_RE.findall(clause):
-            token = raw.replace("’", "'")
-            if token in stops:
-                continue
-            if token.endswith("'s"):
-                token = token[:-2]
-            if (
-                len(token) < MIN_TOKEN_LEN
-                or token in stops
-                or token in singles
-                or not _LETTER_RE.search(token)
-            ):
-                continue
+    tokens: list[str] = []
+    for found in _CLAUSE_OR_TOKEN_RE.findall(cleaned):
+        if not found[0].isalnum():  # a clause boundary
+            if tokens:
+                clauses.append(tokens)
+                tokens = []
+            continue
+        token = judged.get(found)
+        if token is None:
+            token = judged[found] = _content_word(found, stops, excluded.singles)
+        if token:
             tokens.append(token)
-        if tokens:
-            clauses.append(tokens)
+    if tokens:
+        clauses.append(tokens)
     return clauses
+
+
+def _content_word(raw: str, stops: frozenset[str], singles: frozenset[str]) -> str:
+    """The content word a found word gives, or ``""`` (a stop word, excluded, too short, no
+    letter)."""
+    token = raw.replace("’", "'")
+    if token in stops:
+        return ""
+    if token.endswith("'s"):
+        token = token[:-2]
+    if (
+        len(token) < MIN_TOKEN_LEN
+        or token in stops
+        or token in singles
+        or not _LETTER_RE.search(token)
+    ):
+        return ""
+    return token
 
 
 def tokenize(
