@@ -953,3 +953,73 @@ def test_the_vocabulary_shortcut_asks_the_same_questions():
         ["Anna, where is my bag?"],
         ["b320?"],  # "b" is no excluded word
     ]
+
+
+def test_excluded_terms_substitute_like_the_whole_pattern():
+    """ExcludedTerms builds patterns of only the terms that can match a sentence (step 6 at 1M
+    mentions compiled one pattern of 59,000 names for two sentences): the same text out as the
+    pattern of every term, also where re.IGNORECASE folds letters str.lower does not."""
+    from socialcrm_utils.steps.content.questions import (
+        ExcludedTerms,
+        questions_asked,
+        term_vocabulary,
+    )
+    from socialcrm_utils.steps.content.text import term_pattern
+
+    terms = ["ACME Air", "@acmeair", "#acme", "Anna", "Jo-Anne", "a320", "747", "sam",
+             "ſusi", "Kai", " @ Bob "]  # fmt: skip
+    pattern, prepared = term_pattern(terms), ExcludedTerms(terms)
+    vocabulary = term_vocabulary(terms)
+    sentences = [
+        "acme air? Anna?", "Jo-Anne, a320?", "Is ACME AIR's 747 late?", "@acmeair #acme?",
+        "ſam?", "SAM and Sam?", "susi?", "SUSI?", "\u212aai?", "İanna?", "Bob? bob?",
+        "anna-maria?", "www.acme.com/anna?", "Ärger mit Anna?", "",
+    ]  # fmt: skip
+    for sentence in sentences:
+        assert prepared.sub(" ", sentence) == pattern.sub(" ", sentence), sentence
+        assert questions_asked(sentence, prepared, "en") == questions_asked(
+            sentence, pattern, "en", vocabulary
+        )
+    # Known answers: "ſam" is "sam" to re.IGNORECASE (the whole pattern ran); "acme air?
+    # Anna?" needed a pattern of only acme air, acme and anna.
+    assert prepared.sub("_", "ſam?") == "_?"
+    assert prepared.sub("_", "SAM and Sam?") == "_ and _?"
+    assert prepared.sub("_", "Anna-Maria, acme air?") == "_-Maria, _?"
+    assert questions_asked("acme air? Anna? Anna, why?", prepared, "en") == ["Anna, why?"]
+    assert prepared.vocabulary >= {"acme", "air", "anna", "jo", "bob"}
+
+
+def test_texts_to_cluster_per_distinct_text_gives_every_row():
+    """Display texts, keys and question sentences are computed once per distinct text (and
+    language) and spread back to every mention, missing texts and languages included."""
+    from socialcrm_utils.steps.content.faq import _texts_to_cluster
+
+    df = pd.DataFrame({
+        "mention_id": ["1", "2", "3", "4", "5"], "is_brand": False, "intent": "question",
+        "lang": ["en-US", "en", None, "de", "en"],
+        "text": ["@acme Is wifi free?", "@acme Is wifi free?", "Is wifi free?", None,
+                 "Anna? Who is Anna?"],
+    })  # fmt: skip
+    frame = _texts_to_cluster(df, "question", ("acme", "anna"))
+    assert frame["mention_id"].tolist() == ["1", "2", "3", "5"]
+    assert frame["lang"].tolist() == ["en", "en", "und", "en"]
+    assert frame["display"].tolist() == ["Is wifi free?"] * 3 + ["Anna? Who is Anna?"]
+    assert frame["words_text"].tolist() == ["Is wifi free?"] * 3 + ["Who is Anna?"]
+    assert frame["key"].tolist() == ["is wifi free"] * 3 + ["anna who is anna"]
+
+
+def test_tokenize_clauses_boundaries_in_one_scan():
+    """Clause boundaries and words are found in one scan: the same clauses as splitting at the
+    boundaries first (dashes and slashes between spaces end a clause, inside a word they
+    do not); repeated words are judged once and give the same answer."""
+    from socialcrm_utils.nlp.tokens import tokenize_clauses
+
+    text = "Check-in app -- broken / gate B12 closed; staff's rude!! (lounge) legroom - cramped"
+    expected = [["check-in", "app"], ["broken"], ["gate", "b12", "closed"], ["staff", "rude"],
+                ["lounge"], ["legroom"], ["cramped"]]  # fmt: skip
+    assert tokenize_clauses(text, "en") == expected
+    assert tokenize_clauses(text, "en") == expected  # second time from the memo
+    assert tokenize_clauses("x -y z - w", "en", ["acme"]) == []  # nothing of 3+ letters
+    assert tokenize_clauses("lounge -bar lounge", "en", ["bar"]) == [["lounge", "lounge"]]
+    assert tokenize_clauses("Seat – window/aisle | legroom: cramped", "en") == [
+        ["seat"], ["window", "aisle"], ["legroom"], ["cramped"]]  # fmt: skip

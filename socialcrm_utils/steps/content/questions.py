@@ -8,15 +8,17 @@ other language is carried by its question marks.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
 import pandas as pd
 
+from ...nlp.casefree import fold_safe_char
 from ...nlp.prefilter import candidates
 from ...nlp.tokens import lang_key, stop_words
 from ...schema import text_of
-from .text import SENTENCE_END, WORD_RE, brand_posts
+from .text import SENTENCE_END, WORD_RE, brand_posts, term_words, words_pattern
 
 #: Words that say how a customer feels or chats, never what a topic is about: left out of
 #: the words that group and name FAQs and complaint topics ("burritos, smh" and "bad,
@@ -112,7 +114,7 @@ def _is_question_sentence(sentence: str, lang: str) -> bool:
 
 def questions_asked(
     text: str,
-    exclude: re.Pattern[str] | None,
+    exclude: re.Pattern[str] | ExcludedTerms | None,
     lang: str = "",
     vocabulary: frozenset[str] | None = None,
 ) -> list[str]:
@@ -142,7 +144,12 @@ def questions_asked(
     ``vocabulary`` (:func:`term_vocabulary` of the same terms) is a shortcut with the same
     result: a sentence with a word outside it cannot be made only of excluded terms, so the
     pattern (slow with thousands of names) runs only on the sentences it could empty.
+    ``exclude`` may be :class:`ExcludedTerms` of the terms instead of their pattern (same
+    result; its ``vocabulary`` is the shortcut's): it never compiles the pattern of thousands
+    of names for a sentence that only a few of them can match.
     """
+    if vocabulary is None and isinstance(exclude, ExcludedTerms):
+        vocabulary = exclude.vocabulary
     asked = []
     for sentence in SENTENCE_END.split(text):
         if not _is_question_sentence(sentence, lang) or ABUSE_PATTERN.search(sentence):
@@ -178,6 +185,76 @@ def _has_other_word(sentence: str, vocabulary: frozenset[str]) -> bool:
     such a run survives the exclusion and the sentence asks something."""
     runs = _LETTER_RUN_RE.findall(_LINKS_AND_TAGS_RE.sub(" ", sentence))
     return any(run.lower() not in vocabulary for run in runs)
+
+
+class ExcludedTerms:
+    """Excluded terms prepared once for :func:`questions_asked`: the same ``sub`` as
+    :func:`text.term_pattern` of them, without compiling one pattern of thousands of names.
+
+    ``sub`` builds (and keeps) a pattern of only the terms that can match the text: a term
+    matches a text only where each of its letter runs is a whole letter run of the lower-cased
+    text, so the other terms never match and leaving them out changes nothing. That holds for
+    texts whose characters :func:`~socialcrm_utils.nlp.casefree.fold_safe_char` accepts
+    (``re.IGNORECASE`` compares them as lower-cased); other texts, and terms with no letter or
+    with a character that is not fold-safe, take every term (the whole pattern is compiled on
+    first need). :attr:`vocabulary` is :func:`term_vocabulary` of the terms.
+
+    Examples:
+        >>> terms = ExcludedTerms(["ACME Air", "@acmeair", "Anna", "a320"])
+        >>> terms.sub("_", "Anna, is ACME AIR late on the a320?")
+        '_, is _ late on the _?'
+        >>> terms.patterns_built  # one pattern of three terms, not four
+        1
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        terms = list(terms)
+        self.vocabulary: frozenset[str] = term_vocabulary(terms)
+        self._words = term_words(terms)  # longest first
+        self._always: list[str] = []  # no letter run, or not fold-safe: always tried
+        self._by_run: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        # Term characters re.IGNORECASE may not compare as the same lower-case character.
+        unsafe = {c for c in set("".join(self._words)) if c != c.lower() or not _folds(c)}
+        for word in self._words:
+            runs = _LETTER_RUN_RE.findall(word)
+            if not runs or not unsafe.isdisjoint(word):
+                self._always.append(word)
+            else:
+                self._by_run.setdefault(runs[0], []).append((word, frozenset(runs)))
+        self._patterns: dict[tuple[str, ...], re.Pattern[str] | None] = {}
+        self.patterns_built = 0
+
+    def _pattern(self, words: tuple[str, ...]) -> re.Pattern[str] | None:
+        pattern = self._patterns.get(words, _UNSET)
+        if pattern is _UNSET:
+            if len(self._patterns) > 4096:  # texts with unusual name mixes: keep memory flat
+                self._patterns.clear()
+            pattern = self._patterns[words] = words_pattern(words)
+            self.patterns_built += 1
+        return pattern
+
+    def sub(self, repl: str, text: str) -> str:
+        """``text`` with every excluded term replaced by ``repl``, as ``term_pattern`` does."""
+        if not _folds_as_lower(text):
+            pattern = self._pattern(tuple(self._words))
+        else:
+            runs = set(_LETTER_RUN_RE.findall(text.lower()))
+            found = set(self._always)
+            for run in runs:
+                found.update(w for w, need in self._by_run.get(run, ()) if need <= runs)
+            pattern = self._pattern(tuple(sorted(found, key=lambda w: (-len(w), w))))
+        return pattern.sub(repl, text) if pattern is not None else text
+
+
+_UNSET = object()
+
+
+def _folds_as_lower(text: str) -> bool:
+    """Whether ``re.IGNORECASE`` compares every character of ``text`` as its lower case."""
+    return all(map(_folds, set(text)))
+
+
+_folds = functools.cache(fold_safe_char)
 
 
 def _distinct_candidates(texts: pd.Series, pattern: re.Pattern[str]) -> pd.Series:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 UNKNOWN_LANG = "und"  # BCP 47 "undetermined"
@@ -61,21 +62,38 @@ def strip_handles(text: pd.Series) -> pd.Series:
         >>> strip_handles(pd.Series(["@AcmeAir @bob  can I  change my seat? @x"])).tolist()
         ['can I change my seat?']
     """
-    return (
-        text.astype("string")
-        .str.replace(r"\s+", " ", regex=True)
-        .str.replace(_EDGE_HANDLES, "", regex=True)
-        .str.replace(r"^[\s.,:;\-–]+", "", regex=True)
-        .str.strip()
-    )
+    text = text.astype("string").str.replace(r"\s+", " ", regex=True)
+    # Only texts with an "@" can have an edge handle (the pattern is slow on long texts).
+    at = np.flatnonzero(text.str.contains("@", regex=False).fillna(False).to_numpy(dtype=bool))
+    if len(at):
+        text = text.copy()
+        text.iloc[at] = text.iloc[at].str.replace(_EDGE_HANDLES, "", regex=True).to_numpy()
+    return text.str.replace(r"^[\s.,:;\-–]+", "", regex=True).str.strip()
+
+
+def term_words(terms: Iterable[str]) -> list[str]:
+    """The words :func:`term_pattern` matches: ``#``/``@`` and spaces stripped, lower case,
+    distinct, longest first.
+
+    Examples:
+        >>> term_words(["ACME Air", "@acmeair", "#ACME", " "])
+        ['acme air', 'acmeair', 'acme']
+    """
+    return sorted({t.strip().lstrip("#@").lower() for t in terms} - {""}, key=len, reverse=True)
+
+
+def words_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for whole words already prepared by :func:`term_words`
+    (longest first: the order of words of one length does not change what it matches)."""
+    words = list(words)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
 
 
 def term_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
     """One case-insensitive pattern for whole-word terms (``#``/``@`` prefixes ignored)."""
-    words = sorted({t.strip().lstrip("#@").lower() for t in terms} - {""}, key=len, reverse=True)
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
+    return words_pattern(term_words(terms))
 
 
 def lang_name(lang: str) -> str:
