@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -247,3 +248,43 @@ def test_stop_words_keep_words_and_the_old_import_path() -> None:
     assert "socialcrm_utils.content" not in {
         getattr(v, "__module__", "") for v in vars(topics).values()
     }
+
+
+def test_term_counts_are_those_of_nltk_from_documents() -> None:
+    # Posts of two groups over four distinct documents (one empty), some posted twice; counted
+    # by hand and equal to what BigramCollocationFinder.from_documents counts over the posts.
+    from nltk.collocations import BigramCollocationFinder
+
+    from socialcrm_utils.nlp.topics import _term_counts
+
+    docs = [["lost", "bag", "lost", "bag"], ["bag"], [], ["bag", "lost"]]
+    group = np.array([0, 0, 0, 1, 1, 0])
+    doc = np.array([0, 0, 1, 2, 3, 3])
+    first, second = _term_counts(group, doc, docs)
+    assert first.word_fd == {"lost": 5, "bag": 6} and first.word_df == {"lost": 3, "bag": 4}
+    assert first.pair_fd == {("lost", "bag"): 4, ("bag", "lost"): 3}
+    assert first.pair_df == {("lost", "bag"): 2, ("bag", "lost"): 3}
+    assert second.word_fd == {"lost": 1, "bag": 1} == second.word_df
+    assert second.pair_fd == {} == second.pair_df  # ("bag", "lost") once: below the filter
+    for g, counts in enumerate((first, second)):
+        finder = BigramCollocationFinder.from_documents([docs[d] for d in doc[group == g]])
+        assert dict(finder.word_fd) == counts.word_fd
+        assert {p: c for p, c in finder.ngram_fd.items() if c >= 2} == counts.pair_fd
+
+
+def test_posts_without_text_count_in_the_share() -> None:
+    posts = pd.DataFrame(
+        {
+            "created_at": pd.to_datetime(["2026-10-12 09:00"] * 4, utc=True),
+            "text": ["lost luggage", None, "Lost luggage!", "lost luggage"],
+            "lang": ["en", "en", "EN-gb", None],
+            "is_brand": [False, False, False, False],
+        }
+    )
+    # English: three posts (one without text, one "EN-gb"); the NA language is "und"
+    out = weekly_topics(posts, TZ, min_mentions=1)
+    assert out[["lang", "term", "mentions", "share"]].values.tolist() == [
+        ["en", "lost luggage", 2, 2 / 3],
+        ["und", "lost", 1, 1.0],
+        ["und", "luggage", 1, 1.0],
+    ]

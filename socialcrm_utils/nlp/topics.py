@@ -30,16 +30,19 @@ Ranking, per week and language (a *document* is one customer post):
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 from nltk.collocations import BigramCollocationFinder
 from nltk.metrics import BigramAssocMeasures
+from nltk.probability import FreqDist
 
 from .pii import PLACEHOLDER_RE
 from .sentiment import normalize_lang
-from .tokens import exclusions, tokenize
+from .tokens import Exclusions, exclusions, tokenize
 
 __all__ = [
     "ABSORB_SHARE",
@@ -72,17 +75,125 @@ TOPIC_COLUMNS: dict[str, str] = {
 _UNKNOWN_LANG = "und"  # BCP 47 "undetermined"
 
 
-def _rank_terms(docs: Sequence[list[str]], n: int, min_mentions: int) -> list[tuple[str, int]]:
-    """Top ``n`` terms of one week and language as ``(term, mentions)``; see the module doc."""
-    word_df: Counter[str] = Counter()
-    pair_df: Counter[tuple[str, str]] = Counter()
-    for doc in docs:
-        word_df.update(set(doc))
-        pair_df.update(set(zip(doc, doc[1:], strict=False)))
+def _spread(
+    rows: np.ndarray, starts: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For row ``i`` with ``sizes[i]`` items from ``starts[i]``: each item's row and position."""
+    row = np.repeat(rows, sizes)
+    offset = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return row, np.arange(len(row)) - offset + np.repeat(starts, sizes)
 
+
+def _group_counts(
+    posts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    items: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_items: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Occurrences and posts of every item (word or pair) per group.
+
+    ``posts`` is ``(group, doc, count)``: how many posts of a group have the distinct document
+    ``doc``; ``items`` is ``(doc, item, count)``, sorted by ``doc``: how often a document
+    contains an item. Returns ``(group, item, occurrences, posts)``, sorted by group and item.
+    """
+    group, doc, weight = posts
+    item_doc, item, item_count = items
+    n_items = max(n_items, 1)
+    starts = np.searchsorted(item_doc, doc, side="left")
+    sizes = np.searchsorted(item_doc, doc, side="right") - starts
+    row, pos = _spread(np.arange(len(doc)), starts, sizes)
+    inverse, keys = pd.factorize(group[row] * n_items + item[pos])  # hashing: no sort
+    order = np.argsort(keys)  # by group, then item
+    occurrences = np.bincount(inverse, weights=weight[row] * item_count[pos])[order]
+    containing = np.bincount(inverse, weights=weight[row])[order]
+    keys = keys[order]
+    return (
+        keys // n_items,
+        keys % n_items,
+        occurrences.round().astype(np.int64),
+        containing.round().astype(np.int64),
+    )
+
+
+def _per_doc(doc: np.ndarray, item: np.ndarray, n_items: int) -> tuple[np.ndarray, ...]:
+    """``(doc, item, count)`` of each distinct item of each document, sorted by document."""
+    keys, counts = np.unique(doc * max(n_items, 1) + item, return_counts=True)
+    return keys // max(n_items, 1), keys % max(n_items, 1), counts
+
+
+class _TermCounts(NamedTuple):
+    """Counts of one week and language, all over its posts (a post counted as often as it
+    occurs): words and pairs of adjacent words within a post (pairs occurring at least
+    :data:`MIN_PHRASE_COUNT` times) by occurrences (``*_fd``) and by posts (``*_df``)."""
+
+    word_fd: dict[str, int]
+    word_df: dict[str, int]
+    pair_fd: dict[tuple[str, str], int]
+    pair_df: dict[tuple[str, str], int]
+
+
+def _term_counts(
+    group: np.ndarray, doc: np.ndarray, docs: Sequence[list[str]]
+) -> list[_TermCounts]:
+    """Word and pair counts of each group: post ``i`` of group ``group[i]`` has the tokens
+    ``docs[doc[i]]``; groups are ``0 .. group.max()``. Each distinct document is split once.
+
+    Examples:
+        >>> counts = _term_counts(np.array([0, 0, 0]), np.array([0, 0, 1]),
+        ...                       [["lost", "bag", "lost", "bag"], ["bag"]])[0]
+        >>> counts.word_fd, counts.word_df
+        ({'lost': 4, 'bag': 5}, {'lost': 2, 'bag': 3})
+        >>> counts.pair_fd, counts.pair_df
+        ({('lost', 'bag'): 4, ('bag', 'lost'): 2}, {('lost', 'bag'): 2, ('bag', 'lost'): 2})
+    """
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+    word, vocab = pd.factorize(
+        np.fromiter(chain.from_iterable(docs), dtype=object, count=int(lengths.sum()))
+    )
+    vocab, n_words = np.asarray(vocab, dtype=object), max(len(vocab), 1)
+    token_doc = np.repeat(np.arange(len(docs)), lengths)
+    inside = token_doc[:-1] == token_doc[1:]  # adjacent tokens of one document
+    pair, pair_keys = pd.factorize(word[:-1][inside] * n_words + word[1:][inside])
+    post_keys, post_counts = np.unique(group * len(docs) + doc, return_counts=True)
+    posts = (post_keys // len(docs), post_keys % len(docs), post_counts)
+    words = _group_counts(posts, _per_doc(token_doc, word, n_words), n_words)
+    pairs = _group_counts(
+        posts, _per_doc(token_doc[:-1][inside], pair, len(pair_keys)), len(pair_keys)
+    )
+    frequent = pairs[2] >= MIN_PHRASE_COUNT
+    pairs = tuple(column[frequent] for column in pairs)
+    word_bounds = np.searchsorted(words[0], np.arange(n_groups + 1))
+    pair_bounds = np.searchsorted(pairs[0], np.arange(n_groups + 1))
+    out = []
+    for g in range(n_groups):
+        ws = slice(word_bounds[g], word_bounds[g + 1])
+        ps = slice(pair_bounds[g], pair_bounds[g + 1])
+        names = vocab[words[1][ws]].tolist()
+        key = pair_keys[pairs[1][ps]]
+        pair_names = list(
+            zip(vocab[key // n_words].tolist(), vocab[key % n_words].tolist(), strict=True)
+        )
+        out.append(
+            _TermCounts(
+                dict(zip(names, words[2][ws].tolist(), strict=True)),
+                dict(zip(names, words[3][ws].tolist(), strict=True)),
+                dict(zip(pair_names, pairs[2][ps].tolist(), strict=True)),
+                dict(zip(pair_names, pairs[3][ps].tolist(), strict=True)),
+            )
+        )
+    return out
+
+
+def _rank_terms(counts: _TermCounts, n: int, min_mentions: int) -> list[tuple[str, int]]:
+    """Top ``n`` terms of one week and language as ``(term, mentions)``; see the module doc."""
+    word_df, pair_df = counts.word_df, counts.pair_df
     phrases: dict[tuple[str, str], float] = {}
-    if pair_df:
-        finder = BigramCollocationFinder.from_documents(docs)
+    if counts.pair_fd:
+        # The finder of BigramCollocationFinder.from_documents(posts): its FreqDists count
+        # every word and every pair of adjacent words within a post (none across two posts).
+        finder = BigramCollocationFinder(
+            FreqDist(counts.word_fd), FreqDist(counts.pair_fd), window_size=2
+        )
         finder.apply_freq_filter(MIN_PHRASE_COUNT)
         total = finder.word_fd.N()
         for pair, score in finder.score_ngrams(BigramAssocMeasures.likelihood_ratio):
@@ -105,6 +216,44 @@ def _rank_terms(docs: Sequence[list[str]], n: int, min_mentions: int) -> list[tu
     terms = [t for t in terms if t[0] >= min_mentions]
     terms.sort(key=lambda t: (-t[0], t[1], -t[2], t[3]))
     return [(term, mentions) for mentions, _, _, term in terms[:n]]
+
+
+def _customer_posts(
+    posts: pd.DataFrame, timezone: str, text_column: str
+) -> tuple[pd.DataFrame, list[str | None]]:
+    """The posts with a time: ``day`` and ``week_start`` (local), ``lang`` (primary subtag,
+    ``"und"`` where unknown) and ``text`` (a number in the distinct texts, -1 for none); and
+    the distinct texts, placeholders removed. Each distinct text and language is read once."""
+    local = pd.to_datetime(posts["created_at"], utc=True).dt.tz_convert(timezone)
+    text_codes, texts = pd.factorize(posts[text_column].astype("string"))  # NA: -1
+    texts = pd.Series(texts, dtype="string")
+    if text_column == "text_redacted":
+        texts = texts.str.replace(PLACEHOLDER_RE.pattern, " ", regex=True)
+    lang: object = _UNKNOWN_LANG
+    if "lang" in posts.columns:
+        lang_codes, langs = pd.factorize(posts["lang"].astype("string"))  # NA: -1
+        normal = normalize_lang(pd.Series(langs, dtype="string")).fillna(_UNKNOWN_LANG)
+        lang = pd.array(np.append(normal.to_numpy(object), _UNKNOWN_LANG)[lang_codes], "string")
+    out = pd.DataFrame(
+        {"day": local.dt.tz_localize(None).dt.normalize(), "text": text_codes, "lang": lang},
+        index=posts.index,
+    ).dropna(subset=["day"])
+    out["week_start"] = out["day"] - pd.to_timedelta(out["day"].dt.day_of_week, unit="D")
+    return out, texts.tolist()
+
+
+def _documents(
+    posts: pd.DataFrame, texts: list[str | None], exclude: Exclusions
+) -> tuple[np.ndarray, list[list[str]]]:
+    """Each post's document number and the tokens of each distinct (text, language)."""
+    lang_codes, lang_index = pd.factorize(posts["lang"])
+    langs = lang_index.tolist()
+    doc, keys = pd.factorize(posts["text"].to_numpy(np.int64) * len(langs) + lang_codes)
+    docs = [
+        tokenize(texts[key // len(langs)], langs[key % len(langs)], exclude) if key >= 0 else []
+        for key in keys.tolist()
+    ]
+    return doc.astype(np.int64), docs
 
 
 def empty_topics() -> pd.DataFrame:
@@ -179,38 +328,24 @@ def weekly_topics(
         customer = scored["is_customer"].astype("boolean").fillna(False).astype(bool)
     else:
         customer = pd.Series(True, index=scored.index)
-    posts = scored.loc[customer.to_numpy()]
-    local = pd.to_datetime(posts["created_at"], utc=True).dt.tz_convert(timezone)
-    posts = pd.DataFrame(
-        {
-            "day": local.dt.tz_localize(None).dt.normalize(),
-            "text": posts[text_column].astype("string"),
-            "lang": normalize_lang(posts["lang"]).fillna(_UNKNOWN_LANG)
-            if "lang" in posts.columns
-            else _UNKNOWN_LANG,
-        },
-        index=posts.index,
-    ).dropna(subset=["day"])
+    columns = [c for c in ("created_at", text_column, "lang") if c in scored.columns]
+    posts, texts = _customer_posts(scored.loc[customer.to_numpy(), columns], timezone, text_column)
     if posts.empty:
         logger.info("weekly_topics: no customer posts")
         return empty_topics()
-    if text_column == "text_redacted":
-        posts["text"] = posts["text"].str.replace(PLACEHOLDER_RE.pattern, " ", regex=True)
-    posts["week_start"] = posts["day"] - pd.to_timedelta(posts["day"].dt.day_of_week, unit="D")
 
-    exclude = exclusions(exclude_terms)  # prepared once, not per text
-    tokens_of: dict[tuple[object, str], list[str]] = {}
+    grouped = posts.groupby(["week_start", "lang"], sort=True)
+    doc, docs = _documents(posts, texts, exclusions(exclude_terms))
+    counts = _term_counts(grouped.ngroup().to_numpy(np.int64), doc, docs)
     rows: list[dict[str, object]] = []
-    for (week_start, lang), group in posts.groupby(["week_start", "lang"], sort=True):
-        docs = []
-        for text in group["text"]:
-            key = (None if pd.isna(text) else text, lang)
-            if key not in tokens_of:
-                tokens_of[key] = tokenize(key[0], lang, exclude) if key[0] is not None else []
-            docs.append(tokens_of[key])
+    for ((week_start, lang), size), group_counts in zip(
+        grouped.size().items(), counts, strict=True
+    ):
         iso = week_start.isocalendar()
         week = f"{iso.year}-W{iso.week:02d}"
-        for rank, (term, mentions) in enumerate(_rank_terms(docs, n, min_mentions), start=1):
+        for rank, (term, mentions) in enumerate(
+            _rank_terms(group_counts, n, min_mentions), start=1
+        ):
             rows.append(
                 {
                     "week": week,
@@ -219,7 +354,7 @@ def weekly_topics(
                     "rank": rank,
                     "term": term,
                     "mentions": mentions,
-                    "share": mentions / len(docs),
+                    "share": mentions / int(size),
                 }
             )
     if not rows:
