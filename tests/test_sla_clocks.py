@@ -19,6 +19,7 @@ import pytest
 from socialcrm_utils.conversations import (
     TURN_COLUMNS,
     BusinessCalendar,
+    brand_conversations,
     brand_threads,
     build_conversations,
     clock_conversations,
@@ -578,6 +579,15 @@ def test_clock_conversations_equals_the_chain_of_public_steps(dtype):
     turns = response_turns(threads, playbook.brand.handles)
     chain = sla_clocks(conversations, playbook.sla, playbook.timezone, as_of, turns=turns)
     pd.testing.assert_frame_equal(clocks, chain, check_exact=True)
+    # Notebook 04's one call gives the two tables of the chain, the threads read in place;
+    # rows without a conversation make it decide on a copy, as brand_threads does.
+    in_place = brand_conversations(mentions, playbook.brand.handles)
+    pd.testing.assert_frame_equal(in_place[0], conversations, check_exact=True)
+    pd.testing.assert_frame_equal(in_place[1], turns, check_exact=True)
+    copied = brand_conversations(mentions.drop(columns=["conversation_id"]), playbook.brand.handles)
+    threads = brand_threads(mentions.drop(columns=["conversation_id"]))
+    pd.testing.assert_frame_equal(copied[0], build_conversations(threads, playbook.brand.handles))
+    pd.testing.assert_frame_equal(copied[1], response_turns(threads, playbook.brand.handles))
 
     # Rival-only threads are left out; "1" and "60" tie at 10:00 and sort by id; no time last.
     order = ["conv-c", "1", "60", "99", "40", "dup", "50", "70"]
