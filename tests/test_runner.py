@@ -75,6 +75,24 @@ def test_a_small_input_keeps_two_kernels_warm_from_the_first_step(monkeypatch, t
     assert runner._input_bytes(_Playbook()) == 25
 
 
+def test_a_large_input_keeps_one_kernel_warm_ahead_after_short_steps_too(monkeypatch):
+    # At a million mentions step 2 takes 8 s but sits between steps holding 2 GB: a second
+    # idle kernel (200-300 MB) would add to their peak.
+    _FakeKernel.started, _FakeKernel.reaped = [], []
+    monkeypatch.setattr(kernel_module, "_Kernel", _FakeKernel)
+    clock = {"now": 0.0}
+    monkeypatch.setattr(kernel_module.time, "perf_counter", lambda: clock["now"])
+    pool = kernel_module._Kernels(list(STEPS), small=False)
+    kernel = pool.take(STEPS[0])
+    clock["now"] += 60.0
+    pool.release(kernel)
+    kernel = pool.take(STEPS[1])
+    clock["now"] += 3.0  # a short step
+    pool.release(kernel)
+    pool.take(STEPS[2])
+    assert _FakeKernel.started == ["01", "02", "03", "04"]  # one ahead, never two
+
+
 def test_long_steps_keep_one_kernel_warm_ahead_and_free_their_kernel_at_once(kernels):
     pool, clock = kernels
     kernel = pool.take(STEPS[0])

@@ -217,10 +217,12 @@ class _Kernel:
 
 #: After a step shorter than this (a small run), two kernels are kept warm ahead, so a short
 #: step never waits for the next kernel's start (2-3 s with its imports); after a longer step
-#: one, because an idle kernel holds about 200-300 MB and large runs need the memory. During
-#: the first step the run's input size decides (:data:`SMALL_INPUT_BYTES`). A kernel that ran
-#: a longer step is reaped before the next step starts (well under a second), so its memory is
-#: free before the next step loads its data.
+#: one, because an idle kernel holds about 200-300 MB and large runs need the memory. The
+#: run's input size (:data:`SMALL_INPUT_BYTES`) decides during the first step, and a large
+#: input keeps one ahead throughout (its short steps, such as step 2 at a million mentions,
+#: come between steps holding 2 GB). A kernel that ran a longer step is reaped before the next
+#: step starts (well under a second), so its memory is free before the next step loads its
+#: data.
 _SHORT_STEP_S = 10.0
 #: File sources up to this size in all make a small run: two kernels warm ahead from the
 #: start (the example's sample is 1.6 MB, 100,000 generated mentions 9 MB of Parquet;
@@ -235,9 +237,11 @@ class _Kernels:
     shutdown nor the next kernel's start-up is on the run's critical path.
     """
 
-    def __init__(self, steps: list[Step], *, small: bool = False) -> None:
+    def __init__(self, steps: list[Step], *, small: bool | None = None) -> None:
         self._queue = list(steps)
-        self._small = small  # a small input: two kernels ahead during the first step too
+        # True: a small input (two kernels ahead from the first step); False: a large one (one
+        # ahead throughout); None: unknown (one ahead during the first step, then by its time).
+        self._small = small
         self._ready: dict[int, _Kernel] = {}
         self._stopping: list[_Kernel] = []
         self._taken_at: float | None = None
@@ -255,9 +259,10 @@ class _Kernels:
         kernel = self._ready.pop(step.number)
         kernel.wait_ready()  # before starting more: the run's first kernel warms up alone
         position = self._queue.index(step) if step in self._queue else len(self._queue)
-        short_steps = (
-            self._small if self._last_seconds is None else self._last_seconds < _SHORT_STEP_S
-        )
+        if self._last_seconds is None or self._small is False:
+            short_steps = bool(self._small)
+        else:
+            short_steps = self._last_seconds < _SHORT_STEP_S
         for upcoming in self._queue[position + 1 : position + (3 if short_steps else 2)]:
             self._start(upcoming)
         self._taken_at = time.perf_counter()
