@@ -33,7 +33,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["case_sensitive_twin", "fold_safe", "fold_safe_char"]
+__all__ = ["case_sensitive_twin", "fold_safe", "fold_safe_char", "fold_safe_text"]
 
 #: The highest cased code point (Adlam); no character above it changes with case.
 _LAST_CASED = 0x1E943
@@ -75,6 +75,16 @@ def _unsafe_class() -> re.Pattern[str]:
     """One character class of every character :func:`fold_safe_char` rejects (built once)."""
     unsafe = [chr(code) for code in range(0x80, _LAST_CASED + 1) if not fold_safe_char(chr(code))]
     return re.compile("[" + "".join(re.escape(c) for c in unsafe) + "]")
+
+
+def fold_safe_text(text: str) -> bool:
+    """Whether every character of ``text`` is fold-safe (:func:`fold_safe_char`): one text.
+
+    Examples:
+        >>> fold_safe_text("Zug fällt aus, Straße gesperrt"), fold_safe_text("ſo")
+        (True, False)
+    """
+    return _unsafe_class().search(text) is None
 
 
 def fold_safe(texts: pd.Series) -> np.ndarray:

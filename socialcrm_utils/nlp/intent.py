@@ -749,11 +749,12 @@ def _first_cue(
         return cue
     twin = case_sensitive_twin(pattern)
     safe = fold_safe(maybe) if twin is not None else np.zeros(len(maybe), dtype=bool)
-    for rows, compiled, lower in ((safe, twin, False), (~safe, pattern, True)):
-        if rows.any():
-            part = maybe[rows]
-            found = _first_group(part.str.lower() if compiled is twin else part, compiled)
-            cue[found.index] = (found.str.lower() if lower else found).astype("string")
+    if safe.any():  # the twin on lower-cased texts: its cue is lower case already
+        found = _first_group(maybe[safe].str.lower(), twin)
+        cue[found.index] = found.astype("string")
+    if not safe.all():
+        found = _first_group(maybe[~safe], pattern)
+        cue[found.index] = found.str.lower().astype("string")
     return cue
 
 

@@ -8,13 +8,12 @@ other language is carried by its question marks.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
 import pandas as pd
 
-from ...nlp.casefree import fold_safe_char
+from ...nlp.casefree import fold_safe_text
 from ...nlp.prefilter import candidates
 from ...nlp.tokens import lang_key, stop_words
 from ...schema import text_of
@@ -194,7 +193,7 @@ class ExcludedTerms:
     ``sub`` builds (and keeps) a pattern of only the terms that can match the text: a term
     matches a text only where each of its letter runs is a whole letter run of the lower-cased
     text, so the other terms never match and leaving them out changes nothing. That holds for
-    texts whose characters :func:`~socialcrm_utils.nlp.casefree.fold_safe_char` accepts
+    texts :func:`~socialcrm_utils.nlp.casefree.fold_safe_text` accepts
     (``re.IGNORECASE`` compares them as lower-cased); other texts, and terms with no letter or
     with a character that is not fold-safe, take every term (the whole pattern is compiled on
     first need). :attr:`vocabulary` is :func:`term_vocabulary` of the terms.
@@ -213,11 +212,10 @@ class ExcludedTerms:
         self._words = term_words(terms)  # longest first
         self._always: list[str] = []  # no letter run, or not fold-safe: always tried
         self._by_run: dict[str, list[tuple[str, frozenset[str]]]] = {}
-        # Term characters re.IGNORECASE may not compare as the same lower-case character.
-        unsafe = {c for c in set("".join(self._words)) if c != c.lower() or not _folds(c)}
         for word in self._words:
             runs = _LETTER_RUN_RE.findall(word)
-            if not runs or not unsafe.isdisjoint(word):
+            # A term re.IGNORECASE may not compare as its lower case is always tried.
+            if not runs or word != word.lower() or not fold_safe_text(word):
                 self._always.append(word)
             else:
                 self._by_run.setdefault(runs[0], []).append((word, frozenset(runs)))
@@ -235,7 +233,7 @@ class ExcludedTerms:
 
     def sub(self, repl: str, text: str) -> str:
         """``text`` with every excluded term replaced by ``repl``, as ``term_pattern`` does."""
-        if not _folds_as_lower(text):
+        if not fold_safe_text(text):
             pattern = self._pattern(tuple(self._words))
         else:
             runs = set(_LETTER_RUN_RE.findall(text.lower()))
@@ -247,14 +245,6 @@ class ExcludedTerms:
 
 
 _UNSET = object()
-
-
-def _folds_as_lower(text: str) -> bool:
-    """Whether ``re.IGNORECASE`` compares every character of ``text`` as its lower case."""
-    return all(map(_folds, set(text)))
-
-
-_folds = functools.cache(fold_safe_char)
 
 
 def _distinct_candidates(texts: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
