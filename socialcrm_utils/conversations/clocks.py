@@ -13,16 +13,7 @@ import pandas as pd
 
 from ..playbook import WEEKDAYS, Playbook, Sla
 from .business_time import BusinessCalendar
-from .threads import (
-    _brand_posts,
-    _conversation_table,
-    _first_rows,
-    _text,
-    _turn_table,
-    brand_threads,
-    build_conversations,
-    response_turns,
-)
+from .threads import _brand_tables, _first_rows, _text
 
 __all__ = [
     "CLOCK_COLUMNS",
@@ -456,16 +447,8 @@ def clock_conversations(
     time zone. The threads are read in place (their rows' positions in ``scored``), so the
     mentions are never copied, and their ids are factorized once for all three.
     """
-    handles = playbook.brand.handles
-    posts = _brand_posts(scored, handles)  # the threads' rows, not a copy of them
-    if posts is None:
-        threads = brand_threads(scored)
-        conversations = build_conversations(threads, handles)
-        turns = response_turns(threads, handles)
-    else:
-        conversations = _conversation_table(posts)
-        turns = _turn_table(posts, follow_ups_only=True)  # the clocks read no first turn
-        del posts
+    # The threads' rows are read in place, not copied; the clocks read no first turn.
+    conversations, turns = _brand_tables(scored, playbook.brand.handles, follow_ups_only=True)
     # The conversations are this function's own: the clocks go on them without a copy.
     return _add_clocks(conversations, playbook.sla, playbook.timezone, as_of, turns)
 

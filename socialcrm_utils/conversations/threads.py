@@ -589,11 +589,19 @@ def brand_conversations(
         >>> conversations[["conversation_id", "responder"]].values.tolist(), len(turns)
         ([['1', 'AcmeAir']], 1)
     """
+    return _brand_tables(scored, handles)
+
+
+def _brand_tables(
+    scored: pd.DataFrame, handles: Iterable[str] | None, follow_ups_only: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`brand_conversations`; with ``follow_ups_only`` the turns may be only those with
+    ``turn`` > 0 (what the next-response clocks read), when the threads are read in place."""
     posts = _brand_posts(scored, handles)
     if posts is None:
         threads = brand_threads(scored)
         return build_conversations(threads, handles), response_turns(threads, handles)
-    return _conversation_table(posts), _turn_table(posts)
+    return _conversation_table(posts), _turn_table(posts, follow_ups_only)
 
 
 def brand_threads(scored: pd.DataFrame) -> pd.DataFrame:
