@@ -35,6 +35,7 @@ __all__ = [
     "HASHTAG_WORDS",
     "IRREALIS",
     "LEXICON",
+    "FoldedOnce",
     "PHRASE_RULES",
     "SARCASM_RULES",
     "extension_rules",
@@ -436,10 +437,33 @@ def triggers_present(triggers: Sequence[str | Sequence[str]], normalised: str) -
         (True, False)
     """
     first, *rest = trigger_groups(triggers)
-    if not any(t in normalised for t in first):
-        return False
-    folded = fold_case(normalised) if rest else normalised
-    return all(any(t in folded for t in group) for group in rest)
+    return any(t in normalised for t in first) and FoldedOnce(normalised).holds_all(rest)
+
+
+class FoldedOnce:
+    """A normalised text whose :func:`fold_case` is made once, for the first rule that needs
+    it: the test of a rule's further trigger groups (:func:`triggers_present`), shared by the
+    English extension and the German scorer, which test many rules against one text.
+
+    Examples:
+        >>> text = FoldedOnce("ſtill on hold")
+        >>> text.holds_all([("still",), ("hold", "wait")]), text.holds_all([])
+        (True, True)
+    """
+
+    __slots__ = ("_folded", "normalised")
+
+    def __init__(self, normalised: str) -> None:
+        self.normalised = normalised
+        self._folded: str | None = None
+
+    def holds_all(self, groups: Sequence[Sequence[str]]) -> bool:
+        """Whether one trigger of every group occurs in the case-folded text (True for none)."""
+        if not groups:
+            return True
+        if self._folded is None:
+            self._folded = fold_case(self.normalised)
+        return all(any(t in self._folded for t in group) for group in groups)
 
 
 def extension_rules(

@@ -87,7 +87,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..exceptions import ResourceMissingError
-from .cs_lexicon import fold_case, trigger_groups
+from .cs_lexicon import FoldedOnce, trigger_groups
 from .german_rules import FORMULA_RULES, PHRASE_RULES, SARCASM_RULES
 
 __all__ = [
@@ -634,21 +634,18 @@ class GermanSentimentAnalyzer:
         normalised = " ".join(text.lower().split())
         triggered = self._any_trigger.search(normalised) is not None
 
+        folded = FoldedOnce(normalised)
+
         def present(rules: tuple) -> list:
             """The rules whose triggers the text holds (cs_lexicon.triggers_present's test:
             one trigger of the first group as written, one of every other group case-folded)."""
             if not triggered:  # no trigger anywhere: no rule can match
                 return []
-            found, folded = [], None
-            for groups, *rest in rules:
-                if not any(t in normalised for t in groups[0]):
-                    continue
-                if len(groups) > 1:
-                    folded = fold_case(normalised) if folded is None else folded
-                    if not all(any(t in folded for t in group) for group in groups[1:]):
-                        continue
-                found.append(tuple(rest))
-            return found
+            return [
+                tuple(rest)
+                for groups, *rest in rules
+                if any(t in normalised for t in groups[0]) and folded.holds_all(groups[1:])
+            ]
 
         for (pattern,) in present(self._formulas):
             for match in pattern.finditer(text):

@@ -218,14 +218,10 @@ class _CustomerServiceVader:
         )
         if not found:
             return False
-        folded: list[str] = []  # the folded text, made for the first rule with further groups
+        folded = cs_lexicon.FoldedOnce(normalised)  # folded for the first rule with more groups
 
         def holds(first: frozenset[str], rest: tuple[tuple[str, ...], ...]) -> bool:
-            if first.isdisjoint(found):
-                return False
-            if rest and not folded:
-                folded.append(cs_lexicon.fold_case(normalised))
-            return all(any(t in folded[0] for t in group) for group in rest)
+            return not first.isdisjoint(found) and folded.holds_all(rest)
 
         formulas = [p for t, r, p in self._formulas if holds(t, r)]
         sarcasm = [p for t, r, p in self._sarcasm if holds(t, r)]
