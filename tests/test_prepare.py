@@ -191,6 +191,15 @@ def test_flag_near_duplicates_without_timestamps_uses_row_order_and_handles_edge
     assert empty.columns.tolist()[-2:] == ["duplicate_of", "is_retweet"] and empty.empty
     shorts = flag_near_duplicates(pd.DataFrame({"mention_id": ["1", "2"], "text": ["ok", "ok"]}))
     assert shorts["duplicate_of"].isna().all()
+    missing = flag_near_duplicates(pd.DataFrame({"mention_id": ["1", "2"], "text": [None, None]}))
+    assert missing["duplicate_of"].isna().all() and not missing["is_retweet"].any()
+    # keys compared per distinct text: two different texts with one key are copies
+    bag = "Where is my bag, the blue one?!"  # key "whereismybagtheblueone": 22 >= 20
+    texts = [bag, bag.lower().rstrip("?!"), bag, "another text, long enough"]
+    frame = pd.DataFrame({"mention_id": ["a", "b", "c", "d"], "text": texts})
+    duplicate_of = flag_near_duplicates(frame)["duplicate_of"]
+    assert duplicate_of.isna().tolist() == [True, False, False, True]
+    assert duplicate_of.dropna().tolist() == ["a", "a"]
 
 
 def test_flag_near_duplicates_long_text():
