@@ -82,13 +82,22 @@ import importlib.resources
 import logging
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
 
 from ..exceptions import ResourceMissingError
-from .cs_lexicon import FoldedOnce, trigger_groups
-from .german_rules import FORMULA_RULES, PHRASE_RULES, SARCASM_RULES
+from .cs_lexicon import fold_case, trigger_groups
+from .german_rules import (
+    DAMPENERS,
+    FORMULA_RULES,
+    INTENSIFIERS,
+    IRREALIS,
+    NEGATIONS,
+    PHRASE_RULES,
+    SARCASM_RULES,
+)
 
 __all__ = [
     "COMPOUND_MODIFIERS",
@@ -129,81 +138,11 @@ DE_POSITIVE_THRESHOLD = 0.3
 #: ``gut`` (0.4) becomes 1.6, VADER's ``good`` is 1.9.
 DE_VALENCE_SCALE = 4.0
 
-#: Words that negate the sentiment words after them (VADER's ``N_SCALAR``, -0.74).
-NEGATIONS: frozenset[str] = frozenset(
-    {
-        "nicht",
-        "nichts",
-        "nie",
-        "niemals",
-        "nimmer",
-        "ohne",
-        "kaum",
-        "niemand",
-        "weder",
-        "nix",
-        "kein",
-        "keine",
-        "keinen",
-        "keiner",
-        "keinem",
-        "keines",
-        "keins",
-    }
-)
 #: Negations that also negate a verb before them in the clause ("gefällt mir nicht").
 _TRAILING_NEGATIONS = frozenset({"nicht", "nie", "niemals", "kaum"})
 #: Conjunctions that start a new verb phrase: a trailing negation does not reach back across
 #: them ("Die App stürzt ab und ist nicht zu gebrauchen").
 _CONJUNCTIONS = frozenset({"und", "oder", "aber", "sondern", "denn", "weil", "dass", "wenn"})
-#: Degree adverbs that raise the magnitude of the next sentiment word (VADER's 0.293).
-INTENSIFIERS: frozenset[str] = frozenset(
-    {
-        "sehr",
-        "total",
-        "extrem",
-        "echt",
-        "wirklich",
-        "absolut",
-        "besonders",
-        "richtig",
-        "äußerst",
-        "höchst",
-        "unglaublich",
-        "unheimlich",
-        "völlig",
-        "komplett",
-        "enorm",
-        "mega",
-        "ultra",
-        "voll",
-        "zu",
-        "so",
-        "derart",
-        "dermaßen",
-        "super",
-        "sowas",
-        "wahnsinnig",
-        "unfassbar",
-        "einfach",
-    }
-)
-#: Degree adverbs that lower it.
-DAMPENERS: frozenset[str] = frozenset(
-    {
-        "etwas",
-        "bisschen",
-        "eher",
-        "ziemlich",
-        "leicht",
-        "relativ",
-        "halbwegs",
-        "einigermaßen",
-        "fast",
-        "teilweise",
-        "weitgehend",
-    }
-)
 #: First parts of compounds that carry sentiment themselves ("Fehlplanung", "Chaostage",
 #: "Horrortrip", "Traumstrecke"); used for capitalised words that are not in the lexicon.
 COMPOUND_MODIFIERS: dict[str, float] = {
@@ -246,38 +185,6 @@ IRONY_MARKERS = r"#(?:ironie|sarkasmus|not|irony|sarcasm)\b|\bironie\s*(?:off|au
 #: Weight of a question's valences: a question asks rather than asserts ("Ist der Zug heute
 #: pünktlich?"); complaints phrased as questions carry phrase cues ("Warum ... schon wieder").
 QUESTION_WEIGHT = 0.5
-#: Subjunctives (Konjunktiv II), "sollte" and "hoffentlich": praise in their clause states a
-#: wish or a condition, not an experience ("Wäre schön", "wenn er pünktlich käme", "sollte
-#: pünktlich sein").
-IRREALIS: frozenset[str] = frozenset(
-    {
-        "sollte",
-        "solltet",
-        "sollten",
-        "müsste",
-        "müssten",
-        "müsstet",
-        "könnte",
-        "könnten",
-        "könntet",
-        "wäre",
-        "wären",
-        "wärt",
-        "würde",
-        "würden",
-        "würdet",
-        "hätte",
-        "hätten",
-        "hättet",
-        "käme",
-        "kämen",
-        "gäbe",
-        "gäben",
-        "ginge",
-        "bräuchte",
-        "hoffentlich",
-    }
-)
 #: Contrast words: the part of the sentence after them weighs more, like VADER's "but".
 CONTRASTS: frozenset[str] = frozenset({"aber", "jedoch"})
 
@@ -312,17 +219,21 @@ _FORMULAS = tuple((trigger_groups(t), _compile(regex)) for _, t, regex in FORMUL
 _IRONY = _compile(IRONY_MARKERS)
 _IRONY_TRIGGERS = ("ironie", "sarkas", "#not", "irony", "sarcasm")
 _UNSEEN = object()  # a token not looked up yet
+_CACHE_SIZE = 200_000  # distinct tokens kept per analyzer
 
-# Tokens: URLs, @handles and ordinal dots are skipped, then emoticons, words (with #, hyphens,
-# apostrophes), emoji, sentence ends and clause breaks.
+# Tokens, in three groups (``findall`` gives one tuple per piece): emoticons, words (with #,
+# hyphens, apostrophes) and emoji; sentence ends; clause breaks. URLs, @handles and ordinal
+# dots are skipped (no group). Every alternative starts with a literal or a character class
+# (look-behinds come after the first character), so ``re`` rejects a position quickly.
 _TOKENS = re.compile(
     # An ordinal's dot ("2. Klasse", "am 3. Mai") ends no sentence.
-    r"(?P<skip>https?://\S+|www\.\S+|@\w+|(?<=\d)\.(?=[ \t]*[^\W\d_]))"
-    r"|(?P<emo>(?<![\w:;=])[:;=]-?[)(\]\[DP/@](?![\w)(\]\[]))"
-    r"|(?P<word>#?[^\W\d_]+(?:['’-][^\W\d_]+)*)"
-    r"|(?P<emoji>[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50])"
-    r"|(?P<stop>[.!?;]+|\n)"
-    r"|(?P<pause>[,:()\[\]\"„“”–—]|\s-\s)"
+    r"(?:https?://\S+|www\.\S+|@\w+|\.(?<=\d\.)(?=[ \t]*[^\W\d_]))"
+    r"|([:;=](?<![\w:;=][:;=])-?[)(\]\[DP/@](?![\w)(\]\[])"
+    r"|#[^\W\d_]+(?:['’-][^\W\d_]+)*"
+    r"|[^\W\d_]+(?:['’-][^\W\d_]+)*"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50])"
+    r"|([.!?;][.!?;]*|\n)"
+    r"|([,:()\[\]\"„“”–—]|\s-\s)"
 )
 #: Words that begin like a compound modifier but are not compounds of it ("Trauma",
 #: "Leidenschaft", "Mission", "Störche").
@@ -444,34 +355,39 @@ def _default_lexicon() -> dict[str, LexiconEntry]:
         return load_sentiws(path)
 
 
-def _split_text(
-    text: str,
-) -> tuple[list[str], list[int], list[int], list[int], dict[int, int], set[int]]:
-    """A text's words with their start offsets, clause and sentence numbers, and per sentence
-    the exclamation marks that end it and whether a question mark does."""
+def _split_text(text: str) -> tuple[list[str], list[int], list[int], dict[int, int], set[int]]:
+    """A text's words with their clause and sentence numbers, and per sentence the exclamation
+    marks that end it and whether a question mark does (one ``findall``).
+
+    Examples:
+        >>> _split_text("Gut, danke! Und du?")
+        (['Gut', 'danke', 'Und', 'du'], [0, 1, 2, 2], [0, 0, 1, 1], {0: 1, 1: 0}, {1})
+    """
     words: list[str] = []
-    starts: list[int] = []
     clause: list[int] = []
     sentence: list[int] = []
     exclamations: dict[int, int] = {}
     questions: set[int] = set()
     clause_id = sentence_id = 0
-    for match in _TOKENS.finditer(text):
-        kind = match.lastgroup
-        if kind == "stop":
-            exclamations[sentence_id] = match.group().count("!")
-            if "?" in match.group():
+    for word, stop, pause in _TOKENS.findall(text):
+        if word:
+            words.append(word)
+            clause.append(clause_id)
+            sentence.append(sentence_id)
+        elif stop:
+            exclamations[sentence_id] = stop.count("!")
+            if "?" in stop:
                 questions.add(sentence_id)
             clause_id += 1
             sentence_id += 1
-        elif kind == "pause":
+        elif pause:
             clause_id += 1
-        elif kind != "skip":
-            words.append(match.group())
-            starts.append(match.start())
-            clause.append(clause_id)
-            sentence.append(sentence_id)
-    return words, starts, clause, sentence, exclamations, questions
+    return words, clause, sentence, exclamations, questions
+
+
+def _word_starts(text: str) -> list[int]:
+    """The start offsets of :func:`_split_text`'s words (needed only when a rule matches)."""
+    return [match.start(1) for match in _TOKENS.finditer(text) if match.start(1) >= 0]
 
 
 class GermanSentimentAnalyzer:
@@ -505,15 +421,19 @@ class GermanSentimentAnalyzer:
             self.lexicon.setdefault(form.translate(_ASCII), entry)
         self._cache: dict[tuple[str, bool], LexiconEntry | None] = {}
         self._tokens: dict[str, LexiconEntry | None] = {}  # token as written -> its entry
-        # One search tells whether a text holds any rule trigger at all (most hold none).
-        triggers = {
-            t
-            for rules in (self._formulas, _SARCASM, self._phrases)
-            for rule in rules
-            for t in rule[0][0]
-        }
-        self._any_trigger = re.compile(
-            "|".join(map(re.escape, sorted(triggers | set(_IRONY_TRIGGERS))))
+        # Token as written -> (lower case without "#", all capitals, alphabetic, has valence).
+        self._words: dict[str, tuple[str, bool, bool, bool]] = {}
+        # Every first-group trigger: each is looked for once per text, not once per rule.
+        self._triggers = tuple(
+            sorted(
+                {
+                    t
+                    for rules in (self._formulas, _SARCASM, self._phrases)
+                    for r in rules
+                    for t in r[0][0]
+                }
+                | set(_IRONY_TRIGGERS)
+            )
         )
 
     def lookup(self, token: str) -> LexiconEntry | None:
@@ -605,25 +525,22 @@ class GermanSentimentAnalyzer:
         Returns:
             The score, rounded to 4 decimals like VADER.
         """
-        words, starts, clause, sentence, exclamations, questions = _split_text(text)
+        words, clause, sentence, exclamations, questions = _split_text(text)
         if not words:
             return 0.0
-        lowered = [w.lower().lstrip("#") for w in words]
-        capitals = sum(w.isupper() and len(w) > 1 and w.isalpha() for w in words)
-        cap_differential = 0 < capitals < sum(w.isalpha() for w in words)
-        tokens = self._tokens
-        entries = [tokens.get(word, _UNSEEN) for word in words]
+        lowered, capital, alphabetic, scored = self._word_facts(words)
+        cap_differential = 0 < sum(capital) < sum(alphabetic)
         # Only a word with a non-zero entry has a valence (the rules scale it, never create it).
-        valences = [
-            self._valence(i, words, lowered, clause, cap_differential)
-            if entry is not None and (entry is _UNSEEN or entry.value != 0)
-            else 0.0
-            for i, entry in enumerate(entries)
-        ]
+        valences = [0.0] * len(words)
+        for i in compress(range(len(words)), scored):
+            valences[i] = self._valence(i, words, lowered, clause, cap_differential)
         if not NOUN_HOMOGRAPHS.isdisjoint(lowered):
             self._homographs(words, lowered, sentence, valences)
+        starts: list[int] = []
 
         def at(offset: int) -> int:
+            if not starts:
+                starts.extend(_word_starts(text))
             return max(bisect.bisect_right(starts, offset) - 1, 0)
 
         def group_start(match: re.Match[str]) -> int:
@@ -632,19 +549,30 @@ class GermanSentimentAnalyzer:
             )
 
         normalised = " ".join(text.lower().split())
-        triggered = self._any_trigger.search(normalised) is not None
+        found = set(compress(self._triggers, map(normalised.__contains__, self._triggers)))
+        folded: list[str] = []  # fold_case(normalised), made on first need
 
-        folded = FoldedOnce(normalised)
+        def holds_all(groups: tuple) -> bool:
+            """cs_lexicon.FoldedOnce.holds_all: one trigger of every group in the folded text.
+            Most texts hold no character fold_case changes (tested on the distinct characters,
+            much cheaper than folding a long non-ASCII text): their folded text is the text."""
+            if not groups:
+                return True
+            if not folded:
+                distinct = "".join(set(normalised))
+                unchanged = fold_case(distinct) == distinct
+                folded.append(normalised if unchanged else fold_case(normalised))
+            return all(any(map(folded[0].__contains__, group)) for group in groups)
 
         def present(rules: tuple) -> list:
             """The rules whose triggers the text holds (cs_lexicon.triggers_present's test:
             one trigger of the first group as written, one of every other group case-folded)."""
-            if not triggered:  # no trigger anywhere: no rule can match
+            if not found:  # no trigger anywhere: no rule can match
                 return []
             return [
                 tuple(rest)
                 for groups, *rest in rules
-                if any(t in normalised for t in groups[0]) and folded.holds_all(groups[1:])
+                if not found.isdisjoint(groups[0]) and holds_all(groups[1:])
             ]
 
         for (pattern,) in present(self._formulas):
@@ -656,7 +584,7 @@ class GermanSentimentAnalyzer:
             self._wish(lowered, clause, valences)
         if "nicht" in lowered:
             self._retract(lowered, clause, sentence, valences)
-        if triggered and any(t in normalised for t in _IRONY_TRIGGERS) and _IRONY.search(text):
+        if not found.isdisjoint(_IRONY_TRIGGERS) and _IRONY.search(text):
             # "#ironie": every praise word of the text is meant the other way.
             valences = [v * _N_SCALAR if v > 0 else v for v in valences]
         for (pattern,) in present(_SARCASM):
@@ -670,9 +598,12 @@ class GermanSentimentAnalyzer:
                     for k in range(at(match.start()), at(match.end() - 1) + 1):
                         valences[k] = max(valences[k], 0.0)
                 valences[at(match.start())] += valence
-        sums: dict[int, float] = {}
-        for sid, valence in zip(sentence, self._contrast(lowered, sentence, valences), strict=True):
-            sums[sid] = sums.get(sid, 0.0) + valence
+        if not CONTRASTS.isdisjoint(lowered):
+            valences = self._contrast(lowered, sentence, valences)
+        # Every sentence with a word counts; adding a zero valence would change no sum.
+        sums = dict.fromkeys(sentence, 0.0)
+        for sid, valence in compress(zip(sentence, valences, strict=True), valences):
+            sums[sid] += valence
         scores = []
         for sid, total in sums.items():
             if sid in questions:
@@ -682,8 +613,35 @@ class GermanSentimentAnalyzer:
             scores.append(total / math.sqrt(total * total + _ALPHA))
         return round(sum(scores) / len(scores), 4)
 
+    def _word_facts(
+        self, words: list[str]
+    ) -> tuple[tuple[str, ...], tuple[bool, ...], tuple[bool, ...], tuple[bool, ...]]:
+        """Per word: lower case without "#", all capitals (2+ letters), alphabetic, and whether
+        its entry has a valence; worked out once per distinct token (cache cleared when full).
+
+        Examples:
+            >>> german_analyzer()._word_facts(["Gut", "#GUT", "und"])
+            (('gut', 'gut', 'und'), (False, False, False), (True, False, True), (True, True, False))
+        """
+        facts = self._words
+        new = set(words).difference(facts)
+        if new:
+            if len(facts) + len(new) > _CACHE_SIZE:
+                facts.clear()
+                new = set(words)
+            for word in new:
+                entry = self.lookup(word)
+                alphabetic = word.isalpha()
+                facts[word] = (
+                    word.lower().lstrip("#"),
+                    alphabetic and len(word) > 1 and word.isupper(),
+                    alphabetic,
+                    entry is not None and entry.value != 0,
+                )
+        return tuple(zip(*map(facts.__getitem__, words), strict=True))
+
     def _valence(
-        self, i: int, words: list[str], lowered: list[str], clause: list[int], cap_diff: bool
+        self, i: int, words: list[str], lowered: Sequence[str], clause: list[int], cap_diff: bool
     ) -> float:
         word = lowered[i]
         if word in INTENSIFIERS or word in DAMPENERS:
@@ -736,7 +694,7 @@ class GermanSentimentAnalyzer:
 
     @staticmethod
     def _homographs(
-        words: list[str], lowered: list[str], sentence: list[int], valences: list[float]
+        words: list[str], lowered: Sequence[str], sentence: list[int], valences: list[float]
     ) -> None:
         """Capitalised inside a sentence, a word of :data:`NOUN_HOMOGRAPHS` is the noun.
 
@@ -755,7 +713,7 @@ class GermanSentimentAnalyzer:
                 valences[i] = 0.0
 
     @staticmethod
-    def _wish(lowered: list[str], clause: list[int], valences: list[float]) -> None:
+    def _wish(lowered: Sequence[str], clause: list[int], valences: list[float]) -> None:
         """Praise in a clause with a subjunctive is a wish or a condition, not an experience.
 
         "Wäre schön", "wenn der Zug mal pünktlich wäre", "Die S-Bahn sollte pünktlich sein":
@@ -769,7 +727,7 @@ class GermanSentimentAnalyzer:
 
     @staticmethod
     def _retract(
-        lowered: list[str], clause: list[int], sentence: list[int], valences: list[float]
+        lowered: Sequence[str], clause: list[int], sentence: list[int], valences: list[float]
     ) -> None:
         """A "nicht" standing alone after praise takes it back ("Super Service ... NICHT!").
 
@@ -790,7 +748,9 @@ class GermanSentimentAnalyzer:
                         valences[j] *= _N_SCALAR
 
     @staticmethod
-    def _contrast(lowered: list[str], sentence: list[int], valences: list[float]) -> list[float]:
+    def _contrast(
+        lowered: Sequence[str], sentence: list[int], valences: list[float]
+    ) -> list[float]:
         out = list(valences)
         contrast_at: dict[int, int] = {}
         for i, word in enumerate(lowered):

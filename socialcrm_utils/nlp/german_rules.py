@@ -1,5 +1,7 @@
-"""The German scorer's phrase rules: service failures, sarcasm and formulas (docs/languages.md).
+"""The German scorer's word lists and phrase rules: service failures, sarcasm and formulas
+(docs/languages.md).
 
+The word lists (negations, degree words, subjunctives) are matched against lower-cased words.
 Each rule is ``(name, triggers, regular expression[, valence])``: a text is only matched against
 a rule when it contains one of the rule's trigger strings (lower case), or, for triggers given
 as groups, one string of each group
@@ -10,7 +12,118 @@ them; they are data, kept apart from the scorer's algorithm.
 
 from __future__ import annotations
 
-__all__ = ["FORMULA_RULES", "PHRASE_RULES", "SARCASM_RULES"]
+__all__ = [
+    "DAMPENERS",
+    "FORMULA_RULES",
+    "INTENSIFIERS",
+    "IRREALIS",
+    "NEGATIONS",
+    "PHRASE_RULES",
+    "SARCASM_RULES",
+]
+
+#: Words that negate the sentiment words after them (VADER's ``N_SCALAR``, -0.74).
+NEGATIONS: frozenset[str] = frozenset(
+    {
+        "nicht",
+        "nichts",
+        "nie",
+        "niemals",
+        "nimmer",
+        "ohne",
+        "kaum",
+        "niemand",
+        "weder",
+        "nix",
+        "kein",
+        "keine",
+        "keinen",
+        "keiner",
+        "keinem",
+        "keines",
+        "keins",
+    }
+)
+#: Degree adverbs that raise the magnitude of the next sentiment word (VADER's 0.293).
+INTENSIFIERS: frozenset[str] = frozenset(
+    {
+        "sehr",
+        "total",
+        "extrem",
+        "echt",
+        "wirklich",
+        "absolut",
+        "besonders",
+        "richtig",
+        "äußerst",
+        "höchst",
+        "unglaublich",
+        "unheimlich",
+        "völlig",
+        "komplett",
+        "enorm",
+        "mega",
+        "ultra",
+        "voll",
+        "zu",
+        "so",
+        "derart",
+        "dermaßen",
+        "super",
+        "sowas",
+        "wahnsinnig",
+        "unfassbar",
+        "einfach",
+    }
+)
+#: Degree adverbs that lower it.
+DAMPENERS: frozenset[str] = frozenset(
+    {
+        "etwas",
+        "bisschen",
+        "eher",
+        "ziemlich",
+        "leicht",
+        "relativ",
+        "halbwegs",
+        "einigermaßen",
+        "fast",
+        "teilweise",
+        "weitgehend",
+    }
+)
+#: Subjunctives (Konjunktiv II), "sollte" and "hoffentlich": praise in their clause states a
+#: wish or a condition, not an experience ("Wäre schön", "wenn er pünktlich käme", "sollte
+#: pünktlich sein").
+IRREALIS: frozenset[str] = frozenset(
+    {
+        "sollte",
+        "solltet",
+        "sollten",
+        "müsste",
+        "müssten",
+        "müsstet",
+        "könnte",
+        "könnten",
+        "könntet",
+        "wäre",
+        "wären",
+        "wärt",
+        "würde",
+        "würden",
+        "würdet",
+        "hätte",
+        "hätten",
+        "hättet",
+        "käme",
+        "kämen",
+        "gäbe",
+        "gäben",
+        "ginge",
+        "bräuchte",
+        "hoffentlich",
+    }
+)
 
 _NUMBER = (
     r"(?:\+?\d+(?:[.,]\d+)?|eine?|einer|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|"
