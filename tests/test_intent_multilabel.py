@@ -227,20 +227,41 @@ def test_unknown_packs_are_errors_that_name_the_allowed_ones():
     assert Listening().domain_packs == [] and Listening().labels == []
 
 
-def test_prefilter_chunks_cover_every_exact_match():
+def test_parts_find_the_full_patterns_cue():
     from socialcrm_utils.nlp import intent
     from socialcrm_utils.nlp.prefilter import candidates
 
     texts = pd.Series(
         [t for _, _, t in COMPLAINTS]
         + [t for _, t, *_ in MULTI]
-        + ["Mein Koffer ist weg", "no cue at all", "#worstdayever", "ok?!"],
+        + ["Mein Koffer ist weg", "no cue at all", "#worstdayever", "ok?!"]
+        # not fold-safe: RE2 misses "ıs late", but finds "refund", so every part is searched
+        + ["DIYARBAKIR ıs late, refund?", "DIYARBAKIR ıs late"],
         dtype="string",
     )
     for packs in ((), ("airline", "rail")):
+        parts = intent._parts(packs)
         for key, pattern in intent._patterns(packs).items():
-            exact = texts.map(lambda t, p=pattern: p.search(t) is not None).to_numpy(bool)
-            maybe = np.zeros(len(texts), dtype=bool)
-            for prefilter in intent._prefilters(packs)[key]:
-                maybe |= candidates(texts, prefilter)
-            assert not (exact & ~maybe).any(), (key, texts[exact & ~maybe].tolist())
+            maybe = np.logical_or.reduce([candidates(texts, part) for part in parts[key]])
+            expected = [
+                (m := pattern.search(t)) and next(g for g in m.groups() if g is not None).lower()
+                if hit
+                else None
+                for t, hit in zip(texts, maybe, strict=True)
+            ]
+            found = intent._first_cue(texts.astype(object), parts[key])
+            assert found.astype(object).where(found.notna(), None).tolist() == expected, key
+        assert len(parts[("complaint", "en")]) > 2 and len(parts[("question", "any")]) == 2
+    cues = intent._first_cue(texts.tail(2).astype(object), intent._parts(())[("complaint", "en")])
+    assert cues.tolist() == ["ıs late", pd.NA]
+
+
+def test_leftmost_cue_over_parts_earliest_part_on_a_tie():
+    from socialcrm_utils.nlp.intent import _leftmost
+
+    parts = [re.compile(r"(b)|(c)"), re.compile(r"(ab)"), re.compile(r"(a)")]
+    hits = np.array([[True, True, True], [True, True, True], [True, False, True]])
+    # "xab": part 0 finds "b" at 2, part 1 "ab" at 1 (leftmost); "ab": parts 1 and 2 tie at 0,
+    # part 1 is earlier; "ca": part 0 finds "c" (its second group) at 0, part 1 is not searched.
+    assert _leftmost(["xab", "ab", "ca"], hits, parts) == ["ab", "ab", "c"]
+    assert _leftmost(["zz"], np.ones((3, 1), dtype=bool), parts) == [None]

@@ -32,7 +32,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import compress
 
 import numpy as np
 import pandas as pd
@@ -646,6 +647,20 @@ def _words(fragments: Iterable[str]) -> str:
     return r"(?<!\w)(" + "|".join(f"(?:{f})" for f in fragments) + r")(?!\w)"
 
 
+def _fragments(intent: str, langs: Iterable[str], packs: Iterable[str]) -> list[str]:
+    """The whole-word cue fragments of an intent in some languages, in pattern order."""
+    return [
+        umlaut_aware(f) if lang == "de" else f
+        for lang in langs
+        for f in (*CUES[lang].get(intent, ()), *pack_cues(packs, lang, intent))
+    ]
+
+
+def _openings(langs: Iterable[str]) -> list[str]:
+    """The interrogative openings of some languages, in pattern order."""
+    return [umlaut_aware(f) if lang == "de" else f for lang in langs for f in OPENINGS[lang]]
+
+
 def cue_patterns(intent: str, langs: Iterable[str], packs: Iterable[str] = ()) -> re.Pattern[str]:
     """The compiled cue regex of an intent for one or more languages.
 
@@ -668,19 +683,12 @@ def cue_patterns(intent: str, langs: Iterable[str], packs: Iterable[str] = ()) -
         'Koffer ist weg'
     """
     langs = list(langs)
-    fragments = [
-        umlaut_aware(f) if lang == "de" else f
-        for lang in langs
-        for f in (*CUES[lang].get(intent, ()), *pack_cues(packs, lang, intent))
-    ]
+    fragments = _fragments(intent, langs, packs)
     parts = [_words(fragments)] if fragments else []
     if intent == "complaint":
         parts.append("(" + "|".join((*_MARKS, *_TAGS)) + ")")
     if intent == "question":
-        openings = [
-            umlaut_aware(f) if lang == "de" else f for lang in langs for f in OPENINGS[lang]
-        ]
-        parts = [_QUESTION_MARK, _OPENING_ANCHOR + _words(openings)]
+        parts = [_QUESTION_MARK, _OPENING_ANCHOR + _words(_openings(langs))]
     return re.compile("|".join(parts), re.IGNORECASE | re.MULTILINE)
 
 
@@ -695,76 +703,88 @@ def _patterns(packs: tuple[str, ...]) -> dict[tuple[str, str], re.Pattern[str]]:
 
 
 _PATTERNS = _patterns(())
-#: Fragments per RE2 prefilter pass. RE2's automaton has a memory budget: one pass over all
-#: English complaint cues exceeds it and runs 40 times slower than two passes of half each.
-_PREFILTER_CHUNK = 60
+#: Fragments per part of a long cue pattern (see :func:`_parts`). RE2's automaton has a memory
+#: budget: over all English complaint cues at once it runs 40 times slower than in halves, and
+#: parts of 20 cost RE2 a third of parts of 60; Python's ``re`` tries fewer alternatives per
+#: position in the parts a text can match.
+_PART_SIZE = 20
 
 
 @functools.lru_cache(maxsize=16)
-def _prefilters(packs: tuple[str, ...]) -> dict[tuple[str, str], tuple[re.Pattern[str], ...]]:
-    """Patterns whose matches together cover each (intent, group) pattern's, in small chunks.
+def _parts(packs: tuple[str, ...]) -> dict[tuple[str, str], tuple[re.Pattern[str], ...]]:
+    """Each (intent, group) pattern as consecutive parts that together find its cue.
 
-    A text matches a cue pattern only where one of its whole-word fragments (or a mark) matches,
-    so the union of the chunks' candidates holds every text the full pattern matches.
+    A long pattern is split into patterns of at most :data:`_PART_SIZE` consecutive whole-word
+    fragments each, the complaint marks and tags joining the last; a question pattern into its
+    question marks and its openings. At any position the full pattern matches its first
+    alternative that matches there, so its leftmost match is the leftmost of the parts'
+    leftmost matches, the earliest part on a tie (:func:`_first_cue`).
     """
     out = {}
     for (intent, group), pattern in _patterns(packs).items():
         langs = ("en", "de") if group == "any" else (group,)
-        fragments = [
-            umlaut_aware(f) if lang == "de" else f
-            for lang in langs
-            for f in (*CUES[lang].get(intent, ()), *pack_cues(packs, lang, intent))
-        ]
-        if intent == "question" or len(fragments) <= _PREFILTER_CHUNK:
+        fragments = _fragments(intent, langs, packs)
+        if intent == "question":
+            parts = [_QUESTION_MARK, _OPENING_ANCHOR + _words(_openings(langs))]
+        elif len(fragments) <= _PART_SIZE:
             out[(intent, group)] = (pattern,)
             continue
-        chunks = [
-            fragments[i : i + _PREFILTER_CHUNK] for i in range(0, len(fragments), _PREFILTER_CHUNK)
-        ]
-        flags = re.IGNORECASE | re.MULTILINE
-        out[(intent, group)] = (
-            *(re.compile(_words(chunk), flags) for chunk in chunks),
-            re.compile("(" + "|".join((*_MARKS, *_TAGS)) + ")", flags),
-        )
+        else:
+            size = -(-len(fragments) // -(-len(fragments) // _PART_SIZE))  # even parts
+            parts = [_words(fragments[i : i + size]) for i in range(0, len(fragments), size)]
+            if intent == "complaint":  # the marks and tags last, as in the full pattern
+                parts[-1] += "|(" + "|".join((*_MARKS, *_TAGS)) + ")"
+        out[(intent, group)] = tuple(re.compile(part, pattern.flags) for part in parts)
     return out
 
 
-def _first_cue(
-    text: pd.Series, pattern: re.Pattern[str], prefilters: tuple[re.Pattern[str], ...] = ()
-) -> pd.Series:
-    """The leftmost cue of ``pattern`` in each text, lower-cased (NA where none), vectorised.
+def _first_cue(text: pd.Series, parts: tuple[re.Pattern[str], ...]) -> pd.Series:
+    """The leftmost cue of the pattern made of ``parts`` in each text, lower-cased (NA where
+    none); the same as scanning every text with the full pattern, several times faster.
 
-    The exact Python pattern only runs on the texts RE2 finds a possible match in
-    (:func:`~socialcrm_utils.nlp.prefilter.candidates` of ``prefilters``, by default of
-    ``pattern`` itself), and, where :mod:`~socialcrm_utils.nlp.casefree` allows it, as its
-    case-sensitive twin on the lower-cased texts; the result is the same as scanning every
-    text with ``pattern``, several times faster.
+    RE2 finds the texts each part may match (:func:`~socialcrm_utils.nlp.prefilter.candidates`);
+    the exact Python part runs only on those, and, where :mod:`~socialcrm_utils.nlp.casefree`
+    allows it, as its case-sensitive twin on the lower-cased text.
     """
     cue = pd.Series(pd.NA, index=text.index, dtype="string")
-    mask = np.zeros(len(text), dtype=bool)
-    for prefilter in prefilters or (pattern,):
-        mask |= candidates(text, prefilter)
-    maybe = text[mask]
-    if maybe.empty:
+    hits = np.array([candidates(text, part) for part in parts])
+    rows = np.flatnonzero(hits.any(axis=0))
+    if not rows.size:
         return cue
-    twin = case_sensitive_twin(pattern)
-    safe = fold_safe(maybe) if twin is not None else np.zeros(len(maybe), dtype=bool)
-    if safe.any():  # the twin on lower-cased texts: its cue is lower case already
-        found = _first_group(maybe[safe].str.lower(), twin)
-        cue[found.index] = found.astype("string")
-    if not safe.all():
-        found = _first_group(maybe[~safe], pattern)
-        cue[found.index] = found.str.lower().astype("string")
+    hits, values = hits[:, rows], text.iloc[rows].tolist()
+    twins = [case_sensitive_twin(part) for part in parts]
+    safe = np.zeros(rows.size, dtype=bool)
+    if all(twin is not None for twin in twins):
+        safe = fold_safe(text.iloc[rows])
+    if safe.any():  # the twins on lower-cased texts: their cues are lower case already
+        lowered = [value.lower() for value in compress(values, safe)]
+        found = _leftmost(lowered, hits[:, safe], twins)
+        cue.iloc[rows[safe]] = pd.array(found, dtype="string")
+    if not safe.all():  # RE2 does not fold "ı" and "İ" with "i": every part, as the full pattern
+        found = _leftmost(list(compress(values, ~safe)), np.ones_like(hits[:, ~safe]), parts)
+        cue.iloc[rows[~safe]] = pd.array(
+            [None if f is None else f.lower() for f in found], dtype="string"
+        )
     return cue
 
 
-def _first_group(texts: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
-    """The first capturing group of ``pattern`` that matched in each text (NA where none)."""
-    groups = texts.str.extract(pattern, expand=True)
-    found = groups.iloc[:, 0]
-    for column in groups.columns[1:]:  # a few groups, never rows
-        found = found.fillna(groups[column])
-    return found.dropna()
+def _leftmost(
+    values: list[str], hits: np.ndarray, parts: Sequence[re.Pattern[str]]
+) -> list[str | None]:
+    """First group of the leftmost match over ``parts`` (the earliest part on a tie), per value.
+
+    ``hits[k, i]`` tells whether part ``k`` may match value ``i``; no other pair is searched.
+    """
+    starts = [len(value) + 1 for value in values]
+    found: list[str | None] = [None] * len(values)
+    for part, hit in zip(parts, hits, strict=True):
+        search = part.search
+        for i in np.flatnonzero(hit).tolist():
+            match = search(values[i])
+            if match is not None and match.start() < starts[i]:
+                starts[i] = match.start()
+                found[i] = next(g for g in match.groups() if g is not None)
+    return found
 
 
 def classify_intent(texts: pd.Series, langs: pd.Series, packs: Iterable[str] = ()) -> pd.DataFrame:
@@ -793,7 +813,8 @@ def classify_intent(texts: pd.Series, langs: pd.Series, packs: Iterable[str] = (
     German cues; texts whose language is NA or another language use the union of both, so in
     a language without cues a question is found by its question mark (``?``, ``？``, ``؟``)
     and little else is told apart reliably (see ``docs/languages.md``). Each flag's regex runs
-    once over the column after an RE2 prefilter; there is no Python loop over rows.
+    in parts of a few dozen cues, each part only on the texts an RE2 pass over the column finds
+    it may match.
 
     Args:
         texts: Mention texts (NA gives ``other`` and no flag).
@@ -824,20 +845,19 @@ def classify_intent(texts: pd.Series, langs: pd.Series, packs: Iterable[str] = (
     if not texts.index.equals(langs.index):
         raise ValueError("texts and langs must share the same index")
     packs = check_packs(packs)
-    patterns, prefilters = _patterns(packs), _prefilters(packs)
+    patterns, parts = _patterns(packs), _parts(packs)
     text = texts.astype("string[python]").reset_index(drop=True)  # Python regex semantics
     lang = normalize_lang(langs).reset_index(drop=True)
     group = pd.Series(np.where(lang.isin(["en", "de"]).fillna(False), lang, "any"))
     filled = pd.Series((text.str.strip().str.len().fillna(0) > 0).to_numpy(bool))
+    plain = text.astype(object)  # str values: cheap to hand to RE2 and to search
     cues: dict[str, pd.Series] = {}
     for name in PRECEDENCE:
         cue = pd.Series(pd.NA, index=text.index, dtype="string")
         for code in ("en", "de", "any"):
             rows = filled & (group == code)
             if rows.any():
-                found = _first_cue(
-                    text[rows], patterns[(name, code)], prefilters[(name, code)]
-                ).dropna()
+                found = _first_cue(plain[rows], parts[(name, code)]).dropna()
                 cue[found.index] = found
         cues[name] = cue
     flags = {name: cues[name].notna().to_numpy(bool, copy=True) for name in PRECEDENCE}
@@ -849,7 +869,7 @@ def classify_intent(texts: pd.Series, langs: pd.Series, packs: Iterable[str] = (
             rows = (group.iloc[both] == code).to_numpy(bool) & kept
             if rows.any():
                 bare = mixed[rows].str.replace(_COURTESY, " ", regex=True)
-                found = _first_cue(bare, patterns[("praise", code)])
+                found = _first_cue(bare, (patterns[("praise", code)],))
                 kept[rows] = found.notna().to_numpy(bool)
                 cues["praise"].iloc[both[rows]] = found.to_numpy()
         flags["praise"][both] = kept
