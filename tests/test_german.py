@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from socialcrm_utils.nlp import german
+from socialcrm_utils.nlp import cs_lexicon, german
 from socialcrm_utils.nlp.german import german_analyzer
 
 
@@ -65,3 +65,85 @@ def test_further_trigger_groups_are_tested_case_folded():
     assert analyzer.compound("Seit 30 Minuten stehen wir hier") == _time_lost()
     assert analyzer.compound("Seit 30 Minuten ſtehen wir hier") == _time_lost()
     assert analyzer.compound("Seit 30 Minuten sind wir hier") == 0.0  # no waiting word
+
+
+# Texts that each German rule matches, in several spellings (capitals, ASCII umlauts, spaces).
+RULE_SAMPLES = [
+    "Seit 30 Minuten stehen wir hier",
+    "Wir warten seit 2 Stunden",
+    "3h Verspätung",
+    "Ich warte immer noch",
+    "Immer noch keine Antwort",
+    "Schon  wieder Verspätung",
+    "zum dritten Mal",
+    "JEDES MAL",
+    "Niemand geht ran",
+    "Kein WLAN im Zug",
+    "ohne jede Info",
+    "Der Zug fällt heute aus",
+    "Wieder zu spaet",
+    "Warum geht das nicht",
+    "Wenigstens pünktlich",
+    "Der Betrieb wurde eingestellt",
+    "Ausser Betrieb",
+    "Wo bleibt der Bus",
+    "Hat nichts gebracht",
+    "Seit Stunden",
+    "schon einer Ewigkeit",
+    "nicht erreichbar",
+    "nicht mehr zu gebrauchen",
+    "nicht moeglich",
+    "So ein Sch...",
+    "Schei**",
+    "f*** it",
+    "Störung behoben",
+    "Ende der Störung",
+    "Aufhebung der Sperrung",
+    "Das Problem ist jetzt endlich beseitigt",
+    "Läuft wieder",
+    "funktioniert jetzt wieder",
+    "Nie wieder mit euch",
+    "nie mehr buchen",
+    "Geht's noch?",
+    "Was soll das",
+    "Das kann doch nicht wahr sein",
+    "Oh toll",
+    "Super, schon wieder",
+    "Danke für nichts",
+    "Na toll wieder",
+    "Guten Morgen",
+    "Liebe Grüße",
+    "Liebe Frau Müller",
+    "Mach's gut",
+    "Alles Gute",
+    "Danke? Wann kommt er?",
+    "Wann kommt er? Danke",
+    "Schönes Wochenende",
+    "Viel Spaß",
+    "Dank der Bahn",
+    "Mit freundlichen Grüßen",
+    "Gute Reise",
+    "na gut",
+]
+
+
+def test_german_rule_triggers_are_necessary_for_their_regex():
+    """A rule runs only where one trigger of each group occurs: a match without would be lost."""
+    analyzer = german_analyzer(packs=["rail", "airline"])
+    rules = [*analyzer._phrases, *german._SARCASM, *analyzer._formulas]
+    for text in RULE_SAMPLES:
+        normalised = " ".join(text.lower().split())
+        matched = [groups for groups, pattern, *_ in rules if pattern.search(text)]
+        assert matched, text  # every sample exercises a rule
+        for groups in matched:
+            assert cs_lexicon.triggers_present(groups, normalised), (groups[-1][:3], text)
+
+
+def test_rules_with_a_second_trigger_group():
+    analyzer = german_analyzer()
+    # "for ages" (-1.2) needs "seit"/"schon" right before the span: "seit" alone is not enough.
+    assert analyzer.compound("Seit Stunden") == round(-1.2 / math.sqrt(1.2 * 1.2 + 15), 4)
+    assert analyzer.compound("Seit gestern") == 0.0
+    # "thanks in a question" needs a "dank": a question alone runs no formula.
+    assert analyzer.compound("Danke? Wann kommt er?") == 0.0
+    assert analyzer.compound("Wann kommt er?") == 0.0

@@ -172,6 +172,72 @@ _PRAISE = (
     r"(?:toll|super|klasse|prima|spitze|großartig|wunderbar|perfekt|herrlich|danke|bravo|"
     r"na\s+toll)"
 )
+_PRAISE_TRIGGERS = (
+    "toll",
+    "super",
+    "klasse",
+    "prima",
+    "spitze",
+    "großartig",
+    "grossartig",
+    "wunderbar",
+    "perfekt",
+    "herrlich",
+    "danke",
+    "bravo",
+)
+# Every match of _SERVICE_NOUN holds one of these.
+_SERVICE_TRIGGERS = (
+    "antwort",
+    "info",
+    "hilfe",
+    "rückmeldung",
+    "rueckmeldung",
+    "durchsage",
+    "ansage",
+    "entschuldigung",
+    "erstattung",
+    "entschädigung",
+    "entschaedigung",
+    "service",
+    "ansprechpartner",
+    "reaktion",
+    "anschluss",
+    "wlan",
+    "netz",
+    "empfang",
+    "personal",
+    "verbindung",
+    "ahnung",
+    "strom",
+    "wasser",
+    "heizung",
+    "toilette",
+    "ersatz",
+)
+# What the "wishes" formula wishes: every match holds one of these.
+_WISHED_TRIGGERS = (
+    "woche",
+    "abend",
+    "tag",
+    "urlaub",
+    "start",
+    "reise",
+    "weihnachten",
+    "ostern",
+    "rutsch",
+    "nacht",
+    "aufenthalt",
+    "zeit",
+    "spaß",
+    "spass",
+    "erfolg",
+    "glück",
+    "glueck",
+    "freude",
+    "vergnügen",
+    "vergnuegen",
+)
 
 #: Service phrases: ``(name, triggers, regular expression, valence on VADER's scale)``, case-
 #: and umlaut-insensitive; each match adds its valence at its first word. A match of a rule
@@ -188,14 +254,17 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "still waiting",
-        ("wart", "immer"),
+        (("wart", "immer"), ("warte", "immer noch", "noch immer")),
         r"\bwarte\w*\s+(?:\w+\s+){0,2}?(?:immer\s+noch|noch\s+immer|seit|schon)\b|"
         r"\b(?:immer\s+noch|noch\s+immer)\s+(?:kein\w*|nicht|nichts)\b",
         -1.5,
     ),
     (
         "again",
-        ("wieder", "mal"),
+        (
+            ("wieder", "mal"),
+            ("schon wieder", "mal wieder", "wieder mal", "wieder einmal", "zum ", "jedes mal"),
+        ),
         r"\b(?:schon\s+wieder|mal\s+wieder|wieder\s+mal|wieder\s+einmal|zum\s+\w+\s+mal|"
         r"jedes\s+mal)\b",
         -0.8,
@@ -209,7 +278,7 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "no service",
-        ("kein", "ohne"),
+        (("kein", "ohne"), _SERVICE_TRIGGERS),
         rf"\b(?:kein|keine|keinen|keiner|keinem|ohne)\s+(?:\w+\s+)?{_SERVICE_NOUN}\b",
         -1.5,
     ),
@@ -219,7 +288,7 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
         r"\bf(?:ällt|allen|iel|ielen)\s+(?:\w+\s+){0,3}?aus\b",
         -1.2,
     ),
-    ("too late", ("spät", "spaet"), r"\bzu\s+spät\b", -1.2),
+    ("too late", (("spät", "spaet"), ("zu spät", "zu spaet")), r"\bzu\s+spät\b", -1.2),
     (
         "why",
         ("warum", "wieso", "weshalb"),
@@ -237,7 +306,10 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "out of order",
-        ("betrieb", "erliegen", "bleib"),
+        (
+            ("betrieb", "erliegen", "bleib"),
+            ("außer betrieb", "ausser betrieb", "zum erliegen", "wo bleib"),
+        ),
         r"\baußer\s+betrieb\b|\bzum\s+erliegen\b|\bwo\s+bleib(?:t|st|en)\b",
         -1.2,
     ),
@@ -250,20 +322,42 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "for ages",
-        ("seit", "schon"),
+        (
+            ("seit", "schon"),
+            tuple(
+                f"{since} {span}"
+                for since in ("seit", "schon")
+                for span in ("stunden", "tagen", "wochen", "ewigkeiten", "einer ewigkeit")
+            ),
+        ),
         r"\b(?:seit|schon)\s+(?:stunden|tagen|wochen|ewigkeiten|einer\s+ewigkeit)\b",
         -1.2,
     ),
     (
         "not available",
-        ("nicht", "kein"),
+        (
+            ("nicht", "kein"),
+            (
+                "möglich",
+                "moeglich",
+                "erreichbar",
+                "verfügbar",
+                "verfuegbar",
+                "buchbar",
+                "nutzbar",
+                "lieferbar",
+                "zu erreichen",
+                "zu gebrauchen",
+            ),
+        ),
         r"\b(?:nicht|kaum|nie)\s+(?:mehr\s+)?(?:möglich|erreichbar|verfügbar|buchbar|nutzbar|"
         r"benutzbar|lieferbar|zu\s+erreichen|zu\s+gebrauchen)\b",
         -1.2,
     ),
     (
         "censored swearing",
-        ("sch", "f*", "a*"),
+        # "sch" or "schei", then "..", "…" or "*"; or "**".
+        (("sch", "f*", "a*"), ("h..", "h…", "h*", "i..", "i…", "i*", "**")),
         r"\bsch(?:ei)?(?:\.{2,}|…|\*+)|\b(?:f|a)\*{2,}",
         -1.5,
     ),
@@ -282,6 +376,18 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
                 "aufhebung",
             ),
             _RESOLVED_TRIGGERS,
+            # What ends it, as the expression names it.
+            (
+                "beendet",
+                "vorbei",
+                "aufgehoben",
+                "behoben",
+                "gelöst",
+                "geloest",
+                "beseitigt",
+                "ende ",
+                "aufhebung ",
+            ),
         ),
         r"(?:chaos|störung|sperrung|problem|ausfall|panne|fehler)"
         r"\w*\s+(?:\w+\s+){0,6}?(?:beendet|vorbei|aufgehoben|behoben|gelöst|beseitigt)\b|"
@@ -291,19 +397,31 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "working again",
-        ("wieder",),
+        (("wieder",), ("läuft", "laeuft", "laufen", "funktion", "geht", "gehen", "klappt")),
         r"\b(?:läuft|laufen|funktioniert|funktionieren|geht|gehen|klappt)\s+(?:\w+\s+)?wieder\b",
         1.0,
     ),
     (
         "never again",
-        ("nie",),
+        (("nie",), ("nie mehr ", "nie wieder ")),
         r"\bnie\s+(?:mehr|wieder)\s+(?:mit|bei|buchen|bestellen|kaufen)\b",
         -2.0,
     ),
     (
         "outrage",
-        ("geht", "soll", "kann"),
+        (
+            ("geht", "soll", "kann"),
+            (
+                "geht's noch",
+                "geht es noch",
+                "geht gar nicht",
+                "was soll das",
+                "wie kann es sein",
+                "wie kann das sein",
+                "kann nicht",
+                "kann doch nicht",
+            ),
+        ),
         r"\b(?:geht(?:'s|\s+es)\s+noch|geht\s+gar\s+nicht|was\s+soll\s+das|wie\s+kann\s+(?:es|das)"
         r"\s+sein|kann\s+(?:doch\s+)?nicht\s+(?:wahr\s+)?sein)\b",
         -1.5,
@@ -318,13 +436,13 @@ SARCASM_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "praise, again",
-        ("wieder",),
+        (("wieder",), _PRAISE_TRIGGERS),
         rf"\b({_PRAISE})\W{{0,3}}\s*(?:schon\s+wieder|mal\s+wieder|wieder\s+mal|wieder\s+einmal|"
         rf"wieder)\b",
     ),
     (
         "thanks for nothing",
-        ("nichts",),
+        (("nichts",), ("für nichts", "fuer nichts")),
         r"\b(danke|vielen\s+dank)\s+(?:\w+\s+){0,2}?für\s+nichts\b",
     ),
 )
@@ -332,7 +450,7 @@ SARCASM_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 FORMULA_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "greeting",
-        ("gute",),
+        (("gute",), ("morgen", "tag", "abend", "nacht", "reise", "besserung")),
         r"\b(gute[nr]?)\s+(?:morgen|tag|abend|nacht|reise|heimreise|besserung)\b",
     ),
     (
@@ -350,18 +468,21 @@ FORMULA_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "farewell",
-        ("gut",),
+        (("gut",), ("mach", "alles gute", "na gut", "schon gut")),
         r"\bmach(?:t|s|['’]s)?\s+(?:es\s+|['’]s\s+)?(gut)\b|\balles\s+(gute)\b|"
         r"\b(?:na|schon)\s+(gut)\b",
     ),
     (
         "thanks in a question",
-        ("?",),
+        (("?",), ("dank",)),
         r"\b(danke|dankeschön|vielen\s+dank)\b(?=[^?]*\?)|\?[^?]*?\b(danke|dankeschön)\b",
     ),
     (
         "wishes",
-        ("schön", "schoen", "gute", "angenehm", "frohe", "erholsam", "toll", "viel"),
+        (
+            ("schön", "schoen", "gute", "angenehm", "frohe", "erholsam", "toll", "viel"),
+            _WISHED_TRIGGERS,
+        ),
         r"\b(schöne[nsr]?|gute[nsr]?|angenehme[nsr]?|frohe[nsr]?|erholsame[nsr]?|tolle[nsr]?)"
         r"\s+(?:\w+\s+)?(?:wochenende|abend|tag|feierabend|urlaub|start|reise|heimreise|"
         r"weihnachten|ostern|feiertage|rutsch|nacht|woche|sonntag|aufenthalt|zeit)\b|"
@@ -369,7 +490,7 @@ FORMULA_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ),
     (
         "dank as a preposition",
-        ("dank",),
+        (("dank",), ("dank d", "dank e", "dank i", "dank s", "dank u")),
         r"\b(dank)\s+(?:der|des|dem|den|eines|einer|einem|ihre[rsmn]?|seine[rsmn]?|unsere[rsmn]?|"
         r"eure[rsmn]?|deren|dessen)\b",
     ),
