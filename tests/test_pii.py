@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from socialcrm_utils import config
-from socialcrm_utils.nlp import pii
+from socialcrm_utils.nlp import pii, prefilter
 from socialcrm_utils.nlp.pii import (
     PiiMatch,
     find_pii,
@@ -364,3 +364,61 @@ def test_a_region_pass_is_skipped_only_where_no_number_of_the_region_fits():
         "flight 123 at 4:30, seat 7": [],
         "+49 30 901820 please": [("phone", "+49 30 901820")],
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Where the phone matcher runs: pieces and the shortcut
+# --------------------------------------------------------------------------------------------
+
+
+def test_pieces_are_runs_of_number_characters_around_digits():
+    text = "@115712 Flight 12 at 10:30, call (030) 1234-5678 ext. 9!"
+    assert [text[a:b] for a, b in prefilter.phone_pieces(text)] == [
+        "115712 ",
+        "t 12 at 10:30, ",
+        " (030) 1234-5678 ext. 9",
+    ]
+    assert prefilter.phone_pieces("no digits here") == []
+
+
+def test_piece_shortcut_known_answers():
+    # A twcs handle is no German, British or US number; a dated flight is no US number.
+    assert [prefilter.phone_piece_may_hold("115712 ", r) for r in ("DE", "GB", "US")] == [False] * 3
+    assert prefilter.phone_piece_may_hold(" 14.10.2026 ", "US") is False
+    # National numbers, a national prefix, the country code without "+", the call prefix.
+    assert prefilter.phone_piece_may_hold(" 030 12345678", "DE")
+    assert prefilter.phone_piece_may_hold("(415) 555-0199", "US")
+    assert prefilter.phone_piece_may_hold("49 30 12345678", "DE")
+    assert prefilter.phone_piece_may_hold("00 44 ", "DE")
+    # No shortcut: "+", letters that may be digits, a long block.
+    assert prefilter._piece_blocks("+1 ") is None
+    assert prefilter._piece_blocks("030 1234 ext. 5") is None
+    assert prefilter._piece_blocks("1234567890") is None
+    assert prefilter._piece_blocks("t 12 at 10:30") == ("12", "10", "30")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call (415) 555-0199 or 030 12345678, ext. 12",
+        "Tel.:030 1234 ext. 5!",  # extension letters may become digits
+        "1-800-FLOWERS or 0800 FLOWERS",
+        "am 14.10.2026 um 12:30, 2012-01-02 08:00",  # dates and a time stamp
+        "x4155550199y 4155550199% $4155550199",  # letters, % and currency around a number
+        "@115712 Kennung 49301234567 and 4930 1234567",
+        "０３０ １２３４５６７８ or ٠٣٠١٢٣٤٥٦٧٨",  # full-width and Arabic-Indic digits
+        "0 0 44 20 7946 0958; 011 44 20 7946 0958",
+        "650-253-0000 ext 123# / 650-253-0001 x 4",
+    ],
+)
+def test_piecewise_matcher_equals_the_whole_text_matcher(text: str) -> None:
+    import phonenumbers
+
+    for region in ("DE", "GB", "US", "FR", "JE"):
+        whole = {
+            (m.start, m.end)
+            for m in phonenumbers.PhoneNumberMatcher(
+                text, region, leniency=phonenumbers.Leniency.VALID
+            )
+        }
+        assert set(pii._national_matches(text, region, prefilter.phone_pieces(text))) == whole

@@ -41,6 +41,43 @@ link's path or query stays, with the link.
 expression picks the texts that *could* contain personal data (:data:`PREFILTER_PATTERN` and
 each playbook pattern) and the per-text search runs only on those candidates, once per distinct
 text.
+
+**Where the phone matcher runs.** phonenumbers' matcher is most of the cost (on real tweets
+the candidates are flight numbers, handles such as ``@115712``, dates, times, prices), so each
+region's national pass (leniency ``VALID``) runs only where it can find something; the result
+is the same as running it on the whole text (checked against the unfiltered matcher on the
+21,950 distinct real texts in five regions, and against the whole-text code on 100,388 texts
+built from ``example_number_for_type`` of every region and number type, in every format, with
+extensions, full-width and Arabic-Indic digits, in seven region sets):
+
+* A *piece* is a maximal run of characters a match can contain: digits, the matcher's
+  punctuation (including the letter x), leading ``(``/``[``/``+``, and what an extension adds
+  (separators, ``;ext=``, ``#``, ``~``, the letters of ``ext``/``extension``/``anexo``/``int``/
+  ``доб``; case-insensitive). Every match lies in one piece, and the matcher judges a
+  candidate only by the candidate and the characters right before and after it (a ``:`` after
+  it, for times, is itself a piece character). So the matcher on each piece with one
+  character of context on either side finds exactly the whole text's matches, cached per
+  distinct piece, while its budget of 65,535 failed attempts cannot run out on the whole text
+  (at most 13 per character of the pieces: texts whose pieces exceed
+  :data:`_PIECEWISE_MAX_CHARS` are searched whole).
+* A piece is searched only if it may hold a number
+  (:func:`~socialcrm_utils.nlp.prefilter.phone_piece_may_hold`). A number parsed
+  without ``+`` starts at a digit block and ends at one (blocks of up to
+  ``MAX_PLAIN_BLOCK`` (9) digits: a longer block, where an extension may stop inside it, is
+  always searched), and its digits are those of consecutive blocks, unless three ASCII
+  letters between the first and last digit, one of them an x or part of ``nt``, may become
+  digits (vanity numbers, extension labels): then the piece is searched. For the digits ``d``
+  of any run of consecutive blocks the piece is searched if ``d`` starts with the region's
+  international call prefix (any country then), or ``d`` or ``d`` without the region's country
+  code, with or without a national prefix (``national_prefix_for_parsing`` of the region and
+  of the code's main region; any if a transform rule may add digits), has a possible length
+  and fully matches a number-type pattern (fixed line, mobile, toll-free, ...) of a region of
+  the calling code: ``is_valid_number`` requires that of every number it accepts. A handle
+  such as ``115712`` fits no German pattern, a date ``14.10.2026`` no US one.
+
+The checks read only phonenumbers' public metadata (``PhoneMetadata``, ``normalize_digits_only``),
+so they follow the metadata of the installed version. Real texts (22,224, the example
+playbook's regions): 1.09 -> 0.50 s CPU for :func:`redact_texts`.
 """
 
 from __future__ import annotations
@@ -58,6 +95,7 @@ import phonenumbers
 from stdnum import iban as stdnum_iban
 from stdnum import luhn as stdnum_luhn
 
+from .prefilter import clear_phone_caches, phone_piece_may_hold, phone_pieces
 from .sentiment import normalize_lang
 from .twitter import extract_urls_with_indices
 
@@ -138,6 +176,9 @@ _INTERNATIONAL_PASSES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("DE", ("+", "\uff0b", "00")),
     ("US", ("011",)),
 )
+# Texts whose pieces are up to this long together are searched piece by piece: the matcher
+# gives up after 65,535 failed attempts, and makes at most 13 per character of the pieces.
+_PIECEWISE_MAX_CHARS = 5000
 # Links: scheme URLs up to the next space (twitter-text needs a known top-level domain and
 # leaves out e.g. http://localhost:8080/...), without trailing punctuation.
 _SCHEME_URL_RE = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>\"]+")
@@ -300,20 +341,59 @@ def _min_national_digits(region: str) -> int:
     return min(lengths, default=1)
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _piece_matches(context: str, left: int, region: str) -> tuple[tuple[int, int], ...]:
+    """Spans (relative to the piece) of ``region``'s matches in a piece with its context.
+
+    ``context`` is the piece with the character before it (``left`` = 1; 0 at the start of
+    the text) and the one after it (if any).
+    """
+    return tuple(
+        (m.start - left, m.end - left)
+        for m in phonenumbers.PhoneNumberMatcher(
+            context, region, leniency=phonenumbers.Leniency.VALID
+        )
+    )
+
+
+def _national_matches(
+    text: str, region: str, pieces: list[tuple[int, int]]
+) -> Iterable[tuple[int, int]]:
+    """Spans of ``region``'s matcher (leniency VALID) in ``text``, piece by piece.
+
+    Only the pieces :func:`~socialcrm_utils.nlp.prefilter.phone_piece_may_hold` accepts are
+    searched, each with one character of context on either side (cached per distinct piece and
+    context); a text whose pieces are longer than :data:`_PIECEWISE_MAX_CHARS` together is
+    searched whole if any piece is accepted.
+    """
+    held = [(a, b) for a, b in pieces if phone_piece_may_hold(text[a:b], region)]
+    if not held:
+        return
+    if sum(b - a for a, b in pieces) > _PIECEWISE_MAX_CHARS:
+        for m in phonenumbers.PhoneNumberMatcher(
+            text, region, leniency=phonenumbers.Leniency.VALID
+        ):
+            yield m.start, m.end
+        return
+    for a, b in held:
+        left = 1 if a > 0 else 0
+        for start, end in _piece_matches(text[a - left : b + 1], left, region):
+            yield a + start, a + end
+
+
 def _phones(text: str, regions: tuple[str, ...]) -> set[tuple[int, int]]:
     """Spans of valid phone numbers in any of ``regions`` or in international format, plus
     Ofcom's drama numbers."""
     spans: set[tuple[int, int]] = set()
     international = _INTERNATIONAL_HINT_RE.search(text) is not None
     digits = len(_DIGIT_RE.findall(text))
+    pieces: list[tuple[int, int]] | None = None
     for region in regions:
         if not international and digits < _min_national_digits(region):
             continue  # too few digits for any number of the region (and none dialled abroad)
-        matcher = phonenumbers.PhoneNumberMatcher(
-            text, region, leniency=phonenumbers.Leniency.VALID
-        )
-        for m in matcher:
-            spans.add((m.start, m.end))
+        if pieces is None:
+            pieces = phone_pieces(text)
+        spans.update(_national_matches(text, region, pieces))
     if international:
         for region, prefixes in _INTERNATIONAL_PASSES:
             for m in phonenumbers.PhoneNumberMatcher(
@@ -482,6 +562,9 @@ def redact_texts(
     _compile_patterns(tuple(patterns.items()))  # fail early on a bad pattern
     strings = texts.astype("string")
     candidate = _could_contain(strings, patterns)
+    # The piece caches serve one call: earlier calls' texts do not make this one look faster.
+    clear_phone_caches()
+    _piece_matches.cache_clear()
 
     redacted = strings.copy()
     types = pd.Series("", index=texts.index, dtype="string")

@@ -17,6 +17,11 @@ RE2 pattern that matches **at least** every text the original matches (a superse
 the exact Python pattern then only runs on the candidates. On the generated sample the
 complaint cues flag about a fifth of the texts, and the whole pass costs a few percent of
 scanning everything with ``re``.
+
+:func:`phone_pieces` and :func:`phone_piece_may_hold` do the same for phonenumbers' matcher:
+the runs of characters a phone number can be written with, and whether one of them may hold a
+number of a region, from the library's public metadata (the reasoning is in
+:mod:`socialcrm_utils.nlp.pii`, "Where the phone matcher runs").
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import phonenumbers
 
-__all__ = ["loosen", "candidates"]
+__all__ = ["loosen", "candidates", "phone_pieces", "phone_piece_may_hold", "clear_phone_caches"]
 
 logger = logging.getLogger(__name__)
 
@@ -185,3 +192,196 @@ def candidates(texts: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
         logger.debug("no RE2 prefilter for a pattern (%s): scanning every text", exc)
         return present
     return hits.fill_null(False).to_numpy(zero_copy_only=False) & present
+
+
+# --------------------------------------------------------------------------------------------
+# Phone pieces: where phonenumbers' matcher may find a number (used by pii)
+# --------------------------------------------------------------------------------------------
+
+# Phone pieces (see pii's module docstring, "Where the phone matcher runs"): maximal runs of
+# the characters a match of phonenumbers' matcher can contain: digits, its punctuation (with the
+# letter x), the leading "(" / "[" / "+" (and full-width forms), and what an extension may add
+# (separators, ";ext=", ":", "#", "~", the letters of its labels "ext", "extension", "anexo",
+# "int", "доб" and their full-width forms). Case-insensitive, as phonenumbers matches.
+_PHONE_PIECE_RE = re.compile(
+    "[\\d"
+    "\\-x\u2010-\u2015\u2212\u30fc\uff0d-\uff0f \u00a0\u00ad\u200b\u2060\u3000"
+    "()\uff08\uff09\uff3b\uff3d.\\[\\]/~\u2053\u223c\uff5e+\uff0b"
+    "\t,;=:\uff0e#\uff03aeinost\u00f3\u0301\uff45\uff58\uff54\uff4e\uff49"
+    "\u0434\u043e\u0431]*",
+    re.IGNORECASE,
+)
+_BLOCK_RE = re.compile(r"\d+")
+_PLUS_RE = re.compile("[+\uff0b]")
+_ASCII_LETTER_RE = re.compile("[A-Za-z]")
+# Every ASCII letter a match can hold is an x or part of the labels "ext...", "anexo", "int".
+_LABEL_HINT_RE = re.compile("[xX]|[nN][tT]")
+_MAX_PLAIN_BLOCK = (
+    9  # longest digit block a match surely starts and ends around (see pii's docstring)
+)
+_NUMBER_TYPES: tuple[str, ...] = (
+    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan",
+    "voicemail", "fixed_line", "mobile",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _RegionRules:
+    """What a number found by ``region``'s matcher without ``+`` must look like (metadata)."""
+
+    country_code: str
+    international_prefix: re.Pattern[str] | None
+    national_prefixes: tuple[re.Pattern[str], ...]  # national_prefix_for_parsing
+    transforms: bool  # a national_prefix_transform_rule may add digits
+    lengths: frozenset[int]  # possible lengths of the national number (empty: any)
+    types: re.Pattern[str]  # union of the number-type patterns of every region of the code
+
+    def national_number_may_fit(self, digits: str) -> bool:
+        """Whether ``digits``, as parsed (national prefix stripped or not), may be valid."""
+        if self._fits(digits):
+            return True
+        for prefix in self.national_prefixes:
+            found = prefix.match(digits)
+            if found and (self.transforms or self._fits(digits[found.end() :])):
+                return True
+        return False
+
+    def _fits(self, digits: str) -> bool:
+        return (not self.lengths or len(digits) in self.lengths) and bool(
+            self.types.fullmatch(digits)
+        )
+
+    def may_start(self, digits: str) -> bool:
+        """Whether a number parsed from ``digits`` (a digit run of a piece) may be valid."""
+        if self.international_prefix is not None and self.international_prefix.match(digits):
+            return True  # dialled abroad: any country code
+        code = self.country_code
+        if digits.startswith(code) and self.national_number_may_fit(digits[len(code) :]):
+            return True
+        return self.national_number_may_fit(digits)
+
+
+@functools.cache
+def _region_rules(region: str) -> _RegionRules:
+    """:class:`_RegionRules` of a region, from phonenumbers' public metadata."""
+    code = phonenumbers.country_code_for_region(region)
+    shared = [
+        metadata
+        for other in phonenumbers.region_codes_for_country_code(code)
+        if (metadata := phonenumbers.PhoneMetadata.metadata_for_region(other)) is not None
+    ]
+    # parse() strips a national prefix with the metadata of the region it parses for and of the
+    # main region of the calling code; validity is checked against any region of the code.
+    parsing = [
+        metadata
+        for other in {region, phonenumbers.region_code_for_country_code(code)}
+        if (metadata := phonenumbers.PhoneMetadata.metadata_for_region(other)) is not None
+    ]
+    own = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    patterns = [
+        desc.national_number_pattern
+        for metadata in shared
+        for name in _NUMBER_TYPES
+        if (desc := getattr(metadata, name, None)) is not None and desc.national_number_pattern
+    ]
+    general = [m.general_desc.possible_length for m in shared if m.general_desc is not None]
+    lengths = (
+        frozenset(n for found in general for n in found if n > 0)
+        if general and all(len(found) for found in general)
+        else frozenset()
+    )
+    return _RegionRules(
+        country_code=str(code),
+        international_prefix=re.compile(own.international_prefix)
+        if own is not None and own.international_prefix
+        else None,
+        national_prefixes=tuple(
+            re.compile(m.national_prefix_for_parsing)
+            for m in parsing
+            if m.national_prefix_for_parsing
+        ),
+        transforms=any(m.national_prefix_transform_rule for m in parsing),
+        lengths=lengths,
+        types=re.compile("|".join(f"(?:{p})" for p in patterns) if patterns else "(?!)"),
+    )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _piece_blocks(piece: str) -> tuple[str, ...] | None:
+    """The digit blocks of a piece (ASCII digits), or None if no shortcut applies to it.
+
+    None when the piece holds a ``+``, three ASCII letters between its first and last digit
+    of which one is an x or part of an ``nt`` (letters of a vanity number or an extension
+    label become digits), or a block of more than :data:`_MAX_PLAIN_BLOCK` digits.
+
+    Examples:
+        >>> _piece_blocks(" 14.10.2026, "), _piece_blocks("+49 30"), _piece_blocks("1 ext 2")
+        (('14', '10', '2026'), None, None)
+    """
+    if _PLUS_RE.search(piece):
+        return None
+    found = list(_BLOCK_RE.finditer(piece))
+    inner = piece[found[0].start() : found[-1].end()] if found else ""
+    if _LABEL_HINT_RE.search(inner) and len(_ASCII_LETTER_RE.findall(inner)) >= 3:
+        return None
+    blocks = tuple(
+        b if b.isascii() else phonenumbers.normalize_digits_only(b)
+        for b in (m.group() for m in found)
+    )
+    if any(len(block) > _MAX_PLAIN_BLOCK for block in blocks):
+        return None
+    return blocks
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _blocks_may_hold(blocks: tuple[str, ...], region: str) -> bool:
+    """Whether the digits of consecutive blocks may form a number of ``region``'s matcher."""
+    rules = _region_rules(region)
+    for first in range(len(blocks)):
+        digits = ""
+        for block in blocks[first:]:
+            digits += block
+            if rules.may_start(digits):
+                return True
+    return False
+
+
+def phone_piece_may_hold(piece: str, region: str) -> bool:
+    """False only if ``region``'s matcher (leniency VALID) surely finds no number in ``piece``.
+
+    Examples:
+        >>> phone_piece_may_hold("115712 ", "DE"), phone_piece_may_hold("030 12345678", "DE")
+        (False, True)
+        >>> phone_piece_may_hold("14.10.2026", "US"), phone_piece_may_hold("+1 ", "US")
+        (False, True)
+    """
+    blocks = _piece_blocks(piece)
+    return blocks is None or _blocks_may_hold(blocks, region)
+
+
+def phone_pieces(text: str) -> list[tuple[int, int]]:
+    """Spans of the pieces of a text that hold a digit (see the module docstring).
+
+    Each digit block is widened to the run of piece characters around it (to the right with
+    :data:`_PHONE_PIECE_RE`, to the left with it on the reversed text): linear in the text's length.
+
+    Examples:
+        >>> text = "@115712 Flight 12 at 10:30"
+        >>> [text[a:b] for a, b in phone_pieces(text)]
+        ['115712 ', 't 12 at 10:30']
+    """
+    spans: list[tuple[int, int]] = []
+    reverse = ""
+    for block in _BLOCK_RE.finditer(text):
+        if spans and block.start() < spans[-1][1]:
+            continue  # already inside the last piece
+        reverse = reverse or text[::-1]
+        start = len(text) - _PHONE_PIECE_RE.match(reverse, len(text) - block.start()).end()
+        spans.append((start, _PHONE_PIECE_RE.match(text, block.end()).end()))
+    return spans
+
+
+def clear_phone_caches() -> None:
+    """Empty the caches of :func:`phone_piece_may_hold` (per piece and per digit blocks)."""
+    _piece_blocks.cache_clear()
+    _blocks_may_hold.cache_clear()
