@@ -20,6 +20,9 @@ from socialcrm_utils.nlp import sentiment as sentiment_module
 from socialcrm_utils.nlp.german import german_analyzer, load_sentiws
 from socialcrm_utils.nlp.sentiment import CS_EXTENSION_VERSION, english_compound
 from socialcrm_utils.nlp.vader import tokenize_vader
+from socialcrm_utils.sample import generate_mentions
+
+from .conftest import HAS_SHARED_DATA, real_public_texts
 
 SHARED_DATA = Path(config.PROJECT_ROOT).parent / "shared" / "data"
 
@@ -218,8 +221,23 @@ def test_rule_triggers_are_necessary_for_their_regex():
             "thanks in advance",
             "Is it on time? Thank you",
             "thank you. Any update?",
+            # letters re.IGNORECASE matches to i and s, and whitespace runs, in further groups
+            "it didn't ſhow up",
+            "İt isn't\tloading",
+            "cannot  reach anyone",
+            "nobody ſupports me, no \u0130nfo",
+            "Great,  yet another delay",
+            "THX \n for nothing",
+            "yea   right",
+            "#SoDisappointed",
+            "seriously ?",
+            "they hangſ up on me",
         ]
     )
+    _assert_triggers_necessary(samples)
+
+
+def _assert_triggers_necessary(samples: list[str]) -> None:
     rules = [(t, r) for _, t, r, _ in cs_lexicon.PHRASE_RULES]
     rules += [(t, r) for _, t, r in cs_lexicon.SARCASM_RULES + cs_lexicon.FORMULA_RULES]
     for triggers, regex in rules:
@@ -228,6 +246,28 @@ def test_rule_triggers_are_necessary_for_their_regex():
             if pattern.search(text):
                 normalised = " ".join(text.lower().split())
                 assert cs_lexicon.triggers_present(triggers, normalised), (regex[:40], text)
+
+
+def test_rule_triggers_are_necessary_on_generated_texts():
+    _assert_triggers_necessary(generate_mentions(3_000, seed=5)["text"].dropna().tolist())
+
+
+@pytest.mark.realdata
+def test_rule_triggers_are_necessary_on_every_real_text():
+    if not HAS_SHARED_DATA:
+        pytest.skip(f"no data at {SHARED_DATA}")
+    _assert_triggers_necessary(real_public_texts()["text"].tolist())
+
+
+def test_further_trigger_groups_skip_texts_the_regex_cannot_match():
+    rules = {r[0]: r[1] for r in cs_lexicon.PHRASE_RULES}
+    # "can" alone (no negation, no service verb) no longer runs "service fails" / "can't reach"
+    assert not cs_lexicon.triggers_present(rules["service fails"], "can you help me?")
+    assert not cs_lexicon.triggers_present(rules["can't reach"], "can you help me?")
+    assert cs_lexicon.triggers_present(rules["can't reach"], "can't get through")
+    assert cs_lexicon.triggers_present(rules["service fails"], "it didn't ſhow up")
+    assert not cs_lexicon.triggers_present(rules["on hold"], "hold my bag")
+    assert cs_lexicon.triggers_present(rules["on hold"], "on hold")
 
 
 def test_trigger_groups_need_one_string_of_each_group():

@@ -156,6 +156,8 @@ _WAIT_TRIGGERS = (
     "queue",
     "stranded",
 )
+# Every "n't", "...nt" or "not" a rule's negation matches holds one of these (a further group).
+_NEGATION_TRIGGERS = ("n't", "nt ", "not")
 _NOBODY = r"(?:no\s*one|nobody|noone|no\s+body)"
 _RESPONSE_VERB = (
     r"(?:answers?|answered|answering|responds?|responded|responding|replies|replied|replying|"
@@ -178,8 +180,10 @@ _NEGATIVE_EMOJI = (
 #: of the trigger strings (a fast pre-check: the regex cannot match without one). Triggers are
 #: either strings (one of them must occur) or groups of strings (one of *each* group must
 #: occur, :func:`triggers_present`): "time lost" needs a duration and a wait word, so texts
-#: with a digit but no wait word skip its regex. Each match adds its valence at the cue's first
-#: word, before VADER's "but" rule and normalisation.
+#: with a digit but no wait word skip its regex. Further groups only narrow the texts the regex
+#: runs on (each holds a string of every match, in the text :func:`fold_case` folds), so adding
+#: one never changes a score. Each match adds its valence at the cue's first word, before
+#: VADER's "but" rule and normalisation.
 PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     (
         "still waiting",
@@ -187,7 +191,7 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
         r"\b(?:still|been|keep|kept|am|are|is)\s+(?:\w+\s+){0,2}?wait(?:ing|ed)\b",
         -1.5,
     ),
-    ("on hold", ("hold",), r"\bon\s+hold\b", -1.2),
+    ("on hold", (("hold",), ("on hold",)), r"\bon\s+hold\b", -1.2),
     (
         "time lost",
         (("hour", "hr", "min", "day", *"0123456789"), _WAIT_TRIGGERS),
@@ -203,13 +207,22 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "no help",
-        ("no", "zero", "without", "not any", "not a single"),
+        (
+            ("no", "zero", "without", "not any", "not a single"),
+            (
+                *("help", "assistance", "support", "info", "update", "explanation", "apolog"),
+                *("compensation", "response", "answer", "reply", "communication", "customer"),
+            ),
+        ),
         rf"\b(?:no|zero|without\s+(?:any\s+)?|not\s+(?:any|a\s+single))\s+{_SERVICE_NOUN}\b",
         -1.5,
     ),
     (
         "no response",
-        ("never", "not", "didn", "haven", "hasn", "still no", "no one"),
+        (
+            ("never", "not", "didn", "haven", "hasn", "still no", "no one"),
+            ("heard back", "got", "responded", "replied", "called back"),
+        ),
         r"\b(?:never|not|didn'?t|did\s+not|haven'?t|have\s+not|hasn'?t|has\s+not|still\s+no|"
         r"no\s+one\s+has)\s+(?:\w+\s+){0,2}?(?:heard\s+back|got(?:ten)?\s+(?:a\s+|any\s+)?"
         r"(?:response|reply|answer|call)|responded|replied|called\s+back|gotten\s+back)\b",
@@ -238,7 +251,27 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "service fails",
-        ("won", "wont", "doesn", "don", "didn", "isn", "wasn", "can", "couldn", "wouldn", "not"),
+        (
+            (
+                "won",
+                "wont",
+                "doesn",
+                "don",
+                "didn",
+                "isn",
+                "wasn",
+                "can",
+                "couldn",
+                "wouldn",
+                "not",
+            ),
+            _NEGATION_TRIGGERS,
+            (
+                *("work", "load", "help", "answer", "respond", "refund", "let", "allow", "accept"),
+                *("hono", "fix", "show", "arrive", "come", "connect", "open", "print", "reply"),
+                "get",
+            ),
+        ),
         r"\b(?:won'?t|doesn'?t|don'?t|didn'?t|isn'?t|wasn'?t|can'?t|cannot|couldn'?t|wouldn'?t|not)\s+"
         r"(?:\w+\s+)?(?:work|working|load|loading|help|answer|respond|refund|let|allow|accept|honou?r|"
         r"fix|show|arrive|arrived|come|connect|open|print|reply|get\s+(?:through|a|any|my|an|us|me))\b",
@@ -289,17 +322,29 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "disbelief",
-        ("really", "seriously", "srsly", "how", "joke", "believe"),
+        (
+            ("really", "seriously", "srsly", "how", "joke", "believe"),
+            ("?", "hard", "difficult", "how is", "joke", "believe"),
+        ),
         r"\b(?:really|seriously|srsly)\s*\?|\bhow\s+(?:hard|difficult)\s+is\s+it\b|"
         r"\bhow\s+is\s+(?:this|that|it)\s+(?:ok|okay|acceptable|fair|possible|legal)\b|"
         r"\bis\s+this\s+a\s+joke\b|\b(?:can'?t|cannot)\s+believe\b",
         -1.2,
     ),
     ("negative emoji", tuple(_NEGATIVE_EMOJI), f"[{_NEGATIVE_EMOJI}]", -1.5),
-    ("hung up", ("hung", "hang"), r"\bhung\s+up\b|\bhangs?\s+up\s+on\b", -1.5),
+    (
+        "hung up",
+        (("hung", "hang"), ("hung up", "hang up", "hangs up")),
+        r"\bhung\s+up\b|\bhangs?\s+up\s+on\b",
+        -1.5,
+    ),
     (
         "can't reach",
-        ("can", "unable", "impossible"),
+        (
+            ("can", "unable", "impossible"),
+            (*_NEGATION_TRIGGERS, "unable", "impossible"),
+            ("get", "reach", "talk", "speak"),
+        ),
         r"\b(?:can'?t|cannot|unable\s+to|impossible\s+to)\s+(?:get\s+through|reach|get\s+a\s+hold|"
         r"get\s+ahold|talk\s+to|speak\s+to)\b",
         -1.3,
@@ -313,7 +358,7 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
     ),
     (
         "don't care",
-        ("care",),
+        (("care",), _NEGATION_TRIGGERS),
         r"\b(?:don'?t|doesn'?t|didn'?t|do\s+not|does\s+not|did\s+not)\s+(?:even\s+)?care\b",
         -1.5,
     ),
@@ -324,11 +369,22 @@ PHRASE_RULES: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
         -1.5,
     ),
     ("what is going on", ("going on",), r"\bwhat(?:'s|\s+is)\s+going\s+on\b", -1.0),
-    ("yeah right", ("right",), r"\b(?:yeah|yea|ya)\s+right\b", -1.5),
+    (
+        "yeah right",
+        (("right",), ("yeah right", "yea right", "ya right")),
+        r"\b(?:yeah|yea|ya)\s+right\b",
+        -1.5,
+    ),
     ("sarcasm tag", ("#not", "#sarcasm"), r"#(?:not|sarcasm)\b", -2.0),
     (
         "fail hashtag",
-        ("#",),
+        (
+            ("#",),
+            (
+                *("fail", "worst", "sucks", "neveragain", "disappoint", "unacceptable", "ripoff"),
+                "badservice",
+            ),
+        ),
         r"#\w*(?:fail|worst|sucks|neveragain|disappoint\w*|unacceptable|ripoff|badservice)\w*",
         -1.5,
     ),
@@ -349,13 +405,35 @@ _FAILURE = (
 SARCASM_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     (
         "praise, another failure",
-        ("another", "more", "again"),
+        (
+            ("another", "more", "again"),
+            (
+                *("great", "awesome", "fantastic", "perfect", "wonderful", "brilliant", "nice"),
+                *(
+                    "excellent",
+                    "amazing",
+                    "lovely",
+                    "love",
+                    "thank",
+                    "thx",
+                    "good job",
+                    "well done",
+                ),
+            ),
+        ),
         rf"\b({_PRAISE})\W{{0,3}}\s*(?:yet\s+|just\s+)?(?:another|one\s+more|more|again)\s+"
         rf"(?:\w+\s+){{0,2}}?{_FAILURE}\b",
     ),
     (
         "thanks for the failure",
-        ("thank", "thx"),
+        (
+            ("thank", "thx"),
+            ("for",),
+            (
+                *("nothing", "delay", "cancel", "losing", "lost", "wasting", "ruining"),
+                *("stranding", "making", "the wait", "leaving", "ignoring", "hanging"),
+            ),
+        ),
         r"\b(thanks|thank\s+you|thx)\s+(?:\w+\s+){0,2}?for\s+(?:\w+\s+){0,2}?(?:nothing|delay\w*|"
         r"cancel\w*|losing|lost|wasting|ruining|stranding|making\s+(?:me|us)\s+wait|the\s+wait|"
         r"leaving|ignoring|hanging\s+up)\b",
@@ -363,6 +441,7 @@ SARCASM_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 _THANKS = r"(?:thanks|thank|thx|ty)"
+_THANKS_TRIGGERS = ("thank", "thx", "ty")
 
 #: Politeness formulas: ``(name, triggers, regular expression)``. The first group that takes
 #: part in a match is a positive word that is courtesy here, not praise: its valence becomes 0.
@@ -373,8 +452,8 @@ FORMULA_RULES: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("advance", "tia"),
         rf"\b({_THANKS})\s+(?:\w+\s+)?in\s+advance\b|\b(tia)\b",
     ),
-    ("thanks before a question", ("?",), rf"\b({_THANKS})\b(?=[^?]*\?)"),
-    ("thanks after a question", ("?",), rf"\?[^?]*?\b({_THANKS})\b"),
+    ("thanks before a question", (("?",), _THANKS_TRIGGERS), rf"\b({_THANKS})\b(?=[^?]*\?)"),
+    ("thanks after a question", (("?",), _THANKS_TRIGGERS), rf"\?[^?]*?\b({_THANKS})\b"),
 )
 
 #: Irrealis markers: a positive word up to three words after one is a wish or a condition
