@@ -422,3 +422,13 @@ def test_piecewise_matcher_equals_the_whole_text_matcher(text: str) -> None:
             )
         }
         assert set(pii._national_matches(text, region, prefilter.phone_pieces(text))) == whole
+
+
+def test_email_and_card_first_tests_keep_every_match():
+    # An address needs a local-part character before "@" and a letter or digit after it.
+    assert list(pii._emails("@115712 @AcmeAir thanks")) == []
+    assert list(pii._emails("mail:jo@example.org")) == [(5, 19)]
+    assert list(pii._emails("x-@b.example.com")) == [(0, 16)]
+    # A card needs 13 digits.
+    assert list(pii._cards("4111 1111 1111")) == []
+    assert list(pii._cards("5105 1051 0510 5100")) == [(0, 19)]
