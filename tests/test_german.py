@@ -147,3 +147,16 @@ def test_rules_with_a_second_trigger_group():
     # "thanks in a question" needs a "dank": a question alone runs no formula.
     assert analyzer.compound("Danke? Wann kommt er?") == 0.0
     assert analyzer.compound("Wann kommt er?") == 0.0
+
+
+def test_rules_run_as_case_sensitive_twins_on_fold_safe_texts():
+    analyzer = german_analyzer()
+    matchers = {id(applied[0]): applied[0] for *_, applied in analyzer._checks}.values()
+    # Every rule but "salutation by name" (case-sensitive inline part) has an exact twin.
+    assert sum(m.twin is None for m in matchers) == 1
+    # "danke" (0.3 x 4 = 1.2) negated by "thanks for nothing": -0.888 / sqrt(0.888**2 + 15).
+    expected = round(-0.888 / math.sqrt(0.888**2 + 15), 4)
+    assert analyzer.compound("Danke für nichts") == expected  # twin on the lower case
+    assert analyzer.compound("DANKE FÜR NICHTS") == expected  # all capitals: no emphasis
+    # A dotless ı is not fold-safe: the text keeps the case-insensitive pattern, same score.
+    assert analyzer.compound("Danke für nichts, Yıldız") == expected

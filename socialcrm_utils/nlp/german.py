@@ -82,12 +82,13 @@ import importlib.resources
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from pathlib import Path
 
 from ..exceptions import ResourceMissingError
+from .casefree import case_sensitive_twin, fold_safe_text
 from .cs_lexicon import fold_case, trigger_groups
 from .german_rules import (
     DAMPENERS,
@@ -216,7 +217,7 @@ _PHRASES = tuple(
 )
 _SARCASM = tuple((trigger_groups(t), _compile(regex)) for _, t, regex in SARCASM_RULES)
 _FORMULAS = tuple((trigger_groups(t), _compile(regex)) for _, t, regex in FORMULA_RULES)
-_IRONY = _compile(IRONY_MARKERS)
+_IRONY_PATTERN = _compile(IRONY_MARKERS)
 _IRONY_TRIGGERS = ("ironie", "sarkas", "#not", "irony", "sarcasm")
 _UNSEEN = object()  # a token not looked up yet
 _CACHE_SIZE = 200_000  # distinct tokens kept per analyzer
@@ -385,6 +386,58 @@ def _split_text(text: str) -> tuple[list[str], list[int], list[int], dict[int, i
     return words, clause, sentence, exclamations, questions
 
 
+class _Cased:
+    """A text, and its lower case if that matches case-sensitive twins exactly (made once, on
+    first need; :func:`~socialcrm_utils.nlp.casefree.fold_safe_text`)."""
+
+    __slots__ = ("_lower", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+
+    def lower(self) -> str:
+        """The lower-cased text, or "" if it is not fold-safe."""
+        if self._lower is None:
+            self._lower = self.text.lower() if fold_safe_text(self.text) else ""
+        return self._lower
+
+
+class _Matcher:
+    """A case-insensitive rule pattern that runs as its case-sensitive twin (casefree: the
+    same matches at the same offsets, several times faster) on lower-cased fold-safe texts."""
+
+    __slots__ = ("pattern", "twin")
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.twin = case_sensitive_twin(pattern)
+
+    def finditer(self, cased: _Cased) -> Iterator[re.Match[str]]:
+        """The pattern's matches in ``cased.text``."""
+        if self.twin is not None:
+            lower = cased.lower()
+            if lower:
+                return self.twin.finditer(lower)
+        return self.pattern.finditer(cased.text)
+
+
+_IRONY = _Matcher(_IRONY_PATTERN)
+
+
+def _folded(normalised: str) -> str:
+    """:func:`~socialcrm_utils.nlp.cs_lexicon.fold_case` of a normalised text. Most texts hold
+    no character it changes (tested on the distinct characters, much cheaper than folding a
+    long non-ASCII text): their folded text is the text itself.
+
+    Examples:
+        >>> _folded("schöne grüße"), _folded("waıting")
+        ('schöne grüße', 'waiting')
+    """
+    distinct = "".join(set(normalised))
+    return normalised if fold_case(distinct) == distinct else fold_case(normalised)
+
+
 def _word_starts(text: str) -> list[int]:
     """The start offsets of :func:`_split_text`'s words (needed only when a rule matches)."""
     return [match.start(1) for match in _TOKENS.finditer(text) if match.start(1) >= 0]
@@ -423,17 +476,17 @@ class GermanSentimentAnalyzer:
         self._tokens: dict[str, LexiconEntry | None] = {}  # token as written -> its entry
         # Token as written -> (lower case without "#", all capitals, alphabetic, has valence).
         self._words: dict[str, tuple[str, bool, bool, bool]] = {}
+        # Per rule, in order: its kind (formula, sarcasm, phrase), first trigger group, further
+        # groups, and what applying it needs: its pattern, the pattern's case-sensitive twin
+        # for lower-cased fold-safe texts (casefree; None if not exact), and a phrase's valence.
+        self._checks = tuple(
+            (kind, frozenset(groups[0]), groups[1:], (_Matcher(pattern), *rest))
+            for kind, rules in enumerate((self._formulas, _SARCASM, self._phrases))
+            for groups, pattern, *rest in rules
+        )
         # Every first-group trigger: each is looked for once per text, not once per rule.
         self._triggers = tuple(
-            sorted(
-                {
-                    t
-                    for rules in (self._formulas, _SARCASM, self._phrases)
-                    for r in rules
-                    for t in r[0][0]
-                }
-                | set(_IRONY_TRIGGERS)
-            )
+            sorted({t for _, first, _, _ in self._checks for t in first} | set(_IRONY_TRIGGERS))
         )
 
     def lookup(self, token: str) -> LexiconEntry | None:
@@ -548,35 +601,10 @@ class GermanSentimentAnalyzer:
                 match.start(g) for g in range(1, len(match.groups()) + 1) if match.start(g) >= 0
             )
 
-        normalised = " ".join(text.lower().split())
-        found = set(compress(self._triggers, map(normalised.__contains__, self._triggers)))
-        folded: list[str] = []  # fold_case(normalised), made on first need
-
-        def holds_all(groups: tuple) -> bool:
-            """cs_lexicon.FoldedOnce.holds_all: one trigger of every group in the folded text.
-            Most texts hold no character fold_case changes (tested on the distinct characters,
-            much cheaper than folding a long non-ASCII text): their folded text is the text."""
-            if not groups:
-                return True
-            if not folded:
-                distinct = "".join(set(normalised))
-                unchanged = fold_case(distinct) == distinct
-                folded.append(normalised if unchanged else fold_case(normalised))
-            return all(any(map(folded[0].__contains__, group)) for group in groups)
-
-        def present(rules: tuple) -> list:
-            """The rules whose triggers the text holds (cs_lexicon.triggers_present's test:
-            one trigger of the first group as written, one of every other group case-folded)."""
-            if not found:  # no trigger anywhere: no rule can match
-                return []
-            return [
-                tuple(rest)
-                for groups, *rest in rules
-                if not found.isdisjoint(groups[0]) and holds_all(groups[1:])
-            ]
-
-        for (pattern,) in present(self._formulas):
-            for match in pattern.finditer(text):
+        (formulas, sarcasm, phrases), irony = self._present(" ".join(text.lower().split()))
+        cased = _Cased(text)
+        for (matcher,) in formulas:
+            for match in matcher.finditer(cased):
                 i = at(group_start(match))
                 if valences[i] > 0:
                     valences[i] = 0.0
@@ -584,16 +612,16 @@ class GermanSentimentAnalyzer:
             self._wish(lowered, clause, valences)
         if "nicht" in lowered:
             self._retract(lowered, clause, sentence, valences)
-        if not found.isdisjoint(_IRONY_TRIGGERS) and _IRONY.search(text):
+        if irony and next(_IRONY.finditer(cased), None):
             # "#ironie": every praise word of the text is meant the other way.
             valences = [v * _N_SCALAR if v > 0 else v for v in valences]
-        for (pattern,) in present(_SARCASM):
-            for match in pattern.finditer(text):
+        for (matcher,) in sarcasm:
+            for match in matcher.finditer(cased):
                 i = at(group_start(match))
                 if valences[i] > 0:
                     valences[i] *= _N_SCALAR
-        for pattern, valence in present(self._phrases):
-            for match in pattern.finditer(text):
+        for matcher, valence in phrases:
+            for match in matcher.finditer(cased):
                 if valence > 0:  # a resolved failure: its failure words do not count
                     for k in range(at(match.start()), at(match.end() - 1) + 1):
                         valences[k] = max(valences[k], 0.0)
@@ -612,6 +640,35 @@ class GermanSentimentAnalyzer:
             total += emphasis if total > 0 else -emphasis if total < 0 else 0.0
             scores.append(total / math.sqrt(total * total + _ALPHA))
         return round(sum(scores) / len(scores), 4)
+
+    def _present(self, normalised: str) -> tuple[tuple[list, list, list], bool]:
+        """The formulas, sarcasm and phrase rules whose triggers the text holds, and whether it
+        may hold an irony marker (cs_lexicon.triggers_present's test: one trigger of the first
+        group as written, one of every further group case-folded).
+
+        Args:
+            normalised: The text lower-cased, whitespace runs as single spaces.
+
+        Examples:
+            >>> (formulas, sarcasm, phrases), irony = german_analyzer()._present("danke? ja")
+            >>> len(formulas), len(sarcasm), len(phrases), irony
+            (1, 0, 0, False)
+        """
+        present: tuple[list, list, list] = ([], [], [])
+        found = set(compress(self._triggers, map(normalised.__contains__, self._triggers)))
+        if not found:  # no trigger anywhere: no rule can match
+            return present, False
+        folded = None
+        for kind, first, further, applied in self._checks:
+            if found.isdisjoint(first):
+                continue
+            if further:
+                if folded is None:
+                    folded = _folded(normalised)
+                if not all(any(map(folded.__contains__, group)) for group in further):
+                    continue
+            present[kind].append(applied)
+        return present, not found.isdisjoint(_IRONY_TRIGGERS)
 
     def _word_facts(
         self, words: list[str]
