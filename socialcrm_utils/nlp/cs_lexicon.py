@@ -540,9 +540,16 @@ class FoldedOnce:
         """Whether one trigger of every group occurs in the case-folded text (True for none)."""
         if not groups:
             return True
-        if self._folded is None:
-            self._folded = fold_case(self.normalised)
-        return all(any(t in self._folded for t in group) for group in groups)
+        folded = self._folded
+        if folded is None:
+            folded = self._folded = fold_case(self.normalised)
+        for group in groups:  # loops, not all(any(...)): called for many rules of each text
+            for trigger in group:
+                if trigger in folded:
+                    break
+            else:
+                return False
+        return True
 
 
 def extension_rules(
