@@ -157,3 +157,17 @@ def test_split_balances_by_weight():
     # weights (length + 20): 120, 21, 21, 21, 120, 21; half of 324 is 162, reached after "c"
     assert [items[p] for p in parts] == [["a" * 100, "b", "c"], ["d", "e" * 100, "f"]]
     assert parallel._split(list(range(5)), 2, None) == [slice(0, 3), slice(3, 6)]
+
+
+def _chunk_size(texts: list[str]) -> list[int]:
+    return [len(texts)] * len(texts)
+
+
+@needs_two_cores
+def test_chunks_per_worker_sets_how_many_calls_the_work_takes():
+    texts = ["x"] * 120
+    with parallel.WorkerPool(2) as pool:
+        one = pool.submit(_chunk_size, texts, min_items=10, chunks_per_worker=1).result()
+        four = pool.submit(_chunk_size, texts, min_items=10).result()
+    assert sorted(set(one)) == [60]  # two workers, one call each
+    assert sorted(set(four)) == [15]  # the default: four calls per worker

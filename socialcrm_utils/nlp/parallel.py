@@ -494,6 +494,7 @@ class WorkerPool:
         *,
         min_items: int | None = None,
         weight: Callable[[T], int] | None = None,
+        chunks_per_worker: int = _CHUNKS_PER_WORKER,
     ) -> Pending[R]:
         """Start ``func`` on chunks of ``items`` in the workers; collect with ``result()``.
 
@@ -506,6 +507,9 @@ class WorkerPool:
                 when ``result()`` is called.
             weight: Cost of an item (e.g. ``len`` for texts), to balance the chunks; default:
                 every item costs the same.
+            chunks_per_worker: Chunks per worker: more balance the end of the work better,
+                fewer save a fixed cost per call of ``func`` (1: one big chunk per worker, for
+                work submitted before smaller chunks that fill in around it).
 
         Returns:
             A :class:`Pending` whose ``result()`` equals ``func(list(items))``.
@@ -524,7 +528,7 @@ class WorkerPool:
         if host is None:
             return Pending(func, items, None)
         try:
-            parts = _split(items, self.count * _CHUNKS_PER_WORKER, weight)
+            parts = _split(items, self.count * max(chunks_per_worker, 1), weight)
             return Pending(func, items, [host.submit(func, list(items[p])) for p in parts])
         except OSError as exc:  # the host has ended
             logger.warning("working in one process: worker processes cannot start (%s)", exc)
@@ -554,6 +558,7 @@ def submit_chunks(
     min_items: int | None = None,
     weight: Callable[[T], int] | None = None,
     pool: WorkerPool | None = None,
+    chunks_per_worker: int = _CHUNKS_PER_WORKER,
 ) -> Pending[R]:
     """:meth:`WorkerPool.submit` to ``pool``, the active pool, or a pool of its own.
 
@@ -566,9 +571,13 @@ def submit_chunks(
     """
     target = pool or _active_pool.get()
     if target is not None:
-        return target.submit(func, items, min_items=min_items, weight=weight)
+        return target.submit(
+            func, items, min_items=min_items, weight=weight, chunks_per_worker=chunks_per_worker
+        )
     own = WorkerPool()
-    pending = own.submit(func, items, min_items=min_items, weight=weight)
+    pending = own.submit(
+        func, items, min_items=min_items, weight=weight, chunks_per_worker=chunks_per_worker
+    )
     if own.running:
         pending._owner = own  # noqa: SLF001 (this module's own class)
     return pending

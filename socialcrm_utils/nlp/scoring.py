@@ -94,6 +94,7 @@ def start_intent(
         pairs,
         weight=lambda pair: len(pair[0] or ""),
         pool=pool,
+        chunks_per_worker=1,  # submitted first: each call pays its own RE2 scans' set-up
     )
 
     def finish() -> pd.DataFrame:
@@ -218,13 +219,15 @@ def start_text_scores(
     }
     pool = parallel.WorkerPool() if pool is None else pool
     try:
-        with pool.active():  # start_sentiment submits to the active pool
-            sentiment_of = start_sentiment(text, lang, **options)
+        # Intent first, in one chunk per worker; the sentiment's smaller chunks fill in
+        # around them, so the workers finish together (longest work first).
         intent_of = (
             start_intent(text[customer], lang[customer], options["domain_packs"], pool=pool)
             if customer.any()
             else None
         )
+        with pool.active():  # start_sentiment submits to the active pool
+            sentiment_of = start_sentiment(text, lang, **options)
     except BaseException:
         pool.close()
         raise
