@@ -171,3 +171,21 @@ def test_chunks_per_worker_sets_how_many_calls_the_work_takes():
         four = pool.submit(_chunk_size, texts, min_items=10).result()
     assert sorted(set(one)) == [60]  # two workers, one call each
     assert sorted(set(four)) == [15]  # the default: four calls per worker
+
+
+def test_the_workers_modules_import_without_the_playbook_model():
+    # The host imports these before it forks the workers, on the step's critical path:
+    # the playbook's pydantic models (0.15 s) are not needed to score texts.
+    import subprocess
+    import sys
+
+    code = (
+        f"import sys\nfor module in {parallel._PRELOAD!r}:\n    __import__(module)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('socialcrm_utils.playbook')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    import socialcrm_utils
+
+    assert socialcrm_utils.load_playbook.__module__ == "socialcrm_utils.playbook.load"
+    assert {"Playbook", "load_playbook", "run_playbook"} <= set(dir(socialcrm_utils))
