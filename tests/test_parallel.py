@@ -189,3 +189,45 @@ def test_the_workers_modules_import_without_the_playbook_model():
 
     assert socialcrm_utils.load_playbook.__module__ == "socialcrm_utils.playbook.load"
     assert {"Playbook", "load_playbook", "run_playbook"} <= set(dir(socialcrm_utils))
+
+
+def _mark_host() -> None:
+    os.environ["SOCIALCRM_TEST_WARMED_IN"] = str(os.getpid())
+
+
+def _broken_warm_up() -> None:
+    raise RuntimeError("no lexicon")
+
+
+def _warmed_in(items: list[int]) -> list[tuple[str, int]]:
+    return [(os.environ.get("SOCIALCRM_TEST_WARMED_IN", ""), os.getppid()) for _ in items]
+
+
+@needs_two_cores
+def test_warm_up_calls_run_once_in_the_host_before_the_workers_fork():
+    with parallel.WorkerPool(2) as pool:
+        pool.start(warm=[_mark_host])
+        out = pool.submit(_warmed_in, list(range(40)), min_items=2).result()
+    assert len(out) == 40
+    assert {int(warmed) for warmed, _ in out} == {host for _, host in out}  # the host's pid
+    assert (
+        len({host for _, host in out}) == 1 and os.environ.get("SOCIALCRM_TEST_WARMED_IN") is None
+    )
+    with parallel.WorkerPool(2) as pool:  # a failing warm-up is only reported
+        pool.start(warm=[_broken_warm_up])
+        assert pool.submit(_warmed_in, list(range(4)), min_items=2).result()[0][0] == ""
+
+
+def test_warm_scorers_compiles_what_the_first_texts_need():
+    # after the warm-up, the intent patterns of these packs are built: no compiling later
+    import pandas as pd
+
+    from socialcrm_utils.nlp import intent
+    from socialcrm_utils.nlp.scoring import warm_scorers
+
+    warm_scorers(True, None, ("airline",))
+    built = intent._patterns.cache_info().misses, intent._parts.cache_info().misses
+    texts = pd.Series(["Lost my luggage again?!", "Wo bleibt mein Zug?"], dtype="string")
+    out = intent.classify_intent(texts, pd.Series(["en", "de"], dtype="string"), packs=("airline",))
+    assert out["intent"].tolist() == ["complaint", "question"]
+    assert (intent._patterns.cache_info().misses, intent._parts.cache_info().misses) == built

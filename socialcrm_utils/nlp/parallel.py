@@ -179,6 +179,21 @@ def _sendable(exc: BaseException) -> BaseException:
     return exc
 
 
+def _warm_up(calls: bytes | None) -> None:
+    """In the host, before it forks: run the pickled warm-up calls (their failures are logged).
+
+    What they compile or load (regexes, lexicons) is then shared by every forked worker
+    instead of being built again in each one.
+    """
+    if not calls:
+        return
+    try:
+        for call in pickle.loads(calls):  # noqa: S301 (from our own caller)
+            call()
+    except Exception as exc:  # noqa: BLE001 (a warm-up is optional: the work still runs)
+        print(f"socialcrm workers: warm-up failed: {exc!r}", file=sys.stderr, flush=True)
+
+
 def serve_workers(settings: dict[str, Any]) -> None:
     """The host's main loop: run pickled chunks in forked workers until standard input ends.
 
@@ -188,7 +203,8 @@ def serve_workers(settings: dict[str, Any]) -> None:
     finish, and the workers and the host exit.
 
     Args:
-        settings: ``workers`` (how many), ``preload`` (modules to import before forking).
+        settings: ``workers`` (how many), ``preload`` (modules to import before forking),
+            ``warm`` (pickled calls to run before forking, see :meth:`WorkerPool.start`).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's; it closes the pool
     requests = sys.stdin.buffer
@@ -197,6 +213,7 @@ def serve_workers(settings: dict[str, Any]) -> None:
     replies = os.fdopen(reply_fd, "wb")
     for module in settings.get("preload", ()):
         __import__(module)
+    _warm_up(settings.get("warm"))
     write_lock = threading.Lock()
 
     def reply(key: int, future: concurrent.futures.Future[bytes]) -> None:
@@ -335,7 +352,7 @@ def _write_requests(
 class _Host:
     """One host process, with the thread that writes its requests and the one that reads."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, warm: Sequence[Callable[[], object]] = ()) -> None:
         read_end, write_end = os.pipe()
         try:
             self.process = subprocess.Popen(  # noqa: S603 (this Python, our own code)
@@ -347,7 +364,13 @@ class _Host:
         finally:
             os.close(read_end)
         requests = os.fdopen(write_end, "wb")
-        settings = {"sys_path": list(sys.path), "preload": list(_PRELOAD), "workers": count}
+        settings = {
+            "sys_path": list(sys.path),
+            "preload": list(_PRELOAD),
+            "workers": count,
+            # pickled apart: the host loads it once its sys.path is the caller's
+            "warm": pickle.dumps(list(warm), protocol=pickle.HIGHEST_PROTOCOL) if warm else None,
+        }
         pickle.dump(settings, requests, protocol=pickle.HIGHEST_PROTOCOL)  # fits the pipe
         requests.flush()
         self._waiting: dict[int, _Reply] = {}
@@ -470,19 +493,24 @@ class WorkerPool:
         """True while this pool's worker processes are up."""
         return self._host is not None
 
-    def start(self) -> WorkerPool:
+    def start(self, warm: Sequence[Callable[[], object]] = ()) -> WorkerPool:
         """Start the workers now, so that they import their modules while the caller works.
 
         Without it they start at the first submission that needs them. Does nothing with
         fewer than two workers, or when they are already up; when processes cannot start,
         work runs in this process (as :meth:`submit` does).
 
+        Args:
+            warm: Calls (module-level functions, or :func:`functools.partial` of them) the
+                host runs once, before it forks the workers: what they compile or load is
+                shared by every worker instead of built in each (a failure is only logged).
+
         Returns:
             The pool itself.
         """
         if self.count >= 2 and self._host is None:
             try:
-                self._host = _Host(self.count)
+                self._host = _Host(self.count, warm)
             except OSError as exc:
                 logger.warning("working in one process: worker processes cannot start (%s)", exc)
         return self

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..nlp import parallel
 from ..nlp.brands import tag_brands
-from ..nlp.scoring import TextScores, start_text_scores
+from ..nlp.scoring import TextScores, start_text_scores, warm_scorers
 from ..nlp.sentiment import PARALLEL_MIN_TEXTS, normalize_lang
 from ..playbook import Playbook
 from ..schema import blank_missing_markers, text_of
@@ -411,7 +411,14 @@ def prepare_and_start_scores(mentions: pd.DataFrame, playbook: Playbook) -> Prep
     """
     pool = parallel.WorkerPool()
     if len(mentions) >= PARALLEL_MIN_TEXTS:
-        pool.start()  # the workers import their modules while this process redacts
+        settings = playbook.listening
+        warm = functools.partial(  # compiled once in the host, shared by the forked workers
+            warm_scorers,
+            settings.sentiment_extension,
+            settings.german_lexicon,
+            tuple(settings.domain_packs),
+        )
+        pool.start(warm=[warm])  # the workers import their modules while this process redacts
     try:
         work, redacted = _redact_and_fill(mentions, playbook)
         scores = _start_scores(work, playbook, pool)  # the workers score while this goes on
