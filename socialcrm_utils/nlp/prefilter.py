@@ -29,13 +29,21 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import phonenumbers
 
-__all__ = ["loosen", "candidates", "phone_pieces", "phone_piece_may_hold", "clear_phone_caches"]
+__all__ = [
+    "loosen",
+    "candidates",
+    "candidates_each",
+    "phone_pieces",
+    "phone_piece_may_hold",
+    "clear_phone_caches",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +162,19 @@ def loosen(pattern: str) -> str | None:
     return "".join(out)
 
 
+def _re2_pattern(pattern: re.Pattern[str]) -> str | None:
+    """:func:`loosen` of a compiled pattern with its flags inline, or None."""
+    loose = loosen(pattern.pattern)
+    if loose is None:
+        return None
+    flags = (
+        ("i" if pattern.flags & re.IGNORECASE else "")
+        + ("m" if pattern.flags & re.MULTILINE else "")
+        + ("s" if pattern.flags & re.DOTALL else "")
+    )
+    return f"(?{flags}){loose}" if flags else loose
+
+
 def candidates(texts: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
     """Boolean mask of the texts that may match ``pattern`` (every actual match is in it).
 
@@ -170,16 +191,9 @@ def candidates(texts: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
         [True, False, False]
     """
     present = texts.notna().to_numpy()
-    loose = loosen(pattern.pattern)
+    loose = _re2_pattern(pattern)
     if loose is None:
         return present
-    flags = (
-        ("i" if pattern.flags & re.IGNORECASE else "")
-        + ("m" if pattern.flags & re.MULTILINE else "")
-        + ("s" if pattern.flags & re.DOTALL else "")
-    )
-    if flags:
-        loose = f"(?{flags}){loose}"
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -192,6 +206,45 @@ def candidates(texts: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
         logger.debug("no RE2 prefilter for a pattern (%s): scanning every text", exc)
         return present
     return hits.fill_null(False).to_numpy(zero_copy_only=False) & present
+
+
+def candidates_each(texts: Sequence[str], patterns: Sequence[re.Pattern[str]]) -> np.ndarray:
+    """:func:`candidates` of several patterns over the same strings, made into Arrow once.
+
+    Args:
+        texts: Strings (no NA).
+        patterns: Compiled Python patterns.
+
+    Returns:
+        A bool array of shape ``(len(patterns), len(texts))``: row ``k`` is the candidate mask
+        of ``patterns[k]``; all True where a pattern cannot be loosened or RE2 rejects it, and
+        for every pattern when the texts cannot be made into Arrow strings (lone surrogates).
+
+    Examples:
+        >>> patterns = [re.compile(r"\\bhold\\b", re.I), re.compile(r"(a)\\1")]
+        >>> candidates_each(["On HOLD", "fine"], patterns).tolist()
+        [[True, False], [True, True]]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    masks = np.ones((len(patterns), len(texts)), dtype=bool)
+    try:
+        values = pa.array(texts, type=pa.large_string())
+    except (pa.ArrowException, UnicodeError) as exc:
+        logger.debug("no RE2 prefilter for these texts (%s): scanning every text", exc)
+        return masks
+    for row, pattern in enumerate(patterns):
+        loose = _re2_pattern(pattern)
+        if loose is None:
+            continue
+        try:
+            hits = pc.match_substring_regex(values, loose)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            logger.debug("no RE2 prefilter for a pattern (%s): scanning every text", exc)
+            continue
+        masks[row] = hits.to_numpy(zero_copy_only=False)
+    return masks
 
 
 # --------------------------------------------------------------------------------------------

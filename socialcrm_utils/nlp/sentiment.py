@@ -39,8 +39,11 @@ Labels
 Speed
     Each distinct text is scored once. :class:`~socialcrm_utils.nlp.vader.VaderScorer` maps
     each distinct whitespace token once (cached) and runs VADER's context rules only on lexicon
-    words; the extension re-reads only the words its lexicon changes and runs only the rules
-    whose trigger strings a text holds. From :data:`PARALLEL_MIN_TEXTS` distinct texts on, they
+    words; the extension re-reads only the words its lexicon changes and runs a rule's regex
+    only on texts that RE2 finds may match it (one pass of each rule's loosened pattern over
+    all texts VADER does not score negative, :func:`~socialcrm_utils.nlp.prefilter.
+    candidates_each`) and that hold its trigger strings; texts that are not fold-safe
+    (:func:`~socialcrm_utils.nlp.casefree.fold_safe_text`) test every rule's triggers. From :data:`PARALLEL_MIN_TEXTS` distinct texts on, they
     are scored in chunks on every core (:mod:`~socialcrm_utils.nlp.parallel`); the result is
     identical.
 """
@@ -49,7 +52,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import logging
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -57,7 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import cs_lexicon, german, parallel
+from . import casefree, cs_lexicon, german, parallel, prefilter
 from .cs_lexicon import CS_EXTENSION_VERSION
 from .packs import check_packs
 from .resources import vader_lexicon
@@ -147,24 +152,54 @@ class _CustomerServiceVader:
         # Words VADER did not know: their neighbours' valences change too (VADER reads a
         # booster or a negation only when it is not itself a lexicon word).
         self._new = frozenset(w for w in extension if w not in lexicon)
-        # Rules as (first trigger group, further groups, pattern[, valence]).
-        self._formulas = tuple(
-            (*_split_triggers(t), _compile(regex)) for _, t, regex in cs_lexicon.FORMULA_RULES
+        # Rules as (kind, first trigger group, further groups, pattern, valence), in the order
+        # they apply: formulas, sarcasm, phrases.
+        rows = [(_FORMULA, t, regex, 0.0) for _, t, regex in cs_lexicon.FORMULA_RULES]
+        rows += [(_SARCASM, t, regex, 0.0) for _, t, regex in cs_lexicon.SARCASM_RULES]
+        rows += [(_PHRASE, t, regex, valence) for _, t, regex, valence in phrase_rules]
+        self._rules = tuple(
+            (kind, *_split_triggers(t), _compile(regex), valence)
+            for kind, t, regex, valence in rows
         )
-        self._sarcasm = tuple(
-            (*_split_triggers(t), _compile(regex)) for _, t, regex in cs_lexicon.SARCASM_RULES
-        )
-        self._phrases = tuple(
-            (*_split_triggers(t), _compile(regex), valence) for _, t, regex, valence in phrase_rules
-        )
-        rules = (*self._formulas, *self._sarcasm, *self._phrases)
-        self._triggers = tuple(sorted({t for rule in rules for t in rule[0]}))
+        self._triggers = tuple(sorted({t for rule in self._rules for t in rule[1]}))
         # One pass that tells whether any trigger occurs at all (most texts have none).
         self._any_trigger = (
             re.compile("|".join(map(re.escape, self._triggers))) if self._triggers else None
         )
 
-    def extended(self, read: VaderText, plain: list[float], text: str) -> list[float] | None:
+    def rule_candidates(self, texts: Sequence[str]) -> list[tuple[int, ...] | None]:
+        """Per text, the rules it may match by an RE2 pass of each rule over all texts.
+
+        :func:`~socialcrm_utils.nlp.prefilter.candidates_each` finds every text a rule's
+        pattern can match, provided the text is fold-safe (:func:`~socialcrm_utils.nlp.
+        casefree.fold_safe_text`): RE2's ``(?i)`` does not fold ``ı``/``İ``/``ſ`` as ``re``
+        does. A text that is not fold-safe gets None (all rules, by their triggers).
+
+        Args:
+            texts: The texts.
+
+        Returns:
+            One entry per text: indices into the rules (ascending), or None.
+        """
+        masks = prefilter.candidates_each(texts, [rule[3] for rule in self._rules])
+        found: list[tuple[int, ...] | None] = [()] * len(texts)
+        text_rows, rule_rows = np.nonzero(masks.T)
+        for row, group in itertools.groupby(
+            zip(text_rows.tolist(), rule_rows.tolist(), strict=True), key=operator.itemgetter(0)
+        ):
+            found[row] = tuple(rule for _, rule in group)
+        for row, text in enumerate(texts):
+            if not text.isascii() and not casefree.fold_safe_text(text):
+                found[row] = None
+        return found
+
+    def extended(
+        self,
+        read: VaderText,
+        plain: list[float],
+        text: str,
+        candidates: tuple[int, ...] | None = None,
+    ) -> list[float] | None:
         """Token valences with the extension, or None where it changes nothing.
 
         Args:
@@ -172,10 +207,14 @@ class _CustomerServiceVader:
                 read`).
             plain: VADER's own valences of its tokens.
             text: The text.
+            candidates: The rules the text may match (:meth:`rule_candidates`); None tests
+                every rule.
         """
         sentiments = list(plain)
         changed = self._apply_words(read, sentiments, text)
-        changed = self._apply_rules(read, sentiments, text) or changed
+        rules = self._triggered(text, candidates)
+        if rules:
+            changed = self._apply_rules(read, sentiments, text, rules) or changed
         return sentiments if changed else None
 
     def _apply_words(self, read: VaderText, sentiments: list[float], text: str) -> bool:
@@ -208,26 +247,39 @@ class _CustomerServiceVader:
                         changed = True
         return changed
 
-    def _apply_rules(self, read: VaderText, sentiments: list[float], text: str) -> bool:
-        """Formula, sarcasm and phrase rules into ``sentiments``; True if any changed."""
+    def _triggered(self, text: str, candidates: tuple[int, ...] | None) -> list[tuple]:
+        """The rules (of ``candidates``, or all) whose trigger groups ``text`` holds, in order."""
+        if candidates is not None and not candidates:
+            return []
         normalised = " ".join(text.lower().split())
-        found = (
-            {t for t in self._triggers if t in normalised}
-            if self._any_trigger is not None and self._any_trigger.search(normalised)
-            else set()
-        )
-        if not found:
-            return False
         folded = cs_lexicon.FoldedOnce(normalised)  # folded for the first rule with more groups
+        chosen = []
+        if candidates is None:
+            found = (
+                {t for t in self._triggers if t in normalised}
+                if self._any_trigger is not None and self._any_trigger.search(normalised)
+                else set()
+            )
+            if not found:
+                return []
+            for rule in self._rules:
+                if not rule[1].isdisjoint(found) and folded.holds_all(rule[2]):
+                    chosen.append(rule)
+            return chosen
+        rules = self._rules
+        for k in candidates:
+            rule = rules[k]
+            for trigger in rule[1]:
+                if trigger in normalised:
+                    if folded.holds_all(rule[2]):
+                        chosen.append(rule)
+                    break
+        return chosen
 
-        def holds(first: frozenset[str], rest: tuple[tuple[str, ...], ...]) -> bool:
-            return not first.isdisjoint(found) and folded.holds_all(rest)
-
-        formulas = [p for t, r, p in self._formulas if holds(t, r)]
-        sarcasm = [p for t, r, p in self._sarcasm if holds(t, r)]
-        phrases = [(p, v) for t, r, p, v in self._phrases if holds(t, r)]
-        if not (formulas or sarcasm or phrases):
-            return False
+    def _apply_rules(
+        self, read: VaderText, sentiments: list[float], text: str, rules: list[tuple]
+    ) -> bool:
+        """Formula, sarcasm and phrase ``rules`` into ``sentiments``; True if any changed."""
         changed = False
         starts: list[int] = []  # word offsets, found at the first match (most texts have none)
 
@@ -236,25 +288,19 @@ class _CustomerServiceVader:
                 starts.extend(_word_starts(text, len(read.words)))
             return max(bisect.bisect_right(starts, offset) - 1, 0)
 
-        for pattern in formulas:
+        for kind, _, _, pattern, valence in rules:
             for match in pattern.finditer(text):
+                if kind == _PHRASE:
+                    if sentiments:
+                        sentiments[at(match.start())] += valence
+                    else:
+                        sentiments.append(valence)
+                    changed = True
+                    continue
                 i = at(_group_start(match))
                 if sentiments and sentiments[i] > 0:
-                    sentiments[i] = 0.0
+                    sentiments[i] = 0.0 if kind == _FORMULA else sentiments[i] * N_SCALAR
                     changed = True
-        for pattern in sarcasm:
-            for match in pattern.finditer(text):
-                i = at(_group_start(match))
-                if sentiments and sentiments[i] > 0:
-                    sentiments[i] *= N_SCALAR
-                    changed = True
-        for pattern, valence in phrases:
-            for match in pattern.finditer(text):
-                if sentiments:
-                    sentiments[at(match.start())] += valence
-                else:
-                    sentiments.append(valence)
-                changed = True
         return changed
 
 
@@ -278,6 +324,9 @@ def _group_start(match: re.Match[str]) -> int:
 
 
 _HASHTAG_TRAIL = "!?,.;:'\""
+# Kinds of the extension's rules: a formula zeroes the praise word, sarcasm negates it as VADER
+# negates a word after "not", a phrase adds its valence at its first word.
+_FORMULA, _SARCASM, _PHRASE = 0, 1, 2
 _TOKEN = re.compile(r"\S+")
 
 
@@ -321,18 +370,24 @@ def english_compound(
         >>> english_compound(texts)
         [-0.6802, -0.8126, 0.807]
     """
+    texts = list(texts)
     plain = _fast_vader(False)
-    extended = _fast_vader(True, check_packs(domain_packs)) if extension else None
-    scores = []
-    for text in texts:
-        read = plain.read(text)
-        valences = plain.valences(read)
-        score = plain.compound_of(read.lowered, valences, text) if read.scored else 0.0
-        if extended is not None and score > NEGATIVE_THRESHOLD:
-            changed = extended.extended(read, valences, text)
-            if changed is not None:
-                score = min(score, plain.compound_of(read.lowered, changed, text))
-        scores.append(score)
+    reads = [plain.read(text) for text in texts]
+    valences = [plain.valences(read) for read in reads]
+    scores = [
+        plain.compound_of(read.lowered, plain_valences, text) if read.scored else 0.0
+        for read, plain_valences, text in zip(reads, valences, texts, strict=True)
+    ]
+    if not extension:
+        return scores
+    extended = _fast_vader(True, check_packs(domain_packs))
+    # The extension only lowers scores above the negative threshold.
+    open_rows = [k for k, score in enumerate(scores) if score > NEGATIVE_THRESHOLD]
+    candidates = extended.rule_candidates([texts[k] for k in open_rows])
+    for k, rules in zip(open_rows, candidates, strict=True):
+        changed = extended.extended(reads[k], valences[k], texts[k], rules)
+        if changed is not None:
+            scores[k] = min(scores[k], plain.compound_of(reads[k].lowered, changed, texts[k]))
     return scores
 
 
