@@ -43,9 +43,9 @@ Speed
     only on texts that RE2 finds may match it (one pass of each rule's loosened pattern over
     all texts VADER does not score negative, :func:`~socialcrm_utils.nlp.prefilter.
     candidates_each`) and that hold its trigger strings; texts that are not fold-safe
-    (:func:`~socialcrm_utils.nlp.casefree.fold_safe_text`) test every rule's triggers. From :data:`PARALLEL_MIN_TEXTS` distinct texts on, they
-    are scored in chunks on every core (:mod:`~socialcrm_utils.nlp.parallel`); the result is
-    identical.
+    (:func:`~socialcrm_utils.nlp.casefree.fold_safe_text`) test every rule's triggers. From
+    :data:`PARALLEL_MIN_TEXTS` distinct texts on, they are scored in chunks on every core
+    (:mod:`~socialcrm_utils.nlp.parallel`); the result is identical.
 """
 
 from __future__ import annotations
