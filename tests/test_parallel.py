@@ -169,8 +169,12 @@ def test_chunks_per_worker_sets_how_many_calls_the_work_takes():
     with parallel.WorkerPool(2) as pool:
         one = pool.submit(_chunk_size, texts, min_items=10, chunks_per_worker=1).result()
         four = pool.submit(_chunk_size, texts, min_items=10).result()
+        capped = pool.submit(
+            _chunk_size, texts, min_items=10, chunks_per_worker=1, max_chunk_items=40
+        ).result()
     assert sorted(set(one)) == [60]  # two workers, one call each
     assert sorted(set(four)) == [15]  # the default: four calls per worker
+    assert sorted(set(capped)) == [40]  # at most 40 items a call: three calls
 
 
 def test_the_workers_modules_import_without_the_playbook_model():

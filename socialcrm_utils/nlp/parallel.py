@@ -523,6 +523,7 @@ class WorkerPool:
         min_items: int | None = None,
         weight: Callable[[T], int] | None = None,
         chunks_per_worker: int = _CHUNKS_PER_WORKER,
+        max_chunk_items: int | None = None,
     ) -> Pending[R]:
         """Start ``func`` on chunks of ``items`` in the workers; collect with ``result()``.
 
@@ -538,6 +539,8 @@ class WorkerPool:
             chunks_per_worker: Chunks per worker: more balance the end of the work better,
                 fewer save a fixed cost per call of ``func`` (1: one big chunk per worker, for
                 work submitted before smaller chunks that fill in around it).
+            max_chunk_items: At most about this many items per chunk (more chunks then): a
+                worker's memory grows with its chunk.
 
         Returns:
             A :class:`Pending` whose ``result()`` equals ``func(list(items))``.
@@ -556,7 +559,10 @@ class WorkerPool:
         if host is None:
             return Pending(func, items, None)
         try:
-            parts = _split(items, self.count * max(chunks_per_worker, 1), weight)
+            parts = self.count * max(chunks_per_worker, 1)
+            if max_chunk_items:
+                parts = max(parts, -(-len(items) // max_chunk_items))
+            parts = _split(items, parts, weight)
             return Pending(func, items, [host.submit(func, list(items[p])) for p in parts])
         except OSError as exc:  # the host has ended
             logger.warning("working in one process: worker processes cannot start (%s)", exc)
@@ -587,6 +593,7 @@ def submit_chunks(
     weight: Callable[[T], int] | None = None,
     pool: WorkerPool | None = None,
     chunks_per_worker: int = _CHUNKS_PER_WORKER,
+    max_chunk_items: int | None = None,
 ) -> Pending[R]:
     """:meth:`WorkerPool.submit` to ``pool``, the active pool, or a pool of its own.
 
@@ -598,14 +605,11 @@ def submit_chunks(
         A :class:`Pending` whose ``result()`` equals ``func(list(items))``.
     """
     target = pool or _active_pool.get()
+    chunking = {"chunks_per_worker": chunks_per_worker, "max_chunk_items": max_chunk_items}
     if target is not None:
-        return target.submit(
-            func, items, min_items=min_items, weight=weight, chunks_per_worker=chunks_per_worker
-        )
+        return target.submit(func, items, min_items=min_items, weight=weight, **chunking)
     own = WorkerPool()
-    pending = own.submit(
-        func, items, min_items=min_items, weight=weight, chunks_per_worker=chunks_per_worker
-    )
+    pending = own.submit(func, items, min_items=min_items, weight=weight, **chunking)
     if own.running:
         pending._owner = own  # noqa: SLF001 (this module's own class)
     return pending

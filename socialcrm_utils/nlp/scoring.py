@@ -55,6 +55,10 @@ def _classify_chunk(
     )
 
 
+#: Largest intent chunk (distinct texts): a worker's memory grows with its chunk (at a
+#: million mentions one chunk per worker added 55 MB to each).
+_INTENT_CHUNK_ITEMS = 20_000
+
 #: Texts that make :func:`warm_scorers` compile what scoring needs (English and German:
 #: complaint, question, praise and lead cues, emoji, hashtags, digits).
 _WARM_TEXTS: tuple[tuple[str, str], ...] = (
@@ -131,6 +135,7 @@ def start_intent(
         weight=lambda pair: len(pair[0] or ""),
         pool=pool,
         chunks_per_worker=1,  # submitted first: each call pays its own RE2 scans' set-up
+        max_chunk_items=_INTENT_CHUNK_ITEMS,
     )
 
     def finish() -> pd.DataFrame:
