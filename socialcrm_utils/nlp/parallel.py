@@ -95,6 +95,7 @@ _HOST_CODE = (
     "sys.path[:] = settings['sys_path']\n"
     "from socialcrm_utils.nlp.parallel import serve_workers\n"
     "serve_workers(settings)\n"
+    "import os; os._exit(0)  # no interpreter teardown: the pool waits for this exit\n"
 )
 
 #: The pool that :func:`submit_chunks` uses inside ``with pool.active():`` (None elsewhere).
