@@ -20,6 +20,7 @@ __all__ = [
     "KPIS",
     "Kpi",
     "empty_mentions",
+    "empty_like",
     "conform_mentions",
     "text_of",
     "TEXT_COLUMNS",
@@ -142,6 +143,21 @@ def conform_mentions(frame: pd.DataFrame) -> pd.DataFrame:
             values = values.astype("string")
         out[column] = values
     return out.reset_index(drop=True)
+
+
+def empty_like(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame with ``frame``'s columns and dtypes and no rows, holding none of its memory.
+
+    (A zero-row slice would keep the column buffers alive; this builds new empty columns.)
+
+    Examples:
+        >>> df = pd.DataFrame({"text": pd.Series(["hi"], dtype="string"), "n": [1]})
+        >>> empty = empty_like(df)
+        >>> len(empty), empty.dtypes.astype(str).tolist()
+        (0, ['string', 'int64'])
+    """
+    columns = {name: pd.Series([], dtype=dtype) for name, dtype in frame.dtypes.items()}
+    return pd.DataFrame(columns, columns=frame.columns)
 
 
 def text_of(frame: pd.DataFrame) -> pd.Series:

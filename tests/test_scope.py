@@ -177,3 +177,19 @@ def test_addresses_are_the_same_with_and_without_the_prefilter(monkeypatch):
     assert scope._addresses(texts, {"globex", "ärgerbahn"}).tolist()[4] is True  # not ASCII
     monkeypatch.setattr(scope, "candidates", lambda t, p: t.notna().to_numpy())
     assert scope._addresses(texts, {"globex"}).tolist() == expected
+
+
+def test_without_mentions_keeps_everything_but_the_rows():
+    # step 1 drops the raw mentions (personal data) once they are prepared
+    from socialcrm_utils.sources import ReadResult
+
+    result = scope_mentions(_frame(), BRAND)
+    light = result.without_mentions()
+    assert light.mentions.empty and light.mentions.columns.equals(result.mentions.columns)
+    assert light.mentions.dtypes.equals(result.mentions.dtypes)
+    assert light.counts is result.counts and light.accounts is result.accounts
+    assert light.note == result.note and len(result.mentions) == 12  # the original is intact
+    read = ReadResult(_frame(), pd.DataFrame({"reason": ["x"]}), pd.DataFrame({"kept": [21]}))
+    dropped = read.without_mentions()
+    assert dropped.mentions.empty and list(dropped.mentions.columns) == list(_frame().columns)
+    assert dropped.rejected is read.rejected and dropped.counts is read.counts

@@ -36,6 +36,7 @@ See ``docs/scope.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import math
@@ -49,7 +50,7 @@ from ..conversations import assign_conversations
 from ..nlp.brands import tag_brands
 from ..nlp.prefilter import candidates
 from ..playbook import Brand
-from ..schema import text_of
+from ..schema import empty_like, text_of
 
 __all__ = [
     "SCOPE_REASONS",
@@ -117,6 +118,14 @@ class ScopeResult:
     accounts: pd.DataFrame
     counts: pd.DataFrame
     note: str
+
+    def without_mentions(self) -> ScopeResult:
+        """This result with an empty ``mentions`` table (same columns); the rest unchanged.
+
+        Once the mentions are prepared (texts redacted), step 1 keeps no raw text in memory
+        (see :meth:`~socialcrm_utils.sources.ReadResult.without_mentions`).
+        """
+        return dataclasses.replace(self, mentions=empty_like(self.mentions))
 
     @property
     def other_companies(self) -> int:
