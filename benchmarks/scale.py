@@ -14,10 +14,10 @@ each size in its own processes, so every figure has its baseline next to it:
   waiting for the kernel.
 - **ratios**: each step's time (and the total) at 10x the mentions divided by its time at the
   smaller size. Target: at most 11 (nothing quadratic).
-- **listening throughput** (``--throughput-size``, default 100,000 generated mentions):
-  ``benchmarks/throughput.py``'s measurement, the whole listening step (prepare + score)
-  against the bare NLTK VADER loop ``[analyzer.polarity_scores(t) for t in texts]`` on the same
-  texts.
+- **listening throughput** (``--throughput-size``, default 100,000 generated mentions, and
+  the real public texts when ``../shared/data`` is there): ``benchmarks/throughput.py``'s
+  measurement, the whole listening step (prepare + score) against the bare NLTK VADER loop
+  ``[analyzer.polarity_scores(t) for t in texts]`` on the same texts (target: 2x).
 - **runner overhead in isolation**: a notebook with only the parameters cell, and one with the
   suite's import cell (notebook 03's), run (a) as papermill runs notebooks by default and as the
   runner did before (a fresh kernel per notebook, papermill's engine) and (b) the runner's way
@@ -126,13 +126,17 @@ def child_generate(size: int, path: str) -> dict[str, object]:
     }
 
 
-def child_throughput(size: int) -> dict[str, object]:
+def child_throughput(size: int) -> list[dict[str, object]]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from throughput import measure  # benchmarks/throughput.py: the same measurement
+    from throughput import measure, real_mentions  # benchmarks/throughput.py's measurement
 
     from socialcrm_utils.sample import generate_mentions
 
-    return measure(f"generated sample ({size:,})", generate_mentions(size, seed=7))
+    rows = [measure(f"generated sample ({size:,})", generate_mentions(size, seed=7))]
+    real = real_mentions()  # the real public texts, when ../shared/data is there
+    if real is not None:
+        rows.append(measure("real public texts (airline, twcs, GermEval)", real))
+    return rows
 
 
 def _tiny_notebooks(folder: Path) -> dict[str, Path]:
@@ -328,7 +332,9 @@ def _fmt(value: float) -> str:
 
 
 def report(
-    runs: list[dict[str, object]], throughput: dict[str, object] | None, overhead: dict[str, object]
+    runs: list[dict[str, object]],
+    throughput: list[dict[str, object]] | None,
+    overhead: dict[str, object],
 ) -> bool:
     ok = True
     print("\n== time (s) and peak memory (MB) per size ==")
@@ -428,7 +434,10 @@ def report(
 
     if throughput is not None:
         print("\n== listening throughput (benchmarks/throughput.py's measurement) ==")
-        print(pd.DataFrame([throughput]).to_string(index=False))
+        print(pd.DataFrame(throughput).to_string(index=False))
+        for row in throughput:
+            verdict = "meets" if float(row["speed-up"]) >= 2.0 else "MISSES"
+            print(f"{row['data']}: {row['speed-up']}x the bare VADER loop ({verdict} 2.0x)")
     return ok
 
 
