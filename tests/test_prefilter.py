@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from socialcrm_utils.nlp import intent
-from socialcrm_utils.nlp.prefilter import candidates, loosen
+from socialcrm_utils.nlp.prefilter import candidates, candidates_each, loosen
 
 # Texts that stress the places where RE2 and Python differ: Unicode letters and digits around
 # cues, non-ASCII spaces (no-break, thin, ideographic), case folding, emoji, URLs, line breaks.
@@ -82,7 +83,11 @@ def test_classify_intent_is_the_same_with_and_without_the_prefilter(monkeypatch)
         ]
     )
     fast = intent.classify_intent(texts, langs)
-    monkeypatch.setattr(intent, "candidates", lambda text, pattern: text.notna().to_numpy())
+    monkeypatch.setattr(  # no prefilter: every present text is a candidate of every part
+        intent,
+        "candidates_each",
+        lambda text, patterns: np.tile(text.notna().to_numpy(), (len(patterns), 1)),
+    )
     slow = intent.classify_intent(texts, langs)
     pd.testing.assert_frame_equal(fast, slow)
     assert fast.loc[0, "intent"] == "complaint" and fast.loc[16, "intent"] == "question"
@@ -149,3 +154,16 @@ def test_brand_tags_are_the_same_with_and_without_the_prefilter(monkeypatch):
     pd.testing.assert_frame_equal(fast, slow)
     assert fast["mentions_brand"].tolist() == [True, False, False, True, True, True, False, False]
     assert fast["competitor"].tolist()[6] == "Globex"
+
+
+def test_candidates_is_candidates_each_of_one_pattern_and_na_is_never_one():
+    texts = pd.Series(["Der Drucker ist kaputt", None, "alles gut", "KAPUTT"])
+    patterns = [re.compile(r"kaputt", re.I), re.compile(r"(a)\1"), re.compile(r"gut$")]
+    each = candidates_each(texts, patterns)
+    assert each.tolist() == [
+        [True, False, False, True],
+        [True, False, True, True],  # cannot be loosened: every present text
+        [False, False, True, False],
+    ]
+    for row, pattern in enumerate(patterns):
+        assert candidates(texts, pattern).tolist() == each[row].tolist()

@@ -41,7 +41,7 @@ import pandas as pd
 from .casefree import case_sensitive_twin, fold_safe
 from .german import umlaut_aware
 from .packs import check_packs, pack_cues
-from .prefilter import candidates
+from .prefilter import candidates_each
 from .sentiment import normalize_lang
 
 __all__ = [
@@ -742,12 +742,13 @@ def _first_cue(text: pd.Series, parts: tuple[re.Pattern[str], ...]) -> pd.Series
     """The leftmost cue of the pattern made of ``parts`` in each text, lower-cased (NA where
     none); the same as scanning every text with the full pattern, several times faster.
 
-    RE2 finds the texts each part may match (:func:`~socialcrm_utils.nlp.prefilter.candidates`);
-    the exact Python part runs only on those, and, where :mod:`~socialcrm_utils.nlp.casefree`
-    allows it, as its case-sensitive twin on the lower-cased text.
+    RE2 finds the texts each part may match
+    (:func:`~socialcrm_utils.nlp.prefilter.candidates_each`); the exact Python part runs only
+    on those, and, where :mod:`~socialcrm_utils.nlp.casefree` allows it, as its case-sensitive
+    twin on the lower-cased text.
     """
     cue = pd.Series(pd.NA, index=text.index, dtype="string")
-    hits = np.array([candidates(text, part) for part in parts])
+    hits = candidates_each(text, parts)  # the texts made into Arrow once for all parts
     rows = np.flatnonzero(hits.any(axis=0))
     if not rows.size:
         return cue

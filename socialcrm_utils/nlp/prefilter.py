@@ -190,60 +190,56 @@ def candidates(texts: pd.Series, pattern: re.Pattern[str]) -> np.ndarray:
         >>> candidates(texts, re.compile(r"(?<!\\w)kaputt(?!\\w)")).tolist()
         [True, False, False]
     """
-    present = texts.notna().to_numpy()
-    loose = _re2_pattern(pattern)
-    if loose is None:
-        return present
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        values = pa.array(
-            texts.astype(object).where(texts.notna(), None).tolist(), type=pa.large_string()
-        )
-        hits = pc.match_substring_regex(values, loose)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        logger.debug("no RE2 prefilter for a pattern (%s): scanning every text", exc)
-        return present
-    return hits.fill_null(False).to_numpy(zero_copy_only=False) & present
+    return candidates_each(texts, [pattern])[0]
 
 
-def candidates_each(texts: Sequence[str], patterns: Sequence[re.Pattern[str]]) -> np.ndarray:
-    """:func:`candidates` of several patterns over the same strings, made into Arrow once.
+def candidates_each(
+    texts: pd.Series | Sequence[str], patterns: Sequence[re.Pattern[str]]
+) -> np.ndarray:
+    """:func:`candidates` of several patterns over the same texts, made into Arrow once.
 
     Args:
-        texts: Strings (no NA).
+        texts: A Series of texts (NA is never a candidate), or a sequence of strings.
         patterns: Compiled Python patterns.
 
     Returns:
         A bool array of shape ``(len(patterns), len(texts))``: row ``k`` is the candidate mask
-        of ``patterns[k]``; all True where a pattern cannot be loosened or RE2 rejects it, and
-        for every pattern when the texts cannot be made into Arrow strings (lone surrogates).
+        of ``patterns[k]``; every present text where a pattern cannot be loosened or RE2
+        rejects it, and for every pattern when the texts cannot be made into Arrow strings
+        (lone surrogates).
 
     Examples:
         >>> patterns = [re.compile(r"\\bhold\\b", re.I), re.compile(r"(a)\\1")]
         >>> candidates_each(["On HOLD", "fine"], patterns).tolist()
         [[True, False], [True, True]]
     """
+    if isinstance(texts, pd.Series):
+        present = texts.notna().to_numpy(bool)
+        strings = texts.astype(object).where(texts.notna(), None).tolist()
+    else:
+        present = np.ones(len(texts), dtype=bool)
+        strings = list(texts)
+    masks = np.tile(present, (len(patterns), 1))
+    loose = [_re2_pattern(pattern) for pattern in patterns]
+    if all(pattern is None for pattern in loose):
+        return masks
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    masks = np.ones((len(patterns), len(texts)), dtype=bool)
     try:
-        values = pa.array(texts, type=pa.large_string())
+        values = pa.array(strings, type=pa.large_string())
     except (pa.ArrowException, UnicodeError) as exc:
         logger.debug("no RE2 prefilter for these texts (%s): scanning every text", exc)
         return masks
-    for row, pattern in enumerate(patterns):
-        loose = _re2_pattern(pattern)
-        if loose is None:
+    for row, pattern in enumerate(loose):
+        if pattern is None:
             continue
         try:
-            hits = pc.match_substring_regex(values, loose)
+            hits = pc.match_substring_regex(values, pattern)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             logger.debug("no RE2 prefilter for a pattern (%s): scanning every text", exc)
             continue
-        masks[row] = hits.to_numpy(zero_copy_only=False)
+        masks[row] = hits.fill_null(False).to_numpy(zero_copy_only=False) & present
     return masks
 
 
