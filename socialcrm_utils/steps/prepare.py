@@ -224,10 +224,15 @@ def normalize_text(texts: pd.Series) -> pd.Series:
         0    whereismybag
         dtype: string
     """
-    codes, distinct = pd.factorize(texts.astype("string"), use_na_sentinel=True)
-    keys = pd.array([_key(text) for text in distinct.tolist()], dtype="string")
+    codes, keys = _distinct_keys(texts)
     # Each distinct text once (copies and templates are common), then back to every row.
-    return pd.Series(keys.take(codes, allow_fill=True), index=texts.index, dtype="string")
+    return pd.Series(keys.array.take(codes, allow_fill=True), index=texts.index, dtype="string")
+
+
+def _distinct_keys(texts: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Each row's code among the distinct texts (-1: missing), and each distinct text's key."""
+    codes, distinct = pd.factorize(texts.astype("string"), use_na_sentinel=True)
+    return codes, pd.Series([_key(text) for text in distinct.tolist()], dtype="string")
 
 
 def _key_codes(texts: pd.Series, min_chars: int) -> np.ndarray:
@@ -237,8 +242,7 @@ def _key_codes(texts: pd.Series, min_chars: int) -> np.ndarray:
     never spread to every row as strings: at a million mentions that saves a million-row
     string column and its hash table (about 300 MB at the step's peak).
     """
-    text_codes, distinct = pd.factorize(texts.astype("string"), use_na_sentinel=True)
-    keys = pd.Series([_key(text) for text in distinct.tolist()], dtype="string")
+    text_codes, keys = _distinct_keys(texts)
     key_codes = pd.factorize(keys.where(keys.str.len() >= min_chars), use_na_sentinel=True)[0]
     if not len(key_codes):  # no text at all
         return np.full(len(texts), -1, dtype=np.intp)
