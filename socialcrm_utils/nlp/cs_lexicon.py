@@ -478,11 +478,17 @@ _FOLD = str.maketrans(
 def fold_case(normalised: str) -> str:
     """A lower-cased text with the letters ``re.IGNORECASE`` also matches folded to ASCII.
 
+    Most non-ASCII texts hold no character the table changes; testing their distinct
+    characters is much cheaper than folding a long text (German posts, 500 characters).
+
     Examples:
-        >>> fold_case("ſtill waıting")
-        'still waiting'
+        >>> fold_case("ſtill waıting"), fold_case("schöne grüße")
+        ('still waiting', 'schöne grüße')
     """
-    return normalised if normalised.isascii() else normalised.translate(_FOLD)
+    if normalised.isascii():
+        return normalised
+    distinct = "".join(set(normalised))
+    return normalised if distinct.translate(_FOLD) == distinct else normalised.translate(_FOLD)
 
 
 def trigger_groups(triggers: Sequence[str | Sequence[str]]) -> tuple[tuple[str, ...], ...]:

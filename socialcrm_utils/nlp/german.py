@@ -89,7 +89,7 @@ from pathlib import Path
 
 from ..exceptions import ResourceMissingError
 from .casefree import case_sensitive_twin, fold_safe_text
-from .cs_lexicon import fold_case, trigger_groups
+from .cs_lexicon import FoldedOnce, trigger_groups
 from .german_rules import (
     DAMPENERS,
     FORMULA_RULES,
@@ -425,19 +425,6 @@ class _Matcher:
 _IRONY = _Matcher(_IRONY_PATTERN)
 
 
-def _folded(normalised: str) -> str:
-    """:func:`~socialcrm_utils.nlp.cs_lexicon.fold_case` of a normalised text. Most texts hold
-    no character it changes (tested on the distinct characters, much cheaper than folding a
-    long non-ASCII text): their folded text is the text itself.
-
-    Examples:
-        >>> _folded("schöne grüße"), _folded("waıting")
-        ('schöne grüße', 'waiting')
-    """
-    distinct = "".join(set(normalised))
-    return normalised if fold_case(distinct) == distinct else fold_case(normalised)
-
-
 def _word_starts(text: str) -> list[int]:
     """The start offsets of :func:`_split_text`'s words (needed only when a rule matches)."""
     return [match.start(1) for match in _TOKENS.finditer(text) if match.start(1) >= 0]
@@ -658,16 +645,10 @@ class GermanSentimentAnalyzer:
         found = set(compress(self._triggers, map(normalised.__contains__, self._triggers)))
         if not found:  # no trigger anywhere: no rule can match
             return present, False
-        folded = None
+        folded = FoldedOnce(normalised)  # folded for the first rule with further groups
         for kind, first, further, applied in self._checks:
-            if found.isdisjoint(first):
-                continue
-            if further:
-                if folded is None:
-                    folded = _folded(normalised)
-                if not all(any(map(folded.__contains__, group)) for group in further):
-                    continue
-            present[kind].append(applied)
+            if not found.isdisjoint(first) and folded.holds_all(further):
+                present[kind].append(applied)
         return present, not found.isdisjoint(_IRONY_TRIGGERS)
 
     def _word_facts(
