@@ -682,21 +682,36 @@ def cue_patterns(intent: str, langs: Iterable[str], packs: Iterable[str] = ()) -
         >>> cue_patterns("complaint", ["de"], ["airline"]).search("Mein Koffer ist weg").group(0)
         'Koffer ist weg'
     """
-    langs = list(langs)
-    fragments = _fragments(intent, langs, packs)
-    parts = [_words(fragments)] if fragments else []
-    if intent == "complaint":
-        parts.append("(" + "|".join((*_MARKS, *_TAGS)) + ")")
+    return re.compile("|".join(_alternatives(intent, langs, packs)), re.IGNORECASE | re.MULTILINE)
+
+
+def _alternatives(
+    intent: str, langs: Iterable[str], packs: Iterable[str], size: int | None = None
+) -> list[str]:
+    """An intent's cue pattern as consecutive alternatives: a question's marks and openings;
+    else its fragments in one (``size`` None) or even parts of at most ``size``, the complaint
+    marks and tags joining the last."""
     if intent == "question":
-        parts = [_QUESTION_MARK, _OPENING_ANCHOR + _words(_openings(langs))]
-    return re.compile("|".join(parts), re.IGNORECASE | re.MULTILINE)
+        return [_QUESTION_MARK, _OPENING_ANCHOR + _words(_openings(langs))]
+    fragments = _fragments(intent, langs, packs)
+    count = -(-len(fragments) // size) if size else min(len(fragments), 1)  # even parts
+    step = -(-len(fragments) // count) if count else 1
+    parts = [_words(fragments[i : i + step]) for i in range(0, len(fragments), step)]
+    if intent == "complaint":
+        marks = "(" + "|".join((*_MARKS, *_TAGS)) + ")"
+        parts = [*parts[:-1], parts[-1] + "|" + marks] if parts else [marks]
+    return parts
+
+
+#: The languages of each language group of the patterns.
+_GROUP_LANGS = {"en": ("en",), "de": ("de",), "any": ("en", "de")}
 
 
 @functools.lru_cache(maxsize=16)
 def _patterns(packs: tuple[str, ...]) -> dict[tuple[str, str], re.Pattern[str]]:
     """Every (intent, language group) pattern with the packs' cues; compiled once per packs."""
     return {
-        (intent, group): cue_patterns(intent, ("en", "de") if group == "any" else (group,), packs)
+        (intent, group): cue_patterns(intent, _GROUP_LANGS[group], packs)
         for intent in PRECEDENCE
         for group in ("en", "de", "any")
     }
@@ -722,19 +737,12 @@ def _parts(packs: tuple[str, ...]) -> dict[tuple[str, str], tuple[re.Pattern[str
     """
     out = {}
     for (intent, group), pattern in _patterns(packs).items():
-        langs = ("en", "de") if group == "any" else (group,)
-        fragments = _fragments(intent, langs, packs)
-        if intent == "question":
-            parts = [_QUESTION_MARK, _OPENING_ANCHOR + _words(_openings(langs))]
-        elif len(fragments) <= _PART_SIZE:
-            out[(intent, group)] = (pattern,)
-            continue
-        else:
-            size = -(-len(fragments) // -(-len(fragments) // _PART_SIZE))  # even parts
-            parts = [_words(fragments[i : i + size]) for i in range(0, len(fragments), size)]
-            if intent == "complaint":  # the marks and tags last, as in the full pattern
-                parts[-1] += "|(" + "|".join((*_MARKS, *_TAGS)) + ")"
-        out[(intent, group)] = tuple(re.compile(part, pattern.flags) for part in parts)
+        parts = _alternatives(intent, _GROUP_LANGS[group], packs, _PART_SIZE)
+        out[(intent, group)] = (
+            (pattern,)
+            if len(parts) <= 1
+            else tuple(re.compile(part, pattern.flags) for part in parts)
+        )
     return out
 
 
