@@ -247,29 +247,21 @@ class _CustomerServiceVader:
                         changed = True
         return changed
 
-    def _triggered(self, text: str, candidates: tuple[int, ...] | None) -> list[tuple]:
+    def _triggered(self, text: str, candidates: Sequence[int] | None) -> list[tuple]:
         """The rules (of ``candidates``, or all) whose trigger groups ``text`` holds, in order."""
         if candidates is not None and not candidates:
             return []
         normalised = " ".join(text.lower().split())
+        if candidates is None:  # every rule, after one pass that finds any trigger at all
+            if self._any_trigger is None or not self._any_trigger.search(normalised):
+                return []
+            candidates = range(len(self._rules))
         folded = cs_lexicon.FoldedOnce(normalised)  # folded for the first rule with more groups
         chosen = []
-        if candidates is None:
-            found = (
-                {t for t in self._triggers if t in normalised}
-                if self._any_trigger is not None and self._any_trigger.search(normalised)
-                else set()
-            )
-            if not found:
-                return []
-            for rule in self._rules:
-                if not rule[1].isdisjoint(found) and folded.holds_all(rule[2]):
-                    chosen.append(rule)
-            return chosen
         rules = self._rules
         for k in candidates:
             rule = rules[k]
-            for trigger in rule[1]:
+            for trigger in rule[1]:  # one trigger of the first group, as written
                 if trigger in normalised:
                     if folded.holds_all(rule[2]):
                         chosen.append(rule)
