@@ -1,7 +1,9 @@
 """The listening step's outputs, pinned: speed work must not change one score (issue 18).
 
-A SHA-256 over every column of step 1's prepared and scored mentions (``prepare_mentions``
-then ``score_mentions``, as notebook 01 chains them) on the shipped sample, and, when
+A SHA-256 over every column of step 1's prepared and scored mentions on the shipped sample,
+both ways step 1 can get them (``prepare_mentions`` then ``score_mentions``; and as notebook
+01 does, workers started with the playbook, ``prepare_and_start_scores`` queueing the first
+block before redacting the rest, ``score_mentions`` collecting), and, when
 ``../shared/data`` is there, on the real public texts (airline, twcs, GermEval: only the hash
 is kept here, nothing of the data). Both hashes were computed with the release before issue
 18's session-9 speed levers (commit c57ea1c) and are unchanged since. A change that means to
@@ -20,7 +22,11 @@ from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.schema import conform_mentions
 from socialcrm_utils.sources import read_mentions
 from socialcrm_utils.steps.listening import score_mentions
-from socialcrm_utils.steps.prepare import prepare_mentions
+from socialcrm_utils.steps.prepare import (
+    prepare_and_start_scores,
+    prepare_mentions,
+    start_scoring_workers,
+)
 from socialcrm_utils.steps.scope import scope_mentions
 
 from .conftest import SHARED_DATA, real_public_texts
@@ -54,17 +60,30 @@ def test_fingerprint_sees_one_changed_score():
     assert fingerprint(frame) != fingerprint(changed)
 
 
-def test_the_sample_scores_as_before():
+def scored_both_ways(mentions: pd.DataFrame, caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Fingerprints of the mentions prepared and scored in one go, and started in blocks."""
+    playbook = load_playbook(EXAMPLE_PLAYBOOK)
+    whole = score_mentions(prepare_mentions(mentions, playbook), playbook)
+    prepared, scores = prepare_and_start_scores(
+        mentions, playbook, pool=start_scoring_workers(playbook)
+    )
+    with caplog.at_level("WARNING"):
+        blocks = score_mentions(prepared, playbook, started=scores)
+    assert "scoring again" not in caplog.text  # the started scores were the ones collected
+    assert len(whole) == len(blocks)
+    return [fingerprint(whole), fingerprint(blocks)]
+
+
+def test_the_sample_scores_as_before(caplog):
     playbook = load_playbook(EXAMPLE_PLAYBOOK)
     mentions = scope_mentions(read_mentions(playbook).mentions, playbook.brand).mentions
-    scored = score_mentions(prepare_mentions(mentions, playbook), playbook)
-    assert len(scored) == 6000
-    assert fingerprint(scored) == SAMPLE_SHA256, CHANGED
+    assert scored_both_ways(mentions, caplog) == [SAMPLE_SHA256] * 2, CHANGED
+    assert len(mentions) == 6000
 
 
 @pytest.mark.realdata
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"{SHARED_DATA} not found (optional)")
-def test_the_real_public_texts_score_as_before():
+def test_the_real_public_texts_score_as_before(caplog):
     real = real_public_texts()
     mentions = conform_mentions(
         pd.DataFrame(
@@ -78,7 +97,5 @@ def test_the_real_public_texts_score_as_before():
             }
         )
     )
-    playbook = load_playbook(EXAMPLE_PLAYBOOK)
-    scored = score_mentions(prepare_mentions(mentions, playbook), playbook)
-    assert len(scored) == 22_224
-    assert fingerprint(scored) == REAL_SHA256, CHANGED
+    assert len(mentions) == 22_224
+    assert scored_both_ways(mentions, caplog) == [REAL_SHA256] * 2, CHANGED

@@ -546,6 +546,25 @@ class WorkerPool:
                 logger.warning("working in one process: worker processes cannot start (%s)", exc)
         return self
 
+    def wait_ready(self) -> bool:
+        """Wait until the workers have imported their modules and run the warm-up calls.
+
+        For measuring work apart from the workers' start (``benchmarks/throughput.py``);
+        submitting never needs it.
+
+        Returns:
+            True when the workers are up; False when the pool is not running (or its host
+            has ended).
+        """
+        host = self._host
+        if host is None:
+            return False
+        try:
+            host.submit(list, []).value()  # answered once the host serves requests
+        except OSError:
+            return False
+        return True
+
     def submit(
         self,
         func: Callable[[list[T]], list[R]],

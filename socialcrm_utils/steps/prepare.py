@@ -26,9 +26,10 @@ Latin or Scots now and then.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -40,6 +41,7 @@ from ..nlp.scoring import TextScores, start_text_scores, warm_scorers
 from ..nlp.sentiment import PARALLEL_MIN_TEXTS, normalize_lang
 from ..playbook import Playbook
 from ..schema import blank_missing_markers, text_of
+from ..sources import file_source_bytes
 
 __all__ = [
     "DEFAULT_LANGUAGES",
@@ -58,6 +60,7 @@ __all__ = [
     "normalize_mentions",
     "prepare_mentions",
     "prepare_and_start_scores",
+    "start_scoring_workers",
     "redact_frame",
 ]
 
@@ -398,34 +401,82 @@ def prepare_mentions(mentions: pd.DataFrame, playbook: Playbook) -> pd.DataFrame
     return _finish_preparing(work, redacted, playbook)
 
 
-def prepare_and_start_scores(mentions: pd.DataFrame, playbook: Playbook) -> Prepared:
+#: Bytes of file sources from which :func:`start_scoring_workers` starts workers: about
+#: :data:`~socialcrm_utils.nlp.sentiment.PARALLEL_MIN_TEXTS` mentions of 200 bytes.
+EARLY_WORKERS_MIN_BYTES = PARALLEL_MIN_TEXTS * 200
+
+
+def _warm_up(playbook: Playbook) -> functools.partial[None]:
+    """The call that compiles the playbook's scoring rules in the workers' host."""
+    settings = playbook.listening
+    return functools.partial(
+        warm_scorers,
+        settings.sentiment_extension,
+        settings.german_lexicon,
+        tuple(settings.domain_packs),
+    )
+
+
+def start_scoring_workers(playbook: Playbook) -> parallel.WorkerPool:
+    """Worker processes for step 1's scores, started now and warmed up with the playbook's rules.
+
+    Notebook 01 calls it as soon as the playbook is loaded: the workers' host imports the
+    scorers and compiles the playbook's rules while the sources are read and scoped, so scoring
+    starts the moment the first texts are redacted. Hand the pool to
+    :func:`prepare_and_start_scores` (``pool=``); it then belongs to the returned scores, which
+    stop it when they are collected (or closed). Unused, it stops with its owner (``close()``,
+    or when it is dropped).
+
+    Workers start only when the playbook's file sources hold at least
+    :data:`EARLY_WORKERS_MIN_BYTES` (feeds and APIs count nothing): a small input is scored in
+    the kernel itself, and one that turns out large gets its workers in
+    :func:`prepare_and_start_scores`.
+
+    Returns:
+        The pool, started or idle.
+    """
+    pool = parallel.WorkerPool()
+    if file_source_bytes(playbook) >= EARLY_WORKERS_MIN_BYTES:
+        pool.start(warm=[_warm_up(playbook)])
+    return pool
+
+
+def prepare_and_start_scores(
+    mentions: pd.DataFrame, playbook: Playbook, *, pool: parallel.WorkerPool | None = None
+) -> Prepared:
     """:func:`prepare_mentions`, with step 3's sentiment and intent started midway.
 
     As soon as texts are redacted and languages known, their sentiment and intent start in
     worker processes (:func:`~socialcrm_utils.nlp.scoring.start_text_scores`), so the workers
-    score while this process flags duplicates, tags brands and goes on with the notebook.
+    score while this process flags duplicates, tags brands and goes on with the notebook. With
+    workers already running (``pool``, from :func:`start_scoring_workers`), the first block of
+    mentions (:func:`_first_block`) is redacted and queued before the rest, so the workers start
+    while this process still redacts.
 
     Args:
         mentions: Canonical mentions straight from the sources (with ``text``).
         playbook: The client's playbook.
+        pool: Workers from :func:`start_scoring_workers`; the returned scores own them from
+            now on. Without it, or when it is idle, workers start here for inputs of at least
+            :data:`~socialcrm_utils.nlp.sentiment.PARALLEL_MIN_TEXTS` mentions.
 
     Returns:
         The prepared mentions (as :func:`prepare_mentions` returns them) and the started
         scores, to hand to :func:`~socialcrm_utils.steps.listening.score_mentions` (``started=``).
     """
-    pool = parallel.WorkerPool()
+    early = pool is not None and pool.running
+    pool = pool or parallel.WorkerPool()
     if len(mentions) >= PARALLEL_MIN_TEXTS:
-        settings = playbook.listening
-        warm = functools.partial(  # compiled once in the host, shared by the forked workers
-            warm_scorers,
-            settings.sentiment_extension,
-            settings.german_lexicon,
-            tuple(settings.domain_packs),
-        )
-        pool.start(warm=[warm])  # the workers import their modules while this process redacts
+        pool.start(warm=[_warm_up(playbook)])  # nothing when already running
+    started: list[TextScores] = []
     try:
-        work, redacted = _redact_and_fill(mentions, playbook)
-        scores = _start_scores(work, playbook, pool)  # the workers score while this goes on
+        work, redacted = _redact_and_fill(
+            mentions,
+            playbook,
+            blocks=_first_block(len(mentions)) if early else None,
+            on_block=lambda block: started.append(_start_scores(block, playbook, pool)),
+        )
+        scores = TextScores.join(started)
     except BaseException:
         pool.close()
         raise
@@ -437,19 +488,58 @@ def prepare_and_start_scores(mentions: pd.DataFrame, playbook: Playbook) -> Prep
     return Prepared(out, scores)
 
 
+#: Mentions redacted and queued for scoring before the rest (see :func:`_first_block`).
+FIRST_BLOCK_MAX = 20_000
+
+
+def _first_block(rows: int) -> int:
+    """Rows of the first block that :func:`prepare_and_start_scores` queues for the workers.
+
+    A quarter of the rows, at most :data:`FIRST_BLOCK_MAX`: enough to keep the workers busy
+    while this process redacts the rest, few enough that a text repeated in both blocks
+    (scored once per block) costs little.
+
+    Examples:
+        >>> _first_block(22_224), _first_block(1_000_000), _first_block(3)
+        (5556, 20000, 1)
+    """
+    return min(max(rows // 4, 1), FIRST_BLOCK_MAX)
+
+
 def _redact_and_fill(
-    mentions: pd.DataFrame, playbook: Playbook
+    mentions: pd.DataFrame,
+    playbook: Playbook,
+    *,
+    blocks: int | None = None,
+    on_block: Callable[[pd.DataFrame], object] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Missing markers blanked, ``text`` redacted, ``lang`` filled; and the redaction table."""
+    """Missing markers blanked, ``text`` redacted, ``lang`` filled; and the redaction table.
+
+    With ``blocks``, the first ``blocks`` rows are redacted first and the rest after; each
+    block's ``text``, ``lang`` and ``is_brand`` go to ``on_block`` (which starts their scores)
+    as soon as it is done. Redaction and languages are per text, so the result is the same.
+    """
     from ..nlp.pii import redact_texts
 
     settings = playbook.listening
     mentions = blank_missing_markers(mentions)
-    redacted = redact_texts(
-        mentions["text"], regions=tuple(settings.phone_regions), patterns=settings.pii_patterns
-    )
+    cuts = [0, blocks, len(mentions)] if blocks and 0 < blocks < len(mentions) else [0, None]
+    parts, langs = [], []
+    for start, stop in itertools.pairwise(cuts):
+        block = mentions.iloc[start:stop]
+        redacted = redact_texts(
+            block["text"], regions=tuple(settings.phone_regions), patterns=settings.pii_patterns
+        )
+        text = redacted["text_redacted"].astype("str")  # Arrow strings: no Python objects
+        columns = {"text": text, "lang": block["lang"]} if "lang" in block.columns else {}
+        lang = fill_languages(pd.DataFrame(columns or {"text": text}, index=block.index), playbook)
+        if on_block is not None:
+            on_block(pd.DataFrame({"text": text, "lang": lang, "is_brand": block["is_brand"]}))
+        parts.append(redacted)
+        langs.append(lang)
+    redacted = parts[0] if len(parts) == 1 else pd.concat(parts)
     work = mentions.assign(text=redacted["text_redacted"].astype("str").array)  # no objects
-    work["lang"] = fill_languages(work, playbook)
+    work["lang"] = langs[0] if len(langs) == 1 else pd.concat(langs)
     return work, redacted
 
 
