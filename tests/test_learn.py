@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from socialcrm_utils.exceptions import SocialCRMError
 from socialcrm_utils.nlp import learn
@@ -766,3 +767,73 @@ def test_calibrated_rules_from_few_labels():
     assert few.models_ == {} and few.results_["sentiment"]["status"] == "rules"
     off = ClientClassifier(n_bootstrap=0, calibrate=False, min_calibrated=5).fit(scored, labels)
     assert off.models_ == {}
+
+
+# --- computed once: the featurizer's matrix ---------------------------------------------------
+
+
+def _same_csr(a, b) -> bool:
+    """Bit for bit: the same rows, columns in the same order, the same float64 values."""
+    a, b = a.tocsr(), b.tocsr()
+    return (
+        a.shape == b.shape
+        and a.dtype == b.dtype == np.float64
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"min_df": 3, "max_word_features": 40, "max_char_features": 200}, {"min_df": 10**6}],
+    ids=["defaults", "pruned", "nothing-frequent-enough"],
+)
+def test_featurizer_fit_transform_is_fit_then_transform_bit_for_bit(posts, settings):
+    """One analysis of each text gives sklearn's vocabulary and IDF and transform's rows."""
+    inputs = learn.mention_inputs(_scored(posts))
+    reference = learn.MentionFeaturizer(**settings).fit(inputs)
+    featurizer = learn.MentionFeaturizer(**settings)
+    matrix = featurizer.fit_transform(inputs)
+    assert _same_csr(matrix, reference.transform(inputs))
+    assert _same_csr(matrix, featurizer.transform(inputs))
+    assert featurizer.to_dict() == reference.to_dict()
+    assert matrix.shape == (80, featurizer.n_features_)
+    texts = inputs["text"].tolist()
+    for fitted, analyzer in ((featurizer.word_, "word"), (featurizer.char_, "char_wb")):
+        plain = TfidfVectorizer(**fitted.get_params()).fit(texts)  # sklearn's own fit
+        assert plain.analyzer == analyzer and fitted.vocabulary_ == plain.vocabulary_
+        assert np.array_equal(fitted.idf_, plain.idf_)
+    if settings.get("min_df") == 10**6:  # the fallback keeps every n-gram
+        assert featurizer.word_.min_df == 1 and "broken" in featurizer.word_.vocabulary_
+
+
+def test_learning_predicts_with_the_fitted_matrix_as_with_transformed_texts(
+    tmp_path, posts, labels, monkeypatch
+):
+    scored = _scored(posts)
+    model = ClientClassifier(n_bootstrap=0)
+    features = model._fit(scored, labels)
+    reference = ClientClassifier(n_bootstrap=0).fit(scored, labels)
+    assert features is not None and features.shape == (80, model.featurizer_.n_features_)
+    assert json.dumps(model.to_dict()) == json.dumps(reference.to_dict())
+    with_features = model.predict_proba(scored, features=features)
+    transformed = reference.predict_proba(scored)
+    assert with_features.keys() == transformed.keys() == {"complaint", "sentiment"}
+    for label, proba in with_features.items():
+        assert np.array_equal(proba.to_numpy(), transformed[label].to_numpy())
+    pd.testing.assert_frame_equal(
+        apply_classifier(scored, model, labels, features=features),
+        apply_classifier(scored, reference, labels),
+    )
+    with pytest.raises(ValueError, match="one row per mention"):
+        model.predict(scored.head(5), features=features)
+    label_file = tmp_path / "labels.csv"
+    _write_labels(label_file, posts)
+    learned = learn_from_labels(scored, [label_file], None, classifier=ClientClassifier())
+    fitted = ClientClassifier().fit(scored, learned.labels)
+    pd.testing.assert_frame_equal(learned.scored, apply_classifier(scored, fitted, learned.labels))
+    more = pd.concat([scored, _unseen()], ignore_index=True)  # 85 rows, 80 labelled
+    assert model._fit(more, labels).shape[0] == 85
+    monkeypatch.setattr(learn.model, "MAX_VOCABULARY_TEXTS", 60)  # the labelled rows only
+    assert model._fit(more, labels) is None and model.models_.keys() == {"complaint", "sentiment"}

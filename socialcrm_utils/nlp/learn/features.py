@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 
 from ...schema import text_of
 from ..labels import FLAG_LABELS
@@ -111,6 +111,30 @@ def mention_inputs(scored: pd.DataFrame) -> pd.DataFrame:
 # --- features ---------------------------------------------------------------------------------
 
 
+def _fit_tfidf(vectorizer: TfidfVectorizer, texts: list[str]) -> sp.csr_matrix:
+    """Fit ``vectorizer`` on ``texts`` and return ``vectorizer.transform(texts)``, analysing once.
+
+    The vocabulary comes from ``CountVectorizer.fit_transform``, the step ``TfidfVectorizer.fit``
+    runs first, and the IDF from a ``TfidfTransformer`` fitted on those counts, as ``fit`` does
+    (document frequencies: integers, whatever the order of a row's columns). The counts' columns
+    are then sorted within each row as ``transform``'s are, so weighting and normalising them
+    does the same floating-point operations in the same order: the rows equal
+    ``transform(texts)`` bit for bit. (``TfidfVectorizer.fit_transform`` normalises rows whose
+    columns are still in the order the vocabulary was pruned in, so a row's norm can differ from
+    ``transform``'s in its last bit.)
+    """
+    counts = CountVectorizer.fit_transform(vectorizer, texts)
+    counts.sort_indices()
+    weights = TfidfTransformer(
+        norm=vectorizer.norm,
+        use_idf=vectorizer.use_idf,
+        smooth_idf=vectorizer.smooth_idf,
+        sublinear_tf=vectorizer.sublinear_tf,
+    ).fit(counts)
+    vectorizer.idf_ = weights.idf_
+    return weights.transform(counts, copy=False)
+
+
 def _vectorizer_to_dict(vectorizer: TfidfVectorizer) -> dict[str, Any]:
     params = {
         k: v
@@ -196,6 +220,23 @@ class MentionFeaturizer(TransformerMixin, BaseEstimator):
         Returns:
             self.
         """
+        self.fit_transform(inputs)
+        return self
+
+    def fit_transform(self, inputs: pd.DataFrame, y: object = None) -> sp.csr_matrix:
+        """Fit as :meth:`fit` does; the matrix of ``inputs``, equal to ``transform(inputs)``.
+
+        Each text is analysed into n-grams once, for the vocabulary and for its row
+        (:meth:`fit` then :meth:`transform` analyses every text twice); the matrix is
+        identical to :meth:`transform`'s, bit for bit.
+
+        Args:
+            inputs: :func:`mention_inputs` of the client's mentions.
+            y: Ignored.
+
+        Returns:
+            A sparse matrix with one row per input row and :attr:`n_features_` columns.
+        """
         texts = inputs["text"].tolist()
         min_df = self.min_df if len(texts) >= 20 else 1
         common = {"sublinear_tf": True, "lowercase": True, "min_df": min_df, "norm": "l2"}
@@ -212,15 +253,16 @@ class MentionFeaturizer(TransformerMixin, BaseEstimator):
             max_features=self.max_char_features,
             **common,
         )
+        parts = []
         for vectorizer in (self.word_, self.char_):
             try:
-                vectorizer.fit(texts)
+                parts.append(_fit_tfidf(vectorizer, texts))
             except ValueError:  # every n-gram below min_df: keep them all
-                vectorizer.set_params(min_df=1).fit(texts)
+                parts.append(_fit_tfidf(vectorizer.set_params(min_df=1), texts))
         self.n_features_ = (
             len(self.word_.vocabulary_) + len(self.char_.vocabulary_) + len(RULE_FEATURES)
         )
-        return self
+        return self._stack(*parts, inputs)
 
     def transform(self, inputs: pd.DataFrame) -> sp.csr_matrix:
         """The feature matrix: word TF-IDF, character TF-IDF, rule columns (in that order).
@@ -232,11 +274,11 @@ class MentionFeaturizer(TransformerMixin, BaseEstimator):
             A sparse matrix with one row per input row and :attr:`n_features_` columns.
         """
         texts = inputs["text"].tolist()
+        return self._stack(self.word_.transform(texts), self.char_.transform(texts), inputs)
+
+    def _stack(self, word: sp.spmatrix, char: sp.spmatrix, inputs: pd.DataFrame) -> sp.csr_matrix:
         rules = inputs[list(RULE_FEATURES)].to_numpy(float) * self.rule_weight
-        return sp.hstack(
-            [self.word_.transform(texts), self.char_.transform(texts), sp.csr_matrix(rules)],
-            format="csr",
-        )
+        return sp.hstack([word, char, sp.csr_matrix(rules)], format="csr")
 
     def rule_column(self, name: str) -> tuple[int, float]:
         """Where a :data:`RULE_FEATURES` column is in :meth:`transform`'s matrix, and its factor.

@@ -354,6 +354,19 @@ class ClientClassifier(BaseEstimator):
         Returns:
             self.
         """
+        self._fit(scored, labels)
+        return self
+
+    def _fit(self, scored: pd.DataFrame, labels: pd.DataFrame) -> sp.csr_matrix | None:
+        """:meth:`fit`'s work; returns the feature matrix of every row of ``scored``, or None.
+
+        The featurizer is fitted with ``fit_transform``, so its texts are analysed once; the
+        labelled rows' matrices are rows of that matrix (identical to transforming them). When
+        the vocabulary was fitted on every row of ``scored`` (up to
+        :data:`MAX_VOCABULARY_TEXTS`), the matrix is returned for
+        :func:`apply_classifier`'s ``features`` (the same rows :meth:`predict_proba` would
+        transform); otherwise, and without a model to fit, None.
+        """
         ids, labelled = _labelled_rows(scored, labels)
         self.models_: dict[str, _Linear | _Thresholds] = {}
         self.results_: dict[str, dict[str, Any]] = {}
@@ -380,6 +393,7 @@ class ClientClassifier(BaseEstimator):
             else:
                 self.results_[label]["linear_ok"] = not calibrated_only
                 trainable.append((label, rows, gold))
+        matrix = None
         if trainable:
             featurizer = (
                 MentionFeaturizer()
@@ -391,38 +405,50 @@ class ClientClassifier(BaseEstimator):
             # rows used are prepared (not a million for a few hundred labels).
             vocabulary = self._vocabulary_rows(len(ids), every)
             inputs = mention_inputs(scored.iloc[vocabulary])
-            self.featurizer_ = featurizer.fit(inputs)
+            matrix = featurizer.fit_transform(inputs)
+            self.featurizer_ = featurizer
         for label, rows, gold in trainable:
-            result = self.results_[label]
-            rows_inputs = inputs.iloc[np.searchsorted(vocabulary, rows)]
-            x = self.featurizer_.transform(rows_inputs)
-            languages = sorted(set(rows_inputs["lang_group"]))
-            self._measure(label, x, gold, rows_inputs, scored.iloc[rows], result)
-            if self.require_gain and "model" in result:
-                model_f1, rules_f1 = (result[k]["f1"]["value"] for k in ("model", "rules"))
-                if model_f1 < rules_f1:
-                    result["message"] = (
-                        f"{label}: the model from {len(rows)} labels (F1 {model_f1:.2f}) is not "
-                        f"better than the rules (F1 {rules_f1:.2f}) on them; the rules stay"
-                    )
-                    logger.info("%s", result["message"])
-                    continue
-            if result.get("kind") == "thresholds":
-                self.models_[label] = self._fit_thresholds(x, gold, languages)
-                what = (
-                    f"calibrated rules (negative <= {self.models_[label].negative_at}, "
-                    f"positive >= {self.models_[label].positive_at})"
-                )
-            else:
-                self.models_[label] = _fit_linear(x, gold, self.C, languages)
-                what = "model"
-            result["status"] = "model"
-            result["message"] = f"{label}: {what} from {len(rows)} labels"
-            if result["needed"]:
-                more = " and ".join(f"{n} more '{value}'" for value, n in result["needed"].items())
-                result["message"] += f"; label {more} for the n-gram model"
+            at = np.searchsorted(vocabulary, rows)
+            self._fit_label(label, rows, gold, matrix[at], inputs.iloc[at], scored.iloc[rows])
         self.training_hash_ = _hash_rows(ids, scored, labelled)
-        return self
+        return matrix if matrix is not None and len(vocabulary) == len(scored) else None
+
+    def _fit_label(
+        self,
+        label: str,
+        rows: np.ndarray,
+        gold: np.ndarray,
+        x: sp.csr_matrix,
+        rows_inputs: pd.DataFrame,
+        scored: pd.DataFrame,
+    ) -> None:
+        """Measure one label's model and fit it on all its rows, unless the rules stay."""
+        result = self.results_[label]
+        languages = sorted(set(rows_inputs["lang_group"]))
+        self._measure(label, x, gold, rows_inputs, scored, result)
+        if self.require_gain and "model" in result:
+            model_f1, rules_f1 = (result[k]["f1"]["value"] for k in ("model", "rules"))
+            if model_f1 < rules_f1:
+                result["message"] = (
+                    f"{label}: the model from {len(rows)} labels (F1 {model_f1:.2f}) is not "
+                    f"better than the rules (F1 {rules_f1:.2f}) on them; the rules stay"
+                )
+                logger.info("%s", result["message"])
+                return
+        if result.get("kind") == "thresholds":
+            self.models_[label] = self._fit_thresholds(x, gold, languages)
+            what = (
+                f"calibrated rules (negative <= {self.models_[label].negative_at}, "
+                f"positive >= {self.models_[label].positive_at})"
+            )
+        else:
+            self.models_[label] = _fit_linear(x, gold, self.C, languages)
+            what = "model"
+        result["status"] = "model"
+        result["message"] = f"{label}: {what} from {len(rows)} labels"
+        if result["needed"]:
+            more = " and ".join(f"{n} more '{value}'" for value, n in result["needed"].items())
+            result["message"] += f"; label {more} for the n-gram model"
 
     def _measure(
         self,
@@ -482,11 +508,16 @@ class ClientClassifier(BaseEstimator):
         column, scale = self.featurizer_.rule_column("sentiment_score")
         return _fit_thresholds(x, gold, column, scale, languages)
 
-    def predict_proba(self, scored: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    def predict_proba(
+        self, scored: pd.DataFrame, *, features: sp.spmatrix | None = None
+    ) -> dict[str, pd.DataFrame]:
         """Each model's class probabilities for every mention.
 
         Args:
             scored: Scored mentions.
+            features: The fitted featurizer's matrix of every row of ``scored``, when the
+                caller has it (the one fitting the featurizer on ``scored`` returned): its rows
+                are used instead of transforming the texts again (the same rows).
 
         Returns:
             Label -> frame on ``scored``'s index with one column per class (``True``/``False``
@@ -499,7 +530,15 @@ class ClientClassifier(BaseEstimator):
         # identical inputs (copies, retweets) are transformed once
         keys = pd.util.hash_pandas_object(inputs, index=False).to_numpy()
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        matrix = self.featurizer_.transform(inputs.iloc[first])
+        if features is None:
+            matrix = self.featurizer_.transform(inputs.iloc[first])
+        elif features.shape != (len(scored), self.featurizer_.n_features_):
+            raise ValueError(
+                f"features has shape {features.shape}, not one row per mention "
+                f"({len(scored)}) and {self.featurizer_.n_features_} columns"
+            )
+        else:
+            matrix = sp.csr_matrix(features)[first]
         return {
             label: pd.DataFrame(
                 model.proba(matrix)[inverse.ravel()], index=scored.index, columns=model.classes
@@ -507,18 +546,19 @@ class ClientClassifier(BaseEstimator):
             for label, model in self.models_.items()
         }
 
-    def predict(self, scored: pd.DataFrame) -> pd.DataFrame:
+    def predict(self, scored: pd.DataFrame, *, features: sp.spmatrix | None = None) -> pd.DataFrame:
         """Each model's label for every mention (all languages; see :func:`apply_classifier`).
 
         Args:
             scored: Scored mentions.
+            features: As :meth:`predict_proba`'s.
 
         Returns:
             A frame on ``scored``'s index with one column per modelled label (bool for the
             flags, str for sentiment).
         """
         out = pd.DataFrame(index=scored.index)
-        for label, proba in self.predict_proba(scored).items():
+        for label, proba in self.predict_proba(scored, features=features).items():
             best = np.asarray(proba.columns, dtype=object)[proba.to_numpy().argmax(axis=1)]
             out[label] = best.astype(bool) if label != "sentiment" else best.astype(str)
         return out
@@ -556,7 +596,11 @@ class ClientClassifier(BaseEstimator):
 
 
 def apply_classifier(
-    scored: pd.DataFrame, classifier: ClientClassifier | None, labels: pd.DataFrame | None = None
+    scored: pd.DataFrame,
+    classifier: ClientClassifier | None,
+    labels: pd.DataFrame | None = None,
+    *,
+    features: sp.spmatrix | None = None,
 ) -> pd.DataFrame:
     """Every mention's labels from the best source: human, else model, else rules.
 
@@ -574,6 +618,9 @@ def apply_classifier(
         scored: Scored mentions (the listening step's frame; ``is_complaint`` ... or ``intent``).
         classifier: A fitted :class:`ClientClassifier`, or None (rules and human labels only).
         labels: Human labels (:func:`~socialcrm_utils.nlp.labels.load_labels`), or None.
+        features: The classifier's feature matrix of every row of ``scored``, when fitting
+            returned it (:func:`~socialcrm_utils.nlp.learn.learn_from_labels` passes it):
+            the texts are then not transformed again (:meth:`ClientClassifier.predict_proba`).
 
     Returns:
         A new frame: ``scored`` with the flag columns, ``sentiment_label``, ``intent``,
@@ -591,7 +638,7 @@ def apply_classifier(
     )
     if classifier is not None and getattr(classifier, "models_", None):
         groups = mention_inputs(scored)["lang_group"].to_numpy()
-        predicted = classifier.predict(scored)
+        predicted = classifier.predict(scored, features=features)
         for label, model in classifier.models_.items():
             usable = np.isin(groups, model.languages)
             if label == "sentiment":

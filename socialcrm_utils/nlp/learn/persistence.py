@@ -168,12 +168,14 @@ def learn_from_labels(
             ):
                 fitted = candidate
                 logger.info("classifier loaded from %s (labels unchanged)", path)
+    features = None  # the featurizer's matrix of every mention, when fitted on them all
     if fitted is None:
-        fitted = ClientClassifier(**template.get_params(deep=False)).fit(scored, labels)
+        fitted = ClientClassifier(**template.get_params(deep=False))
+        features = fitted._fit(scored, labels)
         retrained = True
         if model_folder is not None:
             path = save_classifier(fitted, model_folder, label_hash)
-    out = apply_classifier(scored, fitted, labels)
+    out = apply_classifier(scored, fitted, labels, features=features)
     card = classifier_card(fitted, report, label_hash)
     return LearnResult(out, card, report, labels, fitted, retrained, path)
 
