@@ -2,8 +2,8 @@
 
 A SHA-256 over every column of step 1's prepared and scored mentions on the shipped sample,
 both ways step 1 can get them (``prepare_mentions`` then ``score_mentions``; and as notebook
-01 does, workers started with the playbook, ``prepare_and_start_scores`` queueing the first
-block before redacting the rest, ``score_mentions`` collecting), and, when
+01 does, workers started with the playbook searching the texts for personal data and scoring
+them for ``prepare_and_start_scores``, ``score_mentions`` collecting), and, when
 ``../shared/data`` is there, on the real public texts (airline, twcs, GermEval: only the hash
 is kept here, nothing of the data). Both hashes were computed with the release before issue
 18's session-9 speed levers (commit c57ea1c) and are unchanged since. A change that means to
@@ -61,17 +61,17 @@ def test_fingerprint_sees_one_changed_score():
 
 
 def scored_both_ways(mentions: pd.DataFrame, caplog: pytest.LogCaptureFixture) -> list[str]:
-    """Fingerprints of the mentions prepared and scored in one go, and started in blocks."""
+    """Fingerprints of the mentions prepared then scored, and with workers started early."""
     playbook = load_playbook(EXAMPLE_PLAYBOOK)
     whole = score_mentions(prepare_mentions(mentions, playbook), playbook)
     prepared, scores = prepare_and_start_scores(
         mentions, playbook, pool=start_scoring_workers(playbook)
     )
     with caplog.at_level("WARNING"):
-        blocks = score_mentions(prepared, playbook, started=scores)
+        early = score_mentions(prepared, playbook, started=scores)
     assert "scoring again" not in caplog.text  # the started scores were the ones collected
-    assert len(whole) == len(blocks)
-    return [fingerprint(whole), fingerprint(blocks)]
+    assert len(whole) == len(early)
+    return [fingerprint(whole), fingerprint(early)]
 
 
 def test_the_sample_scores_as_before(caplog):

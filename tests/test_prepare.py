@@ -313,30 +313,30 @@ def test_near_duplicate_keys_drop_exactly_what_the_non_word_pattern_drops():
     assert _key(text) == "zugfälltaus1230½ⅻ٣x²"
 
 
-def test_workers_started_with_the_playbook_score_in_blocks(monkeypatch, tiny_raw):
+def test_workers_started_with_the_playbook_redact_and_score(monkeypatch, tiny_raw):
+    from socialcrm_utils.nlp import pii
+
     monkeypatch.setattr(parallel, "MIN_ITEMS", 2)
     monkeypatch.setattr(sentiment, "PARALLEL_MIN_TEXTS", 2)
     monkeypatch.setenv(parallel.WORKERS_ENV, "2")
     playbook, raw = tiny_raw
     assert not normalize.start_scoring_workers(playbook).running  # a small file: no workers
     monkeypatch.setattr(normalize, "EARLY_WORKERS_MIN_BYTES", 1)
-    blocks: list[int] = []
-    start_scores = normalize._start_scores
-    monkeypatch.setattr(
-        normalize,
-        "_start_scores",
-        lambda work, *args: blocks.append(len(work)) or start_scores(work, *args),
-    )
     expected_prepared = prepare_mentions(raw, playbook)
     expected = score_mentions(expected_prepared, playbook)
+    pools: list[object] = []
+    redact_texts = pii.redact_texts
+    monkeypatch.setattr(
+        pii, "redact_texts", lambda *a, **k: pools.append(k["pool"]) or redact_texts(*a, **k)
+    )
     pool = normalize.start_scoring_workers(playbook)
     assert pool.running and pool.wait_ready()
     mentions, scores = prepare_and_start_scores(raw, playbook, pool=pool)
-    assert blocks == [3, 9]  # a quarter first, then the rest, as their redaction ends
+    assert pools == [pool]  # the texts were searched for personal data in the workers
     pd.testing.assert_frame_equal(mentions, expected_prepared)
     monkeypatch.setattr(listening, "start_text_scores", _must_not_start)
     pd.testing.assert_frame_equal(score_mentions(mentions, playbook, started=scores), expected)
-    assert _children() == [] and not pool.running  # the joined scores stopped the pool
+    assert _children() == [] and not pool.running  # the scores stopped the pool
 
 
 def test_file_source_bytes_counts_the_playbooks_files(tiny_raw):
@@ -345,19 +345,3 @@ def test_file_source_bytes_counts_the_playbooks_files(tiny_raw):
     playbook, _ = tiny_raw
     files = [s.path for s in playbook.sources if getattr(s, "path", None) is not None]
     assert file_source_bytes(playbook) == sum(Path(f).stat().st_size for f in files) > 0
-
-
-def test_scores_of_other_options_are_not_joined(tiny_raw):
-    from socialcrm_utils.nlp.scoring import TextScores, start_text_scores
-
-    playbook, raw = tiny_raw
-    text, lang = raw["text"].iloc[:2], pd.Series(["en", "en"], index=raw.index[:2])
-    customer = pd.Series([True, True]).to_numpy()
-    with pytest.raises(ValueError, match="no scores"):
-        TextScores.join([])
-    one = start_text_scores(text, lang, customer, extension=True)
-    other = start_text_scores(text, lang, customer, extension=False)
-    with pytest.raises(ValueError, match="other options"):
-        TextScores.join([one, other])
-    assert TextScores.join([one]) is one
-    one.close(), other.close()

@@ -97,6 +97,7 @@ import phonenumbers
 from stdnum import iban as stdnum_iban
 from stdnum import luhn as stdnum_luhn
 
+from . import parallel
 from .prefilter import clear_phone_caches, phone_piece_may_hold, phone_pieces
 from .sentiment import normalize_lang
 from .twitter import extract_urls_with_indices
@@ -521,6 +522,27 @@ def _redact_one(
     return "".join(parts), ",".join(sorted({m.kind for m in matches})), len(matches)
 
 
+def _redact_chunk(
+    regions: tuple[str, ...], patterns: tuple[tuple[str, str], ...], texts: list[str]
+) -> list[tuple[str, str, int]]:
+    """:func:`_redact_one` of each text (a worker's chunk; ``patterns`` as ``(name, regex)``)."""
+    mapping = dict(patterns)
+    return [_redact_one(text, regions, mapping) for text in texts]
+
+
+def warm_redaction(regions: Sequence[str], patterns: Mapping[str, str]) -> None:
+    """Load what redaction needs (phone metadata of ``regions``, the playbook's patterns).
+
+    Run once in a worker pool's host before it forks
+    (:meth:`~socialcrm_utils.nlp.parallel.WorkerPool.start`), so the workers share it.
+    """
+    codes = _check_regions(tuple(regions))
+    for code in codes:  # each region's metadata is loaded on its first number
+        example = phonenumbers.example_number(code)
+        number = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+        _redact_one(f"mail me at jo@example.org or call {number}", codes, patterns)
+
+
 def _could_contain(texts: pd.Series, patterns: Mapping[str, str]) -> pd.Series:
     """Vectorised pre-filter: True where a text may contain personal data."""
     mask = texts.str.contains(PREFILTER_PATTERN, regex=True, na=False)
@@ -537,6 +559,7 @@ def redact_texts(
     *,
     regions: Sequence[str] = ("DE", "GB", "US"),
     patterns: Mapping[str, str] = MappingProxyType({}),
+    pool: parallel.WorkerPool | None = None,
 ) -> pd.DataFrame:
     """Replace personal data in every text by a typed placeholder.
 
@@ -550,6 +573,8 @@ def redact_texts(
         texts: The texts (e.g. the ``text`` column of the mention table); NA stays NA.
         regions: Phone regions, as in :func:`find_pii`.
         patterns: Playbook patterns, as in :func:`find_pii`.
+        pool: Running workers to search the candidates in (step 1's, started with the
+            playbook); default: this process. The result is the same.
 
     Returns:
         A frame on the index of ``texts`` with :data:`REDACTION_COLUMNS`: ``text_redacted``
@@ -580,7 +605,12 @@ def redact_texts(
     n_candidates = int(candidate.sum())
     if n_candidates:
         codes, uniques = pd.factorize(strings[candidate])
-        results = [_redact_one(str(t), region_codes, patterns) for t in uniques]
+        results = parallel.map_chunks(  # in this process unless ``pool`` runs
+            functools.partial(_redact_chunk, region_codes, tuple(patterns.items())),
+            [str(t) for t in uniques],
+            weight=len,
+            pool=pool if pool is not None else parallel.WorkerPool(1),
+        )
         red_u = pd.array([r[0] for r in results], dtype="string")
         types_u = pd.array([r[1] for r in results], dtype="string")
         counts_u = pd.array([r[2] for r in results], dtype="int64")

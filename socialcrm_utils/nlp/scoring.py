@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -183,41 +183,6 @@ class TextScores:
         self.text, self.lang, self.customer, self.options = text, lang, customer, options
         self._pool = pool
         self._sentiment_of, self._intent_of = sentiment_of, intent_of
-
-    @classmethod
-    def join(cls, parts: Sequence[TextScores]) -> TextScores:
-        """One handle for scores started block by block on consecutive rows, in one pool.
-
-        Its texts, languages and authors are the blocks' in order; :meth:`results` collects
-        every block and stops the pool once.
-
-        Raises:
-            ValueError: If there are no parts, or they differ in options or pool.
-        """
-        if not parts:
-            raise ValueError("no scores to join")
-        first = parts[0]
-        if len(parts) == 1:
-            return first
-        if any(p.options != first.options or p._pool is not first._pool for p in parts):
-            raise ValueError("scores started with other options or workers cannot be joined")
-        intents = [p._intent_of for p in parts if p._intent_of is not None]
-
-        def sentiment_of() -> pd.DataFrame:
-            return pd.concat([p._sentiment_of() for p in parts])
-
-        def intent_of() -> pd.DataFrame:
-            return pd.concat([intent() for intent in intents])
-
-        return cls(
-            pd.concat([p.text for p in parts]),
-            pd.concat([p.lang for p in parts]),
-            np.concatenate([p.customer for p in parts]),
-            first.options,
-            first._pool,
-            sentiment_of,
-            intent_of if intents else None,
-        )
 
     def __enter__(self) -> TextScores:
         return self

@@ -26,10 +26,9 @@ Latin or Scots now and then.
 from __future__ import annotations
 
 import functools
-import itertools
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -435,9 +434,15 @@ def start_scoring_workers(playbook: Playbook) -> parallel.WorkerPool:
     Returns:
         The pool, started or idle.
     """
+    from ..nlp.pii import warm_redaction
+
     pool = parallel.WorkerPool()
     if file_source_bytes(playbook) >= EARLY_WORKERS_MIN_BYTES:
-        pool.start(warm=[_warm_up(playbook)])
+        settings = playbook.listening
+        redaction = functools.partial(
+            warm_redaction, tuple(settings.phone_regions), dict(settings.pii_patterns)
+        )
+        pool.start(warm=[_warm_up(playbook), redaction])
     return pool
 
 
@@ -449,9 +454,9 @@ def prepare_and_start_scores(
     As soon as texts are redacted and languages known, their sentiment and intent start in
     worker processes (:func:`~socialcrm_utils.nlp.scoring.start_text_scores`), so the workers
     score while this process flags duplicates, tags brands and goes on with the notebook. With
-    workers already running (``pool``, from :func:`start_scoring_workers`), the first block of
-    mentions (:func:`_first_block`) is redacted and queued before the rest, so the workers start
-    while this process still redacts.
+    workers started earlier (``pool``, from :func:`start_scoring_workers`), they also search the
+    texts for personal data (:func:`~socialcrm_utils.nlp.pii.redact_texts`), the largest part
+    of preparing; the result is the same.
 
     Args:
         mentions: Canonical mentions straight from the sources (with ``text``).
@@ -468,15 +473,11 @@ def prepare_and_start_scores(
     pool = pool or parallel.WorkerPool()
     if len(mentions) >= PARALLEL_MIN_TEXTS:
         pool.start(warm=[_warm_up(playbook)])  # nothing when already running
-    started: list[TextScores] = []
     try:
-        work, redacted = _redact_and_fill(
-            mentions,
-            playbook,
-            blocks=_first_block(len(mentions)) if early else None,
-            on_block=lambda block: started.append(_start_scores(block, playbook, pool)),
-        )
-        scores = TextScores.join(started)
+        # Workers started with the playbook are warm: they search the texts for personal data
+        # too; workers started just now would still be importing, so this process does it.
+        work, redacted = _redact_and_fill(mentions, playbook, pool if early else None)
+        scores = _start_scores(work, playbook, pool)  # the workers score while this goes on
     except BaseException:
         pool.close()
         raise
@@ -488,58 +489,22 @@ def prepare_and_start_scores(
     return Prepared(out, scores)
 
 
-#: Mentions redacted and queued for scoring before the rest (see :func:`_first_block`).
-FIRST_BLOCK_MAX = 20_000
-
-
-def _first_block(rows: int) -> int:
-    """Rows of the first block that :func:`prepare_and_start_scores` queues for the workers.
-
-    A quarter of the rows, at most :data:`FIRST_BLOCK_MAX`: enough to keep the workers busy
-    while this process redacts the rest, few enough that a text repeated in both blocks
-    (scored once per block) costs little.
-
-    Examples:
-        >>> _first_block(22_224), _first_block(1_000_000), _first_block(3)
-        (5556, 20000, 1)
-    """
-    return min(max(rows // 4, 1), FIRST_BLOCK_MAX)
-
-
 def _redact_and_fill(
-    mentions: pd.DataFrame,
-    playbook: Playbook,
-    *,
-    blocks: int | None = None,
-    on_block: Callable[[pd.DataFrame], object] | None = None,
+    mentions: pd.DataFrame, playbook: Playbook, pool: parallel.WorkerPool | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Missing markers blanked, ``text`` redacted, ``lang`` filled; and the redaction table.
-
-    With ``blocks``, the first ``blocks`` rows are redacted first and the rest after; each
-    block's ``text``, ``lang`` and ``is_brand`` go to ``on_block`` (which starts their scores)
-    as soon as it is done. Redaction and languages are per text, so the result is the same.
-    """
+    """Missing markers blanked, ``text`` redacted (in ``pool``'s workers), ``lang`` filled."""
     from ..nlp.pii import redact_texts
 
     settings = playbook.listening
     mentions = blank_missing_markers(mentions)
-    cuts = [0, blocks, len(mentions)] if blocks and 0 < blocks < len(mentions) else [0, None]
-    parts, langs = [], []
-    for start, stop in itertools.pairwise(cuts):
-        block = mentions.iloc[start:stop]
-        redacted = redact_texts(
-            block["text"], regions=tuple(settings.phone_regions), patterns=settings.pii_patterns
-        )
-        text = redacted["text_redacted"].astype("str")  # Arrow strings: no Python objects
-        columns = {"text": text, "lang": block["lang"]} if "lang" in block.columns else {}
-        lang = fill_languages(pd.DataFrame(columns or {"text": text}, index=block.index), playbook)
-        if on_block is not None:
-            on_block(pd.DataFrame({"text": text, "lang": lang, "is_brand": block["is_brand"]}))
-        parts.append(redacted)
-        langs.append(lang)
-    redacted = parts[0] if len(parts) == 1 else pd.concat(parts)
+    redacted = redact_texts(
+        mentions["text"],
+        regions=tuple(settings.phone_regions),
+        patterns=settings.pii_patterns,
+        pool=pool,
+    )
     work = mentions.assign(text=redacted["text_redacted"].astype("str").array)  # no objects
-    work["lang"] = langs[0] if len(langs) == 1 else pd.concat(langs)
+    work["lang"] = fill_languages(work, playbook)
     return work, redacted
 
 
