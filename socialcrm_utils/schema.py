@@ -6,10 +6,19 @@ comment, reply or DM.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
-
 import pandas as pd
+
+from .canonical import (
+    CANONICAL_COLUMNS,
+    DEPARTMENTS,
+    INTENTS,
+    KPIS,
+    MISSING_MARKERS,
+    PRIORITIES,
+    REQUIRED_COLUMNS,
+    TEXT_COLUMNS,
+    Kpi,
+)
 
 __all__ = [
     "CANONICAL_COLUMNS",
@@ -29,71 +38,6 @@ __all__ = [
     "about_brand",
     "has_intent",
 ]
-
-#: The text of a mention: ``text_redacted`` once personal data has been redacted (every
-#: artifact), ``text`` straight after import (in memory only).
-TEXT_COLUMNS: tuple[str, ...] = ("text_redacted", "text")
-
-#: Column -> pandas dtype of the canonical mention table, in order.
-CANONICAL_COLUMNS: dict[str, str] = {
-    "mention_id": "string",
-    "platform": "string",
-    "source": "string",
-    "author_id": "string",
-    "author_name": "string",
-    "text": "string",
-    "created_at": "datetime64[ns, UTC]",
-    "url": "string",
-    "lang": "string",
-    "in_reply_to_id": "string",
-    "conversation_id": "string",
-    "is_brand": "bool",
-    "reach": "Int64",
-    "likes": "Int64",
-    "shares": "Int64",
-    "replies": "Int64",
-}
-
-#: Columns an import must provide (after mapping); the rest get defaults.
-REQUIRED_COLUMNS: tuple[str, ...] = ("mention_id", "text", "created_at")
-
-Intent = Literal["complaint", "question", "praise", "lead", "other"]
-INTENTS: tuple[str, ...] = ("complaint", "question", "praise", "lead", "other")
-
-#: Every value of ``priority`` (set by the listening step), most urgent first.
-PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
-
-Department = Literal["service", "marketing", "pr", "sales"]
-DEPARTMENTS: tuple[str, ...] = ("service", "marketing", "pr", "sales")
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """A KPI the suite measures: its name in playbooks, a label, a unit, which way is better."""
-
-    name: str
-    label: str
-    unit: str
-    higher_is_better: bool
-
-
-KPIS: dict[str, Kpi] = {
-    k.name: k
-    for k in (
-        Kpi("volume", "Customer mentions", "mentions", True),
-        Kpi("reach", "Audience reach", "people", True),
-        Kpi("response_rate", "Response rate", "share", True),
-        Kpi("median_first_response_h", "Median first response", "hours", False),
-        Kpi("p90_first_response_h", "p90 first response", "hours", False),
-        Kpi("net_sentiment", "Net sentiment", "share", True),
-        Kpi("share_of_voice", "Share of voice", "share", True),
-        Kpi("sla_attainment", "SLA attainment", "share", True),
-        Kpi("complaint_rate", "Complaint rate", "share", False),
-        Kpi("advocacy", "Advocacy (turned positive)", "share", True),
-        Kpi("cost_per_contact", "Cost per social contact", "currency", False),
-        Kpi("savings_vs_phone", "Savings vs phone", "currency", True),
-    )
-}
 
 
 def empty_mentions() -> pd.DataFrame:
@@ -179,8 +123,6 @@ def text_of(frame: pd.DataFrame) -> pd.Series:
     raise KeyError("the mentions have no text column (text_redacted or text)")
 
 
-#: Cell values that only say "no value" (spreadsheets and pandas write them): lower-cased.
-MISSING_MARKERS: frozenset[str] = frozenset({"nan", "null", "none", "n/a", "#n/a", "<na>"})
 #: Optional text columns of the canonical table in which such markers mean missing.
 _MARKER_COLUMNS: tuple[str, ...] = (
     "platform",

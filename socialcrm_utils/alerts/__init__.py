@@ -21,38 +21,44 @@ attempt), :mod:`.delivery` (dedupe in the store, retries, the report, ``alerts t
 
 from __future__ import annotations
 
-from .channels import Outcome, clean_reason, post_webhook, send_email
-from .delivery import (
-    DELIVERY_COLUMNS,
-    MAX_WAIT,
-    Delivery,
-    DeliveryReport,
-    check_alert_environment,
-    deliver_alerts,
-    known_values,
-    make_test_alert,
-    send_test_alerts,
-    send_with_retries,
-)
-from .messages import (
-    email_message,
-    json_payload,
-    mattermost_payload,
-    slack_payload,
-    teams_payload,
-    webhook_payload,
-)
-from .rules import (
-    ALERT_COLUMNS,
-    empty_alerts,
-    evaluate_rules,
-    new_value_alerts,
-    pii_alerts,
-    reach_complaint_alerts,
-    sla_due_alerts,
-    spike_alerts,
-)
-from .window import deliver_window_alerts, raise_window_alerts
+import importlib
+from typing import Any
+
+#: Where each public name lives: the package imports a module when one of its names is
+#: first used (PEP 562), so the runner, which needs only :mod:`.report`, imports neither
+#: pandas nor the HTTP and SMTP clients.
+_MODULES: dict[str, str] = {
+    "ALERT_COLUMNS": "rules",
+    "check_alert_environment": "report",
+    "clean_reason": "channels",
+    "deliver_alerts": "delivery",
+    "deliver_window_alerts": "window",
+    "Delivery": "report",
+    "DELIVERY_COLUMNS": "report",
+    "DeliveryReport": "report",
+    "email_message": "messages",
+    "empty_alerts": "rules",
+    "evaluate_rules": "rules",
+    "json_payload": "messages",
+    "known_values": "delivery",
+    "make_test_alert": "delivery",
+    "mattermost_payload": "messages",
+    "MAX_WAIT": "delivery",
+    "new_value_alerts": "rules",
+    "Outcome": "channels",
+    "pii_alerts": "rules",
+    "post_webhook": "channels",
+    "raise_window_alerts": "window",
+    "reach_complaint_alerts": "rules",
+    "send_email": "channels",
+    "send_test_alerts": "delivery",
+    "send_with_retries": "delivery",
+    "sla_due_alerts": "rules",
+    "slack_payload": "messages",
+    "spike_alerts": "rules",
+    "teams_payload": "messages",
+    "webhook_payload": "messages",
+}
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -86,3 +92,17 @@ __all__ = [
     "teams_payload",
     "webhook_payload",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (PEP 562)."""
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..alerts import DeliveryReport, check_alert_environment
-from ..artifacts import write_artifact
 from ..config import REPORTS_DIR, STEPS
 from ..exceptions import OptionError, SocialCRMError, SourceError, StepFailedError
 from ..playbook import Playbook, load_playbook
@@ -215,9 +214,7 @@ def _say_deliveries(run_dir: Path, say: Callable[[str], None]) -> None:
     """Print step 3's alert deliveries (``alerts_delivered.csv``), one line per channel."""
     path = run_dir / "alerts_delivered.csv"
     if path.is_file():
-        import pandas as pd
-
-        for line in DeliveryReport.from_frame(pd.read_csv(path)).lines():
+        for line in DeliveryReport.from_csv(path).lines():
             say(f"      {line}")
 
 
@@ -389,6 +386,8 @@ def _input_bytes(playbook: Playbook) -> int:
 
 def _write_summary(playbook: Playbook, result: RunResult, started: dt.datetime) -> Path:
     """Write ``summary.json``: run metadata, step results, import counts and every KPI."""
+    from ..artifacts import write_artifact  # imports pandas: not in the runner before this
+
     run_dir = result.run_dir
     kpis_file = run_dir / "kpis.json"
     counts_file = run_dir / "import_counts.json"

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
+from ..canonical import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS, PRIORITIES
 from ..credentials import mask_url
-from ..schema import CANONICAL_COLUMNS, DEPARTMENTS, INTENTS, KPIS, PRIORITIES
 from .api_sources import AppStoreSource, BlueskySource, HttpUrl, XSource, YouTubeSource, _Source
 from .fields import WEEKDAYS, Clock, Duration, _check_timezone, _Model
 
