@@ -16,9 +16,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ..config import KERNEL_NAME, NOTEBOOKS_DIR, Step
 from ..playbook import Playbook
+
+if TYPE_CHECKING:
+    from jupyter_client.blocking import BlockingKernelClient
 
 logger = logging.getLogger(__name__)
 
@@ -141,10 +145,12 @@ class _Kernel:
     the previous notebook runs, they cost the run nothing. The warm-up runs only the import
     statements of the notebook's first code cell, silently (no output, no execution count),
     so the executed notebook is the same as with a fresh kernel: its cells run in order with
-    their parameters, and an import that fails still fails in its own cell.
+    their parameters, and an import that fails still fails in its own cell. A kernel started
+    with ``warm=False`` (a large run's next kernel) is only started; :meth:`warm_up` sends the
+    imports later, :meth:`wait_ready` at the latest.
     """
 
-    def __init__(self, notebook: Path) -> None:
+    def __init__(self, notebook: Path, *, warm: bool = True) -> None:
         from jupyter_core.utils import run_sync
 
         self.notebook = notebook
@@ -155,8 +161,20 @@ class _Kernel:
         quiet = {} if logger.isEnabledFor(logging.DEBUG) else {"stderr": subprocess.DEVNULL}
         run_sync(self.km.start_kernel)(cwd=str(NOTEBOOKS_DIR), **quiet)
         self.client: object | None = None  # the executing client, closed with the kernel
-        # The reply to the warm-up request also tells that the kernel is up (even without
-        # imports to run).
+        self._warmup: tuple[BlockingKernelClient, str] | None = None
+        self._warmed = False
+        if warm:
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Send the notebook's imports to the kernel (once), without waiting for them.
+
+        The reply to this request also tells that the kernel is up (even without imports to
+        run): :meth:`wait_ready` waits for it.
+        """
+        if self._warmed:
+            return
+        self._warmed = True
         import zmq
         from jupyter_client.blocking import BlockingKernelClient
 
@@ -164,15 +182,17 @@ class _Kernel:
             context=zmq.Context.shadow(self.km.context), **self.km.get_connection_info(session=True)
         )
         kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
-        self._warmup: tuple[BlockingKernelClient, str] | None = (
+        self._warmup = (
             kc,
             kc.execute(
-                _setup_imports(notebook), silent=True, store_history=False, allow_stdin=False
+                _setup_imports(self.notebook), silent=True, store_history=False, allow_stdin=False
             ),
         )
 
     def wait_ready(self, timeout: float = 120.0) -> None:
-        """Wait for the warm-up to finish (the notebook's cells would queue behind it anyway)."""
+        """Warm up if not yet done, and wait for the warm-up to finish (the notebook's cells
+        would queue behind it anyway)."""
+        self.warm_up()
         if self._warmup is None:
             return
         kc, msg_id = self._warmup
@@ -228,7 +248,11 @@ class _Kernel:
 _SHORT_STEP_S = 10.0
 #: File sources up to this size in all make a small run: two kernels warm ahead from the
 #: start (the example's sample is 1.6 MB, 100,000 generated mentions 9 MB of Parquet;
-#: 1,000,000 are 95 MB).
+#: 1,000,000 are 95 MB). A larger input starts its next kernel ahead but runs the notebook's
+#: imports in it only when the current step ends: an idle kernel is about 50 MB before its
+#: imports and 170-250 MB after (pandas, matplotlib, the suite), next to a kernel holding
+#: 1.5-1.9 GB at a million mentions; the imports (about 2 s) then overlap the finished
+#: kernel's shutdown.
 SMALL_INPUT_BYTES = 50_000_000
 
 
@@ -242,7 +266,8 @@ class _Kernels:
     def __init__(self, steps: list[Step], *, small: bool | None = None) -> None:
         self._queue = list(steps)
         # True: a small input (two kernels ahead from the first step); False: a large one (one
-        # ahead throughout); None: unknown (one ahead during the first step, then by its time).
+        # ahead throughout, its imports run when the step before it ends); None: unknown (one
+        # ahead during the first step, then by its time).
         self._small = small
         self._ready: dict[int, _Kernel] = {}
         self._stopping: list[_Kernel] = []
@@ -251,9 +276,9 @@ class _Kernels:
         if self._queue:
             self._start(self._queue[0])
 
-    def _start(self, step: Step) -> None:
+    def _start(self, step: Step, *, warm: bool = True) -> None:
         if step.number not in self._ready:
-            self._ready[step.number] = _Kernel(NOTEBOOKS_DIR / step.notebook)
+            self._ready[step.number] = _Kernel(NOTEBOOKS_DIR / step.notebook, warm=warm)
 
     def take(self, step: Step) -> _Kernel:
         """The kernel for ``step``, warmed up; starts the next steps' kernels meanwhile."""
@@ -266,7 +291,7 @@ class _Kernels:
         else:
             short_steps = self._last_seconds < _SHORT_STEP_S
         for upcoming in self._queue[position + 1 : position + (3 if short_steps else 2)]:
-            self._start(upcoming)
+            self._start(upcoming, warm=self._small is not False)
         self._taken_at = time.perf_counter()
         return kernel
 
@@ -275,6 +300,8 @@ class _Kernels:
         if self._taken_at is not None:
             self._last_seconds = time.perf_counter() - self._taken_at
         kernel.stop()
+        for upcoming in self._ready.values():
+            upcoming.warm_up()  # a large run's next kernel: its imports while this one exits
         self._reap()
         self._stopping.append(kernel)
         if self._last_seconds is not None and self._last_seconds >= _SHORT_STEP_S:
