@@ -459,7 +459,14 @@ class GermanSentimentAnalyzer:
         self.lexicon = dict(lexicon)
         for form, entry in lexicon.items():
             self.lexicon.setdefault(form.translate(_ASCII), entry)
+        self._noun_heads = {
+            form: entry
+            for form, entry in self.lexicon.items()
+            if entry.pos.startswith("N") and len(form) >= _MIN_HEAD
+        }
+        self._longest_head = max(map(len, self._noun_heads), default=0)
         self._cache: dict[tuple[str, bool], LexiconEntry | None] = {}
+        self._modifier_prefixes = tuple(COMPOUND_MODIFIERS)
         self._tokens: dict[str, LexiconEntry | None] = {}  # token as written -> its entry
         # Token as written -> (lower case without "#", all capitals, alphabetic, has valence).
         self._words: dict[str, tuple[str, bool, bool, bool]] = {}
@@ -520,11 +527,14 @@ class GermanSentimentAnalyzer:
         entry = self._stem(word, noun)
         if entry is not None:
             return entry
-        for start in range(_MIN_STEM, len(word) - _MIN_HEAD + 1):  # compound heads
-            entry = self.lexicon.get(word[start:])
-            if entry is not None and entry.pos.startswith("N"):
+        heads = self._noun_heads  # compound heads: the longest noun the word ends with
+        for start in range(
+            max(_MIN_STEM, len(word) - self._longest_head), len(word) - _MIN_HEAD + 1
+        ):
+            entry = heads.get(word[start:])
+            if entry is not None:
                 return entry
-        if not noun:
+        if not noun or not word.startswith(self._modifier_prefixes):  # one test for all
             return None
         for prefix, value in COMPOUND_MODIFIERS.items():  # compound modifiers
             if (
