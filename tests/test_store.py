@@ -1060,3 +1060,44 @@ def test_sqlite_store_waits_for_other_writers_longer_than_the_driver_default(tmp
 
     assert busy_timeout(f"sqlite:///{tmp_path / 'a.sqlite'}") == SQLITE_TIMEOUT * 1000 >= 60_000
     assert busy_timeout(f"sqlite:///{tmp_path / 'b.sqlite'}?timeout=2") == 2000
+
+
+@pytest.mark.parametrize("dtype", [object, "str", "string"])
+def test_each_mention_gets_its_authors_identity_whatever_the_string_type(store_url, dtype):
+    # Mentions are matched to identities by the grouping that finds the authors (no merge on
+    # the text keys): brand posts, posts without an author and an author who is also a
+    # brand handle on another platform each get what the merge gave.
+    rows = [
+        mention("a1", "twitter", "ann", "2026-01-05 10:00", "one"),
+        mention("b1", "twitter", "AcmeAir", "2026-01-05 10:05", "brand", brand=True),
+        mention("a2", "reddit", "ann", "2026-01-05 10:10", "two", name="ann_r"),
+        mention("c1", "reddit", "AcmeAir", "2026-01-05 10:20", "a customer called AcmeAir"),
+        mention("n1", "twitter", "x", "2026-01-05 10:30", "no author"),
+        mention("a3", "twitter", "ann", "2026-01-05 09:00", "earlier", name="Ann Early"),
+    ]
+    frame = pd.DataFrame(rows)
+    frame.loc[4, "author_id"] = None
+    for column in ("mention_id", "platform", "author_id", "author_name"):
+        frame[column] = frame[column].astype(dtype)
+    with open_store(store_url) as opened:
+        assert opened.upsert_mentions(CLIENT, frame) == {
+            "interactions": 6,
+            "identities": 3,
+            "new_contacts": 3,
+        }
+        posts = opened.read("interactions", CLIENT).set_index("mention_id")
+        ident = opened.read("identities", CLIENT).set_index(["platform", "author_id"])
+    by_key = {key: (row["id"], row["contact_id"]) for key, row in ident.iterrows()}
+    assert ident.loc[("twitter", "ann"), "display_name"] == "Ann"  # the latest post's name
+    for mention_id, key in [
+        ("a1", ("twitter", "ann")),
+        ("a3", ("twitter", "ann")),
+        ("a2", ("reddit", "ann")),
+        ("c1", ("reddit", "AcmeAir")),
+    ]:
+        assert (posts.loc[mention_id, "identity_id"], posts.loc[mention_id, "contact_id"]) == (
+            by_key[key]
+        )
+    for mention_id in ("b1", "n1"):
+        assert pd.isna(posts.loc[mention_id, "identity_id"])
+        assert pd.isna(posts.loc[mention_id, "contact_id"])

@@ -8,7 +8,7 @@ result rows with ``datetime64[ns, UTC]`` timestamps.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,8 +42,17 @@ def _strings(frame: pd.DataFrame, column: str) -> pd.Series:
     return out.where(values.notna(), None)
 
 
-def _platforms(frame: pd.DataFrame) -> pd.Series:
-    values = _strings(frame, "platform")
+def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
+    """:func:`_strings` in pandas' string dtype (missing: ``<NA>``): a million values stay in
+    Arrow buffers instead of becoming a million Python strings (about 65 MB a column); the
+    driver gets the same Python strings, a slice at a time (:func:`.sql._driver_values`)."""
+    if column not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[column].astype("string")
+
+
+def _platforms(frame: pd.DataFrame, strings: Callable[..., pd.Series] = _strings) -> pd.Series:
+    values = strings(frame, "platform")
     return values.where(values.notna() & (values != ""), UNKNOWN_PLATFORM)
 
 
