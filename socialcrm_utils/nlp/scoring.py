@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +111,7 @@ def start_intent(
     packs: Iterable[str] = (),
     *,
     pool: parallel.WorkerPool | None = None,
+    min_items: int | None = None,
 ) -> Callable[[], pd.DataFrame]:
     """:func:`classify_intent` once per distinct (text, language), in the worker processes.
 
@@ -119,6 +120,8 @@ def start_intent(
         lang: Their languages, on the same index.
         packs: Domain packs (``listening.domain_packs``).
         pool: The workers (default: see :func:`~socialcrm_utils.nlp.parallel.submit_chunks`).
+        min_items: Fewer distinct pairs run in this process (default
+            :data:`~socialcrm_utils.nlp.parallel.MIN_ITEMS`).
 
     Returns:
         A function that waits for the result (:data:`INTENT_COLUMNS`) and maps it back to
@@ -134,6 +137,7 @@ def start_intent(
         pairs,
         weight=lambda pair: len(pair[0] or ""),
         pool=pool,
+        min_items=min_items,
         chunks_per_worker=1,  # submitted first: each call pays its own RE2 scans' set-up
         max_chunk_items=_INTENT_CHUNK_ITEMS,
     )
@@ -184,6 +188,46 @@ class TextScores:
         self._pool = pool
         self._sentiment_of, self._intent_of = sentiment_of, intent_of
 
+    @classmethod
+    def join(cls, parts: Sequence[tuple[TextScores, np.ndarray]]) -> TextScores:
+        """One handle for scores started on parts of the same rows, in one pool.
+
+        Args:
+            parts: Each part's scores and the positions of its rows among all rows (every
+                position once over all parts; each part's rows in their order).
+
+        Returns:
+            A handle whose texts, languages and authors, and whose results, are in the order
+            of the positions; :meth:`results` collects every part and stops the pool once.
+
+        Raises:
+            ValueError: If the parts differ in options or pool.
+        """
+        scores = [part for part, _ in parts]
+        first = scores[0]
+        if any(p.options != first.options or p._pool is not first._pool for p in scores):
+            raise ValueError("scores started with other options or workers cannot be joined")
+        order = np.argsort(np.concatenate([rows for _, rows in parts]), kind="stable")
+        customers = [rows[p.customer] for p, rows in parts]
+        by_customer = np.argsort(np.concatenate(customers), kind="stable")
+        intents = [p._intent_of for p in scores if p._intent_of is not None]
+
+        def sentiment_of() -> pd.DataFrame:
+            return pd.concat([p._sentiment_of() for p in scores]).iloc[order]
+
+        def intent_of() -> pd.DataFrame:
+            return pd.concat([intent() for intent in intents]).iloc[by_customer]
+
+        return cls(
+            pd.concat([p.text for p in scores]).iloc[order],
+            pd.concat([p.lang for p in scores]).iloc[order],
+            np.concatenate([p.customer for p in scores])[order],
+            first.options,
+            first._pool,
+            sentiment_of,
+            intent_of if intents else None,
+        )
+
     def __enter__(self) -> TextScores:
         return self
 
@@ -231,6 +275,7 @@ def start_text_scores(
     german_lexicon: Path | None = None,
     domain_packs: Iterable[str] = (),
     pool: parallel.WorkerPool | None = None,
+    min_items: int | None = None,
 ) -> TextScores:
     """Queue sentiment (every text) and intent (customers' texts) in workers of their own.
 
@@ -246,6 +291,8 @@ def start_text_scores(
         domain_packs: ``listening.domain_packs``.
         pool: Workers started earlier (:meth:`~socialcrm_utils.nlp.parallel.WorkerPool.start`)
             to use; the handle owns them from now on. Default: a pool of its own.
+        min_items: Work with fewer distinct texts runs in this process (default: 2,000 for
+            each language's sentiment and for intent); 1 sends everything to ``pool``.
 
     Returns:
         The handle that owns the workers until its scores are collected or it is closed.
@@ -263,12 +310,18 @@ def start_text_scores(
         # Intent first, in one chunk per worker; the sentiment's smaller chunks fill in
         # around them, so the workers finish together (longest work first).
         intent_of = (
-            start_intent(text[customer], lang[customer], options["domain_packs"], pool=pool)
+            start_intent(
+                text[customer],
+                lang[customer],
+                options["domain_packs"],
+                pool=pool,
+                min_items=min_items,
+            )
             if customer.any()
             else None
         )
         with pool.active():  # start_sentiment submits to the active pool
-            sentiment_of = start_sentiment(text, lang, **options)
+            sentiment_of = start_sentiment(text, lang, **options, min_items=min_items)
     except BaseException:
         pool.close()
         raise
