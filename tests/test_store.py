@@ -1101,3 +1101,26 @@ def test_each_mention_gets_its_authors_identity_whatever_the_string_type(store_u
     for mention_id in ("b1", "n1"):
         assert pd.isna(posts.loc[mention_id, "identity_id"])
         assert pd.isna(posts.loc[mention_id, "contact_id"])
+
+
+@pytest.mark.parametrize("dtype", [object, "str", "string"])
+def test_each_case_gets_its_customers_identity_whatever_the_string_type(store_url, dtype):
+    clocks = pd.concat([clocks_frame(), clocks_frame().iloc[[1]]], ignore_index=True)
+    clocks.loc[3, ["conversation_id", "customer_id"]] = ["x1", None]  # no customer
+    for column in ("conversation_id", "platform", "customer_id", "url", "status", "policy"):
+        clocks[column] = clocks[column].astype(dtype)
+    with open_store(store_url) as opened:
+        assert opened.upsert_cases(CLIENT, clocks) == 4
+        cases = opened.read("cases", CLIENT).set_index("conversation_id")
+        ident = opened.read("identities", CLIENT).set_index(["platform", "author_id"])
+    assert len(ident) == 3
+    for conversation, key in [
+        ("t1", ("twitter", "ann")),
+        ("t4", ("twitter", "bob")),
+        ("r1", ("reddit", "ann")),
+    ]:
+        assert cases.loc[conversation, "identity_id"] == ident.loc[key, "id"]
+        assert cases.loc[conversation, "contact_id"] == ident.loc[key, "contact_id"]
+    assert pd.isna(cases.loc["x1", "identity_id"]) and pd.isna(cases.loc["x1", "contact_id"])
+    assert cases.loc["t1", "url"] == "https://twitter.example.com/ann/t1"
+    assert cases.loc["t4", "status"] == "open_breached"
