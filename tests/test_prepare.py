@@ -345,6 +345,11 @@ def test_workers_started_with_the_playbook_redact_and_score(monkeypatch, tiny_ra
     assert pools == [pool]  # the texts were searched for personal data in the workers
     assert candidates == 3 and parts == [9, 3]  # the texts without personal data first
     pd.testing.assert_frame_equal(mentions, expected_prepared)
+    text, lang = mentions["text_redacted"], scores.lang
+    assert scores.text.equals(text) and (scores.customer == ~mentions["is_brand"]).all()
+    assert scores.matches(text, lang, scores.customer, scores.options)
+    changed = text.mask(text.index == 5, "other")  # one of the candidates' rows
+    assert not scores.matches(changed, lang, scores.customer, scores.options)
     monkeypatch.setattr(listening, "start_text_scores", _must_not_start)
     pd.testing.assert_frame_equal(score_mentions(mentions, playbook, started=scores), expected)
     assert _children() == [] and not pool.running  # the scores stopped the pool

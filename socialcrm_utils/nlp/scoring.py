@@ -197,36 +197,14 @@ class TextScores:
                 position once over all parts; each part's rows in their order).
 
         Returns:
-            A handle whose texts, languages and authors, and whose results, are in the order
-            of the positions; :meth:`results` collects every part and stops the pool once.
+            A handle for all rows, in the order of the positions: :meth:`results` collects
+            every part and stops the pool once. It keeps no joined copy of the texts:
+            :meth:`matches` compares each part with its rows.
 
         Raises:
             ValueError: If the parts differ in options or pool.
         """
-        scores = [part for part, _ in parts]
-        first = scores[0]
-        if any(p.options != first.options or p._pool is not first._pool for p in scores):
-            raise ValueError("scores started with other options or workers cannot be joined")
-        order = np.argsort(np.concatenate([rows for _, rows in parts]), kind="stable")
-        customers = [rows[p.customer] for p, rows in parts]
-        by_customer = np.argsort(np.concatenate(customers), kind="stable")
-        intents = [p._intent_of for p in scores if p._intent_of is not None]
-
-        def sentiment_of() -> pd.DataFrame:
-            return pd.concat([p._sentiment_of() for p in scores]).iloc[order]
-
-        def intent_of() -> pd.DataFrame:
-            return pd.concat([intent() for intent in intents]).iloc[by_customer]
-
-        return cls(
-            pd.concat([p.text for p in scores]).iloc[order],
-            pd.concat([p.lang for p in scores]).iloc[order],
-            np.concatenate([p.customer for p in scores])[order],
-            first.options,
-            first._pool,
-            sentiment_of,
-            intent_of if intents else None,
-        )
+        return _JoinedScores(parts)
 
     def __enter__(self) -> TextScores:
         return self
@@ -264,6 +242,62 @@ class TextScores:
     def close(self) -> None:
         """Stop the workers; scores not collected are dropped."""
         self._pool.close()
+
+
+class _JoinedScores(TextScores):
+    """:meth:`TextScores.join`'s handle: the parts, each with its rows' positions."""
+
+    def __init__(self, parts: Sequence[tuple[TextScores, np.ndarray]]) -> None:
+        scores = [part for part, _ in parts]
+        first = scores[0]
+        if any(p.options != first.options or p._pool is not first._pool for p in scores):
+            raise ValueError("scores started with other options or workers cannot be joined")
+        self._parts = list(parts)
+        self._order = np.argsort(np.concatenate([rows for _, rows in parts]), kind="stable")
+        by_customer = np.argsort(
+            np.concatenate([rows[p.customer] for p, rows in parts]), kind="stable"
+        )
+        intents = [p._intent_of for p in scores if p._intent_of is not None]
+
+        def sentiment_of() -> pd.DataFrame:
+            return pd.concat([p._sentiment_of() for p in scores]).iloc[self._order]
+
+        def intent_of() -> pd.DataFrame:
+            return pd.concat([intent() for intent in intents]).iloc[by_customer]
+
+        self.options, self._pool = first.options, first._pool
+        self._sentiment_of, self._intent_of = sentiment_of, intent_of if intents else None
+
+    def _joined(self, values: Callable[[TextScores], pd.Series]) -> pd.Series:
+        return pd.concat([values(p) for p, _ in self._parts]).iloc[self._order]
+
+    @property  # type: ignore[override]
+    def text(self) -> pd.Series:
+        """The texts scored, in row order (joined when asked for)."""
+        return self._joined(lambda p: p.text)
+
+    @property  # type: ignore[override]
+    def lang(self) -> pd.Series:
+        """Their languages, in row order."""
+        return self._joined(lambda p: p.lang)
+
+    @property  # type: ignore[override]
+    def customer(self) -> np.ndarray:
+        """Which texts customers wrote, in row order."""
+        return np.concatenate([p.customer for p, _ in self._parts])[self._order]
+
+    def matches(
+        self, text: pd.Series, lang: pd.Series, customer: np.ndarray, options: dict[str, object]
+    ) -> bool:
+        """True when every part was started for exactly its rows of these texts."""
+        return (
+            options == self.options
+            and len(text) == len(self._order)
+            and all(
+                p.matches(text.iloc[rows], lang.iloc[rows], customer[rows], options)
+                for p, rows in self._parts
+            )
+        )
 
 
 def start_text_scores(
