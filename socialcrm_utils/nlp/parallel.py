@@ -302,6 +302,13 @@ class _Reply:
         self._data: object = None
 
     def set(self, ok: bool, data: object) -> None:
+        """The chunk's answer: its pickled results (unpickled here, in the reader thread, while
+        the caller may still wait for other chunks) or its exception."""
+        if ok:
+            try:
+                data = pickle.loads(data)  # type: ignore[arg-type]  # noqa: S301 (our host)
+            except (EOFError, pickle.UnpicklingError) as exc:
+                ok, data = False, exc
         self._ok, self._data = ok, data
         self._done.set()
 
@@ -310,7 +317,7 @@ class _Reply:
         self._done.wait()
         if not self._ok:
             raise self._data  # type: ignore[misc]
-        return pickle.loads(self._data)  # type: ignore[arg-type]  # noqa: S301
+        return self._data  # type: ignore[return-value]
 
 
 def _read_replies(

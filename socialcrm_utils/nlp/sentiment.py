@@ -481,11 +481,9 @@ def start_sentiment(
         code: filled & (lang == code).fillna(False).to_numpy(bool)
         for code in sorted(SCORED_LANGUAGES)
     }
-    work = {
-        code: [str(t) for t in pd.unique(text[where].to_numpy(dtype=object))]
-        for code, where in rows.items()
-        if where.any()
-    }
+    # Each row's code among its language's distinct texts: the scores go back by position.
+    factorized = {code: pd.factorize(text[where]) for code, where in rows.items() if where.any()}
+    work = {code: [str(t) for t in unique] for code, (_, unique) in factorized.items()}
     domain_packs = check_packs(domain_packs)  # an unknown pack fails here, with its name
     if "en" in work:
         vader_lexicon()  # a missing lexicon fails here, in this process, with its fix
@@ -508,8 +506,8 @@ def start_sentiment(
             logger.debug(
                 "%s: scored %d unique texts for %d mentions", code, len(unique), where.sum()
             )
-            mapping = dict(zip(unique, pending[code].result(), strict=True))
-            sentiment[where] = text[where].map(mapping).astype("float64").to_numpy()
+            scores = np.asarray(pending[code].result(), dtype="float64")
+            sentiment[where] = scores[factorized[code][0]]
             negative[where], positive[where] = LABEL_THRESHOLDS[code]
         values = sentiment.to_numpy()
         labels = np.select(
