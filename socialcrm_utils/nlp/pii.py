@@ -88,7 +88,7 @@ import functools
 import logging
 import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -591,28 +591,6 @@ def redact_texts(
         >>> out["pii_types"].tolist(), out["pii_count"].tolist()
         (['email,phone', ''], [2, 0])
     """
-    return start_redaction(texts, regions=regions, patterns=patterns, pool=pool)[1]()
-
-
-def start_redaction(
-    texts: pd.Series,
-    *,
-    regions: Sequence[str] = ("DE", "GB", "US"),
-    patterns: Mapping[str, str] = MappingProxyType({}),
-    pool: parallel.WorkerPool | None = None,
-) -> tuple[pd.Series, Callable[[], pd.DataFrame]]:
-    """:func:`redact_texts` in two halves: the candidates now, the redaction when asked for.
-
-    Texts that are not candidates hold no personal data and come back as they are, so the
-    caller can go on with them while ``pool``'s workers search the candidates.
-
-    Returns:
-        Which texts are candidates (a boolean Series on ``texts``' index), and the function
-        that waits for the workers and returns :func:`redact_texts`' frame.
-
-    Raises:
-        ValueError: If a region is unknown or a pattern is not a regular expression.
-    """
     region_codes = _check_regions(tuple(regions))
     _compile_patterns(tuple(patterns.items()))  # fail early on a bad pattern
     strings = texts.astype("string")
@@ -620,35 +598,37 @@ def start_redaction(
     # The piece caches serve one call: earlier calls' texts do not make this one look faster.
     clear_phone_caches()
     _piece_matches.cache_clear()
-    codes, uniques = pd.factorize(strings[candidate])
-    pending = parallel.submit_chunks(  # in this process unless ``pool`` runs
-        functools.partial(_redact_chunk, region_codes, tuple(patterns.items())),
-        [str(t) for t in uniques],
-        weight=len,
-        pool=pool if pool is not None else parallel.WorkerPool(1),
-    )
 
-    def finish() -> pd.DataFrame:
-        redacted = strings.copy()
-        types = pd.Series("", index=texts.index, dtype="string")
-        counts = pd.Series(0, index=texts.index, dtype="int64")
-        if len(uniques):
-            results = pending.result()
-            redacted[candidate] = pd.array([r[0] for r in results], dtype="string").take(codes)
-            types[candidate] = pd.array([r[1] for r in results], dtype="string").take(codes)
-            counts[candidate] = pd.array([r[2] for r in results], dtype="int64").take(codes)
+    redacted = strings.copy()
+    types = pd.Series("", index=texts.index, dtype="string")
+    counts = pd.Series(0, index=texts.index, dtype="int64")
+    n_candidates = int(candidate.sum())
+    if n_candidates:
+        codes, uniques = pd.factorize(strings[candidate])
+        results = parallel.map_chunks(  # in this process unless ``pool`` runs
+            functools.partial(_redact_chunk, region_codes, tuple(patterns.items())),
+            [str(t) for t in uniques],
+            weight=len,
+            pool=pool if pool is not None else parallel.WorkerPool(1),
+        )
+        red_u = pd.array([r[0] for r in results], dtype="string")
+        types_u = pd.array([r[1] for r in results], dtype="string")
+        counts_u = pd.array([r[2] for r in results], dtype="int64")
+        redacted[candidate] = red_u.take(codes)
+        types[candidate] = types_u.take(codes)
+        counts[candidate] = counts_u.take(codes)
         logger.info(
             "redact_texts: %d texts, %d candidates (%d distinct), %d with personal data",
             len(texts),
-            int(candidate.sum()),
+            n_candidates,
             len(uniques),
             int((counts > 0).sum()),
         )
-        return pd.DataFrame(
-            {"text_redacted": redacted, "pii_types": types, "pii_count": counts}, index=texts.index
-        )
-
-    return candidate, finish
+    else:
+        logger.info("redact_texts: %d texts, no candidates", len(texts))
+    return pd.DataFrame(
+        {"text_redacted": redacted, "pii_types": types, "pii_count": counts}, index=texts.index
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +111,6 @@ def start_intent(
     packs: Iterable[str] = (),
     *,
     pool: parallel.WorkerPool | None = None,
-    min_items: int | None = None,
 ) -> Callable[[], pd.DataFrame]:
     """:func:`classify_intent` once per distinct (text, language), in the worker processes.
 
@@ -120,8 +119,6 @@ def start_intent(
         lang: Their languages, on the same index.
         packs: Domain packs (``listening.domain_packs``).
         pool: The workers (default: see :func:`~socialcrm_utils.nlp.parallel.submit_chunks`).
-        min_items: Fewer distinct pairs run in this process (default
-            :data:`~socialcrm_utils.nlp.parallel.MIN_ITEMS`).
 
     Returns:
         A function that waits for the result (:data:`INTENT_COLUMNS`) and maps it back to
@@ -137,7 +134,6 @@ def start_intent(
         pairs,
         weight=lambda pair: len(pair[0] or ""),
         pool=pool,
-        min_items=min_items,
         chunks_per_worker=1,  # submitted first: each call pays its own RE2 scans' set-up
         max_chunk_items=_INTENT_CHUNK_ITEMS,
     )
@@ -188,24 +184,6 @@ class TextScores:
         self._pool = pool
         self._sentiment_of, self._intent_of = sentiment_of, intent_of
 
-    @classmethod
-    def join(cls, parts: Sequence[tuple[TextScores, np.ndarray]]) -> TextScores:
-        """One handle for scores started on parts of the same rows, in one pool.
-
-        Args:
-            parts: Each part's scores and the positions of its rows among all rows (every
-                position once over all parts; each part's rows in their order).
-
-        Returns:
-            A handle for all rows, in the order of the positions: :meth:`results` collects
-            every part and stops the pool once. It keeps no joined copy of the texts:
-            :meth:`matches` compares each part with its rows.
-
-        Raises:
-            ValueError: If the parts differ in options or pool.
-        """
-        return _JoinedScores(parts)
-
     def __enter__(self) -> TextScores:
         return self
 
@@ -244,62 +222,6 @@ class TextScores:
         self._pool.close()
 
 
-class _JoinedScores(TextScores):
-    """:meth:`TextScores.join`'s handle: the parts, each with its rows' positions."""
-
-    def __init__(self, parts: Sequence[tuple[TextScores, np.ndarray]]) -> None:
-        scores = [part for part, _ in parts]
-        first = scores[0]
-        if any(p.options != first.options or p._pool is not first._pool for p in scores):
-            raise ValueError("scores started with other options or workers cannot be joined")
-        self._parts = list(parts)
-        self._order = np.argsort(np.concatenate([rows for _, rows in parts]), kind="stable")
-        by_customer = np.argsort(
-            np.concatenate([rows[p.customer] for p, rows in parts]), kind="stable"
-        )
-        intents = [p._intent_of for p in scores if p._intent_of is not None]
-
-        def sentiment_of() -> pd.DataFrame:
-            return pd.concat([p._sentiment_of() for p in scores]).iloc[self._order]
-
-        def intent_of() -> pd.DataFrame:
-            return pd.concat([intent() for intent in intents]).iloc[by_customer]
-
-        self.options, self._pool = first.options, first._pool
-        self._sentiment_of, self._intent_of = sentiment_of, intent_of if intents else None
-
-    def _joined(self, values: Callable[[TextScores], pd.Series]) -> pd.Series:
-        return pd.concat([values(p) for p, _ in self._parts]).iloc[self._order]
-
-    @property  # type: ignore[override]
-    def text(self) -> pd.Series:
-        """The texts scored, in row order (joined when asked for)."""
-        return self._joined(lambda p: p.text)
-
-    @property  # type: ignore[override]
-    def lang(self) -> pd.Series:
-        """Their languages, in row order."""
-        return self._joined(lambda p: p.lang)
-
-    @property  # type: ignore[override]
-    def customer(self) -> np.ndarray:
-        """Which texts customers wrote, in row order."""
-        return np.concatenate([p.customer for p, _ in self._parts])[self._order]
-
-    def matches(
-        self, text: pd.Series, lang: pd.Series, customer: np.ndarray, options: dict[str, object]
-    ) -> bool:
-        """True when every part was started for exactly its rows of these texts."""
-        return (
-            options == self.options
-            and len(text) == len(self._order)
-            and all(
-                p.matches(text.iloc[rows], lang.iloc[rows], customer[rows], options)
-                for p, rows in self._parts
-            )
-        )
-
-
 def start_text_scores(
     text: pd.Series,
     lang: pd.Series,
@@ -309,7 +231,6 @@ def start_text_scores(
     german_lexicon: Path | None = None,
     domain_packs: Iterable[str] = (),
     pool: parallel.WorkerPool | None = None,
-    min_items: int | None = None,
 ) -> TextScores:
     """Queue sentiment (every text) and intent (customers' texts) in workers of their own.
 
@@ -325,8 +246,6 @@ def start_text_scores(
         domain_packs: ``listening.domain_packs``.
         pool: Workers started earlier (:meth:`~socialcrm_utils.nlp.parallel.WorkerPool.start`)
             to use; the handle owns them from now on. Default: a pool of its own.
-        min_items: Work with fewer distinct texts runs in this process (default: 2,000 for
-            each language's sentiment and for intent); 1 sends everything to ``pool``.
 
     Returns:
         The handle that owns the workers until its scores are collected or it is closed.
@@ -344,18 +263,12 @@ def start_text_scores(
         # Intent first, in one chunk per worker; the sentiment's smaller chunks fill in
         # around them, so the workers finish together (longest work first).
         intent_of = (
-            start_intent(
-                text[customer],
-                lang[customer],
-                options["domain_packs"],
-                pool=pool,
-                min_items=min_items,
-            )
+            start_intent(text[customer], lang[customer], options["domain_packs"], pool=pool)
             if customer.any()
             else None
         )
         with pool.active():  # start_sentiment submits to the active pool
-            sentiment_of = start_sentiment(text, lang, **options, min_items=min_items)
+            sentiment_of = start_sentiment(text, lang, **options)
     except BaseException:
         pool.close()
         raise

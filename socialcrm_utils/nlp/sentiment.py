@@ -460,14 +460,11 @@ def start_sentiment(
     extension: bool = True,
     german_lexicon: Path | None = None,
     domain_packs: tuple[str, ...] = (),
-    min_items: int | None = None,
 ) -> Callable[[], pd.DataFrame]:
     """:func:`score_sentiment` in two halves: start scoring in the workers, collect later.
 
     Other work (intent) can run in the workers meanwhile; the returned function waits for the
-    scores and returns :func:`score_sentiment`'s frame. A language with fewer than
-    ``min_items`` (default :data:`PARALLEL_MIN_TEXTS`) distinct texts is scored in this
-    process, when the function is called.
+    scores and returns :func:`score_sentiment`'s frame.
 
     Raises:
         ValueError: If ``texts`` and ``langs`` do not share an index.
@@ -491,7 +488,7 @@ def start_sentiment(
         code: parallel.submit_chunks(
             functools.partial(_score_chunk, code, extension, german_lexicon, domain_packs),
             unique,
-            min_items=PARALLEL_MIN_TEXTS if min_items is None else min_items,
+            min_items=PARALLEL_MIN_TEXTS,
             weight=len,
         )
         for code, unique in work.items()

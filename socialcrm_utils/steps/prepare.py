@@ -476,11 +476,8 @@ def prepare_and_start_scores(
     try:
         # Workers started with the playbook are warm: they search the texts for personal data
         # too; workers started just now would still be importing, so this process does it.
-        if early:
-            work, redacted, scores = _redact_and_start(mentions, playbook, pool)
-        else:
-            work, redacted = _redact_and_fill(mentions, playbook)
-            scores = _start_scores(work, playbook, pool)  # the workers score while this goes on
+        work, redacted = _redact_and_fill(mentions, playbook, pool if early else None)
+        scores = _start_scores(work, playbook, pool)  # the workers score while this goes on
     except BaseException:
         pool.close()
         raise
@@ -493,63 +490,22 @@ def prepare_and_start_scores(
 
 
 def _redact_and_fill(
-    mentions: pd.DataFrame, playbook: Playbook
+    mentions: pd.DataFrame, playbook: Playbook, pool: parallel.WorkerPool | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Missing markers blanked, ``text`` redacted, ``lang`` filled; and the redaction table."""
+    """Missing markers blanked, ``text`` redacted (in ``pool``'s workers), ``lang`` filled."""
     from ..nlp.pii import redact_texts
 
     settings = playbook.listening
     mentions = blank_missing_markers(mentions)
     redacted = redact_texts(
-        mentions["text"], regions=tuple(settings.phone_regions), patterns=settings.pii_patterns
-    )
-    work = mentions.assign(text=redacted["text_redacted"].astype("str").array)  # no objects
-    work["lang"] = fill_languages(work, playbook)
-    return work, redacted
-
-
-def _redact_and_start(
-    mentions: pd.DataFrame, playbook: Playbook, pool: parallel.WorkerPool
-) -> tuple[pd.DataFrame, pd.DataFrame, TextScores]:
-    """:func:`_redact_and_fill` in ``pool``'s workers, scores started as texts are ready.
-
-    The workers search the candidate texts for personal data; the texts that are no
-    candidates hold none, so their scores are queued right behind, and the candidates' once
-    they are redacted: the workers never wait for this process. Languages and scores are per
-    text, so everything is as :func:`_redact_and_fill` then :func:`_start_scores` make it.
-    """
-    from ..nlp.pii import start_redaction
-
-    settings = playbook.listening
-    mentions = blank_missing_markers(mentions)
-    candidate, finish = start_redaction(
         mentions["text"],
         regions=tuple(settings.phone_regions),
         patterns=settings.pii_patterns,
         pool=pool,
     )
-    candidate = candidate.to_numpy(dtype=bool)
-    positions = np.arange(len(mentions))
-    started: list[tuple[TextScores, np.ndarray]] = []
-    langs: list[pd.Series] = []
-    for rows, texts in ((~candidate, None), (candidate, finish)):
-        if texts is not None:  # the candidates: wait for the workers' redaction
-            redacted = texts()
-            text = redacted["text_redacted"].astype("str")
-        else:
-            text = mentions["text"].astype("string").astype("str")  # as redaction leaves it
-        columns = [c for c in ("lang", "is_brand") if c in mentions.columns]
-        part = mentions[columns].assign(text=text.array)[rows]
-        part["lang"] = fill_languages(part, playbook)
-        if len(part):
-            scores = _start_scores(part, playbook, pool, min_items=1)  # warm: all to them
-            started.append((scores, positions[rows]))
-        langs.append(part["lang"])
-    work = mentions.assign(text=text.array)  # no objects
-    order = np.concatenate([positions[~candidate], positions[candidate]])
-    work["lang"] = pd.concat(langs).iloc[np.argsort(order, kind="stable")].array
-    scores = TextScores.join(started) if started else _start_scores(work, playbook, pool)
-    return work, redacted, scores
+    work = mentions.assign(text=redacted["text_redacted"].astype("str").array)  # no objects
+    work["lang"] = fill_languages(work, playbook)
+    return work, redacted
 
 
 def _finish_preparing(
@@ -576,10 +532,7 @@ def _finish_preparing(
 
 
 def _start_scores(
-    work: pd.DataFrame,
-    playbook: Playbook,
-    pool: parallel.WorkerPool | None = None,
-    min_items: int | None = None,
+    work: pd.DataFrame, playbook: Playbook, pool: parallel.WorkerPool | None = None
 ) -> TextScores:
     """Sentiment and intent of ``work`` started, with the inputs ``score_mentions`` will use."""
     settings = playbook.listening
@@ -593,7 +546,6 @@ def _start_scores(
         german_lexicon=settings.german_lexicon,
         domain_packs=settings.domain_packs,
         pool=pool,
-        min_items=min_items,
     )
 
 
