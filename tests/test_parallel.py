@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import sys
 import time
 
 import psutil
@@ -224,17 +225,18 @@ def test_warm_up_calls_run_once_in_the_host_before_the_workers_fork():
         assert pool.submit(_warmed_in, list(range(4)), min_items=2).result()[0][0] == ""
 
 
-def _frozen(items: list[int]) -> list[int]:
-    return [gc.get_freeze_count() for _ in items]
+def _frozen(items: list[int]) -> list[tuple[int, float]]:
+    return [(gc.get_freeze_count(), sys.getswitchinterval()) for _ in items]
 
 
 @needs_two_cores
-def test_what_the_host_imported_and_warmed_is_frozen_before_the_fork():
+def test_the_host_freezes_its_modules_and_hands_chunks_over_quickly():
     with parallel.WorkerPool(2) as pool:
         pool.start(warm=[_mark_host])
         out = pool.submit(_frozen, list(range(40)), min_items=2).result()
-    assert len(out) == 40 and min(out) > 10_000  # modules, lexicons: out of the collector's way
-    assert gc.get_freeze_count() == 0  # this process's collector is left alone
+    assert len(out) == 40 and min(frozen for frozen, _ in out) > 10_000  # out of gc's way
+    assert {switch for _, switch in out} == {parallel._HOST_SWITCH_S}  # quick hand-overs
+    assert gc.get_freeze_count() == 0 and sys.getswitchinterval() == 0.005  # not this process
 
 
 def test_warm_scorers_compiles_what_the_first_texts_need():

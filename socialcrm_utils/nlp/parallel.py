@@ -84,6 +84,8 @@ _CHUNKS_PER_WORKER = 4
 #: Modules the host imports once, before it forks the workers (they hold the functions the
 #: workers run, and pandas).
 _PRELOAD = ("socialcrm_utils.nlp.sentiment", "socialcrm_utils.nlp.intent")
+#: The host's thread switch interval (Python's default is 0.005 s): see :func:`serve_workers`.
+_HOST_SWITCH_S = 0.001
 #: Seconds between a worker's checks that its host is still there.
 _WATCH_S = 1.0
 #: Seconds :meth:`WorkerPool.close` waits for the host to finish its running chunks.
@@ -226,6 +228,10 @@ def serve_workers(settings: dict[str, Any]) -> None:
     # when a collection would touch them, and no collection walks it again (the real texts'
     # scoring CPU about 0.25 s less: docs/workers.md).
     gc.freeze()
+    # The host's own thread runs chunks and holds the interpreter lock; the threads that pass
+    # chunks to the forked worker and write its replies wait for it up to the switch interval
+    # (5 ms by default) at every hand-over, while the worker waits idle.
+    sys.setswitchinterval(_HOST_SWITCH_S)
     write_lock = threading.Lock()
 
     def reply(key: int, run: Callable[[], bytes]) -> None:
