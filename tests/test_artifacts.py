@@ -47,3 +47,32 @@ def test_csv_datetimes_by_hand(tmp_path):
     ]  # a lone empty field is quoted
     back = read_artifact(tmp_path, "x.csv")
     assert pd.to_datetime(back["at"], utc=True).iloc[0] == frame["at"].iloc[0]
+
+
+def test_share_allocator_puts_arrow_on_the_system_allocator(monkeypatch):
+    import pyarrow as pa
+
+    from socialcrm_utils.artifacts import share_allocator
+
+    before = pa.default_memory_pool()
+    try:
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+        share_allocator()  # a pool named by the environment stays
+        assert pa.default_memory_pool().backend_name == before.backend_name
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL")
+        share_allocator()
+        assert pa.default_memory_pool().backend_name == "system"
+        table = pa.table({"text": ["a", "bc", None]})
+        assert table.column("text").to_pylist() == ["a", "bc", None]
+    finally:
+        pa.set_memory_pool(before)
+
+
+def test_release_memory_keeps_what_is_referenced():
+    from socialcrm_utils.artifacts import release_memory
+
+    frame = pd.DataFrame({"text": pd.array(["x" * 100] * 10_000, dtype="str"), "n": range(10_000)})
+    garbage = pd.DataFrame({"text": pd.array(["y" * 100] * 10_000, dtype="str")})
+    del garbage
+    release_memory()
+    assert frame["text"].str.len().sum() == 1_000_000 and frame["n"].sum() == 49_995_000
