@@ -49,6 +49,42 @@ def test_csv_datetimes_by_hand(tmp_path):
     assert pd.to_datetime(back["at"], utc=True).iloc[0] == frame["at"].iloc[0]
 
 
+def test_csv_written_in_parts_is_the_whole_frames_csv(tmp_path, monkeypatch):
+    import socialcrm_utils.artifacts as artifacts
+
+    at = pd.to_datetime(
+        ["2026-03-01 10:00:00", None, "2026-03-01 11:00:00", None, "2026-03-02 00:00:00"], utc=True
+    )
+    frame = pd.DataFrame(
+        {
+            "at": at,
+            "late": pd.Series(at).where(
+                pd.Series(range(5)) < 4, pd.Timestamp("2026-03-02 09:00:00.25", tz="UTC")
+            ),
+            "text": ["=HYPERLINK(1)", "ok", None, "-0.5", "@x"],
+            "kind": pd.Categorical(["a", "+b", "a", "c", "+b"]),
+            "n": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+            "x": [0.1, 2.5, None, -1.0, 1e-7],
+        }
+    )
+    monkeypatch.setattr(artifacts, "CSV_PART_ROWS", 10)
+    whole = write_artifact(frame, tmp_path, "whole.csv").read_bytes()
+    monkeypatch.setattr(artifacts, "CSV_PART_ROWS", 2)
+    parts = write_artifact(frame, tmp_path, "parts.csv").read_bytes()
+    assert parts == whole
+    lines = parts.decode().splitlines()
+    assert lines[0] == "at,late,text,kind,n,x"
+    # milliseconds only in the last part: the whole column is written with them
+    assert (
+        lines[1] == "2026-03-01 10:00:00+00:00,2026-03-01 10:00:00.000+00:00,'=HYPERLINK(1),a,1,0.1"
+    )
+    assert lines[5].startswith("2026-03-02 00:00:00+00:00,2026-03-02 09:00:00.250+00:00,'@x,'+b,5,")
+    assert write_artifact(frame.iloc[:0], tmp_path, "empty.csv").read_text() == lines[0] + "\n"
+    pd.testing.assert_frame_equal(
+        read_artifact(tmp_path, "parts.csv"), read_artifact(tmp_path, "whole.csv")
+    )
+
+
 def test_share_allocator_puts_arrow_on_the_system_allocator(monkeypatch):
     import pyarrow as pa
 
