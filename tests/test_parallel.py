@@ -225,17 +225,21 @@ def test_warm_up_calls_run_once_in_the_host_before_the_workers_fork():
         assert pool.submit(_warmed_in, list(range(4)), min_items=2).result()[0][0] == ""
 
 
-def _frozen(items: list[int]) -> list[tuple[int, float]]:
-    return [(gc.get_freeze_count(), sys.getswitchinterval()) for _ in items]
+def _frozen(items: list[int]) -> list[tuple[int, float, str]]:
+    import pyarrow as pa
+
+    pool = pa.default_memory_pool().backend_name
+    return [(gc.get_freeze_count(), sys.getswitchinterval(), pool) for _ in items]
 
 
 @needs_two_cores
-def test_the_host_freezes_its_modules_and_hands_chunks_over_quickly():
+def test_the_host_freezes_its_modules_hands_over_quickly_and_shares_one_allocator():
     with parallel.WorkerPool(2) as pool:
         pool.start(warm=[_mark_host])
         out = pool.submit(_frozen, list(range(40)), min_items=2).result()
-    assert len(out) == 40 and min(frozen for frozen, _ in out) > 10_000  # out of gc's way
-    assert {switch for _, switch in out} == {parallel._HOST_SWITCH_S}  # quick hand-overs
+    assert len(out) == 40 and min(frozen for frozen, _, _ in out) > 10_000  # out of gc's way
+    assert {switch for _, switch, _ in out} == {parallel._HOST_SWITCH_S}  # quick hand-overs
+    assert {pool for _, _, pool in out} == {"system"}  # Arrow frees to the C library's malloc
     assert gc.get_freeze_count() == 0 and sys.getswitchinterval() == 0.005  # not this process
 
 

@@ -406,7 +406,13 @@ class _Host:
         read_end, write_end = os.pipe()
         try:
             self.process = subprocess.Popen(  # noqa: S603 (this Python, our own code)
-                [sys.executable, "-c", _HOST_CODE], stdin=read_end, stdout=subprocess.PIPE
+                [sys.executable, "-c", _HOST_CODE],
+                stdin=read_end,
+                stdout=subprocess.PIPE,
+                # Arrow on the C library's allocator, as Python's: what a chunk's arrays free is
+                # reused by the next chunk's objects (artifacts.share_allocator; unless the
+                # caller names a pool)
+                env={"ARROW_DEFAULT_MEMORY_POOL": "system", **os.environ},
             )
         except BaseException:
             os.close(write_end)
