@@ -158,6 +158,14 @@ def test_split_balances_by_weight():
     # weights (length + 20): 120, 21, 21, 21, 120, 21; half of 324 is 162, reached after "c"
     assert [items[p] for p in parts] == [["a" * 100, "b", "c"], ["d", "e" * 100, "f"]]
     assert parallel._split(list(range(5)), 2, None) == [slice(0, 3), slice(3, 6)]
+    # an Index of Arrow strings: the same slices, lengths taken without Python strings
+    import pandas as pd
+
+    assert parallel._split(pd.Index(items, dtype="string"), 2, len) == parts
+    assert parallel._split(pd.Index(["é" * 30, "b"], dtype="string"), 2, len) == [
+        slice(0, 1),
+        slice(1, 2),
+    ]  # weights 50 and 21
 
 
 def _chunk_size(texts: list[str]) -> list[int]:

@@ -127,7 +127,11 @@ def _split(items: Sequence[T], parts: int, weight: Callable[[T], int] | None) ->
     if weight is None:
         size = -(-len(items) // parts)
         return [slice(start, start + size) for start in range(0, len(items), size)]
-    weights = [weight(item) + 20 for item in items]  # a per-item cost, so short items split too
+    strings = getattr(items, "str", None)  # a pandas Index or Series of texts: lengths in Arrow
+    if weight is len and strings is not None:
+        weights = (strings.len().to_numpy(dtype="int64") + 20).tolist()
+    else:  # + 20: a per-item cost, so short items split too
+        weights = [weight(item) + 20 for item in items]
     target = -(-sum(weights) // parts)
     slices, start, filled = [], 0, 0
     for i, w in enumerate(weights):

@@ -115,9 +115,13 @@ def normalize_lang(langs: pd.Series) -> pd.Series:
         >>> normalize_lang(pd.Series(["en-US", "DE_at", " ", None])).tolist()
         ['en', 'de', <NA>, <NA>]
     """
-    codes = langs.astype("string").str.strip().str.lower()
+    # Once per distinct code (a source has a handful), then back to every row.
+    rows, distinct = pd.factorize(langs.astype("string"), use_na_sentinel=True)
+    codes = pd.Series(distinct, dtype="string").str.strip().str.lower()
     codes = codes.str.split(r"[-_]", n=1, regex=True).str[0].astype("string")
-    return codes.mask(codes == "")
+    codes = codes.mask(codes == "")
+    taken = codes.array.take(rows, allow_fill=True)
+    return pd.Series(taken, index=langs.index, dtype="string", name=langs.name)
 
 
 # --- English: exact VADER, faster ------------------------------------------------------------
