@@ -605,12 +605,13 @@ def redact_texts(
     n_candidates = int(candidate.sum())
     if n_candidates:
         codes, uniques = pd.factorize(strings[candidate])
-        results = parallel.map_chunks(  # in this process unless ``pool`` runs
+        results = parallel.submit_chunks(  # in this process unless ``pool`` runs
             functools.partial(_redact_chunk, region_codes, tuple(patterns.items())),
             [str(t) for t in uniques],
             weight=len,
             pool=pool if pool is not None else parallel.WorkerPool(1),
-        )
+            chunks_per_worker=8,  # small chunks: the workers finish together, then score
+        ).result()
         red_u = pd.array([r[0] for r in results], dtype="string")
         types_u = pd.array([r[1] for r in results], dtype="string")
         counts_u = pd.array([r[2] for r in results], dtype="int64")
