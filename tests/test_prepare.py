@@ -340,7 +340,7 @@ def test_workers_started_with_the_playbook_redact_and_score(monkeypatch, tiny_ra
 
 
 def test_file_source_bytes_counts_the_playbooks_files(tiny_raw):
-    from socialcrm_utils.sources import file_source_bytes
+    from socialcrm_utils.playbook import file_source_bytes
 
     playbook, _ = tiny_raw
     files = [s.path for s in playbook.sources if getattr(s, "path", None) is not None]

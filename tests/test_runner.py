@@ -9,6 +9,7 @@ import pytest
 from socialcrm_utils.config import STEPS
 from socialcrm_utils.engine import kernels as kernel_module
 from socialcrm_utils.engine import plan, runner
+from socialcrm_utils.playbook import file_source_bytes
 
 from .conftest import TINY
 
@@ -76,13 +77,13 @@ def test_a_small_input_keeps_two_kernels_warm_from_the_first_step(monkeypatch, t
         def __init__(self, path, glob):
             self.path, self.is_glob = path, glob
 
-        def matching_files(self):
-            return sorted(tmp_path.glob("*.csv"))
+        def matching_files(self):  # as FileSource's: the pattern's files, or the one file
+            return sorted(tmp_path.glob("*.csv")) if self.is_glob else [self.path]
 
     class _Playbook:
         sources = [_Source(tmp_path / "*.csv", True), _Source(tmp_path / "a.csv", False)]
 
-    assert runner._input_bytes(_Playbook()) == 25
+    assert file_source_bytes(_Playbook()) == 25
 
 
 def test_a_large_input_keeps_one_kernel_warm_ahead_after_short_steps_too(monkeypatch):

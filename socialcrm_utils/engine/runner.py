@@ -25,7 +25,7 @@ from pathlib import Path
 from ..alerts import DeliveryReport, check_alert_environment
 from ..config import REPORTS_DIR, STEPS
 from ..exceptions import OptionError, SocialCRMError, SourceError, StepFailedError
-from ..playbook import Playbook, load_playbook
+from ..playbook import Playbook, file_source_bytes, load_playbook
 from .kernels import (
     SMALL_INPUT_BYTES,
     StepResult,
@@ -168,7 +168,7 @@ def run_playbook(
         say(f"for a complete run: --steps {fix}")
     started = _utcnow()
     say(f"run folder: {run_dir}")
-    small = _input_bytes(playbook) <= SMALL_INPUT_BYTES
+    small = file_source_bytes(playbook) <= SMALL_INPUT_BYTES
     kernels = _Kernels([STEPS[number - 1] for number in selected], small=small)  # first kernel
     try:
         try:
@@ -367,21 +367,6 @@ def _link_latest(client_dir: Path, run_dir: Path) -> None:
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _input_bytes(playbook: Playbook) -> int:
-    """Bytes of the playbook's file sources (every file a pattern matches; 0 for feeds/APIs)."""
-    total = 0
-    for source in playbook.sources:
-        path = getattr(source, "path", None)
-        if path is None:
-            continue
-        for file in source.matching_files() if source.is_glob else [path]:
-            try:
-                total += Path(file).stat().st_size
-            except OSError:
-                continue
-    return total
 
 
 def _write_summary(playbook: Playbook, result: RunResult, started: dt.datetime) -> Path:

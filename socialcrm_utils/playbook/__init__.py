@@ -24,7 +24,7 @@ from .alerts import (
 from .api_sources import AppStoreSource, BlueskySource, EnvRef, XSource, YouTubeSource
 from .fields import WEEKDAYS, Clock, Duration, format_duration, parse_duration
 from .load import YAML_ALIAS_NODES, YAML_MAX_DEPTH, load_playbook
-from .model import Playbook, display_store_url
+from .model import Playbook, display_store_url, file_source_bytes
 from .sections import (
     FILE_PRESETS,
     RANKING_FACTORS,
@@ -103,6 +103,7 @@ __all__ = [
     "YAML_ALIAS_NODES",
     "YAML_MAX_DEPTH",
     "display_store_url",
+    "file_source_bytes",
     "format_duration",
     "load_playbook",
     "parse_duration",

@@ -31,7 +31,6 @@ __all__ = [
     "FetchResult",
     "SourceCursor",
     "missing_env",
-    "file_source_bytes",
 ]
 
 #: Columns of :attr:`ReadResult.counts`, in order.
@@ -49,24 +48,6 @@ COUNT_COLUMNS = (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def file_source_bytes(playbook: Playbook) -> int:
-    """Bytes of the playbook's file sources (every file a pattern matches; 0 for feeds, APIs).
-
-    A cheap estimate of a run's size before anything is read: about 200-300 bytes per mention
-    in a CSV export (the shipped sample: 1.6 MB for 6,000 mentions).
-    """
-    total = 0
-    for source in playbook.sources:
-        if getattr(source, "path", None) is None:
-            continue
-        for file in source.matching_files():
-            try:
-                total += file.stat().st_size
-            except OSError:
-                continue
-    return total
 
 
 @dataclass(frozen=True)

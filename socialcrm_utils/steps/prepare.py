@@ -38,9 +38,8 @@ from ..nlp import parallel
 from ..nlp.brands import tag_brands
 from ..nlp.scoring import TextScores, start_text_scores, warm_scorers
 from ..nlp.sentiment import PARALLEL_MIN_TEXTS, normalize_lang
-from ..playbook import Playbook
+from ..playbook import Playbook, file_source_bytes
 from ..schema import blank_missing_markers, text_of
-from ..sources import file_source_bytes
 
 __all__ = [
     "DEFAULT_LANGUAGES",
