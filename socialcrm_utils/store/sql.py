@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -125,8 +126,7 @@ def _upsert_frames(
     """
     staged = 0
     with _staged(conn, table, columns) as stage:
-        for frame in frames:
-            count = _stage_frame(conn, stage, table, frame[columns], staged)
+        for count in _stage_each(conn, stage, table, columns, frames):
             if count:
                 _merge(conn, table, stage, columns, keys, update_columns, new_values)
                 conn.execute(delete(stage))
@@ -159,22 +159,60 @@ def _staged(conn: Connection, table: Table, columns: Sequence[str]) -> Iterator[
     conn.execute(DropTable(stage))
 
 
-def _stage_frame(
-    conn: Connection, stage: Table, table: Table, frame: pd.DataFrame, first: int
-) -> int:
-    """Write a frame into the staging table; its rows are numbered from ``first``.
+def _stage_each(
+    conn: Connection, stage: Table, table: Table, columns: list[str], frames: Iterable[pd.DataFrame]
+) -> Iterator[int]:
+    """Write each frame's ``columns`` into the staging table in turn (rows numbered on from
+    0 over all frames) and yield its number of rows, for the caller to merge and clear the
+    staging table before it asks for the next.
+
+    While the caller merges, a thread takes the next frame from ``frames`` and converts its
+    values (:func:`_stage_values`): that work is pandas and numpy, the merge is the database's
+    own (SQLite's and psycopg's drivers release the GIL while a statement runs), so on two
+    cores one hides the other. The connection is only used by the caller's thread, and at most
+    one frame's values wait beside the one staged.
+    """
+    postgres = conn.dialect.name == "postgresql"
+    frames = iter(frames)
+
+    def prepare(first: int) -> list[list[Any]] | None:
+        frame = next(frames, None)
+        return None if frame is None else _stage_values(table, frame[columns], first, postgres)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="store-stage") as pool:
+        values, staged = prepare(0), 0
+        while values is not None:
+            count = _write_stage(conn, stage, values)
+            del values
+            staged += count
+            upcoming = pool.submit(prepare, staged)
+            yield count
+            values = upcoming.result()
+
+
+def _stage_values(table: Table, frame: pd.DataFrame, first: int, postgres: bool) -> list[list[Any]]:
+    """The staging table's columns for a frame's rows (numbered from ``first``): the row
+    numbers, then each column's values as the driver takes them (:func:`_driver_values`)."""
+    values: list[list[Any]] = [list(range(first, first + len(frame)))]
+    values += [_driver_values(frame[c], table.c[c].type, postgres) for c in frame.columns]
+    return values
+
+
+def _write_stage(conn: Connection, stage: Table, values: list[list[Any]]) -> int:
+    """Write rows (given as columns, :func:`_stage_values`) into the staging table.
 
     SQLite: the DB-API ``executemany`` of the compiled plain ``INSERT`` (values converted
     column by column with numpy, exactly as SQLAlchemy's types would bind them);
     PostgreSQL: ``COPY ... FROM STDIN``.
+
+    Returns:
+        The number of rows written.
     """
-    if frame.empty:
+    count = len(values[0])
+    if not count:
         return 0
-    postgres = conn.dialect.name == "postgresql"
-    values = [range(first, first + len(frame))]
-    values += [_driver_values(frame[c], table.c[c].type, postgres) for c in frame.columns]
     rows = zip(*values, strict=True)
-    if postgres:
+    if conn.dialect.name == "postgresql":
         _copy_rows(conn, stage, rows)
     else:  # the driver's executemany takes the rows one by one: no list of a slice's tuples
         insert = str(stage.insert().compile(dialect=conn.dialect))
@@ -183,7 +221,7 @@ def _stage_frame(
             cursor.executemany(insert, rows)
         finally:
             cursor.close()
-    return len(frame)
+    return count
 
 
 def _copy_rows(conn: Connection, stage: Table, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -270,12 +308,15 @@ def _insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
     """Plain ``INSERT INTO table SELECT ... FROM staged`` of a frame's rows (in their order);
     a row that exists already is an error."""
     columns = list(frame.columns)
+    slices = (
+        frame.iloc[start : start + _RECORD_ROWS] for start in range(0, len(frame), _RECORD_ROWS)
+    )
     with _staged(conn, table, columns) as stage:
         source = select(*[stage.c[c] for c in columns]).order_by(stage.c[STAGE_ORDER])
-        for start in range(0, len(frame), _RECORD_ROWS):
-            _stage_frame(conn, stage, table, frame.iloc[start : start + _RECORD_ROWS], start)
-            conn.execute(table.insert().from_select(columns, source))
-            conn.execute(delete(stage))
+        for count in _stage_each(conn, stage, table, columns, slices):
+            if count:
+                conn.execute(table.insert().from_select(columns, source))
+                conn.execute(delete(stage))
 
 
 def _merge(
