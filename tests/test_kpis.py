@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
-from socialcrm_utils.kpis import compute_kpis, kpis_document
+from socialcrm_utils.kpis import advocacy, compute_kpis, kpis_document
 from socialcrm_utils.playbook import load_playbook
 from socialcrm_utils.steps.goals import goal_progress, goals_table, measure_kpis
 
@@ -235,3 +236,54 @@ def test_tables_never_show_six_decimals_and_unknown_numbers_are_na():
         "1",
         "3",
     ]
+
+
+def test_advocacy_by_hand():
+    """Advocacy on a thread set worked out by hand: the opening label is the customer's first
+    labelled post, posts without a time come last and never count as after the reply, other
+    authors do not count, an unclocked conversation is left out, and of two clock rows with the
+    same conversation id the first is used."""
+    at = pd.Timestamp("2026-01-05 10:00", tz="UTC")
+    rows = [  # mention_id, in_reply_to_id, author, minutes after 10:00 (None: no time), label
+        ("1", None, "ann", 0, None),  # A: opened by ann, her first labelled post is negative
+        ("2", "1", "ann", 5, "negative"),
+        ("3", "2", "Acme", 10, "neutral"),
+        ("4", "3", "ann", 20, "neutral"),  # ann's latest after the reply: neutral
+        ("5", "3", "ann", None, "positive"),  # no time: not after the reply
+        ("6", "3", "bo", 30, "positive"),  # not the conversation's customer
+        ("7", None, "cy", 60, "negative"),  # B: turns positive
+        ("8", "7", "Acme", 65, "neutral"),
+        ("9", "8", "cy", 70, "positive"),
+        ("10", "9", "cy", 80, None),  # unlabelled: the positive before it counts
+        ("11", None, "dee", 120, "negative"),  # C: no clock row
+        ("12", None, "eve", 180, "negative"),  # D: two clock rows, the first is eve's
+        ("13", "12", "Acme", 185, "neutral"),
+        ("14", "13", "eve", 210, "positive"),
+    ]
+    scored = pd.DataFrame(
+        {
+            "mention_id": [r[0] for r in rows],
+            "in_reply_to_id": [r[1] for r in rows],
+            "conversation_id": None,
+            "author_id": [r[2] for r in rows],
+            "is_brand": [r[2] == "Acme" for r in rows],
+            "mentions_brand": True,
+            "competitor": None,
+            "created_at": [
+                at + pd.Timedelta(minutes=r[3]) if r[3] is not None else pd.NaT for r in rows
+            ],  # fmt: skip
+            "sentiment_label": [r[4] for r in rows],
+        }
+    )
+    clocks = pd.DataFrame(
+        {
+            "conversation_id": ["1", "7", "12", "12"],
+            "customer_id": ["ann", "cy", "eve", "zed"],
+            "first_response_at": [at + pd.Timedelta(minutes=m) for m in (10, 65, 185, 185)],
+        }
+    )
+    assert advocacy(scored, clocks) == (2, 3)
+    # Without a first response a conversation is not counted; NaN labels are not labels.
+    unanswered = clocks.assign(first_response_at=clocks["first_response_at"].where(
+        clocks["conversation_id"] != "7"))  # fmt: skip
+    assert advocacy(scored, unanswered) == (1, 2)
