@@ -22,6 +22,8 @@ from ..config import KERNEL_NAME, NOTEBOOKS_DIR, Step
 from ..playbook import Playbook
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from jupyter_client.blocking import BlockingKernelClient
 
 logger = logging.getLogger(__name__)
@@ -163,6 +165,8 @@ class _Kernel:
         self.client: object | None = None  # the executing client, closed with the kernel
         self._warmup: tuple[BlockingKernelClient, str] | None = None
         self._warmed = False
+        #: Called by the engine when the notebook's cell tagged ``peak-over`` completes.
+        self.peak_over: Callable[[], None] | None = None
         if warm:
             self.warm_up()
 
@@ -292,16 +296,22 @@ class _Kernels:
             short_steps = self._last_seconds < _SHORT_STEP_S
         for upcoming in self._queue[position + 1 : position + (3 if short_steps else 2)]:
             self._start(upcoming, warm=self._small is not False)
+        kernel.peak_over = self.warm_ahead
         self._taken_at = time.perf_counter()
         return kernel
+
+    def warm_ahead(self) -> None:
+        """Have the kernels started ahead run their imports now (no-op for those warmed):
+        called when the running notebook's memory peak is over, and when it ends."""
+        for upcoming in self._ready.values():
+            upcoming.warm_up()
 
     def release(self, kernel: _Kernel) -> None:
         """Stop a kernel whose notebook is done; reap those stopped earlier."""
         if self._taken_at is not None:
             self._last_seconds = time.perf_counter() - self._taken_at
         kernel.stop()
-        for upcoming in self._ready.values():
-            upcoming.warm_up()  # a large run's next kernel: its imports while this one exits
+        self.warm_ahead()  # a large run's next kernel: its imports while this one exits
         self._reap()
         self._stopping.append(kernel)
         if self._last_seconds is not None and self._last_seconds >= _SHORT_STEP_S:

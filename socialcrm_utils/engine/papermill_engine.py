@@ -25,12 +25,17 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, NotebookExecutionManager
 from papermill.utils import merge_kwargs, remove_args
 
-__all__ = ["ENGINE_NAME", "SocialCRMEngine", "ThrottledExecutionManager"]
+__all__ = ["ENGINE_NAME", "PEAK_OVER_TAG", "SocialCRMEngine", "ThrottledExecutionManager"]
 
 logger = logging.getLogger("socialcrm_utils.engine.runner")
 
 #: The engine's name for ``papermill.execute_notebook(engine_name=...)``.
 ENGINE_NAME = "socialcrm"
+
+#: Tag of the cell after which a notebook's memory peak is over: when it completes, the runner
+#: has the next step's kernel run its imports (a large run's next kernel waits for this, or for
+#: the end of the step, to keep 120-200 MB of imports out of the peak; ``docs/workers.md``).
+PEAK_OVER_TAG = "peak-over"
 
 
 class ThrottledExecutionManager(NotebookExecutionManager):
@@ -38,6 +43,8 @@ class ThrottledExecutionManager(NotebookExecutionManager):
 
     save_every = 10.0  # seconds between saves while cells run
     throttled = False
+    #: Called once when a cell tagged :data:`PEAK_OVER_TAG` completes (the runner's kernel's).
+    peak_over: Callable[[], None] | None = None
 
     def save(self, **kwargs: Any) -> None:
         """Save the output notebook, unless a cell event saved it less than 10 s ago."""
@@ -58,8 +65,12 @@ class ThrottledExecutionManager(NotebookExecutionManager):
         self._throttled_call(super().cell_start, cell, cell_index, **kwargs)
 
     def cell_complete(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
-        """papermill's ``cell_complete``, throttled."""
+        """papermill's ``cell_complete``, throttled; after a :data:`PEAK_OVER_TAG` cell, the
+        ``peak_over`` call."""
         self._throttled_call(super().cell_complete, cell, cell_index, **kwargs)
+        if self.peak_over is not None and PEAK_OVER_TAG in cell.get("metadata", {}).get("tags", ()):
+            peak_over, self.peak_over = self.peak_over, None
+            peak_over()
 
 
 class SocialCRMEngine(NBClientEngine):
@@ -84,6 +95,7 @@ class SocialCRMEngine(NBClientEngine):
             progress_bar=progress_bar,
             autosave_cell_every=autosave_cell_every,
         )
+        nb_man.peak_over = getattr(kwargs.get("kernel"), "peak_over", None)
         nb_man.notebook_start()
         try:
             cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
