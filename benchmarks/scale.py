@@ -24,8 +24,12 @@ each size in its own processes, so every figure has its baseline next to it:
   (kernel started and warmed up while the previous notebook runs, the suite's engine): wall
   time minus the cells' durations, median of three.
 
-Targets: peak memory <= 3 GB; time(1M) / time(100k) <= 11 per step and in total; runner
-overhead <= 1.5 s per notebook. Linux only (``/proc``).
+Targets: time(1M) / time(100k) <= 11 per step and in total; runner overhead <= 1.5 s per
+notebook where kernels are warmed ahead (in isolation, and runs of a small input; a large
+input's next kernel imports after the step's memory peak, ``docs/runs.md``). Issue 18's, at
+1,000,000 mentions: the run in <= 150 s, peak tree memory <= 2 GB, step 5 in < 30 s, and the
+listening step on the real texts at >= 2x the bare VADER loop; printed together at the end.
+Linux only (``/proc``).
 
 Run: ``.venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--keep DIR]``
 """
@@ -45,10 +49,17 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from socialcrm_utils.engine.kernels import SMALL_INPUT_BYTES
+
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_PEAK_MB = 3 * 1024
+TARGET_PEAK_MB = 2 * 1024  # issue 18 (3 GB before)
+TARGET_RUN_S = 150.0  # issue 18: the whole run at 1,000,000 mentions
+TARGET_STEP5_S = 30.0  # issue 18: step 5 (the CRM store writes) at 1,000,000 mentions
+TARGET_SPEEDUP = 2.0  # issue 18: real texts against the bare VADER loop
+ISSUE18_ROWS = 1_000_000
 TARGET_RATIO = 11.0
 TARGET_OVERHEAD_S = 1.5
 STEP_NAMES = {1: "platforms", 2: "goals", 3: "listen", 4: "slas", 5: "kpis", 6: "content"}
@@ -314,6 +325,7 @@ def run_size(size: int, work: Path) -> dict[str, object]:
     return {
         "size": size,
         "rows": generated["rows"],
+        "input_bytes": data.stat().st_size,
         "generate_s": generated["seconds"],
         "generate_peak_mb": generated["peak_mb"],
         "wall_s": wall,
@@ -359,7 +371,7 @@ def report(
     ok &= worst <= TARGET_PEAK_MB
     print(
         f"peak memory of the run's process tree: {worst:,.0f} MB "
-        f"({'meets' if worst <= TARGET_PEAK_MB else 'MISSES'} the 3 GB target)"
+        f"({'meets' if worst <= TARGET_PEAK_MB else 'MISSES'} the 2 GB target)"
     )
 
     print("\n== peak tree memory per step (MB; step 0: before the first step starts) ==")
@@ -407,12 +419,23 @@ def report(
     )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     later = table.drop(columns=["mentions", "1 platforms"], errors="ignore").to_numpy(float)
-    ok &= bool((later <= TARGET_OVERHEAD_S).all())
-    verdict = "meets" if later.max() <= TARGET_OVERHEAD_S else "MISSES"
-    print(
-        f"steps 2-6: at most {later.max():.2f} s ({verdict} the 1.5 s target); step 1 also "
-        "waits for the run's first kernel to start"
-    )
+    small = np.array([r.get("input_bytes", 0) <= SMALL_INPUT_BYTES for r in runs])
+    for label, rows_ in (("kernels warmed ahead", small), ("large input", ~small)):
+        if not rows_.any():
+            continue
+        worst_s = later[rows_].max()
+        sizes = ", ".join(f"{r['rows']:,}" for r, k in zip(runs, rows_, strict=True) if k)
+        if label == "kernels warmed ahead":
+            ok &= bool(worst_s <= TARGET_OVERHEAD_S)
+            verdict = "meets" if worst_s <= TARGET_OVERHEAD_S else "MISSES"
+            print(f"steps 2-6 at {sizes} ({label}): at most {worst_s:.2f} s ({verdict} the 1.5 s")
+            print("  target); step 1 also waits for the run's first kernel to start")
+        else:
+            print(
+                f"steps 2-6 at {sizes} ({label}, over {SMALL_INPUT_BYTES / 1e6:.0f} MB): at most "
+                f"{worst_s:.2f} s; the next kernel imports (2-3 s) after the step's memory peak"
+            )
+            print("  (a cell tagged peak-over) or its end, to keep 120-270 MB out of the peak")
     print("slowest cell per step at the largest size:")
     for n, s in runs[-1]["steps"].items():
         print(f"  {n} {STEP_NAMES[n]:<9} {s['slowest_s']:7.1f} s  {s['slowest_cell']}")
@@ -438,6 +461,35 @@ def report(
         for row in throughput:
             verdict = "meets" if float(row["speed-up"]) >= 2.0 else "MISSES"
             print(f"{row['data']}: {row['speed-up']}x the bare VADER loop ({verdict} 2.0x)")
+    return _issue18(runs, throughput) and ok
+
+
+def _issue18(runs: list[dict[str, object]], throughput: list[dict[str, object]] | None) -> bool:
+    """Issue 18's figures at 1,000,000 mentions, each with its verdict (true: all met)."""
+    big = next((r for r in runs if r["rows"] >= ISSUE18_ROWS), None)
+    if big is None:
+        return True
+    real = [r for r in throughput or [] if "real" in str(r.get("data", ""))]
+    checks = [
+        ("the run", big["wall_s"], TARGET_RUN_S, "s", False),
+        ("peak tree memory", big["peak_tree_mb"], TARGET_PEAK_MB, "MB", False),
+        ("step 5 (kpis, the CRM store)", big["steps"][5]["seconds"], TARGET_STEP5_S, "s", False),
+    ]
+    checks += [
+        ("real texts vs the bare VADER loop", float(r["speed-up"]), TARGET_SPEEDUP, "x", True)
+        for r in real[:1]
+    ]
+    print(f"\n== issue 18 at {big['rows']:,} mentions ==")
+    ok = True
+    for name, value, target, unit, at_least in checks:
+        met = value >= target if at_least else value <= target
+        ok &= met
+        bound = ">=" if at_least else "<="
+        print(f"{name:<42} {value:>9,.2f} {unit:<2} target {bound} {target:,.0f} {unit}: "
+              f"{'meets' if met else 'MISSES'}")  # fmt: skip
+    if not real:
+        print("real-text throughput: not measured (../shared/data absent): NOT CHECKED")
+        ok = False
     return ok
 
 
