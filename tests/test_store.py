@@ -941,6 +941,51 @@ def test_bulk_path_merging_slice_by_slice_stores_what_one_merge_would(tmp_path, 
     assert sliced == whole
 
 
+def test_a_slice_failing_in_the_helper_thread_writes_nothing(tmp_path, monkeypatch):
+    # The next slice's values are built in a helper thread while the current slice merges, with
+    # the cyclic garbage collector paused: an error there reaches the caller, the transaction
+    # writes nothing, and the collector is on again afterwards (off if it was off before).
+    import gc
+    import sqlite3
+    import threading
+
+    from socialcrm_utils.store import sql as store_sql
+    from socialcrm_utils.store import upserts
+
+    for module in (store_sql, upserts):
+        monkeypatch.setattr(module, "_RECORD_ROWS", 2)
+    built = store_sql._stage_values
+    seen: list[tuple[str, int, bool]] = []
+
+    def failing(table, frame, first, postgres):
+        seen.append((threading.current_thread().name, first, gc.isenabled()))
+        if table.name == "interactions" and first >= 4:
+            raise RuntimeError("slice 3 cannot be converted")
+        return built(table, frame, first, postgres)
+
+    monkeypatch.setattr(store_sql, "_stage_values", failing)
+    path = tmp_path / "crm.sqlite"
+    with open_store(f"sqlite:///{path}") as opened:
+        run_id = opened.record_run(CLIENT, "reports/tiny/a", None)
+        with pytest.raises(RuntimeError, match="slice 3"):
+            opened.upsert_mentions(CLIENT, mentions_frame(), run_id)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            with pytest.raises(RuntimeError, match="slice 3"):
+                opened.upsert_mentions(CLIENT, mentions_frame(), run_id)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    with sqlite3.connect(path) as raw:
+        for table in ("contacts", "identities", "interactions"):
+            assert raw.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    assert {first for _, first, _ in seen} >= {0, 2, 4}  # the slices before the failing one
+    assert not any(enabled for _, _, enabled in seen)  # built with the collector paused
+    later = [name for name, first, _ in seen if first > 0]
+    assert later and all(name.startswith("store-stage") for name in later)  # in the helper
+
+
 def test_new_identities_are_known_without_reading_them_back(tmp_path, monkeypatch):
     # New identities take their ids as new contacts do, and the map of authors is built from
     # them without reading every identity again; a write where that check fails (another
