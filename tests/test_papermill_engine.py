@@ -56,6 +56,13 @@ def test_peak_over_cell_warms_the_next_kernel_once(monkeypatch):
     manager.cell_complete(manager.nb.cells[1], 1)  # a second completion: no second call
     assert calls == ["warm"]
 
+    def broken() -> None:
+        raise RuntimeError("the next kernel is gone")
+
+    manager.peak_over = broken  # a failing warm-up never fails the notebook
+    manager.cell_complete(manager.nb.cells[1], 1)
+    assert manager.peak_over is None
+
 
 def test_notebooks_tag_their_peak_over_cells():
     """Where a large run may start the next kernel's imports (docs/workers.md): after step 1's

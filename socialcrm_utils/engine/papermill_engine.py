@@ -70,7 +70,10 @@ class ThrottledExecutionManager(NotebookExecutionManager):
         self._throttled_call(super().cell_complete, cell, cell_index, **kwargs)
         if self.peak_over is not None and PEAK_OVER_TAG in cell.get("metadata", {}).get("tags", ()):
             peak_over, self.peak_over = self.peak_over, None
-            peak_over()
+            try:
+                peak_over()
+            except Exception:  # noqa: BLE001 (the notebook goes on; the runner warms it later)
+                logger.debug("could not warm the next kernel at the peak-over cell", exc_info=True)
 
 
 class SocialCRMEngine(NBClientEngine):
