@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .conversations import brand_thread_codes, summarize_sla
+from .conversations.business_time import _NAT, _ns, _utc_index
 from .metrics import (
     NOT_AVAILABLE,
     population_gap,
@@ -92,8 +93,8 @@ def advocacy(scored: pd.DataFrame, clocks: pd.DataFrame) -> tuple[int, int]:
     authors = scored["author_id"].take(rows[posts]).astype("string").array
     customers = clocks["customer_id"].astype("string").array.take(clock[posts])
     posts = posts[(authors == customers).fillna(False).to_numpy(dtype=bool)]
-    created = _ns_of(scored["created_at"].take(rows[posts]))
-    replied = _ns_of(clocks["first_response_at"])
+    created = _ns(_utc_index(scored["created_at"].take(rows[posts])))
+    replied = _ns(_utc_index(clocks["first_response_at"]))
     conversation = clock[posts]
     # Each conversation's posts by time (a post without a time last), in their order on ties.
     order = np.lexsort((np.where(created == _NAT, np.iinfo(np.int64).max, created), conversation))
@@ -108,9 +109,6 @@ def advocacy(scored: pd.DataFrame, clocks: pd.DataFrame) -> tuple[int, int]:
     ended, latest = _first_per_group(conversation[later][::-1], labels[later][::-1])
     positive = ended[np.asarray(latest == "positive", dtype=bool)]
     return int(np.isin(positive, negative).sum()), len(negative)
-
-
-_NAT = np.iinfo(np.int64).min  # NaT as int64 nanoseconds
 
 
 def _clock_rows(conversation_ids: pd.Series, codes: np.ndarray, names: pd.Index) -> np.ndarray:
@@ -129,12 +127,6 @@ def _clock_rows(conversation_ids: pd.Series, codes: np.ndarray, names: pd.Index)
 def _arrow_strings(values: Any) -> pa.Array:
     """Strings (any pandas string or object values) as one Arrow ``large_string`` array."""
     return pa.array(pd.array(values, dtype="string[pyarrow]")).cast(pa.large_string())
-
-
-def _ns_of(values: pd.Series) -> np.ndarray:
-    """Timestamps as int64 nanoseconds since the epoch in UTC (NaT: :data:`_NAT`)."""
-    stamps = pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
-    return stamps.asi8.astype(np.int64, copy=False)
 
 
 def _first_per_group(groups: np.ndarray, values: Any) -> tuple[np.ndarray, Any]:
