@@ -171,7 +171,8 @@ def _stage_each(
     values (:func:`_stage_values`): that work is pandas and numpy, the merge is the database's
     own (SQLite's and psycopg's drivers release the GIL while a statement runs), so on two
     cores one hides the other. The connection is only used by the caller's thread, and at most
-    one frame's values wait beside the one staged.
+    one frame's values wait beside the one staged. Called inside :func:`write_transaction`,
+    which pauses the cyclic garbage collector for the whole write.
     """
     postgres = conn.dialect.name == "postgresql"
     frames = iter(frames)
@@ -180,7 +181,7 @@ def _stage_each(
         frame = next(frames, None)
         return None if frame is None else _stage_values(table, frame[columns], first, postgres)
 
-    with _gc_paused(), ThreadPoolExecutor(1, thread_name_prefix="store-stage") as pool:
+    with ThreadPoolExecutor(1, thread_name_prefix="store-stage") as pool:
         values, staged = prepare(0), 0
         while values is not None:
             count = _write_stage(conn, stage, values)
