@@ -184,16 +184,15 @@ def _utc_units(frame: pd.DataFrame) -> dict[Any, str]:
     return units
 
 
-def _with_utc_text(frame: pd.DataFrame, units: dict[Any, str] | None = None) -> pd.DataFrame:
+def _with_utc_text(frame: pd.DataFrame, units: dict[Any, str]) -> pd.DataFrame:
     """``frame`` with its UTC datetime columns as the text ``to_csv`` would write for them.
 
     ``to_csv`` formats datetimes one value at a time in Python (40 s for 450,000 SLA clocks of
     seven time columns); numpy does it for the whole column at once, to the same text:
     ``YYYY-MM-DD HH:MM:SS+00:00``, with as many fractional digits as the column needs
-    (``units``: :func:`_utc_units` of the whole table when ``frame`` is a part of it), empty
-    for NaT. Other columns, and datetimes in other time zones, are left to ``to_csv``.
+    (``units``: :func:`_utc_units` of the whole table ``frame`` is a part of), empty for NaT.
+    Other columns, and datetimes in other time zones, are left to ``to_csv``.
     """
-    units = _utc_units(frame) if units is None else units
     columns = {}
     for name, unit in units.items():
         values = frame[name]
